@@ -1,0 +1,530 @@
+"""Model and solver parameters: every number convoy uses, with unit, default and source.
+
+Each table of ``scenario.toml`` maps to one frozen dataclass here; the TOML tables nest
+the same way the dataclasses do. A value missing from the TOML takes the default
+documented on the field. ``from_toml()`` rejects unknown keys and wrong types with a
+:class:`~convoy.errors.ScenarioError` naming the table, the key, what was expected and
+what was found.
+
+Sources named below:
+
+- **FM 55-30**: US Army Field Manual 55-30, *Army Motor Transport Units and
+  Operations* (1997), chapter 5 "Convoy operations": march units of at most 20
+  vehicles, open column by day (vehicle interval about 100 m), close column at night
+  (20-50 m), halts, pass-time formulas.
+- **FM 4-01.011**: *Unit Movement Operations* (2002), appendix on road movement tables.
+- **ATP 4-01.45**: *Tactical Convoy Operations* (2021), on route clearance and driver
+  rest.
+- **MINUSMA 2023**: the UN mission's public statements on the Kidal-Gao withdrawal of
+  31 October - 7 November 2023 (about 850 personnel, 143 vehicles, eight days, six
+  IEDs, no air cover because flights were refused).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import types
+import typing
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Self
+
+from convoy.errors import Problem, ScenarioError
+
+#: Road surfaces convoy knows. Any other value in a road layer is an error.
+SURFACES: tuple[str, ...] = ("paved", "laterite", "track", "sand")
+
+
+class _FromToml:
+    """Mixin: build a frozen dataclass from a TOML table, checking keys and types."""
+
+    #: Name of the TOML table, for messages.
+    TABLE: ClassVar[str] = ""
+
+    @classmethod
+    def from_toml(cls, table: Mapping[str, Any] | None, file: str = "scenario.toml") -> Self:
+        """
+        Build from a parsed TOML table; missing keys take their defaults.
+
+        Raises
+        ------
+        ScenarioError
+            Listing every unknown key and every value of the wrong type.
+        """
+        table = dict(table or {})
+        problems: list[Problem] = []
+        kwargs: dict[str, Any] = {}
+        hints = typing.get_type_hints(cls)
+        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        for key, value in table.items():
+            if key not in names:
+                problems.append(
+                    Problem(file, f"[{cls.TABLE}]", key, f"one of {sorted(names)}",
+                            "an unknown key")
+                )
+                continue
+            try:
+                kwargs[key] = _coerce(value, hints[key])
+            except (TypeError, ValueError) as exc:
+                problems.append(Problem(file, f"[{cls.TABLE}]", key, str(exc), repr(value)))
+        if problems:
+            raise ScenarioError(problems)
+        try:
+            return cls(**kwargs)
+        except ScenarioError as exc:
+            raise ScenarioError(
+                [Problem(file, f"[{cls.TABLE}]", "", str(p)) for p in exc.problems]
+            ) from None
+
+
+def _coerce(value: Any, hint: Any) -> Any:
+    """Convert a TOML value to the field's annotated type, or raise ValueError."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        last: Exception | None = None
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return _coerce(value, arg)
+            except (TypeError, ValueError) as exc:
+                last = exc
+        raise ValueError(str(last))
+    if hint is bool:
+        if not isinstance(value, bool):
+            msg = "true or false"
+            raise ValueError(msg)
+        return value
+    if hint is int:
+        if isinstance(value, bool) or not isinstance(value, int):
+            msg = "an integer"
+            raise ValueError(msg)
+        return value
+    if hint is float:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            msg = "a number"
+            raise ValueError(msg)
+        if not math.isfinite(value):
+            msg = "a finite number"
+            raise ValueError(msg)
+        return float(value)
+    if hint is str:
+        if not isinstance(value, str):
+            msg = "a string"
+            raise ValueError(msg)
+        return value
+    if origin is tuple:
+        if not isinstance(value, list | tuple):
+            msg = "an array"
+            raise ValueError(msg)
+        if len(args) == 2 and args[1] is Ellipsis:
+            return tuple(_coerce(v, args[0]) for v in value)
+        if len(args) != len(value):
+            msg = f"an array of {len(args)} values"
+            raise ValueError(msg)
+        return tuple(_coerce(v, a) for v, a in zip(value, args, strict=True))
+    if origin is dict or hint is dict:
+        if not isinstance(value, dict):
+            msg = "a table"
+            raise ValueError(msg)
+        return dict(value)
+    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
+        if not isinstance(value, dict):
+            msg = "a table"
+            raise ValueError(msg)
+        return hint.from_toml(value)  # type: ignore[attr-defined]
+    return value
+
+
+def _require(cond: bool, field_name: str, expected: str, found: object) -> None:
+    if not cond:
+        raise ScenarioError(Problem("", "", field_name, expected, repr(found)))
+
+
+def parse_hhmm(text: str) -> int:
+    """
+    Minutes after midnight UTC of an ``"HH:MM"`` string (``"24:00"`` allowed).
+
+    Raises
+    ------
+    ValueError
+        If the text is not a time of day.
+
+    Examples
+    --------
+    >>> parse_hhmm("06:30")
+    390
+    """
+    try:
+        hh, mm = text.split(":")
+        h, m = int(hh), int(mm)
+    except (ValueError, AttributeError):
+        msg = f"a time of day 'HH:MM', got {text!r}"
+        raise ValueError(msg) from None
+    if not (0 <= h <= 24 and 0 <= m < 60 and h * 60 + m <= 1440):
+        msg = f"a time of day between 00:00 and 24:00, got {text!r}"
+        raise ValueError(msg)
+    return h * 60 + m
+
+
+@dataclass(frozen=True, slots=True)
+class RoadParams(_FromToml):
+    """
+    How a road line layer becomes a routable network (``[roads]``).
+
+    Parameters
+    ----------
+    snap_tolerance_m
+        Line endpoints closer than this, in metres, are joined into one node.
+        Default 50 m: finer than any road junction, coarser than digitising noise.
+    site_snap_warn_m
+        A site farther than this from its nearest road node, in metres, draws a
+        DataQualityWarning (it is still snapped). Default 2 000 m.
+    default_surface
+        Surface of a road with no ``surface`` attribute: one of ``SURFACES``.
+        Default ``"track"``: the Sahel's unclassified roads are mostly tracks.
+    crs
+        Projected CRS to work in (e.g. ``"EPSG:32631"``); empty means the UTM zone of
+        the scenario's centroid.
+    """
+
+    TABLE: ClassVar[str] = "roads"
+    snap_tolerance_m: float = 50.0
+    site_snap_warn_m: float = 2_000.0
+    default_surface: str = "track"
+    crs: str = ""
+
+    def __post_init__(self) -> None:
+        _require(self.snap_tolerance_m >= 0, "snap_tolerance_m", "a number >= 0",
+                 self.snap_tolerance_m)
+        _require(self.default_surface in SURFACES, "default_surface",
+                 f"one of {list(SURFACES)}", self.default_surface)
+
+
+@dataclass(frozen=True, slots=True)
+class MovementParams(_FromToml):
+    """
+    When and how the column may move (``[movement]``).
+
+    Parameters
+    ----------
+    windows
+        Daily movement windows in UTC as ``[["HH:MM", "HH:MM"], ...]``; the column
+        may drive only inside them. Default 05:30-18:30 (Mali is on UTC, civil
+        twilight at Gao in November is about 05:50-18:10): with no air cover a
+        column does not move in the dark (ATP 4-01.45).
+    daily_driving_limit_h
+        Hours of driving allowed per day (00:00-24:00 UTC), in hours. Default 10 h,
+        the common driver-hours limit for military drivers (ATP 4-01.45, driver
+        rest); it is hard in the schedule.
+    step_min
+        Time step of the time-expanded schedule, in minutes. Default 10.
+    day_start, day_end
+        Daylight, UTC ``"HH:MM"``, used for the vehicle interval and the diurnal
+        risk profile. Defaults 06:00 and 18:00.
+    interval_day_m, interval_night_m
+        Distance between vehicles by day (open column) and by night (close column),
+        in metres. Defaults 100 m and 50 m (FM 55-30, ch. 5).
+    march_unit_max
+        Largest march unit, in vehicles. Default 20 (FM 55-30, ch. 5).
+    march_unit_gap_min
+        Time gap between march units, in minutes. Default 2 (FM 55-30: 2-5 min).
+    serial_gap_min
+        Extra time gap between serials, in minutes. Default 5.
+    march_units_per_serial
+        March units grouped into one serial. Default 3 (FM 55-30: 2-5).
+    clearance_speed_kph
+        Speed of route clearance (engineers leading on a suspected-IED stretch), in
+        km/h. Default 8 km/h (MINUSMA convoys in the Kidal region averaged well under
+        10 km/h when cleared; ATP 4-01.45).
+    clearance_ied_factor
+        Fraction of the IED channel left when the route is cleared ahead of the
+        column. Default 0.3 (counter-IED teams find roughly two thirds of devices;
+        an assumption to be tuned per theatre).
+    max_speed_kph
+        Speed cap of the column on any surface, in km/h. Default 50.
+    """
+
+    TABLE: ClassVar[str] = "movement"
+    windows: tuple[tuple[str, str], ...] = (("05:30", "18:30"),)
+    daily_driving_limit_h: float = 10.0
+    step_min: int = 10
+    day_start: str = "06:00"
+    day_end: str = "18:00"
+    interval_day_m: float = 100.0
+    interval_night_m: float = 50.0
+    march_unit_max: int = 20
+    march_unit_gap_min: float = 2.0
+    serial_gap_min: float = 5.0
+    march_units_per_serial: int = 3
+    clearance_speed_kph: float = 8.0
+    clearance_ied_factor: float = 0.3
+    max_speed_kph: float = 50.0
+
+    def __post_init__(self) -> None:
+        for w in self.windows:
+            a, b = parse_hhmm(w[0]), parse_hhmm(w[1])
+            _require(a < b, "windows", "start before end in each window", list(w))
+        parse_hhmm(self.day_start)
+        parse_hhmm(self.day_end)
+        _require(0 < self.daily_driving_limit_h <= 24, "daily_driving_limit_h",
+                 "hours in (0, 24]", self.daily_driving_limit_h)
+        _require(1 <= self.step_min <= 60, "step_min", "minutes in [1, 60]",
+                 self.step_min)
+        _require(self.interval_day_m > 0 and self.interval_night_m > 0,
+                 "interval_day_m", "metres > 0", self.interval_day_m)
+        _require(self.march_unit_max >= 1, "march_unit_max", "an integer >= 1",
+                 self.march_unit_max)
+        _require(0 < self.clearance_speed_kph <= 60, "clearance_speed_kph",
+                 "km/h in (0, 60]", self.clearance_speed_kph)
+        _require(0 <= self.clearance_ied_factor <= 1, "clearance_ied_factor",
+                 "a fraction in [0, 1]", self.clearance_ied_factor)
+
+    def window_minutes(self) -> tuple[tuple[int, int], ...]:
+        """Movement windows as (start, end) minutes after midnight UTC."""
+        return tuple((parse_hhmm(a), parse_hhmm(b)) for a, b in self.windows)
+
+
+@dataclass(frozen=True, slots=True)
+class ChannelRule:
+    """
+    How one event type feeds the risk field.
+
+    Parameters
+    ----------
+    channel
+        ``"ied"``, ``"ambush"`` or ``"none"`` (ignored).
+    weight
+        Events' weight in the channel, dimensionless (before calibration).
+    bandwidth_km
+        Spatial spread of the event's influence (Gaussian sigma), in km.
+    """
+
+    channel: str
+    weight: float
+    bandwidth_km: float
+
+
+#: Default event-type table: ``"event_type|sub_event_type"`` (or ``"event_type"`` for
+#: a rule on every sub-type) to a rule. ACLED's codebook (2023) names the types; the
+#: older schema's "Remote violence" had no sub-types. UCDP GED types are
+#: ``"ucdp:1"`` (state-based), ``"ucdp:2"`` (non-state), ``"ucdp:3"`` (one-sided).
+#: Weights and bandwidths are planning assumptions: an IED marks a stretch of road
+#: (3 km), a clash marks an area a group operates in (8 km).
+DEFAULT_CHANNEL_RULES: dict[str, ChannelRule] = {
+    "Explosions/Remote violence|Remote explosive/landmine/IED": ChannelRule("ied", 1.0, 3.0),
+    "Explosions/Remote violence|Suicide bomb": ChannelRule("ied", 1.0, 5.0),
+    "Explosions/Remote violence|Shelling/artillery/missile attack": ChannelRule("ambush", 0.5, 10.0),
+    "Explosions/Remote violence|Grenade": ChannelRule("ambush", 0.3, 5.0),
+    "Explosions/Remote violence|Air/drone strike": ChannelRule("none", 0.0, 5.0),
+    "Explosions/Remote violence": ChannelRule("ied", 0.8, 4.0),
+    "Remote violence": ChannelRule("ied", 0.8, 4.0),
+    "Battles|Armed clash": ChannelRule("ambush", 1.0, 8.0),
+    "Battles": ChannelRule("ambush", 0.5, 15.0),
+    "Violence against civilians": ChannelRule("ambush", 0.2, 10.0),
+    "Strategic developments": ChannelRule("none", 0.0, 5.0),
+    "Protests": ChannelRule("none", 0.0, 5.0),
+    "Riots": ChannelRule("none", 0.0, 5.0),
+    "ucdp:1": ChannelRule("ambush", 1.0, 10.0),
+    "ucdp:2": ChannelRule("ambush", 0.5, 10.0),
+    "ucdp:3": ChannelRule("ambush", 0.2, 10.0),
+}
+
+#: Relative risk by hour of day (UTC), mean 1. IEDs are laid at night and strike the
+#: first vehicles of the morning; ambushes cluster at dawn and dusk. Planning
+#: assumptions shaped on ACLED's Sahel timing notes; tune per theatre.
+DEFAULT_DIURNAL_IED: tuple[float, ...] = (
+    0.9, 0.9, 0.9, 0.9, 1.0, 1.3, 1.6, 1.5, 1.3, 1.1, 1.0, 0.9,
+    0.8, 0.8, 0.8, 0.8, 0.9, 1.0, 1.1, 1.0, 0.9, 0.9, 0.9, 0.9,
+)
+DEFAULT_DIURNAL_AMBUSH: tuple[float, ...] = (
+    1.2, 1.1, 1.1, 1.1, 1.3, 1.5, 1.4, 1.1, 0.9, 0.8, 0.7, 0.7,
+    0.7, 0.7, 0.7, 0.8, 0.9, 1.1, 1.4, 1.5, 1.3, 1.2, 1.2, 1.2,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class RiskParams(_FromToml):
+    """
+    The risk field (``[risk]``); see DESIGN.md "The risk field".
+
+    Parameters
+    ----------
+    half_life_days
+        Age at which an event's weight halves, in days, counted back from the
+        scenario start. Default 365: armed groups re-use ground for years.
+    fatality_weight
+        Extra weight per reported fatality (w = rule weight * (1 + f * fatalities)).
+        Default 0.1, so a 10-fatality attack counts double.
+    max_geo_precision
+        Drop events whose ACLED ``geo_precision`` (or UCDP ``where_prec``) is above
+        this: 1 = exact town, 2 = near, 3 = region. Default 3 keeps everything.
+    scale_ied
+        Calibration scale s of the IED channel, expected incidents per km per unit
+        of kernel mass. Set by calibration (``[calibration]``) unless given.
+    scale_ambush
+        Calibration scale s of the ambush channel, expected incidents per hour per
+        km of column per unit of kernel mass.
+    ambush_per_ied
+        When calibrating, the ambush channel is scaled so the reference plan's
+        expected ambush incidents are this many times its IED incidents.
+        Default 0.5 (the 2023 convoy reported six IEDs and a few attacks by fire).
+    air_cover_ambush_factor
+        Multiplier m of the ambush channel when ``air_cover = true``. Default 0.5;
+        without air cover the factor is 1.
+    accuracy
+        Relative accuracy of the kernel sums (truncation radius). Default 1e-6.
+    edge_sample_m
+        Spacing of risk samples along road edges, in metres. Default 250.
+    raster_cell_m
+        Cell size of the risk raster, in metres. Default 500.
+    diurnal_ied, diurnal_ambush
+        24 hourly multipliers (UTC), normalised to mean 1 when used.
+    rules
+        Overrides of ``DEFAULT_CHANNEL_RULES``: ``{"type|sub" = {channel, weight,
+        bandwidth_km}}``.
+    """
+
+    TABLE: ClassVar[str] = "risk"
+    half_life_days: float = 365.0
+    fatality_weight: float = 0.1
+    max_geo_precision: int = 3
+    scale_ied: float | None = None
+    scale_ambush: float | None = None
+    ambush_per_ied: float = 0.5
+    air_cover_ambush_factor: float = 0.5
+    accuracy: float = 1e-6
+    edge_sample_m: float = 250.0
+    raster_cell_m: float = 500.0
+    diurnal_ied: tuple[float, ...] = DEFAULT_DIURNAL_IED
+    diurnal_ambush: tuple[float, ...] = DEFAULT_DIURNAL_AMBUSH
+    rules: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        _require(self.half_life_days > 0, "half_life_days", "days > 0",
+                 self.half_life_days)
+        _require(len(self.diurnal_ied) == 24 and min(self.diurnal_ied) >= 0,
+                 "diurnal_ied", "24 numbers >= 0", self.diurnal_ied)
+        _require(len(self.diurnal_ambush) == 24 and min(self.diurnal_ambush) >= 0,
+                 "diurnal_ambush", "24 numbers >= 0", self.diurnal_ambush)
+        _require(0 < self.accuracy < 1e-2, "accuracy", "a number in (0, 0.01)",
+                 self.accuracy)
+        _require(self.edge_sample_m > 0, "edge_sample_m", "metres > 0",
+                 self.edge_sample_m)
+        _require(self.raster_cell_m > 0, "raster_cell_m", "metres > 0",
+                 self.raster_cell_m)
+
+    def channel_rules(self) -> dict[str, ChannelRule]:
+        """The default rules with this scenario's overrides applied."""
+        out = dict(DEFAULT_CHANNEL_RULES)
+        for key, spec in self.rules.items():
+            if not isinstance(spec, dict):
+                raise ScenarioError(Problem("", "[risk.rules]", key,
+                                            "a table {channel, weight, bandwidth_km}",
+                                            repr(spec)))
+            ch = spec.get("channel", "ied")
+            if ch not in ("ied", "ambush", "none"):
+                raise ScenarioError(Problem("", "[risk.rules]", f"{key}.channel",
+                                            "one of ['ied', 'ambush', 'none']", repr(ch)))
+            out[key] = ChannelRule(ch, float(spec.get("weight", 1.0)),
+                                   float(spec.get("bandwidth_km", 5.0)))
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationParams(_FromToml):
+    """
+    Calibration of the channel scales to an observed convoy (``[calibration]``).
+
+    The reference plan is the historical one: leave the origin at ``depart``, drive
+    the main axis inside the movement windows at the speed that reaches the
+    destination at ``arrive``, with every vehicle. Its expected IED incidents are
+    set equal to ``ied_incidents``. Defaults are the MINUSMA 2023 convoy: left Kidal
+    on the morning of 31 October, reached Gao on the night of 7 November, six IEDs.
+
+    Parameters
+    ----------
+    enabled
+        Calibrate (true) or use ``[risk] scale_*`` as given (false).
+    depart, arrive
+        ISO 8601 UTC times of the observed departure and arrival.
+    ied_incidents
+        Observed IED incidents on that trip. Default 6 (MINUSMA 2023).
+    vehicles
+        Vehicles in the observed column. Default 143 (MINUSMA 2023).
+    route
+        Site names the observed route passed, in order; the path between
+        consecutive ones is the shortest. Empty means origin to destination.
+    """
+
+    TABLE: ClassVar[str] = "calibration"
+    enabled: bool = True
+    depart: str = "2023-10-31T06:00:00Z"
+    arrive: str = "2023-11-07T20:00:00Z"
+    ied_incidents: float = 6.0
+    vehicles: int = 143
+    route: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        _require(self.ied_incidents > 0, "ied_incidents", "a number > 0",
+                 self.ied_incidents)
+        _require(self.vehicles >= 1, "vehicles", "an integer >= 1", self.vehicles)
+
+
+@dataclass(frozen=True, slots=True)
+class PriceParams(_FromToml):
+    """
+    What the loads optimiser trades (``[prices]``).
+
+    Parameters
+    ----------
+    incident_usd
+        Price of one expected incident, in US dollars, against equipment value.
+        Default 5 000 000: a planning figure (the order of a destroyed armoured
+        vehicle plus casualty evacuation); sweep it with ``--pareto``.
+    handover_fraction
+        Fraction of a lot's value credited when it is handed over instead of
+        carried. Default 0 (value lost to the force either way).
+    """
+
+    TABLE: ClassVar[str] = "prices"
+    incident_usd: float = 5_000_000.0
+    handover_fraction: float = 0.0
+
+    def __post_init__(self) -> None:
+        _require(self.incident_usd >= 0, "incident_usd", "dollars >= 0",
+                 self.incident_usd)
+
+
+@dataclass(frozen=True, slots=True)
+class SolverParams(_FromToml):
+    """
+    Solver limits (``[solver]``).
+
+    Parameters
+    ----------
+    time_limit_s
+        Wall-clock limit of each CP-SAT solve, in seconds. Default 10.
+    workers
+        CP-SAT search workers. Default 2 (one per core here); with more than one
+        the search is still deterministic because CP-SAT runs in interleaved mode.
+    relative_gap
+        Stop CP-SAT when the proven gap is below this fraction. Default 0.005.
+    pareto_points
+        Prices of an incident swept by ``--pareto``. Default 9.
+    """
+
+    TABLE: ClassVar[str] = "solver"
+    time_limit_s: float = 10.0
+    workers: int = 2
+    relative_gap: float = 0.005
+    pareto_points: int = 9
+
+    def __post_init__(self) -> None:
+        _require(self.time_limit_s > 0, "time_limit_s", "seconds > 0",
+                 self.time_limit_s)
+        _require(self.workers >= 1, "workers", "an integer >= 1", self.workers)

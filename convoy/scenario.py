@@ -1,0 +1,278 @@
+"""The records a scenario is made of: sites, vehicles, equipment lots, the scenario.
+
+Each record checks its own fields in ``__post_init__`` and raises
+:class:`~convoy.errors.ScenarioError`; checks across records live in
+:mod:`convoy._validate`. :func:`read_scenario` loads a whole scenario folder.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from convoy.errors import Problem, ScenarioError
+from convoy.params import (
+    SURFACES,
+    CalibrationParams,
+    MovementParams,
+    PriceParams,
+    RiskParams,
+    RoadParams,
+    SolverParams,
+)
+
+if TYPE_CHECKING:
+    from convoy.events import ThreatEvents
+    from convoy.roads import RoadNetwork
+
+#: Kinds of site a sites layer may hold.
+SITE_KINDS: tuple[str, ...] = ("camp", "destination", "halt", "checkpoint")
+
+
+def _bad(name: str, field_name: str, expected: str, found: object) -> ScenarioError:
+    return ScenarioError(Problem("", name, field_name, expected, repr(found)))
+
+
+def _finite_positive(name: str, field_name: str, value: float, *, zero_ok: bool = False) -> None:
+    ok = math.isfinite(value) and (value >= 0 if zero_ok else value > 0)
+    if not ok:
+        raise _bad(name, field_name, "a number >= 0" if zero_ok else "a number > 0", value)
+
+
+@dataclass(frozen=True, slots=True)
+class Site:
+    """
+    A named place on the map.
+
+    Parameters
+    ----------
+    name
+        Unique name, e.g. ``"Kidal"``; the scenario refers to sites by it.
+    kind
+        ``"camp"`` (a base being emptied), ``"destination"``, ``"halt"`` (a laager
+        site where the column may stop, overnight too) or ``"checkpoint"`` (a named
+        point for the march table).
+    lon, lat
+        WGS 84 degrees.
+    """
+
+    name: str
+    kind: str
+    lon: float
+    lat: float
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise _bad("site", "name", "a non-empty name", self.name)
+        if self.kind not in SITE_KINDS:
+            raise _bad(self.name, "kind", f"one of {list(SITE_KINDS)}", self.kind)
+        if not (math.isfinite(self.lon) and -180 <= self.lon <= 180):
+            raise _bad(self.name, "lon", "a longitude in [-180, 180]", self.lon)
+        if not (math.isfinite(self.lat) and -90 <= self.lat <= 90):
+            raise _bad(self.name, "lat", "a latitude in [-90, 90]", self.lat)
+
+    @property
+    def can_halt(self) -> bool:
+        """Whether the column may stop here (camps, destinations and halt sites)."""
+        return self.kind in ("camp", "destination", "halt")
+
+
+@dataclass(frozen=True, slots=True)
+class Vehicle:
+    """
+    One vehicle of the fleet (a row of ``fleet.csv``).
+
+    Parameters
+    ----------
+    id
+        Call sign or registration, unique within the scenario.
+    type
+        Vehicle type, e.g. ``"APC"``, ``"cargo truck"``; vehicles of one type are
+        interchangeable for loading.
+    length_m
+        Length in metres (> 0); sets the column's length.
+    payload_kg
+        Largest load it can carry, in kilograms (>= 0; 0 for a vehicle that carries
+        only people).
+    deck_m2
+        Cargo deck area, in square metres (>= 0).
+    seats
+        Personnel it can carry, crew included (>= 0).
+    speed_kph
+        Top convoy speed on each surface of ``SURFACES`` (paved, laterite, track,
+        sand), in km/h (> 0).
+    reliability
+        Probability of covering 100 km without a breakdown, in (0, 1].
+    roadworthy
+        False if it cannot move under its own power (it must be towed or left).
+    can_tow
+        True for a recovery vehicle able to tow one unroadworthy vehicle.
+    camp
+        The camp where it starts.
+    value_usd
+        Replacement value, in US dollars (>= 0), counted as value saved if it moves.
+    """
+
+    id: str
+    type: str
+    length_m: float
+    payload_kg: float
+    deck_m2: float
+    seats: int
+    speed_kph: tuple[float, float, float, float]
+    reliability: float
+    roadworthy: bool
+    can_tow: bool
+    camp: str
+    value_usd: float = 0.0
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise _bad("vehicle", "id", "a non-empty id", self.id)
+        _finite_positive(self.id, "length_m", self.length_m)
+        _finite_positive(self.id, "payload_kg", self.payload_kg, zero_ok=True)
+        _finite_positive(self.id, "deck_m2", self.deck_m2, zero_ok=True)
+        if self.seats < 0:
+            raise _bad(self.id, "seats", "an integer >= 0", self.seats)
+        if len(self.speed_kph) != len(SURFACES):
+            raise _bad(self.id, "speed_kph", f"{len(SURFACES)} speeds", self.speed_kph)
+        for surface, v in zip(SURFACES, self.speed_kph, strict=True):
+            _finite_positive(self.id, f"speed_{surface}_kph", v)
+        if not (math.isfinite(self.reliability) and 0 < self.reliability <= 1):
+            raise _bad(self.id, "reliability", "a probability in (0, 1]", self.reliability)
+        _finite_positive(self.id, "value_usd", self.value_usd, zero_ok=True)
+
+    def speed_on(self, surface: str) -> float:
+        """Top convoy speed on a surface, in km/h."""
+        return self.speed_kph[SURFACES.index(surface)]
+
+
+@dataclass(frozen=True, slots=True)
+class Lot:
+    """
+    One lot of equipment to move (a row of ``manifest.csv``).
+
+    Parameters
+    ----------
+    id
+        Unique id.
+    category
+        Free text, e.g. ``"ammunition"``, ``"generator"``, ``"container"``.
+    weight_kg
+        Weight in kilograms (> 0).
+    deck_m2
+        Deck area it takes, in square metres (> 0).
+    value_usd
+        Value to the force, in US dollars (>= 0).
+    sensitive
+        True if it must never be left intact: carried, or destroyed before departure.
+    destroy_hours
+        Team-hours to destroy it, in hours (>= 0); destruction happens at the camp
+        before the column leaves.
+    mandatory
+        True if it must be carried.
+    camp
+        The camp where it is.
+    """
+
+    id: str
+    category: str
+    weight_kg: float
+    deck_m2: float
+    value_usd: float
+    sensitive: bool
+    destroy_hours: float
+    mandatory: bool
+    camp: str
+
+    def __post_init__(self) -> None:
+        if not self.id:
+            raise _bad("lot", "id", "a non-empty id", self.id)
+        _finite_positive(self.id, "weight_kg", self.weight_kg)
+        _finite_positive(self.id, "deck_m2", self.deck_m2)
+        _finite_positive(self.id, "value_usd", self.value_usd, zero_ok=True)
+        _finite_positive(self.id, "destroy_hours", self.destroy_hours, zero_ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioFiles:
+    """Absolute paths of the files a scenario reads, as named in ``[files]``."""
+
+    scenario: Path
+    roads: Path
+    sites: Path
+    events: Path
+    fleet: Path
+    manifest: Path
+    events_format: str = "acled"
+
+
+@dataclass(frozen=True, slots=True)
+class Scenario:
+    """
+    A whole withdrawal problem, loaded and checked.
+
+    Parameters
+    ----------
+    name, title
+        Short name (the folder's) and a human title.
+    start, deadline
+        Timezone-aware UTC datetimes: the earliest the plan may begin (destruction
+        work included) and the latest arrival at the destination.
+    origin, destination
+        Site names.
+    air_cover
+        Whether air cover is available (changes the ambush channel).
+    personnel
+        People to move from the origin.
+    seed
+        Seed of every random number the plan uses.
+    files
+        Where each input came from.
+    sites, vehicles, lots
+        The records.
+    roads
+        The routable road network with sites snapped to it.
+    events
+        The threat events, projected into the network's CRS.
+    roads_params, movement, risk, calibration, prices, solver
+        Parameter tables.
+    """
+
+    name: str
+    title: str
+    start: datetime
+    deadline: datetime
+    origin: str
+    destination: str
+    air_cover: bool
+    personnel: int
+    seed: int
+    files: ScenarioFiles
+    sites: tuple[Site, ...]
+    vehicles: tuple[Vehicle, ...]
+    lots: tuple[Lot, ...]
+    roads: RoadNetwork
+    events: ThreatEvents
+    roads_params: RoadParams
+    movement: MovementParams
+    risk: RiskParams
+    calibration: CalibrationParams
+    prices: PriceParams
+    solver: SolverParams
+
+    def site(self, name: str) -> Site:
+        """The site called ``name``; ScenarioError if there is none."""
+        for s in self.sites:
+            if s.name == name:
+                return s
+        msg = f"no site named {name!r}; sites are {[s.name for s in self.sites]}"
+        raise ScenarioError(msg)
+
+    @property
+    def horizon_min(self) -> float:
+        """Minutes from start to deadline."""
+        return (self.deadline - self.start).total_seconds() / 60.0
