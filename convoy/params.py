@@ -247,6 +247,14 @@ class MovementParams(_FromToml):
         an assumption to be tuned per theatre).
     max_speed_kph
         Speed cap of the column on any surface, in km/h. Default 50.
+    night_speed_factor
+        Column speed at night as a fraction of its day speed, used when a movement
+        window reaches outside daylight. Default 0.8 (an assumption: close column,
+        lights discipline).
+    halt_exposure_factor
+        Length of a halted column exposed to the ambush channel, as a fraction of
+        its moving length. Default 0.5 (an assumption: a laagered column packs
+        into a perimeter).
     """
 
     TABLE: ClassVar[str] = "movement"
@@ -264,8 +272,14 @@ class MovementParams(_FromToml):
     clearance_speed_kph: float = 8.0
     clearance_ied_factor: float = 0.3
     max_speed_kph: float = 50.0
+    night_speed_factor: float = 0.8
+    halt_exposure_factor: float = 0.5
 
     def __post_init__(self) -> None:
+        _require(0 < self.night_speed_factor <= 1, "night_speed_factor",
+                 "a fraction in (0, 1]", self.night_speed_factor)
+        _require(0 <= self.halt_exposure_factor <= 1, "halt_exposure_factor",
+                 "a fraction in [0, 1]", self.halt_exposure_factor)
         for w in self.windows:
             a, b = parse_hhmm(w[0]), parse_hhmm(w[1])
             _require(a < b, "windows", "start before end in each window", list(w))
