@@ -515,6 +515,46 @@ class PriceParams(_FromToml):
 
 
 @dataclass(frozen=True, slots=True)
+class LoadParams(_FromToml):
+    """
+    Destruction and disposal of what the column leaves behind (``[loads]``).
+
+    Parameters
+    ----------
+    destruction_teams
+        Demolition teams working in parallel at the camp before departure, a count
+        (>= 1). Destruction delays the earliest departure by the total team-hours
+        divided by this. Default 4: an engineer platoon's demolition sections; a
+        planning assumption.
+    vehicle_destroy_hours
+        Team-hours to destroy (render unusable) one vehicle left behind, in hours
+        (>= 0). Default 1.0: draining, burning or charging a vehicle is about an
+        hour's work for a team; a planning assumption.
+    destroy_vehicles_left
+        Whether vehicles that do not move are destroyed (true, costing
+        ``vehicle_destroy_hours`` each) or simply abandoned (false). Default true:
+        MINUSMA destroyed the vehicles and equipment it could not move from Kidal in
+        2023 (MINUSMA 2023).
+    handover_allowed
+        Whether lots that are not carried may be handed over (to a host-nation force
+        or another mission) instead of abandoned; sensitive lots never are. Default
+        false: no handover was agreed at Kidal in 2023 (MINUSMA 2023).
+    """
+
+    TABLE: ClassVar[str] = "loads"
+    destruction_teams: int = 4
+    vehicle_destroy_hours: float = 1.0
+    destroy_vehicles_left: bool = True
+    handover_allowed: bool = False
+
+    def __post_init__(self) -> None:
+        _require(self.destruction_teams >= 1, "destruction_teams", "an integer >= 1",
+                 self.destruction_teams)
+        _require(self.vehicle_destroy_hours >= 0, "vehicle_destroy_hours",
+                 "hours >= 0", self.vehicle_destroy_hours)
+
+
+@dataclass(frozen=True, slots=True)
 class SolverParams(_FromToml):
     """
     Solver limits (``[solver]``).
