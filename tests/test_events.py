@@ -1,0 +1,225 @@
+"""Reading threat events: ACLED (both schemas), UCDP GED, point layers, bad files."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pytest
+from pyproj import Transformer
+
+from convoy.errors import GeodataError, Problem, ScenarioError
+from convoy.events import (
+    ThreatEvents,
+    guess_events_format,
+    parse_event_date,
+    read_events,
+)
+
+DATA = Path(__file__).parent / "data" / "events"
+START = datetime(2023, 10, 31, 6, 0, tzinfo=timezone.utc)
+CRS = "EPSG:32631"
+
+
+def _read(name: str, fmt: str, **kw: object) -> ThreatEvents:
+    return read_events(DATA / name, fmt, start=START, crs=CRS, **kw)  # type: ignore[arg-type]
+
+
+def test_acled_current_schema():
+    """The current ACLED schema is read with types, sub-types, ages and precision."""
+    ev = _read("acled_current.csv", "acled")
+    assert len(ev) == 4
+    assert ev.num_after_start == 1
+    assert ev.num_imprecise == 0
+    assert ev.fmt == "acled"
+    assert list(ev.event_type[:2]) == ["Explosions/Remote violence", "Battles"]
+    assert list(ev.sub_event_type[:2]) == ["Remote explosive/landmine/IED", "Armed clash"]
+    np.testing.assert_allclose(ev.age_days, [29.25, 46.25, 365.25, 72.25])
+    np.testing.assert_array_equal(ev.fatalities, [0, 12, 3, 0])
+    np.testing.assert_array_equal(ev.geo_precision, [1, 2, 1, 3])
+    assert ev.date[0] == np.datetime64("2023-10-02")
+    assert ev.type_keys()[1] == "Battles|Armed clash"
+
+
+def test_acled_projection_matches_pyproj():
+    """xy is the lon/lat projected to the requested CRS, in metres."""
+    ev = _read("acled_current.csv", "acled")
+    t = Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
+    x, y = t.transform(ev.lonlat[:, 0], ev.lonlat[:, 1])
+    np.testing.assert_allclose(ev.xy, np.column_stack([x, y]))
+    np.testing.assert_allclose(ev.lonlat[0], [0.604, 18.05])
+    assert ev.xy.flags["C_CONTIGUOUS"] and ev.xy.dtype == np.float64
+
+
+def test_acled_old_schema():
+    """The older schema (capital headers, 'Remote violence', long dates) is read."""
+    ev = _read("acled_old_schema.csv", "acled")
+    assert len(ev) == 3
+    assert list(ev.event_type) == ["Remote violence", "Violence against civilians",
+                                   "Remote violence"]
+    assert list(ev.sub_event_type) == ["", "", ""]
+    assert list(ev.type_keys()) == list(ev.event_type)
+    assert ev.date[0] == np.datetime64("2019-02-22")
+    assert ev.date[2] == np.datetime64("2018-09-14")
+
+
+def test_ucdp_ged():
+    """UCDP GED rows map to ucdp:N types, best fatalities and where_prec precision."""
+    ev = _read("ucdp_ged.csv", "ucdp")
+    assert list(ev.event_type) == ["ucdp:1", "ucdp:2"]
+    np.testing.assert_array_equal(ev.fatalities, [5, 1])
+    np.testing.assert_array_equal(ev.geo_precision, [1, 2])
+    assert ev.num_imprecise == 1  # where_prec 4 is above the default limit of 3
+    ev7 = _read("ucdp_ged.csv", "ucdp", max_geo_precision=7)
+    assert len(ev7) == 3 and ev7.num_imprecise == 0
+
+
+def test_precision_filter_counts_dropped():
+    """Events less precise than the limit are dropped and counted."""
+    ev = _read("acled_current.csv", "acled", max_geo_precision=1)
+    assert len(ev) == 2
+    assert ev.num_imprecise == 2
+    assert ev.num_after_start == 1
+
+
+def test_point_layer():
+    """A GeoJSON point layer is read with named date and type attributes."""
+    ev = _read("layer.geojson", "layer", date_field="day", type_field="kind")
+    assert len(ev) == 2
+    assert ev.num_after_start == 1
+    assert list(ev.event_type) == ["IED", "Battles"]
+    np.testing.assert_array_equal(ev.fatalities, [1, 0])
+    np.testing.assert_allclose(ev.lonlat[1], [0.317, 17.833])
+
+
+def test_point_layer_missing_attribute():
+    """A layer without the named date attribute is refused, naming the attribute."""
+    with pytest.raises(ScenarioError, match="'when'"):
+        _read("layer.geojson", "layer", date_field="when", type_field="kind")
+
+
+def test_events_after_start_counted():
+    """An event on the start day is kept, one after it is dropped and counted."""
+    ev = read_events(DATA / "acled_current.csv", "acled", start="2023-10-02T00:00:00Z",
+                     crs=CRS)
+    # 2023-10-02 (same day, age 0) kept; 2023-11-05 dropped.
+    assert ev.num_after_start == 1
+    assert ev.age_days.min() == 0.0
+    early = read_events(DATA / "acled_current.csv", "acled", start=date(2022, 1, 1),
+                        crs=CRS)
+    assert len(early) == 0 and early.num_after_start == 5
+
+
+def _problem(exc: ScenarioError) -> Problem:
+    first = exc.problems[0]
+    assert isinstance(first, Problem)
+    return first
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "where", "field", "found"),
+    [
+        ("AcledMissingColumn.csv", "acled", "header", "latitude", "columns"),
+        ("AcledBadDate.csv", "acled", "row 3", "event_date", "'31 Octobre 2023'"),
+        ("AcledSwappedCoords.csv", "acled", "row 2", "latitude/longitude", "swapped"),
+        ("AcledNonFiniteCoords.csv", "acled", "row 2", "latitude", "'NaN'"),
+        ("AcledOutOfRangeCoords.csv", "acled", "row 2", "latitude", "'98.05'"),
+        ("AcledNegativeFatalities.csv", "acled", "row 2", "fatalities", "'-2'"),
+        ("UcdpBadViolenceType.csv", "ucdp", "row 2", "type_of_violence", "'4'"),
+        ("Empty.csv", "acled", "", "", "empty file"),
+        ("acled_current.csv", "ucdp", "header", "date_start", "columns"),
+    ],
+)
+def test_malformed_files_name_file_row_field(name, fmt, where, field, found):
+    """Each defective file is refused with a problem naming file, row and field."""
+    with pytest.raises(ScenarioError) as info:
+        _read(name, fmt)
+    p = _problem(info.value)
+    assert p.file.endswith(name)
+    assert p.where == where
+    assert p.field == field
+    assert found in p.found
+    assert name in str(info.value)
+
+
+def test_all_problems_listed():
+    """Every bad row is listed, not only the first."""
+    with pytest.raises(ScenarioError) as info:
+        _read("AcledNonFiniteCoords.csv", "acled")
+    fields = [(p.where, p.field) for p in info.value.problems if isinstance(p, Problem)]
+    assert fields == [("row 2", "latitude"), ("row 3", "longitude")]
+
+
+def test_missing_file_and_unknown_format():
+    """A missing file and an unknown format are refused; the format lists choices."""
+    with pytest.raises(ScenarioError, match="no such file"):
+        _read("nothere.csv", "acled")
+    with pytest.raises(ScenarioError, match=r"\['acled', 'ucdp', 'layer'\]"):
+        _read("acled_current.csv", "acled2")
+
+
+def test_layer_without_crs_is_geodata_error(tmp_path):
+    """A point layer without a CRS is a GeodataError."""
+    p = tmp_path / "nocrs.geojson"
+    p.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", '
+                 '"properties": {"event_date": "2023-01-01", "event_type": "IED"}, '
+                 '"geometry": {"type": "Point", "coordinates": [250000, 2000000]}}]}')
+    # GeoJSON is always WGS 84 to GDAL, so write a CRS-less GeoPackage instead.
+    import warnings
+
+    import geopandas as gpd
+
+    gdf = gpd.read_file(p).set_crs(None, allow_override=True)
+    out = tmp_path / "nocrs.gpkg"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)  # pyogrio warns about the CRS
+        gdf.to_file(out)
+    with pytest.raises(GeodataError, match="CRS"):
+        read_events(out, "layer", start=START, crs=CRS)
+
+
+def test_unknown_crs_is_geodata_error():
+    """A CRS pyproj does not know is a GeodataError naming it."""
+    with pytest.raises(GeodataError, match="crs"):
+        read_events(DATA / "acled_current.csv", "acled", start=START, crs="EPSG:0")
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2023-10-31", date(2023, 10, 31)),
+        ("22 February 2019", date(2019, 2, 22)),
+        ("22-Feb-2019", date(2019, 2, 22)),
+        ("22/02/2019", date(2019, 2, 22)),
+        ("2019-02-22 00:00:00.000", date(2019, 2, 22)),
+    ],
+)
+def test_parse_event_date(text, expected):
+    """ACLED and UCDP date spellings parse to the same calendar day."""
+    assert parse_event_date(text) == expected
+
+
+@pytest.mark.parametrize("text", ["2023-02-30", "31 Octobre 2023", "yesterday", ""])
+def test_parse_event_date_rejects(text):
+    """Impossible or unknown dates raise ValueError."""
+    with pytest.raises(ValueError):
+        parse_event_date(text)
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt"),
+    [("acled_current.csv", "acled"), ("acled_old_schema.csv", "acled"),
+     ("ucdp_ged.csv", "ucdp"), ("layer.geojson", "layer")],
+)
+def test_guess_events_format(name, fmt):
+    """The format is guessed from the columns (or the file type for layers)."""
+    assert guess_events_format(DATA / name) == fmt
+
+
+def test_read_is_deterministic():
+    """Reading the same file twice gives identical arrays."""
+    a = _read("acled_current.csv", "acled")
+    b = _read("acled_current.csv", "acled")
+    np.testing.assert_array_equal(a.xy, b.xy)
+    np.testing.assert_array_equal(a.type_keys(), b.type_keys())
