@@ -1,0 +1,998 @@
+"""The road network: a line layer turned into a routable, undirected graph.
+
+:func:`road_network_from_layer` reads any line layer GeoPandas can read (GeoJSON,
+GeoPackage, Shapefile, an OpenStreetMap extract exported to one of these), checks its
+coordinates, projects it to metres, nodes the lines where they cross or touch, joins
+endpoints closer than ``snap_tolerance_m``, drops duplicate and zero-length pieces and
+snaps the scenario's sites onto it. Every fix is listed in ``RoadNetwork.repairs``.
+
+The result, :class:`RoadNetwork`, holds arrays only (no Python object per node or
+edge): node coordinates, edge endpoints, lengths, surfaces, speed caps, and a CSR
+adjacency in which each undirected edge appears in both directions. Shortest paths
+use :mod:`scipy.sparse.csgraph`.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import re
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyproj
+import shapely
+import shapely.ops
+from numpy.typing import NDArray
+from scipy import sparse
+from scipy.sparse import csgraph
+from scipy.spatial import cKDTree
+
+from convoy.errors import (
+    DataQualityWarning,
+    GeodataError,
+    NoRouteError,
+    Problem,
+    ScenarioError,
+)
+from convoy.params import SURFACES, RoadParams
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from convoy.scenario import Site
+
+#: Values of a road layer's ``surface`` attribute and the surface each reads as.
+#: convoy's own names plus the OpenStreetMap values common in the Sahel (OSM wiki,
+#: ``Key:surface``). Matching ignores case and surrounding blanks.
+SURFACE_ALIASES: dict[str, str] = {
+    "paved": "paved",
+    "asphalt": "paved",
+    "concrete": "paved",
+    "chipseal": "paved",
+    "paving_stones": "paved",
+    "laterite": "laterite",
+    "unpaved": "laterite",
+    "gravel": "laterite",
+    "fine_gravel": "laterite",
+    "compacted": "laterite",
+    "dirt": "laterite",
+    "track": "track",
+    "ground": "track",
+    "earth": "track",
+    "sand": "sand",
+}
+
+#: OSM ``highway`` classes that read as paved when a road has no ``surface``: in
+#: Mali the national routes (RN) mapped as trunk/primary are sealed.
+PAVED_HIGHWAYS: frozenset[str] = frozenset(
+    {"motorway", "trunk", "primary", "motorway_link", "trunk_link", "primary_link"}
+)
+
+#: Problems listed one by one before the rest are summarised in one line.
+MAX_LISTED_PROBLEMS = 25
+
+_MAXSPEED = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(km/h|kmh|kph|mph)?\s*$", re.IGNORECASE)
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+@dataclass(frozen=True, eq=False)
+class RoadNetwork:
+    """
+    A routable, undirected road network in a projected CRS (metres).
+
+    Parameters
+    ----------
+    crs
+        The projected CRS of every coordinate and geometry below (axis unit metre).
+    node_xy
+        (N, 2) node coordinates, metres.
+    edge_u, edge_v
+        (E,) end nodes of each edge; the geometry runs from ``edge_u`` to ``edge_v``.
+    edge_length_m
+        (E,) length along the geometry, metres (> 0).
+    edge_surface
+        (E,) index into :data:`convoy.params.SURFACES`.
+    edge_maxspeed_kph
+        (E,) speed cap in km/h; ``inf`` where the layer gives none.
+    edge_name
+        Road name or reference per edge; ``''`` if none.
+    edge_geometry
+        (E,) object array of shapely LineStrings in ``crs``, oriented u to v.
+    indptr, indices, adj_edge
+        CSR adjacency: the neighbours of node ``i`` are
+        ``indices[indptr[i]:indptr[i + 1]]`` reached by edges
+        ``adj_edge[indptr[i]:indptr[i + 1]]``; each edge appears in both directions.
+    site_node
+        Node index of every site snapped to the network, by site name.
+    site_snap_m
+        Distance from each site to its node, metres.
+    repairs
+        Every fix the builder made, in plain words.
+    """
+
+    crs: pyproj.CRS
+    node_xy: FloatArray
+    edge_u: IntArray
+    edge_v: IntArray
+    edge_length_m: FloatArray
+    edge_surface: IntArray
+    edge_maxspeed_kph: FloatArray
+    edge_name: tuple[str, ...]
+    edge_geometry: NDArray[np.object_]
+    indptr: IntArray
+    indices: IntArray
+    adj_edge: IntArray
+    site_node: dict[str, int]
+    site_snap_m: dict[str, float]
+    repairs: tuple[str, ...]
+
+    def __repr__(self) -> str:
+        return (
+            f"RoadNetwork({self.num_nodes} nodes, {self.num_edges} edges, "
+            f"{self.edge_length_m.sum() / 1000:.1f} km, {self.crs.to_string()})"
+        )
+
+    @property
+    def num_nodes(self) -> int:
+        """Number of nodes."""
+        return int(self.node_xy.shape[0])
+
+    @property
+    def num_edges(self) -> int:
+        """Number of undirected edges."""
+        return int(self.edge_u.shape[0])
+
+    @cached_property
+    def _graph(self) -> sparse.csr_matrix:
+        """Symmetric length matrix; of parallel edges only the shortest is kept."""
+        n = self.num_nodes
+        src = np.concatenate([self.edge_u, self.edge_v])
+        dst = np.concatenate([self.edge_v, self.edge_u])
+        w = np.concatenate([self.edge_length_m, self.edge_length_m])
+        order = np.lexsort((w, dst, src))
+        src, dst, w = src[order], dst[order], w[order]
+        keep = np.ones(src.shape[0], dtype=bool)
+        keep[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+        return sparse.csr_matrix((w[keep], (src[keep], dst[keep])), shape=(n, n))
+
+    def shortest_path(
+        self, src_node: int, dst_node: int
+    ) -> tuple[IntArray, IntArray, float]:
+        """
+        Shortest path by length between two nodes.
+
+        Parameters
+        ----------
+        src_node, dst_node
+            Node indices in ``[0, num_nodes)``.
+
+        Returns
+        -------
+        node_idx
+            (K + 1,) nodes from ``src_node`` to ``dst_node``.
+        edge_idx
+            (K,) edges taken, in order; ``edge_idx[i]`` joins ``node_idx[i]`` and
+            ``node_idx[i + 1]`` (whichever way the edge's geometry runs).
+        length_m
+            Path length in metres.
+
+        Raises
+        ------
+        NoRouteError
+            If the two nodes are in different components.
+
+        Examples
+        --------
+        >>> nodes, edges, length_m = net.shortest_path(net.site_node["Kidal"],
+        ...                                            net.site_node["Gao"])
+        """
+        for name, node in (("src_node", src_node), ("dst_node", dst_node)):
+            if not 0 <= int(node) < self.num_nodes:
+                msg = (
+                    f"{name} must be a node index in [0, {self.num_nodes}), got {node}"
+                )
+                raise ValueError(msg)
+        src, dst = int(src_node), int(dst_node)
+        if src == dst:
+            return np.array([src], dtype=np.int64), np.empty(0, dtype=np.int64), 0.0
+        dist, pred = csgraph.dijkstra(
+            self._graph, directed=True, indices=src, return_predecessors=True
+        )
+        if not math.isfinite(dist[dst]):
+            msg = (
+                f"no road joins node {src} and node {dst}: they are in different "
+                f"components of the network"
+            )
+            raise NoRouteError(msg)
+        nodes = [dst]
+        while nodes[-1] != src:
+            nodes.append(int(pred[nodes[-1]]))
+        node_idx = np.array(nodes[::-1], dtype=np.int64)
+        edge_idx = np.array(
+            [
+                self.edge_between(int(a), int(b))
+                for a, b in itertools.pairwise(node_idx)
+            ],
+            dtype=np.int64,
+        )
+        return node_idx, edge_idx, float(dist[dst])
+
+    def shortest_lengths_from(self, src_node: int) -> FloatArray:
+        """Shortest path length in metres from one node to every node (inf if none)."""
+        out: FloatArray = csgraph.dijkstra(
+            self._graph, directed=True, indices=int(src_node)
+        )
+        return out
+
+    def edge_between(self, a: int, b: int) -> int:
+        """
+        The shortest edge joining nodes ``a`` and ``b``.
+
+        Raises
+        ------
+        KeyError
+            If no edge joins them.
+        """
+        lo, hi = self.indptr[a], self.indptr[a + 1]
+        hits = self.adj_edge[lo:hi][self.indices[lo:hi] == b]
+        if hits.size == 0:
+            msg = f"no edge joins node {a} and node {b}"
+            raise KeyError(msg)
+        return int(hits[np.argmin(self.edge_length_m[hits])])
+
+    def components(self) -> IntArray:
+        """
+        Connected component of every node.
+
+        Returns
+        -------
+        labels
+            (N,) component index per node; component 0 is the largest (by node
+            count), ties broken by lowest first node, so labels are deterministic.
+        """
+        _, raw = csgraph.connected_components(self._graph, directed=False)
+        counts = np.bincount(raw)
+        first = np.full(counts.shape[0], self.num_nodes, dtype=np.int64)
+        np.minimum.at(first, raw, np.arange(self.num_nodes, dtype=np.int64))
+        order = np.lexsort((first, -counts))
+        relabel = np.empty_like(order)
+        relabel[order] = np.arange(order.shape[0])
+        return relabel[raw].astype(np.int64)
+
+    def node_lonlat(self) -> FloatArray:
+        """(N, 2) node coordinates as WGS 84 longitude, latitude in degrees."""
+        tr = pyproj.Transformer.from_crs(self.crs, "EPSG:4326", always_xy=True)
+        lon, lat = tr.transform(self.node_xy[:, 0], self.node_xy[:, 1])
+        return np.column_stack([lon, lat]).astype(np.float64)
+
+    def surface_km(self) -> dict[str, float]:
+        """Kilometres of road per surface (every surface of ``SURFACES`` is a key)."""
+        km = (
+            np.bincount(
+                self.edge_surface, weights=self.edge_length_m, minlength=len(SURFACES)
+            )
+            / 1000.0
+        )
+        return {s: float(km[i]) for i, s in enumerate(SURFACES)}
+
+    def site_path(
+        self, src_site: str, dst_site: str
+    ) -> tuple[IntArray, IntArray, float]:
+        """
+        Shortest path between two snapped sites, as :meth:`shortest_path`.
+
+        Raises
+        ------
+        KeyError
+            If a site was not snapped to this network.
+        NoRouteError
+            If no road joins them; the message names both sites.
+        """
+        try:
+            return self.shortest_path(
+                self.site_node[src_site], self.site_node[dst_site]
+            )
+        except NoRouteError:
+            msg = f"no road joins {src_site!r} and {dst_site!r}"
+            raise NoRouteError(msg) from None
+
+    def edge_frame(self) -> gpd.GeoDataFrame:
+        """The edges as a GeoDataFrame (u, v, length_m, surface, maxspeed_kph, name)."""
+        import geopandas as gpd
+
+        return gpd.GeoDataFrame(
+            {
+                "u": self.edge_u,
+                "v": self.edge_v,
+                "length_m": self.edge_length_m,
+                "surface": [SURFACES[i] for i in self.edge_surface],
+                "maxspeed_kph": self.edge_maxspeed_kph,
+                "name": list(self.edge_name),
+            },
+            geometry=list(self.edge_geometry),
+            crs=self.crs,
+        )
+
+
+# --------------------------------------------------------------------------------------
+# Coordinate checks shared with the sites layer
+
+
+def coordinate_problems(
+    xy: FloatArray,
+    feature_idx: IntArray,
+    *,
+    geographic: bool,
+    file: str,
+    labels: Sequence[str] | None = None,
+) -> list[Problem]:
+    """
+    Problems with a layer's coordinates: NaN/inf, out of range, swapped.
+
+    Parameters
+    ----------
+    xy
+        (M, 2) vertex coordinates in the layer's own CRS.
+    feature_idx
+        (M,) feature of each vertex (0-based, as GDAL numbers features).
+    geographic
+        True if the layer's CRS is in degrees (x longitude, y latitude).
+    file
+        The file, as the user named it, for messages.
+    labels
+        Optional text per feature added to ``"feature i"``, e.g. a name.
+
+    Returns
+    -------
+    problems
+        At most one per feature, in feature order.
+    """
+    xy = np.asarray(xy, dtype=np.float64).reshape(-1, 2)
+    x, y = xy[:, 0], xy[:, 1]
+    finite = np.isfinite(xy).all(axis=1)
+    bad = ~finite
+    kind = np.zeros(xy.shape[0], dtype=np.int64)  # 1 non-finite, 2 swapped, 3 range
+    kind[bad] = 1
+    if geographic:
+        with np.errstate(invalid="ignore"):
+            out_y = finite & (np.abs(y) > 90)
+            out_x = finite & (np.abs(x) > 180)
+            swapped = out_y & (np.abs(x) <= 90)
+        kind[(out_y | out_x) & (kind == 0)] = 3
+        kind[swapped] = 2
+    problems: list[Problem] = []
+    seen: set[int] = set()
+    for i in np.flatnonzero(kind):
+        f = int(feature_idx[i])
+        if f in seen:
+            continue
+        seen.add(f)
+        where = f"feature {f}"
+        if labels is not None and labels[f]:
+            where += f" ({labels[f]!r})"
+        found = f"({x[i]:g}, {y[i]:g})"
+        if kind[i] == 1:
+            problems.append(
+                Problem(file, where, "geometry", "finite coordinates", found)
+            )
+        elif kind[i] == 2:
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    "geometry",
+                    "longitude, latitude in that order (latitude within +-90; the "
+                    "coordinates look swapped)",
+                    found,
+                )
+            )
+        else:
+            problems.append(
+                Problem(
+                    file,
+                    where,
+                    "geometry",
+                    "longitude in [-180, 180] and latitude in [-90, 90] (the layer's "
+                    "CRS is in degrees; are the coordinates projected?)",
+                    found,
+                )
+            )
+    return problems
+
+
+def cap_problems(problems: list[Problem], file: str) -> list[Problem]:
+    """The first :data:`MAX_LISTED_PROBLEMS` problems and one line counting the rest."""
+    if len(problems) <= MAX_LISTED_PROBLEMS:
+        return problems
+    rest = len(problems) - MAX_LISTED_PROBLEMS
+    return [
+        *problems[:MAX_LISTED_PROBLEMS],
+        Problem(file, "", "", "", f"{rest} more problems like these"),
+    ]
+
+
+def read_layer(path: Path, label: str) -> gpd.GeoDataFrame:
+    """
+    Read a vector layer with pyogrio; every failure is a GeodataError naming it.
+
+    Raises
+    ------
+    GeodataError
+        If the file is missing, empty, unreadable, or the layer has no CRS.
+    """
+    import geopandas as gpd
+
+    path = Path(path)
+    if not path.exists():
+        raise GeodataError(Problem(label, "", "", "an existing file", "no such file"))
+    if path.is_file() and path.stat().st_size == 0:
+        raise GeodataError(Problem(label, "", "", "a vector layer", "an empty file"))
+    try:
+        gdf = gpd.read_file(path, engine="pyogrio")
+    except Exception as exc:  # pyogrio raises several types; all mean unreadable
+        first = (
+            str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        )
+        raise GeodataError(
+            Problem(
+                label,
+                "",
+                "",
+                "a vector layer GDAL can read (GeoJSON, GeoPackage, Shapefile)",
+                first,
+            )
+        ) from None
+    if gdf.crs is None:
+        raise GeodataError(
+            Problem(
+                label,
+                "",
+                "crs",
+                "a layer with a coordinate reference system (e.g. EPSG:4326; a "
+                "Shapefile needs its .prj)",
+                "none",
+            )
+        )
+    return gdf
+
+
+def _target_crs(gdf: gpd.GeoDataFrame, params: RoadParams) -> pyproj.CRS:
+    """Projected metric CRS to work in: ``params.crs`` or the centroid's UTM zone."""
+    if params.crs:
+        try:
+            crs = pyproj.CRS.from_user_input(params.crs)
+        except pyproj.exceptions.CRSError:
+            raise ScenarioError(
+                Problem(
+                    "scenario.toml",
+                    "[roads]",
+                    "crs",
+                    "a CRS pyproj knows, e.g. 'EPSG:32631'",
+                    repr(params.crs),
+                )
+            ) from None
+    else:
+        crs = gdf.geometry.estimate_utm_crs()
+    units = {ax.unit_name for ax in crs.axis_info}
+    if not crs.is_projected or units - {"metre"}:
+        raise ScenarioError(
+            Problem(
+                "scenario.toml",
+                "[roads]",
+                "crs",
+                "a projected CRS in metres",
+                crs.to_string(),
+            )
+        )
+    return crs
+
+
+def _parse_maxspeed(value: Any) -> float:
+    """A speed cap in km/h from an OSM-style ``maxspeed``; ``nan`` when not numeric."""
+    if value is None:
+        return math.nan
+    if isinstance(value, int | float | np.integer | np.floating):
+        v = float(value)
+        return v if math.isfinite(v) and v > 0 else math.nan
+    m = _MAXSPEED.match(str(value))
+    if not m:
+        return math.nan
+    v = float(m.group(1))
+    if m.group(2) and m.group(2).lower() == "mph":
+        v *= 1.609344
+    return v if v > 0 else math.nan
+
+
+def _text(value: Any) -> str:
+    """A layer attribute as stripped text; '' for null/NaN."""
+    if value is None:
+        return ""
+    if isinstance(value, float) and math.isnan(value):
+        return ""
+    return str(value).strip()
+
+
+# --------------------------------------------------------------------------------------
+# The builder
+
+
+def road_network_from_layer(
+    source: str | Path | gpd.GeoDataFrame,
+    *,
+    params: RoadParams | None = None,
+    sites: Sequence[Site] = (),
+    label: str | None = None,
+) -> RoadNetwork:
+    """
+    Build a routable network from a line layer.
+
+    Parameters
+    ----------
+    source
+        A path to a line layer (GeoJSON, GeoPackage, Shapefile; LineString or
+        MultiLineString features with a CRS), or a GeoDataFrame of lines.
+        Attributes used when present: ``surface``, ``highway``, ``maxspeed``
+        (km/h, or ``"30 mph"``), ``name``, ``ref``.
+    params
+        Snap tolerance, default surface and working CRS; defaults as
+        :class:`~convoy.params.RoadParams`.
+    sites
+        Sites to snap onto the network. A site lying along an edge splits it so
+        that it gets its own node; a site within ``snap_tolerance_m`` of a node
+        takes that node.
+    label
+        How to name the layer in messages (default: the path, or ``"roads"``).
+
+    Returns
+    -------
+    RoadNetwork
+        In the metric CRS, with every fix listed in ``repairs``.
+
+    Raises
+    ------
+    GeodataError
+        Missing/unreadable/empty layer, no CRS, non-line geometry, NaN or out of
+        range or swapped coordinates (each named by feature).
+    ScenarioError
+        An unknown ``surface`` value (feature, value and the allowed values named),
+        or a ``[roads] crs`` that is not a projected metric CRS.
+
+    Warns
+    -----
+    DataQualityWarning
+        A site farther than ``site_snap_warn_m`` from the road.
+
+    Examples
+    --------
+    >>> net = road_network_from_layer("roads.geojson", sites=sites)
+    >>> net.surface_km()["paved"]
+    182.4
+    """
+    import geopandas as gpd
+
+    params = params or RoadParams()
+    if isinstance(source, gpd.GeoDataFrame):
+        label = label or "roads"
+        gdf = source
+        if gdf.crs is None:
+            raise GeodataError(
+                Problem(
+                    label,
+                    "",
+                    "crs",
+                    "a layer with a coordinate reference system",
+                    "none",
+                )
+            )
+    else:
+        label = label or str(source)
+        gdf = read_layer(Path(source), label)
+    repairs: list[str] = []
+    gdf = gdf.reset_index(drop=True)
+    num_features = len(gdf)
+    if num_features == 0:
+        raise GeodataError(
+            Problem(label, "", "", "at least one line feature", "an empty layer")
+        )
+    geoms = np.asarray(gdf.geometry.values, dtype=object)
+    names = (
+        [_text(v) for v in gdf["name"]]
+        if "name" in gdf.columns
+        else [""] * num_features
+    )
+    if "ref" in gdf.columns:
+        names = [n or _text(r) for n, r in zip(names, gdf["ref"], strict=True)]
+
+    # 1. geometry types and coordinates, every problem collected
+    problems: list[Problem] = []
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    types = shapely.get_type_id(geoms)
+    is_line = np.isin(types, (1, 5))  # LineString, MultiLineString
+    for f in np.flatnonzero(~missing & ~is_line):
+        problems.append(
+            Problem(
+                label,
+                f"feature {f}",
+                "geometry",
+                "a LineString or MultiLineString",
+                geoms[f].geom_type,
+            )
+        )
+    coords, cidx = shapely.get_coordinates(geoms, return_index=True)
+    problems += coordinate_problems(
+        coords, cidx, geographic=bool(gdf.crs.is_geographic), file=label, labels=names
+    )
+
+    # 2. attributes
+    surf_idx = np.full(num_features, -1, dtype=np.int64)
+    if "surface" in gdf.columns:
+        for f, raw in enumerate(gdf["surface"]):
+            text = _text(raw).lower()
+            if not text:
+                continue
+            if text not in SURFACE_ALIASES:
+                problems.append(
+                    Problem(
+                        label,
+                        f"feature {f}" + (f" ({names[f]!r})" if names[f] else ""),
+                        "surface",
+                        f"one of {sorted(SURFACE_ALIASES)}",
+                        repr(_text(raw)),
+                    )
+                )
+                continue
+            surf_idx[f] = SURFACES.index(SURFACE_ALIASES[text])
+    if problems:
+        raise GeodataError(cap_problems(problems, label))
+    no_surface = np.flatnonzero((surf_idx < 0) & ~missing)
+    if no_surface.size:
+        from_highway = 0
+        if "highway" in gdf.columns:
+            hw = gdf["highway"]
+            for f in no_surface:
+                if _text(hw.iloc[f]).lower() in PAVED_HIGHWAYS:
+                    surf_idx[f] = SURFACES.index("paved")
+                    from_highway += 1
+        defaulted = int(no_surface.size - from_highway)
+        text = f"{no_surface.size} of {num_features} features had no surface: "
+        parts = []
+        if from_highway:
+            parts.append(f"{from_highway} read as paved from highway=trunk/primary")
+        if defaulted:
+            parts.append(
+                f"{defaulted} set to default_surface {params.default_surface!r}"
+            )
+        repairs.append(text + "; ".join(parts))
+        surf_idx[surf_idx < 0] = SURFACES.index(params.default_surface)
+    maxspeed = np.full(num_features, math.inf)
+    if "maxspeed" in gdf.columns:
+        unparsed = 0
+        for f, raw in enumerate(gdf["maxspeed"]):
+            if not _text(raw):
+                continue
+            v = _parse_maxspeed(raw)
+            if math.isnan(v):
+                unparsed += 1
+            else:
+                maxspeed[f] = v
+        if unparsed:
+            repairs.append(
+                f"ignored {unparsed} maxspeed values that are not a speed "
+                "(no cap on those roads)"
+            )
+    if missing.any():
+        repairs.append(f"dropped {int(missing.sum())} features without geometry")
+
+    # 3. project to metres, explode multi-lines
+    crs = _target_crs(gdf, params)
+    keep = np.flatnonzero(~missing)
+    projected = gpd.GeoSeries(geoms[keep], crs=gdf.crs).to_crs(crs).values
+    parts, part_src = shapely.get_parts(
+        np.asarray(projected, dtype=object), return_index=True
+    )
+    part_feature = keep[part_src]
+    num_multi = int(np.sum(types[keep] == 5))
+    if num_multi:
+        repairs.append(
+            f"exploded {num_multi} MultiLineStrings into "
+            f"{int(np.isin(part_src, np.flatnonzero(types[keep] == 5)).sum())} lines"
+        )
+    parts = np.asarray(parts, dtype=object)
+    ok = ~shapely.is_empty(parts)
+    parts, part_feature = parts[ok], part_feature[ok]
+    if parts.size == 0:
+        raise GeodataError(
+            Problem(
+                label, "", "geometry", "at least one line", "no lines with coordinates"
+            )
+        )
+
+    # 4. node: split where lines cross or touch; overlapping stretches become one
+    noded = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
+    noded = np.asarray(noded, dtype=object)
+    if noded.size != parts.size:
+        repairs.append(
+            f"split {parts.size} lines into {noded.size} pieces where they "
+            "cross or touch"
+        )
+    tree = shapely.STRtree(parts)
+    mids = shapely.line_interpolate_point(noded, 0.5, normalized=True)
+    src_of = tree.query_nearest(mids, all_matches=False)[1]
+    covers = tree.query(mids, predicate="dwithin", distance=1e-6)
+    multiplicity = np.bincount(covers[0], minlength=noded.size)
+    if (multiplicity > 1).any():
+        repairs.append(
+            f"merged {int((multiplicity > 1).sum())} pieces where lines overlap "
+            "or repeat"
+        )
+    piece_feature = part_feature[src_of]
+
+    # 5. join endpoints within the snap tolerance into one node
+    starts = shapely.get_coordinates(shapely.get_point(noded, 0))
+    ends = shapely.get_coordinates(shapely.get_point(noded, -1))
+    pts = np.concatenate([starts, ends])
+    tol = max(params.snap_tolerance_m, 1e-6)
+    pairs = cKDTree(pts).query_pairs(tol, output_type="ndarray")
+    n_pts = pts.shape[0]
+    adj = sparse.coo_matrix(
+        (np.ones(pairs.shape[0]), (pairs[:, 0], pairs[:, 1])), shape=(n_pts, n_pts)
+    )
+    _, cluster = csgraph.connected_components(adj, directed=False)
+    node_xy, node_of_pt = _cluster_points(pts, cluster)
+    num_distinct = np.unique(pts, axis=0).shape[0]
+    if node_xy.shape[0] < num_distinct:
+        repairs.append(
+            f"joined {num_distinct} line ends into {node_xy.shape[0]} nodes "
+            f"(ends closer than {params.snap_tolerance_m:g} m)"
+        )
+    u = node_of_pt[: noded.size]
+    v = node_of_pt[noded.size :]
+    geom = _set_ends(noded, node_xy[u], node_xy[v])
+    length = shapely.length(geom)
+
+    # 6. drop zero-length pieces, loops and duplicates
+    zero = (u == v) & (length <= tol * 2)
+    loop = (u == v) & ~zero
+    if zero.any():
+        repairs.append(
+            f"dropped {int(zero.sum())} zero-length pieces (shorter than the "
+            "snap tolerance)"
+        )
+    if loop.any():
+        repairs.append(f"dropped {int(loop.sum())} loops that return to their own node")
+    keep_e = ~(zero | loop)
+    dup = _duplicates(u, v, length, geom, keep_e, tol)
+    if dup.any():
+        repairs.append(
+            f"dropped {int(dup.sum())} duplicate pieces joining the same nodes"
+        )
+    keep_e &= ~dup
+    sel = np.flatnonzero(keep_e)
+    u, v, geom, length = u[sel], v[sel], geom[sel], length[sel]
+    piece_feature = piece_feature[sel]
+
+    # unused nodes (only on dropped pieces) are removed
+    used = np.zeros(node_xy.shape[0], dtype=bool)
+    used[u] = True
+    used[v] = True
+    remap = np.cumsum(used) - 1
+    node_xy = node_xy[used]
+    u, v = remap[u], remap[v]
+
+    edges = _Edges(
+        u=list(u.tolist()),
+        v=list(v.tolist()),
+        geom=list(geom),
+        surface=list(surf_idx[piece_feature].tolist()),
+        maxspeed=list(maxspeed[piece_feature].tolist()),
+        name=[names[f] for f in piece_feature],
+        node_xy=[tuple(p) for p in node_xy.tolist()],
+    )
+
+    # 7. sites
+    site_node, site_snap = _snap_sites(edges, sites, crs, params, label, repairs)
+
+    return _assemble(crs, edges, site_node, site_snap, repairs)
+
+
+@dataclass
+class _Edges:
+    """Edge lists while the network is being built (sites may still split edges)."""
+
+    u: list[int]
+    v: list[int]
+    geom: list[Any]
+    surface: list[int]
+    maxspeed: list[float]
+    name: list[str]
+    node_xy: list[tuple[float, float]]
+
+
+def _cluster_points(pts: FloatArray, cluster: IntArray) -> tuple[FloatArray, IntArray]:
+    """
+    One node per cluster of line ends, numbered by first appearance.
+
+    The node sits on the cluster's most repeated point (a junction where several
+    lines meet stays put when a stray end is joined to it), else on the first one.
+    """
+    _, first_idx, inverse = np.unique(cluster, return_index=True, return_inverse=True)
+    order = np.argsort(first_idx, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.shape[0])
+    node_of_pt = rank[inverse].astype(np.int64)
+    node_xy = pts[first_idx[order]].copy()
+    sizes = np.bincount(node_of_pt)
+    for k in np.flatnonzero(sizes > 1):
+        members = pts[node_of_pt == k]
+        uniq, counts = np.unique(members, axis=0, return_counts=True)
+        if uniq.shape[0] > 1:
+            best = uniq[np.argmax(counts)] if counts.max() > 1 else members[0]
+            node_xy[k] = best
+    return node_xy, node_of_pt
+
+
+def _set_ends(
+    lines: NDArray[np.object_], start: FloatArray, end: FloatArray
+) -> NDArray[np.object_]:
+    """The lines with their first and last vertices moved onto the given points."""
+    coords, idx = shapely.get_coordinates(lines, return_index=True)
+    counts = np.bincount(idx, minlength=lines.shape[0])
+    last = np.cumsum(counts) - 1
+    first = last - counts + 1
+    coords[first] = start
+    coords[last] = end
+    out: NDArray[np.object_] = np.asarray(
+        shapely.linestrings(coords, indices=idx), dtype=object
+    )
+    return out
+
+
+def _duplicates(
+    u: IntArray,
+    v: IntArray,
+    length: FloatArray,
+    geom: NDArray[np.object_],
+    keep: NDArray[np.bool_],
+    tol: float,
+) -> NDArray[np.bool_]:
+    """Pieces that repeat an earlier one between the same nodes (within ``tol``)."""
+    dup = np.zeros(u.shape[0], dtype=bool)
+    a, b = np.minimum(u, v), np.maximum(u, v)
+    cand = np.flatnonzero(keep)
+    order = cand[np.lexsort((cand, b[cand], a[cand]))]
+    for i in range(1, order.shape[0]):
+        j = order[i]
+        k = i - 1
+        while k >= 0 and a[order[k]] == a[j] and b[order[k]] == b[j]:
+            p = order[k]
+            if (
+                not dup[p]
+                and abs(length[p] - length[j]) <= tol
+                and shapely.hausdorff_distance(geom[p], geom[j]) <= tol
+            ):
+                dup[j] = True
+                break
+            k -= 1
+    return dup
+
+
+def _snap_sites(
+    edges: _Edges,
+    sites: Sequence[Site],
+    crs: pyproj.CRS,
+    params: RoadParams,
+    label: str,
+    repairs: list[str],
+) -> tuple[dict[str, int], dict[str, float]]:
+    """Give every site a node: the nearest road point, splitting an edge if needed."""
+    site_node: dict[str, int] = {}
+    site_snap: dict[str, float] = {}
+    if not sites:
+        return site_node, site_snap
+    tr = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+    tol = params.snap_tolerance_m
+    tree = shapely.STRtree(edges.geom)
+    split = 0
+    for site in sites:
+        x, y = tr.transform(site.lon, site.lat)
+        p = shapely.Point(x, y)
+        e = int(tree.query_nearest(p, all_matches=False)[0])
+        line = edges.geom[e]
+        along = float(line.project(p))
+        total = float(line.length)
+        if along <= tol or total - along <= tol:
+            ends = (edges.u[e], edges.v[e])
+            d = [math.dist((x, y), edges.node_xy[n]) for n in ends]
+            node = ends[int(np.argmin(d))]
+        else:
+            node = len(edges.node_xy)
+            q = line.interpolate(along)
+            edges.node_xy.append((q.x, q.y))
+            first = shapely.ops.substring(line, 0.0, along)
+            second = shapely.ops.substring(line, along, total)
+            first = _set_ends(
+                np.array([first], dtype=object),
+                np.array([edges.node_xy[edges.u[e]]]),
+                np.array([[q.x, q.y]]),
+            )[0]
+            second = _set_ends(
+                np.array([second], dtype=object),
+                np.array([[q.x, q.y]]),
+                np.array([edges.node_xy[edges.v[e]]]),
+            )[0]
+            old_v = edges.v[e]
+            edges.v[e] = node
+            edges.geom[e] = first
+            edges.u.append(node)
+            edges.v.append(old_v)
+            edges.geom.append(second)
+            edges.surface.append(edges.surface[e])
+            edges.maxspeed.append(edges.maxspeed[e])
+            edges.name.append(edges.name[e])
+            tree = shapely.STRtree(edges.geom)
+            split += 1
+        dist = math.dist((x, y), edges.node_xy[node])
+        site_node[site.name] = int(node)
+        site_snap[site.name] = dist
+        if dist > params.site_snap_warn_m:
+            warnings.warn(
+                f"{label}: site {site.name!r} is {dist / 1000:.1f} km from the nearest "
+                f"road (more than site_snap_warn_m = {params.site_snap_warn_m:g} m); "
+                "it is snapped there anyway",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+    far = max(site_snap.values())
+    repairs.append(
+        f"snapped {len(site_node)} sites to the road (farthest "
+        f"{far:.0f} m away); {split} edges split to give sites a node"
+    )
+    return site_node, site_snap
+
+
+def _assemble(
+    crs: pyproj.CRS,
+    edges: _Edges,
+    site_node: dict[str, int],
+    site_snap: dict[str, float],
+    repairs: list[str],
+) -> RoadNetwork:
+    """Freeze edge lists into the array-only :class:`RoadNetwork` with CSR adjacency."""
+    u = np.ascontiguousarray(edges.u, dtype=np.int64)
+    v = np.ascontiguousarray(edges.v, dtype=np.int64)
+    n = len(edges.node_xy)
+    geom = np.empty(len(edges.geom), dtype=object)
+    geom[:] = edges.geom
+    src = np.concatenate([u, v])
+    dst = np.concatenate([v, u])
+    eid = np.concatenate([np.arange(u.shape[0]), np.arange(u.shape[0])]).astype(
+        np.int64
+    )
+    order = np.lexsort((eid, dst, src))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(src, minlength=n), out=indptr[1:])
+    return RoadNetwork(
+        crs=crs,
+        node_xy=np.ascontiguousarray(edges.node_xy, dtype=np.float64).reshape(n, 2),
+        edge_u=u,
+        edge_v=v,
+        edge_length_m=np.ascontiguousarray(shapely.length(geom), dtype=np.float64),
+        edge_surface=np.ascontiguousarray(edges.surface, dtype=np.int64),
+        edge_maxspeed_kph=np.ascontiguousarray(edges.maxspeed, dtype=np.float64),
+        edge_name=tuple(edges.name),
+        edge_geometry=geom,
+        indptr=indptr,
+        indices=np.ascontiguousarray(dst[order], dtype=np.int64),
+        adj_edge=np.ascontiguousarray(eid[order], dtype=np.int64),
+        site_node=site_node,
+        site_snap_m=site_snap,
+        repairs=tuple(repairs),
+    )
