@@ -10,6 +10,9 @@ The result, :class:`RoadNetwork`, holds arrays only (no Python object per node o
 edge): node coordinates, edge endpoints, lengths, surfaces, speed caps, and a CSR
 adjacency in which each undirected edge appears in both directions. Shortest paths
 use :mod:`scipy.sparse.csgraph`.
+
+Messages number a layer's features from 1, in file order, as :mod:`convoy.events`
+does.
 """
 
 from __future__ import annotations
@@ -342,7 +345,7 @@ def coordinate_problems(
     xy
         (M, 2) vertex coordinates in the layer's own CRS.
     feature_idx
-        (M,) feature of each vertex (0-based, as GDAL numbers features).
+        (M,) 0-based feature of each vertex; messages number features from 1.
     geographic
         True if the layer's CRS is in degrees (x longitude, y latitude).
     file
@@ -375,7 +378,7 @@ def coordinate_problems(
         if f in seen:
             continue
         seen.add(f)
-        where = f"feature {f}"
+        where = f"feature {f + 1}"
         if labels is not None and labels[f]:
             where += f" ({labels[f]!r})"
         found = f"({x[i]:g}, {y[i]:g})"
@@ -620,7 +623,7 @@ def road_network_from_layer(
         problems.append(
             Problem(
                 label,
-                f"feature {f}",
+                f"feature {f + 1}",
                 "geometry",
                 "a LineString or MultiLineString",
                 geoms[f].geom_type,
@@ -642,7 +645,7 @@ def road_network_from_layer(
                 problems.append(
                     Problem(
                         label,
-                        f"feature {f}" + (f" ({names[f]!r})" if names[f] else ""),
+                        f"feature {f + 1}" + (f" ({names[f]!r})" if names[f] else ""),
                         "surface",
                         f"one of {sorted(SURFACE_ALIASES)}",
                         repr(_text(raw)),

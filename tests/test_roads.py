@@ -169,7 +169,7 @@ def test_unknown_surface_named():
             layer(cross(), surface=["paved", "tarmacadam"]), label="roads.geojson"
         )
     msg = str(err.value)
-    assert "roads.geojson: feature 1" in msg
+    assert "roads.geojson: feature 2" in msg
     assert "'surface'" in msg
     assert "'tarmacadam'" in msg
     assert "laterite" in msg
@@ -189,16 +189,16 @@ def test_bad_coordinates_all_named():
         road_network_from_layer(layer(lines), label="roads.geojson")
     lines_out = str(err.value).splitlines()
     assert len(lines_out) == 3
-    assert "feature 1" in lines_out[0] and "finite" in lines_out[0]
-    assert "feature 2" in lines_out[1] and "swapped" in lines_out[1]
-    assert "feature 3" in lines_out[2] and "projected" in lines_out[2]
+    assert "feature 2" in lines_out[0] and "finite" in lines_out[0]
+    assert "feature 3" in lines_out[1] and "swapped" in lines_out[1]
+    assert "feature 4" in lines_out[2] and "projected" in lines_out[2]
 
 
 def test_non_line_geometry_refused():
     """A point in a road layer is named as the wrong geometry type."""
     with pytest.raises(
         GeodataError,
-        match="feature 1: field 'geometry' expected a "
+        match="feature 2: field 'geometry' expected a "
         "LineString or MultiLineString, found Point",
     ):
         road_network_from_layer(layer([cross()[0], Point(1.0, 18.0)]), label="r")
