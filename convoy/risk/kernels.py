@@ -1,0 +1,356 @@
+"""
+Sums of Gaussian kernels over events, at points and on rasters.
+
+The two public functions evaluate
+
+    f(x) = sum_k w_k * exp(-|x - x_k|^2 / (2 h_k^2)) / (2 pi h_k^2)
+
+in planar metres: ``w_k`` is an event's weight (dimensionless, ``>= 0``), ``h_k`` its
+bandwidth (the Gaussian's standard deviation, metres), and ``f`` has units of
+weight per square metre. Each kernel integrates to its weight.
+
+Truncation
+----------
+Each event is dropped beyond the radius ``R_k = a * h_k`` where its Gaussian has
+fallen to ``eps`` of its own peak, ``eps = exp(-a^2 / 2)``. Weights are
+non-negative, so the error is measured against the field's own scale:
+``max |f_trunc - f| <= accuracy * max f``. ``eps = accuracy`` (``a ~ 5.26`` for
+1e-6) is not enough for that in general: events spread along a circle of radius
+``R`` around a point drop ``sqrt(2 pi) * a * eps * max f`` there. Averaging ``f``
+over the circle of radius ``R`` around the point shows this is the worst case for a
+common bandwidth (``I0(z) >= e^z / sqrt(2 pi z)``), so ``a`` solves
+``exp(-a^2 / 2) = accuracy / (sqrt(2 pi) * a)``: ``a ~ 5.74`` for 1e-6; see
+:func:`cutoff_factor`.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+from numpy.typing import ArrayLike, NDArray
+
+from convoy.errors import Problem, ScenarioError
+from convoy.risk import _kernels
+
+__all__ = ["cutoff_factor", "kernel_at", "kernel_raster"]
+
+#: Largest coordinate magnitude accepted, metres. Planar coordinates on Earth stay
+#: below 4e7 m; the bound keeps grid indices far from integer overflow.
+MAX_COORD_M = 1e9
+#: Accepted bandwidths, metres: from a millimetre to 10 000 km.
+MIN_BANDWIDTH_M = 1e-3
+MAX_BANDWIDTH_M = 1e7
+#: Rows per parallel band of the raster kernel. Small enough for even load on a
+#: few threads when events cluster, large enough that an event's column factors
+#: are reused over many rows.
+BAND_ROWS = 64
+#: Largest number of cells in the grid that buckets events, per event (the grid
+#: coarsens when events are spread far apart relative to their radius).
+MAX_CELLS_PER_EVENT = 4
+
+
+def cutoff_factor(accuracy: float) -> float:
+    """
+    Truncation radius of an event's kernel in units of its bandwidth.
+
+    Solves ``exp(-a^2 / 2) = accuracy / (sqrt(2 pi) * a)`` by fixed-point
+    iteration, so that dropping every event beyond ``a * h_k`` changes a field of
+    events sharing one bandwidth by at most ``accuracy * max f``.
+
+    Parameters
+    ----------
+    accuracy
+        Relative accuracy, in (0, 0.01).
+
+    Returns
+    -------
+    float
+        The factor ``a`` (dimensionless); about 5.74 for 1e-6.
+
+    Raises
+    ------
+    ScenarioError
+        If ``accuracy`` is outside (0, 0.01).
+
+    Examples
+    --------
+    >>> round(cutoff_factor(1e-6), 2)
+    5.74
+    """
+    acc = _check_accuracy("cutoff_factor()", accuracy)
+    a = math.sqrt(2.0 * math.log(1.0 / acc))
+    for _ in range(50):
+        a = math.sqrt(2.0 * math.log(math.sqrt(2.0 * math.pi) * a / acc))
+    return a
+
+
+def kernel_at(
+    events_xy: ArrayLike,
+    weights: ArrayLike,
+    bandwidths_m: ArrayLike,
+    points_xy: ArrayLike,
+    *,
+    accuracy: float = 1e-6,
+) -> NDArray[np.float64]:
+    """
+    Sum of the events' Gaussian kernels at arbitrary points.
+
+    ``f(x) = sum_k w_k exp(-|x - x_k|^2 / (2 h_k^2)) / (2 pi h_k^2)``, truncated so
+    that the result is within ``accuracy * max f`` of the exact sum.
+
+    Parameters
+    ----------
+    events_xy
+        Event positions, shape (K, 2), planar metres.
+    weights
+        Event weights ``w_k``, shape (K,), dimensionless, ``>= 0``.
+    bandwidths_m
+        Gaussian standard deviations ``h_k`` in metres: one number for every
+        event, or shape (K,). In [1e-3, 1e7].
+    points_xy
+        Query points, shape (M, 2), planar metres.
+    accuracy
+        Relative accuracy of the truncation, in (0, 0.01). Default 1e-6.
+
+    Returns
+    -------
+    ndarray of float64, shape (M,)
+        Field values in weight per square metre.
+
+    Raises
+    ------
+    ScenarioError
+        If an array has the wrong shape, a value is not finite, a weight is
+        negative or a bandwidth is out of range.
+
+    Examples
+    --------
+    >>> kernel_at([[0.0, 0.0]], [1.0], 1000.0, [[0.0, 0.0]])  # 1 / (2 pi 1e6)
+    array([1.59154943e-07])
+    """
+    where = "kernel_at()"
+    acc = _check_accuracy(where, accuracy)
+    exy, w, h = _check_events(where, events_xy, weights, bandwidths_m)
+    pxy = _check_xy(where, "points_xy", points_xy)
+    out = np.zeros(pxy.shape[0], dtype=np.float64)
+    if exy.shape[0] == 0 or pxy.shape[0] == 0:
+        return out
+    rad = cutoff_factor(acc) * h
+    ex, ey, wn, q, rad2, start, grid = _bucket(exy, w, h, rad)
+    x0, y0, cell, nx, ny, reach = grid
+    px = np.ascontiguousarray(pxy[:, 0])
+    py = np.ascontiguousarray(pxy[:, 1])
+    _kernels._kernel_at(px, py, ex, ey, wn, q, rad2, start, x0, y0, cell, nx, ny,
+                        reach, out)
+    return out
+
+
+def kernel_raster(
+    events_xy: ArrayLike,
+    weights: ArrayLike,
+    bandwidths_m: ArrayLike,
+    origin_xy: ArrayLike,
+    cell_m: float,
+    shape: tuple[int, int],
+    *,
+    accuracy: float = 1e-6,
+) -> NDArray[np.float64]:
+    """
+    Sum of the events' Gaussian kernels at the cell centres of a north-up raster.
+
+    Cell ``(r, c)`` is centred at ``(x_min + (c + 0.5) * cell_m,
+    y_max - (r + 0.5) * cell_m)``: row 0 is the northern edge, column 0 the
+    western edge, as in a GeoTIFF with a north-up geotransform.
+
+    Parameters
+    ----------
+    events_xy
+        Event positions, shape (K, 2), planar metres.
+    weights
+        Event weights ``w_k``, shape (K,), dimensionless, ``>= 0``.
+    bandwidths_m
+        Gaussian standard deviations ``h_k`` in metres: one number for every
+        event, or shape (K,). In [1e-3, 1e7].
+    origin_xy
+        ``(x_min, y_max)``: the raster's north-west corner, metres.
+    cell_m
+        Cell side, metres, ``> 0``.
+    shape
+        ``(rows, cols)``, each ``>= 0``.
+    accuracy
+        Relative accuracy of the truncation, in (0, 0.01). Default 1e-6.
+
+    Returns
+    -------
+    ndarray of float64, shape (rows, cols)
+        Field values in weight per square metre.
+
+    Raises
+    ------
+    ScenarioError
+        If an array has the wrong shape, a value is not finite, a weight is
+        negative, a bandwidth is out of range, or the raster is malformed.
+
+    Examples
+    --------
+    >>> kernel_raster([[50.0, 50.0]], [1.0], 30.0, (0.0, 100.0), 50.0, (2, 2)).shape
+    (2, 2)
+    """
+    where = "kernel_raster()"
+    acc = _check_accuracy(where, accuracy)
+    exy, w, h = _check_events(where, events_xy, weights, bandwidths_m)
+    x_min, y_max, cell, rows, cols = _check_raster(where, origin_xy, cell_m, shape)
+    out = np.zeros((rows, cols), dtype=np.float64)
+    if exy.shape[0] == 0 or rows == 0 or cols == 0:
+        return out
+    rad = cutoff_factor(acc) * h
+    wn = w / (2.0 * np.pi * h * h)
+    q = 0.5 / (h * h)
+    ex = np.ascontiguousarray(exy[:, 0])
+    ey = np.ascontiguousarray(exy[:, 1])
+    _kernels._kernel_raster(ex, ey, wn, q, rad, x_min, y_max, cell, BAND_ROWS, out)
+    return out
+
+
+def _bucket(
+    exy: NDArray[np.float64],
+    w: NDArray[np.float64],
+    h: NDArray[np.float64],
+    rad: NDArray[np.float64],
+) -> tuple[Any, ...]:
+    """Sort events into a uniform grid of cells; returns sorted arrays and the grid."""
+    k = exy.shape[0]
+    rmax = float(rad.max())
+    x0, y0 = exy.min(axis=0)
+    span = max(float(exy[:, 0].max() - x0), float(exy[:, 1].max() - y0))
+    cell = rmax
+    # coarsen when events are sparse relative to their radius, to bound memory
+    max_cells = MAX_CELLS_PER_EVENT * k + 16
+    while (span / cell + 1.0) ** 2 > max_cells:
+        cell *= 2.0
+    nx = int((exy[:, 0].max() - x0) / cell) + 1
+    ny = int((exy[:, 1].max() - y0) / cell) + 1
+    gx = np.minimum(((exy[:, 0] - x0) / cell).astype(np.int64), nx - 1)
+    gy = np.minimum(((exy[:, 1] - y0) / cell).astype(np.int64), ny - 1)
+    cid = gy * nx + gx
+    order = np.argsort(cid, kind="stable")
+    start = np.zeros(nx * ny + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cid, minlength=nx * ny), out=start[1:])
+    hs = h[order]
+    ex = np.ascontiguousarray(exy[order, 0])
+    ey = np.ascontiguousarray(exy[order, 1])
+    wn = w[order] / (2.0 * np.pi * hs * hs)
+    q = 0.5 / (hs * hs)
+    rad2 = rad[order] ** 2
+    reach = max(1, math.ceil(rmax / cell))
+    return ex, ey, wn, q, rad2, start, (float(x0), float(y0), cell, nx, ny, reach)
+
+
+def _check_accuracy(where: str, accuracy: float) -> float:
+    """Accuracy as a float in (0, 0.01), or a ScenarioError."""
+    try:
+        acc = float(accuracy)
+    except (TypeError, ValueError):
+        acc = math.nan
+    if not 0.0 < acc < 1e-2:
+        msg = Problem(where, "", "accuracy", "a number in (0, 0.01)", repr(accuracy))
+        raise ScenarioError(msg)
+    return acc
+
+
+def _as_float_array(where: str, name: str, value: ArrayLike) -> NDArray[np.float64]:
+    """``value`` as a float64 array, or a ScenarioError naming it."""
+    try:
+        return np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as exc:
+        msg = Problem(where, "", name, "an array of numbers", f"{exc}")
+        raise ScenarioError(msg) from None
+
+
+def _first_bad(mask: NDArray[np.bool_]) -> int:
+    """Index of the first True of a flat mask."""
+    return int(np.flatnonzero(mask)[0])
+
+
+def _check_xy(where: str, name: str, value: ArrayLike) -> NDArray[np.float64]:
+    """Planar coordinates of shape (N, 2), finite and within MAX_COORD_M."""
+    xy = _as_float_array(where, name, value)
+    if xy.size == 0 and xy.ndim <= 2:
+        return np.zeros((0, 2), dtype=np.float64)
+    if xy.ndim != 2 or xy.shape[1] != 2:
+        msg = Problem(where, "", name, "an array of shape (N, 2)",
+                      f"shape {xy.shape}")
+        raise ScenarioError(msg)
+    bad = ~(np.abs(xy) <= MAX_COORD_M).all(axis=1)
+    if bad.any():
+        i = _first_bad(bad)
+        msg = Problem(where, f"row {i}", name,
+                      f"finite metres with |value| <= {MAX_COORD_M:g}",
+                      f"{xy[i].tolist()}")
+        raise ScenarioError(msg)
+    return np.ascontiguousarray(xy)
+
+
+def _check_events(
+    where: str, events_xy: ArrayLike, weights: ArrayLike, bandwidths_m: ArrayLike
+) -> tuple[NDArray[np.float64], NDArray[np.float64], NDArray[np.float64]]:
+    """Checked event positions, weights and per-event bandwidths."""
+    exy = _check_xy(where, "events_xy", events_xy)
+    k = exy.shape[0]
+    w = _as_float_array(where, "weights", weights)
+    if w.shape != (k,):
+        msg = Problem(where, "", "weights", f"an array of shape ({k},)",
+                      f"shape {w.shape}")
+        raise ScenarioError(msg)
+    bad = ~(np.isfinite(w) & (w >= 0.0))
+    if bad.any():
+        i = _first_bad(bad)
+        msg = Problem(where, f"row {i}", "weights", "a finite number >= 0",
+                      repr(float(w[i])))
+        raise ScenarioError(msg)
+    h = _as_float_array(where, "bandwidths_m", bandwidths_m)
+    if h.ndim == 0:
+        h = np.full(k, float(h))
+    if h.shape != (k,):
+        msg = Problem(where, "", "bandwidths_m", f"one number or shape ({k},)",
+                      f"shape {h.shape}")
+        raise ScenarioError(msg)
+    bad = ~((h >= MIN_BANDWIDTH_M) & (h <= MAX_BANDWIDTH_M))
+    if bad.any():
+        i = _first_bad(bad)
+        msg = Problem(where, f"row {i}", "bandwidths_m",
+                      f"metres in [{MIN_BANDWIDTH_M:g}, {MAX_BANDWIDTH_M:g}]",
+                      repr(float(h[i])))
+        raise ScenarioError(msg)
+    return exy, np.ascontiguousarray(w), np.ascontiguousarray(h)
+
+
+def _check_raster(
+    where: str, origin_xy: ArrayLike, cell_m: float, shape: tuple[int, int]
+) -> tuple[float, float, float, int, int]:
+    """Checked raster origin, cell size and shape."""
+    org = _as_float_array(where, "origin_xy", origin_xy)
+    if org.shape != (2,) or not (np.abs(org) <= MAX_COORD_M).all():
+        msg = Problem(where, "", "origin_xy",
+                      f"(x_min, y_max), finite metres with |value| <= {MAX_COORD_M:g}",
+                      repr(origin_xy))
+        raise ScenarioError(msg)
+    try:
+        cell = float(cell_m)
+    except (TypeError, ValueError):
+        cell = math.nan
+    if not 0.0 < cell <= MAX_COORD_M:
+        msg = Problem(where, "", "cell_m", f"metres in (0, {MAX_COORD_M:g}]",
+                      repr(cell_m))
+        raise ScenarioError(msg)
+    try:
+        rows, cols = (int(n) for n in shape)
+        ok = all(int(n) == n for n in shape) and rows >= 0 and cols >= 0
+    except (TypeError, ValueError):
+        ok = False
+    if not ok:
+        msg = Problem(where, "", "shape", "(rows, cols), integers >= 0", repr(shape))
+        raise ScenarioError(msg)
+    return float(org[0]), float(org[1]), cell, rows, cols

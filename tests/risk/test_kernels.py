@@ -1,0 +1,257 @@
+"""Gaussian kernel sums at points and on rasters, against the exact direct sum."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convoy.errors import ScenarioError
+from convoy.risk import cutoff_factor, kernel_at, kernel_raster
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from naive import kernel_raster_sum, kernel_sum, raster_centres
+
+ACC = 1e-6
+#: Absolute floor for fields that are all (or nearly) zero, weight per m^2.
+FLOOR = 1e-300
+
+
+def field_scale(xy, w, h, exact):
+    """A lower bound of max f over the plane: its largest value at events or samples."""
+    at_events = kernel_sum(xy, w, h, xy)
+    return max(float(exact.max(initial=0.0)), float(at_events.max(initial=0.0)))
+
+
+def assert_within(got, exact, scale, accuracy=ACC):
+    """``got`` is within ``accuracy * scale`` of ``exact`` everywhere."""
+    assert got.dtype == np.float64
+    assert got.shape == exact.shape
+    assert np.isfinite(got).all()
+    err = float(np.abs(got - exact).max()) if exact.size else 0.0
+    assert err <= accuracy * scale + FLOOR, (err, scale)
+
+
+@st.composite
+def event_sets(draw, max_events=25):
+    """Events in a 200 km box: clusters, duplicates, far outliers, mixed bandwidths."""
+    k = draw(st.integers(0, max_events))
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    xy = rng.uniform(-100e3, 100e3, size=(k, 2))
+    if k >= 2 and draw(st.booleans()):
+        # coincident events
+        n = rng.integers(1, k)
+        xy[:n] = xy[rng.integers(0, k)]
+    if k >= 1 and draw(st.booleans()):
+        # events far outside the area of interest
+        far = rng.random(k) < 0.3
+        xy[far] += rng.choice([-1.0, 1.0], size=(far.sum(), 2)) * 2e6
+    w = rng.uniform(0.0, 5.0, size=k)
+    w[rng.random(k) < 0.2] = 0.0
+    if draw(st.booleans()):
+        h = float(10 ** rng.uniform(2, math.log10(50e3)))
+    else:
+        h = 10 ** rng.uniform(2, math.log10(50e3), size=k)
+    return xy, w, h
+
+
+@settings(max_examples=60, deadline=None)
+@given(event_sets(), st.integers(0, 40), st.integers(0, 2**32 - 1))
+def test_kernel_at_matches_direct_sum(events, num_points, seed):
+    """kernel_at is within 1e-6 of the field's maximum of the exact sum."""
+    xy, w, h = events
+    rng = np.random.default_rng(seed)
+    pts = rng.uniform(-120e3, 120e3, size=(num_points, 2))
+    if len(xy) and num_points:
+        # some points exactly on events
+        n = min(len(xy), num_points // 2)
+        pts[:n] = xy[:n]
+    got = kernel_at(xy, w, h, pts)
+    exact = kernel_sum(xy, w, h, pts)
+    assert_within(got, exact, field_scale(xy, w, h, exact))
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    event_sets(),
+    st.integers(0, 20),
+    st.integers(0, 20),
+    st.floats(50.0, 20e3),
+    st.floats(-150e3, 50e3),
+    st.floats(-50e3, 150e3),
+)
+def test_kernel_raster_matches_direct_sum(events, rows, cols, cell, x_min, y_max):
+    """kernel_raster is within 1e-6 of the field's maximum of the exact sum."""
+    xy, w, h = events
+    got = kernel_raster(xy, w, h, (x_min, y_max), cell, (rows, cols))
+    exact = kernel_raster_sum(xy, w, h, (x_min, y_max), cell, (rows, cols))
+    assert_within(got, exact, field_scale(xy, w, h, exact))
+
+
+@settings(max_examples=20, deadline=None)
+@given(event_sets(max_events=12), st.sampled_from([1e-3, 1e-4, 1e-8]))
+def test_other_accuracies(events, accuracy):
+    """The bound holds at other accuracies, on points and on a raster."""
+    xy, w, h = events
+    pts = raster_centres((-100e3, 100e3), 10e3, (20, 20))
+    exact = kernel_sum(xy, w, h, pts)
+    scale = field_scale(xy, w, h, exact)
+    assert_within(kernel_at(xy, w, h, pts, accuracy=accuracy), exact, scale, accuracy)
+    got = kernel_raster(xy, w, h, (-100e3, 100e3), 10e3, (20, 20), accuracy=accuracy)
+    assert_within(got.ravel(), exact, scale, accuracy)
+
+
+def test_raster_equals_points_at_cell_centres():
+    """A raster and kernel_at at its cell centres agree to the accuracy."""
+    rng = np.random.default_rng(1)
+    xy = rng.uniform(0.0, 50e3, size=(30, 2))
+    w = rng.uniform(0.5, 2.0, size=30)
+    h = rng.uniform(2e3, 10e3, size=30)
+    ras = kernel_raster(xy, w, h, (0.0, 50e3), 1e3, (50, 50))
+    pts = kernel_at(xy, w, h, raster_centres((0.0, 50e3), 1e3, (50, 50)))
+    assert np.allclose(ras.ravel(), pts, rtol=0.0, atol=2e-6 * ras.max())
+
+
+def test_worst_case_ring_of_events():
+    """Events on a circle just beyond the cutoff keep the error under the bound."""
+    h = 1000.0
+    radius = cutoff_factor(ACC) * h * (1.0 + 1e-9)
+    theta = np.linspace(0.0, 2.0 * np.pi, 4000, endpoint=False)
+    xy = radius * np.column_stack([np.cos(theta), np.sin(theta)])
+    w = np.ones(len(xy))
+    # the centre (all events dropped) and points on the ring (where f peaks)
+    pts = np.vstack([[0.0, 0.0], xy[:50]])
+    got = kernel_at(xy, w, h, pts)
+    exact = kernel_sum(xy, w, h, pts)
+    assert got[0] == 0.0
+    scale = field_scale(xy, w, h, exact)
+    assert exact[0] > 0.5 * ACC * scale  # the case is a near-worst one
+    assert_within(got, exact, scale)
+
+
+def test_raster_geometry_is_north_up_cell_centred():
+    """Cell (r, c) is centred at (x_min + (c + .5) cell, y_max - (r + .5) cell)."""
+    cell = 100.0
+    x_min, y_max = 1000.0, 5000.0
+    # an event at the centre of row 1, column 3
+    ev = [[x_min + 3.5 * cell, y_max - 1.5 * cell]]
+    ras = kernel_raster(ev, [1.0], 150.0, (x_min, y_max), cell, (4, 6))
+    assert np.unravel_index(ras.argmax(), ras.shape) == (1, 3)
+    assert ras[1, 3] == pytest.approx(1.0 / (2.0 * np.pi * 150.0**2), rel=1e-12)
+    # symmetric about the event: left/right and up/down neighbours are equal
+    assert ras[1, 2] == pytest.approx(ras[1, 4], rel=1e-12)
+    assert ras[0, 3] == pytest.approx(ras[2, 3], rel=1e-12)
+    # an event to the north falls on row 0
+    ras = kernel_raster([[x_min + 50.0, y_max - 10.0]], [1.0], 100.0,
+                        (x_min, y_max), cell, (4, 6))
+    assert ras[0].sum() > ras[1:].sum()
+
+
+def test_single_event_integrates_to_its_weight():
+    """A fine raster around one event sums to its weight (cell area included)."""
+    ras = kernel_raster([[0.0, 0.0]], [3.0], 1000.0, (-8000.0, 8000.0), 100.0,
+                        (160, 160))
+    assert ras.sum() * 100.0**2 == pytest.approx(3.0, rel=1e-6)
+
+
+def test_empty_inputs():
+    """No events or no points give zeros of the right shape."""
+    none = np.zeros((0, 2))
+    assert kernel_at(none, [], 1000.0, [[0.0, 0.0], [1.0, 1.0]]).tolist() == [0.0, 0.0]
+    assert kernel_at([[0.0, 0.0]], [1.0], 1000.0, none).shape == (0,)
+    assert kernel_at([], [], [], []).shape == (0,)
+    ras = kernel_raster(none, [], 1000.0, (0.0, 0.0), 10.0, (3, 4))
+    assert ras.shape == (3, 4)
+    assert not ras.any()
+    ras = kernel_raster([[0.0, 0.0]], [1.0], 1.0, (0.0, 0.0), 1.0, (0, 5))
+    assert ras.shape == (0, 5)
+
+
+def test_deterministic():
+    """The same inputs give bit-identical outputs."""
+    rng = np.random.default_rng(7)
+    xy = rng.uniform(0.0, 30e3, size=(200, 2))
+    w = rng.uniform(0.0, 1.0, size=200)
+    h = rng.uniform(500.0, 5e3, size=200)
+    pts = rng.uniform(0.0, 30e3, size=(300, 2))
+    assert np.array_equal(kernel_at(xy, w, h, pts), kernel_at(xy, w, h, pts))
+    a = kernel_raster(xy, w, h, (0.0, 30e3), 500.0, (60, 60))
+    assert np.array_equal(a, kernel_raster(xy, w, h, (0.0, 30e3), 500.0, (60, 60)))
+
+
+def test_cutoff_factor():
+    """The truncation factor solves exp(-a^2/2) = acc / (sqrt(2 pi) a)."""
+    for acc in (1e-3, 1e-6, 1e-9):
+        a = cutoff_factor(acc)
+        assert math.exp(-a * a / 2) == pytest.approx(acc / (math.sqrt(2 * math.pi) * a))
+    assert 5.7 < cutoff_factor(1e-6) < 5.8
+
+
+GOOD = {"events_xy": [[0.0, 0.0], [1.0, 1.0]], "weights": [1.0, 2.0],
+        "bandwidths_m": [100.0, 200.0]}
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "found"),
+    [
+        ({"events_xy": [[0.0, 0.0], [np.nan, 1.0]]}, "events_xy", "row 1"),
+        ({"events_xy": [[0.0, 0.0, 0.0]]}, "events_xy", "shape (1, 3)"),
+        ({"events_xy": [[0.0, 0.0], [2e9, 0.0]]}, "events_xy", "row 1"),
+        ({"weights": [1.0, -1.0]}, "weights", "-1.0"),
+        ({"weights": [1.0, np.inf]}, "weights", "inf"),
+        ({"weights": [1.0]}, "weights", "shape (1,)"),
+        ({"weights": ["a", "b"]}, "weights", "could not convert"),
+        ({"bandwidths_m": [100.0, 0.0]}, "bandwidths_m", "0.0"),
+        ({"bandwidths_m": [100.0, np.nan]}, "bandwidths_m", "nan"),
+        ({"bandwidths_m": [1.0, 2.0, 3.0]}, "bandwidths_m", "shape (3,)"),
+    ],
+)
+def test_bad_events_are_refused(change, field, found):
+    """Bad event arrays raise a ScenarioError naming the field and the value."""
+    args = {**GOOD, **change}
+    for call in (
+        lambda: kernel_at(args["events_xy"], args["weights"], args["bandwidths_m"],
+                          [[0.0, 0.0]]),
+        lambda: kernel_raster(args["events_xy"], args["weights"],
+                              args["bandwidths_m"], (0.0, 0.0), 1.0, (2, 2)),
+    ):
+        with pytest.raises(ScenarioError) as info:
+            call()
+        assert field in str(info.value)
+        assert found in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"origin_xy": (0.0, np.nan)}, "origin_xy"),
+        ({"origin_xy": (0.0,)}, "origin_xy"),
+        ({"cell_m": 0.0}, "cell_m"),
+        ({"cell_m": -5.0}, "cell_m"),
+        ({"shape": (2, -1)}, "shape"),
+        ({"shape": (2.5, 3)}, "shape"),
+        ({"shape": 7}, "shape"),
+        ({"accuracy": 0.5}, "accuracy"),
+        ({"accuracy": 0.0}, "accuracy"),
+    ],
+)
+def test_bad_raster_is_refused(kwargs, field):
+    """A malformed raster or accuracy raises a ScenarioError naming the field."""
+    args = {"origin_xy": (0.0, 0.0), "cell_m": 1.0, "shape": (2, 2), **kwargs}
+    acc = args.pop("accuracy", 1e-6)
+    with pytest.raises(ScenarioError, match=field):
+        kernel_raster(GOOD["events_xy"], GOOD["weights"], GOOD["bandwidths_m"],
+                      args["origin_xy"], args["cell_m"], args["shape"], accuracy=acc)
+
+
+def test_bad_points_are_refused():
+    """Points must be finite and of shape (M, 2)."""
+    with pytest.raises(ScenarioError, match="points_xy"):
+        kernel_at(**GOOD, points_xy=[[0.0, np.inf]])
+    with pytest.raises(ScenarioError, match="points_xy"):
+        kernel_at(**GOOD, points_xy=[0.0, 1.0, 2.0])
