@@ -1,0 +1,39 @@
+"""Timing of the withdrawal: the exposure model and the time-expanded schedule search."""
+
+from convoy.schedule.exposure import (
+    MODES,
+    Exposure,
+    ExposureModel,
+    Halt,
+    Leg,
+    Trajectory,
+    build_exposure_model,
+    column_lengths_km,
+    column_surface_speeds,
+    paced_trajectory,
+    trajectory_exposure,
+)
+from convoy.schedule.search import (
+    Schedule,
+    ScheduleLeg,
+    plan_scenario_schedule,
+    plan_schedule,
+)
+
+__all__ = [
+    "MODES",
+    "Exposure",
+    "ExposureModel",
+    "Halt",
+    "Leg",
+    "Schedule",
+    "ScheduleLeg",
+    "Trajectory",
+    "build_exposure_model",
+    "column_lengths_km",
+    "column_surface_speeds",
+    "paced_trajectory",
+    "plan_scenario_schedule",
+    "plan_schedule",
+    "trajectory_exposure",
+]

@@ -1,0 +1,768 @@
+"""Expected incidents of a column's trajectory: the exposure model the schedule uses.
+
+A trajectory is a sequence of legs (one road edge each, driven from ``depart_min`` to
+``arrive_min`` minutes after the scenario start t0, in a mode at a speed) and halts
+(a node, from ``start_min`` to ``end_min``). Its expected incidents are the sum of
+three terms, each an exact integral of piecewise-constant functions of time:
+
+IED (head of the column)
+    ``edge_ied[e] * f_mode * mean(d_ied over [depart, arrive))``, where ``edge_ied`` is
+    the integral of the IED channel along the edge (expected incidents, daily mean),
+    ``f_mode`` is 1 for ``"normal"`` and ``clearance_ied_factor`` for
+    ``"clearance"``, and ``d_ied`` the hourly IED profile normalised to mean 1.
+Ambush, moving (the whole column)
+    ``edge_ambush[e] * (L_km / v_kph) * mean(d_ambush over [depart, arrive))``.
+    ``edge_ambush`` is the integral along the edge of the ambush rate (incidents per
+    hour per km of column, times km). A column of length L at speed v covers each
+    point of the road for L / v hours, so the double integral of the rate over the
+    column's length and over time equals (L / v) times the integral along the road.
+    L is the column length by day or by night (the leg is a day leg when it lies
+    wholly inside daylight ``[day_start, day_end)``), v the leg's speed.
+Ambush, halted
+    ``node_ambush[n] * halt_exposure_factor * integral of L(t) * d_ambush(t) dt``
+    over the halt, in hours: a laagered column packs into a perimeter, so only a
+    fraction of its length is exposed (``halt_exposure_factor``, an assumption), and
+    ``L(t)`` is the day or night length at each instant.
+
+The hourly profiles are functions of the UTC hour; the minute of day of t0 is
+``start_minute_of_day``. Waiting at the origin before departure costs nothing: the
+force is still inside its camp, and such a wait is not a halt.
+
+The same numbers are used by the optimiser (:mod:`convoy.schedule.search`), by the
+baselines and by calibration; :func:`trajectory_exposure` prices any trajectory, the
+optimiser's or not, and :func:`paced_trajectory` builds the fixed-route, fixed-timing
+profile of a historical convoy.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Protocol
+
+import numpy as np
+from numpy.typing import NDArray
+
+from convoy.errors import InfeasibleError, Problem, ScenarioError
+from convoy.params import SURFACES, MovementParams, RiskParams, parse_hhmm
+
+#: Speed modes of a leg. ``"clearance"`` is route clearance: engineers lead at
+#: ``clearance_speed_kph`` and the IED channel is multiplied by
+#: ``clearance_ied_factor``.
+MODES: tuple[str, ...] = ("normal", "clearance")
+
+_MIN_PER_DAY = 1440
+_EPS = 1e-9
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+
+def _bad(field_name: str, expected: str, found: object) -> ScenarioError:
+    return ScenarioError(Problem("exposure model", "", field_name, expected, repr(found)))
+
+
+def _per_minute(hourly: Sequence[float]) -> FloatArray:
+    """A 24-value hourly profile spread over the 1440 minutes of a day."""
+    return np.repeat(np.asarray(hourly, dtype=np.float64), 60)
+
+
+def _daylight_minutes(day_start_min: int, day_end_min: int) -> FloatArray:
+    """1 for each minute of the day inside daylight, else 0 (wraps past midnight)."""
+    m = np.arange(_MIN_PER_DAY)
+    if day_start_min <= day_end_min:
+        inside = (m >= day_start_min) & (m < day_end_min)
+    else:
+        inside = (m >= day_start_min) | (m < day_end_min)
+    return inside.astype(np.float64)
+
+
+def window_profile(windows_min: Sequence[tuple[int, int]]) -> FloatArray:
+    """
+    1 for each minute of the day inside a movement window, else 0.
+
+    Parameters
+    ----------
+    windows_min
+        (start, end) minutes after midnight UTC, start < end <= 1440.
+    """
+    out = np.zeros(_MIN_PER_DAY)
+    for a, b in windows_min:
+        out[int(a) : int(b)] = 1.0
+    return out
+
+
+def periodic_integral(per_minute: FloatArray, x_min: Any, start_minute_of_day: float) -> Any:
+    """
+    Integral over [0, x) of a daily-periodic, minute-wise constant function.
+
+    Parameters
+    ----------
+    per_minute
+        The function's value in each of the 1440 minutes of a UTC day.
+    x_min
+        Upper limit(s), minutes after t0 (scalar or array, >= 0).
+    start_minute_of_day
+        Minute of the UTC day at t0, in [0, 1440).
+
+    Returns
+    -------
+    The integral in value x minutes, counted from the midnight before t0 (so only
+    differences are meaningful), with the shape of ``x_min``.
+    """
+    cum = np.concatenate(([0.0], np.cumsum(per_minute)))
+    x = np.asarray(x_min, dtype=np.float64) + start_minute_of_day
+    days = np.floor(x / _MIN_PER_DAY)
+    r = x - days * _MIN_PER_DAY
+    ri = np.clip(np.floor(r).astype(np.int64), 0, _MIN_PER_DAY - 1)
+    return days * cum[-1] + cum[ri] + per_minute[ri] * (r - ri)
+
+
+@dataclass(frozen=True, slots=True)
+class ExposureModel:
+    """
+    Everything that prices a column's movement, as plain arrays.
+
+    Parameters
+    ----------
+    edge_u, edge_v
+        End nodes of each edge (E,).
+    edge_length_m
+        Edge lengths, in metres (> 0).
+    edge_speed_kph
+        Day speed of the column in normal mode on each edge, in km/h (> 0): the
+        slowest moving vehicle's speed on the edge's surface, capped by the edge's
+        maxspeed and ``max_speed_kph``.
+    edge_ied
+        Integral of the IED channel along each edge, in expected incidents (>= 0),
+        daily mean.
+    edge_ambush
+        Integral of the ambush channel along each edge, in incidents per hour per km
+        of column times km (>= 0), daily mean.
+    node_ambush
+        Ambush channel at each node, incidents per hour per km of column (>= 0).
+    node_can_halt
+        Whether the column may halt at each node (camps, halt sites, destination).
+    column_day_km, column_night_km
+        Column length by day and by night, in km (> 0): the vehicles' lengths plus
+        (n - 1) intervals (FM 55-30: open column by day, close column by night).
+    start_minute_of_day
+        Minute of the UTC day at t0, in [0, 1440).
+    day_start_min, day_end_min
+        Daylight, minutes after midnight UTC.
+    diurnal_ied, diurnal_ambush
+        24 hourly multipliers (UTC); normalised here to mean 1.
+    clearance_speed_kph
+        Speed of route clearance, in km/h (MovementParams).
+    clearance_ied_factor
+        Fraction of the IED channel left under route clearance.
+    night_speed_factor
+        Night speed as a fraction of day speed.
+    halt_exposure_factor
+        Fraction of the column length exposed while halted.
+    """
+
+    edge_u: IntArray
+    edge_v: IntArray
+    edge_length_m: FloatArray
+    edge_speed_kph: FloatArray
+    edge_ied: FloatArray
+    edge_ambush: FloatArray
+    node_ambush: FloatArray
+    node_can_halt: NDArray[np.bool_]
+    column_day_km: float
+    column_night_km: float
+    start_minute_of_day: float = 0.0
+    day_start_min: int = 360
+    day_end_min: int = 1080
+    diurnal_ied: FloatArray = field(default_factory=lambda: np.ones(24))
+    diurnal_ambush: FloatArray = field(default_factory=lambda: np.ones(24))
+    clearance_speed_kph: float = 8.0
+    clearance_ied_factor: float = 0.3
+    night_speed_factor: float = 0.8
+    halt_exposure_factor: float = 0.5
+    _ied_min: FloatArray = field(init=False, repr=False)
+    _amb_min: FloatArray = field(init=False, repr=False)
+    _day_min: FloatArray = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        def arr(name: str, dtype: Any) -> Any:
+            a = np.ascontiguousarray(getattr(self, name), dtype=dtype)
+            object.__setattr__(self, name, a)
+            return a
+
+        u = arr("edge_u", np.int64)
+        v = arr("edge_v", np.int64)
+        num_edges = len(u)
+        num_nodes = len(arr("node_ambush", np.float64))
+        halt = arr("node_can_halt", np.bool_)
+        if len(halt) != num_nodes:
+            raise _bad("node_can_halt", f"{num_nodes} values", len(halt))
+        for name in ("edge_v", "edge_length_m", "edge_speed_kph", "edge_ied",
+                     "edge_ambush"):
+            a = arr(name, v.dtype if name == "edge_v" else np.float64)
+            if a.shape != (num_edges,):
+                raise _bad(name, f"shape ({num_edges},)", a.shape)
+        if num_edges and (min(u.min(), v.min()) < 0
+                          or max(u.max(), v.max()) >= num_nodes):
+            raise _bad("edge_u/edge_v", f"node ids in [0, {num_nodes})", "out of range")
+        checks: list[tuple[str, FloatArray, bool]] = [
+            ("edge_length_m", self.edge_length_m, False),
+            ("edge_speed_kph", self.edge_speed_kph, False),
+            ("edge_ied", self.edge_ied, True),
+            ("edge_ambush", self.edge_ambush, True),
+            ("node_ambush", self.node_ambush, True),
+        ]
+        for name, a, zero_ok in checks:
+            ok = np.isfinite(a) & ((a >= 0) if zero_ok else (a > 0))
+            if not ok.all():
+                i = int(np.flatnonzero(~ok)[0])
+                raise _bad(f"{name}[{i}]", "a finite number >= 0" if zero_ok
+                           else "a finite number > 0", float(a[i]))
+        for name in ("column_day_km", "column_night_km", "clearance_speed_kph"):
+            x = float(getattr(self, name))
+            if not (math.isfinite(x) and x > 0):
+                raise _bad(name, "a finite number > 0", x)
+        for name in ("clearance_ied_factor", "halt_exposure_factor"):
+            x = float(getattr(self, name))
+            if not 0 <= x <= 1:
+                raise _bad(name, "a fraction in [0, 1]", x)
+        if not 0 < self.night_speed_factor <= 1:
+            raise _bad("night_speed_factor", "a fraction in (0, 1]",
+                       self.night_speed_factor)
+        if not 0 <= self.start_minute_of_day < _MIN_PER_DAY:
+            raise _bad("start_minute_of_day", "minutes in [0, 1440)",
+                       self.start_minute_of_day)
+        for name in ("day_start_min", "day_end_min"):
+            x = getattr(self, name)
+            if not 0 <= x <= _MIN_PER_DAY:
+                raise _bad(name, "minutes in [0, 1440]", x)
+        for name in ("diurnal_ied", "diurnal_ambush"):
+            d = np.asarray(getattr(self, name), dtype=np.float64)
+            if d.shape != (24,) or not np.isfinite(d).all() or d.min() < 0 or d.sum() <= 0:
+                raise _bad(name, "24 finite numbers >= 0, not all 0", d.tolist())
+            object.__setattr__(self, name, np.ascontiguousarray(d / d.mean()))
+        object.__setattr__(self, "_ied_min", _per_minute(self.diurnal_ied))
+        object.__setattr__(self, "_amb_min", _per_minute(self.diurnal_ambush))
+        object.__setattr__(self, "_day_min",
+                           _daylight_minutes(self.day_start_min, self.day_end_min))
+
+    @property
+    def num_nodes(self) -> int:
+        """Number of nodes."""
+        return len(self.node_ambush)
+
+    @property
+    def num_edges(self) -> int:
+        """Number of edges."""
+        return len(self.edge_u)
+
+    def ied_integral(self, x_min: Any) -> Any:
+        """Integral of the normalised IED profile from t0's midnight to t0 + x, in minutes."""
+        return periodic_integral(self._ied_min, x_min, self.start_minute_of_day)
+
+    def ambush_integral(self, x_min: Any) -> Any:
+        """Integral of the normalised ambush profile, in minutes (see ied_integral)."""
+        return periodic_integral(self._amb_min, x_min, self.start_minute_of_day)
+
+    def daylight_integral(self, x_min: Any) -> Any:
+        """Minutes of daylight from t0's midnight to t0 + x."""
+        return periodic_integral(self._day_min, x_min, self.start_minute_of_day)
+
+    def halt_integral(self, x_min: Any) -> Any:
+        """
+        Integral of L(t) * d_ambush(t), in km * hours, from t0's midnight to t0 + x.
+
+        L(t) is the column length by day or by night at each instant.
+        """
+        both = periodic_integral(self._amb_min * self._day_min, x_min,
+                                 self.start_minute_of_day)
+        total = self.ambush_integral(x_min)
+        return (self.column_night_km * total
+                + (self.column_day_km - self.column_night_km) * both) / 60.0
+
+    def is_daylight(self, a_min: float, b_min: float) -> bool:
+        """Whether the interval [a, b) minutes after t0 lies wholly inside daylight."""
+        got = self.daylight_integral(b_min) - self.daylight_integral(a_min)
+        return bool(got >= (b_min - a_min) - _EPS)
+
+    def speed_kph(self, edge: int, mode: str, night: bool) -> float:
+        """
+        Column speed on an edge, in km/h.
+
+        Normal: ``edge_speed_kph`` (times ``night_speed_factor`` at night).
+        Clearance: the smaller of ``clearance_speed_kph`` and the normal speed.
+        """
+        v = float(self.edge_speed_kph[edge])
+        if night:
+            v *= self.night_speed_factor
+        if mode == "clearance":
+            v = min(v, self.clearance_speed_kph)
+        elif mode != "normal":
+            msg = f"leg mode: expected one of {list(MODES)}, found {mode!r}"
+            raise ScenarioError(msg)
+        return v
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """
+    One edge driven by the column.
+
+    Parameters
+    ----------
+    edge
+        Edge id.
+    from_node
+        Node the leg starts from (``edge_u`` or ``edge_v`` of the edge).
+    depart_min, arrive_min
+        Head of the column leaves ``from_node`` and reaches the other end, minutes
+        after t0 (arrive > depart).
+    mode
+        ``"normal"`` or ``"clearance"``.
+    speed_kph
+        Speed of the column on the leg, in km/h (> 0); sets the ambush exposure
+        L / v. The optimiser's legs move at their mode's speed and may take a little
+        longer than length / speed because time is counted in whole steps.
+    """
+
+    edge: int
+    from_node: int
+    depart_min: float
+    arrive_min: float
+    mode: str = "normal"
+    speed_kph: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class Halt:
+    """The column halted at ``node`` from ``start_min`` to ``end_min`` after t0."""
+
+    node: int
+    start_min: float
+    end_min: float
+
+
+@dataclass(frozen=True, slots=True)
+class Trajectory:
+    """Legs in order and halts (after departure) of one column."""
+
+    legs: tuple[Leg, ...]
+    halts: tuple[Halt, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Exposure:
+    """
+    Expected incidents of a trajectory, by channel.
+
+    Parameters
+    ----------
+    ied
+        IED incidents.
+    ambush_moving
+        Ambush incidents while driving.
+    ambush_halted
+        Ambush incidents while halted.
+    leg_ied, leg_ambush
+        Per leg, in the order of the trajectory.
+    halt_ambush
+        Per halt.
+    """
+
+    ied: float
+    ambush_moving: float
+    ambush_halted: float
+    leg_ied: FloatArray
+    leg_ambush: FloatArray
+    halt_ambush: FloatArray
+
+    @property
+    def ambush(self) -> float:
+        """Ambush incidents, moving and halted."""
+        return self.ambush_moving + self.ambush_halted
+
+    @property
+    def total(self) -> float:
+        """All expected incidents."""
+        return self.ied + self.ambush_moving + self.ambush_halted
+
+
+def _to_node(model: ExposureModel, leg: Leg) -> int:
+    u, v = int(model.edge_u[leg.edge]), int(model.edge_v[leg.edge])
+    if leg.from_node == u:
+        return v
+    if leg.from_node == v:
+        return u
+    msg = (f"trajectory: leg on edge {leg.edge}: expected from_node {u} or {v}, "
+           f"found {leg.from_node}")
+    raise ScenarioError(msg)
+
+
+def trajectory_exposure(
+    model: ExposureModel, legs: Sequence[Leg], halts: Sequence[Halt] = ()
+) -> Exposure:
+    """
+    Expected incidents of any trajectory, split by channel.
+
+    Parameters
+    ----------
+    model
+        The exposure model.
+    legs
+        Legs in order; each must start where the previous one ended and not before
+        it arrived.
+    halts
+        Halts after departure (waits at the origin before departure are free and
+        must not be listed).
+
+    Returns
+    -------
+    Exposure
+        IED, ambush moving and ambush halted expected incidents.
+
+    Raises
+    ------
+    ScenarioError
+        If a leg is not on the model's graph, runs backwards in time, is
+        disconnected from the previous one, or has a speed <= 0.
+
+    Examples
+    --------
+    >>> exp = trajectory_exposure(model, schedule.trajectory.legs, schedule.trajectory.halts)
+    >>> exp.total  # doctest: +SKIP
+    """
+    leg_ied = np.zeros(len(legs))
+    leg_amb = np.zeros(len(legs))
+    prev_node, prev_arrive = -1, -math.inf
+    for i, leg in enumerate(legs):
+        where = f"leg {i} (edge {leg.edge})"
+        if not 0 <= leg.edge < model.num_edges:
+            msg = f"trajectory: {where}: expected an edge id in [0, {model.num_edges})"
+            raise ScenarioError(msg)
+        to = _to_node(model, leg)
+        if i and leg.from_node != prev_node:
+            msg = (f"trajectory: {where}: expected to start at node {prev_node}, "
+                   f"found {leg.from_node}")
+            raise ScenarioError(msg)
+        if not leg.arrive_min > leg.depart_min or leg.depart_min < prev_arrive - _EPS:
+            msg = (f"trajectory: {where}: expected arrive > depart >= previous arrival "
+                   f"{prev_arrive}, found depart {leg.depart_min}, "
+                   f"arrive {leg.arrive_min}")
+            raise ScenarioError(msg)
+        if not (math.isfinite(leg.speed_kph) and leg.speed_kph > 0):
+            msg = f"trajectory: {where}: expected speed_kph > 0, found {leg.speed_kph}"
+            raise ScenarioError(msg)
+        if leg.mode not in MODES:
+            msg = f"trajectory: {where}: mode expected one of {list(MODES)}, found {leg.mode!r}"
+            raise ScenarioError(msg)
+        a, b = leg.depart_min, leg.arrive_min
+        span = b - a
+        f = 1.0 if leg.mode == "normal" else model.clearance_ied_factor
+        mean_ied = (model.ied_integral(b) - model.ied_integral(a)) / span
+        mean_amb = (model.ambush_integral(b) - model.ambush_integral(a)) / span
+        length_km = (model.column_day_km if model.is_daylight(a, b)
+                     else model.column_night_km)
+        leg_ied[i] = model.edge_ied[leg.edge] * f * mean_ied
+        leg_amb[i] = model.edge_ambush[leg.edge] * (length_km / leg.speed_kph) * mean_amb
+        prev_node, prev_arrive = to, b
+    halt_amb = np.zeros(len(halts))
+    for j, h in enumerate(halts):
+        if not 0 <= h.node < model.num_nodes or not h.end_min >= h.start_min:
+            msg = (f"trajectory: halt {j}: expected a node in [0, {model.num_nodes}) "
+                   f"and end >= start, found node {h.node}, {h.start_min}-{h.end_min}")
+            raise ScenarioError(msg)
+        halt_amb[j] = (model.node_ambush[h.node] * model.halt_exposure_factor
+                       * (model.halt_integral(h.end_min) - model.halt_integral(h.start_min)))
+    return Exposure(
+        ied=float(leg_ied.sum()),
+        ambush_moving=float(leg_amb.sum()),
+        ambush_halted=float(halt_amb.sum()),
+        leg_ied=leg_ied,
+        leg_ambush=leg_amb,
+        halt_ambush=halt_amb,
+    )
+
+
+def edge_path_nodes(model: ExposureModel, origin: int, edge_path: Sequence[int]) -> list[int]:
+    """
+    Nodes visited by an edge path that starts at ``origin``.
+
+    Raises
+    ------
+    ScenarioError
+        If consecutive edges do not share a node.
+    """
+    nodes = [int(origin)]
+    for i, e in enumerate(edge_path):
+        u, v = int(model.edge_u[e]), int(model.edge_v[e])
+        if nodes[-1] == u:
+            nodes.append(v)
+        elif nodes[-1] == v:
+            nodes.append(u)
+        else:
+            msg = (f"edge path: edge {e} (position {i}): expected an edge touching "
+                   f"node {nodes[-1]}, found one joining {u} and {v}")
+            raise ScenarioError(msg)
+    return nodes
+
+
+def paced_trajectory(
+    model: ExposureModel,
+    origin: int,
+    edge_path: Sequence[int],
+    depart_min: float,
+    arrive_min: float,
+    windows_min: Sequence[tuple[int, int]],
+) -> Trajectory:
+    """
+    A fixed-route, fixed-timing profile: leave at one time, arrive at another.
+
+    The rule, kept simple on purpose (it reconstructs what a convoy did, it does not
+    plan): the column drives only inside the movement windows between departure and
+    arrival, plus, when the arrival falls outside a window, from the end of the last
+    window to the arrival (the 2023 convoy reached Gao after dark). An ideal column
+    moving at one uniform pace through these driving periods would be at distance
+    x_k when period k ends; the column stops instead at the halt node (``node_can_halt``,
+    origin and destination included) nearest to x_k along the path, never behind its
+    previous stop. Within each period it drives from its previous stop to the next
+    at that period's own uniform pace; between periods it halts. Legs are
+    ``"normal"`` mode at that pace, whatever the edges' speeds: the profile is
+    priced as it was driven, not checked against the speed model.
+
+    Parameters
+    ----------
+    model
+        The exposure model.
+    origin
+        Start node.
+    edge_path
+        Edges from the origin to the destination.
+    depart_min, arrive_min
+        Departure and arrival, minutes after t0.
+    windows_min
+        Movement windows, (start, end) minutes after midnight UTC.
+
+    Returns
+    -------
+    Trajectory
+        Legs and halts.
+
+    Raises
+    ------
+    ScenarioError
+        If the path is broken or empty or arrive <= depart.
+    InfeasibleError
+        If there is no driving time between departure and arrival.
+
+    Examples
+    --------
+    >>> traj = paced_trajectory(model, kidal, path, 0.0, 7 * 1440 + 840.0, [(330, 1110)])
+    >>> trajectory_exposure(model, traj.legs, traj.halts).total  # doctest: +SKIP
+    """
+    if not edge_path or not arrive_min > depart_min:
+        msg = (f"paced profile: expected a non-empty path and arrive > depart, found "
+               f"{len(edge_path)} edges, depart {depart_min}, arrive {arrive_min}")
+        raise ScenarioError(msg)
+    nodes = edge_path_nodes(model, origin, edge_path)
+    lengths = model.edge_length_m[np.asarray(edge_path, dtype=np.int64)] / 1000.0
+    pos = np.concatenate(([0.0], np.cumsum(lengths)))  # km at each node
+    periods = _driving_periods(model.start_minute_of_day, depart_min, arrive_min,
+                               windows_min)
+    if not periods:
+        msg = (f"paced profile: no movement window between departure {depart_min} and "
+               f"arrival {arrive_min} minutes after start")
+        raise InfeasibleError(msg)
+    drive_total = sum(b - a for a, b in periods)
+    halt_idx = [i for i, n in enumerate(nodes)
+                if model.node_can_halt[n] or i in (0, len(nodes) - 1)]
+    legs: list[Leg] = []
+    halts: list[Halt] = []
+    stop = 0  # index into nodes of the current stop
+    elapsed = 0.0
+    for k, (a, b) in enumerate(periods):
+        elapsed += b - a
+        if k == len(periods) - 1:
+            nxt = len(nodes) - 1
+        else:
+            x = pos[-1] * elapsed / drive_total
+            cands = [i for i in halt_idx if i >= stop]
+            nxt = min(cands, key=lambda i: (abs(pos[i] - x), i))
+        if nxt > stop:
+            pace = (pos[nxt] - pos[stop]) * 60.0 / (b - a)
+            for i in range(stop, nxt):
+                t1 = a + (pos[i] - pos[stop]) / (pos[nxt] - pos[stop]) * (b - a)
+                t2 = a + (pos[i + 1] - pos[stop]) / (pos[nxt] - pos[stop]) * (b - a)
+                legs.append(Leg(int(edge_path[i]), nodes[i], t1, t2, "normal", pace))
+            stop = nxt
+        if k + 1 < len(periods):
+            halts.append(Halt(nodes[stop], b, periods[k + 1][0]))
+    # a stop before the first leg is still inside the camp: not a halt
+    first = legs[0].depart_min
+    halts = [h for h in halts if h.start_min >= first]
+    return Trajectory(tuple(legs), tuple(h for h in halts if h.end_min > h.start_min))
+
+
+def _driving_periods(
+    start_minute_of_day: float,
+    depart_min: float,
+    arrive_min: float,
+    windows_min: Sequence[tuple[int, int]],
+) -> list[tuple[float, float]]:
+    """Intervals (minutes after t0) inside the windows between departure and arrival."""
+    out: list[tuple[float, float]] = []
+    day0 = math.floor((start_minute_of_day + depart_min) / _MIN_PER_DAY)
+    day1 = math.floor((start_minute_of_day + arrive_min) / _MIN_PER_DAY)
+    spans: list[tuple[float, float]] = []
+    for d in range(day0, day1 + 1):
+        for wa, wb in sorted(windows_min):
+            a = d * _MIN_PER_DAY + wa - start_minute_of_day
+            b = d * _MIN_PER_DAY + wb - start_minute_of_day
+            a, b = max(a, depart_min), min(b, arrive_min)
+            if b > a:
+                spans.append((a, b))
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    if out and out[-1][1] < arrive_min:
+        out.append((out[-1][1], arrive_min))
+    elif not out:
+        out.append((depart_min, arrive_min))
+    return out
+
+
+class _RoadsLike(Protocol):
+    edge_u: Any
+    edge_v: Any
+    edge_length_m: Any
+    edge_surface: Any
+    edge_maxspeed_kph: Any
+    site_node: Mapping[str, int]
+
+    @property
+    def node_xy(self) -> Any: ...
+
+
+class _EdgeRiskLike(Protocol):
+    edge_ied: Any
+    edge_ambush: Any
+    node_ambush: Any
+
+
+def column_lengths_km(
+    vehicle_lengths_m: Sequence[float], movement: MovementParams
+) -> tuple[float, float]:
+    """
+    Column length by day and by night, in km.
+
+    The vehicles' lengths plus (n - 1) intervals of ``interval_day_m`` /
+    ``interval_night_m`` (FM 55-30, ch. 5).
+    """
+    n = len(vehicle_lengths_m)
+    if n == 0:
+        msg = "column: expected at least one moving vehicle, found none"
+        raise ScenarioError(msg)
+    total = float(sum(vehicle_lengths_m))
+    return ((total + (n - 1) * movement.interval_day_m) / 1000.0,
+            (total + (n - 1) * movement.interval_night_m) / 1000.0)
+
+
+def build_exposure_model(
+    roads: _RoadsLike,
+    risk: _EdgeRiskLike,
+    *,
+    surface_speed_kph: Sequence[float],
+    vehicle_lengths_m: Sequence[float],
+    halt_sites: Sequence[str],
+    start: datetime,
+    movement: MovementParams,
+    risk_params: RiskParams,
+) -> ExposureModel:
+    """
+    The exposure model of one column on a road network with its risk.
+
+    Parameters
+    ----------
+    roads
+        A RoadNetwork (``edge_u``, ``edge_v``, ``edge_length_m``, ``edge_surface``
+        (index into ``SURFACES``), ``edge_maxspeed_kph`` (inf if none),
+        ``site_node``).
+    risk
+        An EdgeRisk (``edge_ied``, ``edge_ambush``, ``node_ambush``).
+    surface_speed_kph
+        Speed of the column on each surface of ``SURFACES``, in km/h: the slowest
+        moving vehicle's (see :func:`column_surface_speeds`).
+    vehicle_lengths_m
+        Lengths of the moving vehicles, in metres.
+    halt_sites
+        Names of the sites where the column may halt (camps, halts, destination).
+    start
+        t0, a timezone-aware UTC datetime.
+    movement, risk_params
+        Parameter tables.
+
+    Returns
+    -------
+    ExposureModel
+
+    Raises
+    ------
+    ScenarioError
+        On inconsistent arrays or an unknown site.
+
+    Examples
+    --------
+    >>> model = build_exposure_model(net, edge_risk, surface_speed_kph=speeds,
+    ...     vehicle_lengths_m=lengths, halt_sites=["Kidal", "Anefis", "Gao"],
+    ...     start=scn.start, movement=scn.movement, risk_params=scn.risk)
+    """
+    speeds = np.asarray(surface_speed_kph, dtype=np.float64)
+    if speeds.shape != (len(SURFACES),) or not (speeds > 0).all():
+        raise _bad("surface_speed_kph", f"{len(SURFACES)} speeds > 0", speeds.tolist())
+    surf = np.asarray(roads.edge_surface, dtype=np.int64)
+    cap = np.asarray(roads.edge_maxspeed_kph, dtype=np.float64)
+    edge_speed = np.minimum(np.minimum(speeds[surf], cap), movement.max_speed_kph)
+    node_ambush = np.asarray(risk.node_ambush, dtype=np.float64)
+    can_halt = np.zeros(len(node_ambush), dtype=bool)
+    for name in halt_sites:
+        if name not in roads.site_node:
+            msg = f"halt sites: expected a site snapped to the network, found {name!r}"
+            raise ScenarioError(msg)
+        can_halt[roads.site_node[name]] = True
+    day_km, night_km = column_lengths_km(vehicle_lengths_m, movement)
+    mod = start.hour * 60 + start.minute + start.second / 60.0
+    return ExposureModel(
+        edge_u=np.asarray(roads.edge_u), edge_v=np.asarray(roads.edge_v),
+        edge_length_m=np.asarray(roads.edge_length_m), edge_speed_kph=edge_speed,
+        edge_ied=np.asarray(risk.edge_ied), edge_ambush=np.asarray(risk.edge_ambush),
+        node_ambush=node_ambush, node_can_halt=can_halt,
+        column_day_km=day_km, column_night_km=night_km, start_minute_of_day=mod,
+        day_start_min=parse_hhmm(movement.day_start),
+        day_end_min=parse_hhmm(movement.day_end),
+        diurnal_ied=np.asarray(risk_params.diurnal_ied, dtype=np.float64),
+        diurnal_ambush=np.asarray(risk_params.diurnal_ambush, dtype=np.float64),
+        clearance_speed_kph=movement.clearance_speed_kph,
+        clearance_ied_factor=movement.clearance_ied_factor,
+        night_speed_factor=movement.night_speed_factor,
+        halt_exposure_factor=movement.halt_exposure_factor,
+    )
+
+
+def column_surface_speeds(vehicle_speeds_kph: Sequence[Sequence[float]]) -> FloatArray:
+    """
+    Speed of the column on each surface: the slowest moving vehicle's, in km/h.
+
+    Parameters
+    ----------
+    vehicle_speeds_kph
+        One row per moving vehicle: its speed on each surface of ``SURFACES``.
+    """
+    a = np.asarray(vehicle_speeds_kph, dtype=np.float64).reshape(-1, len(SURFACES))
+    if len(a) == 0:
+        msg = "column: expected at least one moving vehicle, found none"
+        raise ScenarioError(msg)
+    return np.ascontiguousarray(a.min(axis=0))

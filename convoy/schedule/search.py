@@ -1,0 +1,597 @@
+"""The schedule: when to leave, which roads, which mode on each leg, where to halt.
+
+Model (units in brackets)
+-------------------------
+Time is cut into steps of ``step_min`` [min] from the scenario start t0 to the
+deadline; point t is ``t * step_min`` minutes after t0 and step s is the interval
+[s, s + 1). The minute of the UTC day at t0 is known, so every step has an hour of
+day, lies inside or outside the movement windows and inside or outside daylight.
+
+A column moves along road edges in one of two modes (``MODES``):
+
+- ``normal``: speed v = the slowest moving vehicle's speed on the edge's surface,
+  capped by the edge's maxspeed and ``max_speed_kph`` [km/h];
+- ``clearance`` (route clearance): v = min(``clearance_speed_kph``, normal) and
+  the IED channel is multiplied by ``clearance_ied_factor``.
+
+A traversal departing at t first takes its day duration d = ceil(length / v /
+step); if those d steps are not all in daylight it is a night traversal: the speed
+is multiplied by ``night_speed_factor``, d is recomputed, and the column length is
+the night one. A whole traversal must lie inside the movement windows (a column
+cannot stop between nodes) and end by the deadline.
+
+Its cost, in expected incidents, is the exposure of :mod:`convoy.schedule.exposure`
+on the interval [t, t + d): ``edge_ied * f_mode * mean(d_ied)`` plus
+``edge_ambush * (L / v) * mean(d_ambush)``, the means being exact averages of the
+hourly profiles over the interval (prefix sums at the step points, so each
+traversal costs O(1)). The column may wait only at nodes where it may halt (camps,
+halt sites, the destination) and, before departing, at the origin; waiting at the
+origin before departure is free (the force is still in its camp), any later halt
+costs ``node_ambush * halt_exposure_factor * L * hours * d_ambush``.
+
+Hard constraints: departure in [earliest, latest] (destruction work before leaving
+sets the earliest), movement inside the windows, at most ``daily_driving_limit_h``
+of driving per UTC calendar day (a step counts in the day it starts; the count
+resets at midnight), arrival at the destination by the deadline.
+
+Search
+------
+Label setting backwards in time over states (node, point, steps driven today).
+The label of a state is the best (expected incidents, arrival step, steps driven)
+to reach the destination from it, in that lexicographic order (then the lowest next
+node id), so ties are broken deterministically: earliest arrival, then fewest steps
+driven, then lowest node ids. Dominance: at the same node and point, a label with no
+more cost and no more driving today wins, so the labels of one (node, point) form a
+non-decreasing step function of the steps driven today; it is stored densely over
+the levels that can still matter (a level from which the rest of the day's windows
+cannot reach the limit has the same future as the lowest such level and is merged
+with it). One backward pass gives the optimal cost-to-go of every state, hence the
+optimal expected incidents for every departure step from the origin
+(``Schedule.cost_by_departure``). The search is exact for the time discretisation.
+
+When no schedule meets the deadline, a forward earliest-arrival search (risk
+ignored, deadline pushed back by up to ``EXTRA_DAYS``) names the earliest feasible
+arrival in the :class:`~convoy.errors.InfeasibleError`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from convoy.errors import InfeasibleError, NoRouteError, ScenarioError
+from convoy.params import MovementParams
+from convoy.schedule import _labels
+from convoy.schedule.exposure import (
+    MODES,
+    ExposureModel,
+    Halt,
+    Leg,
+    Trajectory,
+    build_exposure_model,
+    column_surface_speeds,
+    periodic_integral,
+    window_profile,
+)
+
+#: Days past the deadline the earliest-arrival search looks when nothing fits.
+EXTRA_DAYS = 14
+
+#: Largest number of (node, point, level) states one search may hold (about 20
+#: bytes each): beyond it, use a longer step or a shorter horizon.
+MAX_STATES = 60_000_000
+
+_EPS = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class ScheduleLeg:
+    """
+    One edge of the schedule.
+
+    Parameters
+    ----------
+    edge, from_node, to_node
+        Edge id and the nodes it is driven from and to.
+    mode
+        ``"normal"`` or ``"clearance"``.
+    night
+        True if the leg is not wholly in daylight (night speed and interval).
+    depart_step, arrive_step
+        Head of the column leaves and arrives, in steps after t0.
+    speed_kph
+        Speed of the column, in km/h.
+    ied, ambush
+        Expected incidents of the leg.
+    """
+
+    edge: int
+    from_node: int
+    to_node: int
+    mode: str
+    night: bool
+    depart_step: int
+    arrive_step: int
+    speed_kph: float
+    ied: float
+    ambush: float
+
+
+@dataclass(frozen=True, slots=True)
+class Schedule:
+    """
+    The optimal schedule of one column, and the cost of every departure step.
+
+    Parameters
+    ----------
+    legs
+        Legs in order.
+    halts
+        (node, start_step, end_step) of each halt after departure.
+    ied, ambush_moving, ambush_halted
+        Expected incidents by channel.
+    step_min
+        Length of a step, in minutes.
+    depart_step, arrive_step
+        Departure from the origin and arrival at the destination, in steps.
+    cost_by_departure
+        Optimal expected incidents when leaving the origin exactly at step t, for
+        t = 0 .. num_steps (inf where no schedule leaving then meets the deadline
+        or t is outside the departure window).
+    """
+
+    legs: tuple[ScheduleLeg, ...]
+    halts: tuple[tuple[int, int, int], ...]
+    ied: float
+    ambush_moving: float
+    ambush_halted: float
+    step_min: int
+    depart_step: int
+    arrive_step: int
+    cost_by_departure: NDArray[np.float64] = field(repr=False)
+
+    @property
+    def expected_incidents(self) -> float:
+        """Total expected incidents."""
+        return self.ied + self.ambush_moving + self.ambush_halted
+
+    @property
+    def node_path(self) -> tuple[int, ...]:
+        """Nodes from origin to destination."""
+        return (self.legs[0].from_node, *(leg.to_node for leg in self.legs))
+
+    @property
+    def edge_path(self) -> tuple[int, ...]:
+        """Edges in order."""
+        return tuple(leg.edge for leg in self.legs)
+
+    @property
+    def modes(self) -> tuple[str, ...]:
+        """Mode of each leg."""
+        return tuple(leg.mode for leg in self.legs)
+
+    @property
+    def depart_min(self) -> float:
+        """Departure, minutes after t0."""
+        return float(self.depart_step * self.step_min)
+
+    @property
+    def arrive_min(self) -> float:
+        """Arrival, minutes after t0."""
+        return float(self.arrive_step * self.step_min)
+
+    @property
+    def steps_driven(self) -> int:
+        """Steps spent driving."""
+        return sum(leg.arrive_step - leg.depart_step for leg in self.legs)
+
+    def trajectory(self) -> Trajectory:
+        """The schedule as a trajectory, for :func:`trajectory_exposure`."""
+        s = self.step_min
+        legs = tuple(
+            Leg(leg.edge, leg.from_node, leg.depart_step * s, leg.arrive_step * s,
+                leg.mode, leg.speed_kph)
+            for leg in self.legs
+        )
+        halts = tuple(Halt(n, a * s, b * s) for n, a, b in self.halts)
+        return Trajectory(legs, halts)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tables:
+    """Per-step tables of one horizon (see :mod:`convoy.schedule._labels`)."""
+
+    num_steps: int
+    ci: NDArray[np.float64]
+    ca: NDArray[np.float64]
+    ch: NDArray[np.float64]
+    daycum: NDArray[np.int64]
+    run_end: NDArray[np.int64]
+    dayidx: NDArray[np.int64]
+    nextmid: NDArray[np.int64]
+    hmax: int
+    hlo: NDArray[np.int64]
+    hcnt: NDArray[np.int64]
+    base: NDArray[np.int64]
+
+    @property
+    def num_levels(self) -> int:
+        return int(self.hcnt.sum())
+
+
+def _step_tables(model: ExposureModel, movement: MovementParams, num_steps: int) -> _Tables:
+    step = movement.step_min
+    pts = np.arange(num_steps + 1, dtype=np.float64) * step
+    m0 = model.start_minute_of_day
+    ci = np.ascontiguousarray(model.ied_integral(pts), dtype=np.float64)
+    ca = np.ascontiguousarray(model.ambush_integral(pts), dtype=np.float64)
+    ch = np.ascontiguousarray(model.halt_integral(pts), dtype=np.float64)
+    isday = np.diff(model.daylight_integral(pts)) >= step - _EPS
+    daycum = np.concatenate(([0], np.cumsum(isday))).astype(np.int64)
+    win = periodic_integral(window_profile(movement.window_minutes()), pts, m0)
+    movable = np.diff(win) >= step - _EPS
+    run_end = np.empty(num_steps + 1, dtype=np.int64)
+    run_end[num_steps] = num_steps
+    for s in range(num_steps - 1, -1, -1):
+        run_end[s] = run_end[s + 1] if movable[s] else s
+    dayidx = np.floor((m0 + pts) / 1440.0 + _EPS).astype(np.int64)
+    nextmid = np.searchsorted(dayidx, dayidx, side="right").astype(np.int64)
+    daystart = np.searchsorted(dayidx, dayidx, side="left")
+    hmax = int(math.floor(movement.daily_driving_limit_h * 60.0 / step + _EPS))
+    mc = np.concatenate(([0], np.cumsum(movable))).astype(np.int64)
+    t = np.arange(num_steps + 1)
+    driven_before = mc[t] - mc[daystart]
+    left_today = mc[np.minimum(nextmid, num_steps)] - mc[t]
+    hlo = np.maximum(0, hmax - left_today).astype(np.int64)
+    hhi = np.minimum(hmax, driven_before)
+    hcnt = (np.maximum(hhi - hlo, 0) + 1).astype(np.int64)
+    base = np.concatenate(([0], np.cumsum(hcnt)[:-1])).astype(np.int64)
+    return _Tables(num_steps, ci, ca, ch, daycum, run_end, dayidx, nextmid, hmax,
+                   hlo, hcnt, base)
+
+
+@dataclass(frozen=True, slots=True)
+class _Graph:
+    """Adjacency in CSR (neighbours sorted by id, then edge id) and edge tables."""
+
+    indptr: NDArray[np.int64]
+    indices: NDArray[np.int64]
+    adj_edge: NDArray[np.int64]
+    dur: NDArray[np.int64]
+    speed: NDArray[np.float64]
+    ied_coef: NDArray[np.float64]
+    amb_coef: NDArray[np.float64]
+    can_halt: NDArray[np.int64]
+    halt_coef: NDArray[np.float64]
+
+
+def _graph(model: ExposureModel, step_min: int) -> _Graph:
+    n, e = model.num_nodes, model.num_edges
+    src = np.concatenate((model.edge_u, model.edge_v))
+    dst = np.concatenate((model.edge_v, model.edge_u))
+    eid = np.concatenate((np.arange(e), np.arange(e))).astype(np.int64)
+    keep = src != dst  # a loop never helps and would stall the walk
+    src, dst, eid = src[keep], dst[keep], eid[keep]
+    order = np.lexsort((eid, dst, src))
+    src, dst, eid = src[order], dst[order], eid[order]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, src + 1, 1)
+    indptr = np.cumsum(indptr).astype(np.int64)
+    # speed[e, mode, light]
+    v_day = model.edge_speed_kph
+    v = np.empty((e, 2, 2))
+    v[:, 0, 0] = v_day
+    v[:, 0, 1] = v_day * model.night_speed_factor
+    v[:, 1, 0] = np.minimum(v[:, 0, 0], model.clearance_speed_kph)
+    v[:, 1, 1] = np.minimum(v[:, 0, 1], model.clearance_speed_kph)
+    hours = (model.edge_length_m / 1000.0)[:, None, None] / v
+    dur = np.maximum(np.ceil(hours * 60.0 / step_min - _EPS), 1).astype(np.int64)
+    col = np.array([model.column_day_km, model.column_night_km])
+    amb = model.edge_ambush[:, None, None] * col[None, None, :] / v
+    ied = model.edge_ied[:, None] * np.array([1.0, model.clearance_ied_factor])[None, :]
+    return _Graph(
+        indptr=indptr,
+        indices=np.ascontiguousarray(dst, dtype=np.int64),
+        adj_edge=np.ascontiguousarray(eid, dtype=np.int64),
+        dur=np.ascontiguousarray(dur.ravel()),
+        speed=np.ascontiguousarray(v.ravel()),
+        ied_coef=np.ascontiguousarray(ied.ravel()),
+        amb_coef=np.ascontiguousarray(amb.ravel()),
+        can_halt=model.node_can_halt.astype(np.int64),
+        halt_coef=np.ascontiguousarray(
+            model.node_ambush * model.halt_exposure_factor * model.node_can_halt),
+    )
+
+
+def _connected(g: _Graph, a: int, b: int) -> bool:
+    seen = {a}
+    todo = [a]
+    while todo:
+        n = todo.pop()
+        if n == b:
+            return True
+        for m in g.indices[g.indptr[n] : g.indptr[n + 1]]:
+            if int(m) not in seen:
+                seen.add(int(m))
+                todo.append(int(m))
+    return False
+
+
+def _fmt_time(minutes: float, start: datetime | None) -> str:
+    if start is None:
+        return f"{minutes:g} min after start"
+    t = start + timedelta(minutes=minutes)
+    return t.strftime("%Y-%m-%dT%H:%MZ")
+
+
+def _earliest_arrival_step(
+    model: ExposureModel, g: _Graph, movement: MovementParams, origin: int,
+    destination: int, earliest: int, latest: int, num_steps: int,
+) -> int:
+    tab = _step_tables(model, movement, num_steps)
+    scratch = np.empty((num_steps + 1) * model.num_nodes, dtype=np.int64)
+    return int(_labels._earliest_arrival(
+        origin, destination, earliest, latest, model.num_nodes, g.indptr, g.indices,
+        g.adj_edge, g.can_halt, num_steps, g.dur, tab.daycum, tab.run_end, tab.dayidx,
+        tab.nextmid, tab.hmax, scratch))
+
+
+def plan_schedule(
+    model: ExposureModel,
+    origin: int,
+    destination: int,
+    *,
+    horizon_min: float,
+    movement: MovementParams | None = None,
+    earliest_depart_min: float = 0.0,
+    latest_depart_min: float | None = None,
+    start: datetime | None = None,
+    node_names: Mapping[int, str] | None = None,
+) -> Schedule:
+    """
+    The schedule with the fewest expected incidents that meets every hard constraint.
+
+    Parameters
+    ----------
+    model
+        Exposure model of the column on the network.
+    origin, destination
+        Node ids.
+    horizon_min
+        Minutes from t0 to the deadline (> 0).
+    movement
+        Movement windows, daily driving limit and step (``MovementParams``; day
+        length, speeds and factors are taken from ``model``).
+    earliest_depart_min, latest_depart_min
+        Departure window, minutes after t0; the earliest is rounded up to a step,
+        the latest down (default: the deadline).
+    start
+        t0 as a UTC datetime, for messages only.
+    node_names
+        Names of nodes (sites), for messages only.
+
+    Returns
+    -------
+    Schedule
+        Legs, halts, expected incidents and the cost of every departure step.
+
+    Raises
+    ------
+    ScenarioError
+        If a node id or the horizon is out of range, or the search is too large.
+    NoRouteError
+        If the road network does not connect origin and destination.
+    InfeasibleError
+        If no schedule arrives by the deadline; the message names the constraints
+        and the earliest feasible arrival.
+
+    Examples
+    --------
+    >>> sched = plan_schedule(model, kidal, gao, horizon_min=12 * 1440.0)
+    >>> sched.expected_incidents, sched.depart_min, sched.arrive_min  # doctest: +SKIP
+    """
+    movement = movement or MovementParams()
+    step = movement.step_min
+    names = dict(node_names or {})
+    for label, node in (("origin", origin), ("destination", destination)):
+        if not 0 <= node < model.num_nodes:
+            msg = (f"schedule: field '{label}' expected a node id in "
+                   f"[0, {model.num_nodes}), found {node}")
+            raise ScenarioError(msg)
+    if origin == destination:
+        msg = f"schedule: expected origin and destination to differ, found {origin} twice"
+        raise ScenarioError(msg)
+    if not (math.isfinite(horizon_min) and horizon_min > 0):
+        msg = f"schedule: field 'horizon_min' expected minutes > 0, found {horizon_min}"
+        raise ScenarioError(msg)
+    num_steps = int(math.floor(horizon_min / step + _EPS))
+    earliest = max(0, int(math.ceil(earliest_depart_min / step - _EPS)))
+    latest_min = horizon_min if latest_depart_min is None else latest_depart_min
+    latest = int(math.floor(latest_min / step + _EPS))
+    g = _graph(model, step)
+    o_name = names.get(origin, f"node {origin}")
+    d_name = names.get(destination, f"node {destination}")
+    if not _connected(g, origin, destination):
+        msg = f"the road network does not connect {o_name} to {d_name}"
+        raise NoRouteError(msg)
+    if latest < earliest:
+        msg = (f"no departure from {o_name} fits: the earliest is "
+               f"{_fmt_time(earliest * step, start)}, the latest "
+               f"{_fmt_time(latest * step, start)}")
+        raise InfeasibleError(msg)
+
+    tab = _step_tables(model, movement, num_steps)
+    num_states = model.num_nodes * tab.num_levels
+    if num_states > MAX_STATES:
+        msg = (f"schedule: {num_states} states exceed the limit of {MAX_STATES}; "
+               f"expected a longer [movement] step_min than {step} or a shorter horizon")
+        raise ScenarioError(msg)
+    cost = np.empty(num_states, dtype=np.float64)
+    arr = np.empty(num_states, dtype=np.int64)
+    drv = np.empty(num_states, dtype=np.int64)
+    act = np.empty(num_states, dtype=np.int64)
+    _labels._fill(model.num_nodes, g.indptr, g.indices, g.adj_edge, g.can_halt,
+                  g.halt_coef, destination, num_steps, float(step), g.dur, g.ied_coef,
+                  g.amb_coef, tab.ci, tab.ca, tab.ch, tab.daycum, tab.run_end,
+                  tab.dayidx, tab.nextmid, tab.hmax, tab.hlo, tab.hcnt, tab.base,
+                  cost, arr, drv, act)
+    dep_cost = np.full(num_steps + 1, np.inf)
+    dep_arr = np.zeros(num_steps + 1, dtype=np.int64)
+    dep_drv = np.zeros(num_steps + 1, dtype=np.int64)
+    dep_act = np.full(num_steps + 1, -1, dtype=np.int64)
+    last = min(latest, num_steps)
+    if earliest <= last:
+        _labels._departures(origin, earliest, last, model.num_nodes, g.indptr,
+                            g.indices, g.adj_edge, num_steps, float(step), g.dur,
+                            g.ied_coef, g.amb_coef, tab.ci, tab.ca, tab.daycum,
+                            tab.run_end, tab.nextmid, tab.hmax, tab.hlo, tab.hcnt,
+                            tab.base, cost, arr, drv, dep_cost, dep_arr, dep_drv,
+                            dep_act)
+    ok = np.flatnonzero(dep_act >= 0)
+    if len(ok) == 0:
+        raise InfeasibleError(_infeasible_message(
+            model, g, movement, origin, destination, earliest, latest, num_steps,
+            start, o_name, d_name))
+    # best departure: cost, arrival, steps driven, then the earliest departure
+    t_dep = int(min(ok, key=lambda t: (dep_cost[t], dep_arr[t], dep_drv[t], t)))
+    rows = np.empty((int(dep_arr[t_dep]) - t_dep + 1, 7), dtype=np.int64)
+    num_rows = _labels._walk(origin, t_dep, int(dep_act[t_dep]), model.num_nodes,
+                             g.indices, g.adj_edge, num_steps, g.dur, tab.daycum,
+                             tab.run_end, tab.dayidx, tab.nextmid, tab.hmax, tab.hlo,
+                             tab.hcnt, tab.base, act, rows)
+    return _assemble(model, g, rows[:num_rows], step, t_dep, dep_cost)
+
+
+def _assemble(model: ExposureModel, g: _Graph, rows: NDArray[np.int64], step: int,
+              t_dep: int, dep_cost: NDArray[np.float64]) -> Schedule:
+    legs: list[ScheduleLeg] = []
+    halts: list[list[int]] = []
+    ied_total = amb_total = halt_total = 0.0
+    for kind, node, e, md, t, d, light in rows.tolist():
+        if kind == 0:
+            if halts and halts[-1][0] == node and halts[-1][2] == t:
+                halts[-1][2] = t + d
+            else:
+                halts.append([node, t, t + d])
+            halt_total += float(g.halt_coef[node]) * (
+                float(model.halt_integral(float((t + d) * step)))
+                - float(model.halt_integral(float(t * step))))
+            continue
+        v = float(g.speed[(e * 2 + md) * 2 + light])
+        a, b = float(t * step), float((t + d) * step)
+        ied = float(g.ied_coef[e * 2 + md]) * float(
+            model.ied_integral(b) - model.ied_integral(a)) / (b - a)
+        amb = float(g.amb_coef[(e * 2 + md) * 2 + light]) * float(
+            model.ambush_integral(b) - model.ambush_integral(a)) / (b - a)
+        u = int(model.edge_u[e])
+        to = int(model.edge_v[e]) if node == u else u
+        legs.append(ScheduleLeg(int(e), int(node), to, MODES[md], bool(light), int(t),
+                                int(t + d), v, ied, amb))
+        ied_total += ied
+        amb_total += amb
+    dep_cost = dep_cost.copy()
+    dep_cost.setflags(write=False)
+    return Schedule(
+        legs=tuple(legs),
+        halts=tuple((int(n), int(a), int(b)) for n, a, b in halts),
+        ied=ied_total,
+        ambush_moving=amb_total,
+        ambush_halted=halt_total,
+        step_min=step,
+        depart_step=t_dep,
+        arrive_step=legs[-1].arrive_step,
+        cost_by_departure=dep_cost,
+    )
+
+
+def _infeasible_message(
+    model: ExposureModel, g: _Graph, movement: MovementParams, origin: int,
+    destination: int, earliest: int, latest: int, num_steps: int,
+    start: datetime | None, o_name: str, d_name: str,
+) -> str:
+    step = movement.step_min
+    ext = num_steps + int(EXTRA_DAYS * 1440 // step)
+    found = _earliest_arrival_step(model, g, movement, origin, destination, earliest,
+                                   max(latest, earliest), ext)
+    wins = ", ".join(f"{a}-{b}" for a, b in movement.windows)
+    head = (f"no schedule reaches {d_name} by {_fmt_time(num_steps * step, start)} "
+            f"within the movement windows {wins} and "
+            f"{movement.daily_driving_limit_h:g} h driving a day, leaving {o_name} "
+            f"no earlier than {_fmt_time(earliest * step, start)}")
+    if found < 0:
+        return (f"{head}; nothing arrives even {EXTRA_DAYS} days later: every route "
+                f"has an edge longer than a movement window or the daily limit allows")
+    return f"{head}; the earliest feasible arrival is {_fmt_time(found * step, start)}"
+
+
+def plan_scenario_schedule(
+    scenario: Any,
+    edge_risk: Any,
+    *,
+    vehicle_ids: Sequence[str] | None = None,
+    earliest_depart_min: float = 0.0,
+    latest_depart_min: float | None = None,
+) -> Schedule:
+    """
+    Schedule a scenario's column from its origin to its destination.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~convoy.scenario.Scenario` (its ``roads`` a RoadNetwork).
+    edge_risk
+        The EdgeRisk of the scenario (``edge_ied``, ``edge_ambush``,
+        ``node_ambush``).
+    vehicle_ids
+        Vehicles that move; default every roadworthy vehicle at the origin.
+    earliest_depart_min, latest_depart_min
+        Departure window, minutes after the scenario start (destruction work sets
+        the earliest).
+
+    Returns
+    -------
+    Schedule
+
+    Raises
+    ------
+    ScenarioError, NoRouteError, InfeasibleError
+        As :func:`plan_schedule`.
+
+    Examples
+    --------
+    >>> sched = plan_scenario_schedule(scn, edge_risk)
+    >>> sched.arrive_min / 60  # doctest: +SKIP
+    """
+    if vehicle_ids is None:
+        moving = [v for v in scenario.vehicles
+                  if v.roadworthy and v.camp == scenario.origin]
+    else:
+        by_id = {v.id: v for v in scenario.vehicles}
+        missing = [i for i in vehicle_ids if i not in by_id]
+        if missing:
+            msg = f"schedule: vehicle ids expected in the fleet, found {missing}"
+            raise ScenarioError(msg)
+        moving = [by_id[i] for i in vehicle_ids]
+    roads = scenario.roads
+    model = build_exposure_model(
+        roads, edge_risk,
+        surface_speed_kph=column_surface_speeds([v.speed_kph for v in moving]),
+        vehicle_lengths_m=[v.length_m for v in moving],
+        halt_sites=[s.name for s in scenario.sites
+                    if s.can_halt and s.name in roads.site_node],
+        start=scenario.start, movement=scenario.movement, risk_params=scenario.risk,
+    )
+    origin = int(roads.site_node[scenario.origin])
+    destination = int(roads.site_node[scenario.destination])
+    return plan_schedule(
+        model, origin, destination, horizon_min=scenario.horizon_min,
+        movement=scenario.movement, earliest_depart_min=earliest_depart_min,
+        latest_depart_min=latest_depart_min, start=scenario.start,
+        node_names={origin: scenario.origin, destination: scenario.destination},
+    )

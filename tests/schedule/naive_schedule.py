@@ -1,0 +1,203 @@
+"""Slow, obviously right twins of the schedule kernels, for small cases only.
+
+Everything is recomputed minute by minute from the model's raw fields (hourly
+profiles, daylight, windows), without the prefix sums and level merging of the
+optimiser. The search is an exhaustive depth-first search over every choice (wait,
+each edge, each mode) at every (node, step, steps driven today), memoised on that
+full state.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import lru_cache
+
+from convoy.params import MovementParams
+from convoy.schedule.exposure import ExposureModel
+
+EPS = 1e-9
+
+
+class NaiveSchedule:
+    """The reference search for one model, movement table and horizon."""
+
+    def __init__(self, model: ExposureModel, movement: MovementParams,
+                 horizon_min: float, earliest_min: float = 0.0,
+                 latest_min: float | None = None) -> None:
+        self.m = model
+        self.step = movement.step_min
+        self.T = int(math.floor(horizon_min / self.step + EPS))
+        self.earliest = max(0, math.ceil(earliest_min / self.step - EPS))
+        lm = horizon_min if latest_min is None else latest_min
+        self.latest = math.floor(lm / self.step + EPS)
+        self.H = math.floor(movement.daily_driving_limit_h * 60 / self.step + EPS)
+        self.windows = movement.window_minutes()
+        assert float(model.start_minute_of_day).is_integer()
+        self.m0 = int(model.start_minute_of_day)
+        self._memo: dict = {}
+
+    # ---- time, minute by minute -------------------------------------------------
+    def minute_of_day(self, x: int) -> int:
+        return (self.m0 + x) % 1440
+
+    def day(self, t: int) -> int:
+        return (self.m0 + t * self.step) // 1440
+
+    def in_window(self, x: int) -> bool:
+        mod = self.minute_of_day(x)
+        return any(a <= mod < b for a, b in self.windows)
+
+    def in_daylight(self, x: int) -> bool:
+        mod = self.minute_of_day(x)
+        a, b = self.m.day_start_min, self.m.day_end_min
+        return a <= mod < b if a <= b else (mod >= a or mod < b)
+
+    def step_all(self, s: int, pred) -> bool:
+        key = (s, pred.__name__)
+        if key not in self._memo:
+            self._memo[key] = all(pred(s * self.step + i) for i in range(self.step))
+        return self._memo[key]
+
+    def step_profile(self, prof, s: int) -> float:
+        """Sum over the minutes of step s of an hourly profile."""
+        key = ("prof", id(prof), s)
+        if key not in self._memo:
+            self._memo[key] = sum(prof[self.minute_of_day(x) // 60]
+                                  for x in range(s * self.step, (s + 1) * self.step))
+        return self._memo[key]
+
+    def mean_profile(self, prof, t: int, d: int) -> float:
+        return sum(self.step_profile(prof, s) for s in range(t, t + d)) / (d * self.step)
+
+    # ---- one traversal ------------------------------------------------------------
+    def traversal(self, e: int, md: int, t: int):
+        """(duration, night, speed) of a traversal at t, or None if not allowed."""
+        key = ("tr", e, md, t, self.T)
+        if key not in self._memo:
+            self._memo[key] = self._traversal(e, md, t)
+        return self._memo[key]
+
+    def _traversal(self, e: int, md: int, t: int):
+        m = self.m
+        for night in (False, True):
+            v = m.edge_speed_kph[e] * (m.night_speed_factor if night else 1.0)
+            if md == 1:
+                v = min(v, m.clearance_speed_kph)
+            d = max(1, math.ceil(m.edge_length_m[e] / 1000 / v * 60 / self.step - EPS))
+            if not night and not all(self.step_all(s, self.in_daylight)
+                                     for s in range(t, t + d)):
+                continue
+            if t + d > self.T:
+                return None
+            if not all(self.step_all(s, self.in_window) for s in range(t, t + d)):
+                return None
+            return d, night, v
+        raise AssertionError
+
+    def traversal_cost(self, e: int, md: int, t: int, d: int, night: bool, v: float):
+        m = self.m
+        f = 1.0 if md == 0 else m.clearance_ied_factor
+        ied = m.edge_ied[e] * f * self.mean_profile(m.diurnal_ied, t, d)
+        col = m.column_night_km if night else m.column_day_km
+        amb = m.edge_ambush[e] * col / v * self.mean_profile(m.diurnal_ambush, t, d)
+        return ied, amb
+
+    def halt_cost(self, n: int, t: int) -> float:
+        m = self.m
+        key = ("halt", t)
+        if key not in self._memo:
+            self._memo[key] = self._halt_exposure(t)
+        return m.node_ambush[n] * m.halt_exposure_factor * self._memo[key]
+
+    def _halt_exposure(self, t: int) -> float:
+        m = self.m
+        tot = 0.0
+        for x in range(t * self.step, (t + 1) * self.step):
+            col = m.column_day_km if self.in_daylight(x) else m.column_night_km
+            tot += col * m.diurnal_ambush[self.minute_of_day(x) // 60] / 60.0
+        return tot
+
+    def drive(self, t: int, d: int, h: int):
+        """Steps driven today at t + d, or None if some day exceeds the limit."""
+        per_day: dict[int, int] = {}
+        for s in range(t, t + d):
+            per_day[self.day(s)] = per_day.get(self.day(s), 0) + 1
+        per_day[self.day(t)] = per_day.get(self.day(t), 0) + h
+        if max(per_day.values()) > self.H:
+            return None
+        return per_day.get(self.day(t + d), 0)
+
+    def moves(self, n: int, t: int):
+        m = self.m
+        for e in range(m.num_edges):
+            u, v = int(m.edge_u[e]), int(m.edge_v[e])
+            if u == v or n not in (u, v):
+                continue
+            nxt = v if n == u else u
+            for md in (0, 1):
+                tr = self.traversal(e, md, t)
+                if tr is not None:
+                    yield e, nxt, md, tr
+
+    # ---- searches ---------------------------------------------------------------------
+    def best_cost(self, origin: int, dest: int):
+        """(optimal cost, {departure step: optimal cost}) or (inf, {})."""
+        can_halt = self.m.node_can_halt
+
+        @lru_cache(maxsize=None)
+        def value(n: int, t: int, h: int) -> float:
+            if n == dest:
+                return 0.0
+            if t >= self.T:
+                return math.inf
+            best = math.inf
+            if can_halt[n]:
+                h2 = h if self.day(t + 1) == self.day(t) else 0
+                best = min(best, self.halt_cost(n, t) + value(n, t + 1, h2))
+            for e, nxt, md, (d, night, v) in self.moves(n, t):
+                h2 = self.drive(t, d, h)
+                if h2 is None:
+                    continue
+                c = sum(self.traversal_cost(e, md, t, d, night, v))
+                best = min(best, c + value(nxt, t + d, h2))
+            return best
+
+        by_dep: dict[int, float] = {}
+        for t in range(self.earliest, min(self.latest, self.T) + 1):
+            best = math.inf
+            for e, nxt, md, (d, night, v) in self.moves(origin, t):
+                h2 = self.drive(t, d, 0)
+                if h2 is None:
+                    continue
+                c = sum(self.traversal_cost(e, md, t, d, night, v))
+                best = min(best, c + value(nxt, t + d, h2))
+            by_dep[t] = best
+        return min(by_dep.values(), default=math.inf), by_dep
+
+    def earliest_arrival(self, origin: int, dest: int, extra_steps: int) -> int | None:
+        """Earliest arrival step with the horizon pushed back, or None."""
+        T0 = self.T
+        self.T = T0 + extra_steps
+        try:
+            frontier: dict[int, set[tuple[int, int]]] = {}
+            for t in range(self.earliest, min(max(self.latest, self.earliest),
+                                               self.T) + 1):
+                frontier.setdefault(t, set()).add((origin, -1))  # -1: not departed
+            seen = set()
+            for t in range(self.T + 1):
+                for n, h in sorted(frontier.pop(t, set())):
+                    if (n, t, h) in seen:
+                        continue
+                    seen.add((n, t, h))
+                    if n == dest and h >= 0:
+                        return t
+                    if h >= 0 and self.m.node_can_halt[n] and t < self.T:
+                        h2 = h if self.day(t + 1) == self.day(t) else 0
+                        frontier.setdefault(t + 1, set()).add((n, h2))
+                    for _e, nxt, _md, (d, _night, _v) in self.moves(n, t):
+                        h2 = self.drive(t, d, max(h, 0))
+                        if h2 is not None:
+                            frontier.setdefault(t + d, set()).add((nxt, h2))
+            return None
+        finally:
+            self.T = T0

@@ -1,0 +1,241 @@
+"""The time-expanded schedule search against its exhaustive twin, and its output."""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from naive_schedule import NaiveSchedule
+from schedule_cases import Case, random_case
+
+from convoy.errors import InfeasibleError, NoRouteError, ScenarioError
+from convoy.params import MovementParams
+from convoy.schedule import _labels
+from convoy.schedule.exposure import ExposureModel, trajectory_exposure
+from convoy.schedule.search import Schedule, plan_schedule
+
+
+def solve(case: Case, **kw) -> Schedule:
+    return plan_schedule(case.model, case.origin, case.destination,
+                         horizon_min=case.horizon_min, movement=case.movement,
+                         earliest_depart_min=case.earliest_min,
+                         latest_depart_min=case.latest_min, **kw)
+
+
+def check_feasible(case: Case, sched: Schedule) -> None:
+    """Assert every hard constraint on a schedule, minute by minute."""
+    ref = NaiveSchedule(case.model, case.movement, case.horizon_min, case.earliest_min,
+                        case.latest_min)
+    m = case.model
+    assert ref.earliest <= sched.depart_step <= min(ref.latest, ref.T)
+    assert sched.arrive_step <= ref.T
+    assert sched.node_path[0] == case.origin
+    assert sched.node_path[-1] == case.destination
+    # legs and halts tile [depart, arrive) without gaps
+    spans = sorted([(leg.depart_step, leg.arrive_step, "leg") for leg in sched.legs]
+                   + [(a, b, "halt") for _n, a, b in sched.halts])
+    assert spans[0][0] == sched.depart_step
+    assert spans[-1][1] == sched.arrive_step
+    for (_, b, _), (a, _, _) in zip(spans, spans[1:], strict=False):
+        assert a == b
+    for n, a, b in sched.halts:
+        assert m.node_can_halt[n]
+        assert b > a
+    driven: dict[int, int] = {}
+    for leg in sched.legs:
+        assert {int(m.edge_u[leg.edge]), int(m.edge_v[leg.edge])} == {leg.from_node,
+                                                                      leg.to_node}
+        for s in range(leg.depart_step, leg.arrive_step):
+            assert ref.step_all(s, ref.in_window), "driving outside the windows"
+            driven[ref.day(s)] = driven.get(ref.day(s), 0) + 1
+        d, night, v = ref.traversal(leg.edge, 0 if leg.mode == "normal" else 1,
+                                    leg.depart_step)
+        assert (d, night) == (leg.arrive_step - leg.depart_step, leg.night)
+        assert v == pytest.approx(leg.speed_kph, rel=1e-12)
+    assert max(driven.values()) <= ref.H
+
+
+@st.composite
+def cases(draw):
+    seed = draw(st.integers(0, 2**32 - 1))
+    return random_case(seed)
+
+
+@settings(max_examples=40, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_optimum_equals_exhaustive_search(case):
+    """The optimiser's cost equals the exhaustive search's, or both find nothing."""
+    ref = NaiveSchedule(case.model, case.movement, case.horizon_min, case.earliest_min,
+                        case.latest_min)
+    best, by_dep = ref.best_cost(case.origin, case.destination)
+    if math.isinf(best):
+        with pytest.raises(InfeasibleError):
+            solve(case)
+        return
+    sched = solve(case)
+    assert sched.expected_incidents == pytest.approx(best, rel=1e-9, abs=1e-12)
+    for t, c in by_dep.items():
+        got = sched.cost_by_departure[t]
+        if math.isinf(c):
+            assert math.isinf(got)
+        else:
+            assert got == pytest.approx(c, rel=1e-9, abs=1e-12)
+    outside = [t for t in range(len(sched.cost_by_departure)) if t not in by_dep]
+    assert np.isinf(sched.cost_by_departure[outside]).all()
+    check_feasible(case, sched)
+    exp = trajectory_exposure(case.model, *_legs_halts(sched))
+    assert exp.total == pytest.approx(sched.expected_incidents, rel=1e-9, abs=1e-12)
+    assert exp.ied == pytest.approx(sched.ied, rel=1e-9, abs=1e-12)
+    assert exp.ambush_halted == pytest.approx(sched.ambush_halted, rel=1e-9, abs=1e-12)
+
+
+def _legs_halts(sched: Schedule):
+    traj = sched.trajectory()
+    return traj.legs, traj.halts
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(cases())
+def test_infeasible_names_earliest_arrival(case):
+    """With the deadline cut short, the error names the exhaustive earliest arrival."""
+    ref = NaiveSchedule(case.model, case.movement, case.horizon_min, case.earliest_min,
+                        case.latest_min)
+    extra = 3 * 1440 // case.movement.step_min
+    first = ref.earliest_arrival(case.origin, case.destination, extra)
+    if first is None or first - 1 < ref.earliest + 1:
+        return
+    short = replace(case, horizon_min=float((first - 1) * case.movement.step_min))
+    if short.latest_min is not None:
+        short = replace(short, latest_min=min(short.latest_min, short.horizon_min))
+    with pytest.raises(InfeasibleError) as err:
+        solve(short)
+    found = re.search(r"earliest feasible arrival is ([0-9.]+) min", str(err.value))
+    assert found is not None, str(err.value)
+    assert float(found.group(1)) == first * case.movement.step_min
+    # and the full-length horizon at that arrival is feasible
+    ok = replace(case, horizon_min=float(first * case.movement.step_min))
+    if ok.latest_min is not None:
+        ok = replace(ok, latest_min=min(ok.latest_min, ok.horizon_min))
+    assert solve(ok).arrive_step == first
+
+
+def line_model(**kw) -> ExposureModel:
+    """Three nodes in a line, 30 km at 30 km/h each, halts at every node."""
+    args = dict(
+        edge_u=[0, 1], edge_v=[1, 2], edge_length_m=[30_000.0, 30_000.0],
+        edge_speed_kph=[30.0, 30.0], edge_ied=[0.2, 0.1], edge_ambush=[0.01, 0.02],
+        node_ambush=[0.0, 0.01, 0.0], node_can_halt=[True, True, True],
+        column_day_km=5.0, column_night_km=3.0, start_minute_of_day=360.0,
+    )
+    args.update(kw)
+    return ExposureModel(**args)
+
+
+def test_infeasible_message_with_dates():
+    """A deadline before the earliest arrival is refused naming the constraints and date."""
+    model = line_model()
+    start = datetime(2023, 10, 31, 6, 0, tzinfo=UTC)
+    mv = MovementParams(windows=(("05:30", "18:30"),), daily_driving_limit_h=1.0)
+    with pytest.raises(InfeasibleError) as err:
+        plan_schedule(model, 0, 2, horizon_min=300.0, movement=mv, start=start,
+                      node_names={0: "Kidal", 2: "Gao"})
+    msg = str(err.value)
+    assert "no schedule reaches Gao by 2023-10-31T11:00Z" in msg
+    assert "05:30-18:30" in msg and "1 h driving a day" in msg
+    # 1 h of driving a day: first edge on day 1, second on day 2 from 06:00 (before
+    # daylight it would be a night leg at 24 km/h, longer than the daily limit)
+    assert msg.endswith("the earliest feasible arrival is 2023-11-01T07:00Z")
+
+
+def test_no_route_and_bad_nodes():
+    """Disconnected ends raise NoRouteError; bad node ids raise ScenarioError."""
+    model = line_model(edge_u=[0, 0], edge_v=[1, 1], node_ambush=[0.0, 0.0, 0.0])
+    with pytest.raises(NoRouteError):
+        plan_schedule(model, 0, 2, horizon_min=1440.0)
+    with pytest.raises(ScenarioError, match="origin"):
+        plan_schedule(model, 7, 2, horizon_min=1440.0)
+    with pytest.raises(ScenarioError, match="differ"):
+        plan_schedule(model, 1, 1, horizon_min=1440.0)
+
+
+def test_deterministic():
+    """The same problem twice gives the same schedule, field by field."""
+    case = random_case(11, num_nodes=6, days=2.0)
+    a, b = solve(case), solve(case)
+    assert a.legs == b.legs and a.halts == b.halts
+    assert np.array_equal(a.cost_by_departure, b.cost_by_departure)
+
+
+def test_ties_prefer_earliest_arrival_then_less_driving():
+    """With no risk at all, the column leaves at once in normal mode and arrives first."""
+    model = line_model(edge_ied=[0.0, 0.0], edge_ambush=[0.0, 0.0],
+                       node_ambush=[0.0, 0.0, 0.0])
+    sched = plan_schedule(model, 0, 2, horizon_min=1440.0)
+    assert sched.expected_incidents == 0.0
+    assert sched.depart_step == 0 and sched.arrive_step == 12
+    assert sched.modes == ("normal", "normal") and sched.halts == ()
+
+
+def test_clearance_and_waiting_for_the_window():
+    """A heavy IED edge is cleared; departure waits for the window, free of charge."""
+    model = line_model(edge_ied=[5.0, 0.0], edge_ambush=[0.0, 0.0],
+                       node_ambush=[0.0, 0.0, 0.0], clearance_ied_factor=0.1)
+    mv = MovementParams(windows=(("08:00", "18:00"),))
+    sched = plan_schedule(model, 0, 2, horizon_min=1440.0, movement=mv)
+    assert sched.modes[0] == "clearance"
+    assert sched.depart_min == 120.0  # 08:00 when t0 is 06:00
+    # clearance at 8 km/h: 30 km in 3 h 45 min, rounded up to 23 steps
+    assert sched.legs[0].arrive_step - sched.legs[0].depart_step == 23
+    assert sched.ied == pytest.approx(5.0 * 0.1 * _mean_ied(model, 120, 120 + 230))
+
+
+def _mean_ied(model: ExposureModel, a: float, b: float) -> float:
+    return (model.ied_integral(b) - model.ied_integral(a)) / (b - a)
+
+
+def test_night_driving_uses_night_speed_and_length():
+    """A window reaching into the night gives night legs at the night speed."""
+    model = line_model(day_start_min=360, day_end_min=1080, night_speed_factor=0.5,
+                       clearance_ied_factor=1.0)
+    mv = MovementParams(windows=(("00:00", "24:00"),))
+    sched = plan_schedule(model, 0, 2, horizon_min=1440.0, movement=mv,
+                          earliest_depart_min=12 * 60.0, latest_depart_min=12 * 60.0)
+    assert all(leg.night for leg in sched.legs)  # 18:00 onwards
+    assert sched.legs[0].speed_kph == 15.0
+    assert sched.legs[0].arrive_step - sched.legs[0].depart_step == 12
+
+
+def test_daily_limit_forces_overnight_halt():
+    """Two hours of driving with a one-hour limit split over two days with a halt."""
+    model = line_model()
+    mv = MovementParams(daily_driving_limit_h=1.0)
+    sched = plan_schedule(model, 0, 2, horizon_min=2 * 1440.0, movement=mv)
+    assert len(sched.halts) == 1 and sched.halts[0][0] == 1
+    assert sched.ambush_halted > 0
+
+
+def test_drive_levels_against_counting():
+    """The driven-today counter matches counting steps per calendar day."""
+    dayidx = np.repeat(np.arange(4), 6)  # four days of six steps
+    dayidx = np.append(dayidx, 4)
+    nextmid = np.searchsorted(dayidx, dayidx, side="right").astype(np.int64)
+    for t in range(len(dayidx) - 1):
+        for d in range(1, len(dayidx) - t):
+            for h in range(5):
+                for hmax in (2, 4, 6):
+                    per: dict[int, int] = {}
+                    for s in range(t, t + d):
+                        per[dayidx[s]] = per.get(dayidx[s], 0) + 1
+                    per[dayidx[t]] = per.get(dayidx[t], 0) + h
+                    want = (per.get(dayidx[t + d], 0)
+                            if max(per.values()) <= hmax else -1)
+                    got = _labels._drive_levels(t, d, h, nextmid, hmax)
+                    assert got == want, (t, d, h, hmax)
