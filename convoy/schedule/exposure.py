@@ -526,8 +526,8 @@ def paced_trajectory(
     window to the arrival (the 2023 convoy reached Gao after dark). An ideal column
     moving at one uniform pace through these driving periods would be at distance
     x_k when period k ends; the column stops instead at the halt node (``node_can_halt``,
-    origin and destination included) nearest to x_k along the path, never behind its
-    previous stop. Within each period it drives from its previous stop to the next
+    the origin included) nearest to x_k along the path, never behind its previous
+    stop; it reaches the destination in the last period. Within each period it drives from its previous stop to the next
     at that period's own uniform pace; between periods it halts. Legs are
     ``"normal"`` mode at that pace, whatever the edges' speeds: the profile is
     priced as it was driven, not checked against the speed model.
@@ -588,7 +588,8 @@ def paced_trajectory(
             nxt = len(nodes) - 1
         else:
             x = pos[-1] * elapsed / drive_total
-            cands = [i for i in halt_idx if i >= stop]
+            # the destination is reached in the last period only
+            cands = [i for i in halt_idx if stop <= i < len(nodes) - 1]
             nxt = min(cands, key=lambda i: (abs(pos[i] - x), i))
         if nxt > stop:
             pace = (pos[nxt] - pos[stop]) * 60.0 / (b - a)
@@ -630,8 +631,6 @@ def _driving_periods(
             out.append((a, b))
     if out and out[-1][1] < arrive_min:
         out.append((out[-1][1], arrive_min))
-    elif not out:
-        out.append((depart_min, arrive_min))
     return out
 
 
