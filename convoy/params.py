@@ -74,7 +74,9 @@ class _FromToml:
             return cls(**kwargs)
         except ScenarioError as exc:
             raise ScenarioError(
-                [Problem(file, f"[{cls.TABLE}]", "", str(p)) for p in exc.problems]
+                [Problem(file, f"[{cls.TABLE}]", p.field, p.expected, p.found)
+                 if isinstance(p, Problem) else Problem(file, f"[{cls.TABLE}]", "", str(p))
+                 for p in exc.problems]
             ) from None
 
 

@@ -392,8 +392,8 @@ def coordinate_problems(
                     file,
                     where,
                     "geometry",
-                    "longitude, latitude in that order (latitude within +-90; the "
-                    "coordinates look swapped)",
+                    "a latitude in [-90, 90] (x, y must be longitude, latitude; "
+                    "these look swapped)",
                     found,
                 )
             )
@@ -533,6 +533,7 @@ def road_network_from_layer(
     params: RoadParams | None = None,
     sites: Sequence[Site] = (),
     label: str | None = None,
+    sites_label: str | None = None,
 ) -> RoadNetwork:
     """
     Build a routable network from a line layer.
@@ -553,6 +554,8 @@ def road_network_from_layer(
         takes that node.
     label
         How to name the layer in messages (default: the path, or ``"roads"``).
+    sites_label
+        How to name the sites' file in messages (default ``"sites"``).
 
     Returns
     -------
@@ -563,7 +566,8 @@ def road_network_from_layer(
     ------
     GeodataError
         Missing/unreadable/empty layer, no CRS, non-line geometry, NaN or out of
-        range or swapped coordinates (each named by feature).
+        range or swapped coordinates (each named by feature); a site whose
+        coordinates look swapped (far from every road, near one once swapped).
     ScenarioError
         An unknown ``surface`` value (feature, value and the allowed values named),
         or a ``[roads] crs`` that is not a projected metric CRS.
@@ -801,7 +805,9 @@ def road_network_from_layer(
     )
 
     # 7. sites
-    site_node, site_snap = _snap_sites(edges, sites, crs, params, label, repairs)
+    site_node, site_snap = _snap_sites(
+        edges, sites, crs, params, label, sites_label or "sites", repairs
+    )
 
     return _assemble(crs, edges, site_node, site_snap, repairs)
 
@@ -887,12 +893,57 @@ def _duplicates(
     return dup
 
 
+def _check_swapped_sites(
+    tree: shapely.STRtree,
+    sites: Sequence[Site],
+    tr: pyproj.Transformer,
+    params: RoadParams,
+    sites_label: str,
+) -> None:
+    """
+    Refuse sites whose latitude and longitude look swapped.
+
+    In much of the world swapped coordinates are still in range (Kidal at 1.4 E,
+    18.4 N swapped is in the Gulf of Guinea), so range checks cannot see them. A
+    site far from every road whose swapped position is near one is taken as
+    swapped.
+    """
+    with np.errstate(invalid="ignore"):
+        x, y = tr.transform([s.lon for s in sites], [s.lat for s in sites])
+        xs, ys = tr.transform([s.lat for s in sites], [s.lon for s in sites])
+    near = params.site_snap_warn_m
+    d = tree.query_nearest(
+        shapely.points(np.column_stack([x, y])), return_distance=True, all_matches=False
+    )[1]
+    problems = []
+    for i in np.flatnonzero(d > near):
+        ps = shapely.points(xs[i], ys[i])
+        if not np.isfinite([xs[i], ys[i]]).all():
+            continue
+        ds = tree.query_nearest(ps, return_distance=True, all_matches=False)[1][0]
+        if ds <= near:
+            site = sites[i]
+            problems.append(
+                Problem(
+                    sites_label,
+                    f"site {site.name!r}",
+                    "geometry",
+                    f"longitude, latitude (as given it is {d[i] / 1000:.0f} km from the "
+                    f"nearest road, swapped {ds / 1000:.1f} km: they look swapped)",
+                    f"({site.lon:g}, {site.lat:g})",
+                )
+            )
+    if problems:
+        raise GeodataError(problems)
+
+
 def _snap_sites(
     edges: _Edges,
     sites: Sequence[Site],
     crs: pyproj.CRS,
     params: RoadParams,
     label: str,
+    sites_label: str,
     repairs: list[str],
 ) -> tuple[dict[str, int], dict[str, float]]:
     """Give every site a node: the nearest road point, splitting an edge if needed."""
@@ -903,6 +954,7 @@ def _snap_sites(
     tr = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
     tol = params.snap_tolerance_m
     tree = shapely.STRtree(edges.geom)
+    _check_swapped_sites(tree, sites, tr, params, sites_label)
     split = 0
     for site in sites:
         x, y = tr.transform(site.lon, site.lat)

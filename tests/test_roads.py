@@ -276,6 +276,17 @@ def test_far_site_warns():
     assert net.site_snap_m["Far"] == pytest.approx(2500, abs=20)
 
 
+def test_swapped_site_refused():
+    """A site far from the road whose swapped coordinates are on it is refused."""
+    swapped = Site("Swapped", "camp", 18.0, 1.0 + 10 * LON_100M)
+    with pytest.raises(
+        GeodataError, match="sites.geojson: site 'Swapped'.*look swapped"
+    ):
+        road_network_from_layer(
+            layer(cross()), sites=[swapped], sites_label="sites.geojson"
+        )
+
+
 def test_disconnected_components_and_no_route():
     """Separate roads are two components; a path between them is NoRouteError."""
     a = LineString([(1.0, 18.0), (1.0 + 10 * LON_100M, 18.0)])

@@ -1,0 +1,336 @@
+"""Checks across the records of a scenario, run once by ``read_scenario()``.
+
+Each record checks its own fields; what needs several records at once lives here:
+duplicate ids, references to sites that do not exist or are of the wrong kind,
+the calendar, whether the road joins the camps to the destination, whether the
+fleet can seat the personnel and lift the lots. Every problem is returned, so that
+the reader can raise them all together; so are the notes on suspicious but legal
+input, which the reader issues as :class:`~convoy.errors.DataQualityWarning` when
+the scenario has no problem.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from convoy.errors import Problem
+
+if TYPE_CHECKING:
+    from convoy.params import CalibrationParams
+    from convoy.roads import RoadNetwork
+    from convoy.scenario import Lot, Site, Vehicle
+
+#: Sites named in a component description before the rest are counted.
+_MAX_NAMED_SITES = 6
+
+
+def _duplicates(
+    records: Sequence[tuple[str, Any]], key: str, file: str, field: str, what: str
+) -> list[Problem]:
+    """One problem per repeated id, naming every row or feature that uses it."""
+    places: dict[str, list[str]] = defaultdict(list)
+    for where, rec in records:
+        places[getattr(rec, key)].append(where.split(" (")[0])
+    return [
+        Problem(
+            file,
+            ", ".join(wh),
+            field,
+            f"{what} unique in the file",
+            f"{ident!r} {len(wh)} times",
+        )
+        for ident, wh in places.items()
+        if len(wh) > 1
+    ]
+
+
+def _site_ref(
+    name: str,
+    sites: Mapping[str, Site],
+    kinds: tuple[str, ...],
+    file: str,
+    where: str,
+    field: str,
+    skip: frozenset[str] = frozenset(),
+) -> Problem | None:
+    """A problem if ``name`` is not a site of one of ``kinds``."""
+    wanted = " or ".join(kinds)
+    candidates = sorted(n for n, s in sites.items() if s.kind in kinds)
+    site = sites.get(name)
+    if site is None and name in skip:
+        return None
+    if site is None:
+        return Problem(
+            file,
+            where,
+            field,
+            f"the name of a {wanted} site ({', '.join(candidates) or 'none'})",
+            f"{name!r}, which is not a site",
+        )
+    if site.kind not in kinds:
+        return Problem(
+            file,
+            where,
+            field,
+            f"the name of a {wanted} site ({', '.join(candidates) or 'none'})",
+            f"{name!r}, a site of kind {site.kind!r}",
+        )
+    return None
+
+
+def describe_component(
+    roads: RoadNetwork, labels: np.ndarray, comp: int, sites: Sequence[str]
+) -> str:
+    """
+    A road component in words: its size and the sites on it.
+
+    Parameters
+    ----------
+    roads
+        The network.
+    labels
+        ``roads.components()``.
+    comp
+        The component to describe.
+    sites
+        Site names in the order to list them.
+
+    Returns
+    -------
+    str
+        E.g. ``"component 2: 14 nodes, 38.2 km of road, sites 'Anefis', 'Tarkint'"``.
+    """
+    nodes = int(np.sum(labels == comp))
+    on = labels[roads.edge_u] == comp
+    km = float(roads.edge_length_m[on].sum()) / 1000.0
+    here = [
+        n for n in sites if n in roads.site_node and labels[roads.site_node[n]] == comp
+    ]
+    named = ", ".join(repr(n) for n in here[:_MAX_NAMED_SITES])
+    if len(here) > _MAX_NAMED_SITES:
+        named += f" and {len(here) - _MAX_NAMED_SITES} more"
+    return (
+        f"component {comp}: {nodes} nodes, {km:.1f} km of road, sites {named or 'none'}"
+    )
+
+
+def check_scenario(
+    *,
+    scenario_file: str,
+    header: Mapping[str, Any],
+    sites: Sequence[tuple[str, Site]],
+    vehicles: Sequence[tuple[str, Vehicle]],
+    lots: Sequence[tuple[str, Lot]],
+    roads: RoadNetwork | None,
+    roads_file: str,
+    fleet_file: str,
+    manifest_file: str,
+    sites_file: str = "sites",
+    calibration: CalibrationParams | None = None,
+    unreadable_sites: frozenset[str] = frozenset(),
+    fleet_complete: bool = True,
+) -> tuple[list[Problem], list[str]]:
+    """
+    Every problem that involves more than one record, and every warning.
+
+    Parameters
+    ----------
+    scenario_file, roads_file, fleet_file, manifest_file, sites_file
+        The files, as messages name them.
+    header
+        The ``[scenario]`` values: ``start``, ``deadline`` (aware datetimes or None
+        when unreadable), ``origin``, ``destination`` (site names or None),
+        ``personnel``.
+    sites, vehicles, lots
+        The records that loaded, each with its place in its file (``"row 7"``,
+        ``"feature 3"``).
+    roads
+        The network with sites snapped, or None if it could not be built.
+    calibration
+        The ``[calibration]`` table, whose ``route`` must name sites.
+    unreadable_sites
+        Names of sites that are in the layer but could not be loaded (their own
+        problems are already reported): references to them are not problems.
+    fleet_complete
+        False when some rows of the fleet did not load: the fleet's seats and
+        capacities are then not compared with the personnel and the lots.
+
+    Returns
+    -------
+    problems
+        Empty when the scenario is consistent.
+    notes
+        Warnings on legal but suspicious input: a lot that fits on no vehicle (it
+        can only be left behind); a site that cannot be reached from the
+        destination by road.
+    """
+    problems: list[Problem] = []
+    notes: list[str] = []
+    by_name = {s.name: s for _, s in sites}
+    here = "[scenario]"
+
+    problems += _duplicates(sites, "name", sites_file, "name", "site names")
+    problems += _duplicates(vehicles, "id", fleet_file, "id", "vehicle ids")
+    problems += _duplicates(lots, "id", manifest_file, "id", "lot ids")
+
+    # references to sites
+    origin, destination = header.get("origin"), header.get("destination")
+    if sites:
+        if origin is not None:
+            p = _site_ref(
+                origin,
+                by_name,
+                ("camp",),
+                scenario_file,
+                here,
+                "origin",
+                unreadable_sites,
+            )
+            if p:
+                problems.append(p)
+        if destination is not None:
+            p = _site_ref(
+                destination,
+                by_name,
+                ("destination",),
+                scenario_file,
+                here,
+                "destination",
+                unreadable_sites,
+            )
+            if p:
+                problems.append(p)
+        for file, records in ((fleet_file, vehicles), (manifest_file, lots)):
+            for where, rec in records:
+                p = _site_ref(
+                    rec.camp, by_name, ("camp",), file, where, "camp", unreadable_sites
+                )
+                if p:
+                    problems.append(p)
+        if calibration is not None:
+            for name in calibration.route:
+                if name not in by_name and name not in unreadable_sites:
+                    problems.append(
+                        Problem(
+                            scenario_file,
+                            "[calibration]",
+                            "route",
+                            f"site names ({', '.join(sorted(by_name))})",
+                            f"{name!r}, which is not a site",
+                        )
+                    )
+    if origin is not None and origin == destination:
+        problems.append(
+            Problem(
+                scenario_file,
+                here,
+                "destination",
+                "a site other than the origin",
+                repr(destination),
+            )
+        )
+
+    # calendar
+    start, deadline = header.get("start"), header.get("deadline")
+    if start is not None and deadline is not None and deadline <= start:
+        problems.append(
+            Problem(
+                scenario_file,
+                here,
+                "deadline",
+                f"a time after start ({start.isoformat()})",
+                deadline.isoformat(),
+            )
+        )
+
+    # the road joins the camps to the destination
+    if roads is not None and destination in roads.site_node:
+        labels = roads.components()
+        order = [
+            origin,
+            destination,
+            *(n for n in by_name if n not in (origin, destination)),
+        ]
+        order = [n for n in order if n is not None]
+        dest_comp = labels[roads.site_node[destination]]
+        camps_used = {rec.camp for _, rec in [*vehicles, *lots]}
+        if origin is not None:
+            camps_used.add(origin)
+        for name, node in roads.site_node.items():
+            comp = labels[node]
+            if comp == dest_comp:
+                continue
+            if name in camps_used:
+                problems.append(
+                    Problem(
+                        roads_file,
+                        "",
+                        "",
+                        f"a road from {name!r} to the destination {destination!r}",
+                        f"none: {name!r} is on "
+                        f"{describe_component(roads, labels, comp, order)}; "
+                        f"{destination!r} is on "
+                        f"{describe_component(roads, labels, dest_comp, order)}",
+                    )
+                )
+            else:
+                notes.append(
+                    f"{roads_file}: site {name!r} ({by_name[name].kind}) cannot be "
+                    f"reached by road from {destination!r}; plans will not use it"
+                )
+
+    # the fleet against the people and the lots
+    if vehicles and fleet_complete:
+        moving = [v for _, v in vehicles if v.roadworthy]
+        if not moving:
+            problems.append(
+                Problem(
+                    fleet_file,
+                    "",
+                    "roadworthy",
+                    "at least one roadworthy vehicle",
+                    "none",
+                )
+            )
+        seats = sum(v.seats for v in moving)
+        personnel = int(header.get("personnel") or 0)
+        if personnel > seats:
+            problems.append(
+                Problem(
+                    scenario_file,
+                    here,
+                    "personnel",
+                    f"at most the {seats} seats of the roadworthy vehicles in "
+                    f"{fleet_file}",
+                    str(personnel),
+                )
+            )
+        fleet = [v for _, v in vehicles]
+        for where, lot in lots:
+            if any(
+                v.payload_kg >= lot.weight_kg and v.deck_m2 >= lot.deck_m2
+                for v in fleet
+            ):
+                continue
+            if lot.mandatory:
+                problems.append(
+                    Problem(
+                        manifest_file,
+                        where,
+                        "mandatory",
+                        "a mandatory lot that some vehicle can carry (payload_kg >= "
+                        f"{lot.weight_kg:g} and deck_m2 >= {lot.deck_m2:g})",
+                        "no such vehicle",
+                    )
+                )
+            else:
+                notes.append(
+                    f"{manifest_file}: {where}: {lot.weight_kg:g} kg on "
+                    f"{lot.deck_m2:g} m2 fits on no vehicle; the lot can only be left "
+                    "behind"
+                )
+    return problems, notes
