@@ -1,0 +1,1 @@
+"""Outputs for people and GIS: plan JSON, tables, GeoPackage, GeoTIFF, QGIS project."""
