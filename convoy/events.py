@@ -29,7 +29,7 @@ import math
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,8 +58,20 @@ _SWAP_MARGIN_DEG = 10.0
 _MONTHS = {
     m: i + 1
     for i, m in enumerate(
-        ["january", "february", "march", "april", "may", "june", "july",
-         "august", "september", "october", "november", "december"]
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ]
     )
 }
 _MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
@@ -211,8 +223,8 @@ def _as_utc(start: datetime | date | str | np.datetime64) -> datetime:
     if not isinstance(start, datetime):
         start = datetime(start.year, start.month, start.day)
     if start.tzinfo is None:
-        return start.replace(tzinfo=timezone.utc)
-    return start.astimezone(timezone.utc)
+        return start.replace(tzinfo=UTC)
+    return start.astimezone(UTC)
 
 
 def _float(text: Any) -> float:
@@ -280,10 +292,13 @@ def _read_csv(path: Path, file: str) -> tuple[list[str], list[list[str]]]:
     except UnicodeDecodeError:
         text = path.read_text(encoding="latin-1")
     except OSError as exc:
-        raise ScenarioError(Problem(file, "", "", "a readable file", str(exc))) from None
+        raise ScenarioError(
+            Problem(file, "", "", "a readable file", str(exc))
+        ) from None
     if not text.strip():
-        raise ScenarioError(Problem(file, "", "", "a CSV with a header and events",
-                                    "an empty file"))
+        raise ScenarioError(
+            Problem(file, "", "", "a CSV with a header and events", "an empty file")
+        )
     first = text.splitlines()[0]
     delimiter = ","
     if "," not in first:
@@ -297,12 +312,17 @@ def _read_csv(path: Path, file: str) -> tuple[list[str], list[list[str]]]:
     return header, body
 
 
-def _need(header: Sequence[str], names: Sequence[str], problems: _Problems,
-          *, fmt: str) -> None:
+def _need(
+    header: Sequence[str], names: Sequence[str], problems: _Problems, *, fmt: str
+) -> None:
     for name in names:
         if name not in header:
-            problems.add("header", name, f"a column {name!r} ({fmt} format)",
-                         f"columns {list(header)[:12]}" + (" ..." if len(header) > 12 else ""))
+            problems.add(
+                "header",
+                name,
+                f"a column {name!r} ({fmt} format)",
+                f"columns {list(header)[:12]}" + (" ..." if len(header) > 12 else ""),
+            )
 
 
 @dataclass
@@ -348,8 +368,12 @@ def _parse_rows(
             try:
                 day = parse_event_date(text)
             except ValueError:
-                problems.add(w, cols.date,
-                             "a date like 2023-10-31 or 31 October 2023", repr(text))
+                problems.add(
+                    w,
+                    cols.date,
+                    "a date like 2023-10-31 or 31 October 2023",
+                    repr(text),
+                )
                 ok = False
         # Type.
         etype = _clean(rec.get(cols.type))
@@ -367,8 +391,9 @@ def _parse_rows(
         if lonlat is not None:
             lon, lat = lonlat[i]
             if not (math.isfinite(lon) and math.isfinite(lat)):
-                problems.add(w, "geometry", "a point with finite coordinates",
-                             f"({lon}, {lat})")
+                problems.add(
+                    w, "geometry", "a point with finite coordinates", f"({lon}, {lat})"
+                )
                 ok = False
         else:
             assert cols.lat is not None and cols.lon is not None
@@ -398,8 +423,9 @@ def _parse_rows(
                                 hint = " (latitude and longitude swapped?)"
                         except ValueError:
                             pass
-                    problems.add(w, name, f"degrees in [-{lim:g}, {lim:g}]",
-                                 f"{t!r}{hint}")
+                    problems.add(
+                        w, name, f"degrees in [-{lim:g}, {lim:g}]", f"{t!r}{hint}"
+                    )
                     ok = False
         # Fatalities.
         fatal = 0.0
@@ -409,12 +435,15 @@ def _parse_rows(
                 try:
                     fatal = _float(t)
                 except ValueError:
-                    problems.add(w, cols.fatalities, "a number of fatalities >= 0", repr(t))
+                    problems.add(
+                        w, cols.fatalities, "a number of fatalities >= 0", repr(t)
+                    )
                     ok = False
                 else:
                     if not (math.isfinite(fatal) and fatal >= 0):
-                        problems.add(w, cols.fatalities, "a number of fatalities >= 0",
-                                     repr(t))
+                        problems.add(
+                            w, cols.fatalities, "a number of fatalities >= 0", repr(t)
+                        )
                         ok = False
         # Precision.
         prec = 1
@@ -429,8 +458,12 @@ def _parse_rows(
                 except (ValueError, OverflowError):
                     prec = -1
                 if not 1 <= prec <= max_code:
-                    problems.add(w, cols.precision, f"an integer code in [1, {max_code}]",
-                                 repr(t))
+                    problems.add(
+                        w,
+                        cols.precision,
+                        f"an integer code in [1, {max_code}]",
+                        repr(t),
+                    )
                     ok = False
         if ok:
             assert day is not None
@@ -486,22 +519,32 @@ def _finish(
         m = _SWAP_MARGIN_DEG
 
         def inside(x: NDArray[np.float64], y: NDArray[np.float64], pad: float) -> Any:
-            return ((x >= area.west - pad) & (x <= area.east + pad)
-                    & (y >= area.south - pad) & (y <= area.north + pad))
+            return (
+                (x >= area.west - pad)
+                & (x <= area.east + pad)
+                & (y >= area.south - pad)
+                & (y <= area.north + pad)
+            )
 
         swapped = ~inside(lon, lat, m) & inside(lat, lon, 0.0)
         for j in np.flatnonzero(swapped):
-            problems.add(where(raw.rownum[j]), f"{lat_field}/{lon_field}",
-                         f"a point near the area of use of {target.name} "
-                         f"(lon {area.west:g}..{area.east:g}, lat {area.south:g}.."
-                         f"{area.north:g})",
-                         f"lat {lat[j]:g}, lon {lon[j]:g} (latitude and longitude "
-                         "swapped?)")
+            problems.add(
+                where(raw.rownum[j]),
+                f"{lat_field}/{lon_field}",
+                f"a point near the area of use of {target.name} "
+                f"(lon {area.west:g}..{area.east:g}, lat {area.south:g}.."
+                f"{area.north:g})",
+                f"lat {lat[j]:g}, lon {lon[j]:g} (latitude and longitude swapped?)",
+            )
     if problems:
         raise problems.error()
 
     start_day = np.datetime64(start.date(), "D")
-    days = np.array(raw.day, dtype="datetime64[D]") if raw.day else np.empty(0, "datetime64[D]")
+    days = (
+        np.array(raw.day, dtype="datetime64[D]")
+        if raw.day
+        else np.empty(0, "datetime64[D]")
+    )
     start_s = np.datetime64(start.replace(tzinfo=None), "s")
     age = (start_s - days.astype("datetime64[s]")).astype(np.float64) / 86_400.0
     after = days > start_day
@@ -515,15 +558,20 @@ def _finish(
     lonlat = np.ascontiguousarray(np.column_stack([lon, lat])[keep]).reshape(-1, 2)
     transformer = Transformer.from_crs("EPSG:4326", target, always_xy=True)
     x, y = transformer.transform(lonlat[:, 0], lonlat[:, 1])
-    xy = np.ascontiguousarray(np.column_stack([np.asarray(x), np.asarray(y)]),
-                              dtype=np.float64).reshape(-1, 2)
+    xy = np.ascontiguousarray(
+        np.column_stack([np.asarray(x), np.asarray(y)]), dtype=np.float64
+    ).reshape(-1, 2)
     bad = ~np.isfinite(xy).all(axis=1)
     if bad.any():
         rows = np.asarray(raw.rownum)[keep][bad]
         errs = _Problems(source)
         for r, (lo, la) in zip(rows, lonlat[bad], strict=True):
-            errs.add(where(int(r)), f"{lat_field}/{lon_field}",
-                     f"a point that projects to {target.name}", f"lat {la:g}, lon {lo:g}")
+            errs.add(
+                where(int(r)),
+                f"{lat_field}/{lon_field}",
+                f"a point that projects to {target.name}",
+                f"lat {la:g}, lon {lo:g}",
+            )
         raise errs.error(GeodataError)
 
     def strings(values: list[str]) -> NDArray[np.str_]:
@@ -554,43 +602,90 @@ def _read_table_format(
     problems = _Problems(file)
     header, body = _read_csv(Path(path), file)
     if fmt == "acled":
-        required = ["event_date", "event_type", "latitude", "longitude",
-                    "fatalities", "geo_precision"]
+        required = [
+            "event_date",
+            "event_type",
+            "latitude",
+            "longitude",
+            "fatalities",
+            "geo_precision",
+        ]
         _need(header, required, problems, fmt="ACLED")
         if problems and "event_date" not in header and "date_start" in header:
-            problems.items.append(f"{file}: this looks like a UCDP GED file "
-                                  "(events_format = \"ucdp\")")
-        cols = _Columns("event_date", "event_type",
-                        "sub_event_type" if "sub_event_type" in header else None,
-                        "latitude", "longitude", "fatalities", "geo_precision")
+            problems.items.append(
+                f'{file}: this looks like a UCDP GED file (events_format = "ucdp")'
+            )
+        cols = _Columns(
+            "event_date",
+            "event_type",
+            "sub_event_type" if "sub_event_type" in header else None,
+            "latitude",
+            "longitude",
+            "fatalities",
+            "geo_precision",
+        )
         type_of = None
     else:
-        required = ["date_start", "type_of_violence", "latitude", "longitude",
-                    "best", "where_prec"]
+        required = [
+            "date_start",
+            "type_of_violence",
+            "latitude",
+            "longitude",
+            "best",
+            "where_prec",
+        ]
         _need(header, required, problems, fmt="UCDP GED")
         if problems and "date_start" not in header and "event_date" in header:
-            problems.items.append(f"{file}: this looks like an ACLED file "
-                                  "(events_format = \"acled\")")
-        cols = _Columns("date_start", "type_of_violence", None, "latitude",
-                        "longitude", "best", "where_prec")
+            problems.items.append(
+                f'{file}: this looks like an ACLED file (events_format = "acled")'
+            )
+        cols = _Columns(
+            "date_start",
+            "type_of_violence",
+            None,
+            "latitude",
+            "longitude",
+            "best",
+            "where_prec",
+        )
         type_of = _ucdp_type
     if problems:
         raise problems.error()
     if not body:
-        raise ScenarioError(Problem(file, "", "", "at least one event row",
-                                    "a header only"))
+        raise ScenarioError(
+            Problem(file, "", "", "at least one event row", "a header only")
+        )
     records = [dict(zip(header, row, strict=False)) for row in body]
     for i, row in enumerate(body):
         if len(row) != len(header):
-            problems.add(f"row {i + 2}", "", f"{len(header)} columns as the header",
-                         f"{len(row)} columns")
+            problems.add(
+                f"row {i + 2}",
+                "",
+                f"{len(header)} columns as the header",
+                f"{len(row)} columns",
+            )
     where = _row_where()
 
-    raw = _parse_rows(records, cols, problems, where=where, type_of=type_of,
-                      max_code=_MAX_PRECISION_CODE[fmt])
-    return _finish(raw, problems, where=where, source=file, fmt=fmt,
-                   start=_as_utc(start), crs=crs, max_geo_precision=max_geo_precision,
-                   lat_field="latitude", lon_field="longitude")
+    raw = _parse_rows(
+        records,
+        cols,
+        problems,
+        where=where,
+        type_of=type_of,
+        max_code=_MAX_PRECISION_CODE[fmt],
+    )
+    return _finish(
+        raw,
+        problems,
+        where=where,
+        source=file,
+        fmt=fmt,
+        start=_as_utc(start),
+        crs=crs,
+        max_geo_precision=max_geo_precision,
+        lat_field="latitude",
+        lon_field="longitude",
+    )
 
 
 def _row_where() -> Callable[[int], str]:
@@ -600,8 +695,9 @@ def _row_where() -> Callable[[int], str]:
     return where
 
 
-def read_acled(path: str | Path, *, start: Any, crs: Any,
-               max_geo_precision: int = 3) -> ThreatEvents:
+def read_acled(
+    path: str | Path, *, start: Any, crs: Any, max_geo_precision: int = 3
+) -> ThreatEvents:
     """
     Read an ACLED export CSV (current or older schema); see :func:`read_events`.
 
@@ -610,12 +706,14 @@ def read_acled(path: str | Path, *, start: Any, crs: Any,
     >>> ev = read_acled("events.csv", start="2023-10-31T06:00Z", crs="EPSG:32631")
     ... # doctest: +SKIP
     """
-    return _read_table_format(path, "acled", start=start, crs=crs,
-                              max_geo_precision=max_geo_precision)
+    return _read_table_format(
+        path, "acled", start=start, crs=crs, max_geo_precision=max_geo_precision
+    )
 
 
-def read_ucdp(path: str | Path, *, start: Any, crs: Any,
-              max_geo_precision: int = 3) -> ThreatEvents:
+def read_ucdp(
+    path: str | Path, *, start: Any, crs: Any, max_geo_precision: int = 3
+) -> ThreatEvents:
     """
     Read a UCDP GED CSV; see :func:`read_events`.
 
@@ -624,8 +722,9 @@ def read_ucdp(path: str | Path, *, start: Any, crs: Any,
     >>> ev = read_ucdp("ged.csv", start="2023-10-31T06:00Z", crs="EPSG:32631")
     ... # doctest: +SKIP
     """
-    return _read_table_format(path, "ucdp", start=start, crs=crs,
-                              max_geo_precision=max_geo_precision)
+    return _read_table_format(
+        path, "ucdp", start=start, crs=crs, max_geo_precision=max_geo_precision
+    )
 
 
 def read_event_layer(
@@ -669,19 +768,31 @@ def read_event_layer(
     try:
         gdf = gpd.read_file(p)
     except Exception as exc:  # pyogrio raises its own errors for unreadable files
-        raise ScenarioError(Problem(file, "", "", "a vector layer GeoPandas reads",
-                                    str(exc).splitlines()[0][:200])) from None
+        raise ScenarioError(
+            Problem(
+                file,
+                "",
+                "",
+                "a vector layer GeoPandas reads",
+                str(exc).splitlines()[0][:200],
+            )
+        ) from None
     if len(gdf) == 0:
-        raise ScenarioError(Problem(file, "", "", "at least one event feature",
-                                    "no features"))
+        raise ScenarioError(
+            Problem(file, "", "", "at least one event feature", "no features")
+        )
     if gdf.crs is None:
         raise GeodataError(Problem(file, "", "", "a layer with a CRS", "no CRS"))
     problems = _Problems(file)
     columns = {str(c).lower(): str(c) for c in gdf.columns}
     for name in (date_field, type_field):
         if name not in gdf.columns and name.lower() not in columns:
-            problems.add("header", name, "an attribute named by the scenario",
-                         f"attributes {[c for c in gdf.columns if c != 'geometry']}")
+            problems.add(
+                "header",
+                name,
+                "an attribute named by the scenario",
+                f"attributes {[c for c in gdf.columns if c != 'geometry']}",
+            )
     if problems:
         raise problems.error()
 
@@ -699,17 +810,39 @@ def read_event_layer(
     if problems:
         raise problems.error(GeodataError)
     pts = geom.to_crs("EPSG:4326")
-    lonlat = list(zip(pts.x.to_numpy(dtype=float), pts.y.to_numpy(dtype=float),
-                      strict=True))
-    cols = _Columns(col(date_field) or date_field, col(type_field) or type_field,
-                    col("sub_event_type"), None, None, col("fatalities"),
-                    col("geo_precision"))
+    lonlat = list(
+        zip(pts.x.to_numpy(dtype=float), pts.y.to_numpy(dtype=float), strict=True)
+    )
+    cols = _Columns(
+        col(date_field) or date_field,
+        col(type_field) or type_field,
+        col("sub_event_type"),
+        None,
+        None,
+        col("fatalities"),
+        col("geo_precision"),
+    )
     records = gdf.drop(columns="geometry").to_dict("records")
-    raw = _parse_rows(records, cols, problems, where=where, lonlat=lonlat,
-                      max_code=_MAX_PRECISION_CODE["layer"])
-    return _finish(raw, problems, where=where, source=file, fmt="layer",
-                   start=_as_utc(start), crs=crs, max_geo_precision=max_geo_precision,
-                   lat_field="geometry", lon_field="geometry")
+    raw = _parse_rows(
+        records,
+        cols,
+        problems,
+        where=where,
+        lonlat=lonlat,
+        max_code=_MAX_PRECISION_CODE["layer"],
+    )
+    return _finish(
+        raw,
+        problems,
+        where=where,
+        source=file,
+        fmt="layer",
+        start=_as_utc(start),
+        crs=crs,
+        max_geo_precision=max_geo_precision,
+        lat_field="geometry",
+        lon_field="geometry",
+    )
 
 
 def _feature_where() -> Callable[[int], str]:
@@ -775,14 +908,27 @@ def read_events(
     (412, 2)
     """
     if fmt not in EVENT_FORMATS:
-        raise ScenarioError(Problem(str(path), "", "events_format",
-                                    f"one of {list(EVENT_FORMATS)}", repr(fmt)))
+        raise ScenarioError(
+            Problem(
+                str(path),
+                "",
+                "events_format",
+                f"one of {list(EVENT_FORMATS)}",
+                repr(fmt),
+            )
+        )
     if fmt == "layer":
-        return read_event_layer(path, start=start, crs=crs, date_field=date_field,
-                                type_field=type_field,
-                                max_geo_precision=max_geo_precision)
-    return _read_table_format(path, fmt, start=start, crs=crs,
-                              max_geo_precision=max_geo_precision)
+        return read_event_layer(
+            path,
+            start=start,
+            crs=crs,
+            date_field=date_field,
+            type_field=type_field,
+            max_geo_precision=max_geo_precision,
+        )
+    return _read_table_format(
+        path, fmt, start=start, crs=crs, max_geo_precision=max_geo_precision
+    )
 
 
 def guess_events_format(path: str | Path) -> str:
@@ -814,6 +960,13 @@ def guess_events_format(path: str | Path) -> str:
         return "acled"
     if "date_start" in header and "type_of_violence" in header:
         return "ucdp"
-    raise ScenarioError(Problem(file, "header", "", "an ACLED CSV (with event_date) or "
-                                "a UCDP GED CSV (with date_start, type_of_violence)",
-                                f"columns {header[:12]}"))
+    raise ScenarioError(
+        Problem(
+            file,
+            "header",
+            "",
+            "an ACLED CSV (with event_date) or "
+            "a UCDP GED CSV (with date_start, type_of_violence)",
+            f"columns {header[:12]}",
+        )
+    )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import numpy as np
@@ -18,7 +18,7 @@ from convoy.events import (
 )
 
 DATA = Path(__file__).parent / "data" / "events"
-START = datetime(2023, 10, 31, 6, 0, tzinfo=timezone.utc)
+START = datetime(2023, 10, 31, 6, 0, tzinfo=UTC)
 CRS = "EPSG:32631"
 
 
@@ -34,7 +34,10 @@ def test_acled_current_schema():
     assert ev.num_imprecise == 0
     assert ev.fmt == "acled"
     assert list(ev.event_type[:2]) == ["Explosions/Remote violence", "Battles"]
-    assert list(ev.sub_event_type[:2]) == ["Remote explosive/landmine/IED", "Armed clash"]
+    assert list(ev.sub_event_type[:2]) == [
+        "Remote explosive/landmine/IED",
+        "Armed clash",
+    ]
     np.testing.assert_allclose(ev.age_days, [29.25, 46.25, 365.25, 72.25])
     np.testing.assert_array_equal(ev.fatalities, [0, 12, 3, 0])
     np.testing.assert_array_equal(ev.geo_precision, [1, 2, 1, 3])
@@ -56,8 +59,11 @@ def test_acled_old_schema():
     """The older schema (capital headers, 'Remote violence', long dates) is read."""
     ev = _read("acled_old_schema.csv", "acled")
     assert len(ev) == 3
-    assert list(ev.event_type) == ["Remote violence", "Violence against civilians",
-                                   "Remote violence"]
+    assert list(ev.event_type) == [
+        "Remote violence",
+        "Violence against civilians",
+        "Remote violence",
+    ]
     assert list(ev.sub_event_type) == ["", "", ""]
     assert list(ev.type_keys()) == list(ev.event_type)
     assert ev.date[0] == np.datetime64("2019-02-22")
@@ -101,13 +107,15 @@ def test_point_layer_missing_attribute():
 
 def test_events_after_start_counted():
     """An event on the start day is kept, one after it is dropped and counted."""
-    ev = read_events(DATA / "acled_current.csv", "acled", start="2023-10-02T00:00:00Z",
-                     crs=CRS)
+    ev = read_events(
+        DATA / "acled_current.csv", "acled", start="2023-10-02T00:00:00Z", crs=CRS
+    )
     # 2023-10-02 (same day, age 0) kept; 2023-11-05 dropped.
     assert ev.num_after_start == 1
     assert ev.age_days.min() == 0.0
-    early = read_events(DATA / "acled_current.csv", "acled", start=date(2022, 1, 1),
-                        crs=CRS)
+    early = read_events(
+        DATA / "acled_current.csv", "acled", start=date(2022, 1, 1), crs=CRS
+    )
     assert len(early) == 0 and early.num_after_start == 5
 
 
@@ -162,9 +170,11 @@ def test_missing_file_and_unknown_format():
 def test_layer_without_crs_is_geodata_error(tmp_path):
     """A point layer without a CRS is a GeodataError."""
     p = tmp_path / "nocrs.geojson"
-    p.write_text('{"type": "FeatureCollection", "features": [{"type": "Feature", '
-                 '"properties": {"event_date": "2023-01-01", "event_type": "IED"}, '
-                 '"geometry": {"type": "Point", "coordinates": [250000, 2000000]}}]}')
+    p.write_text(
+        '{"type": "FeatureCollection", "features": [{"type": "Feature", '
+        '"properties": {"event_date": "2023-01-01", "event_type": "IED"}, '
+        '"geometry": {"type": "Point", "coordinates": [250000, 2000000]}}]}'
+    )
     # GeoJSON is always WGS 84 to GDAL, so write a CRS-less GeoPackage instead.
     import warnings
 
@@ -209,8 +219,12 @@ def test_parse_event_date_rejects(text):
 
 @pytest.mark.parametrize(
     ("name", "fmt"),
-    [("acled_current.csv", "acled"), ("acled_old_schema.csv", "acled"),
-     ("ucdp_ged.csv", "ucdp"), ("layer.geojson", "layer")],
+    [
+        ("acled_current.csv", "acled"),
+        ("acled_old_schema.csv", "acled"),
+        ("ucdp_ged.csv", "ucdp"),
+        ("layer.geojson", "layer"),
+    ],
 )
 def test_guess_events_format(name, fmt):
     """The format is guessed from the columns (or the file type for layers)."""

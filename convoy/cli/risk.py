@@ -58,8 +58,9 @@ def scenario_bounds(scenario: Scenario) -> tuple[float, float, float, float]:
         x0, y0, x1, y1 = min(x0, nx0), min(y0, ny0), max(x1, nx1), max(y1, ny1)
     if scenario.sites:
         t = pyproj.Transformer.from_crs("EPSG:4326", roads.crs, always_xy=True)
-        sx, sy = t.transform([s.lon for s in scenario.sites],
-                             [s.lat for s in scenario.sites])
+        sx, sy = t.transform(
+            [s.lon for s in scenario.sites], [s.lat for s in scenario.sites]
+        )
         x0, y0 = min(x0, float(np.min(sx))), min(y0, float(np.min(sy)))
         x1, y1 = max(x1, float(np.max(sx))), max(y1, float(np.max(sy)))
     return float(x0), float(y0), float(x1), float(y1)
@@ -107,8 +108,9 @@ def run_risk(
         The output exists (without ``overwrite``) or is an input.
     """
     if channel not in (*CHANNELS, "both"):
-        raise ScenarioError(Problem("", "", "--channel",
-                                    f"one of {[*CHANNELS, 'both']}", repr(channel)))
+        raise ScenarioError(
+            Problem("", "", "--channel", f"one of {[*CHANNELS, 'both']}", repr(channel))
+        )
     sc = read_scenario(scenario)
     cell_m = float(resolution_m) if resolution_m is not None else sc.risk.raster_cell_m
     if not (np.isfinite(cell_m) and cell_m > 0):
@@ -117,19 +119,31 @@ def run_risk(
     ev = sc.events
     if events is not None:
         fmt = guess_events_format(events)
-        ev = read_events(events, fmt, start=sc.start, crs=sc.roads.crs,
-                         date_field=sc.files.events_date_field,
-                         type_field=sc.files.events_type_field,
-                         max_geo_precision=sc.risk.max_geo_precision)
+        ev = read_events(
+            events,
+            fmt,
+            start=sc.start,
+            crs=sc.roads.crs,
+            date_field=sc.files.events_date_field,
+            type_field=sc.files.events_type_field,
+            max_geo_precision=sc.risk.max_geo_precision,
+        )
         protect.append(Path(events))
-    field = risk_field_from_events(ev, sc.risk, crs=sc.roads.crs,
-                                   air_cover=sc.air_cover)
+    field = risk_field_from_events(
+        ev, sc.risk, crs=sc.roads.crs, air_cover=sc.air_cover
+    )
     origin, shape = raster_grid(scenario_bounds(sc), cell_m, PAD_M)
     cells = shape[0] * shape[1]
     if cells > MAX_CELLS:
-        raise ScenarioError(Problem("", "", "--resolution",
-                                    f"a cell size giving at most {MAX_CELLS:,} cells",
-                                    f"{cell_m:g} m: {shape[0]} x {shape[1]} cells"))
+        raise ScenarioError(
+            Problem(
+                "",
+                "",
+                "--resolution",
+                f"a cell size giving at most {MAX_CELLS:,} cells",
+                f"{cell_m:g} m: {shape[0]} x {shape[1]} cells",
+            )
+        )
     channels = CHANNELS if channel == "both" else (channel,)
     tags = {
         "scenario": sc.name,
@@ -140,15 +154,23 @@ def run_risk(
         "air_cover": str(sc.air_cover).lower(),
         "half_life_days": f"{sc.risk.half_life_days:g}",
     }
-    kwargs = {"origin_xy": origin, "cell_m": cell_m, "shape": shape,
-              "channels": channels, "overwrite": overwrite, "protect": protect,
-              "tags": tags}
+    kwargs = {
+        "origin_xy": origin,
+        "cell_m": cell_m,
+        "shape": shape,
+        "channels": channels,
+        "overwrite": overwrite,
+        "protect": protect,
+        "tags": tags,
+    }
     if progress and cells * len(channels) > PROGRESS_CELLS:
         from rich.progress import Progress
 
         with Progress(transient=True) as bar:
-            task = bar.add_task(f"risk field, {shape[0]} x {shape[1]} cells",
-                                total=shape[0] * len(channels))
+            task = bar.add_task(
+                f"risk field, {shape[0]} x {shape[1]} cells",
+                total=shape[0] * len(channels),
+            )
 
             def tick(done: int, total: int) -> None:
                 bar.update(task, completed=done, total=total)
@@ -160,8 +182,10 @@ def run_risk(
 
 
 def _lonlat(lon: float, lat: float) -> str:
-    return (f"{abs(lat):.4f}{'N' if lat >= 0 else 'S'} "
-            f"{abs(lon):.4f}{'E' if lon >= 0 else 'W'}")
+    return (
+        f"{abs(lat):.4f}{'N' if lat >= 0 else 'S'} "
+        f"{abs(lon):.4f}{'E' if lon >= 0 else 'W'}"
+    )
 
 
 def summary_lines(run: RiskRun) -> list[str]:
@@ -179,26 +203,53 @@ def summary_lines(run: RiskRun) -> list[str]:
     ]
     for b in r.bands:
         x, y = b.max_xy
-        lines.append(f"  band {b.band} {b.channel}: max {b.max_value:.4g} {b.units} "
-                     f"at {_lonlat(*b.max_lonlat)} (x {x:.0f}, y {y:.0f})")
+        lines.append(
+            f"  band {b.band} {b.channel}: max {b.max_value:.4g} {b.units} "
+            f"at {_lonlat(*b.max_lonlat)} (x {x:.0f}, y {y:.0f})"
+        )
     return lines
 
 
 @click.command("risk")
 @click.argument("scenario", required=False, default=DEFAULT_SCENARIO)
-@click.option("--events", "events", type=click.Path(dir_okay=False, path_type=Path),
-              help="Events file replacing the scenario's (ACLED or UCDP GED CSV, or a "
-                   "point layer; the format is guessed from its columns).")
-@click.option("--resolution", "resolution_m", type=float, default=None,
-              help="Cell size in metres (default [risk] raster_cell_m, 500).")
-@click.option("--channel", type=click.Choice([*CHANNELS, "both"]), default="both",
-              show_default=True, help="Channel(s) to write, one band each.")
-@click.option("-o", "--out", type=click.Path(dir_okay=False, path_type=Path),
-              default=Path("risk.tif"), show_default=True,
-              help="GeoTIFF to write; its QGIS style goes beside it as .qml.")
+@click.option(
+    "--events",
+    "events",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Events file replacing the scenario's (ACLED or UCDP GED CSV, or a "
+    "point layer; the format is guessed from its columns).",
+)
+@click.option(
+    "--resolution",
+    "resolution_m",
+    type=float,
+    default=None,
+    help="Cell size in metres (default [risk] raster_cell_m, 500).",
+)
+@click.option(
+    "--channel",
+    type=click.Choice([*CHANNELS, "both"]),
+    default="both",
+    show_default=True,
+    help="Channel(s) to write, one band each.",
+)
+@click.option(
+    "-o",
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("risk.tif"),
+    show_default=True,
+    help="GeoTIFF to write; its QGIS style goes beside it as .qml.",
+)
 @click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
-def risk(scenario: str, events: Path | None, resolution_m: float | None, channel: str,
-         out: Path, overwrite: bool) -> None:
+def risk(
+    scenario: str,
+    events: Path | None,
+    resolution_m: float | None,
+    channel: str,
+    out: Path,
+    overwrite: bool,
+) -> None:
     """Write the scenario's risk field (IED and ambush) as a styled GeoTIFF.
 
     SCENARIO is a scenario folder, its scenario.toml, or the name of an embedded
@@ -206,8 +257,15 @@ def risk(scenario: str, events: Path | None, resolution_m: float | None, channel
     in [risk] is in relative units (weighted events per km2).
     """
     try:
-        run = run_risk(scenario, out, events=events, resolution_m=resolution_m,
-                       channel=channel, overwrite=overwrite, progress=True)
+        run = run_risk(
+            scenario,
+            out,
+            events=events,
+            resolution_m=resolution_m,
+            channel=channel,
+            overwrite=overwrite,
+            progress=True,
+        )
     except ConvoyError as exc:
         raise _Refused(str(exc)) from None
     for line in summary_lines(run):

@@ -117,7 +117,7 @@ class RiskRasterSummary:
 
 def risk_qml(ramp_max: float, *, band: int = 1, label: str = "") -> str:
     """
-    A QGIS style (QML) for one band: interpolated yellow-orange-red from 0 to ``ramp_max``.
+    A QGIS style (QML) for one band: yellow-orange-red from 0 to ``ramp_max``.
 
     Parameters
     ----------
@@ -157,12 +157,17 @@ def risk_qml(ramp_max: float, *, band: int = 1, label: str = "") -> str:
     stops = ":".join(f"{f:g};{_rgba(c, a)}" for f, c, a in RAMP[1:-1])
     body = "\n".join(items)
     return f"""<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>
-<qgis version="3.22.16-Białowieża" styleCategories="AllStyleCategories" hasScaleBasedVisibilityFlag="0" minScale="1e+08" maxScale="0">
+<qgis version="3.22.0" styleCategories="AllStyleCategories"
+      hasScaleBasedVisibilityFlag="0" minScale="1e+08" maxScale="0">
   <pipe>
     <provider>
-      <resampling enabled="false" zoomedInResamplingMethod="nearestNeighbour" zoomedOutResamplingMethod="nearestNeighbour" maxOversampling="2"/>
+      <resampling enabled="false" maxOversampling="2"
+                  zoomedInResamplingMethod="nearestNeighbour"
+                  zoomedOutResamplingMethod="nearestNeighbour"/>
     </provider>
-    <rasterrenderer type="singlebandpseudocolor" band="{band}" opacity="1" alphaBand="-1" classificationMin="0" classificationMax="{ramp_max:.9g}" nodataColor="">
+    <rasterrenderer type="singlebandpseudocolor" band="{band}" opacity="1"
+                    alphaBand="-1" classificationMin="0"
+                    classificationMax="{ramp_max:.9g}" nodataColor="">
       <rasterTransparency/>
       <minMaxOrigin>
         <limits>None</limits>
@@ -173,7 +178,9 @@ def risk_qml(ramp_max: float, *, band: int = 1, label: str = "") -> str:
         <stdDevFactor>2</stdDevFactor>
       </minMaxOrigin>
       <rastershader>
-        <colorrampshader colorRampType="INTERPOLATED" classificationMode="1" clip="0" minimumValue="0" maximumValue="{ramp_max:.9g}" labelPrecision="4">
+        <colorrampshader colorRampType="INTERPOLATED" classificationMode="1"
+                         clip="0" minimumValue="0" maximumValue="{ramp_max:.9g}"
+                         labelPrecision="4">
           <colorramp type="gradient" name="[source]">
             <Option type="Map">
               <Option type="QString" name="color1" value="{_rgba(first, RAMP[0][2])}"/>
@@ -193,7 +200,9 @@ def risk_qml(ramp_max: float, *, band: int = 1, label: str = "") -> str:
       </rastershader>
     </rasterrenderer>
     <brightnesscontrast brightness="0" contrast="0" gamma="1"/>
-    <huesaturation saturation="0" grayscaleMode="0" colorizeOn="0" colorizeRed="255" colorizeGreen="128" colorizeBlue="128" colorizeStrength="100"/>
+    <huesaturation saturation="0" grayscaleMode="0" colorizeOn="0"
+                   colorizeRed="255" colorizeGreen="128" colorizeBlue="128"
+                   colorizeStrength="100"/>
     <rasterresampler maxOversampling="2"/>
     <resamplingStage>resamplingFilter</resamplingStage>
   </pipe>
@@ -265,8 +274,9 @@ def compute_risk_raster(
         for r0 in range(0, rows, step):
             n = min(step, rows - r0)
             band_origin = (origin_xy[0], origin_xy[1] - r0 * cell_m)
-            out[b, r0:r0 + n] = field.raster(band_origin, cell_m, (n, cols), ch,
-                                             hour=hour)
+            out[b, r0 : r0 + n] = field.raster(
+                band_origin, cell_m, (n, cols), ch, hour=hour
+            )
             done += n
             if progress is not None:
                 progress(done, total)
@@ -341,16 +351,29 @@ def write_risk_geotiff(
     qml_path = path.with_suffix(".qml")
     channels = tuple(channels)
     if not channels:
-        raise ScenarioError(Problem("", "", "channels", f"some of {list(CHANNELS)}",
-                                    "none"))
+        raise ScenarioError(
+            Problem("", "", "channels", f"some of {list(CHANNELS)}", "none")
+        )
     rows, cols = int(shape[0]), int(shape[1])
     if rows < 1 or cols < 1:
-        raise ScenarioError(Problem(str(path), "", "shape", "(rows, cols) >= 1",
-                                    repr(shape)))
-    with staged_outputs(path.parent, [path.name, qml_path.name], overwrite=overwrite,
-                        protect=[Path(p) for p in protect]) as tmp:
-        data = compute_risk_raster(field, origin_xy, cell_m, (rows, cols), channels,
-                                   hour=hour, progress=progress)
+        raise ScenarioError(
+            Problem(str(path), "", "shape", "(rows, cols) >= 1", repr(shape))
+        )
+    with staged_outputs(
+        path.parent,
+        [path.name, qml_path.name],
+        overwrite=overwrite,
+        protect=[Path(p) for p in protect],
+    ) as tmp:
+        data = compute_risk_raster(
+            field,
+            origin_xy,
+            cell_m,
+            (rows, cols),
+            channels,
+            hour=hour,
+            progress=progress,
+        )
         # Built directly: rasterio's from_origin multiplies Affines with a
         # deprecated operator.
         transform = Affine(cell_m, 0.0, origin_xy[0], 0.0, -cell_m, origin_xy[1])
@@ -385,24 +408,37 @@ def write_risk_geotiff(
             for b, ch in enumerate(channels, start=1):
                 c = field.channel(ch)
                 dst.set_band_description(b, ch)
-                dst.update_tags(b, channel=ch, units=c.units, scale=f"{c.scale:g}",
-                                calibrated=str(c.calibrated).lower(),
-                                multiplier=f"{c.multiplier:g}",
-                                events=str(c.num_events))
+                dst.update_tags(
+                    b,
+                    channel=ch,
+                    units=c.units,
+                    scale=f"{c.scale:g}",
+                    calibrated=str(c.calibrated).lower(),
+                    multiplier=f"{c.multiplier:g}",
+                    events=str(c.num_events),
+                )
                 units.append(c.units)
                 idx = int(np.argmax(data[b - 1]))
                 r, col = divmod(idx, cols)
                 x = origin_xy[0] + (col + 0.5) * cell_m
                 y = origin_xy[1] - (r + 0.5) * cell_m
                 lon, lat = to_lonlat.transform(x, y)
-                bands.append(ChannelSummary(ch, b, c.units, float(data[b - 1, r, col]),
-                                            (float(x), float(y)),
-                                            (float(lon), float(lat))))
+                bands.append(
+                    ChannelSummary(
+                        ch,
+                        b,
+                        c.units,
+                        float(data[b - 1, r, col]),
+                        (float(x), float(y)),
+                        (float(lon), float(lat)),
+                    )
+                )
             dst.units = tuple(units)
         ramp_max = _ramp_max(data[0])
         label = field.channel(channels[0]).units.split(" (")[0]
-        (tmp / qml_path.name).write_text(risk_qml(ramp_max, band=1, label=label),
-                                         encoding="utf-8")
+        (tmp / qml_path.name).write_text(
+            risk_qml(ramp_max, band=1, label=label), encoding="utf-8"
+        )
     return RiskRasterSummary(
         path=path,
         qml_path=qml_path,

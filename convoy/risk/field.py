@@ -1,12 +1,15 @@
-"""The risk field: two channels of kernel-summed past events, at points, on rasters, along roads.
+"""The risk field: two channels of kernel-summed past events, at points, rasters, roads.
 
 Each channel ``c`` (``"ied"`` and ``"ambush"``, DESIGN.md "The risk field") is
 
-    lambda_c(x, hour) = s_c * d_c(hour) * m_c * 1e6 * sum_k w_k * exp(-|x - x_k|^2 / (2 h_k^2)) / (2 pi h_k^2)
+    lambda_c(x, hour) = s_c * d_c(hour) * m_c * 1e6
+                        * sum_k w_k * exp(-|x - x_k|^2 / (2 h_k^2)) / (2 pi h_k^2)
 
-- ``w_k = rule.weight * (1 + fatality_weight * fatalities_k) * 0.5 ** (age_k / half_life)``
-  with the rule of the event's type (:meth:`convoy.params.RiskParams.channel_rules`,
-  keyed ``"event_type|sub_event_type"``, falling back to ``"event_type"``);
+- ``w_k = rule.weight * (1 + fatality_weight * fatalities_k)
+  * 0.5 ** (age_k / half_life)`` with the rule of the event's type
+  (:meth:`convoy.params.RiskParams.channel_rules`, keyed
+  ``"event_type|sub_event_type"``, falling back to ``"event_type"``, then for old
+  ACLED types to the current type they became);
 - ``h_k`` the rule's bandwidth, in metres;
 - the kernel sum is a density per square metre; ``1e6`` makes it per km^2, so with
   ``s_c = 1`` a channel reads "weighted events per km^2";
@@ -145,8 +148,9 @@ class RiskChannel:
         return float(out) if out.ndim == 0 else out
 
 
-def _rule_for(event_type: str, sub_type: str,
-              rules: dict[str, ChannelRule]) -> ChannelRule | None:
+def _rule_for(
+    event_type: str, sub_type: str, rules: dict[str, ChannelRule]
+) -> ChannelRule | None:
     if sub_type and (r := rules.get(f"{event_type}|{sub_type}")) is not None:
         return r
     if (r := rules.get(event_type)) is not None:
@@ -160,9 +164,15 @@ def _rule_for(event_type: str, sub_type: str,
 def _profile(values: tuple[float, ...] | FloatArray, name: str) -> FloatArray:
     d = np.asarray(values, dtype=np.float64)
     if d.shape != (24,) or not np.isfinite(d).all() or (d < 0).any() or d.mean() <= 0:
-        raise ScenarioError(Problem("", "[risk]", name,
-                                    "24 numbers >= 0 with a positive mean",
-                                    repr(list(values))))
+        raise ScenarioError(
+            Problem(
+                "",
+                "[risk]",
+                name,
+                "24 numbers >= 0 with a positive mean",
+                repr(list(values)),
+            )
+        )
     return np.ascontiguousarray(d / d.mean())
 
 
@@ -203,8 +213,9 @@ class RiskField:
             return self.ied
         if name == "ambush":
             return self.ambush
-        raise ScenarioError(Problem("", "", "channel", f"one of {list(CHANNELS)}",
-                                    repr(name)))
+        raise ScenarioError(
+            Problem("", "", "channel", f"one of {list(CHANNELS)}", repr(name))
+        )
 
     @property
     def num_unknown(self) -> int:
@@ -226,13 +237,15 @@ class RiskField:
         """
         for name, s in (("scale_ied", scale_ied), ("scale_ambush", scale_ambush)):
             if not (math.isfinite(s) and s >= 0):
-                raise ScenarioError(Problem("", "[risk]", name, "a number >= 0",
-                                            repr(s)))
+                raise ScenarioError(
+                    Problem("", "[risk]", name, "a number >= 0", repr(s))
+                )
         return dataclasses.replace(
             self,
             ied=dataclasses.replace(self.ied, scale=float(scale_ied), calibrated=True),
-            ambush=dataclasses.replace(self.ambush, scale=float(scale_ambush),
-                                       calibrated=True),
+            ambush=dataclasses.replace(
+                self.ambush, scale=float(scale_ambush), calibrated=True
+            ),
         )
 
     def density_at(self, points_xy: ArrayLike, channel: str) -> FloatArray:
@@ -248,11 +261,14 @@ class RiskField:
         pts = _points(points_xy)
         if ch.num_events == 0 or pts.shape[0] == 0:
             return np.zeros(pts.shape[0])
-        return np.asarray(kernel_at(ch.xy, ch.weight, ch.bandwidth_m, pts,
-                                    accuracy=self.accuracy), dtype=np.float64)
+        return np.asarray(
+            kernel_at(ch.xy, ch.weight, ch.bandwidth_m, pts, accuracy=self.accuracy),
+            dtype=np.float64,
+        )
 
-    def at(self, points_xy: ArrayLike, channel: str,
-           hour: ArrayLike | None = None) -> FloatArray:
+    def at(
+        self, points_xy: ArrayLike, channel: str, hour: ArrayLike | None = None
+    ) -> FloatArray:
         """
         The channel's value at points.
 
@@ -284,14 +300,21 @@ class RiskField:
         dens = self.density_at(points_xy, channel)
         f = ch.factor(hour)
         if np.ndim(f) and np.shape(f) != dens.shape:
-            msg = (f"hour: expected one hour or {dens.shape[0]} hours, found "
-                   f"{np.shape(f)[0]}")
+            msg = (
+                f"hour: expected one hour or {dens.shape[0]} hours, found "
+                f"{np.shape(f)[0]}"
+            )
             raise ScenarioError(msg)
         return np.asarray(dens * f, dtype=np.float64)
 
-    def raster(self, origin_xy: tuple[float, float], cell_m: float,
-               shape: tuple[int, int], channel: str,
-               hour: float | None = None) -> FloatArray:
+    def raster(
+        self,
+        origin_xy: tuple[float, float],
+        cell_m: float,
+        shape: tuple[int, int],
+        channel: str,
+        hour: float | None = None,
+    ) -> FloatArray:
         """
         The channel on a north-up grid of cell centres.
 
@@ -326,20 +349,30 @@ class RiskField:
         rows, cols = (int(shape[0]), int(shape[1]))
         x0, y0 = float(origin_xy[0]), float(origin_xy[1])
         if not (math.isfinite(x0) and math.isfinite(y0)):
-            raise ScenarioError(Problem("", "", "origin_xy", "finite metres",
-                                        repr(origin_xy)))
+            raise ScenarioError(
+                Problem("", "", "origin_xy", "finite metres", repr(origin_xy))
+            )
         if not (math.isfinite(cell_m) and cell_m > 0):
             raise ScenarioError(Problem("", "", "cell_m", "metres > 0", repr(cell_m)))
         if rows < 0 or cols < 0:
-            raise ScenarioError(Problem("", "", "shape", "(rows, cols) >= 0",
-                                        repr(shape)))
+            raise ScenarioError(
+                Problem("", "", "shape", "(rows, cols) >= 0", repr(shape))
+            )
         if hour is not None and np.ndim(hour) != 0:
-            raise ScenarioError(Problem("", "", "hour", "one hour of day for a raster",
-                                        repr(hour)))
+            raise ScenarioError(
+                Problem("", "", "hour", "one hour of day for a raster", repr(hour))
+            )
         if ch.num_events == 0 or rows == 0 or cols == 0:
             return np.zeros((rows, cols))
-        dens = kernel_raster(ch.xy, ch.weight, ch.bandwidth_m, (x0, y0), float(cell_m),
-                             (rows, cols), accuracy=self.accuracy)
+        dens = kernel_raster(
+            ch.xy,
+            ch.weight,
+            ch.bandwidth_m,
+            (x0, y0),
+            float(cell_m),
+            (rows, cols),
+            accuracy=self.accuracy,
+        )
         return np.asarray(dens, dtype=np.float64) * ch.factor(hour)
 
 
@@ -348,12 +381,22 @@ def _points(points_xy: ArrayLike) -> FloatArray:
     if pts.ndim == 1 and pts.shape[0] == 2:
         pts = pts.reshape(1, 2)
     if pts.ndim != 2 or pts.shape[1] != 2:
-        raise ScenarioError(Problem("", "", "points_xy", "an (M, 2) array of metres",
-                                    f"shape {pts.shape}"))
+        raise ScenarioError(
+            Problem(
+                "", "", "points_xy", "an (M, 2) array of metres", f"shape {pts.shape}"
+            )
+        )
     if not np.isfinite(pts).all():
         bad = int(np.flatnonzero(~np.isfinite(pts).all(axis=1))[0])
-        raise ScenarioError(Problem("", f"point {bad}", "points_xy", "finite metres",
-                                    repr(pts[bad].tolist())))
+        raise ScenarioError(
+            Problem(
+                "",
+                f"point {bad}",
+                "points_xy",
+                "finite metres",
+                repr(pts[bad].tolist()),
+            )
+        )
     return np.ascontiguousarray(pts)
 
 
@@ -430,8 +473,15 @@ def risk_field_from_events(
             continue
         if rule.channel in CHANNELS and rule.weight > 0:
             if not (math.isfinite(rule.bandwidth_km) and rule.bandwidth_km > 0):
-                raise ScenarioError(Problem("", "[risk.rules]", f"{etype}.bandwidth_km",
-                                            "km > 0", repr(rule.bandwidth_km)))
+                raise ScenarioError(
+                    Problem(
+                        "",
+                        "[risk.rules]",
+                        f"{etype}.bandwidth_km",
+                        "km > 0",
+                        repr(rule.bandwidth_km),
+                    )
+                )
             channel_of[i] = CHANNELS.index(rule.channel)
             rule_w[i] = rule.weight
             rule_h[i] = rule.bandwidth_km * 1000.0
@@ -446,8 +496,13 @@ def risk_field_from_events(
     decay = 0.5 ** (events.age_days / params.half_life_days)
     weight = rule_w * (1.0 + params.fatality_weight * events.fatalities) * decay
 
-    def make(idx: int, scale: float | None, multiplier: float,
-             diurnal: tuple[float, ...], pname: str) -> RiskChannel:
+    def make(
+        idx: int,
+        scale: float | None,
+        multiplier: float,
+        diurnal: tuple[float, ...],
+        pname: str,
+    ) -> RiskChannel:
         sel = np.flatnonzero((channel_of == idx) & (weight > 0))
         return RiskChannel(
             name=CHANNELS[idx],
@@ -462,9 +517,13 @@ def risk_field_from_events(
         )
 
     ied = make(0, params.scale_ied, 1.0, params.diurnal_ied, "diurnal_ied")
-    ambush = make(1, params.scale_ambush,
-                  params.air_cover_ambush_factor if air_cover else 1.0,
-                  params.diurnal_ambush, "diurnal_ambush")
+    ambush = make(
+        1,
+        params.scale_ambush,
+        params.air_cover_ambush_factor if air_cover else 1.0,
+        params.diurnal_ambush,
+        "diurnal_ambush",
+    )
     return RiskField(
         crs=target,
         ied=ied,
@@ -484,8 +543,12 @@ def build_risk_field(scenario: Scenario) -> RiskField:
     --------
     >>> field = build_risk_field(read_scenario("geodata/kidal-gao"))  # doctest: +SKIP
     """
-    return risk_field_from_events(scenario.events, scenario.risk,
-                                  crs=scenario.roads.crs, air_cover=scenario.air_cover)
+    return risk_field_from_events(
+        scenario.events,
+        scenario.risk,
+        crs=scenario.roads.crs,
+        air_cover=scenario.air_cover,
+    )
 
 
 # ------------------------------------------------------------------ grids
@@ -526,8 +589,11 @@ def raster_grid(
     if not all(math.isfinite(v) for v in (x_min, y_min, x_max, y_max)) or (
         x_max < x_min or y_max < y_min
     ):
-        raise ScenarioError(Problem("", "", "bounds", "finite (x_min, y_min, x_max, "
-                                    "y_max)", repr(bounds)))
+        raise ScenarioError(
+            Problem(
+                "", "", "bounds", "finite (x_min, y_min, x_max, y_max)", repr(bounds)
+            )
+        )
     if not (math.isfinite(cell_m) and cell_m > 0):
         raise ScenarioError(Problem("", "", "cell_m", "metres > 0", repr(cell_m)))
     if not (math.isfinite(pad_m) and pad_m >= 0):
@@ -610,11 +676,11 @@ class EdgeRisk:
             return self.ied, self.ied_cum
         if channel == "ambush":
             return self.ambush, self.ambush_cum
-        raise ScenarioError(Problem("", "", "channel", f"one of {list(CHANNELS)}",
-                                    repr(channel)))
+        raise ScenarioError(
+            Problem("", "", "channel", f"one of {list(CHANNELS)}", repr(channel))
+        )
 
-    def cumulative(self, edge_idx: ArrayLike, pos_m: ArrayLike,
-                   channel: str) -> Any:
+    def cumulative(self, edge_idx: ArrayLike, pos_m: ArrayLike, channel: str) -> Any:
         """
         Integral of a channel from an edge's ``u`` end to ``pos_m`` along it, over km.
 
@@ -626,9 +692,15 @@ class EdgeRisk:
         pos = np.asarray(pos_m, dtype=np.float64)
         e, pos = np.broadcast_arrays(e, pos)
         if e.size and (e.min() < 0 or e.max() >= self.num_edges):
-            raise ScenarioError(Problem("", "", "edge_idx",
-                                        f"edge indices in [0, {self.num_edges})",
-                                        repr(e.min() if e.min() < 0 else e.max())))
+            raise ScenarioError(
+                Problem(
+                    "",
+                    "",
+                    "edge_idx",
+                    f"edge indices in [0, {self.num_edges})",
+                    repr(e.min() if e.min() < 0 else e.max()),
+                )
+            )
         lo = self.offsets[e]
         hi = self.offsets[e + 1] - 1  # last sample, at the edge's length
         length = self.s_m[hi]
@@ -645,8 +717,9 @@ class EdgeRisk:
         out = cum[i] + (v0 * t + 0.5 * slope * t * t) / 1000.0
         return float(out) if out.ndim == 0 else out
 
-    def integral(self, edge_idx: ArrayLike, a_m: ArrayLike, b_m: ArrayLike,
-                 channel: str) -> Any:
+    def integral(
+        self, edge_idx: ArrayLike, a_m: ArrayLike, b_m: ArrayLike, channel: str
+    ) -> Any:
         """
         Integral of a channel over the stretch between two positions on an edge.
 
@@ -687,11 +760,16 @@ class EdgeRisk:
         fa = _ratio(scale_ambush, self.scale_ambush)
         return dataclasses.replace(
             self,
-            ied=self.ied * fi, ied_cum=self.ied_cum * fi, edge_ied=self.edge_ied * fi,
+            ied=self.ied * fi,
+            ied_cum=self.ied_cum * fi,
+            edge_ied=self.edge_ied * fi,
             node_ied=self.node_ied * fi,
-            ambush=self.ambush * fa, ambush_cum=self.ambush_cum * fa,
-            edge_ambush=self.edge_ambush * fa, node_ambush=self.node_ambush * fa,
-            scale_ied=float(scale_ied), scale_ambush=float(scale_ambush),
+            ambush=self.ambush * fa,
+            ambush_cum=self.ambush_cum * fa,
+            edge_ambush=self.edge_ambush * fa,
+            node_ambush=self.node_ambush * fa,
+            scale_ied=float(scale_ied),
+            scale_ambush=float(scale_ambush),
         )
 
 
@@ -704,8 +782,9 @@ def _ratio(new: float, old: float) -> float:
     return new / old
 
 
-def edge_samples(roads: RoadNetwork, step_m: float) -> tuple[IntArray, FloatArray,
-                                                              FloatArray]:
+def edge_samples(
+    roads: RoadNetwork, step_m: float
+) -> tuple[IntArray, FloatArray, FloatArray]:
     """
     Sample positions along every edge: ``(offsets, s_m, xy)``.
 
@@ -713,8 +792,9 @@ def edge_samples(roads: RoadNetwork, step_m: float) -> tuple[IntArray, FloatArra
     edge); ``xy`` are the points on the edge geometry, in the network's CRS.
     """
     if not (math.isfinite(step_m) and step_m > 0):
-        raise ScenarioError(Problem("", "[risk]", "edge_sample_m", "metres > 0",
-                                    repr(step_m)))
+        raise ScenarioError(
+            Problem("", "[risk]", "edge_sample_m", "metres > 0", repr(step_m))
+        )
     length = np.asarray(roads.edge_length_m, dtype=np.float64)
     num_edges = length.shape[0]
     full = np.floor(length / step_m).astype(np.int64)
@@ -731,8 +811,9 @@ def edge_samples(roads: RoadNetwork, step_m: float) -> tuple[IntArray, FloatArra
     geoms = np.asarray(roads.edge_geometry, dtype=object)
     with np.errstate(invalid="ignore", divide="ignore"):
         frac = np.where(length[edge_of] > 0, s / length[edge_of], 0.0)
-    pts = shapely.line_interpolate_point(geoms[edge_of], np.clip(frac, 0.0, 1.0),
-                                         normalized=True)
+    pts = shapely.line_interpolate_point(
+        geoms[edge_of], np.clip(frac, 0.0, 1.0), normalized=True
+    )
     xy = np.ascontiguousarray(shapely.get_coordinates(pts), dtype=np.float64)
     if xy.shape != (total, 2) or not np.isfinite(xy).all():
         msg = "road edges: expected LineString geometries to sample, found empty ones"
@@ -740,7 +821,9 @@ def edge_samples(roads: RoadNetwork, step_m: float) -> tuple[IntArray, FloatArra
     return offsets, np.ascontiguousarray(s), xy
 
 
-def _cum_trapezoid(values: FloatArray, s_m: FloatArray, offsets: IntArray) -> FloatArray:
+def _cum_trapezoid(
+    values: FloatArray, s_m: FloatArray, offsets: IntArray
+) -> FloatArray:
     """Per-edge prefix integrals over km of piecewise-linear samples."""
     ds_km = np.diff(s_m) / 1000.0
     seg = 0.5 * (values[1:] + values[:-1]) * ds_km
@@ -787,8 +870,10 @@ def edge_risk(field: RiskField, roads: RoadNetwork, step_m: float = 250.0) -> Ed
     >>> table.edge_ied.sum()  # doctest: +SKIP
     """
     if pyproj.CRS.from_user_input(roads.crs) != field.crs:
-        msg = (f"risk field CRS {field.crs.name} differs from the road network's "
-               f"{pyproj.CRS.from_user_input(roads.crs).name}")
+        msg = (
+            f"risk field CRS {field.crs.name} differs from the road network's "
+            f"{pyproj.CRS.from_user_input(roads.crs).name}"
+        )
         raise GeodataError(msg)
     offsets, s_m, xy = edge_samples(roads, step_m)
     node_xy = np.ascontiguousarray(roads.node_xy, dtype=np.float64).reshape(-1, 2)

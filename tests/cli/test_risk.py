@@ -41,7 +41,7 @@ def tiny_raster(tmp_path_factory):
 
 
 def test_geotiff_crs_bounds_bands(tiny, tiny_raster):
-    """The raster is in the network's CRS, covers roads and sites plus 25 km, two bands."""
+    """The raster is in the network CRS, covers roads and sites plus 25 km, 2 bands."""
     out, _ = tiny_raster
     x0, y0, x1, y1 = scenario_bounds(tiny)
     with rasterio.open(out) as ds:
@@ -148,8 +148,9 @@ def test_never_overwrites_an_input(tmp_path):
 def test_events_override(tmp_path):
     """--events replaces the scenario's events; a UCDP file is recognised."""
     out = tmp_path / "risk.tif"
-    result = invoke(TINY, "--events", EVENTS / "ucdp_ged.csv", "-o", out,
-                    "--resolution", "2000")
+    result = invoke(
+        TINY, "--events", EVENTS / "ucdp_ged.csv", "-o", out, "--resolution", "2000"
+    )
     assert result.exit_code == 0, result.output
     assert "ucdp_ged.csv (ucdp)" in result.output
     assert "events: 2 used" in result.output
@@ -173,10 +174,11 @@ def test_bad_resolution_exit_2(tmp_path):
     assert "--resolution" in result.output
 
 
-@pytest.mark.skipif("kidal-gao" not in embedded_scenarios(),
-                    reason="embedded scenario not present")
+@pytest.mark.skipif(
+    "kidal-gao" not in embedded_scenarios(), reason="embedded scenario not present"
+)
 def test_embedded_maxima_on_chokepoints(tmp_path):
-    """On Kidal-Gao the IED peak lies at Anefis, Tabankort or Tarkint, the ambush peak at a town."""
+    """Kidal-Gao: IED peak at Anefis, Tabankort or Tarkint; ambush peak at a town."""
     out = tmp_path / "risk.tif"
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # the scenario's data-quality notes
@@ -193,7 +195,9 @@ def test_embedded_maxima_on_chokepoints(tmp_path):
                 best = min(best, math.hypot(x - sx, y - sy) / 1000.0)
         return best
 
-    towns = {s.name for s in sc.sites if s.kind in ("camp", "destination", "checkpoint")}
+    towns = {
+        s.name for s in sc.sites if s.kind in ("camp", "destination", "checkpoint")
+    }
     with rasterio.open(out) as ds:
         for band, names in ((1, {"Anefis", "Tabankort", "Tarkint"}), (2, towns)):
             a = ds.read(band)

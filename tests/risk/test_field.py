@@ -1,4 +1,4 @@
-"""The risk field: channel rules, weights, decay, diurnal, air cover; rasters; edge tables."""
+"""The risk field: rules, weights, decay, diurnal, air cover; rasters; edge tables."""
 
 from __future__ import annotations
 
@@ -39,7 +39,7 @@ CLASH = ("Battles", "Armed clash")
 
 
 def make_events(rows, source="events.csv"):
-    """ThreatEvents from (x, y, type, sub, age_days, fatalities) tuples in EPSG:32631."""
+    """ThreatEvents from (x, y, type, sub, age_days, fatalities) rows, EPSG:32631."""
     xy = np.array([[r[0], r[1]] for r in rows], dtype=np.float64).reshape(-1, 2)
     lon, lat = TO_LONLAT.transform(xy[:, 0], xy[:, 1])
     age = np.array([r[4] for r in rows], dtype=np.float64)
@@ -47,7 +47,8 @@ def make_events(rows, source="events.csv"):
         lonlat=np.column_stack([lon, lat]).reshape(-1, 2),
         xy=xy,
         date=(np.datetime64("2023-10-31") - age.astype("timedelta64[D]")).astype(
-            "datetime64[D]"),
+            "datetime64[D]"
+        ),
         age_days=age,
         event_type=np.array([r[2] for r in rows], dtype=np.str_),
         sub_event_type=np.array([r[3] for r in rows], dtype=np.str_),
@@ -64,7 +65,14 @@ ROWS = [
     (X0, Y0, *IED, 0.0, 0.0),
     (X0 + 4_000.0, Y0 + 1_000.0, *IED, 200.0, 3.0),
     (X0 - 9_000.0, Y0 - 6_000.0, *CLASH, 30.0, 12.0),
-    (X0 + 15_000.0, Y0 - 2_000.0, "Battles", "Government regains territory", 400.0, 1.0),
+    (
+        X0 + 15_000.0,
+        Y0 - 2_000.0,
+        "Battles",
+        "Government regains territory",
+        400.0,
+        1.0,
+    ),
     (X0, Y0 + 20_000.0, "Protests", "Peaceful protest", 1.0, 0.0),
 ]
 PARAMS = RiskParams(
@@ -73,18 +81,31 @@ PARAMS = RiskParams(
     diurnal_ied=tuple(float(i % 5 + 1) for i in range(24)),
     diurnal_ambush=tuple(float((i * 7) % 11 + 1) for i in range(24)),
 )
-POINTS = np.array([[X0, Y0], [X0 + 2_500.0, Y0 + 300.0], [X0 - 8_000.0, Y0 - 5_000.0],
-                   [X0 + 14_000.0, Y0], [X0 + 60_000.0, Y0]])
+POINTS = np.array(
+    [
+        [X0, Y0],
+        [X0 + 2_500.0, Y0 + 300.0],
+        [X0 - 8_000.0, Y0 - 5_000.0],
+        [X0 + 14_000.0, Y0],
+        [X0 + 60_000.0, Y0],
+    ]
+)
 
 
 def formula(points, channel, *, hour=None, air_cover=False, params=PARAMS):
     """Direct NumPy evaluation of lambda_c from the events table above."""
-    rules = {"ied": [(0, 1.0, 3.0), (1, 1.0, 3.0)],
-             "ambush": [(2, 1.0, 8.0), (3, 0.5, 15.0)]}[channel]
+    rules = {
+        "ied": [(0, 1.0, 3.0), (1, 1.0, 3.0)],
+        "ambush": [(2, 1.0, 8.0), (3, 0.5, 15.0)],
+    }[channel]
     total = np.zeros(len(points))
     for k, weight, h_km in rules:
         x, y, _, _, age, fat = ROWS[k]
-        w = weight * (1 + params.fatality_weight * fat) * 0.5 ** (age / params.half_life_days)
+        w = (
+            weight
+            * (1 + params.fatality_weight * fat)
+            * 0.5 ** (age / params.half_life_days)
+        )
         h = h_km * 1000.0
         d2 = (points[:, 0] - x) ** 2 + (points[:, 1] - y) ** 2
         total += w * np.exp(-d2 / (2 * h * h)) / (2 * np.pi * h * h)
@@ -113,7 +134,7 @@ def test_channels_take_their_events(field):
 @pytest.mark.parametrize("hour", [None, 0, 6, 13.5, 23])
 @pytest.mark.parametrize("air_cover", [False, True])
 def test_field_matches_formula(channel, hour, air_cover):
-    """Values equal the direct formula: decay, fatalities, diurnal, air cover, per km2."""
+    """Values equal the formula: decay, fatalities, diurnal, air cover, per km2."""
     f = risk_field_from_events(make_events(ROWS), PARAMS, air_cover=air_cover)
     got = f.at(POINTS, channel, hour=hour)
     want = formula(POINTS, channel, hour=hour, air_cover=air_cover)
@@ -124,8 +145,11 @@ def test_half_life_halves_weight():
     """An event one half-life old weighs half as much as a fresh one."""
     fresh = risk_field_from_events(make_events([(X0, Y0, *IED, 0.0, 0.0)]), PARAMS)
     old = risk_field_from_events(
-        make_events([(X0, Y0, *IED, PARAMS.half_life_days, 0.0)]), PARAMS)
-    assert old.at([[X0, Y0]], "ied")[0] == pytest.approx(0.5 * fresh.at([[X0, Y0]], "ied")[0])
+        make_events([(X0, Y0, *IED, PARAMS.half_life_days, 0.0)]), PARAMS
+    )
+    assert old.at([[X0, Y0]], "ied")[0] == pytest.approx(
+        0.5 * fresh.at([[X0, Y0]], "ied")[0]
+    )
 
 
 def test_fatality_weight():
@@ -148,7 +172,9 @@ def test_hour_array_per_point(field):
     """One hour per point gives each point its own diurnal factor."""
     hours = np.array([0, 6, 12, 18, 23])
     got = field.at(POINTS, "ambush", hour=hours)
-    want = [field.at(POINTS[i:i + 1], "ambush", hour=h)[0] for i, h in enumerate(hours)]
+    want = [
+        field.at(POINTS[i : i + 1], "ambush", hour=h)[0] for i, h in enumerate(hours)
+    ]
     np.testing.assert_allclose(got, want)
     with pytest.raises(ScenarioError, match="hour"):
         field.at(POINTS, "ambush", hour=[1, 2])
@@ -160,8 +186,10 @@ def test_air_cover_only_changes_ambush():
     off = risk_field_from_events(ev, PARAMS, air_cover=False)
     on = risk_field_from_events(ev, PARAMS, air_cover=True)
     np.testing.assert_allclose(on.at(POINTS, "ied"), off.at(POINTS, "ied"))
-    np.testing.assert_allclose(on.at(POINTS, "ambush"),
-                               PARAMS.air_cover_ambush_factor * off.at(POINTS, "ambush"))
+    np.testing.assert_allclose(
+        on.at(POINTS, "ambush"),
+        PARAMS.air_cover_ambush_factor * off.at(POINTS, "ambush"),
+    )
 
 
 def test_with_scales(field):
@@ -169,7 +197,9 @@ def test_with_scales(field):
     assert field.ied.units == UNITS_RELATIVE
     cal = field.with_scales(0.5, 3.0)
     np.testing.assert_allclose(cal.at(POINTS, "ied"), 0.5 * field.at(POINTS, "ied"))
-    np.testing.assert_allclose(cal.at(POINTS, "ambush"), 3.0 * field.at(POINTS, "ambush"))
+    np.testing.assert_allclose(
+        cal.at(POINTS, "ambush"), 3.0 * field.at(POINTS, "ambush")
+    )
     assert cal.ied.units == UNITS_CALIBRATED["ied"]
     with pytest.raises(ScenarioError, match="scale_ied"):
         field.with_scales(-1.0, 1.0)
@@ -187,7 +217,9 @@ def test_scales_from_params():
 def test_unknown_types_warn_and_are_ignored():
     """Types with no rule are ignored with one warning counting them."""
     rows = [*ROWS, (X0, Y0, "Looting", "", 0.0, 0.0), (X0, Y0, "Looting", "", 5.0, 0.0)]
-    with pytest.warns(DataQualityWarning, match=r"2 events of 1 types.*'Looting' \(2\)"):
+    with pytest.warns(
+        DataQualityWarning, match=r"2 events of 1 types.*'Looting' \(2\)"
+    ):
         f = risk_field_from_events(make_events(rows), PARAMS)
     assert f.unknown_types == {"Looting": 2}
     want = formula(POINTS, "ied")
@@ -196,9 +228,11 @@ def test_unknown_types_warn_and_are_ignored():
 
 def test_rule_fallbacks():
     """An unknown sub-type falls back to its type; old ACLED types map to new ones."""
-    rows = [(X0, Y0, "Explosions/Remote violence", "Something new", 0.0, 0.0),
-            (X0, Y0, "Battle-No change of territory", "", 0.0, 0.0),
-            (X0, Y0, "Remote violence", "", 0.0, 0.0)]
+    rows = [
+        (X0, Y0, "Explosions/Remote violence", "Something new", 0.0, 0.0),
+        (X0, Y0, "Battle-No change of territory", "", 0.0, 0.0),
+        (X0, Y0, "Remote violence", "", 0.0, 0.0),
+    ]
     f = risk_field_from_events(make_events(rows), PARAMS)
     np.testing.assert_array_equal(f.ied.event_idx, [0, 2])
     np.testing.assert_allclose(f.ied.weight, [0.8, 0.8])
@@ -208,8 +242,10 @@ def test_rule_fallbacks():
 
 def test_rule_override():
     """A [risk.rules] override changes channel, weight and bandwidth."""
-    p = dataclasses.replace(PARAMS, rules={"Protests": {"channel": "ambush", "weight": 2.0,
-                                                        "bandwidth_km": 1.0}})
+    p = dataclasses.replace(
+        PARAMS,
+        rules={"Protests": {"channel": "ambush", "weight": 2.0, "bandwidth_km": 1.0}},
+    )
     f = risk_field_from_events(make_events(ROWS), p)
     np.testing.assert_array_equal(f.ambush.event_idx, [2, 3, 4])
     assert f.ambush.bandwidth_m[-1] == 1_000.0
@@ -247,8 +283,9 @@ def test_raster_matches_points(field):
     pts = np.column_stack([gx.ravel(), gy.ravel()])
     want = field.at(pts, "ambush", hour=5).reshape(shape)
     np.testing.assert_allclose(r, want, rtol=1e-6, atol=1e-6 * want.max())
-    direct = kernel_sum(field.ambush.xy, field.ambush.weight, field.ambush.bandwidth_m,
-                        pts).reshape(shape) * field.ambush.factor(5)
+    direct = kernel_sum(
+        field.ambush.xy, field.ambush.weight, field.ambush.bandwidth_m, pts
+    ).reshape(shape) * field.ambush.factor(5)
     np.testing.assert_allclose(r, direct, rtol=1e-6, atol=1e-6 * direct.max())
 
 
@@ -280,15 +317,24 @@ def test_raster_grid_pads_and_snaps():
 def roads():
     """Three edges through the events: a bent road, a short spur, a straight one."""
     lines = [
-        shapely.LineString([(X0 - 30_000, Y0 - 10_000), (X0 - 5_000, Y0 - 1_000),
-                            (X0 + 1_000, Y0 + 200), (X0 + 30_000, Y0 + 2_000)]),
+        shapely.LineString(
+            [
+                (X0 - 30_000, Y0 - 10_000),
+                (X0 - 5_000, Y0 - 1_000),
+                (X0 + 1_000, Y0 + 200),
+                (X0 + 30_000, Y0 + 2_000),
+            ]
+        ),
         shapely.LineString([(X0 + 30_000, Y0 + 2_000), (X0 + 30_180, Y0 + 2_050)]),
         shapely.LineString([(X0 + 30_000, Y0 + 2_000), (X0 + 10_000, Y0 - 40_000)]),
     ]
-    gdf = gpd.GeoDataFrame({"surface": ["paved", "track", "laterite"]}, geometry=lines,
-                           crs=CRS)
+    gdf = gpd.GeoDataFrame(
+        {"surface": ["paved", "track", "laterite"]}, geometry=lines, crs=CRS
+    )
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DataQualityWarning)  # repairs are not tested here
+        warnings.simplefilter(
+            "ignore", DataQualityWarning
+        )  # repairs are not tested here
         return road_network_from_layer(gdf, params=RoadParams(crs=CRS))
 
 
@@ -298,12 +344,13 @@ def table(field, roads):
 
 
 def reference_integral(field, roads, e, a_m, b_m, channel, n=20_001):
-    """NumPy reference: dense trapezoid of the field along the edge geometry, over km."""
+    """NumPy reference: dense trapezoid of the field along the edge, over km."""
     g = roads.edge_geometry[e]
     length = roads.edge_length_m[e]
     s = np.linspace(min(a_m, b_m), max(a_m, b_m), n)
-    pts = shapely.get_coordinates(shapely.line_interpolate_point(g, s / length,
-                                                                 normalized=True))
+    pts = shapely.get_coordinates(
+        shapely.line_interpolate_point(g, s / length, normalized=True)
+    )
     v = field.at(pts, channel)
     return float(np.sum(0.5 * (v[1:] + v[:-1]) * np.diff(s)) / 1000.0)
 
@@ -313,7 +360,7 @@ def test_edge_samples_layout(roads):
     offsets, s_m, xy = edge_samples(roads, 250.0)
     assert offsets[0] == 0 and offsets[-1] == len(s_m) == len(xy)
     for e in range(roads.num_edges):
-        s = s_m[offsets[e]:offsets[e + 1]]
+        s = s_m[offsets[e] : offsets[e + 1]]
         length = roads.edge_length_m[e]
         assert len(s) >= 2
         assert s[0] == 0.0 and s[-1] == pytest.approx(length)
@@ -337,7 +384,7 @@ def test_edge_totals_match_numerical_integration(field, roads, table, channel):
 @pytest.mark.parametrize("channel", CHANNELS)
 def test_prefix_integrals_match_numerical_integration(field, roads, table, channel):
     """Prefix sums at samples match the numerical integral from the edge start."""
-    vals, cum = table.values(channel)
+    _, cum = table.values(channel)
     e = 0
     lo, hi = table.offsets[e], table.offsets[e + 1]
     for i in (lo + 7, lo + 100, (lo + hi) // 2, hi - 1):
@@ -354,18 +401,33 @@ def test_integral_between_positions(field, roads, table):
     e, length = 0, roads.edge_length_m[0]
     lo, hi = table.offsets[e], table.offsets[e + 1]
     peak = float(table.s_m[lo + int(np.argmax(table.ied[lo:hi]))])
-    pairs = [(0.0, length), (1_234.5, 20_000.0), (peak + 170.0, peak - 130.0),
-             (peak + 3_000.0, peak + 3_100.0), (40_000.0, 100.0), (length - 10.0, length)]
+    pairs = [
+        (0.0, length),
+        (1_234.5, 20_000.0),
+        (peak + 170.0, peak - 130.0),
+        (peak + 3_000.0, peak + 3_100.0),
+        (40_000.0, 100.0),
+        (length - 10.0, length),
+    ]
     for a, b in pairs:
         ref = reference_integral(field, roads, e, a, b, "ied")
         assert table.integral(e, a, b, "ied") == pytest.approx(
-            ref, rel=2e-3, abs=1e-4 * table.edge_ied[e])
-    assert table.integral(e, peak + 170.0, peak - 130.0, "ied") > 1e-3 * table.edge_ied[e]
-    got = table.integral(np.zeros(len(pairs), dtype=int), [p[0] for p in pairs],
-                         [p[1] for p in pairs], "ied")
+            ref, rel=2e-3, abs=1e-4 * table.edge_ied[e]
+        )
+    assert (
+        table.integral(e, peak + 170.0, peak - 130.0, "ied") > 1e-3 * table.edge_ied[e]
+    )
+    got = table.integral(
+        np.zeros(len(pairs), dtype=int),
+        [p[0] for p in pairs],
+        [p[1] for p in pairs],
+        "ied",
+    )
     want = [table.integral(e, a, b, "ied") for a, b in pairs]
     np.testing.assert_allclose(got, want)
-    assert table.integral(e, -50.0, length + 1e6, "ied") == pytest.approx(table.edge_ied[e])
+    assert table.integral(e, -50.0, length + 1e6, "ied") == pytest.approx(
+        table.edge_ied[e]
+    )
 
 
 def test_integral_exact_for_piecewise_linear(table):
@@ -399,10 +461,18 @@ def test_edge_tables_rescale(field, roads, table):
     """Rescaling the tables equals rebuilding them from a rescaled field."""
     rescaled = table.with_scales(0.4, 2.5)
     rebuilt = edge_risk(field.with_scales(0.4, 2.5), roads, step_m=250.0)
-    for name in ("ied", "ambush", "ied_cum", "ambush_cum", "edge_ied", "edge_ambush",
-                 "node_ambush"):
-        np.testing.assert_allclose(getattr(rescaled, name), getattr(rebuilt, name),
-                                   rtol=1e-12)
+    for name in (
+        "ied",
+        "ambush",
+        "ied_cum",
+        "ambush_cum",
+        "edge_ied",
+        "edge_ambush",
+        "node_ambush",
+    ):
+        np.testing.assert_allclose(
+            getattr(rescaled, name), getattr(rebuilt, name), rtol=1e-12
+        )
     assert isinstance(rescaled, EdgeRisk)
 
 
