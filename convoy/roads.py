@@ -928,8 +928,8 @@ def _check_swapped_sites(
                     sites_label,
                     f"site {site.name!r}",
                     "geometry",
-                    f"longitude, latitude (as given it is {d[i] / 1000:.0f} km from the "
-                    f"nearest road, swapped {ds / 1000:.1f} km: they look swapped)",
+                    f"longitude, latitude (as given it is {d[i] / 1000:.0f} km from "
+                    f"the nearest road, swapped {ds / 1000:.1f} km: they look swapped)",
                     f"({site.lon:g}, {site.lat:g})",
                 )
             )
@@ -1008,7 +1008,8 @@ def _snap_sites(
     far = max(site_snap.values())
     repairs.append(
         f"snapped {len(site_node)} sites to the road (farthest "
-        f"{far:.0f} m away); {split} edges split to give sites a node"
+        f"{far:.0f} m away); {split} edge{'' if split == 1 else 's'} split to give "
+        "sites a node"
     )
     return site_node, site_snap
 

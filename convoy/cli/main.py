@@ -1,0 +1,54 @@
+"""The ``convoy`` command: a click group with logging and ``--version``.
+
+Commands live one per module in :mod:`convoy.cli` and are registered below with
+``cli.add_command``; each wraps its work in :func:`convoy.cli.options.guarded` so
+that a bad input ends with a message and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import click
+
+from convoy import __version__
+from convoy.cli.validate import scenarios, validate
+
+#: Log format on stderr; -v shows INFO, -vv DEBUG.
+LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+def configure_logging(verbose: int) -> None:
+    """Send convoy's log records to stderr: WARNING, INFO with -v, DEBUG with -vv."""
+    level = (
+        logging.WARNING
+        if verbose <= 0
+        else logging.INFO
+        if verbose == 1
+        else logging.DEBUG
+    )
+    logger = logging.getLogger("convoy")
+    logger.setLevel(level)
+    if not any(getattr(h, "_convoy_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        handler._convoy_cli = True  # type: ignore[attr-defined]
+        logger.addHandler(handler)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="convoy")
+@click.option(
+    "-v", "--verbose", count=True, help="More log output (-v info, -vv debug)."
+)
+def cli(verbose: int) -> None:
+    """Plan the withdrawal of a force by road convoy through contested ground.
+
+    A scenario is a folder (scenario.toml, roads, sites, events, fleet, manifest)
+    or the name of an embedded one; `convoy scenarios` lists those.
+    """
+    configure_logging(verbose)
+
+
+cli.add_command(scenarios)
+cli.add_command(validate)

@@ -1,0 +1,229 @@
+"""``convoy validate`` checks a scenario; ``convoy scenarios`` lists embedded ones."""
+
+from __future__ import annotations
+
+import tomllib
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+from convoy.cli.options import guarded, scenario_argument
+from convoy.errors import NoRouteError
+from convoy.params import SURFACES
+from convoy.scenario import SITE_KINDS, Scenario, embedded_scenarios, read_scenario
+
+
+@dataclass(frozen=True, slots=True)
+class Capacity:
+    """
+    One capacity of the fleet against what must be moved.
+
+    Parameters
+    ----------
+    name
+        What is compared, e.g. ``"payload (kg)"``.
+    fleet
+        What the roadworthy vehicles offer, in the row's unit.
+    needed
+        What the manifest (or the personnel) asks for, same unit.
+    """
+
+    name: str
+    fleet: float
+    needed: float
+
+    @property
+    def ratio(self) -> float:
+        """Fleet over need; inf when nothing is needed."""
+        return self.fleet / self.needed if self.needed > 0 else float("inf")
+
+
+def capacities(sc: Scenario) -> list[Capacity]:
+    """
+    The roadworthy fleet's payload, deck area and seats against the manifest and
+    the personnel.
+
+    A ratio below 1 means something must be left behind (or, for seats, that the
+    scenario is refused: ``read_scenario`` checks it).
+    """
+    moving = [v for v in sc.vehicles if v.roadworthy]
+    return [
+        Capacity(
+            "payload (kg)",
+            sum(v.payload_kg for v in moving),
+            sum(lot.weight_kg for lot in sc.lots),
+        ),
+        Capacity(
+            "deck area (m2)",
+            sum(v.deck_m2 for v in moving),
+            sum(lot.deck_m2 for lot in sc.lots),
+        ),
+        Capacity(
+            "seats (persons)", float(sum(v.seats for v in moving)), float(sc.personnel)
+        ),
+    ]
+
+
+def route_km(sc: Scenario) -> float:
+    """Shortest road distance from origin to destination, in km."""
+    return sc.roads.site_path(sc.origin, sc.destination)[2] / 1000.0
+
+
+def _num(x: float, digits: int = 0) -> str:
+    return f"{x:,.{digits}f}"
+
+
+def render_summary(sc: Scenario, console: Console) -> None:
+    """Print what ``convoy validate`` reports about a loaded scenario."""
+    net = sc.roads
+    hours = sc.horizon_min / 60.0
+    console.print(Text(sc.title, style="bold"), Text(f" ({sc.files.scenario})"))
+    console.print(
+        f"{sc.origin} -> {sc.destination}, "
+        f"{sc.start:%Y-%m-%d %H:%M}Z to {sc.deadline:%Y-%m-%d %H:%M}Z "
+        f"({hours:.0f} h), {sc.personnel} personnel, "
+        f"air cover {'yes' if sc.air_cover else 'no'}, seed {sc.seed}",
+        highlight=False,
+        markup=False,
+    )
+
+    counts = Table(title="Inputs", title_justify="left")
+    counts.add_column("what")
+    counts.add_column("count", justify="right")
+    counts.add_column("detail")
+    kinds = Counter(s.kind for s in sc.sites)
+    for kind in SITE_KINDS:
+        names = [s.name for s in sc.sites if s.kind == kind]
+        shown = ", ".join(names[:4]) + (
+            f", ... (+{len(names) - 4})" if len(names) > 4 else ""
+        )
+        counts.add_row(f"sites: {kind}", str(kinds.get(kind, 0)), Text(shown))
+    moving = sum(v.roadworthy for v in sc.vehicles)
+    tows = sum(v.can_tow for v in sc.vehicles)
+    types = Counter(v.type for v in sc.vehicles)
+    counts.add_row(
+        "vehicles",
+        str(len(sc.vehicles)),
+        f"{moving} roadworthy, {len(sc.vehicles) - moving} not, {tows} can tow; "
+        f"{len(types)} types",
+    )
+    counts.add_row(
+        "equipment lots",
+        str(len(sc.lots)),
+        f"{sum(lot.sensitive for lot in sc.lots)} sensitive, "
+        f"{sum(lot.mandatory for lot in sc.lots)} mandatory, "
+        f"value {_num(sum(lot.value_usd for lot in sc.lots))} USD",
+    )
+    ev = sc.events
+    counts.add_row(
+        "events used",
+        str(ev.num_events),
+        Text(
+            f"{ev.fmt} ({Path(ev.source).name}); ignored: "
+            f"{ev.num_after_start} after the start, {ev.num_imprecise} "
+            "imprecise"
+        ),
+    )
+    console.print(counts)
+
+    roads = Table(title="Road network", title_justify="left")
+    roads.add_column("surface")
+    roads.add_column("km", justify="right")
+    km = net.surface_km()
+    for s in SURFACES:
+        roads.add_row(s, _num(km[s], 1))
+    roads.add_row("[bold]total[/bold]", _num(sum(km.values()), 1))
+    console.print(roads)
+    comps = int(net.components().max()) + 1 if net.num_nodes else 0
+    console.print(
+        f"{net.num_nodes} nodes, {net.num_edges} edges, {comps} component(s), "
+        f"CRS {net.crs.to_string()}; sites snapped at most "
+        f"{max(net.site_snap_m.values(), default=0.0):.0f} m from the road",
+        highlight=False,
+        markup=False,
+    )
+    if net.repairs:
+        console.print("Repairs made while building the network:")
+        for r in net.repairs:
+            console.print(f"  - {r}", markup=False, highlight=False)
+    else:
+        console.print("No repairs were needed.")
+
+    try:
+        dist = f"{route_km(sc):.1f} km"
+    except NoRouteError as exc:  # read_scenario refuses this; kept for safety
+        dist = str(exc)
+    console.print(
+        f"Shortest road distance {sc.origin} -> {sc.destination}: {dist}",
+        markup=False,
+        highlight=False,
+    )
+
+    cap = Table(title="Fleet (roadworthy) against what must move", title_justify="left")
+    cap.add_column("capacity")
+    cap.add_column("fleet", justify="right")
+    cap.add_column("needed", justify="right")
+    cap.add_column("fleet / needed", justify="right")
+    for c in capacities(sc):
+        ratio = "-" if c.needed == 0 else f"{c.ratio:.2f}"
+        style = "red" if c.needed > 0 and c.ratio < 1 else ""
+        cap.add_row(c.name, _num(c.fleet), _num(c.needed), ratio, style=style)
+    console.print(cap)
+    console.print("[green]The scenario is valid.[/green]")
+
+
+@click.command("validate")
+@scenario_argument
+@guarded
+def validate(scenario: str) -> None:
+    """Load and check a scenario, then summarise it.
+
+    PATH is a scenario folder or its scenario.toml; NAME an embedded scenario
+    (default kidal-gao). Every problem in every file is reported at once, and
+    nothing is written. Exit code 0 when valid, 2 when not.
+    """
+    sc = read_scenario(scenario)
+    render_summary(sc, Console(highlight=False))
+
+
+def _title(folder: Path) -> str:
+    """The ``[scenario] title`` of a scenario folder, or why it cannot be read."""
+    try:
+        doc = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8-sig"))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return f"(unreadable scenario.toml: {exc})"
+    title = (
+        doc.get("scenario", {}).get("title", "")
+        if isinstance(doc.get("scenario"), dict)
+        else ""
+    )
+    return str(title) if title else "(no title)"
+
+
+@click.command("scenarios")
+@guarded
+def scenarios() -> None:
+    """List the embedded scenarios (name, title, folder).
+
+    They live under geodata/ beside the package, or in the folder named by the
+    CONVOY_GEODATA environment variable.
+    """
+    from convoy.scenario import geodata_dir
+
+    found = embedded_scenarios()
+    console = Console(highlight=False)
+    if not found:
+        console.print(f"No embedded scenarios in {geodata_dir()}", markup=False)
+        return
+    table = Table(title=f"Embedded scenarios ({geodata_dir()})", title_justify="left")
+    table.add_column("name")
+    table.add_column("title")
+    table.add_column("path")
+    for name, folder in found.items():
+        table.add_row(Text(name), Text(_title(folder)), Text(str(folder)))
+    console.print(table)

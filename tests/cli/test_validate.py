@@ -1,0 +1,130 @@
+"""``convoy validate`` and ``convoy scenarios`` through click's test runner."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+from click.testing import CliRunner
+
+from convoy.cli.main import cli
+
+
+def run(*args: str):
+    """Invoke the convoy command line; stderr is kept apart from stdout."""
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+def test_version():
+    """--version prints the package version."""
+    import convoy
+
+    result = run("--version")
+    assert result.exit_code == 0
+    assert convoy.__version__ in result.output
+
+
+def test_validate_tiny(tiny_dir):
+    """A valid scenario exits 0 with counts, km by surface, repairs, route, capacity."""
+    result = run("validate", str(tiny_dir))
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    assert "Tiny test withdrawal" in out
+    assert "sites: camp" in out and "North, West" in out
+    assert "1 after the start" in out
+    assert "laterite" in out and "24.5" in out
+    assert "7 nodes, 7 edges, 1 component(s)" in out
+    assert "split 4 lines into 6 pieces" in out
+    assert "North -> South: 49.1 km" in out
+    assert "seats (persons)" in out and "2.30" in out
+    assert "The scenario is valid." in out
+    assert result.stderr == ""
+
+
+def test_validate_defect(defect):
+    """Each defective scenario exits 2 with a message naming the file, no traceback."""
+    result = run("validate", str(defect.path))
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    err = result.stderr
+    assert err.startswith("error: ")
+    assert any(all(p in line for p in defect.expect) for line in err.splitlines()), err
+    assert "Traceback" not in err
+
+
+def test_validate_lists_every_problem(tmp_path, tiny_dir):
+    """Several problems give one error with a count and one problem a line."""
+    from conftest import edit_csv
+
+    d = tmp_path / "two"
+    shutil.copytree(tiny_dir, d)
+    edit_csv(d / "fleet.csv", "APC-1", "seats", "-1")
+    edit_csv(d / "manifest.csv", "L01", "camp", "Atlantis")
+    result = run("validate", str(d))
+    assert result.exit_code == 2
+    lines = result.stderr.splitlines()
+    assert lines[0] == "error: 2 problems in the scenario:"
+    assert "fleet.csv: row 2 ('APC-1'): field 'seats'" in lines[1]
+    assert "manifest.csv: row 2 ('L01'): field 'camp'" in lines[2]
+
+
+def test_validate_missing_scenario(tmp_path):
+    """A path that is neither a scenario nor an embedded name is refused, code 2."""
+    result = run("validate", str(tmp_path / "nowhere"))
+    assert result.exit_code == 2
+    assert "nowhere" in result.stderr and "embedded scenario" in result.stderr
+
+
+def test_validate_geometry_only_roads(geometry_only_dir):
+    """Bare road lines validate (exit 0) and the repairs say the defaults were used."""
+    result = run("validate", str(geometry_only_dir))
+    assert result.exit_code == 0, result.output
+    assert "4 of 4 features had no surface" in result.stdout
+    assert "default_surface 'track'" in result.stdout
+
+
+def test_validate_prints_warnings(tmp_path, tiny_dir):
+    """A DataQualityWarning is printed on stderr and the run still succeeds."""
+    from conftest import edit_csv
+
+    d = tmp_path / "big"
+    shutil.copytree(tiny_dir, d)
+    edit_csv(d / "manifest.csv", "L03", "weight_kg", "20000")
+    result = run("validate", str(d))
+    assert result.exit_code == 0
+    assert "warning: " in result.stderr and "fits on no vehicle" in result.stderr
+
+
+def test_scenarios_lists_embedded(tmp_path, tiny_dir, monkeypatch):
+    """`convoy scenarios` lists each folder with a scenario.toml: name, title, path."""
+    shutil.copytree(tiny_dir, tmp_path / "mini")
+    monkeypatch.setenv("CONVOY_GEODATA", str(tmp_path))
+    result = run("scenarios")
+    assert result.exit_code == 0
+    assert "mini" in result.stdout and "Tiny test withdrawal" in result.stdout
+    result = run("validate", "mini")
+    assert result.exit_code == 0, result.output
+
+
+def test_scenarios_none(tmp_path, monkeypatch):
+    """With no embedded scenarios the command says so and exits 0."""
+    monkeypatch.setenv("CONVOY_GEODATA", str(tmp_path))
+    result = run("scenarios")
+    assert result.exit_code == 0
+    assert "No embedded scenarios" in result.stdout
+
+
+def test_validate_embedded(embedded_kidal_gao):
+    """The default embedded scenario validates; Kidal -> Gao is 340-360 km."""
+    result = run("validate")
+    assert result.exit_code == 0, result.output
+    line = next(ln for ln in result.stdout.splitlines() if "Kidal -> Gao:" in ln)
+    km = float(line.rsplit(":", 1)[1].replace("km", "").strip())
+    assert 340 <= km <= 360
+
+
+@pytest.mark.parametrize("flag", ["-v", "-vv"])
+def test_verbose_flag(flag, tiny_dir):
+    """-v and -vv are accepted before a command."""
+    result = run(flag, "validate", str(tiny_dir))
+    assert result.exit_code == 0
