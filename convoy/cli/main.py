@@ -12,6 +12,7 @@ import logging
 import click
 
 from convoy import __version__
+from convoy.cli.risk import risk
 from convoy.cli.validate import scenarios, validate
 
 #: Log format on stderr; -v shows INFO, -vv DEBUG.
@@ -52,3 +53,4 @@ def cli(verbose: int) -> None:
 
 cli.add_command(scenarios)
 cli.add_command(validate)
+cli.add_command(risk)

@@ -10,11 +10,12 @@ import numpy as np
 import pyproj
 import shapely
 
-from convoy.errors import ConvoyError, Problem, ScenarioError
+from convoy.cli.options import guarded, out_option, overwrite_option, scenario_argument
+from convoy.errors import Problem, ScenarioError
 from convoy.events import ThreatEvents, guess_events_format, read_events
 from convoy.export.geotiff import RiskRasterSummary, write_risk_geotiff
 from convoy.risk.field import CHANNELS, RiskField, raster_grid, risk_field_from_events
-from convoy.scenario import DEFAULT_SCENARIO, Scenario, read_scenario
+from convoy.scenario import Scenario, read_scenario
 
 #: Margin around the roads and sites, metres: about three bandwidths of the widest
 #: default rule (8 km), so the field has faded at the raster's edge.
@@ -26,10 +27,6 @@ PROGRESS_CELLS = 2_000_000
 #: Largest raster the command writes, in cells per band (about 400 MB as float32);
 #: beyond it a coarser --resolution is asked for.
 MAX_CELLS = 100_000_000
-
-
-class _Refused(click.ClickException):
-    exit_code = 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +208,7 @@ def summary_lines(run: RiskRun) -> list[str]:
 
 
 @click.command("risk")
-@click.argument("scenario", required=False, default=DEFAULT_SCENARIO)
+@scenario_argument
 @click.option(
     "--events",
     "events",
@@ -233,15 +230,12 @@ def summary_lines(run: RiskRun) -> list[str]:
     show_default=True,
     help="Channel(s) to write, one band each.",
 )
-@click.option(
-    "-o",
-    "--out",
-    type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("risk.tif"),
-    show_default=True,
-    help="GeoTIFF to write; its QGIS style goes beside it as .qml.",
+@out_option(
+    default="risk.tif",
+    help_text="GeoTIFF to write; its QGIS style goes beside it as .qml.",
 )
-@click.option("--overwrite", is_flag=True, help="Replace existing outputs.")
+@overwrite_option
+@guarded
 def risk(
     scenario: str,
     events: Path | None,
@@ -252,21 +246,18 @@ def risk(
 ) -> None:
     """Write the scenario's risk field (IED and ambush) as a styled GeoTIFF.
 
-    SCENARIO is a scenario folder, its scenario.toml, or the name of an embedded
+    PATH|NAME is a scenario folder, its scenario.toml, or the name of an embedded
     scenario (default kidal-gao). Values are daily means; a channel not calibrated
     in [risk] is in relative units (weighted events per km2).
     """
-    try:
-        run = run_risk(
-            scenario,
-            out,
-            events=events,
-            resolution_m=resolution_m,
-            channel=channel,
-            overwrite=overwrite,
-            progress=True,
-        )
-    except ConvoyError as exc:
-        raise _Refused(str(exc)) from None
+    run = run_risk(
+        scenario,
+        out,
+        events=events,
+        resolution_m=resolution_m,
+        channel=channel,
+        overwrite=overwrite,
+        progress=True,
+    )
     for line in summary_lines(run):
         click.echo(line)

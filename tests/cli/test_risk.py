@@ -14,7 +14,8 @@ import rasterio
 from click.testing import CliRunner
 from pyproj import Transformer
 
-from convoy.cli.risk import PAD_M, risk, scenario_bounds
+from convoy.cli.main import cli
+from convoy.cli.risk import PAD_M, scenario_bounds
 from convoy.risk.field import build_risk_field
 from convoy.scenario import embedded_scenarios, read_scenario
 
@@ -24,7 +25,9 @@ EVENTS = DATA / "events"
 
 
 def invoke(*args: str):
-    return CliRunner().invoke(risk, [str(a) for a in args], catch_exceptions=False)
+    return CliRunner().invoke(
+        cli, ["risk", *(str(a) for a in args)], catch_exceptions=False
+    )
 
 
 @pytest.fixture(scope="module")
