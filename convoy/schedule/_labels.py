@@ -30,7 +30,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_BIG = np.int64(1) << 40
+_BIG = np.int64(1) << 30  # fits the int32 label arrays
 
 
 @njit(cache=True)
@@ -159,26 +159,46 @@ def _fill(num_nodes, indptr, indices, adj_edge, can_halt, halt_coef, dest,
                     ci_, ca_ = _traversal_cost(t, d, e, md, light, step_min,
                                                ied_coef, amb_coef, ci, ca)
                     c0 = ci_ + ca_
+                    t2 = t + d
+                    same_day = t2 < nextmid[t]
+                    lo2 = hlo[t2]
+                    top2 = hcnt[t2] - 1
+                    first2 = base[t2] * num_nodes + m * hcnt[t2]
+                    code = 1 + 2 * k + md
                     for i in range(cnt):
-                        h2 = _drive_levels(t, d, lo + i, nextmid, hmax)
-                        if h2 < 0:
-                            break  # more driving today only makes it worse
-                        j = _state(m, t + d, h2, num_nodes, base, hlo, hcnt)
-                        if cost[j] == inf:
+                        if same_day:  # the common case, without the day loop
+                            h2 = lo + i + d
+                            if h2 > hmax:
+                                break  # more driving today only makes it worse
+                        else:
+                            h2 = _drive_levels(t, d, lo + i, nextmid, hmax)
+                            if h2 < 0:
+                                break
+                        i2 = h2 - lo2
+                        if i2 < 0:
+                            i2 = 0
+                        elif i2 > top2:
+                            i2 = top2
+                        j = first2 + i2
+                        cj = cost[j]
+                        if cj == inf:
                             continue
-                        c = c0 + cost[j]
-                        a = arr[j]
-                        r = drv[j] + d
+                        c = c0 + cj
                         q = first + i
-                        bnx = n
-                        if act[q] > 0:
-                            bnx = indices[(act[q] - 1) // 2]
-                        if act[q] == -1 or _better(c, a, r, m, cost[q], arr[q],
-                                                   drv[q], bnx):
-                            cost[q] = c
-                            arr[q] = a
-                            drv[q] = r
-                            act[q] = 1 + 2 * k + md
+                        cq = cost[q]
+                        if c > cq:
+                            continue
+                        if c == cq:
+                            bnx = n
+                            if act[q] > 0:
+                                bnx = indices[(act[q] - 1) // 2]
+                            if not _better(c, arr[j], drv[j] + d, m, cq, arr[q],
+                                           drv[q], bnx):
+                                continue
+                        cost[q] = c
+                        arr[q] = arr[j]
+                        drv[q] = drv[j] + d
+                        act[q] = code
 
 
 @njit(cache=True)

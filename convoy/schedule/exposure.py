@@ -94,7 +94,10 @@ def window_profile(windows_min: Sequence[tuple[int, int]]) -> FloatArray:
     return out
 
 
-def periodic_integral(per_minute: FloatArray, x_min: Any, start_minute_of_day: float) -> Any:
+def periodic_integral(
+    per_minute: FloatArray, x_min: Any, start_minute_of_day: float,
+    cum: FloatArray | None = None,
+) -> Any:
     """
     Integral over [0, x) of a daily-periodic, minute-wise constant function.
 
@@ -106,13 +109,16 @@ def periodic_integral(per_minute: FloatArray, x_min: Any, start_minute_of_day: f
         Upper limit(s), minutes after t0 (scalar or array, >= 0).
     start_minute_of_day
         Minute of the UTC day at t0, in [0, 1440).
+    cum
+        ``per_minute``'s cumulative sum with a leading 0 (1441 values), if at hand.
 
     Returns
     -------
     The integral in value x minutes, counted from the midnight before t0 (so only
     differences are meaningful), with the shape of ``x_min``.
     """
-    cum = np.concatenate(([0.0], np.cumsum(per_minute)))
+    if cum is None:
+        cum = np.concatenate(([0.0], np.cumsum(per_minute)))
     x = np.asarray(x_min, dtype=np.float64) + start_minute_of_day
     days = np.floor(x / _MIN_PER_DAY)
     r = x - days * _MIN_PER_DAY
@@ -186,6 +192,8 @@ class ExposureModel:
     _ied_min: FloatArray = field(init=False, repr=False)
     _amb_min: FloatArray = field(init=False, repr=False)
     _day_min: FloatArray = field(init=False, repr=False)
+    _ambday_min: FloatArray = field(init=False, repr=False)
+    _cums: dict[str, FloatArray] = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
         def arr(name: str, dtype: Any) -> Any:
@@ -248,6 +256,15 @@ class ExposureModel:
         object.__setattr__(self, "_amb_min", _per_minute(self.diurnal_ambush))
         object.__setattr__(self, "_day_min",
                            _daylight_minutes(self.day_start_min, self.day_end_min))
+        object.__setattr__(self, "_ambday_min", self._amb_min * self._day_min)
+        object.__setattr__(self, "_cums", {
+            name: np.concatenate(([0.0], np.cumsum(getattr(self, name))))
+            for name in ("_ied_min", "_amb_min", "_day_min", "_ambday_min")
+        })
+
+    def _integral(self, name: str, x_min: Any) -> Any:
+        return periodic_integral(getattr(self, name), x_min, self.start_minute_of_day,
+                                 self._cums[name])
 
     @property
     def num_nodes(self) -> int:
@@ -261,15 +278,15 @@ class ExposureModel:
 
     def ied_integral(self, x_min: Any) -> Any:
         """Integral of the normalised IED profile from t0's midnight to t0 + x, in minutes."""
-        return periodic_integral(self._ied_min, x_min, self.start_minute_of_day)
+        return self._integral("_ied_min", x_min)
 
     def ambush_integral(self, x_min: Any) -> Any:
         """Integral of the normalised ambush profile, in minutes (see ied_integral)."""
-        return periodic_integral(self._amb_min, x_min, self.start_minute_of_day)
+        return self._integral("_amb_min", x_min)
 
     def daylight_integral(self, x_min: Any) -> Any:
         """Minutes of daylight from t0's midnight to t0 + x."""
-        return periodic_integral(self._day_min, x_min, self.start_minute_of_day)
+        return self._integral("_day_min", x_min)
 
     def halt_integral(self, x_min: Any) -> Any:
         """
@@ -277,8 +294,7 @@ class ExposureModel:
 
         L(t) is the column length by day or by night at each instant.
         """
-        both = periodic_integral(self._amb_min * self._day_min, x_min,
-                                 self.start_minute_of_day)
+        both = self._integral("_ambday_min", x_min)
         total = self.ambush_integral(x_min)
         return (self.column_night_km * total
                 + (self.column_day_km - self.column_night_km) * both) / 60.0
