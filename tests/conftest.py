@@ -302,6 +302,24 @@ DEFECTS: dict[str, tuple[Callable[[Path], None], list[str]]] = {
         set_site("Wells", "kind", "airfield"),
         ["sites.geojson", "feature 3 ('Wells')", "field 'kind'", "'airfield'"],
     ),
+    "MissingSitesFile": (
+        lambda d: (d / "sites.geojson").unlink(),
+        ["sites.geojson", "expected an existing file"],
+    ),
+    "FleetHeaderOnly": (
+        lambda d: (d / "fleet.csv").write_text(
+            (d / "fleet.csv").read_text().splitlines()[0] + "\n"
+        ),
+        ["fleet.csv", "at least one vehicle row", "a header only"],
+    ),
+    "EmptyScenarioToml": (
+        lambda d: (d / "scenario.toml").write_text("\n"),
+        ["scenario.toml", "an empty file"],
+    ),
+    "FleetNotUtf8": (
+        lambda d: (d / "fleet.csv").write_bytes(b"id,type\n\xff\xfe\x00bad\n"),
+        ["fleet.csv", "UTF-8 text"],
+    ),
     "EventsBadDate": (
         lambda d: edit_text(d / "events.csv", "2023-08-03", "3 Aout 2023"),
         ["events.csv", "row 3", "event_date"],

@@ -242,6 +242,18 @@ def test_reads_files(tmp_path):
     assert totals[0] == totals[1] == totals[2]
 
 
+def test_projected_layer(tmp_path):
+    """A layer already in metres (a UTM GeoPackage) gives the same network."""
+    g = layer(cross(), surface=["paved", "sand"])
+    a = road_network_from_layer(g)
+    g.to_crs("EPSG:32631").to_file(tmp_path / "utm.gpkg", engine="pyogrio")
+    b = road_network_from_layer(tmp_path / "utm.gpkg")
+    assert b.crs.to_epsg() == 32631
+    np.testing.assert_allclose(
+        np.sort(b.edge_length_m), np.sort(a.edge_length_m), rtol=1e-9
+    )
+
+
 def test_sites_snapped_and_edges_split():
     """A site beside an edge's middle splits it; one near an end takes that node."""
     a = LineString([(1.0, 18.0), (1.0 + 100 * LON_100M, 18.0)])
@@ -280,7 +292,7 @@ def test_swapped_site_refused():
     """A site far from the road whose swapped coordinates are on it is refused."""
     swapped = Site("Swapped", "camp", 18.0, 1.0 + 10 * LON_100M)
     with pytest.raises(
-        GeodataError, match="sites.geojson: site 'Swapped'.*look swapped"
+        GeodataError, match=r"sites\.geojson: site 'Swapped'.*look swapped"
     ):
         road_network_from_layer(
             layer(cross()), sites=[swapped], sites_label="sites.geojson"

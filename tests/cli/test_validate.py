@@ -128,3 +128,37 @@ def test_verbose_flag(flag, tiny_dir):
     """-v and -vv are accepted before a command."""
     result = run(flag, "validate", str(tiny_dir))
     assert result.exit_code == 0
+
+
+def test_guard_turns_convoy_errors_into_exit_2():
+    """Any ConvoyError (here a NoRouteError) ends with its message and code 2."""
+    import click
+
+    from convoy.cli.options import guarded
+    from convoy.errors import NoRouteError
+
+    @click.command()
+    @guarded
+    def boom() -> None:
+        msg = "no road joins 'A' and 'B'"
+        raise NoRouteError(msg)
+
+    result = CliRunner().invoke(boom, [])
+    assert result.exit_code == 2
+    assert result.stderr == "error: no road joins 'A' and 'B'\n"
+
+
+def test_guard_leaves_bugs_alone():
+    """An exception that is not a ConvoyError is not hidden."""
+    import click
+
+    from convoy.cli.options import guarded
+
+    @click.command()
+    @guarded
+    def bug() -> None:
+        raise ZeroDivisionError
+
+    result = CliRunner().invoke(bug, [])
+    assert result.exit_code == 1
+    assert isinstance(result.exception, ZeroDivisionError)
