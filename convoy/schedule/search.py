@@ -17,12 +17,15 @@ A column moves along road edges in one of two modes (``MODES``):
 A traversal departing at t first takes its day duration d = ceil(length / v /
 step); if those d steps are not all in daylight it is a night traversal: the speed
 is multiplied by ``night_speed_factor``, d is recomputed, and the column length is
-the night one. A whole traversal must lie inside the movement windows (a column
-cannot stop between nodes) and end by the deadline.
+the night one. The column then drives the edge at the pace that fills the d steps,
+v_eff = length / (d * step) <= v: it occupies the edge for whole steps, and pricing
+it at v would let a column shuttle on a short edge more cheaply than it could halt.
+A whole traversal must lie inside the movement windows (a column cannot stop
+between nodes) and end by the deadline.
 
 Its cost, in expected incidents, is the exposure of :mod:`convoy.schedule.exposure`
 on the interval [t, t + d): ``edge_ied * f_mode * mean(d_ied)`` plus
-``edge_ambush * (L / v) * mean(d_ambush)``, the means being exact averages of the
+``edge_ambush * (L / v_eff) * mean(d_ambush)``, the means being exact averages of the
 hourly profiles over the interval (prefix sums at the step points, so each
 traversal costs O(1)). The column may wait only at nodes where it may halt (camps,
 halt sites, the destination) and, before departing, at the origin; waiting at the
@@ -106,7 +109,7 @@ class ScheduleLeg:
     depart_step, arrive_step
         Head of the column leaves and arrives, in steps after t0.
     speed_kph
-        Speed of the column, in km/h.
+        Speed of the column, in km/h: the pace that fills the leg's whole steps.
     ied, ambush
         Expected incidents of the leg.
     """
@@ -292,6 +295,9 @@ def _graph(model: ExposureModel, step_min: int) -> _Graph:
     v[:, 1, 1] = np.minimum(v[:, 0, 1], model.clearance_speed_kph)
     hours = (model.edge_length_m / 1000.0)[:, None, None] / v
     dur = np.maximum(np.ceil(hours * 60.0 / step_min - _EPS), 1).astype(np.int64)
+    # the column occupies the edge for whole steps: it drives at the pace that fills
+    # them, so a short edge cannot hide the column for less time than it spends there
+    v = (model.edge_length_m / 1000.0)[:, None, None] / (dur * step_min / 60.0)
     col = np.array([model.column_day_km, model.column_night_km])
     amb = model.edge_ambush[:, None, None] * col[None, None, :] / v
     ied = model.edge_ied[:, None] * np.array([1.0, model.clearance_ied_factor])[None, :]

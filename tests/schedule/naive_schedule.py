@@ -71,7 +71,7 @@ class NaiveSchedule:
 
     # ---- one traversal ------------------------------------------------------------
     def traversal(self, e: int, md: int, t: int):
-        """(duration, night, speed) of a traversal at t, or None if not allowed."""
+        """(duration, night, pace) of a traversal at t, or None if not allowed."""
         key = ("tr", e, md, t, self.T)
         if key not in self._memo:
             self._memo[key] = self._traversal(e, md, t)
@@ -91,7 +91,7 @@ class NaiveSchedule:
                 return None
             if not all(self.step_all(s, self.in_window) for s in range(t, t + d)):
                 return None
-            return d, night, v
+            return d, night, m.edge_length_m[e] / 1000 / (d * self.step / 60)
         raise AssertionError
 
     def traversal_cost(self, e: int, md: int, t: int, d: int, night: bool, v: float):
