@@ -722,6 +722,13 @@ def road_network_from_layer(
             )
         )
 
+    parts, num_extended = _extend_dangles(parts, max(params.snap_tolerance_m, 0.0))
+    if num_extended:
+        repairs.append(
+            f"extended {num_extended} line ends that stopped short of another road "
+            f"(by less than {params.snap_tolerance_m:g} m) to meet it"
+        )
+
     # 4. node: split where lines cross or touch; overlapping stretches become one
     noded = shapely.get_parts(shapely.node(shapely.multilinestrings(parts)))
     noded = np.asarray(noded, dtype=object)
@@ -823,6 +830,85 @@ class _Edges:
     maxspeed: list[float]
     name: list[str]
     node_xy: list[tuple[float, float]]
+
+
+def _extend_dangles(
+    parts: NDArray[np.object_], tol: float
+) -> tuple[NDArray[np.object_], int]:
+    """
+    Extend line ends that stop short of another line (an undershot junction).
+
+    An end is extended when another line passes within ``tol`` of it but no other
+    line end does (ends near each other are joined later, as nodes) and it does not
+    already touch a line. The end is prolonged straight to the nearest point of
+    that line, and that point becomes a vertex of the line too, so that the noder
+    splits both there exactly.
+
+    Returns
+    -------
+    parts
+        The lines, extended where needed (a new array; the input is not changed).
+    num_extended
+        How many ends were extended.
+    """
+    if tol <= 0 or parts.size < 2:
+        return parts, 0
+    starts = shapely.get_point(parts, 0)
+    ends = shapely.get_point(parts, -1)
+    pts = np.concatenate([starts, ends])
+    owner = np.concatenate([np.arange(parts.size), np.arange(parts.size)])
+    xy = shapely.get_coordinates(pts)
+    # ends with another line's end nearby are left to the node joining
+    pairs = cKDTree(xy).query_pairs(tol, output_type="ndarray")
+    near_end = np.zeros(pts.size, dtype=bool)
+    if pairs.size:
+        other = owner[pairs[:, 0]] != owner[pairs[:, 1]]
+        near_end[pairs[other, 0]] = True
+        near_end[pairs[other, 1]] = True
+    tree = shapely.STRtree(parts)
+    pt_idx, line_idx = tree.query(pts, predicate="dwithin", distance=tol)
+    keep = (owner[pt_idx] != line_idx) & ~near_end[pt_idx]
+    pt_idx, line_idx = pt_idx[keep], line_idx[keep]
+    if pt_idx.size == 0:
+        return parts, 0
+    dist = shapely.distance(pts[pt_idx], parts[line_idx])
+    touching = np.zeros(pts.size, dtype=bool)
+    touching[pt_idx[dist == 0]] = True
+    best: dict[int, tuple[float, int]] = {}
+    for p, ln, d in zip(pt_idx.tolist(), line_idx.tolist(), dist.tolist(), strict=True):
+        if not touching[p] and (p not in best or d < best[p][0]):
+            best[p] = (d, ln)
+    if not best:
+        return parts, 0
+    out = parts.copy()
+    for p in sorted(best):
+        _, ln = best[p]
+        target = shapely.get_coordinates(shapely.shortest_line(pts[p], out[ln]))[-1]
+        out[ln] = _insert_vertex(out[ln], target)
+        i = int(owner[p])
+        coords = shapely.get_coordinates(out[i])
+        if p < parts.size:
+            coords = np.vstack([target, coords])
+        else:
+            coords = np.vstack([coords, target])
+        out[i] = shapely.linestrings(coords)
+    return out, len(best)
+
+
+def _insert_vertex(line: shapely.LineString, xy: FloatArray) -> shapely.LineString:
+    """The line with ``xy`` (a point on or next to it) added as a vertex in place."""
+    coords = shapely.get_coordinates(line)
+    seg = np.diff(coords, axis=0)
+    rel = xy - coords[:-1]
+    seg_len2 = np.einsum("ij,ij->i", seg, seg)
+    t = np.clip(
+        np.einsum("ij,ij->i", rel, seg) / np.where(seg_len2 > 0, seg_len2, 1), 0.0, 1.0
+    )
+    foot = coords[:-1] + seg * t[:, None]
+    k = int(np.argmin(np.einsum("ij,ij->i", foot - xy, foot - xy)))
+    if np.any(np.all(coords == xy, axis=1)):
+        return line
+    return shapely.linestrings(np.vstack([coords[: k + 1], xy, coords[k + 1 :]]))
 
 
 def _cluster_points(pts: FloatArray, cluster: IntArray) -> tuple[FloatArray, IntArray]:

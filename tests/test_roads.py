@@ -78,6 +78,25 @@ def test_near_miss_endpoints(gap_m, joined):
     assert any("joined" in r for r in net.repairs) is joined
 
 
+@pytest.mark.parametrize(("gap_m", "joined"), [(30.0, True), (80.0, False)])
+def test_undershot_junction(gap_m, joined):
+    """A road stopping 30 m short of another's middle is extended to meet it."""
+    main = LineString([(1.0, 18.0), (1.0 + 20 * LON_100M, 18.0)])
+    y0 = 18.0 - gap_m / 100 * LAT_100M
+    branch = LineString(
+        [(1.0 + 10 * LON_100M, y0 - 10 * LAT_100M), (1.0 + 10 * LON_100M, y0)]
+    )
+    net = road_network_from_layer(layer([main, branch]))
+    assert bool(net.components().max() == 0) is joined
+    assert net.num_edges == (3 if joined else 2)
+    text = "\n".join(net.repairs)
+    assert ("extended 1 line ends" in text) is joined
+    if joined:
+        assert not any("zero-length" in r for r in net.repairs)
+        branch_edge = int(np.argmin(np.abs(net.edge_length_m - 1000 - gap_m)))
+        assert net.edge_length_m[branch_edge] == pytest.approx(1000 + gap_m, abs=2)
+
+
 def test_zero_length_and_duplicate_pieces_dropped():
     """Repeated, reversed and zero-length lines leave one edge, reported."""
     a = LineString([(1.0, 18.0), (1.0 + 10 * LON_100M, 18.0)])
