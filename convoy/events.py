@@ -25,6 +25,7 @@ row 2. Features of a layer are numbered from 1.
 from __future__ import annotations
 
 import csv
+import io
 import math
 import re
 from collections.abc import Callable, Mapping, Sequence
@@ -283,8 +284,18 @@ class _Columns:
     precision: str | None
 
 
-def _read_csv(path: Path, file: str) -> tuple[list[str], list[list[str]]]:
-    """Header (lower-cased, stripped) and rows of a CSV; ScenarioError if unreadable."""
+def _read_csv(path: Path, file: str) -> tuple[list[str], list[list[str]], list[int]]:
+    """
+    Header (lower-cased, stripped), non-blank rows and their row numbers.
+
+    Row numbers count records as a spreadsheet shows them (the header is row 1,
+    blank lines count, a quoted field spanning lines stays one row).
+
+    Raises
+    ------
+    ScenarioError
+        A missing, unreadable or empty file.
+    """
     if not path.is_file():
         raise ScenarioError(Problem(file, "", "", "an existing file", "no such file"))
     try:
@@ -306,10 +317,10 @@ def _read_csv(path: Path, file: str) -> tuple[list[str], list[list[str]]]:
             if alt in first:
                 delimiter = alt
                 break
-    rows = list(csv.reader(text.splitlines(), delimiter=delimiter))
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
     header = [h.strip().lower() for h in rows[0]]
-    body = [r for r in rows[1:] if any(c.strip() for c in r)]
-    return header, body
+    kept = [(i + 2, r) for i, r in enumerate(rows[1:]) if any(c.strip() for c in r)]
+    return header, [r for _, r in kept], [n for n, _ in kept]
 
 
 def _need(
@@ -600,7 +611,7 @@ def _read_table_format(
 ) -> ThreatEvents:
     file = str(path)
     problems = _Problems(file)
-    header, body = _read_csv(Path(path), file)
+    header, body, rownums = _read_csv(Path(path), file)
     if fmt == "acled":
         required = [
             "event_date",
@@ -656,16 +667,15 @@ def _read_table_format(
             Problem(file, "", "", "at least one event row", "a header only")
         )
     records = [dict(zip(header, row, strict=False)) for row in body]
+    where = _row_where(rownums)
     for i, row in enumerate(body):
         if len(row) != len(header):
             problems.add(
-                f"row {i + 2}",
+                where(i),
                 "",
                 f"{len(header)} columns as the header",
                 f"{len(row)} columns",
             )
-    where = _row_where()
-
     raw = _parse_rows(
         records,
         cols,
@@ -688,9 +698,9 @@ def _read_table_format(
     )
 
 
-def _row_where() -> Callable[[int], str]:
+def _row_where(rownums: Sequence[int]) -> Callable[[int], str]:
     def where(i: int) -> str:
-        return f"row {i + 2}"
+        return f"row {rownums[i]}"
 
     return where
 
@@ -955,7 +965,7 @@ def guess_events_format(path: str | Path) -> str:
         raise ScenarioError(Problem(file, "", "", "an existing file", "no such file"))
     if p.suffix.lower() not in (".csv", ".txt", ".tsv"):
         return "layer"
-    header, _ = _read_csv(p, file)
+    header, _, _ = _read_csv(p, file)
     if "event_date" in header:
         return "acled"
     if "date_start" in header and "type_of_violence" in header:

@@ -237,3 +237,27 @@ def test_read_is_deterministic():
     b = _read("acled_current.csv", "acled")
     np.testing.assert_array_equal(a.xy, b.xy)
     np.testing.assert_array_equal(a.type_keys(), b.type_keys())
+
+
+def test_row_numbers_survive_blank_lines_and_multiline_notes(tmp_path):
+    """Rows are numbered as a spreadsheet shows them, past blank lines and newlines."""
+    p = tmp_path / "notes.csv"
+    p.write_text(
+        "event_date,event_type,sub_event_type,latitude,longitude,fatalities,"
+        "geo_precision,notes\n"
+        '2023-10-02,Battles,Armed clash,18.05,0.604,0,1,"two\nlines"\n'
+        "\n"
+        "2023-10-03,Battles,Armed clash,18.05,0.604,-1,1,bad\n"
+    )
+    with pytest.raises(ScenarioError) as info:
+        read_events(p, "acled", start=START, crs=CRS)
+    assert _problem(info.value).where == "row 4"
+
+
+def test_semicolon_delimited_csv(tmp_path):
+    """A CSV saved with semicolons (as some spreadsheets do) is read too."""
+    text = (DATA / "acled_old_schema.csv").read_text()
+    p = tmp_path / "semi.csv"
+    p.write_text(text.replace(",", ";"))
+    ev = read_events(p, "acled", start=START, crs=CRS)
+    assert len(ev) == 3
