@@ -201,3 +201,73 @@ class NaiveSchedule:
             return None
         finally:
             self.T = T0
+
+
+def enumerate_trajectories(ref: NaiveSchedule, origin: int, dest: int):
+    """
+    Every feasible trajectory from origin to dest, one by one, as (legs, halts).
+
+    Plain depth-first enumeration of each wait, edge and mode at every step; costs
+    play no part. Only for tiny horizons; branches that cannot reach dest in time
+    are cut (a memoised yes/no reachability test).
+    """
+    from convoy.schedule.exposure import Halt, Leg
+
+    m = ref.m
+
+    @lru_cache(maxsize=None)
+    def can_reach(n: int, t: int, h: int, departed: bool) -> bool:
+        if departed and n == dest:
+            return True
+        if t >= ref.T:
+            return False
+        if not departed and t + 1 <= min(ref.latest, ref.T) and can_reach(
+                n, t + 1, 0, False):
+            return True
+        if departed and m.node_can_halt[n]:
+            h2 = h if ref.day(t + 1) == ref.day(t) else 0
+            if can_reach(n, t + 1, h2, True):
+                return True
+        if not departed and not ref.earliest <= t <= ref.latest:
+            return False
+        for _e, nxt, _md, (d, _night, _v) in ref.moves(n, t):
+            h2 = ref.drive(t, d, h)
+            if h2 is not None and can_reach(nxt, t + d, h2, True):
+                return True
+        return False
+
+    def halts_of(steps):
+        out = []
+        for n, t in steps:
+            if out and out[-1][0] == n and out[-1][2] == t * ref.step:
+                out[-1][2] = (t + 1) * ref.step
+            else:
+                out.append([n, t * ref.step, (t + 1) * ref.step])
+        return [Halt(n, a, b) for n, a, b in out]
+
+    def go(n, t, h, departed, legs, halt_steps):
+        if departed and n == dest:
+            yield list(legs), halts_of(halt_steps)
+            return
+        if not can_reach(n, t, h, departed):
+            return
+        if not departed and t + 1 <= min(ref.latest, ref.T):
+            yield from go(n, t + 1, 0, False, legs, halt_steps)
+        if departed and m.node_can_halt[n]:
+            h2 = h if ref.day(t + 1) == ref.day(t) else 0
+            halt_steps.append((n, t))
+            yield from go(n, t + 1, h2, True, legs, halt_steps)
+            halt_steps.pop()
+        if not departed and not ref.earliest <= t <= ref.latest:
+            return
+        for e, nxt, md, (d, _night, v) in ref.moves(n, t):
+            h2 = ref.drive(t, d, h)
+            if h2 is None:
+                continue
+            legs.append(Leg(e, n, t * ref.step, (t + d) * ref.step,
+                            ("normal", "clearance")[md], v))
+            yield from go(nxt, t + d, h2, True, legs, halt_steps)
+            legs.pop()
+
+    start = ref.earliest
+    yield from go(origin, start, 0, False, [], [])

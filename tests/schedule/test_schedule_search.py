@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 import re
 from dataclasses import replace
@@ -11,7 +12,7 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from naive_schedule import NaiveSchedule
+from naive_schedule import NaiveSchedule, enumerate_trajectories
 from schedule_cases import Case, random_case
 
 from convoy.errors import InfeasibleError, NoRouteError, ScenarioError
@@ -239,3 +240,29 @@ def test_drive_levels_against_counting():
                             if max(per.values()) <= hmax else -1)
                     got = _labels._drive_levels(t, d, h, nextmid, hmax)
                     assert got == want, (t, d, h, hmax)
+
+
+@st.composite
+def tiny_cases(draw):
+    seed = draw(st.integers(0, 2**32 - 1))
+    return random_case(seed, num_nodes=draw(st.integers(3, 4)), step_min=60, days=1.0)
+
+
+@settings(max_examples=25, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
+@given(tiny_cases())
+def test_optimum_equals_plain_enumeration(case):
+    """On tiny horizons the optimum is the cheapest of all enumerated trajectories."""
+    ref = NaiveSchedule(case.model, case.movement, case.horizon_min, case.earliest_min,
+                        case.latest_min)
+    trajs = list(itertools.islice(
+        enumerate_trajectories(ref, case.origin, case.destination), 401))
+    if len(trajs) > 400:
+        return  # too many to price quickly; the memoised search covers such cases
+    costs = [trajectory_exposure(case.model, legs, halts).total for legs, halts in trajs]
+    if not costs:
+        with pytest.raises(InfeasibleError):
+            solve(case)
+        return
+    sched = solve(case)
+    assert sched.expected_incidents == pytest.approx(min(costs), rel=1e-9, abs=1e-12)
