@@ -40,6 +40,9 @@ TILE = 256
 #: the few hottest cells saturate instead of washing out the corridor.
 RAMP_PERCENTILE = 99.0
 
+#: Cells of the first band sampled to fit the colour ramp (a regular grid).
+RAMP_SAMPLE_CELLS = 4_000_000
+
 #: Colour ramp (ColorBrewer YlOrRd) as (fraction of the top value, colour, alpha);
 #: zero is transparent so the basemap shows where there is no threat.
 RAMP: tuple[tuple[float, str, int], ...] = (
@@ -346,6 +349,7 @@ def write_risk_geotiff(
     """
     import rasterio
     from affine import Affine
+    from rasterio.windows import Window
 
     path = Path(path)
     qml_path = path.with_suffix(".qml")
@@ -365,15 +369,6 @@ def write_risk_geotiff(
         overwrite=overwrite,
         protect=[Path(p) for p in protect],
     ) as tmp:
-        data = compute_risk_raster(
-            field,
-            origin_xy,
-            cell_m,
-            (rows, cols),
-            channels,
-            hour=hour,
-            progress=progress,
-        )
         # Built directly: rasterio's from_origin multiplies Affines with a
         # deprecated operator.
         transform = Affine(cell_m, 0.0, origin_xy[0], 0.0, -cell_m, origin_xy[1])
@@ -395,8 +390,33 @@ def write_risk_geotiff(
         }
         bands: list[ChannelSummary] = []
         to_lonlat = pyproj.Transformer.from_crs(field.crs, "EPSG:4326", always_xy=True)
+        # Computed and written in bands of tile rows, so memory stays at one band
+        # whatever the raster's size; the colour ramp is fitted on a regular
+        # subsample of the first band.
+        best = [(-math.inf, 0, 0) for _ in channels]
+        sample: list[NDArray[np.float32]] = []
+        stride = max(1, math.ceil(math.sqrt(rows * cols / RAMP_SAMPLE_CELLS)))
+        total, done = rows * len(channels), 0
         with rasterio.open(tmp / path.name, "w", **profile) as dst:
-            dst.write(data)
+            for b, ch in enumerate(channels, start=1):
+                for r0 in range(0, rows, TILE):
+                    n = min(TILE, rows - r0)
+                    chunk = field.raster(
+                        (origin_xy[0], origin_xy[1] - r0 * cell_m),
+                        cell_m,
+                        (n, cols),
+                        ch,
+                        hour=hour,
+                    ).astype(np.float32)
+                    dst.write(chunk, b, window=Window(0, r0, cols, n))
+                    i = int(np.argmax(chunk))
+                    if chunk.flat[i] > best[b - 1][0]:
+                        best[b - 1] = (float(chunk.flat[i]), r0 + i // cols, i % cols)
+                    if b == 1:
+                        sample.append(chunk[(-r0) % stride :: stride, ::stride])
+                    done += n
+                    if progress is not None:
+                        progress(done, total)
             dst.update_tags(
                 AREA_OR_POINT="Area",
                 software="convoy",
@@ -418,8 +438,7 @@ def write_risk_geotiff(
                     events=str(c.num_events),
                 )
                 units.append(c.units)
-                idx = int(np.argmax(data[b - 1]))
-                r, col = divmod(idx, cols)
+                value, r, col = best[b - 1]
                 x = origin_xy[0] + (col + 0.5) * cell_m
                 y = origin_xy[1] - (r + 0.5) * cell_m
                 lon, lat = to_lonlat.transform(x, y)
@@ -428,13 +447,13 @@ def write_risk_geotiff(
                         ch,
                         b,
                         c.units,
-                        float(data[b - 1, r, col]),
+                        value,
                         (float(x), float(y)),
                         (float(lon), float(lat)),
                     )
                 )
             dst.units = tuple(units)
-        ramp_max = _ramp_max(data[0])
+        ramp_max = _ramp_max(np.concatenate([a.ravel() for a in sample]))
         label = field.channel(channels[0]).units.split(" (")[0]
         (tmp / qml_path.name).write_text(
             risk_qml(ramp_max, band=1, label=label), encoding="utf-8"

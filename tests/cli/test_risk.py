@@ -16,6 +16,8 @@ from pyproj import Transformer
 
 from convoy.cli.main import cli
 from convoy.cli.risk import PAD_M, scenario_bounds
+from convoy.errors import ScenarioError
+from convoy.export.geotiff import compute_risk_raster, risk_qml, write_risk_geotiff
 from convoy.risk.field import build_risk_field
 from convoy.scenario import embedded_scenarios, read_scenario
 
@@ -207,3 +209,37 @@ def test_embedded_maxima_on_chokepoints(tmp_path):
             r, c = np.unravel_index(int(np.argmax(a)), a.shape)
             x, y = ds.xy(r, c)
             assert nearest_km(x, y, names) <= 15.0
+
+
+def test_writer_streams_bands_with_progress(tiny, tmp_path):
+    """Writing in tile-row bands gives the one-shot raster; progress reaches the end."""
+    field = build_risk_field(tiny)
+    origin, cell, shape = (300_000.0, 2_000_000.0), 200.0, (600, 90)
+    calls: list[tuple[int, int]] = []
+    out = tmp_path / "r.tif"
+    summary = write_risk_geotiff(
+        out,
+        field,
+        origin_xy=origin,
+        cell_m=cell,
+        shape=shape,
+        progress=lambda done, total: calls.append((done, total)),
+    )
+    assert calls[-1] == (2 * shape[0], 2 * shape[0])
+    assert [d for d, _ in calls] == sorted(d for d, _ in calls)
+    in_memory = compute_risk_raster(field, origin, cell, shape, band_rows=77)
+    with rasterio.open(out) as ds:
+        for b in (1, 2):
+            got = ds.read(b)
+            np.testing.assert_array_equal(got, in_memory[b - 1])
+            peak = summary.bands[b - 1]
+            assert peak.max_value == got.max()
+            r, c = ds.index(*peak.max_xy)
+            assert got[r, c] == got.max()
+
+
+def test_qml_refuses_bad_ramp():
+    """A colour ramp needs a positive finite top."""
+    assert "<item" in risk_qml(0.5)
+    with pytest.raises(ScenarioError, match="ramp_max"):
+        risk_qml(0.0)
