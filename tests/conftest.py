@@ -18,6 +18,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
 
 import geopandas as gpd
 import pytest
@@ -364,6 +365,24 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Run every test that takes ``defect`` once per entry of DEFECTS."""
     if "defect" in metafunc.fixturenames:
         metafunc.parametrize("defect", sorted(DEFECTS), indirect=True)
+
+
+@pytest.fixture(scope="session")
+def edits() -> SimpleNamespace:
+    """The file-editing helpers above, for tests that break their own copy.
+
+    ``edits.text(path, old, new)``, ``edits.csv(path, row_id, column, value)``,
+    ``edits.drop_column(path, column)``, ``edits.geojson(path, fn)``.
+    """
+    return SimpleNamespace(
+        text=edit_text, csv=edit_csv, drop_column=drop_csv_column, geojson=edit_geojson
+    )
+
+
+@pytest.fixture(scope="session")
+def defect_variant(variants_root: Path) -> Callable[[str], Path]:
+    """Build (once) and return the folder of the defect of that name."""
+    return lambda name: build_variant(variants_root, name, DEFECTS[name][0])
 
 
 @pytest.fixture(scope="session")

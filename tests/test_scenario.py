@@ -110,37 +110,33 @@ def test_defect_refused(defect):
     assert "Traceback" not in msg
 
 
-def test_geographic_defects_are_geodata_errors(variants_root):
+def test_geographic_defects_are_geodata_errors(defect_variant):
     """Problems only with the layers are GeodataErrors; a CSV problem is not."""
-    from conftest import DEFECTS, build_variant
-
     for name in ("RoadsNoCRS", "SitesNaNCoordinate"):
-        d = build_variant(variants_root, name, DEFECTS[name][0])
         with pytest.raises(GeodataError):
-            read_scenario(d)
-    d = build_variant(variants_root, "FleetWrongType", DEFECTS["FleetWrongType"][0])
+            read_scenario(defect_variant(name))
+    d = defect_variant("FleetWrongType")
     with pytest.raises(ScenarioError) as err:
         read_scenario(d)
     assert not isinstance(err.value, GeodataError)
 
 
-def test_all_problems_reported_together(tmp_path, tiny_dir):
+def test_all_problems_reported_together(tmp_path, tiny_dir, edits):
     """Problems in several rows and several files come out in one error, each named."""
     d = tmp_path / "many"
     shutil.copytree(tiny_dir, d)
-    from conftest import edit_csv, edit_text
 
-    edit_csv(d / "fleet.csv", "APC-1", "payload_kg", "lots")
-    edit_csv(d / "fleet.csv", "TRK-1", "seats", "2.5")
-    edit_csv(d / "fleet.csv", "TRK-1", "reliability", "1.5")
-    edit_csv(d / "fleet.csv", "BUS-1", "roadworthy", "")
-    edit_csv(d / "manifest.csv", "L02", "sensitive", "perhaps")
-    edit_text(
+    edits.csv(d / "fleet.csv", "APC-1", "payload_kg", "lots")
+    edits.csv(d / "fleet.csv", "TRK-1", "seats", "2.5")
+    edits.csv(d / "fleet.csv", "TRK-1", "reliability", "1.5")
+    edits.csv(d / "fleet.csv", "BUS-1", "roadworthy", "")
+    edits.csv(d / "manifest.csv", "L02", "sensitive", "perhaps")
+    edits.text(
         d / "scenario.toml",
         'deadline = "2023-11-03T18:00:00Z"',
         'deadline = "2023-10-01T00:00:00Z"',
     )
-    edit_text(d / "scenario.toml", "[roads]\n", '[roads]\ndefault_surface = "mud"\n')
+    edits.text(d / "scenario.toml", "[roads]\n", '[roads]\ndefault_surface = "mud"\n')
     with pytest.raises(ScenarioError) as err:
         read_scenario(d)
     problems = [str(p) for p in err.value.problems]
@@ -166,13 +162,12 @@ def test_geometry_only_roads_load(geometry_only_dir):
     assert set(sc.roads.edge_name) == {""}
 
 
-def test_lot_too_big_warns(tmp_path, tiny_dir):
+def test_lot_too_big_warns(tmp_path, tiny_dir, edits):
     """A lot that fits no vehicle and is not mandatory draws a warning, not an error."""
     d = tmp_path / "biglot"
     shutil.copytree(tiny_dir, d)
-    from conftest import edit_csv
 
-    edit_csv(d / "manifest.csv", "L03", "weight_kg", "20000")
+    edits.csv(d / "manifest.csv", "L03", "weight_kg", "20000")
     with pytest.warns(
         DataQualityWarning,
         match=r"row 4 \('L03'\): 20000 kg on 14 m2 fits on no vehicle",
@@ -181,11 +176,10 @@ def test_lot_too_big_warns(tmp_path, tiny_dir):
     assert sc.lots[2].weight_kg == 20000
 
 
-def test_unreachable_halt_warns(tmp_path, tiny_dir):
+def test_unreachable_halt_warns(tmp_path, tiny_dir, edits):
     """A halt site on a road cut off from the destination draws a warning."""
     d = tmp_path / "island"
     shutil.copytree(tiny_dir, d)
-    from conftest import edit_geojson
 
     def fn(doc):
         doc["features"].append(
@@ -199,7 +193,7 @@ def test_unreachable_halt_warns(tmp_path, tiny_dir):
             }
         )
 
-    edit_geojson(d / "roads.geojson", fn)
+    edits.geojson(d / "roads.geojson", fn)
 
     def add_site(doc):
         doc["features"].append(
@@ -210,7 +204,7 @@ def test_unreachable_halt_warns(tmp_path, tiny_dir):
             }
         )
 
-    edit_geojson(d / "sites.geojson", add_site)
+    edits.geojson(d / "sites.geojson", add_site)
     with pytest.warns(DataQualityWarning, match="'Oasis' .*cannot be reached"):
         sc = read_scenario(d)
     assert sc.roads.components().max() == 1

@@ -52,14 +52,13 @@ def test_validate_defect(defect):
     assert "Traceback" not in err
 
 
-def test_validate_lists_every_problem(tmp_path, tiny_dir):
+def test_validate_lists_every_problem(tmp_path, tiny_dir, edits):
     """Several problems give one error with a count and one problem a line."""
-    from conftest import edit_csv
 
     d = tmp_path / "two"
     shutil.copytree(tiny_dir, d)
-    edit_csv(d / "fleet.csv", "APC-1", "seats", "-1")
-    edit_csv(d / "manifest.csv", "L01", "camp", "Atlantis")
+    edits.csv(d / "fleet.csv", "APC-1", "seats", "-1")
+    edits.csv(d / "manifest.csv", "L01", "camp", "Atlantis")
     result = run("validate", str(d))
     assert result.exit_code == 2
     lines = result.stderr.splitlines()
@@ -83,13 +82,12 @@ def test_validate_geometry_only_roads(geometry_only_dir):
     assert "default_surface 'track'" in result.stdout
 
 
-def test_validate_prints_warnings(tmp_path, tiny_dir):
+def test_validate_prints_warnings(tmp_path, tiny_dir, edits):
     """A DataQualityWarning is printed on stderr and the run still succeeds."""
-    from conftest import edit_csv
 
     d = tmp_path / "big"
     shutil.copytree(tiny_dir, d)
-    edit_csv(d / "manifest.csv", "L03", "weight_kg", "20000")
+    edits.csv(d / "manifest.csv", "L03", "weight_kg", "20000")
     result = run("validate", str(d))
     assert result.exit_code == 0
     assert "warning: " in result.stderr and "fits on no vehicle" in result.stderr
