@@ -51,12 +51,16 @@ def synthetic_network(seed: int, num_nodes: int, num_edges: int) -> ExposureMode
     can_halt = rng.random(num_nodes) < 0.35
     can_halt[0] = can_halt[-1] = True
     return ExposureModel(
-        edge_u=ua, edge_v=va, edge_length_m=length,
+        edge_u=ua,
+        edge_v=va,
+        edge_length_m=length,
         edge_speed_kph=rng.choice([20.0, 30.0, 40.0, 50.0], e),
         edge_ied=rng.gamma(0.5, 0.02, e) * length / 1000.0,
         edge_ambush=rng.gamma(0.5, 0.002, e) * length / 1000.0,
         node_ambush=rng.gamma(0.5, 0.002, num_nodes),
-        node_can_halt=can_halt, column_day_km=15.0, column_night_km=8.0,
+        node_can_halt=can_halt,
+        column_day_km=15.0,
+        column_night_km=8.0,
         start_minute_of_day=360.0,
         diurnal_ied=np.array(DEFAULT_DIURNAL_IED),
         diurnal_ambush=np.array(DEFAULT_DIURNAL_AMBUSH),
@@ -72,9 +76,11 @@ def test_plan_schedule(benchmark, num_nodes, num_edges, days):
     model = synthetic_network(20231031, num_nodes, num_edges)
     movement = MovementParams(step_min=10)
     sched = benchmark.pedantic(
-        plan_schedule, args=(model, 0, num_nodes - 1),
+        plan_schedule,
+        args=(model, 0, num_nodes - 1),
         kwargs={"horizon_min": days * 1440.0, "movement": movement},
-        warmup_rounds=1, rounds=3 if SMOKE else 10,
+        warmup_rounds=1,
+        rounds=3 if SMOKE else 10,
     )
     assert sched.node_path[-1] == num_nodes - 1
     assert np.isfinite(sched.cost_by_departure).sum() > 0

@@ -1,4 +1,4 @@
-"""Timing of the withdrawal: the exposure model and the time-expanded schedule search."""
+"""Timing of the withdrawal: the exposure model and the time-expanded search."""
 
 from convoy.schedule.exposure import (
     MODES,

@@ -8,7 +8,8 @@ Arrays in, arrays out; no objects, no exceptions, no NaN. The wrapper in
   1 clearance) by day (light 0) or night (1).
 - ``ied_coef[e * 2 + md]``: ``edge_ied[e] * f_md``; ``amb_coef[(e*2+md)*2+light]``:
   ``edge_ambush[e] * L_light / v``. A traversal departing at t costs
-  ``ied_coef * (ci[t+d] - ci[t]) / (d * step) + amb_coef * (ca[t+d] - ca[t]) / (d * step)``
+  ``ied_coef * (ci[t+d] - ci[t]) / (d * step)``
+  ``+ amb_coef * (ca[t+d] - ca[t]) / (d * step)``
   where ``ci``/``ca`` are cumulative integrals of the diurnal profiles at the points.
 - ``halt_coef[n] * (ch[t+1] - ch[t])``: cost of halting one step at n.
 - ``daycum[t]``: fully-daylight steps before t; a traversal is a day traversal when
@@ -58,7 +59,7 @@ def _drive_levels(t, d, h, nextmid, hmax):
 
 @njit(cache=True)
 def _traversal(t, e, md, num_steps, dur, daycum, run_end):
-    """Duration and light (0 day, 1 night) of a traversal, or (-1, -1) if not allowed."""
+    """Duration and light (0 day, 1 night) of a traversal; (-1, -1) if not allowed."""
     j = (e * 2 + md) * 2
     d = dur[j]
     light = 0
@@ -106,9 +107,35 @@ def _better(c, a, r, nx, bc, ba, br, bnx):
 
 
 @njit(cache=True)
-def _fill(num_nodes, indptr, indices, adj_edge, can_halt, halt_coef, dest,
-          num_steps, step_min, dur, ied_coef, amb_coef, ci, ca, ch, daycum, run_end,
-          dayidx, nextmid, hmax, hlo, hcnt, base, cost, arr, drv, act):
+def _fill(
+    num_nodes,
+    indptr,
+    indices,
+    adj_edge,
+    can_halt,
+    halt_coef,
+    dest,
+    num_steps,
+    step_min,
+    dur,
+    ied_coef,
+    amb_coef,
+    ci,
+    ca,
+    ch,
+    daycum,
+    run_end,
+    dayidx,
+    nextmid,
+    hmax,
+    hlo,
+    hcnt,
+    base,
+    cost,
+    arr,
+    drv,
+    act,
+):
     """
     Backward pass: the best (cost, arrival, driven) to reach ``dest`` from every state.
 
@@ -156,8 +183,9 @@ def _fill(num_nodes, indptr, indices, adj_edge, can_halt, halt_coef, dest,
                     d, light = _traversal(t, e, md, num_steps, dur, daycum, run_end)
                     if d < 0:
                         continue
-                    ci_, ca_ = _traversal_cost(t, d, e, md, light, step_min,
-                                               ied_coef, amb_coef, ci, ca)
+                    ci_, ca_ = _traversal_cost(
+                        t, d, e, md, light, step_min, ied_coef, amb_coef, ci, ca
+                    )
                     c0 = ci_ + ca_
                     t2 = t + d
                     same_day = t2 < nextmid[t]
@@ -192,8 +220,9 @@ def _fill(num_nodes, indptr, indices, adj_edge, can_halt, halt_coef, dest,
                             bnx = n
                             if act[q] > 0:
                                 bnx = indices[(act[q] - 1) // 2]
-                            if not _better(c, arr[j], drv[j] + d, m, cq, arr[q],
-                                           drv[q], bnx):
+                            if not _better(
+                                c, arr[j], drv[j] + d, m, cq, arr[q], drv[q], bnx
+                            ):
                                 continue
                         cost[q] = c
                         arr[q] = arr[j]
@@ -202,10 +231,36 @@ def _fill(num_nodes, indptr, indices, adj_edge, can_halt, halt_coef, dest,
 
 
 @njit(cache=True)
-def _departures(origin, earliest, latest, num_nodes, indptr, indices, adj_edge,
-                num_steps, step_min, dur, ied_coef, amb_coef, ci, ca, daycum, run_end,
-                nextmid, hmax, hlo, hcnt, base, cost, arr, drv,
-                dep_cost, dep_arr, dep_drv, dep_act):
+def _departures(
+    origin,
+    earliest,
+    latest,
+    num_nodes,
+    indptr,
+    indices,
+    adj_edge,
+    num_steps,
+    step_min,
+    dur,
+    ied_coef,
+    amb_coef,
+    ci,
+    ca,
+    daycum,
+    run_end,
+    nextmid,
+    hmax,
+    hlo,
+    hcnt,
+    base,
+    cost,
+    arr,
+    drv,
+    dep_cost,
+    dep_arr,
+    dep_drv,
+    dep_act,
+):
     """
     Best first move from the origin at each departure step, nothing driven yet.
 
@@ -233,11 +288,13 @@ def _departures(origin, earliest, latest, num_nodes, indptr, indices, adj_edge,
                 j = _state(m, t + d, h2, num_nodes, base, hlo, hcnt)
                 if cost[j] == np.inf:
                     continue
-                ci_, ca_ = _traversal_cost(t, d, e, md, light, step_min,
-                                           ied_coef, amb_coef, ci, ca)
+                ci_, ca_ = _traversal_cost(
+                    t, d, e, md, light, step_min, ied_coef, amb_coef, ci, ca
+                )
                 c = ci_ + ca_ + cost[j]
-                if dep_act[t] == -1 or _better(c, arr[j], drv[j] + d, m, dep_cost[t],
-                                               dep_arr[t], dep_drv[t], bnx):
+                if dep_act[t] == -1 or _better(
+                    c, arr[j], drv[j] + d, m, dep_cost[t], dep_arr[t], dep_drv[t], bnx
+                ):
                     dep_cost[t] = c
                     dep_arr[t] = arr[j]
                     dep_drv[t] = drv[j] + d
@@ -246,8 +303,26 @@ def _departures(origin, earliest, latest, num_nodes, indptr, indices, adj_edge,
 
 
 @njit(cache=True)
-def _walk(origin, t0, first_act, num_nodes, indices, adj_edge, num_steps, dur,
-          daycum, run_end, dayidx, nextmid, hmax, hlo, hcnt, base, act, out):
+def _walk(
+    origin,
+    t0,
+    first_act,
+    num_nodes,
+    indices,
+    adj_edge,
+    num_steps,
+    dur,
+    daycum,
+    run_end,
+    dayidx,
+    nextmid,
+    hmax,
+    hlo,
+    hcnt,
+    base,
+    act,
+    out,
+):
     """
     Follow the actions from a departure; writes rows (kind, node, edge, mode, t, d,
     light) to ``out`` (kind 0 halt step, 1 drive) and returns the row count.
@@ -292,14 +367,30 @@ def _walk(origin, t0, first_act, num_nodes, indices, adj_edge, num_steps, dur,
 
 
 @njit(cache=True)
-def _relax_moves(n, t, h, dest, num_nodes, indptr, indices, adj_edge, num_steps, dur,
-                 daycum, run_end, nextmid, hmax, best_h, found):
+def _relax_moves(
+    n,
+    t,
+    h,
+    dest,
+    num_nodes,
+    indptr,
+    indices,
+    adj_edge,
+    num_steps,
+    dur,
+    daycum,
+    run_end,
+    nextmid,
+    hmax,
+    best_h,
+    found,
+):
     """Push the fewest steps driven through every move from (n, t, h)."""
     for k in range(indptr[n], indptr[n + 1]):
         e = adj_edge[k]
         m = indices[k]
         for md in range(2):
-            d, light = _traversal(t, e, md, num_steps, dur, daycum, run_end)
+            d, _light = _traversal(t, e, md, num_steps, dur, daycum, run_end)
             if d < 0:
                 continue
             h2 = _drive_levels(t, d, h, nextmid, hmax)
@@ -314,9 +405,25 @@ def _relax_moves(n, t, h, dest, num_nodes, indptr, indices, adj_edge, num_steps,
 
 
 @njit(cache=True)
-def _earliest_arrival(origin, dest, earliest, latest, num_nodes, indptr, indices,
-                      adj_edge, can_halt, num_steps, dur, daycum, run_end, dayidx,
-                      nextmid, hmax, best_h):
+def _earliest_arrival(
+    origin,
+    dest,
+    earliest,
+    latest,
+    num_nodes,
+    indptr,
+    indices,
+    adj_edge,
+    can_halt,
+    num_steps,
+    dur,
+    daycum,
+    run_end,
+    dayidx,
+    nextmid,
+    hmax,
+    best_h,
+):
     """
     Earliest arrival step at ``dest`` ignoring risk, or -1 if none by ``num_steps``.
 
@@ -333,9 +440,24 @@ def _earliest_arrival(origin, dest, earliest, latest, num_nodes, indptr, indices
         if found >= 0 and t >= found:
             break
         if earliest <= t <= latest and run_end[t] > t:
-            found = _relax_moves(origin, t, 0, dest, num_nodes, indptr, indices,
-                                 adj_edge, num_steps, dur, daycum, run_end, nextmid,
-                                 hmax, best_h, found)
+            found = _relax_moves(
+                origin,
+                t,
+                0,
+                dest,
+                num_nodes,
+                indptr,
+                indices,
+                adj_edge,
+                num_steps,
+                dur,
+                daycum,
+                run_end,
+                nextmid,
+                hmax,
+                best_h,
+                found,
+            )
         for n in range(num_nodes):
             h = best_h[t * num_nodes + n]
             if h == big or n == dest:
@@ -346,7 +468,22 @@ def _earliest_arrival(origin, dest, earliest, latest, num_nodes, indptr, indices
                 if h2 < best_h[q]:
                     best_h[q] = h2
             if run_end[t] > t:
-                found = _relax_moves(n, t, h, dest, num_nodes, indptr, indices,
-                                     adj_edge, num_steps, dur, daycum, run_end,
-                                     nextmid, hmax, best_h, found)
+                found = _relax_moves(
+                    n,
+                    t,
+                    h,
+                    dest,
+                    num_nodes,
+                    indptr,
+                    indices,
+                    adj_edge,
+                    num_steps,
+                    dur,
+                    daycum,
+                    run_end,
+                    nextmid,
+                    hmax,
+                    best_h,
+                    found,
+                )
     return found

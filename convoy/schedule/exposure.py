@@ -40,7 +40,7 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import numpy as np
 from numpy.typing import NDArray
@@ -60,8 +60,10 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 
-def _bad(field_name: str, expected: str, found: object) -> ScenarioError:
-    return ScenarioError(Problem("exposure model", "", field_name, expected, repr(found)))
+def _fail(field_name: str, expected: str, found: object) -> NoReturn:
+    raise ScenarioError(
+        Problem("exposure model", "", field_name, expected, repr(found))
+    )
 
 
 def _per_minute(hourly: Sequence[float]) -> FloatArray:
@@ -95,7 +97,9 @@ def window_profile(windows_min: Sequence[tuple[int, int]]) -> FloatArray:
 
 
 def periodic_integral(
-    per_minute: FloatArray, x_min: Any, start_minute_of_day: float,
+    per_minute: FloatArray,
+    x_min: Any,
+    start_minute_of_day: float,
     cum: FloatArray | None = None,
 ) -> Any:
     """
@@ -207,15 +211,21 @@ class ExposureModel:
         num_nodes = len(arr("node_ambush", np.float64))
         halt = arr("node_can_halt", np.bool_)
         if len(halt) != num_nodes:
-            raise _bad("node_can_halt", f"{num_nodes} values", len(halt))
-        for name in ("edge_v", "edge_length_m", "edge_speed_kph", "edge_ied",
-                     "edge_ambush"):
+            _fail("node_can_halt", f"{num_nodes} values", len(halt))
+        for name in (
+            "edge_v",
+            "edge_length_m",
+            "edge_speed_kph",
+            "edge_ied",
+            "edge_ambush",
+        ):
             a = arr(name, v.dtype if name == "edge_v" else np.float64)
             if a.shape != (num_edges,):
-                raise _bad(name, f"shape ({num_edges},)", a.shape)
-        if num_edges and (min(u.min(), v.min()) < 0
-                          or max(u.max(), v.max()) >= num_nodes):
-            raise _bad("edge_u/edge_v", f"node ids in [0, {num_nodes})", "out of range")
+                _fail(name, f"shape ({num_edges},)", a.shape)
+        if num_edges and (
+            min(u.min(), v.min()) < 0 or max(u.max(), v.max()) >= num_nodes
+        ):
+            _fail("edge_u/edge_v", f"node ids in [0, {num_nodes})", "out of range")
         checks: list[tuple[str, FloatArray, bool]] = [
             ("edge_length_m", self.edge_length_m, False),
             ("edge_speed_kph", self.edge_speed_kph, False),
@@ -227,44 +237,58 @@ class ExposureModel:
             ok = np.isfinite(a) & ((a >= 0) if zero_ok else (a > 0))
             if not ok.all():
                 i = int(np.flatnonzero(~ok)[0])
-                raise _bad(f"{name}[{i}]", "a finite number >= 0" if zero_ok
-                           else "a finite number > 0", float(a[i]))
+                _fail(
+                    f"{name}[{i}]",
+                    "a finite number >= 0" if zero_ok else "a finite number > 0",
+                    float(a[i]),
+                )
         for name in ("column_day_km", "column_night_km", "clearance_speed_kph"):
             x = float(getattr(self, name))
             if not (math.isfinite(x) and x > 0):
-                raise _bad(name, "a finite number > 0", x)
+                _fail(name, "a finite number > 0", x)
         for name in ("clearance_ied_factor", "halt_exposure_factor"):
             x = float(getattr(self, name))
             if not 0 <= x <= 1:
-                raise _bad(name, "a fraction in [0, 1]", x)
+                _fail(name, "a fraction in [0, 1]", x)
         if not 0 < self.night_speed_factor <= 1:
-            raise _bad("night_speed_factor", "a fraction in (0, 1]",
-                       self.night_speed_factor)
+            _fail("night_speed_factor", "a fraction in (0, 1]", self.night_speed_factor)
         if not 0 <= self.start_minute_of_day < _MIN_PER_DAY:
-            raise _bad("start_minute_of_day", "minutes in [0, 1440)",
-                       self.start_minute_of_day)
+            _fail(
+                "start_minute_of_day", "minutes in [0, 1440)", self.start_minute_of_day
+            )
         for name in ("day_start_min", "day_end_min"):
             x = getattr(self, name)
             if not 0 <= x <= _MIN_PER_DAY:
-                raise _bad(name, "minutes in [0, 1440]", x)
+                _fail(name, "minutes in [0, 1440]", x)
         for name in ("diurnal_ied", "diurnal_ambush"):
             d = np.asarray(getattr(self, name), dtype=np.float64)
-            if d.shape != (24,) or not np.isfinite(d).all() or d.min() < 0 or d.sum() <= 0:
-                raise _bad(name, "24 finite numbers >= 0, not all 0", d.tolist())
+            if (
+                d.shape != (24,)
+                or not np.isfinite(d).all()
+                or d.min() < 0
+                or d.sum() <= 0
+            ):
+                _fail(name, "24 finite numbers >= 0, not all 0", d.tolist())
             object.__setattr__(self, name, np.ascontiguousarray(d / d.mean()))
         object.__setattr__(self, "_ied_min", _per_minute(self.diurnal_ied))
         object.__setattr__(self, "_amb_min", _per_minute(self.diurnal_ambush))
-        object.__setattr__(self, "_day_min",
-                           _daylight_minutes(self.day_start_min, self.day_end_min))
+        object.__setattr__(
+            self, "_day_min", _daylight_minutes(self.day_start_min, self.day_end_min)
+        )
         object.__setattr__(self, "_ambday_min", self._amb_min * self._day_min)
-        object.__setattr__(self, "_cums", {
-            name: np.concatenate(([0.0], np.cumsum(getattr(self, name))))
-            for name in ("_ied_min", "_amb_min", "_day_min", "_ambday_min")
-        })
+        object.__setattr__(
+            self,
+            "_cums",
+            {
+                name: np.concatenate(([0.0], np.cumsum(getattr(self, name))))
+                for name in ("_ied_min", "_amb_min", "_day_min", "_ambday_min")
+            },
+        )
 
     def _integral(self, name: str, x_min: Any) -> Any:
-        return periodic_integral(getattr(self, name), x_min, self.start_minute_of_day,
-                                 self._cums[name])
+        return periodic_integral(
+            getattr(self, name), x_min, self.start_minute_of_day, self._cums[name]
+        )
 
     @property
     def num_nodes(self) -> int:
@@ -277,7 +301,7 @@ class ExposureModel:
         return len(self.edge_u)
 
     def ied_integral(self, x_min: Any) -> Any:
-        """Integral of the normalised IED profile from t0's midnight to t0 + x, in minutes."""
+        """Integral of the normalised IED profile from t0's midnight, in minutes."""
         return self._integral("_ied_min", x_min)
 
     def ambush_integral(self, x_min: Any) -> Any:
@@ -296,8 +320,10 @@ class ExposureModel:
         """
         both = self._integral("_ambday_min", x_min)
         total = self.ambush_integral(x_min)
-        return (self.column_night_km * total
-                + (self.column_day_km - self.column_night_km) * both) / 60.0
+        return (
+            self.column_night_km * total
+            + (self.column_day_km - self.column_night_km) * both
+        ) / 60.0
 
     def is_daylight(self, a_min: float, b_min: float) -> bool:
         """Whether the interval [a, b) minutes after t0 lies wholly inside daylight."""
@@ -412,8 +438,10 @@ def _to_node(model: ExposureModel, leg: Leg) -> int:
         return v
     if leg.from_node == v:
         return u
-    msg = (f"trajectory: leg on edge {leg.edge}: expected from_node {u} or {v}, "
-           f"found {leg.from_node}")
+    msg = (
+        f"trajectory: leg on edge {leg.edge}: expected from_node {u} or {v}, "
+        f"found {leg.from_node}"
+    )
     raise ScenarioError(msg)
 
 
@@ -447,8 +475,8 @@ def trajectory_exposure(
 
     Examples
     --------
-    >>> exp = trajectory_exposure(model, schedule.trajectory.legs, schedule.trajectory.halts)
-    >>> exp.total  # doctest: +SKIP
+    >>> traj = schedule.trajectory()
+    >>> trajectory_exposure(model, traj.legs, traj.halts).total  # doctest: +SKIP
     """
     leg_ied = np.zeros(len(legs))
     leg_amb = np.zeros(len(legs))
@@ -460,38 +488,53 @@ def trajectory_exposure(
             raise ScenarioError(msg)
         to = _to_node(model, leg)
         if i and leg.from_node != prev_node:
-            msg = (f"trajectory: {where}: expected to start at node {prev_node}, "
-                   f"found {leg.from_node}")
+            msg = (
+                f"trajectory: {where}: expected to start at node {prev_node}, "
+                f"found {leg.from_node}"
+            )
             raise ScenarioError(msg)
         if not leg.arrive_min > leg.depart_min or leg.depart_min < prev_arrive - _EPS:
-            msg = (f"trajectory: {where}: expected arrive > depart >= previous arrival "
-                   f"{prev_arrive}, found depart {leg.depart_min}, "
-                   f"arrive {leg.arrive_min}")
+            msg = (
+                f"trajectory: {where}: expected arrive > depart >= previous arrival "
+                f"{prev_arrive}, found depart {leg.depart_min}, "
+                f"arrive {leg.arrive_min}"
+            )
             raise ScenarioError(msg)
         if not (math.isfinite(leg.speed_kph) and leg.speed_kph > 0):
             msg = f"trajectory: {where}: expected speed_kph > 0, found {leg.speed_kph}"
             raise ScenarioError(msg)
         if leg.mode not in MODES:
-            msg = f"trajectory: {where}: mode expected one of {list(MODES)}, found {leg.mode!r}"
+            msg = (
+                f"trajectory: {where}: mode expected one of {list(MODES)}, "
+                f"found {leg.mode!r}"
+            )
             raise ScenarioError(msg)
         a, b = leg.depart_min, leg.arrive_min
         span = b - a
         f = 1.0 if leg.mode == "normal" else model.clearance_ied_factor
         mean_ied = (model.ied_integral(b) - model.ied_integral(a)) / span
         mean_amb = (model.ambush_integral(b) - model.ambush_integral(a)) / span
-        length_km = (model.column_day_km if model.is_daylight(a, b)
-                     else model.column_night_km)
+        length_km = (
+            model.column_day_km if model.is_daylight(a, b) else model.column_night_km
+        )
         leg_ied[i] = model.edge_ied[leg.edge] * f * mean_ied
-        leg_amb[i] = model.edge_ambush[leg.edge] * (length_km / leg.speed_kph) * mean_amb
+        leg_amb[i] = (
+            model.edge_ambush[leg.edge] * (length_km / leg.speed_kph) * mean_amb
+        )
         prev_node, prev_arrive = to, b
     halt_amb = np.zeros(len(halts))
     for j, h in enumerate(halts):
         if not 0 <= h.node < model.num_nodes or not h.end_min >= h.start_min:
-            msg = (f"trajectory: halt {j}: expected a node in [0, {model.num_nodes}) "
-                   f"and end >= start, found node {h.node}, {h.start_min}-{h.end_min}")
+            msg = (
+                f"trajectory: halt {j}: expected a node in [0, {model.num_nodes}) "
+                f"and end >= start, found node {h.node}, {h.start_min}-{h.end_min}"
+            )
             raise ScenarioError(msg)
-        halt_amb[j] = (model.node_ambush[h.node] * model.halt_exposure_factor
-                       * (model.halt_integral(h.end_min) - model.halt_integral(h.start_min)))
+        halt_amb[j] = (
+            model.node_ambush[h.node]
+            * model.halt_exposure_factor
+            * (model.halt_integral(h.end_min) - model.halt_integral(h.start_min))
+        )
     return Exposure(
         ied=float(leg_ied.sum()),
         ambush_moving=float(leg_amb.sum()),
@@ -502,7 +545,9 @@ def trajectory_exposure(
     )
 
 
-def edge_path_nodes(model: ExposureModel, origin: int, edge_path: Sequence[int]) -> list[int]:
+def edge_path_nodes(
+    model: ExposureModel, origin: int, edge_path: Sequence[int]
+) -> list[int]:
     """
     Nodes visited by an edge path that starts at ``origin``.
 
@@ -519,8 +564,10 @@ def edge_path_nodes(model: ExposureModel, origin: int, edge_path: Sequence[int])
         elif nodes[-1] == v:
             nodes.append(u)
         else:
-            msg = (f"edge path: edge {e} (position {i}): expected an edge touching "
-                   f"node {nodes[-1]}, found one joining {u} and {v}")
+            msg = (
+                f"edge path: edge {e} (position {i}): expected an edge touching "
+                f"node {nodes[-1]}, found one joining {u} and {v}"
+            )
             raise ScenarioError(msg)
     return nodes
 
@@ -536,17 +583,18 @@ def paced_trajectory(
     """
     A fixed-route, fixed-timing profile: leave at one time, arrive at another.
 
-    The rule, kept simple on purpose (it reconstructs what a convoy did, it does not
-    plan): the column drives only inside the movement windows between departure and
-    arrival, plus, when the arrival falls outside a window, from the end of the last
-    window to the arrival (the 2023 convoy reached Gao after dark). An ideal column
-    moving at one uniform pace through these driving periods would be at distance
-    x_k when period k ends; the column stops instead at the halt node (``node_can_halt``,
-    the origin included) nearest to x_k along the path, never behind its previous
-    stop; it reaches the destination in the last period. Within each period it drives from its previous stop to the next
-    at that period's own uniform pace; between periods it halts. Legs are
-    ``"normal"`` mode at that pace, whatever the edges' speeds: the profile is
-    priced as it was driven, not checked against the speed model.
+    The rule, kept simple on purpose (it reconstructs what a convoy did, it does
+    not plan): the column drives only inside the movement windows between
+    departure and arrival, plus, when the arrival falls outside a window, from the
+    end of the last window to the arrival (the 2023 convoy reached Gao after dark).
+    An ideal column moving at one uniform pace through these driving periods would
+    be at distance x_k when period k ends; the column stops instead at the halt node
+    (``node_can_halt``, the origin included) nearest to x_k along the path, never
+    behind its previous stop; it reaches the destination in the last period. Within
+    each period it drives from its previous stop to the next at that period's own
+    uniform pace; between periods it halts. Legs are ``"normal"`` mode at that
+    pace, whatever the edges' speeds: the profile is priced as it was driven, not
+    checked against the speed model.
 
     Parameters
     ----------
@@ -575,25 +623,33 @@ def paced_trajectory(
 
     Examples
     --------
-    >>> traj = paced_trajectory(model, kidal, path, 0.0, 7 * 1440 + 840.0, [(330, 1110)])
+    >>> traj = paced_trajectory(model, kidal, path, 0.0, 10920.0, [(330, 1110)])
     >>> trajectory_exposure(model, traj.legs, traj.halts).total  # doctest: +SKIP
     """
     if not edge_path or not arrive_min > depart_min:
-        msg = (f"paced profile: expected a non-empty path and arrive > depart, found "
-               f"{len(edge_path)} edges, depart {depart_min}, arrive {arrive_min}")
+        msg = (
+            f"paced profile: expected a non-empty path and arrive > depart, found "
+            f"{len(edge_path)} edges, depart {depart_min}, arrive {arrive_min}"
+        )
         raise ScenarioError(msg)
     nodes = edge_path_nodes(model, origin, edge_path)
     lengths = model.edge_length_m[np.asarray(edge_path, dtype=np.int64)] / 1000.0
     pos = np.concatenate(([0.0], np.cumsum(lengths)))  # km at each node
-    periods = _driving_periods(model.start_minute_of_day, depart_min, arrive_min,
-                               windows_min)
+    periods = _driving_periods(
+        model.start_minute_of_day, depart_min, arrive_min, windows_min
+    )
     if not periods:
-        msg = (f"paced profile: no movement window between departure {depart_min} and "
-               f"arrival {arrive_min} minutes after start")
+        msg = (
+            f"paced profile: no movement window between departure {depart_min} and "
+            f"arrival {arrive_min} minutes after start"
+        )
         raise InfeasibleError(msg)
     drive_total = sum(b - a for a, b in periods)
-    halt_idx = [i for i, n in enumerate(nodes)
-                if model.node_can_halt[n] or i in (0, len(nodes) - 1)]
+    halt_idx = [
+        i
+        for i, n in enumerate(nodes)
+        if model.node_can_halt[n] or i in (0, len(nodes) - 1)
+    ]
     legs: list[Leg] = []
     halts: list[Halt] = []
     stop = 0  # index into nodes of the current stop
@@ -682,8 +738,10 @@ def column_lengths_km(
         msg = "column: expected at least one moving vehicle, found none"
         raise ScenarioError(msg)
     total = float(sum(vehicle_lengths_m))
-    return ((total + (n - 1) * movement.interval_day_m) / 1000.0,
-            (total + (n - 1) * movement.interval_night_m) / 1000.0)
+    return (
+        (total + (n - 1) * movement.interval_day_m) / 1000.0,
+        (total + (n - 1) * movement.interval_night_m) / 1000.0,
+    )
 
 
 def build_exposure_model(
@@ -737,7 +795,7 @@ def build_exposure_model(
     """
     speeds = np.asarray(surface_speed_kph, dtype=np.float64)
     if speeds.shape != (len(SURFACES),) or not (speeds > 0).all():
-        raise _bad("surface_speed_kph", f"{len(SURFACES)} speeds > 0", speeds.tolist())
+        _fail("surface_speed_kph", f"{len(SURFACES)} speeds > 0", speeds.tolist())
     surf = np.asarray(roads.edge_surface, dtype=np.int64)
     cap = np.asarray(roads.edge_maxspeed_kph, dtype=np.float64)
     edge_speed = np.minimum(np.minimum(speeds[surf], cap), movement.max_speed_kph)
@@ -751,11 +809,17 @@ def build_exposure_model(
     day_km, night_km = column_lengths_km(vehicle_lengths_m, movement)
     mod = start.hour * 60 + start.minute + start.second / 60.0
     return ExposureModel(
-        edge_u=np.asarray(roads.edge_u), edge_v=np.asarray(roads.edge_v),
-        edge_length_m=np.asarray(roads.edge_length_m), edge_speed_kph=edge_speed,
-        edge_ied=np.asarray(risk.edge_ied), edge_ambush=np.asarray(risk.edge_ambush),
-        node_ambush=node_ambush, node_can_halt=can_halt,
-        column_day_km=day_km, column_night_km=night_km, start_minute_of_day=mod,
+        edge_u=np.asarray(roads.edge_u),
+        edge_v=np.asarray(roads.edge_v),
+        edge_length_m=np.asarray(roads.edge_length_m),
+        edge_speed_kph=edge_speed,
+        edge_ied=np.asarray(risk.edge_ied),
+        edge_ambush=np.asarray(risk.edge_ambush),
+        node_ambush=node_ambush,
+        node_can_halt=can_halt,
+        column_day_km=day_km,
+        column_night_km=night_km,
+        start_minute_of_day=mod,
         day_start_min=parse_hhmm(movement.day_start),
         day_end_min=parse_hhmm(movement.day_end),
         diurnal_ied=np.asarray(risk_params.diurnal_ied, dtype=np.float64),

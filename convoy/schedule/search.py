@@ -198,8 +198,14 @@ class Schedule:
         """The schedule as a trajectory, for :func:`trajectory_exposure`."""
         s = self.step_min
         legs = tuple(
-            Leg(leg.edge, leg.from_node, leg.depart_step * s, leg.arrive_step * s,
-                leg.mode, leg.speed_kph)
+            Leg(
+                leg.edge,
+                leg.from_node,
+                leg.depart_step * s,
+                leg.arrive_step * s,
+                leg.mode,
+                leg.speed_kph,
+            )
             for leg in self.legs
         )
         halts = tuple(Halt(n, a * s, b * s) for n, a, b in self.halts)
@@ -228,7 +234,9 @@ class _Tables:
         return int(self.hcnt.sum())
 
 
-def _step_tables(model: ExposureModel, movement: MovementParams, num_steps: int) -> _Tables:
+def _step_tables(
+    model: ExposureModel, movement: MovementParams, num_steps: int
+) -> _Tables:
     step = movement.step_min
     pts = np.arange(num_steps + 1, dtype=np.float64) * step
     m0 = model.start_minute_of_day
@@ -246,7 +254,7 @@ def _step_tables(model: ExposureModel, movement: MovementParams, num_steps: int)
     dayidx = np.floor((m0 + pts) / 1440.0 + _EPS).astype(np.int64)
     nextmid = np.searchsorted(dayidx, dayidx, side="right").astype(np.int64)
     daystart = np.searchsorted(dayidx, dayidx, side="left")
-    hmax = int(math.floor(movement.daily_driving_limit_h * 60.0 / step + _EPS))
+    hmax = math.floor(movement.daily_driving_limit_h * 60.0 / step + _EPS)
     mc = np.concatenate(([0], np.cumsum(movable))).astype(np.int64)
     t = np.arange(num_steps + 1)
     driven_before = mc[t] - mc[daystart]
@@ -255,8 +263,9 @@ def _step_tables(model: ExposureModel, movement: MovementParams, num_steps: int)
     hhi = np.minimum(hmax, driven_before)
     hcnt = (np.maximum(hhi - hlo, 0) + 1).astype(np.int64)
     base = np.concatenate(([0], np.cumsum(hcnt)[:-1])).astype(np.int64)
-    return _Tables(num_steps, ci, ca, ch, daycum, run_end, dayidx, nextmid, hmax,
-                   hlo, hcnt, base)
+    return _Tables(
+        num_steps, ci, ca, ch, daycum, run_end, dayidx, nextmid, hmax, hlo, hcnt, base
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -311,7 +320,8 @@ def _graph(model: ExposureModel, step_min: int) -> _Graph:
         amb_coef=np.ascontiguousarray(amb.ravel()),
         can_halt=model.node_can_halt.astype(np.int64),
         halt_coef=np.ascontiguousarray(
-            model.node_ambush * model.halt_exposure_factor * model.node_can_halt),
+            model.node_ambush * model.halt_exposure_factor * model.node_can_halt
+        ),
     )
 
 
@@ -337,15 +347,38 @@ def _fmt_time(minutes: float, start: datetime | None) -> str:
 
 
 def _earliest_arrival_step(
-    model: ExposureModel, g: _Graph, movement: MovementParams, origin: int,
-    destination: int, earliest: int, latest: int, num_steps: int,
+    model: ExposureModel,
+    g: _Graph,
+    movement: MovementParams,
+    origin: int,
+    destination: int,
+    earliest: int,
+    latest: int,
+    num_steps: int,
 ) -> int:
     tab = _step_tables(model, movement, num_steps)
     scratch = np.empty((num_steps + 1) * model.num_nodes, dtype=np.int64)
-    return int(_labels._earliest_arrival(
-        origin, destination, earliest, latest, model.num_nodes, g.indptr, g.indices,
-        g.adj_edge, g.can_halt, num_steps, g.dur, tab.daycum, tab.run_end, tab.dayidx,
-        tab.nextmid, tab.hmax, scratch))
+    return int(
+        _labels._earliest_arrival(
+            origin,
+            destination,
+            earliest,
+            latest,
+            model.num_nodes,
+            g.indptr,
+            g.indices,
+            g.adj_edge,
+            g.can_halt,
+            num_steps,
+            g.dur,
+            tab.daycum,
+            tab.run_end,
+            tab.dayidx,
+            tab.nextmid,
+            tab.hmax,
+            scratch,
+        )
+    )
 
 
 def plan_schedule(
@@ -407,19 +440,23 @@ def plan_schedule(
     names = dict(node_names or {})
     for label, node in (("origin", origin), ("destination", destination)):
         if not 0 <= node < model.num_nodes:
-            msg = (f"schedule: field '{label}' expected a node id in "
-                   f"[0, {model.num_nodes}), found {node}")
+            msg = (
+                f"schedule: field '{label}' expected a node id in "
+                f"[0, {model.num_nodes}), found {node}"
+            )
             raise ScenarioError(msg)
     if origin == destination:
-        msg = f"schedule: expected origin and destination to differ, found {origin} twice"
+        msg = (
+            f"schedule: expected origin and destination to differ, found {origin} twice"
+        )
         raise ScenarioError(msg)
     if not (math.isfinite(horizon_min) and horizon_min > 0):
         msg = f"schedule: field 'horizon_min' expected minutes > 0, found {horizon_min}"
         raise ScenarioError(msg)
-    num_steps = int(math.floor(horizon_min / step + _EPS))
-    earliest = max(0, int(math.ceil(earliest_depart_min / step - _EPS)))
+    num_steps = math.floor(horizon_min / step + _EPS)
+    earliest = max(0, math.ceil(earliest_depart_min / step - _EPS))
     latest_min = horizon_min if latest_depart_min is None else latest_depart_min
-    latest = int(math.floor(latest_min / step + _EPS))
+    latest = math.floor(latest_min / step + _EPS)
     g = _graph(model, step)
     o_name = names.get(origin, f"node {origin}")
     d_name = names.get(destination, f"node {destination}")
@@ -427,56 +464,142 @@ def plan_schedule(
         msg = f"the road network does not connect {o_name} to {d_name}"
         raise NoRouteError(msg)
     if latest < earliest:
-        msg = (f"no departure from {o_name} fits: the earliest is "
-               f"{_fmt_time(earliest * step, start)}, the latest "
-               f"{_fmt_time(latest * step, start)}")
+        msg = (
+            f"no departure from {o_name} fits: the earliest is "
+            f"{_fmt_time(earliest * step, start)}, the latest "
+            f"{_fmt_time(latest * step, start)}"
+        )
         raise InfeasibleError(msg)
 
     tab = _step_tables(model, movement, num_steps)
     num_states = model.num_nodes * tab.num_levels
     if num_states > MAX_STATES:
-        msg = (f"schedule: {num_states} states exceed the limit of {MAX_STATES}; "
-               f"expected a longer [movement] step_min than {step} or a shorter horizon")
+        msg = (
+            f"schedule: {num_states} states exceed the limit of {MAX_STATES}; "
+            f"expected a longer [movement] step_min than {step} or a shorter horizon"
+        )
         raise ScenarioError(msg)
     cost = np.empty(num_states, dtype=np.float64)
     # int32 halves the memory traffic of the pass; steps and actions fit easily
     arr = np.empty(num_states, dtype=np.int32)
     drv = np.empty(num_states, dtype=np.int32)
     act = np.empty(num_states, dtype=np.int32)
-    _labels._fill(model.num_nodes, g.indptr, g.indices, g.adj_edge, g.can_halt,
-                  g.halt_coef, destination, num_steps, float(step), g.dur, g.ied_coef,
-                  g.amb_coef, tab.ci, tab.ca, tab.ch, tab.daycum, tab.run_end,
-                  tab.dayidx, tab.nextmid, tab.hmax, tab.hlo, tab.hcnt, tab.base,
-                  cost, arr, drv, act)
+    _labels._fill(
+        model.num_nodes,
+        g.indptr,
+        g.indices,
+        g.adj_edge,
+        g.can_halt,
+        g.halt_coef,
+        destination,
+        num_steps,
+        float(step),
+        g.dur,
+        g.ied_coef,
+        g.amb_coef,
+        tab.ci,
+        tab.ca,
+        tab.ch,
+        tab.daycum,
+        tab.run_end,
+        tab.dayidx,
+        tab.nextmid,
+        tab.hmax,
+        tab.hlo,
+        tab.hcnt,
+        tab.base,
+        cost,
+        arr,
+        drv,
+        act,
+    )
     dep_cost = np.full(num_steps + 1, np.inf)
     dep_arr = np.zeros(num_steps + 1, dtype=np.int64)
     dep_drv = np.zeros(num_steps + 1, dtype=np.int64)
     dep_act = np.full(num_steps + 1, -1, dtype=np.int64)
     last = min(latest, num_steps)
     if earliest <= last:
-        _labels._departures(origin, earliest, last, model.num_nodes, g.indptr,
-                            g.indices, g.adj_edge, num_steps, float(step), g.dur,
-                            g.ied_coef, g.amb_coef, tab.ci, tab.ca, tab.daycum,
-                            tab.run_end, tab.nextmid, tab.hmax, tab.hlo, tab.hcnt,
-                            tab.base, cost, arr, drv, dep_cost, dep_arr, dep_drv,
-                            dep_act)
+        _labels._departures(
+            origin,
+            earliest,
+            last,
+            model.num_nodes,
+            g.indptr,
+            g.indices,
+            g.adj_edge,
+            num_steps,
+            float(step),
+            g.dur,
+            g.ied_coef,
+            g.amb_coef,
+            tab.ci,
+            tab.ca,
+            tab.daycum,
+            tab.run_end,
+            tab.nextmid,
+            tab.hmax,
+            tab.hlo,
+            tab.hcnt,
+            tab.base,
+            cost,
+            arr,
+            drv,
+            dep_cost,
+            dep_arr,
+            dep_drv,
+            dep_act,
+        )
     ok = np.flatnonzero(dep_act >= 0)
     if len(ok) == 0:
-        raise InfeasibleError(_infeasible_message(
-            model, g, movement, origin, destination, earliest, latest, num_steps,
-            start, o_name, d_name))
+        raise InfeasibleError(
+            _infeasible_message(
+                model,
+                g,
+                movement,
+                origin,
+                destination,
+                earliest,
+                latest,
+                num_steps,
+                start,
+                o_name,
+                d_name,
+            )
+        )
     # best departure: cost, arrival, steps driven, then the earliest departure
     t_dep = int(min(ok, key=lambda t: (dep_cost[t], dep_arr[t], dep_drv[t], t)))
     rows = np.empty((int(dep_arr[t_dep]) - t_dep + 1, 7), dtype=np.int64)
-    num_rows = _labels._walk(origin, t_dep, int(dep_act[t_dep]), model.num_nodes,
-                             g.indices, g.adj_edge, num_steps, g.dur, tab.daycum,
-                             tab.run_end, tab.dayidx, tab.nextmid, tab.hmax, tab.hlo,
-                             tab.hcnt, tab.base, act, rows)
+    num_rows = _labels._walk(
+        origin,
+        t_dep,
+        int(dep_act[t_dep]),
+        model.num_nodes,
+        g.indices,
+        g.adj_edge,
+        num_steps,
+        g.dur,
+        tab.daycum,
+        tab.run_end,
+        tab.dayidx,
+        tab.nextmid,
+        tab.hmax,
+        tab.hlo,
+        tab.hcnt,
+        tab.base,
+        act,
+        rows,
+    )
     return _assemble(model, g, rows[:num_rows], step, t_dep, dep_cost)
 
 
-def _assemble(model: ExposureModel, g: _Graph, rows: NDArray[np.int64], step: int,
-              t_dep: int, dep_cost: NDArray[np.float64]) -> Schedule:
+def _assemble(
+    model: ExposureModel,
+    g: _Graph,
+    rows: NDArray[np.int64],
+    step: int,
+    t_dep: int,
+    dep_cost: NDArray[np.float64],
+) -> Schedule:
     legs: list[ScheduleLeg] = []
     halts: list[list[int]] = []
     ied_total = amb_total = halt_total = 0.0
@@ -489,19 +612,38 @@ def _assemble(model: ExposureModel, g: _Graph, rows: NDArray[np.int64], step: in
             continue
         v = float(g.speed[(e * 2 + md) * 2 + light])
         a, b = float(t * step), float((t + d) * step)
-        ied = float(g.ied_coef[e * 2 + md]) * float(
-            model.ied_integral(b) - model.ied_integral(a)) / (b - a)
-        amb = float(g.amb_coef[(e * 2 + md) * 2 + light]) * float(
-            model.ambush_integral(b) - model.ambush_integral(a)) / (b - a)
+        ied = (
+            float(g.ied_coef[e * 2 + md])
+            * float(model.ied_integral(b) - model.ied_integral(a))
+            / (b - a)
+        )
+        amb = (
+            float(g.amb_coef[(e * 2 + md) * 2 + light])
+            * float(model.ambush_integral(b) - model.ambush_integral(a))
+            / (b - a)
+        )
         u = int(model.edge_u[e])
         to = int(model.edge_v[e]) if node == u else u
-        legs.append(ScheduleLeg(int(e), int(node), to, MODES[md], bool(light), int(t),
-                                int(t + d), v, ied, amb))
+        legs.append(
+            ScheduleLeg(
+                int(e),
+                int(node),
+                to,
+                MODES[md],
+                bool(light),
+                int(t),
+                int(t + d),
+                v,
+                ied,
+                amb,
+            )
+        )
         ied_total += ied
         amb_total += amb
     for node, a, b in halts:
         halt_total += float(g.halt_coef[node]) * float(
-            model.halt_integral(float(b * step)) - model.halt_integral(float(a * step)))
+            model.halt_integral(float(b * step)) - model.halt_integral(float(a * step))
+        )
     dep_cost = dep_cost.copy()
     dep_cost.setflags(write=False)
     return Schedule(
@@ -518,22 +660,35 @@ def _assemble(model: ExposureModel, g: _Graph, rows: NDArray[np.int64], step: in
 
 
 def _infeasible_message(
-    model: ExposureModel, g: _Graph, movement: MovementParams, origin: int,
-    destination: int, earliest: int, latest: int, num_steps: int,
-    start: datetime | None, o_name: str, d_name: str,
+    model: ExposureModel,
+    g: _Graph,
+    movement: MovementParams,
+    origin: int,
+    destination: int,
+    earliest: int,
+    latest: int,
+    num_steps: int,
+    start: datetime | None,
+    o_name: str,
+    d_name: str,
 ) -> str:
     step = movement.step_min
     ext = num_steps + int(EXTRA_DAYS * 1440 // step)
-    found = _earliest_arrival_step(model, g, movement, origin, destination, earliest,
-                                   max(latest, earliest), ext)
+    found = _earliest_arrival_step(
+        model, g, movement, origin, destination, earliest, max(latest, earliest), ext
+    )
     wins = ", ".join(f"{a}-{b}" for a, b in movement.windows)
-    head = (f"no schedule reaches {d_name} by {_fmt_time(num_steps * step, start)} "
-            f"within the movement windows {wins} and "
-            f"{movement.daily_driving_limit_h:g} h driving a day, leaving {o_name} "
-            f"no earlier than {_fmt_time(earliest * step, start)}")
+    head = (
+        f"no schedule reaches {d_name} by {_fmt_time(num_steps * step, start)} "
+        f"within the movement windows {wins} and "
+        f"{movement.daily_driving_limit_h:g} h driving a day, leaving {o_name} "
+        f"no earlier than {_fmt_time(earliest * step, start)}"
+    )
     if found < 0:
-        return (f"{head}; nothing arrives even {EXTRA_DAYS} days later: every route "
-                f"has an edge longer than a movement window or the daily limit allows")
+        return (
+            f"{head}; nothing arrives even {EXTRA_DAYS} days later: every route "
+            f"has an edge longer than a movement window or the daily limit allows"
+        )
     return f"{head}; the earliest feasible arrival is {_fmt_time(found * step, start)}"
 
 
@@ -576,8 +731,9 @@ def plan_scenario_schedule(
     >>> sched.arrive_min / 60  # doctest: +SKIP
     """
     if vehicle_ids is None:
-        moving = [v for v in scenario.vehicles
-                  if v.roadworthy and v.camp == scenario.origin]
+        moving = [
+            v for v in scenario.vehicles if v.roadworthy and v.camp == scenario.origin
+        ]
     else:
         by_id = {v.id: v for v in scenario.vehicles}
         missing = [i for i in vehicle_ids if i not in by_id]
@@ -587,18 +743,27 @@ def plan_scenario_schedule(
         moving = [by_id[i] for i in vehicle_ids]
     roads = scenario.roads
     model = build_exposure_model(
-        roads, edge_risk,
+        roads,
+        edge_risk,
         surface_speed_kph=column_surface_speeds([v.speed_kph for v in moving]),
         vehicle_lengths_m=[v.length_m for v in moving],
-        halt_sites=[s.name for s in scenario.sites
-                    if s.can_halt and s.name in roads.site_node],
-        start=scenario.start, movement=scenario.movement, risk_params=scenario.risk,
+        halt_sites=[
+            s.name for s in scenario.sites if s.can_halt and s.name in roads.site_node
+        ],
+        start=scenario.start,
+        movement=scenario.movement,
+        risk_params=scenario.risk,
     )
     origin = int(roads.site_node[scenario.origin])
     destination = int(roads.site_node[scenario.destination])
     return plan_schedule(
-        model, origin, destination, horizon_min=scenario.horizon_min,
-        movement=scenario.movement, earliest_depart_min=earliest_depart_min,
-        latest_depart_min=latest_depart_min, start=scenario.start,
+        model,
+        origin,
+        destination,
+        horizon_min=scenario.horizon_min,
+        movement=scenario.movement,
+        earliest_depart_min=earliest_depart_min,
+        latest_depart_min=latest_depart_min,
+        start=scenario.start,
         node_names={origin: scenario.origin, destination: scenario.destination},
     )

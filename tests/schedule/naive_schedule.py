@@ -10,7 +10,7 @@ full state.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import cache
 
 from convoy.params import MovementParams
 from convoy.schedule.exposure import ExposureModel
@@ -21,12 +21,17 @@ EPS = 1e-9
 class NaiveSchedule:
     """The reference search for one model, movement table and horizon."""
 
-    def __init__(self, model: ExposureModel, movement: MovementParams,
-                 horizon_min: float, earliest_min: float = 0.0,
-                 latest_min: float | None = None) -> None:
+    def __init__(
+        self,
+        model: ExposureModel,
+        movement: MovementParams,
+        horizon_min: float,
+        earliest_min: float = 0.0,
+        latest_min: float | None = None,
+    ) -> None:
         self.m = model
         self.step = movement.step_min
-        self.T = int(math.floor(horizon_min / self.step + EPS))
+        self.T = math.floor(horizon_min / self.step + EPS)
         self.earliest = max(0, math.ceil(earliest_min / self.step - EPS))
         lm = horizon_min if latest_min is None else latest_min
         self.latest = math.floor(lm / self.step + EPS)
@@ -62,12 +67,16 @@ class NaiveSchedule:
         """Sum over the minutes of step s of an hourly profile."""
         key = ("prof", id(prof), s)
         if key not in self._memo:
-            self._memo[key] = sum(prof[self.minute_of_day(x) // 60]
-                                  for x in range(s * self.step, (s + 1) * self.step))
+            self._memo[key] = sum(
+                prof[self.minute_of_day(x) // 60]
+                for x in range(s * self.step, (s + 1) * self.step)
+            )
         return self._memo[key]
 
     def mean_profile(self, prof, t: int, d: int) -> float:
-        return sum(self.step_profile(prof, s) for s in range(t, t + d)) / (d * self.step)
+        return sum(self.step_profile(prof, s) for s in range(t, t + d)) / (
+            d * self.step
+        )
 
     # ---- one traversal ------------------------------------------------------------
     def traversal(self, e: int, md: int, t: int):
@@ -84,8 +93,9 @@ class NaiveSchedule:
             if md == 1:
                 v = min(v, m.clearance_speed_kph)
             d = max(1, math.ceil(m.edge_length_m[e] / 1000 / v * 60 / self.step - EPS))
-            if not night and not all(self.step_all(s, self.in_daylight)
-                                     for s in range(t, t + d)):
+            if not night and not all(
+                self.step_all(s, self.in_daylight) for s in range(t, t + d)
+            ):
                 continue
             if t + d > self.T:
                 return None
@@ -139,12 +149,12 @@ class NaiveSchedule:
                 if tr is not None:
                     yield e, nxt, md, tr
 
-    # ---- searches ---------------------------------------------------------------------
+    # ---- searches -----------------------------------------------------------
     def best_cost(self, origin: int, dest: int):
         """(optimal cost, {departure step: optimal cost}) or (inf, {})."""
         can_halt = self.m.node_can_halt
 
-        @lru_cache(maxsize=None)
+        @cache
         def value(n: int, t: int, h: int) -> float:
             if n == dest:
                 return 0.0
@@ -180,8 +190,9 @@ class NaiveSchedule:
         self.T = T0 + extra_steps
         try:
             frontier: dict[int, set[tuple[int, int]]] = {}
-            for t in range(self.earliest, min(max(self.latest, self.earliest),
-                                               self.T) + 1):
+            for t in range(
+                self.earliest, min(max(self.latest, self.earliest), self.T) + 1
+            ):
                 frontier.setdefault(t, set()).add((origin, -1))  # -1: not departed
             seen = set()
             for t in range(self.T + 1):
@@ -215,14 +226,17 @@ def enumerate_trajectories(ref: NaiveSchedule, origin: int, dest: int):
 
     m = ref.m
 
-    @lru_cache(maxsize=None)
+    @cache
     def can_reach(n: int, t: int, h: int, departed: bool) -> bool:
         if departed and n == dest:
             return True
         if t >= ref.T:
             return False
-        if not departed and t + 1 <= min(ref.latest, ref.T) and can_reach(
-                n, t + 1, 0, False):
+        if (
+            not departed
+            and t + 1 <= min(ref.latest, ref.T)
+            and can_reach(n, t + 1, 0, False)
+        ):
             return True
         if departed and m.node_can_halt[n]:
             h2 = h if ref.day(t + 1) == ref.day(t) else 0
@@ -264,8 +278,16 @@ def enumerate_trajectories(ref: NaiveSchedule, origin: int, dest: int):
             h2 = ref.drive(t, d, h)
             if h2 is None:
                 continue
-            legs.append(Leg(e, n, t * ref.step, (t + d) * ref.step,
-                            ("normal", "clearance")[md], v))
+            legs.append(
+                Leg(
+                    e,
+                    n,
+                    t * ref.step,
+                    (t + d) * ref.step,
+                    ("normal", "clearance")[md],
+                    v,
+                )
+            )
             yield from go(nxt, t + d, h2, True, legs, halt_steps)
             legs.pop()
 

@@ -38,8 +38,13 @@ def random_graph(rng: np.random.Generator, num_nodes: int, num_extra: int):
     return np.array(u, dtype=np.int64), np.array(v, dtype=np.int64)
 
 
-def random_case(seed: int, *, num_nodes: int | None = None, step_min: int | None = None,
-                days: float | None = None) -> Case:
+def random_case(
+    seed: int,
+    *,
+    num_nodes: int | None = None,
+    step_min: int | None = None,
+    days: float | None = None,
+) -> Case:
     """A small random problem: 3-6 nodes, 30- or 60-minute steps, 1-2.5 days."""
     rng = np.random.default_rng(seed)
     n = int(num_nodes or rng.integers(3, 7))
@@ -64,7 +69,8 @@ def random_case(seed: int, *, num_nodes: int | None = None, step_min: int | None
     can_halt = rng.random(n) < 0.5
     can_halt[0] = can_halt[n - 1] = True
     model = ExposureModel(
-        edge_u=u, edge_v=v,
+        edge_u=u,
+        edge_v=v,
         edge_length_m=rng.uniform(5_000, 80_000, e),
         edge_speed_kph=rng.uniform(10, 50, e),
         edge_ied=rng.uniform(0, 1, e) * (rng.random(e) < 0.8),
@@ -74,7 +80,8 @@ def random_case(seed: int, *, num_nodes: int | None = None, step_min: int | None
         column_day_km=float(rng.uniform(1, 15)),
         column_night_km=float(rng.uniform(0.5, 8)),
         start_minute_of_day=float(int(rng.integers(0, 48)) * 30),
-        day_start_min=ds, day_end_min=min(de, 1440),
+        day_start_min=ds,
+        day_end_min=min(de, 1440),
         diurnal_ied=rng.uniform(0.2, 2.0, 24),
         diurnal_ambush=rng.uniform(0.2, 2.0, 24),
         clearance_speed_kph=float(rng.uniform(5, 15)),
@@ -84,5 +91,7 @@ def random_case(seed: int, *, num_nodes: int | None = None, step_min: int | None
     )
     horizon = float(days or rng.uniform(1.0, 2.5)) * 1440.0
     earliest = float(rng.integers(0, 8)) * 60.0
-    latest = None if rng.random() < 0.5 else earliest + float(rng.integers(0, 30)) * 60.0
+    latest = (
+        None if rng.random() < 0.5 else earliest + float(rng.integers(0, 30)) * 60.0
+    )
     return Case(model, movement, 0, n - 1, horizon, earliest, latest)

@@ -26,11 +26,18 @@ from convoy.schedule.exposure import (
 def flat_model(**kw) -> ExposureModel:
     """Four nodes in a line, flat diurnal profiles, halts at nodes 0, 2 and 3."""
     args = dict(
-        edge_u=[0, 1, 2], edge_v=[1, 2, 3], edge_length_m=[20_000.0, 30_000.0, 50_000.0],
-        edge_speed_kph=[40.0, 30.0, 20.0], edge_ied=[0.3, 0.2, 0.5],
-        edge_ambush=[0.01, 0.02, 0.03], node_ambush=[0.0, 0.01, 0.02, 0.0],
-        node_can_halt=[True, False, True, True], column_day_km=6.0,
-        column_night_km=4.0, start_minute_of_day=360.0, day_start_min=360,
+        edge_u=[0, 1, 2],
+        edge_v=[1, 2, 3],
+        edge_length_m=[20_000.0, 30_000.0, 50_000.0],
+        edge_speed_kph=[40.0, 30.0, 20.0],
+        edge_ied=[0.3, 0.2, 0.5],
+        edge_ambush=[0.01, 0.02, 0.03],
+        node_ambush=[0.0, 0.01, 0.02, 0.0],
+        node_can_halt=[True, False, True, True],
+        column_day_km=6.0,
+        column_night_km=4.0,
+        start_minute_of_day=360.0,
+        day_start_min=360,
         day_end_min=1080,
     )
     args.update(kw)
@@ -38,7 +45,7 @@ def flat_model(**kw) -> ExposureModel:
 
 
 def test_periodic_integral_matches_minute_sums():
-    """The closed-form integral equals a fine Riemann sum, fractional limits included."""
+    """The closed form equals a fine Riemann sum, fractional limits included."""
     rng = np.random.default_rng(3)
     prof = np.repeat(rng.uniform(0, 2, 24), 60)
     for m0 in (0.0, 333.25, 1439.5):
@@ -52,8 +59,10 @@ def test_periodic_integral_matches_minute_sums():
 def test_leg_and_halt_formulas_with_flat_profiles():
     """IED, moving and halted ambush follow the documented formulas."""
     m = flat_model()
-    legs = [Leg(0, 0, 0.0, 30.0, "normal", 40.0),
-            Leg(1, 1, 30.0, 90.0, "clearance", 30.0)]
+    legs = [
+        Leg(0, 0, 0.0, 30.0, "normal", 40.0),
+        Leg(1, 1, 30.0, 90.0, "clearance", 30.0),
+    ]
     halts = [Halt(2, 90.0, 150.0)]
     exp = trajectory_exposure(m, legs, halts)
     assert exp.ied == pytest.approx(0.3 + 0.2 * m.clearance_ied_factor)
@@ -82,37 +91,51 @@ def test_night_leg_uses_night_column_length():
 
 
 def test_halt_across_dusk_integrates_both_lengths():
-    """A halt from 17:00 to 19:00 counts one hour at the day and one at the night length."""
+    """A halt 17:00-19:00 counts an hour at the day and an hour at the night length."""
     m = flat_model()
     exp = trajectory_exposure(m, [], [Halt(1, 660.0, 780.0)])
     assert exp.ambush_halted == pytest.approx(0.01 * 0.5 * (6 + 4))
 
 
-@pytest.mark.parametrize(("legs", "match"), [
-    ([Leg(0, 2, 0.0, 10.0, "normal", 40.0)], "from_node"),
-    ([Leg(0, 0, 10.0, 10.0, "normal", 40.0)], "arrive > depart"),
-    ([Leg(0, 0, 0.0, 10.0, "fast", 40.0)], "mode"),
-    ([Leg(0, 0, 0.0, 10.0, "normal", 0.0)], "speed_kph"),
-    ([Leg(0, 0, 0.0, 10.0), Leg(2, 2, 20.0, 30.0, "normal", 5.0)], "start at node 1"),
-    ([Leg(9, 0, 0.0, 10.0, "normal", 40.0)], "edge id"),
-])
+@pytest.mark.parametrize(
+    ("legs", "match"),
+    [
+        ([Leg(0, 2, 0.0, 10.0, "normal", 40.0)], "from_node"),
+        ([Leg(0, 0, 10.0, 10.0, "normal", 40.0)], "arrive > depart"),
+        ([Leg(0, 0, 0.0, 10.0, "fast", 40.0)], "mode"),
+        ([Leg(0, 0, 0.0, 10.0, "normal", 0.0)], "speed_kph"),
+        (
+            [Leg(0, 0, 0.0, 10.0), Leg(2, 2, 20.0, 30.0, "normal", 5.0)],
+            "start at node 1",
+        ),
+        ([Leg(9, 0, 0.0, 10.0, "normal", 40.0)], "edge id"),
+    ],
+)
 def test_bad_trajectories_are_refused(legs, match):
     """Broken trajectories raise ScenarioError naming the leg and the field."""
-    legs = [Leg(g.edge, g.from_node, g.depart_min, g.arrive_min, g.mode,
-                g.speed_kph or 40.0) if g.speed_kph == 0.0 and match != "speed_kph"
-            else g for g in legs]
+    legs = [
+        Leg(
+            g.edge, g.from_node, g.depart_min, g.arrive_min, g.mode, g.speed_kph or 40.0
+        )
+        if g.speed_kph == 0.0 and match != "speed_kph"
+        else g
+        for g in legs
+    ]
     with pytest.raises(ScenarioError, match=match):
         trajectory_exposure(flat_model(), legs)
 
 
-@pytest.mark.parametrize(("field", "value"), [
-    ("edge_length_m", [0.0, 1.0, 1.0]),
-    ("edge_ied", [np.nan, 0.0, 0.0]),
-    ("node_can_halt", [True]),
-    ("edge_v", [1, 2, 9]),
-    ("diurnal_ied", np.ones(23)),
-    ("column_day_km", -1.0),
-])
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("edge_length_m", [0.0, 1.0, 1.0]),
+        ("edge_ied", [np.nan, 0.0, 0.0]),
+        ("node_can_halt", [True]),
+        ("edge_v", [1, 2, 9]),
+        ("diurnal_ied", np.ones(23)),
+        ("column_day_km", -1.0),
+    ],
+)
 def test_bad_models_are_refused(field, value):
     """ExposureModel checks its arrays and names the offending field."""
     with pytest.raises(ScenarioError, match=field.split("_")[0]):
@@ -120,7 +143,7 @@ def test_bad_models_are_refused(field, value):
 
 
 def test_paced_profile_arrives_on_time_and_halts_only_at_halt_sites():
-    """The historical-style profile leaves and arrives when told, halting at halt nodes."""
+    """The paced profile leaves and arrives when told, halting only at halt nodes."""
     m = flat_model()
     windows = [(330, 1110)]
     depart, arrive = 0.0, 2 * 1440 + 840.0  # three days later at 20:00
@@ -153,21 +176,31 @@ def test_paced_profile_needs_driving_time():
 def test_builder_from_network_and_risk():
     """The builder caps speeds, sums the column and marks halt sites."""
     roads = SimpleNamespace(
-        edge_u=np.array([0, 1]), edge_v=np.array([1, 2]),
-        edge_length_m=np.array([1000.0, 2000.0]), edge_surface=np.array([0, 3]),
+        edge_u=np.array([0, 1]),
+        edge_v=np.array([1, 2]),
+        edge_length_m=np.array([1000.0, 2000.0]),
+        edge_surface=np.array([0, 3]),
         edge_maxspeed_kph=np.array([30.0, np.inf]),
         site_node={"Kidal": 0, "Anefis": 1, "Gao": 2},
     )
-    risk = SimpleNamespace(edge_ied=np.array([0.1, 0.2]),
-                           edge_ambush=np.array([0.01, 0.02]),
-                           node_ambush=np.array([0.0, 0.1, 0.0]))
+    risk = SimpleNamespace(
+        edge_ied=np.array([0.1, 0.2]),
+        edge_ambush=np.array([0.01, 0.02]),
+        node_ambush=np.array([0.0, 0.1, 0.0]),
+    )
     mv = MovementParams(max_speed_kph=45.0)
     speeds = column_surface_speeds([[60, 40, 30, 20], [50, 45, 25, 15]])
     assert speeds.tolist() == [50, 40, 25, 15]
     model = build_exposure_model(
-        roads, risk, surface_speed_kph=speeds, vehicle_lengths_m=[10.0, 10.0, 5.0],
-        halt_sites=["Kidal", "Gao"], start=datetime(2023, 10, 31, 6, 30, tzinfo=UTC),
-        movement=mv, risk_params=RiskParams())
+        roads,
+        risk,
+        surface_speed_kph=speeds,
+        vehicle_lengths_m=[10.0, 10.0, 5.0],
+        halt_sites=["Kidal", "Gao"],
+        start=datetime(2023, 10, 31, 6, 30, tzinfo=UTC),
+        movement=mv,
+        risk_params=RiskParams(),
+    )
     assert model.edge_speed_kph.tolist() == [30.0, 15.0]
     assert model.node_can_halt.tolist() == [True, False, True]
     assert model.column_day_km == pytest.approx((25 + 2 * 100) / 1000)
@@ -177,6 +210,12 @@ def test_builder_from_network_and_risk():
     assert column_lengths_km([5.0], mv) == (0.005, 0.005)
     with pytest.raises(ScenarioError, match="Tessalit"):
         build_exposure_model(
-            roads, risk, surface_speed_kph=speeds, vehicle_lengths_m=[10.0],
-            halt_sites=["Tessalit"], start=datetime(2023, 10, 31, tzinfo=UTC),
-            movement=mv, risk_params=RiskParams())
+            roads,
+            risk,
+            surface_speed_kph=speeds,
+            vehicle_lengths_m=[10.0],
+            halt_sites=["Tessalit"],
+            start=datetime(2023, 10, 31, tzinfo=UTC),
+            movement=mv,
+            risk_params=RiskParams(),
+        )

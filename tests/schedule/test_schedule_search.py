@@ -23,40 +23,52 @@ from convoy.schedule.search import Schedule, plan_schedule
 
 
 def solve(case: Case, **kw) -> Schedule:
-    return plan_schedule(case.model, case.origin, case.destination,
-                         horizon_min=case.horizon_min, movement=case.movement,
-                         earliest_depart_min=case.earliest_min,
-                         latest_depart_min=case.latest_min, **kw)
+    return plan_schedule(
+        case.model,
+        case.origin,
+        case.destination,
+        horizon_min=case.horizon_min,
+        movement=case.movement,
+        earliest_depart_min=case.earliest_min,
+        latest_depart_min=case.latest_min,
+        **kw,
+    )
 
 
 def check_feasible(case: Case, sched: Schedule) -> None:
     """Assert every hard constraint on a schedule, minute by minute."""
-    ref = NaiveSchedule(case.model, case.movement, case.horizon_min, case.earliest_min,
-                        case.latest_min)
+    ref = NaiveSchedule(
+        case.model, case.movement, case.horizon_min, case.earliest_min, case.latest_min
+    )
     m = case.model
     assert ref.earliest <= sched.depart_step <= min(ref.latest, ref.T)
     assert sched.arrive_step <= ref.T
     assert sched.node_path[0] == case.origin
     assert sched.node_path[-1] == case.destination
     # legs and halts tile [depart, arrive) without gaps
-    spans = sorted([(leg.depart_step, leg.arrive_step, "leg") for leg in sched.legs]
-                   + [(a, b, "halt") for _n, a, b in sched.halts])
+    spans = sorted(
+        [(leg.depart_step, leg.arrive_step, "leg") for leg in sched.legs]
+        + [(a, b, "halt") for _n, a, b in sched.halts]
+    )
     assert spans[0][0] == sched.depart_step
     assert spans[-1][1] == sched.arrive_step
-    for (_, b, _), (a, _, _) in zip(spans, spans[1:], strict=False):
+    for (_, b, _), (a, _, _) in itertools.pairwise(spans):
         assert a == b
     for n, a, b in sched.halts:
         assert m.node_can_halt[n]
         assert b > a
     driven: dict[int, int] = {}
     for leg in sched.legs:
-        assert {int(m.edge_u[leg.edge]), int(m.edge_v[leg.edge])} == {leg.from_node,
-                                                                      leg.to_node}
+        assert {int(m.edge_u[leg.edge]), int(m.edge_v[leg.edge])} == {
+            leg.from_node,
+            leg.to_node,
+        }
         for s in range(leg.depart_step, leg.arrive_step):
             assert ref.step_all(s, ref.in_window), "driving outside the windows"
             driven[ref.day(s)] = driven.get(ref.day(s), 0) + 1
-        d, night, v = ref.traversal(leg.edge, 0 if leg.mode == "normal" else 1,
-                                    leg.depart_step)
+        d, night, v = ref.traversal(
+            leg.edge, 0 if leg.mode == "normal" else 1, leg.depart_step
+        )
         assert (d, night) == (leg.arrive_step - leg.depart_step, leg.night)
         assert v == pytest.approx(leg.speed_kph, rel=1e-12)
     assert max(driven.values()) <= ref.H
@@ -68,13 +80,18 @@ def cases(draw):
     return random_case(seed)
 
 
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(cases())
 def test_optimum_equals_exhaustive_search(case):
     """The optimiser's cost equals the exhaustive search's, or both find nothing."""
-    ref = NaiveSchedule(case.model, case.movement, case.horizon_min, case.earliest_min,
-                        case.latest_min)
+    ref = NaiveSchedule(
+        case.model, case.movement, case.horizon_min, case.earliest_min, case.latest_min
+    )
     best, by_dep = ref.best_cost(case.origin, case.destination)
     if math.isinf(best):
         with pytest.raises(InfeasibleError):
@@ -102,13 +119,18 @@ def _legs_halts(sched: Schedule):
     return traj.legs, traj.halts
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(cases())
 def test_infeasible_names_earliest_arrival(case):
     """With the deadline cut short, the error names the exhaustive earliest arrival."""
-    ref = NaiveSchedule(case.model, case.movement, case.horizon_min, case.earliest_min,
-                        case.latest_min)
+    ref = NaiveSchedule(
+        case.model, case.movement, case.horizon_min, case.earliest_min, case.latest_min
+    )
     extra = 3 * 1440 // case.movement.step_min
     first = ref.earliest_arrival(case.origin, case.destination, extra)
     if first is None or first - 1 < ref.earliest + 1:
@@ -131,23 +153,37 @@ def test_infeasible_names_earliest_arrival(case):
 def line_model(**kw) -> ExposureModel:
     """Three nodes in a line, 30 km at 30 km/h each, halts at every node."""
     args = dict(
-        edge_u=[0, 1], edge_v=[1, 2], edge_length_m=[30_000.0, 30_000.0],
-        edge_speed_kph=[30.0, 30.0], edge_ied=[0.2, 0.1], edge_ambush=[0.01, 0.02],
-        node_ambush=[0.0, 0.01, 0.0], node_can_halt=[True, True, True],
-        column_day_km=5.0, column_night_km=3.0, start_minute_of_day=360.0,
+        edge_u=[0, 1],
+        edge_v=[1, 2],
+        edge_length_m=[30_000.0, 30_000.0],
+        edge_speed_kph=[30.0, 30.0],
+        edge_ied=[0.2, 0.1],
+        edge_ambush=[0.01, 0.02],
+        node_ambush=[0.0, 0.01, 0.0],
+        node_can_halt=[True, True, True],
+        column_day_km=5.0,
+        column_night_km=3.0,
+        start_minute_of_day=360.0,
     )
     args.update(kw)
     return ExposureModel(**args)
 
 
 def test_infeasible_message_with_dates():
-    """A deadline before the earliest arrival is refused naming the constraints and date."""
+    """A deadline before the earliest arrival is refused, naming constraints, date."""
     model = line_model()
     start = datetime(2023, 10, 31, 6, 0, tzinfo=UTC)
     mv = MovementParams(windows=(("05:30", "18:30"),), daily_driving_limit_h=1.0)
     with pytest.raises(InfeasibleError) as err:
-        plan_schedule(model, 0, 2, horizon_min=300.0, movement=mv, start=start,
-                      node_names={0: "Kidal", 2: "Gao"})
+        plan_schedule(
+            model,
+            0,
+            2,
+            horizon_min=300.0,
+            movement=mv,
+            start=start,
+            node_names={0: "Kidal", 2: "Gao"},
+        )
     msg = str(err.value)
     assert "no schedule reaches Gao by 2023-10-31T11:00Z" in msg
     assert "05:30-18:30" in msg and "1 h driving a day" in msg
@@ -176,9 +212,10 @@ def test_deterministic():
 
 
 def test_ties_prefer_earliest_arrival_then_less_driving():
-    """With no risk at all, the column leaves at once in normal mode and arrives first."""
-    model = line_model(edge_ied=[0.0, 0.0], edge_ambush=[0.0, 0.0],
-                       node_ambush=[0.0, 0.0, 0.0])
+    """With no risk at all the column leaves at once in normal mode, arriving first."""
+    model = line_model(
+        edge_ied=[0.0, 0.0], edge_ambush=[0.0, 0.0], node_ambush=[0.0, 0.0, 0.0]
+    )
     sched = plan_schedule(model, 0, 2, horizon_min=1440.0)
     assert sched.expected_incidents == 0.0
     assert sched.depart_step == 0 and sched.arrive_step == 12
@@ -187,8 +224,12 @@ def test_ties_prefer_earliest_arrival_then_less_driving():
 
 def test_clearance_and_waiting_for_the_window():
     """A heavy IED edge is cleared; departure waits for the window, free of charge."""
-    model = line_model(edge_ied=[5.0, 0.0], edge_ambush=[0.0, 0.0],
-                       node_ambush=[0.0, 0.0, 0.0], clearance_ied_factor=0.1)
+    model = line_model(
+        edge_ied=[5.0, 0.0],
+        edge_ambush=[0.0, 0.0],
+        node_ambush=[0.0, 0.0, 0.0],
+        clearance_ied_factor=0.1,
+    )
     mv = MovementParams(windows=(("08:00", "18:00"),))
     sched = plan_schedule(model, 0, 2, horizon_min=1440.0, movement=mv)
     assert sched.modes[0] == "clearance"
@@ -204,11 +245,22 @@ def _mean_ied(model: ExposureModel, a: float, b: float) -> float:
 
 def test_night_driving_uses_night_speed_and_length():
     """A window reaching into the night gives night legs at the night speed."""
-    model = line_model(day_start_min=360, day_end_min=1080, night_speed_factor=0.5,
-                       clearance_ied_factor=1.0)
+    model = line_model(
+        day_start_min=360,
+        day_end_min=1080,
+        night_speed_factor=0.5,
+        clearance_ied_factor=1.0,
+    )
     mv = MovementParams(windows=(("00:00", "24:00"),))
-    sched = plan_schedule(model, 0, 2, horizon_min=1440.0, movement=mv,
-                          earliest_depart_min=12 * 60.0, latest_depart_min=12 * 60.0)
+    sched = plan_schedule(
+        model,
+        0,
+        2,
+        horizon_min=1440.0,
+        movement=mv,
+        earliest_depart_min=12 * 60.0,
+        latest_depart_min=12 * 60.0,
+    )
     assert all(leg.night for leg in sched.legs)  # 18:00 onwards
     assert sched.legs[0].speed_kph == 15.0
     assert sched.legs[0].arrive_step - sched.legs[0].depart_step == 12
@@ -236,8 +288,9 @@ def test_drive_levels_against_counting():
                     for s in range(t, t + d):
                         per[dayidx[s]] = per.get(dayidx[s], 0) + 1
                     per[dayidx[t]] = per.get(dayidx[t], 0) + h
-                    want = (per.get(dayidx[t + d], 0)
-                            if max(per.values()) <= hmax else -1)
+                    want = (
+                        per.get(dayidx[t + d], 0) if max(per.values()) <= hmax else -1
+                    )
                     got = _labels._drive_levels(t, d, h, nextmid, hmax)
                     assert got == want, (t, d, h, hmax)
 
@@ -248,18 +301,28 @@ def tiny_cases(draw):
     return random_case(seed, num_nodes=draw(st.integers(3, 4)), step_min=60, days=1.0)
 
 
-@settings(max_examples=25, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=25,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(tiny_cases())
 def test_optimum_equals_plain_enumeration(case):
     """On tiny horizons the optimum is the cheapest of all enumerated trajectories."""
-    ref = NaiveSchedule(case.model, case.movement, case.horizon_min, case.earliest_min,
-                        case.latest_min)
-    trajs = list(itertools.islice(
-        enumerate_trajectories(ref, case.origin, case.destination), 401))
+    ref = NaiveSchedule(
+        case.model, case.movement, case.horizon_min, case.earliest_min, case.latest_min
+    )
+    trajs = list(
+        itertools.islice(
+            enumerate_trajectories(ref, case.origin, case.destination), 401
+        )
+    )
     if len(trajs) > 400:
         return  # too many to price quickly; the memoised search covers such cases
-    costs = [trajectory_exposure(case.model, legs, halts).total for legs, halts in trajs]
+    costs = [
+        trajectory_exposure(case.model, legs, halts).total for legs, halts in trajs
+    ]
     if not costs:
         with pytest.raises(InfeasibleError):
             solve(case)
