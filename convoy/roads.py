@@ -467,6 +467,22 @@ def read_layer(path: Path, label: str) -> gpd.GeoDataFrame:
     return gdf
 
 
+def utm_crs(lon: float, lat: float) -> pyproj.CRS:
+    """
+    The WGS 84 / UTM zone CRS of a point, in metres.
+
+    The plain 6-degree zones (EPSG:326zz north of the equator, 327zz south); the
+    Norway and Svalbard exceptions are not applied.
+
+    Examples
+    --------
+    >>> utm_crs(1.4, 18.4).to_epsg()  # Kidal
+    32631
+    """
+    zone = min(int((lon + 180.0) // 6.0) + 1, 60)
+    return pyproj.CRS.from_epsg((32600 if lat >= 0 else 32700) + zone)
+
+
 def _target_crs(gdf: gpd.GeoDataFrame, params: RoadParams) -> pyproj.CRS:
     """Projected metric CRS to work in: ``params.crs`` or the centroid's UTM zone."""
     if params.crs:
@@ -483,7 +499,11 @@ def _target_crs(gdf: gpd.GeoDataFrame, params: RoadParams) -> pyproj.CRS:
                 )
             ) from None
     else:
-        crs = gdf.geometry.estimate_utm_crs()
+        bounds = gdf.geometry.total_bounds
+        if not gdf.crs.equals("EPSG:4326"):
+            tr = pyproj.Transformer.from_crs(gdf.crs, "EPSG:4326", always_xy=True)
+            bounds = np.asarray(tr.transform_bounds(*bounds))
+        crs = utm_crs((bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2)
     units = {ax.unit_name for ax in crs.axis_info}
     if not crs.is_projected or units - {"metre"}:
         raise ScenarioError(

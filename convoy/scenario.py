@@ -1040,14 +1040,15 @@ def _cell(value: Any) -> str:
 
 def _fallback_crs(sites: list[tuple[str, Site]], params: RoadParams) -> Any:
     """A working CRS for the events when the roads could not be built."""
+    from convoy.roads import utm_crs
+
     if params.crs:
         return params.crs
     if not sites:
         return None
     lon = float(np.mean([s.lon for _, s in sites]))
     lat = float(np.mean([s.lat for _, s in sites]))
-    zone = int((lon + 180) // 6) + 1
-    return f"EPSG:{32600 + zone if lat >= 0 else 32700 + zone}"
+    return utm_crs(lon, lat)
 
 
 def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
