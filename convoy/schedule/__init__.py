@@ -18,6 +18,7 @@ from convoy.schedule.search import (
     ScheduleLeg,
     plan_scenario_schedule,
     plan_schedule,
+    scenario_exposure_model,
 )
 
 __all__ = [
@@ -35,5 +36,6 @@ __all__ = [
     "paced_trajectory",
     "plan_scenario_schedule",
     "plan_schedule",
+    "scenario_exposure_model",
     "trajectory_exposure",
 ]

@@ -692,6 +692,64 @@ def _infeasible_message(
     return f"{head}; the earliest feasible arrival is {_fmt_time(found * step, start)}"
 
 
+def scenario_exposure_model(
+    scenario: Any, edge_risk: Any, vehicle_ids: Sequence[str] | None = None
+) -> ExposureModel:
+    """
+    The exposure model of a scenario's column.
+
+    Parameters
+    ----------
+    scenario
+        A :class:`~convoy.scenario.Scenario` (its ``roads`` a RoadNetwork).
+    edge_risk
+        The EdgeRisk of the scenario (``edge_ied``, ``edge_ambush``,
+        ``node_ambush``).
+    vehicle_ids
+        Vehicles that move; default every roadworthy vehicle at the origin. The
+        slowest sets the speed on each surface; all set the column length.
+
+    Returns
+    -------
+    ExposureModel
+        Halts allowed at every camp, halt site and destination on the network.
+
+    Raises
+    ------
+    ScenarioError
+        If a vehicle id is not in the fleet or no vehicle moves.
+
+    Examples
+    --------
+    >>> model = scenario_exposure_model(scn, edge_risk)
+    >>> model.column_day_km  # doctest: +SKIP
+    """
+    if vehicle_ids is None:
+        moving = [
+            v for v in scenario.vehicles if v.roadworthy and v.camp == scenario.origin
+        ]
+    else:
+        by_id = {v.id: v for v in scenario.vehicles}
+        missing = [i for i in vehicle_ids if i not in by_id]
+        if missing:
+            msg = f"schedule: vehicle ids expected in the fleet, found {missing}"
+            raise ScenarioError(msg)
+        moving = [by_id[i] for i in vehicle_ids]
+    roads = scenario.roads
+    return build_exposure_model(
+        roads,
+        edge_risk,
+        surface_speed_kph=column_surface_speeds([v.speed_kph for v in moving]),
+        vehicle_lengths_m=[v.length_m for v in moving],
+        halt_sites=[
+            s.name for s in scenario.sites if s.can_halt and s.name in roads.site_node
+        ],
+        start=scenario.start,
+        movement=scenario.movement,
+        risk_params=scenario.risk,
+    )
+
+
 def plan_scenario_schedule(
     scenario: Any,
     edge_risk: Any,
@@ -730,30 +788,8 @@ def plan_scenario_schedule(
     >>> sched = plan_scenario_schedule(scn, edge_risk)
     >>> sched.arrive_min / 60  # doctest: +SKIP
     """
-    if vehicle_ids is None:
-        moving = [
-            v for v in scenario.vehicles if v.roadworthy and v.camp == scenario.origin
-        ]
-    else:
-        by_id = {v.id: v for v in scenario.vehicles}
-        missing = [i for i in vehicle_ids if i not in by_id]
-        if missing:
-            msg = f"schedule: vehicle ids expected in the fleet, found {missing}"
-            raise ScenarioError(msg)
-        moving = [by_id[i] for i in vehicle_ids]
+    model = scenario_exposure_model(scenario, edge_risk, vehicle_ids)
     roads = scenario.roads
-    model = build_exposure_model(
-        roads,
-        edge_risk,
-        surface_speed_kph=column_surface_speeds([v.speed_kph for v in moving]),
-        vehicle_lengths_m=[v.length_m for v in moving],
-        halt_sites=[
-            s.name for s in scenario.sites if s.can_halt and s.name in roads.site_node
-        ],
-        start=scenario.start,
-        movement=scenario.movement,
-        risk_params=scenario.risk,
-    )
     origin = int(roads.site_node[scenario.origin])
     destination = int(roads.site_node[scenario.destination])
     return plan_schedule(
@@ -765,5 +801,9 @@ def plan_scenario_schedule(
         earliest_depart_min=earliest_depart_min,
         latest_depart_min=latest_depart_min,
         start=scenario.start,
-        node_names={origin: scenario.origin, destination: scenario.destination},
+        node_names={
+            **{n: name for name, n in roads.site_node.items()},
+            origin: scenario.origin,
+            destination: scenario.destination,
+        },
     )
