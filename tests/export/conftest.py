@@ -9,9 +9,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from make_fixture import OUT, build_plan, maps_outputs  # noqa: E402
+from make_fixture import OUT, build_plan, maps_outputs
 
-from convoy.scenario import read_scenario  # noqa: E402
+from convoy.scenario import read_scenario
 
 
 @pytest.fixture(scope="session")

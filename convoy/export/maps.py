@@ -1,0 +1,364 @@
+"""write_maps(): every map output of a plan, from plan.json and its scenario.
+
+Writes into one folder: ``plan.gpkg`` (styled layers), ``risk.tif`` and ``risk.qml``
+(the risk field, by :func:`convoy.export.geotiff.write_risk_geotiff`), ``plan.qgz``
+(a QGIS project of both) and ``report.html`` with its PNG charts.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import sqlite3
+import tempfile
+import warnings
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyogrio
+import pyproj
+import rasterio
+
+from convoy._io import OutputExistsError, file_sha256
+from convoy.errors import DataQualityWarning, ScenarioError
+from convoy.export.gpkg import write_plan_gpkg
+from convoy.export.qgis_project import ProjectLayer, write_qgis_project
+
+#: Files write_maps() writes (the report's charts come on top, see convoy.report).
+MAP_FILES: tuple[str, ...] = (
+    "plan.gpkg",
+    "risk.tif",
+    "risk.qml",
+    "plan.qgz",
+    "report.html",
+)
+
+#: The report's charts, written beside report.html (see convoy.report.html.CHARTS).
+REPORT_CHARTS: tuple[str, ...] = (
+    "map.png",
+    "time_distance.png",
+    "march_timeline.png",
+    "pareto.png",
+    "left_behind.png",
+)
+
+#: Layers the project's initial view frames.
+FOCUS_LAYERS: tuple[str, ...] = ("route", "sites")
+
+_GEOMETRY = {
+    "Point": "Point",
+    "MultiPoint": "Point",
+    "LineString": "Line",
+    "MultiLineString": "Line",
+    "Polygon": "Polygon",
+    "MultiPolygon": "Polygon",
+}
+
+
+def plan_bounds_lonlat(
+    plan: Mapping[str, Any], scenario: Any
+) -> tuple[float, float, float, float]:
+    """(west, south, east, north) of every plan's legs and the scenario's sites."""
+    pts = [(s.lon, s.lat) for s in scenario.sites]
+    for p in (plan.get("plans") or {}).values():
+        for leg in p.get("legs") or []:
+            pts += [(float(x), float(y)) for x, y in leg.get("coords") or []]
+    a = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
+    return (
+        float(a[:, 0].min()),
+        float(a[:, 1].min()),
+        float(a[:, 0].max()),
+        float(a[:, 1].max()),
+    )
+
+
+def calibrated_field(plan: Mapping[str, Any], scenario: Any) -> Any:
+    """
+    The scenario's risk field with the plan's calibration scales.
+
+    plan.json records the scales the planner used (``calibration.scale_ied``,
+    ``scale_ambush``); applying them gives the raster the same units and numbers as
+    the plan's risk along the route.
+    """
+    from convoy.risk.field import build_risk_field
+
+    field = build_risk_field(scenario)
+    cal = plan.get("calibration") or {}
+    s_ied, s_amb = cal.get("scale_ied"), cal.get("scale_ambush")
+    if s_ied is not None and s_amb is not None:
+        field = field.with_scales(float(s_ied), float(s_amb))
+    return field
+
+
+def write_risk_raster(
+    plan: Mapping[str, Any], scenario: Any, out_dir: Path, field: Any = None
+) -> Path:
+    """
+    risk.tif and risk.qml over the plan's area, in the field's (projected) CRS.
+
+    The grid covers every route and site, padded by 25 km (see
+    :func:`convoy.risk.field.raster_grid`), with the scenario's ``raster_cell_m``.
+    """
+    from convoy.export.geotiff import write_risk_geotiff
+    from convoy.risk.field import raster_grid
+
+    if field is None:
+        field = calibrated_field(plan, scenario)
+    west, south, east, north = plan_bounds_lonlat(plan, scenario)
+    to_xy = pyproj.Transformer.from_crs("EPSG:4326", field.crs, always_xy=True)
+    bounds = to_xy.transform_bounds(west, south, east, north, densify_pts=21)
+    cell_m = float(scenario.risk.raster_cell_m)
+    origin, shape = raster_grid(tuple(float(b) for b in bounds), cell_m)
+    summary = write_risk_geotiff(
+        out_dir / "risk.tif",
+        field,
+        origin_xy=origin,
+        cell_m=cell_m,
+        shape=shape,
+        overwrite=True,
+        tags={"scenario": str(plan.get("scenario", {}).get("name", ""))},
+    )
+    return Path(summary.path)
+
+
+def project_layers(
+    out_dir: Path, gpkg_layers: list[str], raster: Path | None
+) -> list[ProjectLayer]:
+    """The project's layers, top first: the GeoPackage's, then the risk raster."""
+    gpkg = out_dir / "plan.gpkg"
+    con = sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)
+    try:
+        qml = dict(
+            con.execute(
+                "SELECT f_table_name, styleQML FROM layer_styles WHERE useAsDefault = 1"
+            ).fetchall()
+        )
+    finally:
+        con.close()
+    layers = []
+    for name in gpkg_layers:
+        info = pyogrio.read_info(gpkg, layer=name)
+        gtype = str(info["geometry_type"])
+        bounds = tuple(float(v) for v in info["total_bounds"])
+        layers.append(
+            ProjectLayer(
+                name=name,
+                source=f"./plan.gpkg|layername={name}",
+                kind="vector",
+                qml=qml[name],
+                extent=bounds,
+                crs=str(info["crs"]),  # type: ignore[arg-type]
+                geometry=_GEOMETRY.get(gtype.replace(" Z", ""), "Line"),
+                wkb_type=gtype.replace(" ", ""),
+            )
+        )
+    if raster is not None:
+        with rasterio.open(raster) as src:
+            b = src.bounds
+            crs = src.crs.to_string()
+        layers.append(
+            ProjectLayer(
+                name="risk",
+                source=f"./{raster.name}",
+                kind="raster",
+                qml=raster.with_suffix(".qml").read_text(encoding="utf-8"),
+                extent=(b.left, b.bottom, b.right, b.top),
+                crs=crs,
+            )
+        )
+    return layers
+
+
+def write_maps(
+    plan: Mapping[str, Any],
+    scenario: Any,
+    out_dir: str | Path,
+    *,
+    crs: str = "EPSG:4326",
+    field: Any = None,
+) -> list[Path]:
+    """
+    Write plan.gpkg, risk.tif (+ .qml), plan.qgz and report.html (+ PNGs).
+
+    Parameters
+    ----------
+    plan
+        The plan.json document (see ``docs/plan-json.md``).
+    scenario
+        The :class:`convoy.scenario.Scenario` the plan was made for.
+    out_dir
+        Folder to write into (created if missing); files of these names are replaced.
+    crs
+        CRS of the GeoPackage layers and of the project (the raster stays in the
+        field's projected CRS; QGIS reprojects it on the fly).
+    field
+        The calibrated :class:`convoy.risk.field.RiskField`, if the caller has it;
+        otherwise built from the scenario and the plan's calibration scales.
+
+    Returns
+    -------
+    list of Path
+        Every file written.
+
+    Raises
+    ------
+    ScenarioError
+        If the plan lacks a field the maps need or the CRS is unknown.
+
+    Examples
+    --------
+    >>> write_maps(plan, scenario, "out")  # doctest: +SKIP
+    """
+    from convoy.report import write_report
+
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    layers = write_plan_gpkg(plan, scenario, out / "plan.gpkg", crs=crs)
+    raster = write_risk_raster(plan, scenario, out, field)
+    title = str((plan.get("scenario") or {}).get("title") or "convoy plan")
+    project = write_qgis_project(
+        out,
+        project_layers(out, layers, raster),
+        title=f"{title}: withdrawal plan",
+        crs=crs,
+        focus=FOCUS_LAYERS,
+    )
+    report = write_report(plan, scenario, out, risk_tif=raster)
+    charts = sorted(p for p in out.glob("*.png"))
+    written = [out / "plan.gpkg", raster, raster.with_suffix(".qml"), project, report]
+    return written + [c for c in charts if c not in written]
+
+
+#: Files of a plan folder that exporting never writes over.
+PLAN_INPUTS: tuple[str, ...] = (
+    "plan.json",
+    "march_table.csv",
+    "loads.csv",
+    "left_behind.csv",
+)
+
+
+def read_plan_json(path: str | Path) -> dict[str, Any]:
+    """
+    Read a plan.json document, checking it is one.
+
+    Raises
+    ------
+    ScenarioError
+        If the file is missing, not JSON, or not a ``convoy-plan/1`` document.
+    """
+    path = Path(path)
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        msg = f"{path}: expected a plan.json written by 'convoy plan', found no file"
+        raise ScenarioError(msg) from None
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
+        msg = f"{path}: expected a JSON document, found unreadable text ({exc})"
+        raise ScenarioError(msg) from None
+    fmt = doc.get("format") if isinstance(doc, dict) else None
+    if fmt != "convoy-plan/1":
+        msg = f"{path}: field 'format' expected 'convoy-plan/1', found {fmt!r}"
+        raise ScenarioError(msg)
+    return doc
+
+
+def changed_inputs(plan: Mapping[str, Any]) -> list[str]:
+    """Scenario input files whose SHA-256 differs from the one plan.json records."""
+    sc = plan.get("scenario") or {}
+    base = Path(str(sc.get("path", "")))
+    out = []
+    for name, digest in sorted((sc.get("inputs") or {}).items()):
+        f = base / name
+        if not f.is_file() or file_sha256(f) != digest:
+            out.append(name)
+    return out
+
+
+def export_plan_dir(
+    plan_dir: str | Path,
+    *,
+    crs: str = "EPSG:4326",
+    overwrite: bool = False,
+    scenario: Any = None,
+) -> list[Path]:
+    """
+    Rebuild a plan folder's maps and report from its plan.json.
+
+    Everything is built in a temporary folder beside ``plan_dir`` (in its parent, on
+    the same file system) and moved into ``plan_dir`` only when all of it succeeded;
+    plan.json and the CSV tables are never written.
+
+    Parameters
+    ----------
+    plan_dir
+        A folder written by ``convoy plan``.
+    crs
+        CRS of the GeoPackage layers and the QGIS project.
+    overwrite
+        Replace map outputs that exist; otherwise an existing one is an error.
+    scenario
+        The scenario, if already loaded; otherwise read from the path plan.json names.
+
+    Returns
+    -------
+    list of Path
+        The files now in ``plan_dir``.
+
+    Raises
+    ------
+    ScenarioError
+        Bad plan.json or scenario.
+    convoy._io.OutputExistsError
+        An output exists and ``overwrite`` is false.
+
+    Examples
+    --------
+    >>> export_plan_dir("runs/kidal-gao", overwrite=True)  # doctest: +SKIP
+    """
+    from convoy.scenario import read_scenario
+
+    plan_dir = Path(plan_dir).resolve()
+    plan = read_plan_json(plan_dir / "plan.json")
+    if not overwrite:
+        existing = sorted(
+            p.name
+            for p in plan_dir.iterdir()
+            if p.name in MAP_FILES or (p.suffix == ".png" and p.name in REPORT_CHARTS)
+        )
+        if existing:
+            msg = (
+                f"{plan_dir}: {', '.join(existing)} exist; pass --overwrite to "
+                "replace them"
+            )
+            raise OutputExistsError(msg)
+    changed = changed_inputs(plan)
+    if changed:
+        warnings.warn(
+            f"{plan_dir / 'plan.json'}: scenario files changed since the plan was "
+            f"made: {', '.join(changed)}; the maps show the files as they are now",
+            DataQualityWarning,
+            stacklevel=2,
+        )
+    if scenario is None:
+        scenario = read_scenario(
+            Path(str((plan.get("scenario") or {}).get("path", "")))
+        )
+    tmp = Path(
+        tempfile.mkdtemp(prefix=f".{plan_dir.name}-export-", dir=plan_dir.parent)
+    )
+    try:
+        written = write_maps(plan, scenario, tmp, crs=crs)
+        moved = []
+        for path in written:
+            if path.name in PLAN_INPUTS:
+                msg = f"{plan_dir / path.name}: refusing to write over the plan's files"
+                raise OutputExistsError(msg)
+            os.replace(path, plan_dir / path.name)
+            moved.append(plan_dir / path.name)
+        return moved
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
