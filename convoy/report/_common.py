@@ -1,0 +1,84 @@
+"""Shared helpers of the report charts: figures without pyplot, times, colours.
+
+Charts are drawn on :class:`matplotlib.figure.Figure` objects with the Agg canvas
+(no pyplot, no global state, no display needed), so report building is safe in
+any process and thread.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+#: Resolution of the PNG charts, in dots per inch.
+DPI = 110
+
+#: Plan keys in display order and their colours (ColorBrewer Dark2/Set1, as the map).
+PLAN_ORDER: tuple[str, ...] = (
+    "optimised",
+    "depart_at_once",
+    "daylight_only",
+    "historical",
+)
+PLAN_COLOURS: dict[str, str] = {
+    "optimised": "#006d2c",
+    "depart_at_once": "#e41a1c",
+    "daylight_only": "#ff7f00",
+    "historical": "#7570b3",
+}
+PLAN_LABELS: dict[str, str] = {
+    "optimised": "Optimised plan",
+    "depart_at_once": "Baseline: depart at once",
+    "daylight_only": "Baseline: daylight only",
+    "historical": "Baseline: historical profile",
+}
+DISPOSITION_COLOURS: dict[str, str] = {
+    "destroyed": "#cb181d",
+    "handed_over": "#2171b5",
+    "abandoned": "#969696",
+}
+
+
+def new_figure(width_in: float, height_in: float) -> Figure:
+    """A figure attached to an Agg canvas."""
+    fig = Figure(figsize=(width_in, height_in), dpi=DPI, layout="constrained")
+    FigureCanvasAgg(fig)
+    return fig
+
+
+def save(fig: Figure, path: Path) -> Path:
+    """Write ``fig`` as PNG (no timestamp metadata, so reruns give the same bytes)."""
+    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+    return path
+
+
+def parse_time(text: str) -> datetime:
+    """An ISO 8601 UTC string of plan.json as an aware datetime."""
+    return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(UTC)
+
+
+def plan_keys(plan: Mapping[str, Any]) -> list[str]:
+    """Keys of plan["plans"], optimised first, then the baselines in a fixed order."""
+    plans = plan.get("plans") or {}
+    return [k for k in PLAN_ORDER if k in plans] + sorted(
+        k for k in plans if k not in PLAN_ORDER
+    )
+
+
+def plan_label(key: str) -> str:
+    """Legend text of a plan key."""
+    return PLAN_LABELS.get(key, key.replace("_", " "))
+
+
+def plan_colour(key: str) -> str:
+    """Line colour of a plan key."""
+    return PLAN_COLOURS.get(key, "#636363")

@@ -1,0 +1,192 @@
+"""The movement graph: distance along the route against time, over the risk.
+
+The doctrinal time-distance graph (FM 55-30, chapter 5): the head's trajectory, the
+tail's (the head delayed by the column's pass time), halts as flat stretches, and
+behind them the IED risk the head would meet at each place and hour.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from matplotlib import dates as mdates
+
+from convoy.params import DEFAULT_DIURNAL_IED
+from convoy.report._common import new_figure, parse_time, save
+
+#: Time resolution of the risk heat map, in minutes.
+HEAT_STEP_MIN = 10.0
+
+
+def pass_time_min(plan: Mapping[str, Any]) -> float:
+    """
+    Pass time of the whole column, in minutes.
+
+    From the march table: at the first checkpoint, the last unit's tail clearance
+    minus the first unit's head arrival. Without a march table, 0.
+    """
+    rows = plan.get("march_table") or []
+    if not rows:
+        return 0.0
+    first = rows[0]["checkpoint"]
+    at = [r for r in rows if r["checkpoint"] == first]
+    head = min(parse_time(r["head_arrival"]) for r in at)
+    tail = max(parse_time(r["tail_clearance"]) for r in at)
+    return max((tail - head).total_seconds() / 60.0, 0.0)
+
+
+def risk_time_grid(
+    risk_rows: Sequence[Mapping[str, Any]], t0: Any, t1: Any, diurnal: Sequence[float]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """
+    IED risk per km at every route piece and hour between ``t0`` and ``t1``.
+
+    plan.json gives each piece's risk at the head's passing hour h0; the field varies
+    in time by the diurnal profile d (normalised to mean 1), so the risk at hour h is
+    ``ied_per_km * d(h) / d(h0)``.
+
+    Returns
+    -------
+    times, km_edges, values
+        Time bin edges (datetimes, ``HEAT_STEP_MIN`` apart), km bin edges, and the
+        (pieces, time bins) grid in expected incidents per km.
+    """
+    d = np.asarray(diurnal, dtype=float)
+    d = d / d.mean() if d.mean() > 0 else np.ones(24)
+    n_t = max(int(np.ceil((t1 - t0).total_seconds() / 60.0 / HEAT_STEP_MIN)), 1)
+    times = [t0 + timedelta(minutes=HEAT_STEP_MIN * i) for i in range(n_t + 1)]
+    mid_hours = np.array(
+        [(t.hour + t.minute / 60.0 + HEAT_STEP_MIN / 120.0) % 24 for t in times[:-1]]
+    )
+    d_t = d[np.floor(mid_hours).astype(int) % 24]
+    km_edges = np.array(
+        [float(r["km_from"]) for r in risk_rows] + [float(risk_rows[-1]["km_to"])]
+    )
+    base = np.empty(len(risk_rows))
+    for i, r in enumerate(risk_rows):
+        h0 = parse_time(r["head_time"]).hour
+        base[i] = float(r["ied_per_km"]) / d[h0] if d[h0] > 0 else 0.0
+    return np.array(times), km_edges, base[:, None] * d_t[None, :]
+
+
+def plot_time_distance(
+    plan: Mapping[str, Any], scenario: Any, path: Path, key: str = "optimised"
+) -> Path:
+    """
+    Draw the time-distance graph of one plan.
+
+    Parameters
+    ----------
+    plan
+        The plan.json document.
+    scenario
+        The scenario (its ``risk.diurnal_ied`` profile; the default profile if absent).
+    path
+        PNG file to write.
+    key
+        Which plan of ``plan["plans"]`` to draw.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    p = plan["plans"][key]
+    traj = p.get("trajectory") or []
+    t_head = [parse_time(r["time"]) for r in traj]
+    km_head = [float(r["km"]) for r in traj]
+    pass_min = pass_time_min(plan) if key == "optimised" else 0.0
+    fig = new_figure(10.0, 5.8)
+    ax = fig.subplots()
+    rows = p.get("risk_along_route") or []
+    if rows and t_head:
+        t0 = t_head[0] - timedelta(hours=2)
+        t1 = t_head[-1] + timedelta(minutes=pass_min) + timedelta(hours=2)
+        risk = getattr(scenario, "risk", None)
+        diurnal = getattr(risk, "diurnal_ied", DEFAULT_DIURNAL_IED)
+        times, km_edges, grid = risk_time_grid(rows, t0, t1, diurnal)
+        mesh = ax.pcolormesh(
+            mdates.date2num(times),
+            km_edges,
+            grid,
+            cmap="YlOrRd",
+            shading="flat",
+            rasterized=True,
+            zorder=1,
+        )
+        fig.colorbar(
+            mesh,
+            ax=ax,
+            pad=0.01,
+            label="IED risk at that place and hour (expected incidents per km)",
+        )
+    ax.plot(t_head, km_head, color="#08306b", lw=2.2, label="head of column", zorder=4)
+    if pass_min > 0:
+        t_tail = [t + timedelta(minutes=pass_min) for t in t_head]
+        ax.plot(
+            t_tail,
+            km_head,
+            color="#08306b",
+            lw=1.4,
+            ls="--",
+            label=f"tail of column (pass time {pass_min:.0f} min)",
+            zorder=4,
+        )
+        ax.fill_betweenx(
+            km_head,
+            t_head,
+            t_tail,
+            color="#6baed6",
+            alpha=0.35,
+            zorder=3,
+            label="column on the road",
+        )
+    km_at = {}
+    for leg in p.get("legs") or []:
+        km_at.setdefault(leg["from"], None)
+    cum = 0.0
+    for leg in p.get("legs") or []:
+        cum += float(leg.get("length_km", 0.0))
+        km_at[leg["to"]] = cum
+    for i, h in enumerate(p.get("halts") or []):
+        s, e = parse_time(h["start"]), parse_time(h["end"])
+        km = km_at.get(h["site"]) or 0.0
+        ax.plot(
+            [s, e + timedelta(minutes=pass_min)],
+            [km, km],
+            color="#2171b5",
+            lw=6,
+            alpha=0.8,
+            solid_capstyle="butt",
+            zorder=5,
+            label="halt" if i == 0 else None,
+        )
+        ax.annotate(
+            f"{h['site']} ({float(h['hours']):.1f} h)",
+            (s, km),
+            xytext=(4, 6),
+            textcoords="offset points",
+            fontsize=8,
+            zorder=6,
+        )
+    deadline = plan.get("scenario", {}).get("deadline")
+    if deadline and t_head and parse_time(deadline) <= t_head[-1] + timedelta(hours=2):
+        ax.axvline(
+            parse_time(deadline), color="black", lw=1.0, ls=":", label="deadline"
+        )
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M"))
+    ax.set_xlabel("time (UTC)")
+    ax.set_ylabel("distance along the route (km)")
+    title = (
+        "Time-distance graph of the optimised plan"
+        if key == "optimised"
+        else f"Time-distance graph: {key.replace('_', ' ')}"
+    )
+    ax.set_title(title)
+    ax.legend(loc="upper left", fontsize=8, framealpha=0.9)
+    ax.grid(True, lw=0.3, alpha=0.5)
+    return save(fig, path)

@@ -1,0 +1,93 @@
+"""The march timeline: each march unit's movement and halts against time."""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from matplotlib import dates as mdates
+from matplotlib.patches import Patch
+
+from convoy.report._common import new_figure, parse_time, save
+
+
+def plot_march_timeline(plan: Mapping[str, Any], path: Path) -> Path:
+    """
+    Draw one row per march unit: on the move (green) and halted (blue), in UTC.
+
+    Each unit moves from its head arrival at one checkpoint to its head arrival at
+    the next; at a halt site it waits until ``halt_until``.
+
+    Parameters
+    ----------
+    plan
+        The plan.json document (its ``march_table``).
+    path
+        PNG file to write.
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
+    rows = plan.get("march_table") or []
+    units: dict[str, list[Mapping[str, Any]]] = {}
+    for r in rows:
+        units.setdefault(r["unit"], []).append(r)
+    names = list(units)
+    fig = new_figure(10.0, 1.6 + 0.45 * max(len(names), 1))
+    ax = fig.subplots()
+    for y, name in enumerate(names):
+        seq = sorted(
+            units[name],
+            key=lambda r: (float(r.get("km", 0.0)), parse_time(r["head_arrival"])),
+        )
+        for a, b in itertools.pairwise(seq):
+            start = (
+                parse_time(a["halt_until"])
+                if a.get("halt_until")
+                else parse_time(a["head_arrival"])
+            )
+            end = parse_time(b["head_arrival"])
+            if end > start:
+                ax.broken_barh(
+                    [
+                        (
+                            mdates.date2num(start),
+                            mdates.date2num(end) - mdates.date2num(start),
+                        )
+                    ],
+                    (y - 0.3, 0.6),
+                    color="#41ab5d",
+                )
+        for r in seq:
+            if r.get("halt_until"):
+                s, e = parse_time(r["head_arrival"]), parse_time(r["halt_until"])
+                ax.broken_barh(
+                    [(mdates.date2num(s), mdates.date2num(e) - mdates.date2num(s))],
+                    (y - 0.3, 0.6),
+                    color="#2171b5",
+                )
+                ax.annotate(r["checkpoint"], (mdates.date2num(s), y + 0.32), fontsize=7)
+    ax.set_yticks(
+        range(len(names)),
+        labels=[f"{n} ({units[n][0].get('serial', '')})" for n in names],
+    )
+    ax.invert_yaxis()
+    ax.xaxis_date()
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M"))
+    ax.set_xlabel("time (UTC)")
+    ax.set_ylabel("march unit (serial)")
+    ax.set_title("March timeline: march units on the move and halted")
+    ax.legend(
+        handles=[
+            Patch(color="#41ab5d", label="moving"),
+            Patch(color="#2171b5", label="halted"),
+        ],
+        loc="best",
+        fontsize=8,
+    )
+    ax.grid(True, axis="x", lw=0.3, alpha=0.5)
+    return save(fig, path)

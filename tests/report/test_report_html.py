@@ -1,0 +1,121 @@
+"""report.html and its charts: embedded images, tables, chart contents."""
+
+from __future__ import annotations
+
+import base64
+import copy
+import re
+from datetime import UTC, datetime
+
+import numpy as np
+import pytest
+
+from convoy.params import DEFAULT_DIURNAL_IED
+from convoy.report import write_report
+from convoy.report.html import CHARTS, baselines_table, left_behind_table
+from convoy.report.plot_loads import left_behind_by_category
+from convoy.report.plot_pareto import pareto_figure, plot_pareto
+from convoy.report.plot_time_distance import pass_time_min, risk_time_grid
+
+PNG = b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_chart_embedded(maps_dir):
+    """report.html embeds each chart as a base64 PNG equal to the file beside it."""
+    html = (maps_dir / "report.html").read_text(encoding="utf-8")
+    uris = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
+    assert len(uris) == len(CHARTS)
+    embedded = {base64.b64decode(u) for u in uris}
+    for name in CHARTS:
+        data = (maps_dir / name).read_bytes()
+        assert data.startswith(PNG) and data in embedded, name
+    assert 'src="http' not in html and "<script" not in html
+
+
+def test_tables_present(maps_dir, export_plan):
+    """The baselines, loads and left-behind tables are in the page."""
+    html = (maps_dir / "report.html").read_text(encoding="utf-8")
+    assert html.count("<table>") == 3
+    for label in (
+        "Optimised plan",
+        "Baseline: depart at once",
+        "Baseline: daylight only",
+        "Baseline: historical profile",
+    ):
+        assert label in html
+    s = export_plan["summary"]
+    assert f"{s['expected_incidents']:.3f}" in baselines_table(export_plan)
+
+
+def test_left_behind_summary(export_plan):
+    """The left-behind table and chart add up the plan's rows by category and fate."""
+    table = left_behind_by_category(export_plan)
+    total = sum(v[2] for cell in table.values() for v in cell.values())
+    want = sum(r["value_usd"] for r in export_plan["left_behind"])
+    assert total == pytest.approx(want)
+    assert table["container"]["handed_over"][0] == 1
+    assert table["vehicle: recovery"]["destroyed"][2] == 300000.0
+    assert "vehicle: recovery" in left_behind_table(export_plan)
+
+
+def test_pareto_titles(tmp_path, export_plan):
+    """The risk-value chart says whether a price sweep is drawn, and draws it."""
+    fig = pareto_figure(export_plan)
+    ax = fig.axes[0]
+    assert "no price sweep" in ax.get_title()
+    assert len(ax.collections) == len(export_plan["plans"])  # one marker per plan
+    swept = copy.deepcopy(export_plan)
+    swept["pareto"] = [
+        {
+            "incident_usd": p,
+            "expected_incidents": e,
+            "value_saved_usd": v,
+            "vehicles_moving": 15,
+        }
+        for p, e, v in ((1e6, 3.0, 8.6e6), (5e6, 2.1, 8.2e6), (2e7, 1.5, 7.0e6))
+    ]
+    ax = pareto_figure(swept).axes[0]
+    assert ax.get_title().startswith("Pareto front")
+    (line,) = ax.lines
+    np.testing.assert_allclose(line.get_xdata(), [7.0, 8.2, 8.6])
+    assert "incidents" in ax.get_ylabel() and "USD" in ax.get_xlabel()
+    assert plot_pareto(swept, tmp_path / "p.png").read_bytes().startswith(PNG)
+
+
+def test_risk_time_grid_reference(export_plan):
+    """Heat map cells equal ied_per_km scaled by the diurnal profile d(h) / d(h0)."""
+    rows = export_plan["plans"]["optimised"]["risk_along_route"][:20]
+    t0 = datetime(2023, 10, 31, 0, 0, tzinfo=UTC)
+    t1 = datetime(2023, 11, 1, 0, 0, tzinfo=UTC)
+    times, km, grid = risk_time_grid(rows, t0, t1, DEFAULT_DIURNAL_IED)
+    d = np.asarray(DEFAULT_DIURNAL_IED) / np.mean(DEFAULT_DIURNAL_IED)
+    assert grid.shape == (len(rows), len(times) - 1) == (20, 144)
+    assert km[0] == rows[0]["km_from"] and km[-1] == rows[-1]["km_to"]
+    for i, r in enumerate(rows):
+        h0 = int(r["head_time"][11:13])
+        for j in (0, 37, 90, 143):
+            h = times[j].hour
+            want = r["ied_per_km"] * d[h] / d[h0]
+            assert grid[i, j] == pytest.approx(want, rel=1e-12)
+        # at the head's own hour the grid gives back the plan's value
+        assert grid[i, h0 * 6] == pytest.approx(r["ied_per_km"], rel=1e-12)
+
+
+def test_pass_time(export_plan):
+    """Pass time: last unit's tail minus first unit's head at the first checkpoint."""
+    rows = [r for r in export_plan["march_table"] if r["checkpoint"] == "Kidal"]
+    head = min(r["head_arrival"] for r in rows)
+    tail = max(r["tail_clearance"] for r in rows)
+    f = "%Y-%m-%dT%H:%M:%SZ"
+    want = (datetime.strptime(tail, f) - datetime.strptime(head, f)).total_seconds()
+    want /= 60.0
+    assert pass_time_min(export_plan) == pytest.approx(want)
+    assert pass_time_min({"march_table": []}) == 0.0
+
+
+def test_report_without_raster(tmp_path, export_plan, export_scenario):
+    """Without risk.tif the report is still complete (the map has no raster)."""
+    path = write_report(export_plan, export_scenario, tmp_path)
+    html = path.read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == len(CHARTS)
+    assert not (tmp_path / "risk.tif").exists()
