@@ -12,6 +12,7 @@ import logging
 import click
 
 from convoy import __version__
+from convoy.cli.export import export
 from convoy.cli.risk import risk
 from convoy.cli.validate import scenarios, validate
 
@@ -54,3 +55,4 @@ def cli(verbose: int) -> None:
 cli.add_command(scenarios)
 cli.add_command(validate)
 cli.add_command(risk)
+cli.add_command(export)

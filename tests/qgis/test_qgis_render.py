@@ -1,0 +1,82 @@
+"""The map outputs open in a real QGIS: valid, styled as stored, drawn, project loads.
+
+Runs the reference checker ``qgis_check.py`` (kept beside the repository, in
+``../shared/tools/``) with Debian's Python, which has PyQGIS. Skipped when either is
+missing.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+QGIS_PYTHON = "/usr/bin/python3"
+CHECKER = (
+    Path(__file__).resolve().parents[2] / ".." / "shared" / "tools" / "qgis_check.py"
+)
+
+#: Where every layer of the export scenario must lie (lon/lat, the raster's padding
+#: included).
+BBOX = "0.4,17.7,2.0,18.8"
+
+
+def _have_qgis() -> bool:
+    if not Path(QGIS_PYTHON).is_file():
+        return False
+    try:
+        r = subprocess.run(
+            [QGIS_PYTHON, "-c", "import qgis.core"],
+            capture_output=True,
+            timeout=120,
+            check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+    return r.returncode == 0
+
+
+@pytest.mark.qgis
+def test_outputs_open_in_qgis(tmp_path, maps_dir, export_plan):
+    """qgis_check.py passes: every layer valid, styled, drawn; plan.qgz loads."""
+    if not CHECKER.is_file():
+        pytest.skip(f"reference checker not found at {CHECKER}")
+    if not _have_qgis():
+        pytest.skip(f"{QGIS_PYTHON} cannot import qgis.core (python3-qgis missing)")
+    out = tmp_path / "maps"
+    shutil.copytree(maps_dir, out)
+    png = tmp_path / "render.png"
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    r = subprocess.run(
+        [QGIS_PYTHON, str(CHECKER), str(out), "--png", str(png), "--bbox", BBOX],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
+    )
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    summary = json.loads(r.stdout)
+    assert summary["ok"] and not summary["failures"]
+    layers = {ly["name"]: ly for f in summary["files"] for ly in f["layers"]}
+    assert set(layers) >= {
+        "route",
+        "route_risk",
+        "halts",
+        "checkpoints",
+        "sites",
+        "events",
+        "left_behind",
+        "risk",
+    }
+    for name, ly in layers.items():
+        assert ly["style"].get("applied"), (name, ly["style"])
+    (project,) = summary["projects"]
+    assert project["read_ok"] and project["crs"] == "EPSG:4326"
+    assert all(ly["valid"] for ly in project["layers"])
+    assert len(project["layers"]) == len(layers)
+    assert png.is_file() and png.stat().st_size > 0
