@@ -257,7 +257,7 @@ def check_scenario(
         ]
         order = [n for n in order if n is not None]
         dest_comp = labels[roads.site_node[destination]]
-        camps_used = {rec.camp for _, rec in [*vehicles, *lots]}
+        camps_used = {v.camp for _, v in vehicles} | {lot.camp for _, lot in lots}
         if origin is not None:
             camps_used.add(origin)
         for name, node in roads.site_node.items():

@@ -268,7 +268,8 @@ class RoadNetwork:
         order = np.lexsort((first, -counts))
         relabel = np.empty_like(order)
         relabel[order] = np.arange(order.shape[0])
-        return relabel[raw].astype(np.int64)
+        out: IntArray = relabel[raw].astype(np.int64)
+        return out
 
     def node_lonlat(self) -> FloatArray:
         """(N, 2) node coordinates as WGS 84 longitude, latitude in degrees."""
@@ -643,7 +644,7 @@ def road_network_from_layer(
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     types = shapely.get_type_id(geoms)
     is_line = np.isin(types, (1, 5))  # LineString, MultiLineString
-    for f in np.flatnonzero(~missing & ~is_line):
+    for f in np.flatnonzero(~missing & ~is_line).tolist():
         problems.append(
             Problem(
                 label,
@@ -684,20 +685,20 @@ def road_network_from_layer(
         from_highway = 0
         if "highway" in gdf.columns:
             hw = gdf["highway"]
-            for f in no_surface:
+            for f in no_surface.tolist():
                 if _text(hw.iloc[f]).lower() in PAVED_HIGHWAYS:
                     surf_idx[f] = SURFACES.index("paved")
                     from_highway += 1
         defaulted = int(no_surface.size - from_highway)
         text = f"{no_surface.size} of {num_features} features had no surface: "
-        parts = []
+        notes: list[str] = []
         if from_highway:
-            parts.append(f"{from_highway} read as paved from highway=trunk/primary")
+            notes.append(f"{from_highway} read as paved from highway=trunk/primary")
         if defaulted:
-            parts.append(
+            notes.append(
                 f"{defaulted} set to default_surface {params.default_surface!r}"
             )
-        repairs.append(text + "; ".join(parts))
+        repairs.append(text + "; ".join(notes))
         surf_idx[surf_idx < 0] = SURFACES.index(params.default_surface)
     maxspeed = np.full(num_features, math.inf)
     if "maxspeed" in gdf.columns:
@@ -705,11 +706,11 @@ def road_network_from_layer(
         for f, raw in enumerate(gdf["maxspeed"]):
             if not _text(raw):
                 continue
-            v = _parse_maxspeed(raw)
-            if math.isnan(v):
+            cap = _parse_maxspeed(raw)
+            if math.isnan(cap):
                 unparsed += 1
             else:
-                maxspeed[f] = v
+                maxspeed[f] = cap
         if unparsed:
             repairs.append(
                 f"ignored {unparsed} maxspeed values that are not a speed "
@@ -1022,7 +1023,7 @@ def _check_swapped_sites(
         shapely.points(np.column_stack([x, y])), return_distance=True, all_matches=False
     )[1]
     problems = []
-    for i in np.flatnonzero(d > near):
+    for i in np.flatnonzero(d > near).tolist():
         ps = shapely.points(xs[i], ys[i])
         if not np.isfinite([xs[i], ys[i]]).all():
             continue

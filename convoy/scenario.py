@@ -1005,7 +1005,7 @@ def _read_sites(
         sub = sub.to_crs("EPSG:4326")
     out: list[tuple[str, Site]] = []
     for f, g, name, kind in zip(
-        np.flatnonzero(ok),
+        np.flatnonzero(ok).tolist(),
         sub.geometry.values,
         sub[cols["name"]],
         sub[cols["kind"]],
