@@ -54,14 +54,15 @@ optimal expected incidents for every departure step from the origin
 
 When no schedule meets the deadline, a forward earliest-arrival search (risk
 ignored, deadline pushed back by up to ``EXTRA_DAYS``) names the earliest feasible
-arrival in the :class:`~convoy.errors.InfeasibleError`.
+arrival in the :class:`~convoy.errors.InfeasibleError`, and the same search with
+the daily driving limit, then the movement windows, lifted says which of them binds.
 """
 
 from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -685,11 +686,36 @@ def _infeasible_message(
         f"no earlier than {_fmt_time(earliest * step, start)}"
     )
     if found < 0:
-        return (
-            f"{head}; nothing arrives even {EXTRA_DAYS} days later: every route "
-            f"has an edge longer than a movement window or the daily limit allows"
+        tail = (
+            f"; nothing arrives even {EXTRA_DAYS} days later: no route can be driven "
+            f"from halt site to halt site inside the movement windows and the daily "
+            f"limit"
         )
-    return f"{head}; the earliest feasible arrival is {_fmt_time(found * step, start)}"
+    else:
+        tail = f"; the earliest feasible arrival is {_fmt_time(found * step, start)}"
+    # which hard rule binds: relax each alone and see whether the deadline is met
+    relaxed = []
+    for label, variant in (
+        ("the daily driving limit", replace(movement, daily_driving_limit_h=24.0)),
+        ("the movement windows", replace(movement, windows=(("00:00", "24:00"),))),
+    ):
+        got = _earliest_arrival_step(
+            model,
+            g,
+            variant,
+            origin,
+            destination,
+            earliest,
+            max(latest, earliest),
+            num_steps,
+        )
+        if got >= 0:
+            relaxed.append(
+                f"without {label} it would arrive {_fmt_time(got * step, start)}"
+            )
+    if relaxed:
+        tail += " (" + "; ".join(relaxed) + ")"
+    return head + tail
 
 
 def scenario_exposure_model(
