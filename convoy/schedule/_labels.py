@@ -139,8 +139,9 @@ def _fill(
     """
     Backward pass: the best (cost, arrival, driven) to reach ``dest`` from every state.
 
-    Fills ``cost`` (inf when the destination cannot be reached by ``num_steps``),
-    ``arr`` (arrival step), ``drv`` (steps driven from here) and ``act``.
+    Fills ``cost`` (float64; inf when the destination cannot be reached by
+    ``num_steps``), ``arr`` (arrival step), ``drv`` (steps driven from here) and
+    ``act`` (the action code), the last three int32, all indexed by state.
     """
     inf = np.inf
     for t in range(num_steps, -1, -1):

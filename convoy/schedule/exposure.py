@@ -714,9 +714,6 @@ class _RoadsLike(Protocol):
     edge_maxspeed_kph: Any
     site_node: Mapping[str, int]
 
-    @property
-    def node_xy(self) -> Any: ...
-
 
 class _EdgeRiskLike(Protocol):
     edge_ied: Any
