@@ -18,8 +18,10 @@ does.
 from __future__ import annotations
 
 import itertools
+import logging
 import math
 import re
+import time
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -44,6 +46,8 @@ from convoy.errors import (
     ScenarioError,
 )
 from convoy.params import SURFACES, RoadParams
+
+logger = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -639,6 +643,8 @@ def road_network_from_layer(
     if "ref" in gdf.columns:
         names = [n or _text(r) for n, r in zip(names, gdf["ref"], strict=True)]
 
+    t0 = time.perf_counter()
+
     # 1. geometry types and coordinates, every problem collected
     problems: list[Problem] = []
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
@@ -837,7 +843,20 @@ def road_network_from_layer(
         edges, sites, crs, params, label, sites_label or "sites", repairs
     )
 
-    return _assemble(crs, edges, site_node, site_snap, repairs)
+    net = _assemble(crs, edges, site_node, site_snap, repairs)
+    logger.info(
+        "%s: %d features -> %d nodes, %d edges, %.1f km in %s (%.2f s)",
+        label,
+        num_features,
+        net.num_nodes,
+        net.num_edges,
+        float(net.edge_length_m.sum()) / 1000.0,
+        crs.to_string(),
+        time.perf_counter() - t0,
+    )
+    for r in repairs:
+        logger.debug("%s: %s", label, r)
+    return net
 
 
 @dataclass

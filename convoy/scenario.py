@@ -13,6 +13,7 @@ first vehicle or lot row 2); features of a layer from 1, in file order.
 from __future__ import annotations
 
 import csv
+import logging
 import math
 import os
 import tomllib
@@ -83,7 +84,8 @@ class Site:
 
     def __post_init__(self) -> None:
         if not self.name:
-            raise _bad("site", "name", "a non-empty name", self.name)
+            err = _bad("site", "name", "a non-empty name", self.name)
+            raise err
         if self.kind not in SITE_KINDS:
             raise _bad(self.name, "kind", f"one of {list(SITE_KINDS)}", self.kind)
         if not (math.isfinite(self.lon) and -180 <= self.lon <= 180):
@@ -148,7 +150,8 @@ class Vehicle:
 
     def __post_init__(self) -> None:
         if not self.id:
-            raise _bad("vehicle", "id", "a non-empty id", self.id)
+            err = _bad("vehicle", "id", "a non-empty id", self.id)
+            raise err
         _finite_positive(self.id, "length_m", self.length_m)
         _finite_positive(self.id, "payload_kg", self.payload_kg, zero_ok=True)
         _finite_positive(self.id, "deck_m2", self.deck_m2, zero_ok=True)
@@ -209,7 +212,8 @@ class Lot:
 
     def __post_init__(self) -> None:
         if not self.id:
-            raise _bad("lot", "id", "a non-empty id", self.id)
+            err = _bad("lot", "id", "a non-empty id", self.id)
+            raise err
         _finite_positive(self.id, "weight_kg", self.weight_kg)
         _finite_positive(self.id, "deck_m2", self.deck_m2)
         _finite_positive(self.id, "value_usd", self.value_usd, zero_ok=True)
@@ -324,6 +328,8 @@ class Scenario:
 
 # --------------------------------------------------------------------------------------
 # Reading a scenario folder
+
+logger = logging.getLogger(__name__)
 
 #: The embedded scenario used when none is named.
 DEFAULT_SCENARIO = "kidal-gao"
@@ -1093,6 +1099,7 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     from convoy.roads import road_network_from_layer
 
     toml = resolve_scenario(path)
+    logger.info("reading scenario %s", toml)
     folder = toml.parent
     label = _label(toml)
     problems = _Problems()
@@ -1166,6 +1173,14 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     if roads is None or events is None:  # unreachable: a failed read is a problem
         msg = f"{label}: the roads or the events could not be read"
         raise ScenarioError(msg)
+    logger.info(
+        "%s: %d sites, %d vehicles, %d lots, %d events",
+        label,
+        len(sites),
+        len(vehicles),
+        len(lots),
+        events.num_events,
+    )
     for note in notes:
         warnings.warn(note, DataQualityWarning, stacklevel=2)
     return Scenario(

@@ -50,6 +50,16 @@ def test_crossing_lines_give_four_edges():
     assert any("split 2 lines into 4 pieces" in r for r in net.repairs)
 
 
+def test_edge_frame():
+    """The edges come out as a GeoDataFrame in the network's CRS, one row per edge."""
+    net = road_network_from_layer(layer(cross(), surface=["paved", "sand"]))
+    frame = net.edge_frame()
+    assert len(frame) == net.num_edges
+    assert frame.crs == net.crs
+    assert sorted(frame["surface"]) == ["paved", "paved", "sand", "sand"]
+    np.testing.assert_allclose(frame.geometry.length, frame["length_m"])
+
+
 def test_network_is_projected_to_utm():
     """A layer in degrees is worked in the UTM zone of its centroid, in metres."""
     net = road_network_from_layer(layer(cross()))

@@ -8,6 +8,8 @@ that a bad input ends with a message and exit code 2, never a traceback.
 from __future__ import annotations
 
 import logging
+import sys
+from typing import Any, TextIO
 
 import click
 
@@ -18,6 +20,18 @@ from convoy.cli.validate import scenarios, validate
 
 #: Log format on stderr; -v shows INFO, -vv DEBUG.
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
+
+
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes to whatever ``sys.stderr`` is at the time of each record."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        """Ignored: the stream is always the current stderr."""
 
 
 def configure_logging(verbose: int) -> None:
@@ -31,10 +45,9 @@ def configure_logging(verbose: int) -> None:
     )
     logger = logging.getLogger("convoy")
     logger.setLevel(level)
-    if not any(getattr(h, "_convoy_cli", False) for h in logger.handlers):
-        handler = logging.StreamHandler()
+    if not any(isinstance(h, _StderrHandler) for h in logger.handlers):
+        handler = _StderrHandler()
         handler.setFormatter(logging.Formatter(LOG_FORMAT))
-        handler._convoy_cli = True  # type: ignore[attr-defined]
         logger.addHandler(handler)
 
 

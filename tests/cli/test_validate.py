@@ -123,9 +123,20 @@ def test_validate_embedded(embedded_kidal_gao):
 
 @pytest.mark.parametrize("flag", ["-v", "-vv"])
 def test_verbose_flag(flag, tiny_dir):
-    """-v and -vv are accepted before a command."""
-    result = run(flag, "validate", str(tiny_dir))
+    """-v logs what was read (INFO) on stderr; -vv adds the repairs (DEBUG)."""
+    import logging
+
+    logger = logging.getLogger("convoy")
+    before = (logger.level, list(logger.handlers))
+    try:
+        result = run(flag, "validate", str(tiny_dir))
+    finally:
+        logger.setLevel(before[0])
+        logger.handlers[:] = before[1]
     assert result.exit_code == 0
+    assert "INFO convoy.roads:" in result.stderr
+    assert "7 nodes, 7 edges" in result.stderr
+    assert ("DEBUG convoy.roads:" in result.stderr) is (flag == "-vv")
 
 
 def test_guard_turns_convoy_errors_into_exit_2():
