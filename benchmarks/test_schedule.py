@@ -5,7 +5,8 @@ destination in the south-east, a halt site at about one node in three, risk on
 every edge, 10-minute steps, a 10-day horizon, the default movement windows
 (05:30-18:30) and 10 h driving a day. Timings are warm: a warm-up round absorbs
 the JIT compilation. With ``CONVOY_BENCH_SMOKE=1`` a tiny network and a four-day
-horizon are used.
+horizon are used. The embedded Kidal-Gao scenario is planned too when it is there
+(not in smoke mode).
 
 Run: ``pytest benchmarks/test_schedule.py --benchmark-only``
 """
@@ -13,6 +14,7 @@ Run: ``pytest benchmarks/test_schedule.py --benchmark-only``
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -21,6 +23,7 @@ from convoy.params import DEFAULT_DIURNAL_AMBUSH, DEFAULT_DIURNAL_IED, MovementP
 from convoy.schedule import ExposureModel, plan_schedule
 
 SMOKE = os.environ.get("CONVOY_BENCH_SMOKE") == "1"
+KIDAL_GAO = Path(__file__).resolve().parents[1] / "geodata" / "kidal-gao"
 
 
 def synthetic_network(seed: int, num_nodes: int, num_edges: int) -> ExposureModel:
@@ -67,7 +70,9 @@ def synthetic_network(seed: int, num_nodes: int, num_edges: int) -> ExposureMode
     )
 
 
-SIZES = [(8, 12, 4.0)] if SMOKE else [(60, 100, 10.0), (120, 180, 10.0)]
+SIZES = (
+    [(8, 12, 4.0)] if SMOKE else [(60, 100, 10.0), (120, 180, 10.0), (150, 200, 10.0)]
+)
 
 
 @pytest.mark.parametrize(("num_nodes", "num_edges", "days"), SIZES)
@@ -86,4 +91,22 @@ def test_plan_schedule(benchmark, num_nodes, num_edges, days):
     assert np.isfinite(sched.cost_by_departure).sum() > 0
     benchmark.extra_info["expected_incidents"] = sched.expected_incidents
     benchmark.extra_info["legs"] = len(sched.legs)
+    benchmark.extra_info["arrive_h"] = sched.arrive_min / 60.0
+
+
+@pytest.mark.skipif(SMOKE or not KIDAL_GAO.exists(), reason="full run, embedded data")
+def test_plan_kidal_gao(benchmark):
+    """Warm time of the embedded Kidal-Gao scenario's schedule (risk built once)."""
+    from convoy.risk.field import build_risk_field, edge_risk
+    from convoy.scenario import read_scenario
+    from convoy.schedule import plan_scenario_schedule
+
+    scn = read_scenario(KIDAL_GAO)
+    risk = edge_risk(build_risk_field(scn), scn.roads)
+    sched = benchmark.pedantic(
+        plan_scenario_schedule, args=(scn, risk), warmup_rounds=1, rounds=10
+    )
+    benchmark.extra_info["nodes"] = scn.roads.num_nodes
+    benchmark.extra_info["edges"] = len(scn.roads.edge_u)
+    benchmark.extra_info["expected_incidents"] = sched.expected_incidents
     benchmark.extra_info["arrive_h"] = sched.arrive_min / 60.0
