@@ -153,6 +153,12 @@ def plot_route_map(
                 rasterized=True,
             )
             fig.colorbar(im, ax=ax, shrink=0.7, extend="max", label=band)
+    # name only the sites the plans use, so a large scenario stays readable
+    named = {s.name for s in scenario.sites if s.kind in ("camp", "destination")}
+    for p in (plan.get("plans") or {}).values():
+        named |= {h.get("site") for h in p.get("halts") or []}
+        named |= {g.get(k) for g in p.get("legs") or [] for k in ("from", "to")}
+    named |= {r.get("checkpoint") for r in plan.get("march_table") or []}
     for kind, (marker, colour, size) in SITE_MARKERS.items():
         pts = [s for s in scenario.sites if s.kind == kind]
         if not pts:
@@ -169,6 +175,8 @@ def plot_route_map(
             label=kind.capitalize(),
         )
         for s in pts:
+            if s.name not in named:
+                continue
             ax.annotate(
                 s.name,
                 (s.lon, s.lat),

@@ -118,6 +118,7 @@ def plot_time_distance(
             rasterized=True,
             zorder=1,
         )
+        ax.set_xlim(mdates.date2num(t0), mdates.date2num(t1))
         fig.colorbar(
             mesh,
             ax=ax,
@@ -145,16 +146,12 @@ def plot_time_distance(
             zorder=3,
             label="column on the road",
         )
-    km_at = {}
-    for leg in p.get("legs") or []:
-        km_at.setdefault(leg["from"], None)
-    cum = 0.0
-    for leg in p.get("legs") or []:
-        cum += float(leg.get("length_km", 0.0))
-        km_at[leg["to"]] = cum
+    # a halt sits where the head is when it starts: read off the trajectory
+    t_num = mdates.date2num(t_head) if t_head else np.zeros(1)
+    km_num = np.asarray(km_head) if km_head else np.zeros(1)
     for i, h in enumerate(p.get("halts") or []):
         s, e = parse_time(h["start"]), parse_time(h["end"])
-        km = km_at.get(h["site"]) or 0.0
+        km = float(np.interp(mdates.date2num(s), t_num, km_num))
         ax.plot(
             [s, e + timedelta(minutes=pass_min)],
             [km, km],

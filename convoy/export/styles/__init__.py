@@ -46,10 +46,13 @@ SITE_STYLES: dict[str, tuple[str, str, tuple[int, int, int], float]] = {
 
 #: Threat channels of the events layer: label, marker shape, colour, size in mm.
 CHANNEL_STYLES: dict[str, tuple[str, str, tuple[int, int, int], float]] = {
-    "ied": ("IED / explosive", "cross2", (203, 24, 29), 2.6),
-    "ambush": ("Ambush / attack by fire", "circle", (253, 141, 60), 2.2),
-    "none": ("Not in the risk model", "circle", (189, 189, 189), 1.4),
+    "ied": ("IED / explosive", "cross2", (203, 24, 29), 2.0),
+    "ambush": ("Ambush / attack by fire", "circle", (253, 141, 60), 1.6),
+    "none": ("Not in the risk model", "circle", (189, 189, 189), 1.0),
 }
+
+#: Opacity (0-255) of event markers: a theatre has thousands, often stacked.
+EVENT_ALPHA = 150
 
 #: PuRd, 5 classes (ColorBrewer), low to high risk: purple-red, so the route's risk
 #: stands out on the risk raster's yellow-red.
@@ -139,6 +142,7 @@ def marker_symbol(
     size_mm: float,
     *,
     outline: tuple[int, int, int] = (35, 35, 35),
+    alpha: int = 255,
 ) -> str:
     """
     A ``<symbol type="marker">`` drawing a simple marker.
@@ -156,18 +160,20 @@ def marker_symbol(
         Marker size on the map, in millimetres.
     outline
         Outline colour.
+    alpha
+        Opacity 0-255 of fill and outline.
     """
     stroke = rgb if shape in ("cross", "cross2", "line", "x") else outline
     props = {
         "angle": "0",
         "cap_style": "square",
-        "color": _rgba(rgb),
+        "color": _rgba(rgb, alpha),
         "horizontal_anchor_point": "1",
         "joinstyle": "bevel",
         "name": shape,
         "offset": "0,0",
         "offset_unit": "MM",
-        "outline_color": _rgba(stroke),
+        "outline_color": _rgba(stroke, alpha),
         "outline_style": "solid",
         "outline_width": "0.6" if shape in ("cross", "cross2", "x") else "0.3",
         "outline_width_unit": "MM",
@@ -466,7 +472,8 @@ def events_qml(channels: Sequence[str]) -> str:
         label, shape, rgb, size = CHANNEL_STYLES.get(
             ch, (ch, "circle", (99, 99, 99), 1.6)
         )
-        cats.append(Category(ch, label, marker_symbol(str(i), shape, rgb, size)))
+        sym = marker_symbol(str(i), shape, rgb, size, alpha=EVENT_ALPHA)
+        cats.append(Category(ch, label, sym))
     return qml_document(
         categorized_renderer(
             "channel", cats, marker_symbol("0", "circle", (99, 99, 99), 1.6)
