@@ -260,28 +260,34 @@ def check_scenario(
         camps_used = {v.camp for _, v in vehicles} | {lot.camp for _, lot in lots}
         if origin is not None:
             camps_used.add(origin)
-        for name, node in roads.site_node.items():
-            comp = labels[node]
+        cut_off: dict[int, list[str]] = defaultdict(list)
+        for name in order:
+            if name not in roads.site_node:
+                continue
+            comp = int(labels[roads.site_node[name]])
             if comp == dest_comp:
                 continue
             if name in camps_used:
-                problems.append(
-                    Problem(
-                        roads_file,
-                        "",
-                        "",
-                        f"a road from {name!r} to the destination {destination!r}",
-                        f"none: {name!r} is on "
-                        f"{describe_component(roads, labels, comp, order)}; "
-                        f"{destination!r} is on "
-                        f"{describe_component(roads, labels, dest_comp, order)}",
-                    )
-                )
+                cut_off[comp].append(name)
             else:
                 notes.append(
                     f"{roads_file}: site {name!r} ({by_name[name].kind}) cannot be "
                     f"reached by road from {destination!r}; plans will not use it"
                 )
+        for comp, names in cut_off.items():
+            listed = ", ".join(repr(n) for n in names)
+            problems.append(
+                Problem(
+                    roads_file,
+                    "",
+                    "",
+                    f"a road from {listed} to the destination {destination!r}",
+                    f"none: {'they are' if len(names) > 1 else 'it is'} on "
+                    f"{describe_component(roads, labels, comp, order)}; "
+                    f"{destination!r} is on "
+                    f"{describe_component(roads, labels, dest_comp, order)}",
+                )
+            )
 
     # the fleet against the people and the lots
     if vehicles and fleet_complete:
