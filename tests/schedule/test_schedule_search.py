@@ -333,3 +333,22 @@ def test_optimum_equals_plain_enumeration(case):
         return
     sched = solve(case)
     assert sched.expected_incidents == pytest.approx(min(costs), rel=1e-9, abs=1e-12)
+
+
+def test_departure_window_and_size_limits(monkeypatch):
+    """An empty departure window is infeasible; an oversized search is refused."""
+    model = line_model()
+    with pytest.raises(InfeasibleError, match="no departure"):
+        plan_schedule(
+            model,
+            0,
+            2,
+            horizon_min=1440.0,
+            earliest_depart_min=600.0,
+            latest_depart_min=300.0,
+        )
+    from convoy.schedule import search
+
+    monkeypatch.setattr(search, "MAX_STATES", 10)
+    with pytest.raises(ScenarioError, match="step_min"):
+        plan_schedule(model, 0, 2, horizon_min=1440.0)
