@@ -496,7 +496,7 @@ def _target_crs(gdf: gpd.GeoDataFrame, params: RoadParams) -> pyproj.CRS:
         except pyproj.exceptions.CRSError:
             raise ScenarioError(
                 Problem(
-                    "scenario.toml",
+                    "",
                     "[roads]",
                     "crs",
                     "a CRS pyproj knows, e.g. 'EPSG:32631'",
@@ -513,7 +513,7 @@ def _target_crs(gdf: gpd.GeoDataFrame, params: RoadParams) -> pyproj.CRS:
     if not crs.is_projected or units - {"metre"}:
         raise ScenarioError(
             Problem(
-                "scenario.toml",
+                "",
                 "[roads]",
                 "crs",
                 "a projected CRS in metres",

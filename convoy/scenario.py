@@ -1127,7 +1127,11 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
             sites_label=_label(files.sites),
         )
     except ScenarioError as exc:
-        problems.take(exc, file=_label(files.roads))
+        for p in exc.problems:  # a bad [roads] crs is the scenario file's problem
+            on_toml = isinstance(p, Problem) and p.where == "[roads]"
+            problems.take(
+                ScenarioError(p), file=label if on_toml else _label(files.roads)
+            )
 
     events: ThreatEvents | None = None
     crs = roads.crs if roads is not None else _fallback_crs(sites, params["roads"])

@@ -242,6 +242,10 @@ DEFECTS: dict[str, tuple[Callable[[Path], None], list[str]]] = {
         toml("[roads]\n", "[roads]\nsnap_tolerance = 30.0\n"),
         ["scenario.toml", "[roads]", "field 'snap_tolerance'", "unknown key"],
     ),
+    "RoadsCrsInDegrees": (
+        toml("[roads]\n", '[roads]\ncrs = "EPSG:4326"\n'),
+        ["scenario.toml", "[roads]", "field 'crs'", "a projected CRS in metres"],
+    ),
     "UnknownTable": (
         toml("[roads]\n", "[rodas]\nx = 1\n\n[roads]\n"),
         ["scenario.toml", "[rodas]", "an unknown table"],
