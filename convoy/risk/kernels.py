@@ -28,6 +28,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numba
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
@@ -42,10 +43,11 @@ MAX_COORD_M = 1e9
 #: Accepted bandwidths, metres: from a millimetre to 10 000 km.
 MIN_BANDWIDTH_M = 1e-3
 MAX_BANDWIDTH_M = 1e7
-#: Rows per parallel band of the raster kernel. Small enough for even load on a
-#: few threads when events cluster, large enough that an event's column factors
-#: are reused over many rows.
-BAND_ROWS = 64
+#: Tile of the raster kernel, in cells: 64 x 512 float64 (256 KiB) stays in a
+#: core's L2 cache while its events are added, and an event's factors are reused
+#: over up to 64 rows.
+TILE_ROWS = 64
+TILE_COLS = 512
 #: Largest number of cells in the grid that buckets events, per event (the grid
 #: coarsens when events are spread far apart relative to their radius).
 MAX_CELLS_PER_EVENT = 4
@@ -138,12 +140,30 @@ def kernel_at(
     if exy.shape[0] == 0 or pxy.shape[0] == 0:
         return out
     rad = cutoff_factor(acc) * h
-    ex, ey, wn, q, rad2, start, grid = _bucket(exy, w, h, rad)
-    x0, y0, cell, nx, ny, reach = grid
-    px = np.ascontiguousarray(pxy[:, 0])
-    py = np.ascontiguousarray(pxy[:, 1])
-    _kernels._kernel_at(px, py, ex, ey, wn, q, rad2, start, x0, y0, cell, nx, ny,
-                        reach, out)
+    ex, ey, wn, q, rad_s, start, grid = _bucket(exy, w, h, rad)
+    x0, y0, cell, nx, ny = grid
+    # blocks of points a quarter of a typical radius wide: each block's buffer of
+    # events is then at most about 1.3 times the events its points need
+    bsize = max(float(np.median(rad)) / 4.0, 1e-3)
+    bi = np.floor(pxy / bsize)
+    order = np.lexsort((bi[:, 0], bi[:, 1]))
+    bi = bi[order]
+    px = np.ascontiguousarray(pxy[order, 0])
+    py = np.ascontiguousarray(pxy[order, 1])
+    bounds = _kernels._block_bounds(np.ascontiguousarray(bi[:, 0]),
+                                    np.ascontiguousarray(bi[:, 1]))
+    block_xy = bi[bounds[:-1]] * bsize
+    near = _events_near(start, grid, block_xy, bsize, float(rad.max()))
+    cost = np.diff(bounds) * near
+    todo = np.argsort(-cost, kind="stable")
+    fixed_q = float(q[0]) if np.all(h == h[0]) else 0.0
+    res = np.empty(len(px))
+    with numba.parallel_chunksize(1):
+        _kernels._kernel_at(px, py, bounds, todo, np.ascontiguousarray(block_xy[:, 0]),
+                            np.ascontiguousarray(block_xy[:, 1]), bsize, ex, ey, wn, q,
+                            rad_s, start, x0, y0, cell, nx, ny, float(rad.max()),
+                            fixed_q, res)
+    out[order] = res
     return out
 
 
@@ -210,7 +230,16 @@ def kernel_raster(
     q = 0.5 / (h * h)
     ex = np.ascontiguousarray(exy[:, 0])
     ey = np.ascontiguousarray(exy[:, 1])
-    _kernels._kernel_raster(ex, ey, wn, q, rad, x_min, y_max, cell, BAND_ROWS, out)
+    win = np.empty((len(ex), 4), dtype=np.int64)
+    _kernels._raster_windows(ex, ey, rad, x_min, y_max, cell, rows, cols, win)
+    num_tr = -(-rows // TILE_ROWS)
+    num_tc = -(-cols // TILE_COLS)
+    start, events, cost = _kernels._raster_tiles(win, TILE_ROWS, TILE_COLS, num_tr,
+                                                  num_tc)
+    todo = np.argsort(-cost, kind="stable")
+    with numba.parallel_chunksize(1):
+        _kernels._kernel_raster(ex, ey, wn, q, x_min, y_max, cell, win,
+                                TILE_ROWS, TILE_COLS, num_tc, todo, start, events, out)
     return out
 
 
@@ -222,16 +251,15 @@ def _bucket(
 ) -> tuple[Any, ...]:
     """Sort events into a uniform grid of cells; returns sorted arrays and the grid."""
     k = exy.shape[0]
-    rmax = float(rad.max())
     x0, y0 = exy.min(axis=0)
-    span = max(float(exy[:, 0].max() - x0), float(exy[:, 1].max() - y0))
-    cell = rmax
+    x1, y1 = exy.max(axis=0)
+    cell = max(float(np.median(rad)) / 4.0, 1e-3)
     # coarsen when events are sparse relative to their radius, to bound memory
     max_cells = MAX_CELLS_PER_EVENT * k + 16
-    while (span / cell + 1.0) ** 2 > max_cells:
+    while ((x1 - x0) / cell + 1.0) * ((y1 - y0) / cell + 1.0) > max_cells:
         cell *= 2.0
-    nx = int((exy[:, 0].max() - x0) / cell) + 1
-    ny = int((exy[:, 1].max() - y0) / cell) + 1
+    nx = int((x1 - x0) / cell) + 1
+    ny = int((y1 - y0) / cell) + 1
     gx = np.minimum(((exy[:, 0] - x0) / cell).astype(np.int64), nx - 1)
     gy = np.minimum(((exy[:, 1] - y0) / cell).astype(np.int64), ny - 1)
     cid = gy * nx + gx
@@ -243,9 +271,27 @@ def _bucket(
     ey = np.ascontiguousarray(exy[order, 1])
     wn = w[order] / (2.0 * np.pi * hs * hs)
     q = 0.5 / (hs * hs)
-    rad2 = rad[order] ** 2
-    reach = max(1, math.ceil(rmax / cell))
-    return ex, ey, wn, q, rad2, start, (float(x0), float(y0), cell, nx, ny, reach)
+    return ex, ey, wn, q, rad[order], start, (float(x0), float(y0), cell, nx, ny)
+
+
+def _events_near(
+    start: NDArray[np.int64],
+    grid: tuple[float, float, float, int, int],
+    block_xy: NDArray[np.float64],
+    bsize: float,
+    rmax: float,
+) -> NDArray[np.float64]:
+    """Number of events in the grid cells within ``rmax`` of each block's square."""
+    x0, y0, cell, nx, ny = grid
+    counts = np.diff(start).reshape(ny, nx)
+    csum = np.zeros((ny + 1, nx + 1))
+    csum[1:, 1:] = counts.cumsum(axis=0).cumsum(axis=1)
+    cx0 = np.clip(np.floor((block_xy[:, 0] - rmax - x0) / cell), 0, nx)
+    cx1 = np.clip(np.floor((block_xy[:, 0] + bsize + rmax - x0) / cell) + 1, 0, nx)
+    cy0 = np.clip(np.floor((block_xy[:, 1] - rmax - y0) / cell), 0, ny)
+    cy1 = np.clip(np.floor((block_xy[:, 1] + bsize + rmax - y0) / cell) + 1, 0, ny)
+    ix0, ix1, iy0, iy1 = (a.astype(np.int64) for a in (cx0, cx1, cy0, cy1))
+    return csum[iy1, ix1] - csum[iy0, ix1] - csum[iy1, ix0] + csum[iy0, ix0]
 
 
 def _check_accuracy(where: str, accuracy: float) -> float:
