@@ -336,6 +336,8 @@ class ExposureModel:
 
         Normal: ``edge_speed_kph`` (times ``night_speed_factor`` at night).
         Clearance: the smaller of ``clearance_speed_kph`` and the normal speed.
+        This is the top speed that sets a traversal's whole steps; the optimiser's
+        legs then move at the slightly slower pace that fills them.
         """
         v = float(self.edge_speed_kph[edge])
         if night:
