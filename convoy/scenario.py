@@ -1137,9 +1137,11 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     crs = roads.crs if roads is not None else _fallback_crs(sites, params["roads"])
     if crs is not None and header["start"] is not None:
         try:
-            fmt = files.events_format or guess_events_format(files.events)
+            # named as the other files are, so messages read alike
+            events_path = Path(_label(files.events))
+            fmt = files.events_format or guess_events_format(events_path)
             events = read_events(
-                files.events,
+                events_path,
                 fmt,
                 start=header["start"],
                 crs=crs,
