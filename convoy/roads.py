@@ -198,8 +198,8 @@ class RoadNetwork:
 
         Examples
         --------
-        >>> nodes, edges, length_m = net.shortest_path(net.site_node["Kidal"],
-        ...                                            net.site_node["Gao"])
+        >>> src, dst = net.site_node["Kidal"], net.site_node["Gao"]  # doctest: +SKIP
+        >>> nodes, edges, length_m = net.shortest_path(src, dst)  # doctest: +SKIP
         """
         for name, node in (("src_node", src_node), ("dst_node", dst_node)):
             if not 0 <= int(node) < self.num_nodes:
@@ -604,8 +604,8 @@ def road_network_from_layer(
 
     Examples
     --------
-    >>> net = road_network_from_layer("roads.geojson", sites=sites)
-    >>> net.surface_km()["paved"]
+    >>> net = road_network_from_layer("roads.geojson", sites=sites)  # doctest: +SKIP
+    >>> round(net.surface_km()["paved"], 1)  # doctest: +SKIP
     182.4
     """
     import geopandas as gpd
@@ -634,6 +634,15 @@ def road_network_from_layer(
         raise GeodataError(
             Problem(label, "", "", "at least one line feature", "an empty layer")
         )
+    # attribute names are matched ignoring case (Shapefiles often capitalise them)
+    lower = {str(c).lower(): c for c in gdf.columns if c != gdf.geometry.name}
+    gdf = gdf.rename(
+        columns={
+            lower[k]: k
+            for k in ("surface", "highway", "maxspeed", "name", "ref")
+            if k in lower
+        }
+    )
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     names = (
         [_text(v) for v in gdf["name"]]

@@ -191,6 +191,15 @@ def test_attributes_mapped():
     assert "ignored 1 maxspeed" in text
 
 
+def test_attribute_names_ignore_case():
+    """``SURFACE`` and ``Name`` columns (as Shapefiles often have) are read."""
+    net = road_network_from_layer(
+        layer(cross(), SURFACE=["sand", "sand"], Name=["A", "B"])
+    )
+    assert set(net.edge_surface.tolist()) == {SURFACES.index("sand")}
+    assert set(net.edge_name) == {"A", "B"}
+
+
 def test_unknown_surface_named():
     """An unknown surface is an error naming feature, value and allowed values."""
     with pytest.raises(ScenarioError) as err:
