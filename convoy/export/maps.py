@@ -111,7 +111,8 @@ def write_risk_raster(
     to_xy = pyproj.Transformer.from_crs("EPSG:4326", field.crs, always_xy=True)
     bounds = to_xy.transform_bounds(west, south, east, north, densify_pts=21)
     cell_m = float(scenario.risk.raster_cell_m)
-    origin, shape = raster_grid(tuple(float(b) for b in bounds), cell_m)
+    x0, y0, x1, y1 = (float(b) for b in bounds)
+    origin, shape = raster_grid((x0, y0, x1, y1), cell_m)
     summary = write_risk_geotiff(
         out_dir / "risk.tif",
         field,
@@ -142,15 +143,15 @@ def project_layers(
     for name in gpkg_layers:
         info = pyogrio.read_info(gpkg, layer=name)
         gtype = str(info["geometry_type"])
-        bounds = tuple(float(v) for v in info["total_bounds"])
+        bx0, by0, bx1, by1 = (float(v) for v in info["total_bounds"])
         layers.append(
             ProjectLayer(
                 name=name,
                 source=f"./plan.gpkg|layername={name}",
                 kind="vector",
                 qml=qml[name],
-                extent=bounds,
-                crs=str(info["crs"]),  # type: ignore[arg-type]
+                extent=(bx0, by0, bx1, by1),
+                crs=str(info["crs"]),
                 geometry=_GEOMETRY.get(gtype.replace(" Z", ""), "Line"),
                 wkb_type=gtype.replace(" ", ""),
             )
@@ -263,7 +264,7 @@ def read_plan_json(path: str | Path) -> dict[str, Any]:
     if fmt != "convoy-plan/1":
         msg = f"{path}: field 'format' expected 'convoy-plan/1', found {fmt!r}"
         raise ScenarioError(msg)
-    return doc
+    return dict(doc)
 
 
 def changed_inputs(plan: Mapping[str, Any]) -> list[str]:

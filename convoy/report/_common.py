@@ -7,17 +7,23 @@ any process and thread.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import matplotlib
+import numpy as np
 
 matplotlib.use("Agg")
 
+from matplotlib import dates as mdates
+from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+
+#: One minute in matplotlib date units (days).
+MINUTE_DAYS = 1.0 / 1440.0
 
 #: Resolution of the PNG charts, in dots per inch.
 DPI = 110
@@ -82,3 +88,15 @@ def plan_label(key: str) -> str:
 def plan_colour(key: str) -> str:
     """Line colour of a plan key."""
     return PLAN_COLOURS.get(key, "#636363")
+
+
+def day_numbers(times: Sequence[datetime]) -> np.ndarray:
+    """Matplotlib date numbers (days since 1970-01-01 UTC) of aware datetimes."""
+    return np.asarray(mdates.date2num(list(times)), dtype=np.float64)  # type: ignore[no-untyped-call]
+
+
+def utc_time_axis(ax: Axes) -> None:
+    """Show the x axis as UTC day and time, e.g. ``31 Oct`` over ``06:00``."""
+    ax.xaxis_date(tz=UTC)
+    fmt = mdates.DateFormatter("%d %b\n%H:%M", tz=UTC)  # type: ignore[no-untyped-call]
+    ax.xaxis.set_major_formatter(fmt)

@@ -13,10 +13,16 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from matplotlib import dates as mdates
 
 from convoy.params import DEFAULT_DIURNAL_IED
-from convoy.report._common import new_figure, parse_time, save
+from convoy.report._common import (
+    MINUTE_DAYS,
+    day_numbers,
+    new_figure,
+    parse_time,
+    save,
+    utc_time_axis,
+)
 
 #: Time resolution of the risk heat map, in minutes.
 HEAT_STEP_MIN = 10.0
@@ -97,39 +103,34 @@ def plot_time_distance(
     """
     p = plan["plans"][key]
     traj = p.get("trajectory") or []
-    t_head = [parse_time(r["time"]) for r in traj]
-    km_head = [float(r["km"]) for r in traj]
+    th = day_numbers([parse_time(r["time"]) for r in traj])
+    km_head = np.array([float(r["km"]) for r in traj])
     pass_min = pass_time_min(plan) if key == "optimised" else 0.0
     fig = new_figure(10.0, 5.8)
     ax = fig.subplots()
     rows = p.get("risk_along_route") or []
-    if rows and t_head:
-        t0 = t_head[0] - timedelta(hours=2)
-        t1 = t_head[-1] + timedelta(minutes=pass_min) + timedelta(hours=2)
+    if rows and len(th):
+        t0 = parse_time(traj[0]["time"]) - timedelta(hours=2)
+        t1 = parse_time(traj[-1]["time"]) + timedelta(minutes=pass_min + 120.0)
         risk = getattr(scenario, "risk", None)
         diurnal = getattr(risk, "diurnal_ied", DEFAULT_DIURNAL_IED)
         times, km_edges, grid = risk_time_grid(rows, t0, t1, diurnal)
+        tx = day_numbers(list(times))
         mesh = ax.pcolormesh(
-            mdates.date2num(times),
-            km_edges,
-            grid,
-            cmap="YlOrRd",
-            shading="flat",
-            rasterized=True,
-            zorder=1,
+            tx, km_edges, grid, cmap="YlOrRd", shading="flat", rasterized=True, zorder=1
         )
-        ax.set_xlim(mdates.date2num(t0), mdates.date2num(t1))
+        ax.set_xlim(tx[0], tx[-1])
         fig.colorbar(
             mesh,
             ax=ax,
             pad=0.01,
             label="IED risk at that place and hour (expected incidents per km)",
         )
-    ax.plot(t_head, km_head, color="#08306b", lw=2.2, label="head of column", zorder=4)
+    ax.plot(th, km_head, color="#08306b", lw=2.2, label="head of column", zorder=4)
     if pass_min > 0:
-        t_tail = [t + timedelta(minutes=pass_min) for t in t_head]
+        tt = th + pass_min * MINUTE_DAYS
         ax.plot(
-            t_tail,
+            tt,
             km_head,
             color="#08306b",
             lw=1.4,
@@ -139,21 +140,19 @@ def plot_time_distance(
         )
         ax.fill_betweenx(
             km_head,
-            t_head,
-            t_tail,
+            th,
+            tt,
             color="#6baed6",
             alpha=0.35,
             zorder=3,
             label="column on the road",
         )
     # a halt sits where the head is when it starts: read off the trajectory
-    t_num = mdates.date2num(t_head) if t_head else np.zeros(1)
-    km_num = np.asarray(km_head) if km_head else np.zeros(1)
     for i, h in enumerate(p.get("halts") or []):
-        s, e = parse_time(h["start"]), parse_time(h["end"])
-        km = float(np.interp(mdates.date2num(s), t_num, km_num))
+        s, e = day_numbers([parse_time(h["start"]), parse_time(h["end"])])
+        km = float(np.interp(s, th, km_head)) if len(th) else 0.0
         ax.plot(
-            [s, e + timedelta(minutes=pass_min)],
+            [s, e + pass_min * MINUTE_DAYS],
             [km, km],
             color="#2171b5",
             lw=6,
@@ -171,11 +170,11 @@ def plot_time_distance(
             zorder=6,
         )
     deadline = plan.get("scenario", {}).get("deadline")
-    if deadline and t_head and parse_time(deadline) <= t_head[-1] + timedelta(hours=2):
-        ax.axvline(
-            parse_time(deadline), color="black", lw=1.0, ls=":", label="deadline"
-        )
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M"))
+    if deadline and len(th):
+        (td,) = day_numbers([parse_time(deadline)])
+        if td <= th[-1] + 2.0 / 24.0:
+            ax.axvline(td, color="black", lw=1.0, ls=":", label="deadline")
+    utc_time_axis(ax)
     ax.set_xlabel("time (UTC)")
     ax.set_ylabel("distance along the route (km)")
     title = (

@@ -7,10 +7,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from matplotlib import dates as mdates
 from matplotlib.patches import Patch
 
-from convoy.report._common import new_figure, parse_time, save
+from convoy.report._common import (
+    day_numbers,
+    new_figure,
+    parse_time,
+    save,
+    utc_time_axis,
+)
 
 
 def plot_march_timeline(plan: Mapping[str, Any], path: Path) -> Path:
@@ -45,39 +50,27 @@ def plot_march_timeline(plan: Mapping[str, Any], path: Path) -> Path:
             key=lambda r: (float(r.get("km", 0.0)), parse_time(r["head_arrival"])),
         )
         for a, b in itertools.pairwise(seq):
-            start = (
-                parse_time(a["halt_until"])
-                if a.get("halt_until")
-                else parse_time(a["head_arrival"])
+            start, end = day_numbers(
+                [
+                    parse_time(a.get("halt_until") or a["head_arrival"]),
+                    parse_time(b["head_arrival"]),
+                ]
             )
-            end = parse_time(b["head_arrival"])
             if end > start:
-                ax.broken_barh(
-                    [
-                        (
-                            mdates.date2num(start),
-                            mdates.date2num(end) - mdates.date2num(start),
-                        )
-                    ],
-                    (y - 0.3, 0.6),
-                    color="#41ab5d",
-                )
+                ax.broken_barh([(start, end - start)], (y - 0.3, 0.6), color="#41ab5d")
         for r in seq:
             if r.get("halt_until"):
-                s, e = parse_time(r["head_arrival"]), parse_time(r["halt_until"])
-                ax.broken_barh(
-                    [(mdates.date2num(s), mdates.date2num(e) - mdates.date2num(s))],
-                    (y - 0.3, 0.6),
-                    color="#2171b5",
+                s, e = day_numbers(
+                    [parse_time(r["head_arrival"]), parse_time(r["halt_until"])]
                 )
-                ax.annotate(r["checkpoint"], (mdates.date2num(s), y + 0.32), fontsize=7)
+                ax.broken_barh([(s, e - s)], (y - 0.3, 0.6), color="#2171b5")
+                ax.annotate(r["checkpoint"], (s, y + 0.32), fontsize=7)
     ax.set_yticks(
         range(len(names)),
         labels=[f"{n} ({units[n][0].get('serial', '')})" for n in names],
     )
     ax.invert_yaxis()
-    ax.xaxis_date()
-    ax.xaxis.set_major_formatter(mdates.DateFormatter("%d %b\n%H:%M"))
+    utc_time_axis(ax)
     ax.set_xlabel("time (UTC)")
     ax.set_ylabel("march unit (serial)")
     ax.set_title("March timeline: march units on the move and halted")
