@@ -10,6 +10,7 @@ the default (``useAsDefault = 1``), so QGIS shows it styled when the file is ope
 
 from __future__ import annotations
 
+import os
 import sqlite3
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -472,30 +473,58 @@ def write_plan_gpkg(
     layers = plan_layers(plan, scenario)
     if path.exists():
         path.unlink()
-    for i, layer in enumerate(layers):
-        frame = layer.frame.to_crs(crs) if crs != "EPSG:4326" else layer.frame
-        pyogrio.write_dataframe(
-            frame,
-            path,
-            layer=layer.name,
-            driver="GPKG",
-            dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None,
-            layer_options={
-                "GEOMETRY_NAME": GEOMETRY_COLUMN,
-                "DESCRIPTION": layer.description,
-                "SPATIAL_INDEX": "YES",
-            },
-        )
+    stamp = timestamp()
+    # GDAL stamps gpkg_contents.last_change with this instead of the clock
+    previous = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": stamp})
+    try:
+        for i, layer in enumerate(layers):
+            frame = layer.frame.to_crs(crs) if crs != "EPSG:4326" else layer.frame
+            pyogrio.write_dataframe(
+                frame,
+                path,
+                layer=layer.name,
+                driver="GPKG",
+                dataset_options={"VERSION": GPKG_VERSION} if i == 0 else None,
+                layer_options={
+                    "GEOMETRY_NAME": GEOMETRY_COLUMN,
+                    "DESCRIPTION": layer.description,
+                    "SPATIAL_INDEX": "YES",
+                },
+            )
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": previous})
     write_layer_styles(
         path,
         {layer.name: layer.qml for layer in layers},
         {layer.name: layer.description for layer in layers},
+        update_time=stamp,
     )
     return [layer.name for layer in layers]
 
 
+def timestamp() -> str:
+    """
+    The time written into the GeoPackage's metadata, ISO 8601 UTC.
+
+    ``SOURCE_DATE_EPOCH`` (seconds since 1970, the reproducible-builds convention)
+    when set, so that the same plan gives the same bytes; the clock otherwise.
+    """
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    when = (
+        datetime.fromtimestamp(int(epoch), UTC)
+        if epoch.isdigit()
+        else datetime.now(UTC)
+    )
+    return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
 def write_layer_styles(
-    path: Path, qml: Mapping[str, str], descriptions: Mapping[str, str] | None = None
+    path: Path,
+    qml: Mapping[str, str],
+    descriptions: Mapping[str, str] | None = None,
+    *,
+    update_time: str | None = None,
 ) -> None:
     """
     Store each layer's QML as its default style in the GeoPackage's ``layer_styles``.
@@ -505,7 +534,7 @@ def write_layer_styles(
     empty string, not NULL) and ``f_geometry_column`` is the layer's geometry column
     read from ``gpkg_geometry_columns``.
     """
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+    now = update_time or timestamp()
     con = sqlite3.connect(path)
     try:
         with con:

@@ -245,3 +245,18 @@ def test_bad_plan_rejected(tmp_path, export_plan, export_scenario, edit, words):
     for w in words:
         assert w in str(err.value)
     assert not (tmp_path / "p.gpkg").exists()
+
+
+def test_reproducible_bytes(tmp_path, monkeypatch, export_plan, export_scenario):
+    """With SOURCE_DATE_EPOCH set, the same plan gives the same GeoPackage bytes."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    write_plan_gpkg(export_plan, export_scenario, tmp_path / "a.gpkg")
+    write_plan_gpkg(export_plan, export_scenario, tmp_path / "b.gpkg")
+    assert (tmp_path / "a.gpkg").read_bytes() == (tmp_path / "b.gpkg").read_bytes()
+    con = sqlite3.connect(tmp_path / "a.gpkg")
+    try:
+        stamps = {r[0] for r in con.execute("SELECT last_change FROM gpkg_contents")}
+        stamps |= {r[0] for r in con.execute("SELECT update_time FROM layer_styles")}
+    finally:
+        con.close()
+    assert stamps == {"2023-11-14T22:13:20.000Z"}
