@@ -101,7 +101,7 @@ def plot_time_distance(
     Path
         ``path``.
     """
-    p = plan["plans"][key]
+    p = (plan.get("plans") or {}).get(key) or {}
     traj = p.get("trajectory") or []
     th = day_numbers([parse_time(r["time"]) for r in traj])
     km_head = np.array([float(r["km"]) for r in traj])

@@ -119,3 +119,15 @@ def test_report_without_raster(tmp_path, export_plan, export_scenario):
     html = path.read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == len(CHARTS)
     assert not (tmp_path / "risk.tif").exists()
+
+
+def test_report_with_infeasible_baseline(tmp_path, export_plan, export_scenario):
+    """A baseline with no trajectory (infeasible) still gives a complete report."""
+    plan = copy.deepcopy(export_plan)
+    hist = plan["plans"]["historical"]
+    hist.update(legs=[], halts=[], risk_along_route=[], trajectory=[])
+    hist["summary"].update(feasible=False, note="misses the deadline")
+    path = write_report(plan, export_scenario, tmp_path)
+    html = path.read_text(encoding="utf-8")
+    assert html.count("data:image/png;base64,") == len(CHARTS)
+    assert "misses the deadline" in html
