@@ -93,6 +93,10 @@ MAX_STATES = 50_000_000
 
 _EPS = 1e-9
 
+#: Relative difference of expected incidents below which two departures count as
+#: equally good (then the earlier arrival wins).
+COST_TIE_REL = 1e-9
+
 
 @dataclass(frozen=True, slots=True)
 class ScheduleLeg:
@@ -567,8 +571,13 @@ def plan_schedule(
                 d_name,
             )
         )
-    # best departure: cost, arrival, steps driven, then the earliest departure
-    t_dep = int(min(ok, key=lambda t: (dep_cost[t], dep_arr[t], dep_drv[t], t)))
+    # Best departure: cost, then arrival, steps driven, the earliest departure.
+    # Costs equal to within floating-point noise count as equal: otherwise the
+    # last bits of the diurnal sums (a day later is the same day again) decide,
+    # and the column would wait days in camp for nothing.
+    best = float(dep_cost[ok].min())
+    tied = ok[dep_cost[ok] <= best + COST_TIE_REL * abs(best) + 1e-15]
+    t_dep = int(min(tied, key=lambda t: (dep_arr[t], dep_drv[t], t)))
     rows = np.empty((int(dep_arr[t_dep]) - t_dep + 1, 7), dtype=np.int64)
     num_rows = _labels._walk(
         origin,
