@@ -263,15 +263,18 @@ def _sum_variable(px, py, lo, hi, bx, by, bw, bq, nb, out):
 
 @njit(cache=True, parallel=PARALLEL, fastmath=FASTMATH)
 def _kernel_at(px, py, bounds, order, block_x0, block_y0, bsize, ex, ey, wn, q, rad,
-               start, x0, y0, cell, nx, ny, rmax, fixed_q, out):
+               start, x0, y0, cell, nx, ny, rmax, fixed_q, num_terms, term_cost, out):
     """
     Sum the truncated kernels at points, a block of nearby points at a time.
 
     Points arrive sorted into square blocks of side ``bsize``. For each block the
     events whose disc reaches the block's square are copied into contiguous
-    buffers, and every point of the block sums over the whole buffer in a loop
-    the compiler vectorises (events a little beyond their radius add their exact,
-    tiny terms). Events are found through a uniform grid of cells.
+    buffers (events a little beyond their radius add their exact, tiny terms).
+    Events are found through a uniform grid of cells. Then either every point of
+    the block sums over the whole buffer in a loop the compiler vectorises, or,
+    when the block has many points, the buffer is condensed into a Taylor
+    expansion about the block's centre (:func:`_hermite_moments`) that each
+    point evaluates in ``num_terms^2`` operations; whichever costs less.
 
     Parameters
     ----------
@@ -296,6 +299,12 @@ def _kernel_at(px, py, bounds, order, block_x0, block_y0, bsize, ex, ey, wn, q, 
         Largest truncation radius, metres.
     fixed_q
         ``1/(2 h^2)`` when every event has the same bandwidth, else 0.
+    num_terms
+        Terms per axis of the expansion that meets the accuracy in a block; 0
+        when no expansion does.
+    term_cost
+        Cost of one expansion term for one event or point, in units of one
+        event's term of the direct sum at one point.
     out
         Output, shape (M,), overwritten.
     """
@@ -337,7 +346,78 @@ def _kernel_at(px, py, bounds, order, block_x0, block_y0, bsize, ex, ey, wn, q, 
                     bw[nb] = wn[j]
                     bq[nb] = q[j]
                     nb += 1
-        if fixed_q > 0.0:
+        p = num_terms
+        if p > 0 and (hi - lo) * nb > term_cost * p * p * (nb + hi - lo):
+            half = 0.5 * bsize
+            mom = np.zeros((p, p))
+            _hermite_moments(bx, by, bw, bq, nb, bx0 + half, by0 + half, half, mom)
+            _eval_moments(px, py, lo, hi, bx0 + half, by0 + half, half, mom, out)
+        elif fixed_q > 0.0:
             _sum_fixed(px, py, lo, hi, bx, by, bw, nb, fixed_q, out)
         else:
             _sum_variable(px, py, lo, hi, bx, by, bw, bq, nb, out)
+
+
+@njit(cache=True, inline="always", fastmath=FASTMATH)
+def _hermite_coeffs(s, q, half, a):
+    """
+    Taylor coefficients of ``exp(-q (u - s)^2)`` in ``u / half``, into ``a``.
+
+    ``exp(-q (u - s)^2) = sum_n a_n (u / half)^n`` with ``a_n = exp(-q s^2)
+    H_n(s sqrt(q)) (half sqrt(q))^n / n!`` (``H_n`` the Hermite polynomials), by
+    their three-term recurrence.
+    """
+    p = a.shape[0]
+    a[0] = math.exp(-q * s * s)
+    t1 = 2.0 * q * s * half
+    t2 = 2.0 * q * half * half
+    if p > 1:
+        a[1] = t1 * a[0]
+    for n in range(1, p - 1):
+        a[n + 1] = (t1 * a[n] - t2 * a[n - 1]) / (n + 1)
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _hermite_moments(bx, by, bw, bq, nb, cx, cy, half, mom):
+    """
+    Add the buffer's events to the expansion about ``(cx, cy)``.
+
+    ``sum_j bw_j exp(-bq_j |(cx, cy) + u - e_j|^2) = sum_{n,m} mom[n, m]
+    (u_x / half)^n (u_y / half)^m``: the Gaussian factorises along the axes and
+    each factor is a Taylor series (:func:`_hermite_coeffs`) truncated after
+    ``p = mom.shape[0]`` terms.
+    """
+    p = mom.shape[0]
+    ax = np.empty(p)
+    ay = np.empty(p)
+    for j in range(nb):
+        _hermite_coeffs(bx[j] - cx, bq[j], half, ax)
+        _hermite_coeffs(by[j] - cy, bq[j], half, ay)
+        for n in range(p):
+            g = bw[j] * ax[n]
+            for m in range(p):
+                mom[n, m] += g * ay[m]
+
+
+@njit(cache=True, fastmath=FASTMATH)
+def _eval_moments(px, py, lo, hi, cx, cy, half, mom, out):
+    """Evaluate the expansion ``mom`` about ``(cx, cy)`` at points ``lo:hi``."""
+    p = mom.shape[0]
+    n = hi - lo
+    ux = np.empty(n)
+    uy = np.empty(n)
+    for i in range(n):
+        ux[i] = (px[lo + i] - cx) / half
+        uy[i] = (py[lo + i] - cy) / half
+    acc = np.zeros(n)
+    inner = np.empty(n)
+    # Horner in u_y inside Horner in u_x, vectorised across the block's points
+    for a in range(p - 1, -1, -1):
+        inner[:] = 0.0
+        for b in range(p - 1, -1, -1):
+            c = mom[a, b]
+            for i in range(n):
+                inner[i] = inner[i] * uy[i] + c
+        for i in range(n):
+            acc[i] = acc[i] * ux[i] + inner[i]
+    out[lo:hi] = acc
