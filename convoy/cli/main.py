@@ -15,6 +15,7 @@ import click
 
 from convoy import __version__
 from convoy.cli.export import export
+from convoy.cli.plan import plan
 from convoy.cli.risk import risk
 from convoy.cli.validate import scenarios, validate
 
@@ -67,5 +68,6 @@ def cli(verbose: int) -> None:
 
 cli.add_command(scenarios)
 cli.add_command(validate)
+cli.add_command(plan)
 cli.add_command(risk)
 cli.add_command(export)

@@ -1,0 +1,66 @@
+"""The plan's tables as CSV: the march table, the loads, and what is left behind.
+
+Each is written from the plan.json document, so ``convoy export`` and ``convoy plan``
+give the same files. Columns carry their unit in the name; times are ISO 8601 UTC.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+MARCH_COLUMNS: tuple[str, ...] = (
+    "unit", "serial", "checkpoint", "kind", "km", "head_arrival", "tail_clearance",
+    "pass_time_min", "halt_until",
+)
+LOAD_COLUMNS: tuple[str, ...] = (
+    "vehicle", "type", "status", "towed_by", "tows", "num_lots", "lots", "load_kg",
+    "deck_m2", "seats_used", "value_usd",
+)
+LEFT_COLUMNS: tuple[str, ...] = (
+    "kind", "id", "category", "camp", "weight_kg", "deck_m2", "value_usd",
+    "disposition", "reason",
+)
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float):
+        return f"{value:.6g}" if abs(value) < 1e6 else f"{value:.0f}"
+    if isinstance(value, list | tuple):
+        return " ".join(str(v) for v in value)
+    return str(value)
+
+
+def _write(path: Path, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(columns)
+        for row in rows:
+            w.writerow([_cell(row.get(c)) for c in columns])
+
+
+def write_tables(plan: Mapping[str, Any], out_dir: Path) -> list[Path]:
+    """
+    Write march_table.csv, loads.csv and left_behind.csv into ``out_dir``.
+
+    Returns
+    -------
+    list of Path
+        The files written.
+    """
+    out_dir = Path(out_dir)
+    loads = [dict(row, num_lots=len(row.get("lots", []))) for row in plan["loads"]]
+    files = {
+        "march_table.csv": (MARCH_COLUMNS, plan["march_table"]),
+        "loads.csv": (LOAD_COLUMNS, loads),
+        "left_behind.csv": (LEFT_COLUMNS, plan["left_behind"]),
+    }
+    out = []
+    for name, (cols, rows) in files.items():
+        _write(out_dir / name, cols, rows)
+        out.append(out_dir / name)
+    return out

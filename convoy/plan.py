@@ -1,0 +1,680 @@
+"""Tie everything into a plan: risk, calibration, loads, timing, baselines, march table.
+
+:func:`plan_withdrawal` runs the chain of DESIGN.md on a loaded scenario:
+
+1. the risk field and its tables along every road edge;
+2. calibration of the two channels to the historical trip (:mod:`convoy.calibrate`);
+3. the risk table the loads optimiser trades against: the optimal schedule's expected
+   incidents for a grid of column sizes and departure delays (one backward search per
+   column size gives every departure at once);
+4. the loads (CP-SAT, :func:`convoy.loadout.choose_loadout`);
+5. the optimal schedule of the column the loads decided, leaving once the
+   destruction work is done;
+6. the baselines (:mod:`convoy.baselines`), the march table (:mod:`convoy.march`) and,
+   on request, the Pareto front over the price of an incident.
+
+:func:`plan_document` turns the result into the plan.json document
+(docs/plan-json.md) from which every other output is written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+import platform
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from pyproj import Transformer
+
+import convoy
+from convoy._io import file_sha256
+from convoy.baselines import (
+    BASELINE_NAMES,
+    PricedTrip,
+    daylight_movement,
+    fastest_trip,
+)
+from convoy.calibrate import Calibration, calibrate, reference_trip
+from convoy.errors import InfeasibleError
+from convoy.loadout import LoadPlan, RiskTable, choose_loadout
+from convoy.march import MarchRow, MarchUnit, march_table, march_units
+from convoy.params import parse_hhmm
+from convoy.risk.field import EdgeRisk, RiskField, build_risk_field, edge_risk
+from convoy.scenario import Scenario, Vehicle
+from convoy.schedule import (
+    ExposureModel,
+    Schedule,
+    Trajectory,
+    column_surface_speeds,
+    plan_schedule,
+    trajectory_exposure,
+)
+from convoy.schedule.search import scenario_exposure_model
+
+#: Column sizes tabulated for the loads optimiser (between them it interpolates).
+RISK_TABLE_SIZES = 7
+#: Spacing of the departure delays tabulated for the loads optimiser, in minutes.
+RISK_TABLE_DELAY_STEP_MIN = 60.0
+
+Progress = Callable[[str], None]
+
+
+def _quiet(_msg: str) -> None:
+    return None
+
+
+@dataclass(frozen=True)
+class Trip:
+    """
+    One column's trip, priced: the optimised plan or a baseline.
+
+    Parameters
+    ----------
+    name
+        ``"optimised"`` or a baseline name.
+    vehicle_ids
+        Vehicles of the column (towed ones included).
+    model
+        The exposure model that priced it.
+    trip
+        Trajectory and exposure.
+    value_carried, value_left_behind
+        Value of the lots carried plus the vehicles moved, and of everything
+        left, in US dollars.
+    note
+        Why it is what it is, in words, when that needs saying.
+    """
+
+    name: str
+    vehicle_ids: tuple[str, ...]
+    model: ExposureModel
+    trip: PricedTrip
+    value_carried: float
+    value_left_behind: float
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Everything :func:`plan_withdrawal` decided, with what it was decided from."""
+
+    scenario: Scenario
+    field: RiskField
+    edge_risk: EdgeRisk
+    calibration: Calibration
+    risk_table: RiskTable
+    loadout: LoadPlan
+    schedule: Schedule
+    trips: dict[str, Trip]
+    march_units: list[MarchUnit]
+    march_rows: list[MarchRow]
+    pareto: list[dict[str, float]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def optimised(self) -> Trip:
+        """The optimised trip."""
+        return self.trips["optimised"]
+
+
+def origin_vehicles(scenario: Scenario) -> list[Vehicle]:
+    """Vehicles at the origin camp, in input order."""
+    return [v for v in scenario.vehicles if v.camp == scenario.origin]
+
+
+def _min_column(vehicles: list[Vehicle], personnel: int) -> int:
+    """Fewest self-propelled vehicles whose seats hold everyone (at least 1)."""
+    seats = sorted((v.seats for v in vehicles if v.roadworthy), reverse=True)
+    total, n = 0, 0
+    for s in seats:
+        if total >= personnel:
+            break
+        total += s
+        n += 1
+    return max(n, 1)
+
+
+def build_risk_table(scenario: Scenario, er: EdgeRisk, *,
+                     progress: Progress = _quiet) -> RiskTable:
+    """
+    Expected incidents of the optimal schedule by column size and departure delay.
+
+    The column of ``n`` vehicles is ``n`` vehicles of the fleet's mean length at the
+    fleet's slowest speed on each surface (conservative: the optimiser may leave the
+    slowest vehicles behind, and the final schedule is then recomputed for the
+    column actually chosen). One backward search per size gives the cost of every
+    departure step; the cost of leaving no earlier than a delay is the smallest cost
+    of the steps at or after it.
+
+    Raises
+    ------
+    InfeasibleError
+        If no schedule meets the deadline even for the smallest column; the message
+        names the binding constraint and the earliest feasible arrival.
+    """
+    vehicles = origin_vehicles(scenario)
+    n_max = len(vehicles)
+    n_min = min(_min_column(vehicles, scenario.personnel), n_max)
+    sizes = np.unique(np.round(np.linspace(n_min, n_max, RISK_TABLE_SIZES)).astype(int))
+    mean_len = float(np.mean([v.length_m for v in vehicles]))
+    speeds = column_surface_speeds([v.speed_kph for v in vehicles if v.roadworthy]
+                                   or [v.speed_kph for v in vehicles])
+    base = scenario_exposure_model(scenario, er, vehicle_ids=[v.id for v in vehicles])
+    origin = scenario.roads.site_node[scenario.origin]
+    dest = scenario.roads.site_node[scenario.destination]
+    costs = []
+    for n in sizes:
+        progress(f"risk table: column of {n} vehicles")
+        day_km = (n * mean_len + (n - 1) * scenario.movement.interval_day_m) / 1000.0
+        night_km = (n * mean_len + (n - 1) * scenario.movement.interval_night_m) / 1000.0
+        model = dataclasses.replace(
+            base, column_day_km=day_km, column_night_km=night_km,
+            edge_speed_kph=np.minimum(
+                np.minimum(speeds[scenario.roads.edge_surface],
+                           scenario.roads.edge_maxspeed_kph),
+                scenario.movement.max_speed_kph))
+        sched = plan_schedule(model, origin, dest, horizon_min=scenario.horizon_min,
+                              movement=scenario.movement, start=scenario.start,
+                              node_names=_node_names(scenario))
+        costs.append(np.asarray(sched.cost_by_departure, dtype=np.float64))
+    step = scenario.movement.step_min
+    c = np.vstack(costs)
+    # no earlier than step t: the best of t and every later step
+    suffix = np.minimum.accumulate(c[:, ::-1], axis=1)[:, ::-1]
+    finite = np.isfinite(suffix).any(axis=0)
+    last = int(np.flatnonzero(finite)[-1])
+    delays = np.arange(0.0, last * step + 1e-9, RISK_TABLE_DELAY_STEP_MIN)
+    idx = np.ceil(delays / step - 1e-9).astype(int)
+    return RiskTable(sizes.astype(np.int64), delays, suffix[:, idx])
+
+
+def _node_names(scenario: Scenario) -> dict[int, str]:
+    names: dict[int, str] = {}
+    # camps and the destination name a node before halts and checkpoints do
+    order = {"camp": 0, "destination": 0, "checkpoint": 1, "halt": 2}
+    for s in sorted(scenario.sites, key=lambda s: order[s.kind]):
+        node = scenario.roads.site_node.get(s.name)
+        if node is not None and node not in names:
+            names[node] = s.name
+    return names
+
+
+def _values(scenario: Scenario, plan: LoadPlan) -> tuple[float, float]:
+    """(value carried incl. vehicles moved, value left behind), US dollars."""
+    carried = plan.value_carried_usd + plan.value_vehicles_moved_usd
+    return carried, plan.value_left_usd
+
+
+def _moving_ids(plan: LoadPlan) -> tuple[str, ...]:
+    return tuple(v.vehicle_id for v in plan.vehicles if v.status in ("moving", "towed"))
+
+
+#: Order of march by vehicle role (a word in the type): route clearance leads, then
+#: the escort and command, the troops, the cargo and tankers; ambulances and recovery
+#: vehicles form the trail party at the rear (FM 55-30, ch. 5, "Convoy
+#: organization": trail party with maintenance and recovery; ATP 4-01.45).
+MARCH_ORDER: tuple[str, ...] = (
+    "clearance", "engineer", "armoured vehicle", "apc", "command", "troop",
+    "cargo", "water", "fuel", "low-bed", "ambulance", "recovery",
+)
+
+
+def _march_rank(v: Vehicle) -> int:
+    t = v.type.lower()
+    for i, word in enumerate(MARCH_ORDER):
+        if word in t:
+            return i
+    return MARCH_ORDER.index("cargo")
+
+
+def order_of_march(scenario: Scenario, plan: LoadPlan) -> list[Vehicle]:
+    """Moving vehicles in order of march; a towed vehicle follows its tow."""
+    by_id = {v.id: v for v in scenario.vehicles}
+    decisions = {d.vehicle_id: d for d in plan.vehicles}
+    movers = [by_id[d.vehicle_id] for d in plan.vehicles if d.status == "moving"]
+    movers.sort(key=lambda v: (_march_rank(v), scenario.vehicles.index(v)))
+    out: list[Vehicle] = []
+    for v in movers:
+        out.append(v)
+        tow = decisions[v.id].tows
+        if tow is not None:
+            out.append(by_id[tow])
+    return out
+
+
+def _trip(name: str, model: ExposureModel, traj: Trajectory, vehicle_ids: tuple[str, ...],
+          values: tuple[float, float], note: str = "") -> Trip:
+    exp = trajectory_exposure(model, traj.legs, traj.halts)
+    return Trip(name, vehicle_ids, model, PricedTrip(traj, exp), values[0], values[1],
+                note)
+
+
+def plan_withdrawal(scenario: Scenario, *, pareto: bool = False,
+                    progress: Progress = _quiet) -> Plan:
+    """
+    Plan the withdrawal of a loaded scenario.
+
+    Parameters
+    ----------
+    scenario
+        From :func:`convoy.scenario.read_scenario`.
+    pareto
+        Also sweep the price of an incident (``SolverParams.pareto_points`` prices
+        from a tenth to ten times ``PriceParams.incident_usd``, and 0) and record
+        the front of expected incidents against value saved.
+    progress
+        Called with a short message before each long step.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    InfeasibleError
+        If no plan meets the deadline or the loads cannot be satisfied; the message
+        names the binding constraint.
+
+    Examples
+    --------
+    >>> plan = plan_withdrawal(read_scenario("kidal-gao"))  # doctest: +SKIP
+    >>> round(plan.trips["historical"].trip.exposure.ied, 1)  # doctest: +SKIP
+    6.0
+    """
+    progress("risk field along the roads")
+    field0 = build_risk_field(scenario)
+    er0 = edge_risk(field0, scenario.roads, scenario.risk.edge_sample_m)
+    progress("calibration to the historical trip")
+    cal = calibrate(scenario, er0)
+    risk_field = field0.with_scales(cal.scale_ied, cal.scale_ambush)
+    er = er0.with_scales(cal.scale_ied, cal.scale_ambush)
+
+    table = build_risk_table(scenario, er, progress=progress)
+    vehicles = origin_vehicles(scenario)
+    lots = [lot for lot in scenario.lots if lot.camp == scenario.origin]
+
+    def solve(incident_usd: float) -> LoadPlan:
+        prices = dataclasses.replace(scenario.prices, incident_usd=incident_usd)
+        return choose_loadout(vehicles, lots, personnel=scenario.personnel,
+                              origin=scenario.origin, risk_table=table, prices=prices,
+                              solver=scenario.solver, loads=scenario.loads,
+                              seed=scenario.seed)
+
+    progress("loads and abandonment (CP-SAT)")
+    loadout = solve(scenario.prices.incident_usd)
+    moving = _moving_ids(loadout)
+    progress("schedule of the chosen column")
+    origin = scenario.roads.site_node[scenario.origin]
+    dest = scenario.roads.site_node[scenario.destination]
+    model = scenario_exposure_model(scenario, er, vehicle_ids=moving)
+    schedule = plan_schedule(model, origin, dest, horizon_min=scenario.horizon_min,
+                             movement=scenario.movement,
+                             earliest_depart_min=loadout.departure_delay_min,
+                             start=scenario.start, node_names=_node_names(scenario))
+    values = _values(scenario, loadout)
+    trips: dict[str, Trip] = {
+        "optimised": _trip("optimised", model, schedule.trajectory(), moving, values)
+    }
+
+    progress("baselines")
+    notes: list[str] = []
+    for name, movement in (("depart_at_once", scenario.movement),
+                           ("daylight_only", daylight_movement(scenario.movement))):
+        try:
+            fast = fastest_trip(model, origin, dest, horizon_min=scenario.horizon_min,
+                                movement=movement,
+                                depart_min=loadout.departure_delay_min)
+            trips[name] = _trip(name, model, fast.trajectory, moving, values)
+        except InfeasibleError as exc:
+            notes.append(f"{name}: no such schedule meets the deadline ({exc})")
+    hist_model, hist_traj, _exp, _edges = reference_trip(scenario, er)
+    hist_plan = solve(0.0) if any(
+        v.status not in ("moving", "towed") for v in loadout.vehicles) else loadout
+    trips["historical"] = _trip(
+        "historical", hist_model, hist_traj, cal.vehicle_ids, _values(scenario, hist_plan),
+        note="reconstruction of the observed trip: every vehicle, the main axis, "
+             "paced to the observed departure and arrival; it may halt anywhere on "
+             "its route and drive after dark, as the real column did")
+
+    opt = trips["optimised"]
+    for name in BASELINE_NAMES:
+        if name not in trips:
+            continue
+        b = trips[name]
+        if opt.trip.exposure.total > b.trip.exposure.total + 1e-12:
+            notes.append(
+                f"{name}: fewer expected incidents ({b.trip.exposure.total:.2f} against "
+                f"{opt.trip.exposure.total:.2f}) because it moves a different column or "
+                "ignores a rule the plan keeps (halt sites, windows)")
+        if b.value_left_behind + 1e-6 < opt.value_left_behind:
+            notes.append(
+                f"{name}: leaves less behind (${b.value_left_behind:,.0f} against "
+                f"${opt.value_left_behind:,.0f}) by moving every vehicle, at "
+                f"{b.trip.exposure.total:.2f} expected incidents against "
+                f"{opt.trip.exposure.total:.2f}: at "
+                f"${scenario.prices.incident_usd:,.0f} per incident the extra value is "
+                "not worth the extra risk")
+
+    progress("march table")
+    order = order_of_march(scenario, loadout)
+    traj_arr = trajectory_points(opt)
+    moving_legs = [leg for leg in opt.trip.trajectory.legs]
+    ref_speed = float(np.median([leg.speed_kph for leg in moving_legs]))
+    units = march_units([v.id for v in order], [v.length_m for v in order],
+                        scenario.movement, ref_speed)
+    checkpoints, halts = _checkpoints(scenario, opt)
+    rows = march_table(units, {v.id: v.length_m for v in order}, traj_arr, checkpoints,
+                       halts, scenario.movement, _minute_of_day(scenario.start))
+
+    front: list[dict[str, float]] = []
+    if pareto:
+        base = scenario.prices.incident_usd or 1e6
+        prices = [0.0, *np.geomspace(base / 10, base * 10,
+                                     scenario.solver.pareto_points).tolist()]
+        for price in prices:
+            progress(f"Pareto front: ${price:,.0f} per incident")
+            lp = solve(price)
+            ids = _moving_ids(lp)
+            m = scenario_exposure_model(scenario, er, vehicle_ids=ids)
+            s = plan_schedule(m, origin, dest, horizon_min=scenario.horizon_min,
+                              movement=scenario.movement,
+                              earliest_depart_min=lp.departure_delay_min,
+                              start=scenario.start)
+            front.append({"incident_usd": price,
+                          "expected_incidents": s.expected_incidents,
+                          "value_saved_usd": _values(scenario, lp)[0],
+                          "vehicles_moving": float(len(ids))})
+    return Plan(scenario, risk_field, er, cal, table, loadout, schedule, trips, units,
+                rows, front, notes)
+
+
+def _minute_of_day(t: datetime) -> int:
+    return t.hour * 60 + t.minute
+
+
+def _leg_km(scenario: Scenario, edge: int) -> float:
+    return float(scenario.roads.edge_length_m[edge]) / 1000.0
+
+
+def trajectory_points(trip: Trip) -> np.ndarray:
+    """(P, 2) array of (minutes after start, km from the origin) of the head."""
+    pts: list[tuple[float, float]] = []
+    km = 0.0
+    lengths = trip.model.edge_length_m
+    for leg in trip.trip.trajectory.legs:
+        if not pts or pts[-1][0] != leg.depart_min:
+            pts.append((leg.depart_min, km))
+        km += float(lengths[leg.edge]) / 1000.0
+        pts.append((leg.arrive_min, km))
+    return np.asarray(pts, dtype=np.float64)
+
+
+def _leg_nodes(trip: Trip) -> list[tuple[int, int]]:
+    m = trip.model
+    out = []
+    for leg in trip.trip.trajectory.legs:
+        u, v = int(m.edge_u[leg.edge]), int(m.edge_v[leg.edge])
+        out.append((leg.from_node, v if leg.from_node == u else u))
+    return out
+
+
+def _checkpoints(scenario: Scenario, trip: Trip
+                 ) -> tuple[list[tuple[str, str, float]], list[tuple[float, float, float]]]:
+    """Named points along the trip (SP, sites, RP) and its halts as (km, start, end)."""
+    names = _node_names(scenario)
+    km_at: dict[int, float] = {}
+    km = 0.0
+    nodes = _leg_nodes(trip)
+    if nodes:
+        km_at[nodes[0][0]] = 0.0
+    for (_a, b), leg in zip(nodes, trip.trip.trajectory.legs, strict=True):
+        km += _leg_km(scenario, leg.edge)
+        km_at.setdefault(b, km)
+    kind_of = {s.name: s.kind for s in scenario.sites}
+    cps: list[tuple[str, str, float]] = []
+    for node, d in sorted(km_at.items(), key=lambda kv: kv[1]):
+        if node not in names:
+            continue
+        name = names[node]
+        kind = kind_of[name]
+        if name == scenario.origin:
+            kind = "start point"
+        elif name == scenario.destination:
+            kind = "release point"
+        cps.append((name, kind, d))
+    halts = [(km_at.get(h.node, 0.0), h.start_min, h.end_min)
+             for h in trip.trip.trajectory.halts]
+    return cps, halts
+
+
+# ---------------------------------------------------------------------------------
+# plan.json
+
+
+def _iso(scenario: Scenario, minutes: float) -> str:
+    t = scenario.start + timedelta(minutes=float(minutes))
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _summary(scenario: Scenario, trip: Trip) -> dict[str, Any]:
+    legs = trip.trip.trajectory.legs
+    exp = trip.trip.exposure
+    depart, arrive = legs[0].depart_min, legs[-1].arrive_min
+    distance = sum(_leg_km(scenario, leg.edge) for leg in legs)
+    return {
+        "expected_incidents": exp.total,
+        "expected_ied_incidents": exp.ied,
+        "expected_ambush_incidents": exp.ambush,
+        "expected_ambush_moving": exp.ambush_moving,
+        "expected_ambush_halted": exp.ambush_halted,
+        "depart": _iso(scenario, depart),
+        "arrive": _iso(scenario, arrive),
+        "travel_days": (arrive - depart) / 1440.0,
+        "distance_km": distance,
+        "vehicles_moving": len(trip.vehicle_ids),
+        "value_carried": trip.value_carried,
+        "value_left_behind": trip.value_left_behind,
+        "feasible": True,
+        "note": trip.note,
+    }
+
+
+class _Lonlat:
+    def __init__(self, scenario: Scenario) -> None:
+        self.t = Transformer.from_crs(scenario.roads.crs, "EPSG:4326", always_xy=True)
+
+    def __call__(self, xy: np.ndarray) -> list[list[float]]:
+        lon, lat = self.t.transform(xy[:, 0], xy[:, 1])
+        return [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat,
+                                                                           strict=True)]
+
+
+def _edge_xy(scenario: Scenario, edge: int, reverse: bool) -> np.ndarray:
+    xy = np.asarray(scenario.roads.edge_geometry[edge].coords, dtype=np.float64)[:, :2]
+    return xy[::-1] if reverse else xy
+
+
+def _trip_body(scenario: Scenario, trip: Trip, er: EdgeRisk, lonlat: _Lonlat
+               ) -> dict[str, Any]:
+    names = _node_names(scenario)
+    m = trip.model
+    exp = trip.trip.exposure
+    legs_out = []
+    risk_rows = []
+    traj_rows = []
+    km = 0.0
+    for i, (leg, (a, b)) in enumerate(zip(trip.trip.trajectory.legs, _leg_nodes(trip),
+                                          strict=True)):
+        e = leg.edge
+        reverse = a != int(m.edge_u[e])
+        length_km = _leg_km(scenario, e)
+        legs_out.append({
+            "from": names.get(a, f"node {a}"), "to": names.get(b, f"node {b}"),
+            "from_node": a, "to_node": b,
+            "depart": _iso(scenario, leg.depart_min),
+            "arrive": _iso(scenario, leg.arrive_min),
+            "mode": leg.mode, "length_km": length_km, "speed_kph": leg.speed_kph,
+            "expected_ied": float(exp.leg_ied[i]),
+            "expected_ambush": float(exp.leg_ambush[i]),
+            "road": scenario.roads.edge_name[e],
+            "coords": lonlat(_edge_xy(scenario, e, reverse)),
+        })
+        if not traj_rows or traj_rows[-1]["time"] != _iso(scenario, leg.depart_min):
+            traj_rows.append({"time": _iso(scenario, leg.depart_min), "km": km})
+        # 250 m pieces of the edge, in the direction of travel
+        lo, hi = int(er.offsets[e]), int(er.offsets[e + 1])
+        s = er.s_m[lo:hi]
+        ied, amb = er.ied[lo:hi], er.ambush[lo:hi]
+        if reverse:
+            s = s[-1] - s[::-1]
+            ied, amb = ied[::-1], amb[::-1]
+        f = 1.0 if leg.mode == "normal" else m.clearance_ied_factor
+        span = leg.arrive_min - leg.depart_min
+        line = scenario.roads.edge_geometry[e]
+        pos = np.asarray(s if not reverse else line.length - s)
+        pts = np.asarray([line.interpolate(p).coords[0][:2] for p in pos])
+        ll = lonlat(pts)
+        day_km, night_km = m.column_day_km, m.column_night_km
+        col_km = day_km if m.is_daylight(leg.depart_min, leg.arrive_min) else night_km
+        for j in range(len(s) - 1):
+            d_km = (s[j + 1] - s[j]) / 1000.0
+            t_head = leg.depart_min + span * (s[j] / max(s[-1], 1e-9))
+            hour = int(((_minute_of_day(scenario.start) + t_head) // 60) % 24)
+            ied_km = 0.5 * (ied[j] + ied[j + 1]) * er.diurnal_ied[hour] * f
+            amb_kmh = 0.5 * (amb[j] + amb[j + 1]) * er.diurnal_ambush[hour]
+            risk_rows.append({
+                "km_from": km + s[j] / 1000.0, "km_to": km + s[j + 1] / 1000.0,
+                "head_time": _iso(scenario, t_head),
+                "ied_per_km": ied_km, "ambush_per_km_h": amb_kmh,
+                "expected": ied_km * d_km + amb_kmh * d_km * col_km / leg.speed_kph,
+                "coords": [ll[j], ll[j + 1]],
+            })
+        km += length_km
+        traj_rows.append({"time": _iso(scenario, leg.arrive_min), "km": km})
+    node_ll = lonlat(np.asarray(scenario.roads.node_xy, dtype=np.float64))
+    halts_out = []
+    for j, h in enumerate(trip.trip.trajectory.halts):
+        halts_out.append({
+            "site": names.get(h.node, f"node {h.node}"), "node": h.node,
+            "lon": node_ll[h.node][0], "lat": node_ll[h.node][1],
+            "start": _iso(scenario, h.start_min), "end": _iso(scenario, h.end_min),
+            "hours": (h.end_min - h.start_min) / 60.0,
+            "expected_ambush": float(exp.halt_ambush[j]),
+        })
+    return {"summary": _summary(scenario, trip), "legs": legs_out, "halts": halts_out,
+            "risk_along_route": risk_rows, "trajectory": traj_rows}
+
+
+def _versions() -> dict[str, str]:
+    import numba
+    import ortools
+
+    return {"python": platform.python_version(), "numpy": np.__version__,
+            "numba": numba.__version__, "ortools": ortools.__version__}
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """
+    The plan.json document (docs/plan-json.md).
+
+    Deterministic: no wall-clock time, no absolute paths that vary between runs
+    other than the scenario's own folder.
+    """
+    sc = plan.scenario
+    lonlat = _Lonlat(sc)
+    files = sc.files
+    inputs = {}
+    for p in (files.scenario, files.roads, files.sites, files.events, files.fleet,
+              files.manifest):
+        inputs[p.name] = file_sha256(p)
+    plans = {name: _trip_body(sc, trip, plan.edge_risk, lonlat)
+             for name, trip in plan.trips.items()}
+    by_vehicle: dict[str, list[str]] = {}
+    for d in plan.loadout.lots:
+        if d.vehicle_id is not None:
+            by_vehicle.setdefault(d.vehicle_id, []).append(d.lot_id)
+    vtype = {v.id: v.type for v in sc.vehicles}
+    loads = [{"vehicle": v.vehicle_id, "type": vtype[v.vehicle_id], "status": v.status,
+              "towed_by": v.towed_by, "tows": v.tows,
+              "lots": by_vehicle.get(v.vehicle_id, []), "load_kg": v.load_kg,
+              "deck_m2": v.load_m2, "seats_used": v.seats_used,
+              "value_usd": v.value_usd}
+             for v in plan.loadout.vehicles]
+    lot_by_id = {lot.id: lot for lot in sc.lots}
+    veh_by_id = {v.id: v for v in sc.vehicles}
+    left = []
+    for d in plan.loadout.lots:
+        if d.disposition == "carried":
+            continue
+        lot = lot_by_id[d.lot_id]
+        left.append({"kind": "lot", "id": lot.id, "category": lot.category,
+                     "camp": lot.camp, "weight_kg": lot.weight_kg,
+                     "deck_m2": lot.deck_m2, "value_usd": lot.value_usd,
+                     "disposition": d.disposition, "reason": d.reason})
+    for v in plan.loadout.vehicles:
+        if v.status in ("moving", "towed"):
+            continue
+        veh = veh_by_id[v.vehicle_id]
+        left.append({"kind": "vehicle", "id": veh.id, "category": veh.type,
+                     "camp": veh.camp, "weight_kg": 0.0, "deck_m2": 0.0,
+                     "value_usd": veh.value_usd, "disposition": v.status,
+                     "reason": ("not roadworthy and no recovery vehicle free to tow it"
+                                if not veh.roadworthy else
+                                "its value does not pay for the risk it adds")})
+    march = [{"unit": r.unit, "serial": r.serial, "checkpoint": r.checkpoint,
+              "kind": r.kind, "km": r.km,
+              "head_arrival": _iso(sc, r.head_arrival_min),
+              "tail_clearance": _iso(sc, r.tail_clearance_min),
+              "pass_time_min": r.pass_time_min,
+              "halt_until": (None if r.halt_until_min is None
+                             else _iso(sc, r.halt_until_min))}
+             for r in plan.march_rows]
+    units = [{"unit": u.name, "serial": u.serial, "vehicles": list(u.vehicle_ids),
+              "length_km": u.length_m / 1000.0, "start_offset_min": u.offset_min}
+             for u in plan.march_units]
+    lp = plan.loadout
+    return {
+        "format": "convoy-plan/1",
+        "convoy_version": convoy.__version__,
+        "versions": _versions(),
+        "scenario": {
+            "name": sc.name, "title": sc.title, "path": str(files.scenario.parent),
+            "start": _iso(sc, 0.0), "deadline": _iso(sc, sc.horizon_min),
+            "origin": sc.origin, "destination": sc.destination,
+            "air_cover": sc.air_cover, "personnel": sc.personnel, "seed": sc.seed,
+            "crs": sc.roads.crs.to_string(), "inputs": inputs,
+        },
+        "calibration": {"scale_ied": plan.calibration.scale_ied,
+                        "scale_ambush": plan.calibration.scale_ambush,
+                        "calibrated": plan.calibration.calibrated,
+                        "reference": "historical",
+                        "target_ied_incidents": plan.calibration.target_ied_incidents},
+        "summary": plans["optimised"]["summary"],
+        "baselines": {name: plans[name]["summary"] for name in BASELINE_NAMES
+                      if name in plans},
+        "plans": plans,
+        "march_table": march,
+        "march_units": units,
+        "loads": loads,
+        "left_behind": left,
+        "loadout": {"status": lp.status, "objective": lp.objective_usd,
+                    "bound": lp.bound_usd, "gap": lp.gap, "method": lp.method,
+                    "departure_delay_min": lp.departure_delay_min,
+                    "destruction_team_hours": lp.destruction_team_hours,
+                    "expected_incidents_table": lp.expected_incidents,
+                    "incident_usd": sc.prices.incident_usd},
+        "risk_table": {"num_vehicles": plan.risk_table.num_vehicles.tolist(),
+                       "delay_min": plan.risk_table.delay_min.tolist(),
+                       "incidents": np.where(np.isfinite(plan.risk_table.incidents),
+                                             plan.risk_table.incidents,
+                                             math.nan).tolist()},
+        "pareto": plan.pareto,
+        "notes": plan.notes,
+        "windows": [list(w) for w in sc.movement.windows],
+        "daylight": [sc.movement.day_start, sc.movement.day_end],
+        "start_minute_of_day": parse_hhmm(sc.start.strftime("%H:%M")),
+    }
