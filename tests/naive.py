@@ -12,11 +12,14 @@ def kernel_sum(events_xy, weights, bandwidths_m, points_xy):
     h = np.broadcast_to(np.asarray(bandwidths_m, dtype=np.float64), w.shape)
     pxy = np.asarray(points_xy, dtype=np.float64).reshape(-1, 2)
     out = np.zeros(len(pxy))
-    for lo in range(0, len(pxy), 256):
-        p = pxy[lo : lo + 256]
-        d2 = ((p[:, None, :] - exy[None, :, :]) ** 2).sum(axis=2)
+    step = max(1, 1_000_000 // max(len(w), 1))  # about 8 MB per temporary
+    for lo in range(0, len(pxy), step):
+        p = pxy[lo : lo + step]
+        dx = p[:, None, 0] - exy[None, :, 0]
+        dy = p[:, None, 1] - exy[None, :, 1]
+        d2 = dx * dx + dy * dy
         g = np.exp(-d2 / (2.0 * h * h)) / (2.0 * np.pi * h * h)
-        out[lo : lo + 256] = g @ w
+        out[lo : lo + step] = g @ w
     return out
 
 
