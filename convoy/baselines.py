@@ -23,6 +23,7 @@ sites -- "drive every window".
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -84,9 +85,12 @@ def fastest_trip(model: ExposureModel, origin: int, destination: int, *,
         If even the fastest schedule misses the deadline (the message names the
         earliest feasible arrival).
     """
+    # the first whole step at or after depart_min: the search counts in steps
+    step = movement.step_min
+    depart = math.ceil(depart_min / step - 1e-9) * step
     fast = plan_schedule(time_model(model), origin, destination,
                          horizon_min=horizon_min, movement=movement,
-                         earliest_depart_min=depart_min, latest_depart_min=depart_min)
+                         earliest_depart_min=depart, latest_depart_min=depart)
     traj = fast.trajectory()
     return PricedTrip(traj, trajectory_exposure(model, traj.legs, traj.halts))
 

@@ -21,7 +21,7 @@ head of the column has on the leg that contains the point.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -141,7 +141,8 @@ def march_units(vehicle_ids: Sequence[str], lengths_m: Sequence[float],
 def march_table(units: Sequence[MarchUnit], lengths_by_id: dict[str, float],
                 trajectory: np.ndarray, checkpoints: Sequence[tuple[str, str, float]],
                 halts: Sequence[tuple[float, float, float]], movement: MovementParams,
-                start_minute_of_day: int) -> list[MarchRow]:
+                start_minute_of_day: int,
+                speed_at: Callable[[float], float] | None = None) -> list[MarchRow]:
     """
     The road movement table: every march unit at every checkpoint.
 
@@ -164,6 +165,11 @@ def march_table(units: Sequence[MarchUnit], lengths_by_id: dict[str, float],
         Intervals by day and night.
     start_minute_of_day
         Minute of day (UTC) of the scenario start, for day or night intervals.
+    speed_at
+        The column's speed (km/h) at a km of the route, for pass times. FM 55-30
+        tells *speed* (what the vehicles drive at) from *rate of march* (distance
+        over time, halts included): pass time uses the speed. Default: the head's
+        speed on the trajectory piece containing the point.
 
     Returns
     -------
@@ -177,7 +183,7 @@ def march_table(units: Sequence[MarchUnit], lengths_by_id: dict[str, float],
         mean_len = float(np.mean(lens))
         for name, kind, km in checkpoints:
             t_head = head_time_at(traj, km)
-            speed = head_speed_at(traj, km)
+            speed = speed_at(km) if speed_at is not None else head_speed_at(traj, km)
             t_unit = t_head + unit.offset_min
             day = is_daylight(t_unit, start_minute_of_day, movement)
             interval = movement.interval_day_m if day else movement.interval_night_m

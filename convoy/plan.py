@@ -114,6 +114,7 @@ class Plan:
     march_rows: list[MarchRow]
     pareto: list[dict[str, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    baseline_march: dict[str, list[MarchRow]] = field(default_factory=dict)
 
     @property
     def optimised(self) -> Trip:
@@ -359,16 +360,16 @@ def plan_withdrawal(scenario: Scenario, *, pareto: bool = False,
                 f"${scenario.prices.incident_usd:,.0f} per incident the extra value is "
                 "not worth the extra risk")
 
-    progress("march table")
+    progress("march tables")
+    by_id = {v.id: v for v in scenario.vehicles}
     order = order_of_march(scenario, loadout)
-    traj_arr = trajectory_points(opt)
-    moving_legs = [leg for leg in opt.trip.trajectory.legs]
-    ref_speed = float(np.median([leg.speed_kph for leg in moving_legs]))
-    units = march_units([v.id for v in order], [v.length_m for v in order],
-                        scenario.movement, ref_speed)
-    checkpoints, halts = _checkpoints(scenario, opt)
-    rows = march_table(units, {v.id: v.length_m for v in order}, traj_arr, checkpoints,
-                       halts, scenario.movement, _minute_of_day(scenario.start))
+    marches = {}
+    for name, trip in trips.items():
+        vs = order if name != "historical" else sorted(
+            (by_id[i] for i in trip.vehicle_ids),
+            key=lambda v: (_march_rank(v), scenario.vehicles.index(v)))
+        marches[name] = _march(scenario, trip, vs)
+    units, rows = marches["optimised"]
 
     front: list[dict[str, float]] = []
     if pareto:
@@ -389,7 +390,35 @@ def plan_withdrawal(scenario: Scenario, *, pareto: bool = False,
                           "value_saved_usd": _values(scenario, lp)[0],
                           "vehicles_moving": float(len(ids))})
     return Plan(scenario, risk_field, er, cal, table, loadout, schedule, trips, units,
-                rows, front, notes)
+                rows, front, notes,
+                {name: r for name, (_u, r) in marches.items() if name != "optimised"})
+
+
+def _march(scenario: Scenario, trip: Trip, order: list[Vehicle]
+           ) -> tuple[list[MarchUnit], list[MarchRow]]:
+    """March units and the road movement table of one trip."""
+    traj_arr = trajectory_points(trip)
+    # Speed, not rate of march (FM 55-30): what the column drives at on each leg,
+    # from the speed model, whatever pace the trajectory averages (the historical
+    # trip's pace folds in its stops).
+    m = trip.model
+    legs = trip.trip.trajectory.legs
+    ends_km = np.cumsum([float(m.edge_length_m[leg.edge]) / 1000.0 for leg in legs])
+    leg_speed = np.array([
+        m.speed_kph(leg.edge, leg.mode, not m.is_daylight(leg.depart_min, leg.arrive_min))
+        for leg in legs])
+
+    def speed_at(km: float) -> float:
+        i = min(int(np.searchsorted(ends_km, km - 1e-9)), len(legs) - 1)
+        return float(leg_speed[i])
+
+    units = march_units([v.id for v in order], [v.length_m for v in order],
+                        scenario.movement, float(np.median(leg_speed)))
+    checkpoints, halts = _checkpoints(scenario, trip)
+    rows = march_table(units, {v.id: v.length_m for v in order}, traj_arr, checkpoints,
+                       halts, scenario.movement, _minute_of_day(scenario.start),
+                       speed_at=speed_at)
+    return units, rows
 
 
 def _minute_of_day(t: datetime) -> int:
@@ -435,9 +464,12 @@ def _checkpoints(scenario: Scenario, trip: Trip
         km += _leg_km(scenario, leg.edge)
         km_at.setdefault(b, km)
     kind_of = {s.name: s.kind for s in scenario.sites}
+    halt_nodes = {h.node for h in trip.trip.trajectory.halts}
     cps: list[tuple[str, str, float]] = []
     for node, d in sorted(km_at.items(), key=lambda kv: kv[1]):
         if node not in names:
+            if node in halt_nodes:  # a laager beside the road (historical trip)
+                cps.append((f"laager at km {d:.0f}", "halt", d))
             continue
         name = names[node]
         kind = kind_of[name]
@@ -569,6 +601,17 @@ def _trip_body(scenario: Scenario, trip: Trip, er: EdgeRisk, lonlat: _Lonlat
             "risk_along_route": risk_rows, "trajectory": traj_rows}
 
 
+def _march_rows(sc: Scenario, rows: list[MarchRow]) -> list[dict[str, Any]]:
+    return [{"unit": r.unit, "serial": r.serial, "checkpoint": r.checkpoint,
+             "kind": r.kind, "km": r.km,
+             "head_arrival": _iso(sc, r.head_arrival_min),
+             "tail_clearance": _iso(sc, r.tail_clearance_min),
+             "pass_time_min": r.pass_time_min,
+             "halt_until": (None if r.halt_until_min is None
+                            else _iso(sc, r.halt_until_min))}
+            for r in rows]
+
+
 def _versions() -> dict[str, str]:
     import numba
     import ortools
@@ -625,14 +668,10 @@ def plan_document(plan: Plan) -> dict[str, Any]:
                      "reason": ("not roadworthy and no recovery vehicle free to tow it"
                                 if not veh.roadworthy else
                                 "its value does not pay for the risk it adds")})
-    march = [{"unit": r.unit, "serial": r.serial, "checkpoint": r.checkpoint,
-              "kind": r.kind, "km": r.km,
-              "head_arrival": _iso(sc, r.head_arrival_min),
-              "tail_clearance": _iso(sc, r.tail_clearance_min),
-              "pass_time_min": r.pass_time_min,
-              "halt_until": (None if r.halt_until_min is None
-                             else _iso(sc, r.halt_until_min))}
-             for r in plan.march_rows]
+    march = _march_rows(sc, plan.march_rows)
+    plans["optimised"]["march_table"] = march
+    for name, rows in plan.baseline_march.items():
+        plans[name]["march_table"] = _march_rows(sc, rows)
     units = [{"unit": u.name, "serial": u.serial, "vehicles": list(u.vehicle_ids),
               "length_km": u.length_m / 1000.0, "start_offset_min": u.offset_min}
              for u in plan.march_units]

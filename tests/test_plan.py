@@ -1,0 +1,142 @@
+"""The planner end to end: the tiny scenario, the embedded one, and infeasibility."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from datetime import date
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from convoy._io import canonical_json
+from convoy.errors import InfeasibleError
+from convoy.plan import plan_document, plan_withdrawal
+from convoy.scenario import read_scenario
+
+TINY = Path(__file__).parent / "data" / "tiny"
+SUMMARY_FIELDS = {
+    "expected_incidents", "expected_ied_incidents", "expected_ambush_incidents",
+    "depart", "arrive", "vehicles_moving", "value_carried", "value_left_behind",
+}
+
+
+@pytest.fixture(scope="module")
+def tiny_doc():
+    return plan_document(plan_withdrawal(read_scenario(TINY)))
+
+
+@pytest.fixture(scope="module")
+def kidal_plan():
+    return plan_withdrawal(read_scenario("kidal-gao"))
+
+
+@pytest.fixture(scope="module")
+def kidal_doc(kidal_plan):
+    return plan_document(kidal_plan)
+
+
+def test_tiny_plan_has_every_summary_field(tiny_doc):
+    """plan.json's summary and each baseline carry the documented fields."""
+    assert SUMMARY_FIELDS <= set(tiny_doc["summary"])
+    assert set(tiny_doc["baselines"]) == {"depart_at_once", "daylight_only", "historical"}
+    for s in tiny_doc["baselines"].values():
+        assert SUMMARY_FIELDS <= set(s)
+    json.loads(canonical_json(tiny_doc))
+
+
+def test_tiny_plan_beats_timing_baselines(tiny_doc):
+    """Same column, same model: the optimum is never worse than a baseline schedule."""
+    opt = tiny_doc["summary"]["expected_incidents"]
+    for name in ("depart_at_once", "daylight_only"):
+        assert opt <= tiny_doc["baselines"][name]["expected_incidents"] + 1e-9
+
+
+def test_totals_add_up(tiny_doc):
+    """IED plus ambush is the total; legs and halts add up to the plan's channels."""
+    s = tiny_doc["summary"]
+    assert s["expected_incidents"] == pytest.approx(
+        s["expected_ied_incidents"] + s["expected_ambush_incidents"])
+    body = tiny_doc["plans"]["optimised"]
+    legs_ied = sum(leg["expected_ied"] for leg in body["legs"])
+    assert legs_ied == pytest.approx(s["expected_ied_incidents"])
+    # the 250 m pieces approximate the legs' integral
+    pieces = sum(r["expected"] for r in body["risk_along_route"])
+    assert pieces == pytest.approx(
+        s["expected_ied_incidents"] + s["expected_ambush_moving"], rel=0.05)
+
+
+def test_infeasible_deadline_names_earliest_arrival(tmp_path):
+    """A deadline no column can meet raises, naming the earliest feasible arrival."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    toml = folder / "scenario.toml"
+    toml.write_text(toml.read_text().replace(
+        'deadline = "2023-11-03T18:00:00Z"', 'deadline = "2023-10-31T06:30:00Z"'))
+    with pytest.raises(InfeasibleError, match="earliest feasible arrival"):
+        plan_withdrawal(read_scenario(folder))
+
+
+@pytest.mark.slow
+def test_kidal_historical_is_calibrated_to_six_ieds(kidal_doc):
+    """The historical profile shows the six IEDs it is calibrated to, over eight days."""
+    hist = kidal_doc["baselines"]["historical"]
+    assert hist["expected_ied_incidents"] == pytest.approx(6.0, rel=1e-6)
+    assert hist["depart"] == "2023-10-31T06:00:00Z"
+    assert hist["arrive"].startswith("2023-11-07")
+    march = kidal_doc["plans"]["historical"]["march_table"]
+    first = min(r["head_arrival"] for r in march)[:10]
+    last = max(r["tail_clearance"] for r in march)[:10]
+    span = (date.fromisoformat(last) - date.fromisoformat(first)).days + 1
+    assert span == 8, (first, last)
+    # every night is a halt in the table
+    assert sum(1 for r in march if r["unit"] == "MU01" and r["halt_until"]) == 7
+
+
+@pytest.mark.slow
+def test_kidal_plan_beats_every_baseline(kidal_doc):
+    """The optimised plan has fewer expected incidents than each baseline, or says why."""
+    opt = kidal_doc["summary"]
+    for name, b in kidal_doc["baselines"].items():
+        better = opt["expected_incidents"] < b["expected_incidents"]
+        no_more_left = opt["value_left_behind"] <= b["value_left_behind"] + 1e-6
+        explained = any(n.startswith(name) for n in kidal_doc["notes"])
+        assert (better and no_more_left) or explained, name
+
+
+@pytest.mark.slow
+def test_kidal_plan_respects_the_rules(kidal_plan, kidal_doc):
+    """Arrival by the deadline, halts only at halt sites, loads within capacity."""
+    sc = kidal_plan.scenario
+    assert kidal_doc["summary"]["arrive"] <= kidal_doc["scenario"]["deadline"]
+    halt_sites = {s.name for s in sc.sites if s.can_halt}
+    for h in kidal_doc["plans"]["optimised"]["halts"]:
+        assert h["site"] in halt_sites
+    by_id = {v.id: v for v in sc.vehicles}
+    for row in kidal_doc["loads"]:
+        v = by_id[row["vehicle"]]
+        assert row["load_kg"] <= v.payload_kg + 1e-6
+        assert row["deck_m2"] <= v.deck_m2 + 1e-6
+    seats = sum(r["seats_used"] for r in kidal_doc["loads"] if r["status"] == "moving")
+    assert seats >= sc.personnel
+    lots = {lot.id: lot for lot in sc.lots}
+    for row in kidal_doc["left_behind"]:
+        if row["kind"] == "lot":
+            assert not lots[row["id"]].mandatory
+            if lots[row["id"]].sensitive:
+                assert row["disposition"] == "destroyed"
+
+
+@pytest.mark.slow
+def test_kidal_march_table_is_ordered(kidal_doc):
+    """Every march unit passes every checkpoint from the start point to the release point."""
+    rows = kidal_doc["march_table"]
+    units = kidal_doc["march_units"]
+    cps = [r["checkpoint"] for r in rows if r["unit"] == units[0]["unit"]]
+    assert cps[0] == "Kidal" and cps[-1] == "Gao"
+    assert len(rows) == len(units) * len(cps)
+    assert sum(len(u["vehicles"]) for u in units) == kidal_doc["summary"]["vehicles_moving"]
+    assert max(len(u["vehicles"]) for u in units) <= 20
+    for r in rows:
+        assert r["tail_clearance"] > r["head_arrival"]
