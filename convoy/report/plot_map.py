@@ -133,6 +133,10 @@ def plot_route_map(
     pad_x = 0.08 * (max(lons) - min(lons)) + 0.02
     pad_y = 0.08 * (max(lats) - min(lats)) + 0.02
     view = (min(lons) - pad_x, max(lons) + pad_x, min(lats) - pad_y, max(lats) + pad_y)
+    # figure shaped like the area (plus room for the colour bar), within 6-12 inches
+    ratio = (view[1] - view[0]) * math.cos(math.radians(0.5 * (view[2] + view[3])))
+    ratio /= max(view[3] - view[2], 1e-9)
+    fig.set_size_inches(min(max(2.5 + 7.0 * ratio, 6.0), 12.0), 8.0)
     if risk_tif is not None and Path(risk_tif).is_file():
         grid, glon, glat, band = read_risk_lonlat(Path(risk_tif))
         positive = grid[np.isfinite(grid) & (grid > 0)]
@@ -191,7 +195,7 @@ def plot_route_map(
     ax.set_xlabel("longitude (degrees east, WGS 84)")
     ax.set_ylabel("latitude (degrees north, WGS 84)")
     title = plan.get("scenario", {}).get("title") or "Routes"
-    ax.set_title(f"{title}: routes over the risk field")
+    ax.set_title(f"Routes over the risk field\n{title}", fontsize=11)
     ax.legend(loc="best", fontsize=8, framealpha=0.9)
     ax.grid(True, lw=0.3, alpha=0.5)
     return save(fig, path)
