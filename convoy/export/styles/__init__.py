@@ -419,14 +419,19 @@ def route_risk_qml(risk_per_km: np.ndarray) -> str:
 
 
 def halts_qml() -> str:
-    """Halts as blue squares labelled with site and the halt's start and end (UTC)."""
+    """
+    Halts as blue squares labelled with site, plan and the halt's times (UTC).
+
+    Their labels outrank the sites' (priority 10 against 6): where both compete for
+    the same place, the halt's label, which names the site too, is the one shown.
+    """
     sym = marker_symbol("0", "square", (33, 113, 181), 3.2, outline=(255, 255, 255))
     expr = (
         "\"site\" || ' (' || \"plan\" || ')' || '\\n' || "
         "replace(substr(\"start\", 6, 11), 'T', ' ') || ' - ' || "
         "replace(substr(\"end\", 6, 11), 'T', ' ') || ' UTC'"
     )
-    return qml_document(single_renderer(sym), "point", labeling(expr, priority=7))
+    return qml_document(single_renderer(sym), "point", labeling(expr, priority=10))
 
 
 def checkpoints_qml() -> str:
@@ -461,7 +466,7 @@ def sites_qml(kinds: Sequence[str]) -> str:
             "kind", cats, marker_symbol("0", "circle", (99, 99, 99), 2.4)
         ),
         "point",
-        labeling('"name"', size_pt=9, priority=9),
+        labeling('"name"', size_pt=9, priority=6),
     )
 
 
