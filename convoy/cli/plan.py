@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,19 +27,30 @@ def _usd(x: float) -> str:
     return f"${x / 1e6:,.1f}M"
 
 
+def _when(iso: str) -> str:
+    return datetime.fromisoformat(iso.replace("Z", "+00:00")).strftime("%d %b %H:%M")
+
+
+def summary_console() -> Console:
+    """stdout; at least 120 columns wide when it is not a terminal (logs, pipes)."""
+    probe = Console()
+    return probe if probe.is_terminal else Console(width=120)
+
+
 def render_summary(doc: dict[str, Any], console: Console) -> None:
     """Print the plan against its baselines, the loads and the march."""
-    t = Table(title=f"{doc['scenario']['title']}: plan against baselines")
-    for col in ("plan", "expected incidents", "IED", "ambush", "depart", "arrive",
-                "days", "km", "vehicles", "value carried", "left behind"):
+    t = Table(title=f"{doc['scenario']['title']}: plan against baselines "
+                    "(expected incidents; times UTC)")
+    for col in ("plan", "incidents", "IED", "ambush", "depart", "arrive",
+                "days", "km", "vehicles", "carried", "left"):
         t.add_column(col, justify="left" if col in ("plan", "depart", "arrive")
-                     else "right")
+                     else "right", no_wrap=True)
     rows = [("optimised", doc["summary"])] + list(doc["baselines"].items())
     for name, s in rows:
         t.add_row(name, f"{s['expected_incidents']:.2f}",
                   f"{s['expected_ied_incidents']:.2f}",
                   f"{s['expected_ambush_incidents']:.2f}",
-                  s["depart"][:16].replace("T", " "), s["arrive"][:16].replace("T", " "),
+                  _when(s["depart"]), _when(s["arrive"]),
                   f"{s['travel_days']:.1f}", f"{s['distance_km']:.0f}",
                   str(s["vehicles_moving"]), _usd(s["value_carried"]),
                   _usd(s["value_left_behind"]))
@@ -103,6 +115,6 @@ def plan(scenario: str, out: Path, overwrite: bool, pareto: bool, no_maps: bool,
 
                 progress("maps and report")
                 write_maps(doc, sc, tmp, crs=crs, field=result.field)
-    render_summary(doc, Console())
+    render_summary(doc, summary_console())
     click.echo(f"wrote {out}/ ({', '.join(names)}) in "
                f"{time.perf_counter() - t0:.1f} s")

@@ -1,0 +1,85 @@
+"""`convoy plan` from the command line: outputs, overwrite, determinism, errors."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from convoy.cli.main import cli
+
+TINY = Path(__file__).parents[1] / "data" / "tiny"
+FILES = ("plan.json", "march_table.csv", "loads.csv", "left_behind.csv")
+
+
+def _run(*args: str):
+    return CliRunner().invoke(cli, ["plan", *args], catch_exceptions=False)
+
+
+def test_plan_writes_the_four_files(tmp_path):
+    """The tiny scenario plans, prints a summary and writes the tables."""
+    out = tmp_path / "out"
+    res = _run(str(TINY), "-o", str(out), "--no-maps")
+    assert res.exit_code == 0, res.output
+    for name in FILES:
+        assert (out / name).stat().st_size > 0
+    doc = json.loads((out / "plan.json").read_text())
+    assert doc["summary"]["vehicles_moving"] >= 1
+    assert "optimised" in res.output and "historical" in res.output
+    header = (out / "march_table.csv").read_text().splitlines()[0]
+    assert header.startswith("unit,serial,checkpoint")
+    assert not [p for p in out.iterdir() if p.name.startswith(".convoy-")]
+
+
+def test_plan_refuses_to_overwrite(tmp_path):
+    """An existing output is kept unless --overwrite is given."""
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "plan.json").write_text("keep")
+    res = _run(str(TINY), "-o", str(out), "--no-maps")
+    assert res.exit_code == 2
+    assert "--overwrite" in res.output
+    assert (out / "plan.json").read_text() == "keep"
+    res = _run(str(TINY), "-o", str(out), "--no-maps", "--overwrite")
+    assert res.exit_code == 0, res.output
+    assert (out / "plan.json").read_text() != "keep"
+
+
+def test_plan_is_byte_identical_twice(tmp_path):
+    """Same inputs and seed: the same plan.json, byte for byte."""
+    a, b = tmp_path / "a", tmp_path / "b"
+    assert _run(str(TINY), "-o", str(a), "--no-maps").exit_code == 0
+    assert _run(str(TINY), "-o", str(b), "--no-maps").exit_code == 0
+    assert (a / "plan.json").read_bytes() == (b / "plan.json").read_bytes()
+
+
+def test_infeasible_deadline_exits_2_and_writes_nothing(tmp_path):
+    """A deadline too early is a clear error, exit code 2, no output folder content."""
+    folder = tmp_path / "tiny"
+    shutil.copytree(TINY, folder)
+    toml = folder / "scenario.toml"
+    toml.write_text(toml.read_text().replace(
+        'deadline = "2023-11-03T18:00:00Z"', 'deadline = "2023-10-31T06:30:00Z"'))
+    out = tmp_path / "out"
+    res = _run(str(folder), "-o", str(out), "--no-maps")
+    assert res.exit_code == 2
+    assert "earliest feasible arrival" in res.output
+    assert "Traceback" not in res.output
+    assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.slow
+def test_default_plan_is_deterministic(tmp_path, monkeypatch):
+    """`convoy plan` with no scenario plans Kidal-Gao; twice gives the same bytes."""
+    monkeypatch.chdir(tmp_path)
+    res = _run("--no-maps")
+    assert res.exit_code == 0, res.output
+    res2 = _run("--no-maps", "-o", "again")
+    assert res2.exit_code == 0, res2.output
+    first = (tmp_path / "plan" / "plan.json").read_bytes()
+    assert first == (tmp_path / "again" / "plan.json").read_bytes()
+    doc = json.loads(first)
+    assert doc["scenario"]["name"] == "kidal-gao"
