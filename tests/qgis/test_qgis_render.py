@@ -80,3 +80,45 @@ def test_outputs_open_in_qgis(tmp_path, maps_dir, export_plan):
     assert all(ly["valid"] for ly in project["layers"])
     assert len(project["layers"]) == len(layers)
     assert png.is_file() and png.stat().st_size > 0
+
+
+def _check_planned(tmp_path, scenario):
+    """Plan ``scenario`` with `convoy plan` and run the QGIS checker on the folder."""
+    from click.testing import CliRunner
+
+    from convoy.cli.main import cli
+
+    if not CHECKER.is_file():
+        pytest.skip(f"reference checker not found at {CHECKER}")
+    if not _have_qgis():
+        pytest.skip(f"{QGIS_PYTHON} cannot import qgis.core (python3-qgis missing)")
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(cli, ["plan", str(scenario), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    r = subprocess.run(
+        [QGIS_PYTHON, str(CHECKER), str(out), "--png", str(tmp_path / "render.png")],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
+    )
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    summary = json.loads(r.stdout)
+    assert summary["ok"] and summary["projects"][0]["read_ok"]
+
+
+@pytest.mark.qgis
+def test_planned_tiny_opens_in_qgis(tmp_path):
+    """`convoy plan` on the tiny scenario gives maps that pass the QGIS check."""
+    _check_planned(tmp_path, Path(__file__).resolve().parents[1] / "data" / "tiny")
+
+
+@pytest.mark.qgis
+@pytest.mark.slow
+def test_planned_kidal_gao_opens_in_qgis(tmp_path):
+    """`convoy plan` on the embedded Kidal-Gao scenario passes the QGIS check."""
+    _check_planned(
+        tmp_path, Path(__file__).resolve().parents[2] / "geodata" / "kidal-gao"
+    )
