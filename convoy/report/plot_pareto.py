@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +15,24 @@ from convoy.report._common import (
     plan_label,
     save,
 )
+
+
+def price_labels(
+    front: Sequence[Mapping[str, Any]],
+) -> dict[tuple[float, float], list[float]]:
+    """
+    Prices of an incident (USD) by front point (value saved in M USD, incidents).
+
+    Several prices often give the same plan; they share one point and one label.
+    """
+    out: dict[tuple[float, float], list[float]] = {}
+    for r in front:
+        key = (
+            float(f"{float(r['value_saved_usd']) / 1e6:.6g}"),
+            float(f"{float(r['expected_incidents']):.6g}"),
+        )
+        out.setdefault(key, []).append(float(r["incident_usd"]))
+    return out
 
 
 def plot_pareto(plan: Mapping[str, Any], path: Path) -> Path:
@@ -55,11 +73,12 @@ def pareto_figure(plan: Mapping[str, Any]) -> Figure:
             lw=1.5,
             ms=5,
             zorder=3,
-            label="Pareto front (price of an incident swept)",
+            label="Pareto front (labels: price of an incident)",
         )
-        for x, y, r in zip(xs, ys, front, strict=True):
+        for (x, y), prices in price_labels(front).items():
+            lo, hi = min(prices) / 1e6, max(prices) / 1e6
             ax.annotate(
-                f"{float(r['incident_usd']) / 1e6:g} M$",
+                f"{lo:.3g} M USD" if lo == hi else f"{lo:.3g}-{hi:.3g} M USD",
                 (x, y),
                 xytext=(4, 4),
                 textcoords="offset points",

@@ -14,7 +14,7 @@ from convoy.params import DEFAULT_DIURNAL_IED
 from convoy.report import write_report
 from convoy.report.html import CHARTS, baselines_table, left_behind_table
 from convoy.report.plot_loads import left_behind_by_category
-from convoy.report.plot_pareto import pareto_figure, plot_pareto
+from convoy.report.plot_pareto import pareto_figure, plot_pareto, price_labels
 from convoy.report.plot_time_distance import pass_time_min, risk_time_grid
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -131,3 +131,13 @@ def test_report_with_infeasible_baseline(tmp_path, export_plan, export_scenario)
     html = path.read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == len(CHARTS)
     assert "misses the deadline" in html
+
+
+def test_price_labels_merge_equal_points():
+    """Prices giving the same plan share one labelled point."""
+    front = [
+        {"incident_usd": 1e6, "value_saved_usd": 9e7, "expected_incidents": 2.0},
+        {"incident_usd": 5e6, "value_saved_usd": 9e7, "expected_incidents": 2.0},
+        {"incident_usd": 2e7, "value_saved_usd": 8e7, "expected_incidents": 1.5},
+    ]
+    assert price_labels(front) == {(90.0, 2.0): [1e6, 5e6], (80.0, 1.5): [2e7]}
