@@ -124,3 +124,10 @@ def test_read_plan_json_rejects(tmp_path, text, words):
         read_plan_json(tmp_path / "plan.json")
     for w in words:
         assert w in str(err.value)
+
+
+def test_chart_names_agree():
+    """The exporter's list of chart files is the report's."""
+    from convoy.report.html import CHARTS
+
+    assert tuple(REPORT_CHARTS) == tuple(CHARTS)
