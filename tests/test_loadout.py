@@ -554,3 +554,21 @@ def test_strictly_better_than_greedy_where_density_misleads():
     assert plan.objective_usd == pytest.approx(greedy.objective_usd + 3_000.0)
     assert plan.lot("A").disposition == "abandoned"
     assert plan.status == "OPTIMAL"
+
+
+def test_cp_sat_search_is_deterministic():
+    """The aggregate CP-SAT search itself, with two workers, repeats exactly."""
+    from convoy import loadout
+
+    vehicles, lots = random_camp(45, 100, seed=3)
+    risk = table(n_max=45, per_vehicle=0.03, per_hour=0.01)
+    inst = loadout._make_instance(
+        vehicles, lots, 90, CAMP, risk, PriceParams(incident_usd=3e6), LoadParams()
+    )
+    hint = loadout._greedy(inst)
+    solver = SolverParams(time_limit_s=0.3, workers=2, relative_gap=0.0)
+    runs = [loadout._solve_aggregate(inst, solver, SEED, hint, {}) for _ in range(2)]
+    assert runs[0][1] is not None
+    assert runs[0][1].moving == runs[1][1].moving
+    assert runs[0][1].carried == runs[1][1].carried
+    assert runs[0][2] == runs[1][2]
