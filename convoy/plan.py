@@ -545,7 +545,8 @@ def _trip_body(scenario: Scenario, trip: Trip, er: EdgeRisk, lonlat: _Lonlat
         reverse = a != int(m.edge_u[e])
         length_km = _leg_km(scenario, e)
         legs_out.append({
-            "from": names.get(a, f"node {a}"), "to": names.get(b, f"node {b}"),
+            "from": names.get(a, f"km {km:.0f}"),
+            "to": names.get(b, f"km {km + length_km:.0f}"),
             "from_node": a, "to_node": b,
             "depart": _iso(scenario, leg.depart_min),
             "arrive": _iso(scenario, leg.arrive_min),
@@ -589,9 +590,15 @@ def _trip_body(scenario: Scenario, trip: Trip, er: EdgeRisk, lonlat: _Lonlat
         traj_rows.append({"time": _iso(scenario, leg.arrive_min), "km": km})
     node_ll = lonlat(np.asarray(scenario.roads.node_xy, dtype=np.float64))
     halts_out = []
+    km_at: dict[int, float] = {}
+    done = 0.0
+    for leg_out in legs_out:
+        done += leg_out["length_km"]
+        km_at.setdefault(leg_out["to_node"], done)
     for j, h in enumerate(trip.trip.trajectory.halts):
         halts_out.append({
-            "site": names.get(h.node, f"node {h.node}"), "node": h.node,
+            "site": names.get(h.node, f"laager at km {km_at.get(h.node, 0.0):.0f}"),
+            "node": h.node,
             "lon": node_ll[h.node][0], "lat": node_ll[h.node][1],
             "start": _iso(scenario, h.start_min), "end": _iso(scenario, h.end_min),
             "hours": (h.end_min - h.start_min) / 60.0,

@@ -20,7 +20,10 @@ from convoy.scenario import read_scenario
 #: Files every plan writes; the maps add MAP_FILES unless --no-maps.
 PLAN_FILES: tuple[str, ...] = ("plan.json", "march_table.csv", "loads.csv",
                                "left_behind.csv")
-MAP_FILES: tuple[str, ...] = ("plan.gpkg", "risk.tif", "plan.qgz", "report.html")
+MAP_FILES: tuple[str, ...] = (
+    "plan.gpkg", "risk.tif", "risk.qml", "plan.qgz", "report.html", "map.png",
+    "time_distance.png", "march_timeline.png", "pareto.png", "left_behind.png",
+)
 
 
 def _usd(x: float) -> str:
