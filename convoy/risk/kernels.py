@@ -291,11 +291,15 @@ def kernel_raster(
     out = np.zeros((rows, cols), dtype=np.float64)
     if exy.shape[0] == 0 or rows == 0 or cols == 0:
         return out
+    # spatial order (bands of 8 rows, west to east), so that neighbours in a
+    # tile's list of events have nearly the same window and share passes
+    order = np.lexsort((exy[:, 0], np.floor((y_max - exy[:, 1]) / (8.0 * cell))))
+    h = h[order]
     rad = cutoff_factor(acc) * h
-    wn = w / (2.0 * np.pi * h * h)
+    wn = w[order] / (2.0 * np.pi * h * h)
     q = 0.5 / (h * h)
-    ex = np.ascontiguousarray(exy[:, 0])
-    ey = np.ascontiguousarray(exy[:, 1])
+    ex = np.ascontiguousarray(exy[order, 0])
+    ey = np.ascontiguousarray(exy[order, 1])
     win = np.empty((len(ex), 4), dtype=np.int64)
     _kernels._raster_windows(ex, ey, rad, x_min, y_max, cell, rows, cols, win)
     num_tr = -(-rows // TILE_ROWS)
