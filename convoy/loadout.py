@@ -45,16 +45,15 @@ stayed 4-12 % from its bound after 30 s on 140 vehicles x 500 lots). Instead:
    Identical vehicles and lots are interchangeable here, so the model has no
    symmetry left to break. A greedy plan (see ``_greedy``) is its hint.
 2. Each group's lots are packed onto its moving vehicles: best fit in
-   decreasing size (a numba kernel); if lots are left over, a short CP-SAT
-   packing by counts per lot class and vehicle maximising the value packed.
+   decreasing size (a numba kernel) or a fill that keeps payload and deck even,
+   whichever packs more; if lots are left over, a short CP-SAT packing by counts
+   per lot class and vehicle maximising the value packed.
    Lots that still do not fit, then every lot not chosen, go by value density
    to wherever a moving vehicle has room (sensitive lots left over are
    destroyed, which the evaluation prices). If a mandatory lot finds no room,
    the aggregate capacities of the groups that left lots over shrink by the
    share left over (at least 1 %) and the model is solved again, with a quarter
    of the time limit and the best plan so far as its hint, at most three times.
-   Groups of at most ``_SPLIT_MAX`` load carriers are modelled vehicle by vehicle
-   (ordered to break symmetry), so only large pools are packed after the fact.
 3. The best of the packed plans and the greedy plan is returned.
 
 The reported ``bound_usd`` is CP-SAT's proven upper bound of the *first* aggregate
@@ -76,7 +75,6 @@ stops a solve on an overloaded machine; only when it fires could two runs differ
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from collections.abc import Sequence
@@ -118,8 +116,6 @@ _CUT_RTOL = 1e-6
 _DFF_UNIT = 1000
 #: Least share by which a group's aggregate capacity shrinks when packing it failed.
 _TIGHTEN_MIN = 0.01
-#: Groups of at most this many load-carrying vehicles are modelled vehicle by vehicle.
-_SPLIT_MAX = 8
 #: Wall-clock guard of a CP-SAT solve, as a multiple of its deterministic limit.
 _WALL_GUARD = 10.0
 _MAX_RESOLVES = 3
@@ -438,7 +434,6 @@ class _Instance:
     delay_cap_s: np.ndarray  # (B,) int64: team-seconds that still depart at step b
     groups: list[list[int]]  # vehicle indices per group
     classes: list[list[int]]  # lot indices per class
-    twins: list[list[int]] = field(default_factory=list)  # groups split from one
 
     def delay_step(self, destroy_s: int) -> int:
         """Index of the delay grid step a destruction of that many team-seconds uses."""
@@ -455,27 +450,6 @@ def _group_by(keys: list[tuple[object, ...]]) -> list[list[int]]:
             out.append([])
         out[where[k]].append(i)
     return out
-
-
-def _split_small_groups(
-    groups: list[list[int]], carries: np.ndarray
-) -> tuple[list[list[int]], list[list[int]]]:
-    """
-    One group per vehicle for small groups of load carriers; the twin lists.
-
-    Counting a few identical vehicles as one pool loses most (a pool of six
-    trucks may hold in sum what no split over six trucks holds), and costs least
-    to model vehicle by vehicle. Twins are ordered in the model to break symmetry.
-    """
-    out: list[list[int]] = []
-    twins: list[list[int]] = []
-    for members in groups:
-        if 1 < len(members) <= _SPLIT_MAX and carries[members[0]]:
-            twins.append(list(range(len(out), len(out) + len(members))))
-            out.extend([i] for i in members)
-        else:
-            out.append(members)
-    return out, twins
 
 
 def _make_instance(
@@ -517,22 +491,19 @@ def _make_instance(
     v_destroy_s = (
         round(loads.vehicle_destroy_hours * 3600) if loads.destroy_vehicles_left else 0
     )
-    groups, twins = _split_small_groups(
-        _group_by(
-            [
-                (
-                    v.type,
-                    v.payload_kg,
-                    v.deck_m2,
-                    v.seats,
-                    v.roadworthy,
-                    v.can_tow and v.roadworthy,
-                    v.value_usd,
-                )
-                for v in vs
-            ]
-        ),
-        np.array([v.roadworthy and v.payload_kg > 0 and v.deck_m2 > 0 for v in vs]),
+    groups = _group_by(
+        [
+            (
+                v.type,
+                v.payload_kg,
+                v.deck_m2,
+                v.seats,
+                v.roadworthy,
+                v.can_tow and v.roadworthy,
+                v.value_usd,
+            )
+            for v in vs
+        ]
     )
     # team-seconds D depart at step b when D / (60 * teams) <= delay_min[b]
     delay_cap_s = np.floor(risk_table.delay_min * 60.0 * teams + 1e-6).astype(np.int64)
@@ -567,7 +538,6 @@ def _make_instance(
         delay_min=risk_table.delay_min,
         delay_cap_s=delay_cap_s,
         groups=groups,
-        twins=twins,
         classes=_group_by(
             [
                 (
@@ -892,7 +862,6 @@ def _solve_aggregate(
 
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     carried: dict[int, list[cp_model.IntVar]] = {j: [] for j in range(len(C))}
-    deck_load: dict[int, cp_model.LinearExprT] = {}
     for g in road_g:
         v0 = G[g][0]
         cap_kg, cap_m2 = inst.v_kg[v0], inst.v_m2[v0]
@@ -920,16 +889,9 @@ def _solve_aggregate(
         if rows_kg:
             m.add(sum(rows_kg) <= math.ceil(cap_kg * _KG_UNIT * f) * mv[g])
             m.add(sum(rows_m2) <= math.ceil(cap_m2 * _M2_UNIT * f) * mv[g])
-            deck_load[g] = sum(rows_m2)
         for (_, k), vs in cuts.items():
             m.add(sum(vs) <= (k - 1) * mv[g])
         _add_dff_cuts(inst, m, g, {j: x[j, gg] for (j, gg) in x if gg == g}, mv[g])
-    for twins in inst.twins:
-        # identical vehicles: the first ones move, and carry the most deck
-        for a, b in itertools.pairwise(twins):
-            m.add(mv[a] >= mv[b])
-            if a in deck_load and b in deck_load:
-                m.add(deck_load[a] >= deck_load[b])
 
     obj_terms: list[cp_model.LinearExprT] = []
     const = 0
@@ -1128,7 +1090,7 @@ def _balanced_fill(inst: _Instance, lots_a: np.ndarray, vehs: np.ndarray) -> np.
     """
     Fill identical vehicles one at a time, keeping payload and deck filled evenly.
 
-    Each step adds the lot (mandatory ones first) that leaves the vehicle's less
+    Each step adds the lot that leaves the vehicle's less
     filled dimension fullest, ties to the larger lot: where the lots chosen fill
     both payload and deck of the pool, heavy-small and light-bulky lots must share
     vehicles, which a fit by one size misses. Vehicle index per lot, -1 if none.
@@ -1137,7 +1099,6 @@ def _balanced_fill(inst: _Instance, lots_a: np.ndarray, vehs: np.ndarray) -> np.
     cap_kg, cap_m2 = inst.v_kg[v0], inst.v_m2[v0]
     kg = inst.l_kg[lots_a] / cap_kg
     m2 = inst.l_m2[lots_a] / cap_m2
-    mand = inst.l_mand[lots_a]
     out = np.full(lots_a.size, -1, dtype=np.int64)
     free = np.ones(lots_a.size, dtype=bool)
     tol = 1.0 + 1e-9
@@ -1147,8 +1108,6 @@ def _balanced_fill(inst: _Instance, lots_a: np.ndarray, vehs: np.ndarray) -> np.
             ok = free & (fk + kg <= tol) & (fm + m2 <= tol)
             if not ok.any():
                 break
-            if (ok & mand).any():
-                ok &= mand
             score = np.where(ok, np.minimum(fk + kg, fm + m2) + 1e-6 * (kg + m2), -1.0)
             i = int(np.argmax(score))
             out[i] = b
@@ -1182,7 +1141,9 @@ def _pack_group(
         inst.l_kg[lots_a] / max(inst.v_kg[v0], 1e-12),
         inst.l_m2[lots_a] / max(inst.v_m2[v0], 1e-12),
     )
-    order = np.lexsort((lots_a, -key, ~inst.l_mand[lots_a]))
+    # largest first, mandatory or not: putting small mandatory lots first would
+    # stack them on one vehicle and leave no vehicle for the large lots
+    order = np.lexsort((lots_a, -key))
     lots_a = lots_a[order]
     used_kg, used_m2 = np.zeros(len(inst.vehicles)), np.zeros(len(inst.vehicles))
     out = _first_fit_onto(inst, lots_a, vehs, used_kg, used_m2, best_fit=True)
@@ -1523,6 +1484,36 @@ def _to_plan(inst: _Instance, cand: _Candidate, bound: float, t0: float) -> Load
     )
 
 
+def _realise_or_tighten(
+    inst: _Instance,
+    agg: _Aggregate | None,
+    solver: SolverParams,
+    seed: int,
+    candidates: list[_Candidate],
+) -> _Candidate | None:
+    """Pack a solution; if a mandatory lot finds no room, tighten and resolve."""
+    shrink: dict[int, float] = {}
+    for _ in range(_MAX_RESOLVES + 1):
+        if agg is None:
+            return None
+        cand, lost = _realise(inst, agg, solver, seed)
+        if cand is not None:
+            problem = _check(inst, cand)
+            if problem:
+                msg = f"load plan check failed: {problem}"
+                raise RuntimeError(msg)
+            return cand
+        for g, share in lost.items():
+            shrink[g] = shrink.get(g, 1.0) * (1.0 - max(share, _TIGHTEN_MIN))
+        hint = (
+            max(candidates, key=lambda c: _evaluate(inst, c)[0]) if candidates else None
+        )
+        _, agg, _ = _solve_aggregate(
+            inst, solver, seed, hint, shrink, limit_s=solver.time_limit_s / 4
+        )
+    return None
+
+
 def choose_loadout(
     vehicles: Sequence[Vehicle],
     lots: Sequence[Lot],
@@ -1585,31 +1576,13 @@ def choose_loadout(
     inst = _make_instance(vehicles, lots, personnel, origin, risk_table, prices, loads)
     _precheck(inst)
     greedy = _greedy(inst)
+    candidates: list[_Candidate] = [] if greedy is None else [greedy]
     status, agg, bound = _solve_aggregate(inst, solver, seed, greedy, {})
     if status == cp_model.INFEASIBLE:
         raise InfeasibleError(_infeasible_message(inst))
-    candidates: list[_Candidate] = [] if greedy is None else [greedy]
-    shrink: dict[int, float] = {}
-    for _ in range(_MAX_RESOLVES + 1):
-        if agg is None:
-            break
-        cand, lost = _realise(inst, agg, solver, seed)
-        if cand is not None:
-            problem = _check(inst, cand)
-            if problem:
-                msg = f"load plan check failed: {problem}"
-                raise RuntimeError(msg)
-            candidates.append(cand)
-            break
-        # a mandatory lot found no room: tighten the groups that lost lots, resolve
-        for g, share in lost.items():
-            shrink[g] = shrink.get(g, 1.0) * (1.0 - max(share, _TIGHTEN_MIN))
-        hint = (
-            max(candidates, key=lambda c: _evaluate(inst, c)[0]) if candidates else None
-        )
-        _, agg, _ = _solve_aggregate(
-            inst, solver, seed, hint, shrink, limit_s=solver.time_limit_s / 4
-        )
+    cand = _realise_or_tighten(inst, agg, solver, seed, candidates)
+    if cand is not None:
+        candidates.append(cand)
     if not candidates:
         msg = (
             f"{_infeasible_message(inst)}: none found within "
