@@ -827,7 +827,7 @@ class _Aggregate:
     carried: dict[tuple[int, int], int]  # (class, group) -> lots carried
 
 
-def _fits(inst: _Instance, lot: int, veh: int) -> bool:
+def _fits(inst: _Instance, lot: int | np.integer, veh: int | np.integer) -> bool:
     return bool(
         inst.l_kg[lot] <= inst.v_kg[veh] * (1 + 1e-9)
         and inst.l_m2[lot] <= inst.v_m2[veh] * (1 + 1e-9)
@@ -902,7 +902,7 @@ def _solve_aggregate(
         cj = sum(carried[j]) if carried[j] else 0
         if inst.l_mand[l0]:
             if not carried[j]:
-                return cp_model.INFEASIBLE, None, -math.inf
+                return int(cp_model.INFEASIBLE), None, -math.inf
             m.add(cj == cnt)
         else:
             m.add(cj <= cnt)
@@ -933,7 +933,7 @@ def _solve_aggregate(
     # with an integer offset along it: the convex hull of each piece's cost
     pieces = [pc for pc in _risk_pieces(inst) if only_step in (None, pc.b)]
     if not pieces:
-        return cp_model.INFEASIBLE, None, -math.inf
+        return int(cp_model.INFEASIBLE), None, -math.inf
     cells: list[tuple[_Piece, cp_model.IntVar, cp_model.IntVar]] = []
     for k, pc in enumerate(pieces):
         on = m.new_bool_var(f"s{k}")
@@ -1179,7 +1179,7 @@ def _pack_group(
             <= cap_m2
         )
     top = math.ceil(inst.l_value.sum() * _USD_UNIT) + 1
-    worth = {
+    gain = {
         k: (top if inst.l_mand[l0[k]] else 0)
         + (top // 2 if inst.l_sens[l0[k]] else 0)
         + math.floor(inst.l_value[l0[k]] * _USD_UNIT)
@@ -1195,7 +1195,7 @@ def _pack_group(
             hint_counts[k, b] = hint_counts.get((k, b), 0) + 1
     for key, var in y.items():
         m.add_hint(var, hint_counts.get(key, 0))
-    m.maximize(sum(worth[k] * y[k, b] for k in kinds for b in range(nb)))
+    m.maximize(sum(gain[k] * y[k, b] for k in kinds for b in range(nb)))
     solver = _solver(params, seed, min(params.time_limit_s, _EXACT_PACK_S))
     solver.parameters.relative_gap_limit = 0.0
     if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
@@ -1311,9 +1311,9 @@ def _precheck(inst: _Instance) -> None:
             any(_fits(inst, i, v) for v in np.flatnonzero(road))
             for i in range(len(inst.lots))
         ],
-        dtype=bool,
+        dtype=np.bool_,
     )
-    for i in np.flatnonzero(inst.l_mand & ~fits_any):
+    for i in np.flatnonzero(inst.l_mand & np.logical_not(fits_any)):
         lot = inst.lots[i]
         msg = (
             f"mandatory lot {lot.id} ({lot.weight_kg:g} kg, {lot.deck_m2:g} m2) "
@@ -1336,7 +1336,7 @@ def _precheck(inst: _Instance) -> None:
         msg = "risk table: no column size and departure delay meets the deadline"
         raise InfeasibleError(msg)
     last = float(inst.delay_min[feasible_b[-1]])
-    forced = inst.l_sens & ~fits_any
+    forced = inst.l_sens & np.logical_not(fits_any)
     forced_s = int(inst.l_destroy_s[forced].sum())
     forced_min = forced_s / (60.0 * inst.teams)
     if forced.any() and forced_s > inst.delay_cap_s[feasible_b[-1]]:
