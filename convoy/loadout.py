@@ -1554,7 +1554,10 @@ def choose_loadout(
     Returns
     -------
     LoadPlan
-        Per-lot and per-vehicle decisions, objective, bound and gap.
+        Per-lot and per-vehicle decisions, objective, bound and gap. The bound is
+        CP-SAT's proven bound of the aggregate model, which every real plan
+        satisfies, so ``gap`` is the plan's full distance to the best possible
+        plan (packing included), relative to ``|bound_usd|``.
 
     Raises
     ------
