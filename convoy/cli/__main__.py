@@ -1,0 +1,5 @@
+"""``python -m convoy.cli``: the same as the ``convoy`` command."""
+
+from convoy.cli.main import cli
+
+cli(prog_name="convoy")
