@@ -50,10 +50,12 @@ stayed 4-12 % from its bound after 30 s on 140 vehicles x 500 lots). Instead:
    per lot class and vehicle maximising the value packed.
    Lots that still do not fit, then every lot not chosen, go by value density
    to wherever a moving vehicle has room (sensitive lots left over are
-   destroyed, which the evaluation prices). If a mandatory lot finds no room,
-   the aggregate capacities of the groups that left lots over shrink by the
-   share left over (at least 1 %) and the model is solved again, with a quarter
-   of the time limit and the best plan so far as its hint, at most three times.
+   destroyed, which the evaluation prices); a mandatory lot left over displaces
+   the cheapest lots of the vehicle where that costs least. While the best plan
+   is not within ``relative_gap`` of the bound and a group's packing left lots
+   over, that group's aggregate capacities shrink by the share left over (at
+   least 1 %) and the model is solved again, with a quarter of the time limit
+   and the best plan so far as its hint, at most ``_MAX_RESOLVES`` times.
 3. The best of the packed plans and the greedy plan is returned.
 
 The reported ``bound_usd`` is CP-SAT's proven upper bound of the *first* aggregate
@@ -118,7 +120,7 @@ _DFF_UNIT = 1000
 _TIGHTEN_MIN = 0.01
 #: Wall-clock guard of a CP-SAT solve, as a multiple of its deterministic limit.
 _WALL_GUARD = 10.0
-_MAX_RESOLVES = 3
+_MAX_RESOLVES = 2
 #: Deterministic seconds for the packing of one group by CP-SAT.
 _EXACT_PACK_S = 1.0
 _RISK_TABLE = "risk table"
@@ -1215,6 +1217,56 @@ def _class_of(inst: _Instance, lot: int) -> int:
     return next(j for j, members in enumerate(inst.classes) if lot in members)
 
 
+def _make_room_for_mandatory(
+    inst: _Instance,
+    lot_vehicle: np.ndarray,
+    road: np.ndarray,
+    used_kg: np.ndarray,
+    used_m2: np.ndarray,
+) -> None:
+    """
+    Put each unplaced mandatory lot where unloading the least value makes room.
+
+    For every moving vehicle the lot fits when empty, unload its other lots that
+    are not mandatory, cheapest first (sensitive ones last), until the lot fits;
+    take the vehicle where that unloads the least value. Updates in place; the
+    lots unloaded are left unplaced for the caller to place elsewhere.
+    """
+    mand = np.flatnonzero(inst.l_mand & (lot_vehicle < 0))
+    for i in mand[np.argsort(-inst.l_m2[mand], kind="stable")].tolist():
+        best: tuple[float, int, list[int]] | None = None
+        for v in road.tolist():
+            if not _fits(inst, i, v):
+                continue
+            on = np.flatnonzero((lot_vehicle == v) & ~inst.l_mand)
+            on = on[np.lexsort((on, inst.l_value[on], inst.l_sens[on]))]
+            free_kg = inst.v_kg[v] * (1 + 1e-9) - used_kg[v]
+            free_m2 = inst.v_m2[v] * (1 + 1e-9) - used_m2[v]
+            out: list[int] = []
+            for k in on.tolist():
+                if inst.l_kg[i] <= free_kg and inst.l_m2[i] <= free_m2:
+                    break
+                out.append(k)
+                free_kg += inst.l_kg[k]
+                free_m2 += inst.l_m2[k]
+            if inst.l_kg[i] <= free_kg and inst.l_m2[i] <= free_m2:
+                cost = float(inst.l_value[out].sum()) + 1e12 * float(
+                    inst.l_sens[out].sum()
+                )
+                if best is None or cost < best[0]:
+                    best = (cost, v, out)
+        if best is None:
+            return
+        _, v, out = best
+        for k in out:
+            lot_vehicle[k] = -1
+            used_kg[v] -= inst.l_kg[k]
+            used_m2[v] -= inst.l_m2[k]
+        lot_vehicle[i] = v
+        used_kg[v] += inst.l_kg[i]
+        used_m2[v] += inst.l_m2[i]
+
+
 def _realise(
     inst: _Instance, agg: _Aggregate, params: SolverParams, seed: int
 ) -> tuple[_Candidate | None, dict[int, float]]:
@@ -1277,6 +1329,12 @@ def _realise(
     lot_vehicle[rest] = _first_fit_onto(
         inst, rest, road, used_kg, used_m2, best_fit=True
     )
+    if np.any(inst.l_mand & (lot_vehicle < 0)):
+        _make_room_for_mandatory(inst, lot_vehicle, road, used_kg, used_m2)
+        rest = rest[lot_vehicle[rest] < 0]
+        lot_vehicle[rest] = _first_fit_onto(
+            inst, rest, road, used_kg, used_m2, best_fit=True
+        )
     all_road = {
         g: _TIGHTEN_MIN
         for g in range(len(inst.groups))
@@ -1487,22 +1545,33 @@ def _to_plan(inst: _Instance, cand: _Candidate, bound: float, t0: float) -> Load
 def _realise_or_tighten(
     inst: _Instance,
     agg: _Aggregate | None,
+    bound: float,
     solver: SolverParams,
     seed: int,
     candidates: list[_Candidate],
-) -> _Candidate | None:
-    """Pack a solution; if a mandatory lot finds no room, tighten and resolve."""
+) -> None:
+    """
+    Pack aggregate solutions into plans, appended to ``candidates``.
+
+    While no plan is within ``relative_gap`` of ``bound`` and a group's packing
+    left lots over (or a mandatory lot found no room), that group's capacity
+    shrinks by the share left over and the model is solved again, with a quarter
+    of the time limit and the best plan so far as its hint (``_MAX_RESOLVES``).
+    """
     shrink: dict[int, float] = {}
     for _ in range(_MAX_RESOLVES + 1):
         if agg is None:
-            return None
+            return
         cand, lost = _realise(inst, agg, solver, seed)
         if cand is not None:
             problem = _check(inst, cand)
             if problem:
                 msg = f"load plan check failed: {problem}"
                 raise RuntimeError(msg)
-            return cand
+            candidates.append(cand)
+        top = max((_evaluate(inst, c)[0] for c in candidates), default=-math.inf)
+        if not lost or bound - top <= solver.relative_gap * max(abs(bound), 1.0):
+            return
         for g, share in lost.items():
             shrink[g] = shrink.get(g, 1.0) * (1.0 - max(share, _TIGHTEN_MIN))
         hint = (
@@ -1511,7 +1580,6 @@ def _realise_or_tighten(
         _, agg, _ = _solve_aggregate(
             inst, solver, seed, hint, shrink, limit_s=solver.time_limit_s / 4
         )
-    return None
 
 
 def choose_loadout(
@@ -1583,9 +1651,7 @@ def choose_loadout(
     status, agg, bound = _solve_aggregate(inst, solver, seed, greedy, {})
     if status == cp_model.INFEASIBLE:
         raise InfeasibleError(_infeasible_message(inst))
-    cand = _realise_or_tighten(inst, agg, solver, seed, candidates)
-    if cand is not None:
-        candidates.append(cand)
+    _realise_or_tighten(inst, agg, bound, solver, seed, candidates)
     if not candidates:
         msg = (
             f"{_infeasible_message(inst)}: none found within "
