@@ -522,7 +522,7 @@ def test_beats_greedy_on_a_random_camp():
         lots,
         **kwargs,
         seed=SEED,
-        solver=SolverParams(time_limit_s=1.0, workers=2),
+        solver=SolverParams(time_limit_s=1.0, workers=2, relative_gap=0.02),
     )
     greedy = evaluate_greedy_loadout(vehicles, lots, **kwargs)
     assert greedy is not None
