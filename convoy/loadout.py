@@ -120,7 +120,7 @@ _DFF_UNIT = 1000
 _TIGHTEN_MIN = 0.01
 #: Wall-clock guard of a CP-SAT solve, as a multiple of its deterministic limit.
 _WALL_GUARD = 10.0
-_MAX_RESOLVES = 2
+_MAX_RESOLVES = 1
 #: Deterministic seconds for the packing of one group by CP-SAT.
 _EXACT_PACK_S = 1.0
 _RISK_TABLE = "risk table"
