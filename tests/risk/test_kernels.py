@@ -6,6 +6,7 @@ import math
 import sys
 from pathlib import Path
 
+import numba
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -228,7 +229,7 @@ def test_empty_inputs():
 
 
 def test_deterministic():
-    """The same inputs give bit-identical outputs."""
+    """The same inputs give bit-identical outputs, with any number of threads."""
     rng = np.random.default_rng(7)
     xy = rng.uniform(0.0, 30e3, size=(200, 2))
     w = rng.uniform(0.0, 1.0, size=200)
@@ -237,6 +238,14 @@ def test_deterministic():
     assert np.array_equal(kernel_at(xy, w, h, pts), kernel_at(xy, w, h, pts))
     a = kernel_raster(xy, w, h, (0.0, 30e3), 500.0, (60, 60))
     assert np.array_equal(a, kernel_raster(xy, w, h, (0.0, 30e3), 500.0, (60, 60)))
+    at = kernel_at(xy, w, h, pts)
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        assert np.array_equal(at, kernel_at(xy, w, h, pts))
+        assert np.array_equal(a, kernel_raster(xy, w, h, (0.0, 30e3), 500.0, (60, 60)))
+    finally:
+        numba.set_num_threads(threads)
 
 
 def test_cutoff_factor():
