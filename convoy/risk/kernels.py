@@ -400,7 +400,7 @@ def _check_xy(where: str, name: str, value: ArrayLike) -> NDArray[np.float64]:
         msg = Problem(where, "", name, "an array of shape (N, 2)",
                       f"shape {xy.shape}")
         raise ScenarioError(msg)
-    bad = ~(np.abs(xy) <= MAX_COORD_M).all(axis=1)
+    bad = np.asarray(~(np.abs(xy) <= MAX_COORD_M).all(axis=1))
     if bad.any():
         i = _first_bad(bad)
         msg = Problem(where, f"row {i}", name,
