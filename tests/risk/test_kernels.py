@@ -190,6 +190,30 @@ def test_worst_case_ring_of_events():
     assert_within(ras[0], exact[:1], scale)
 
 
+@pytest.mark.parametrize("spread", [3e3, 60e3])
+def test_raster_across_many_tiles(spread):
+    """A raster of several tiles each way matches the exact sum at tile seams."""
+    rng = np.random.default_rng(11)
+    shape = (150, 1100)  # 3 x 3 tiles of 64 x 512 cells
+    cell = 1000.0
+    # clustered (shared passes) or spread out (one event at a time); some events
+    # sit exactly on tile edges
+    xy = rng.normal([550e3, 75e3], spread, size=(40, 2))
+    xy[:4] = [[512e3, 86e3], [1024e3, 22e3], [0.0, 150e3], [300e3, 0.0]]
+    w = rng.exponential(1.0, 40)
+    h = rng.uniform(2e3, 8e3, 40)
+    got = kernel_raster(xy, w, h, (0.0, 150e3), cell, shape)
+    exact = kernel_raster_sum(xy, w, h, (0.0, 150e3), cell, shape)
+    assert_within(got, exact, field_scale(xy, w, h, exact))
+
+
+def test_zero_weights():
+    """Events of zero weight give a zero field."""
+    xy = [[0.0, 0.0], [10.0, 5.0]]
+    assert not kernel_at(xy, [0.0, 0.0], 100.0, [[0.0, 0.0], [5.0, 5.0]]).any()
+    assert not kernel_raster(xy, [0.0, 0.0], 100.0, (-50.0, 50.0), 10.0, (9, 9)).any()
+
+
 def test_raster_geometry_is_north_up_cell_centred():
     """Cell (r, c) is centred at (x_min + (c + .5) cell, y_max - (r + .5) cell)."""
     cell = 100.0
