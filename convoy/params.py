@@ -564,7 +564,11 @@ class SolverParams(_FromToml):
     Parameters
     ----------
     time_limit_s
-        Wall-clock limit of each CP-SAT solve, in seconds. Default 10.
+        Limit of each CP-SAT solve in CP-SAT's *deterministic* time (a count of
+        work, about seconds on one core), so that the same inputs give the same
+        plan however loaded the machine is; wall-clock time is longer when cores
+        are shared (about 3x was seen here). A wall-clock guard of ten times the
+        limit stops a solve on an overloaded machine. Default 10.
     workers
         CP-SAT search workers. Default 2 (one per core here); with more than one
         the search is still deterministic because CP-SAT runs in interleaved mode.
