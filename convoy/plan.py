@@ -387,9 +387,7 @@ def plan_withdrawal(scenario: Scenario, *, pareto: bool = False,
 
     front: list[dict[str, float]] = []
     if pareto:
-        base = scenario.prices.incident_usd or 1e6
-        prices = [0.0, *np.geomspace(base / 10, base * 10,
-                                     scenario.solver.pareto_points).tolist()]
+        prices = pareto_prices(scenario, table, vehicles, lots)
         for price in prices:
             progress(f"Pareto front: ${price:,.0f} per incident")
             lp = solve(price)
@@ -433,6 +431,28 @@ def _march(scenario: Scenario, trip: Trip, order: list[Vehicle]
                        halts, scenario.movement, _minute_of_day(scenario.start),
                        speed_at=speed_at)
     return units, rows
+
+
+def pareto_prices(scenario: Scenario, table: RiskTable, vehicles: list[Vehicle],
+                  lots: list[Any]) -> list[float]:
+    """
+    Prices of an incident to sweep for the Pareto front, in US dollars.
+
+    From 0 to the price at which the smallest column becomes worth it: the value at
+    stake (every vehicle and lot) over the incidents the largest column adds to the
+    smallest, doubled. Between them ``SolverParams.pareto_points`` prices spaced
+    geometrically over three decades, with the scenario's own price added. A fixed
+    band around the scenario's price says nothing when one more vehicle adds
+    hundredths of an incident and is worth a million dollars.
+    """
+    at_stake = sum(v.value_usd for v in vehicles) + sum(lot.value_usd for lot in lots)
+    inc = np.asarray(table.incidents)[:, 0]
+    extra = float(inc[-1] - inc[0]) if np.isfinite(inc[[0, -1]]).all() else 0.0
+    base = scenario.prices.incident_usd or 1e6
+    top = 2.0 * at_stake / extra if extra > 0 else base * 10.0
+    top = max(top, base)
+    sweep = np.geomspace(top / 1000.0, top, scenario.solver.pareto_points).tolist()
+    return sorted({0.0, float(base), *(float(f"{p:.3g}") for p in sweep)})
 
 
 def _minute_of_day(t: datetime) -> int:
