@@ -15,6 +15,7 @@ import csv
 import io
 import json
 import shutil
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +26,9 @@ import pytest
 
 DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"
+
+# tests/export/make_fixture.py builds the export scenario's plan and maps
+sys.path.insert(0, str(Path(__file__).parent / "export"))
 
 
 # ------------------------------------------------------------------ editing helpers
@@ -426,3 +430,34 @@ def embedded_kidal_gao() -> Path:
     if found is None:
         pytest.skip("geodata/kidal-gao is not there")
     return found
+
+
+# ------------------------------------------------- the export scenario and its maps
+# Shared by tests/export, tests/report and tests/qgis: session fixtures here are
+# built once for all three (in each folder's own conftest they were built thrice).
+
+
+@pytest.fixture(scope="session")
+def export_scenario():
+    """The Kidal -> Anefis export scenario, loaded."""
+    from make_fixture import OUT
+
+    from convoy.scenario import read_scenario
+
+    return read_scenario(OUT)
+
+
+@pytest.fixture(scope="session")
+def export_plan():
+    """A plan.json document on the export scenario (hand-made, not solved)."""
+    from make_fixture import OUT, build_plan
+
+    return build_plan(OUT)
+
+
+@pytest.fixture(scope="session")
+def maps_dir(tmp_path_factory, export_plan, export_scenario):
+    """A folder with every output of write_maps() for the export plan (read only)."""
+    from make_fixture import maps_outputs
+
+    return maps_outputs(tmp_path_factory, export_plan, export_scenario)
