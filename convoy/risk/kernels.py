@@ -55,7 +55,8 @@ from numpy.typing import ArrayLike, NDArray
 from convoy.errors import Problem, ScenarioError
 from convoy.risk import _kernels
 
-__all__ = ["cutoff_factor", "expansion_terms", "kernel_at", "kernel_raster"]
+__all__ = ["cutoff_factor", "expansion_terms", "kernel_at", "kernel_raster",
+           "series_terms"]
 
 #: Largest coordinate magnitude accepted, metres. Planar coordinates on Earth stay
 #: below 4e7 m; the bound keeps grid indices far from integer overflow.
@@ -79,6 +80,20 @@ MAX_TERMS = 24
 #: cheaper. On the benchmark workloads (100k and 1M points, 50k events) any value
 #: in 0.1-1 gave the same times within 5 %; 2 was up to 1.8x slower.
 TERM_COST = 0.5
+#: Share of ``accuracy`` given to the series of :func:`kernel_raster`'s one-bandwidth
+#: path; its truncation then gets ``TRUNCATION_SHARE - SERIES_SHARE`` (the cutoff
+#: grows from 5.74 h to 5.76 h for 1e-6).
+SERIES_SHARE = 0.1
+#: Most terms of that series (``d / h`` up to about 0.1 for 1e-6); beyond it the
+#: scatter is used.
+MAX_SERIES_TERMS = 6
+#: Cost of one product of the series path against one cell of the scatter (one
+#: product per event per cell of its window). Measured on the benchmark raster
+#: (2000 x 2000, h = 5 km, 200 m cells, M = 4): 0.48, 0.56 and 0.66 for 10k, 50k
+#: and 200k events (docs/benchmarks.md).
+SERIES_COST = 0.6
+#: Largest array of padded rows the series path allocates, bytes.
+SERIES_MAX_BYTES = 2**30
 #: Largest number of cells in the grid that buckets events, per event (the grid
 #: coarsens when events are spread far apart relative to their radius).
 MAX_CELLS_PER_EVENT = 4
@@ -113,11 +128,70 @@ def cutoff_factor(accuracy: float) -> float:
     >>> round(cutoff_factor(1e-6), 2)
     5.74
     """
-    acc = _check_accuracy("cutoff_factor()", accuracy) * TRUNCATION_SHARE
-    a = math.sqrt(2.0 * math.log(1.0 / acc))
+    acc = _check_accuracy("cutoff_factor()", accuracy)
+    return _cutoff(acc * TRUNCATION_SHARE)
+
+
+def _cutoff(bound: float) -> float:
+    """``a`` with ``exp(-a^2 / 2) = bound / (sqrt(2 pi) a)``, for ``bound < 0.01``."""
+    a = math.sqrt(2.0 * math.log(1.0 / bound))
     for _ in range(50):
-        a = math.sqrt(2.0 * math.log(math.sqrt(2.0 * math.pi) * a / acc))
+        a = math.sqrt(2.0 * math.log(math.sqrt(2.0 * math.pi) * a / bound))
     return a
+
+
+def series_terms(cell_over_h: float, accuracy: float) -> int:
+    """
+    Terms of the series along rows that meets ``SERIES_SHARE * accuracy``.
+
+    With one bandwidth ``h`` and cells of side ``d``, the row factor of an event
+    ``e`` cells off its nearest row centre (``|e| <= 1/2``) at a row ``u`` whole
+    cells away is ``exp(-(u - e)^2 s / 2) = exp(-u^2 s / 2) exp(u e s) exp(-e^2 s /
+    2)`` with ``s = d^2 / h^2``; :func:`kernel_raster` keeps ``M`` terms of the
+    series of ``exp(u e s)``. The remainder is at most ``|x|^M e^|x| / M!`` with
+    ``x = u e s``, ``|x| <= |v| d / 2h`` for ``v = u d / h``. Splitting
+    ``exp(-v^2 / 2) = exp(-theta v^2 / 2) exp(-(1 - theta) v^2 / 2)``, ``|v|^M
+    exp(-theta v^2 / 2) <= (M / (e theta))^(M/2)``, and the events' sum of the
+    second factors (a Gaussian of bandwidth ``h / sqrt(1 - theta)`` along the
+    column, ``h`` along the row) is at most ``max f / sqrt(1 - theta)`` (it is
+    ``f`` smoothed along the column, scaled). So the error is at most
+
+        (M / (e theta))^(M/2) / sqrt(1 - theta) * (d / 2h)^M / M! * e^(2 x_max)
+        * max f
+
+    with ``theta = M / (M + 1)`` (its minimiser) and ``x_max`` the largest
+    ``|x|`` inside the truncated window.
+
+    Parameters
+    ----------
+    cell_over_h
+        Cell side over the bandwidth, ``d / h`` (dimensionless, > 0).
+    accuracy
+        Relative accuracy, in (0, 0.01).
+
+    Returns
+    -------
+    int
+        The smallest ``M <= MAX_SERIES_TERMS`` whose bound is below
+        ``SERIES_SHARE * accuracy``, or 0 when none is.
+
+    Examples
+    --------
+    >>> series_terms(0.04, 1e-6)
+    4
+    """
+    r = cell_over_h
+    if not 0.0 < r <= 1.0:  # no short series (and the bound would overflow)
+        return 0
+    a = _cutoff(accuracy * (TRUNCATION_SHARE - SERIES_SHARE))
+    x_max = (a + 1.5 * r) * 0.5 * r
+    for m in range(1, MAX_SERIES_TERMS + 1):
+        theta = m / (m + 1.0)
+        bound = ((m / (math.e * theta)) ** (0.5 * m) / math.sqrt(1.0 - theta)
+                 * (0.5 * r) ** m / math.factorial(m) * math.exp(2.0 * x_max))
+        if bound <= SERIES_SHARE * accuracy:
+            return m
+    return 0
 
 
 def expansion_terms(rho: float, bandwidth_ratio: float, accuracy: float) -> int:
@@ -251,6 +325,14 @@ def kernel_raster(
     y_max - (r + 0.5) * cell_m)``: row 0 is the northern edge, column 0 the
     western edge, as in a GeoTIFF with a north-up geotransform.
 
+    Two methods, chosen by their cost: each event adds its separable kernel to
+    the cells of its window (one product per cell, so the cost grows with the
+    number of events), or, when every event has the same bandwidth and the cell
+    is small against it, a series along the rows (:func:`_series_raster`) whose
+    cost is ``M (2 W + 1)`` products per cell whatever the number of events
+    (``M`` terms from :func:`series_terms`, ``W`` the truncation radius in
+    cells). Both meet ``accuracy``.
+
     Parameters
     ----------
     events_xy
@@ -292,6 +374,9 @@ def kernel_raster(
     out = np.zeros((rows, cols), dtype=np.float64)
     if exy.shape[0] == 0 or rows == 0 or cols == 0:
         return out
+    if _series_cheaper(exy, h, x_min, y_max, cell, rows, cols, acc):
+        return _series_raster(exy, w, float(h[0]), x_min, y_max, cell, rows, cols,
+                              acc)
     # spatial order (bands of 8 rows, west to east), so that neighbours in a
     # tile's list of events have nearly the same window and share passes
     order = np.lexsort((exy[:, 0], np.floor((y_max - exy[:, 1]) / (8.0 * cell))))
@@ -311,6 +396,121 @@ def kernel_raster(
     with numba.parallel_chunksize(1):
         _kernels._kernel_raster(ex, ey, wn, q, x_min, y_max, cell, win,
                                 TILE_ROWS, TILE_COLS, num_tc, todo, start, events, out)
+    return out
+
+
+def _series_window(h: float, cell: float, accuracy: float) -> tuple[int, int]:
+    """Terms ``M`` (0 when the series does not converge fast) and half-window ``W``."""
+    num_m = series_terms(cell / h, accuracy)
+    rad = _cutoff(accuracy * (TRUNCATION_SHARE - SERIES_SHARE)) * h
+    return num_m, math.ceil(rad / cell + 0.5)
+
+
+def _series_cheaper(
+    exy: NDArray[np.float64],
+    h: NDArray[np.float64],
+    x_min: float,
+    y_max: float,
+    cell: float,
+    rows: int,
+    cols: int,
+    accuracy: float,
+) -> bool:
+    """
+    Whether :func:`_series_raster` should compute this raster (see kernel_raster).
+
+    Only for one bandwidth, a series of at most ``MAX_SERIES_TERMS`` terms and
+    padded rows of at most ``SERIES_MAX_BYTES``; then when its cost, ``M (2 W + 1)``
+    products per cell plus ``M`` per event per column of its window, times
+    ``SERIES_COST``, is below the scatter's one product per event per cell of its
+    window on the raster.
+    """
+    if h.min() != h.max():
+        return False
+    num_m, half = _series_window(float(h[0]), cell, accuracy)
+    if num_m == 0 or num_m * (rows + 2 * half) * cols * 8 > SERIES_MAX_BYTES:
+        return False
+    t = (y_max - exy[:, 1]) / cell - 0.5
+    xc = (exy[:, 0] - x_min) / cell - 0.5
+    reach = half - 0.5  # rows and columns within the radius, in cells
+    r_in = np.clip(np.minimum(t + reach, rows - 1.0) - np.maximum(t - reach, 0.0) + 1.0,
+                   0.0, None)
+    c_in = np.clip(np.minimum(xc + reach, cols - 1.0) - np.maximum(xc - reach, 0.0)
+                   + 1.0, 0.0, None)
+    scatter = float(np.dot(np.floor(r_in), np.floor(c_in)))
+    series = SERIES_COST * num_m * (rows * cols * (2.0 * half + 1.0)
+                                    + float(np.floor(c_in).sum()))
+    return series < scatter
+
+
+def _series_raster(
+    exy: NDArray[np.float64],
+    w: NDArray[np.float64],
+    h: float,
+    x_min: float,
+    y_max: float,
+    cell: float,
+    rows: int,
+    cols: int,
+    accuracy: float,
+) -> NDArray[np.float64]:
+    """
+    The raster of events sharing one bandwidth, by a series along the rows.
+
+    An event ``t_k = (y_max - y_k) / d - 1/2`` rows from the raster's first row
+    centre has a nearest row ``r_k`` and an offset ``e_k = t_k - r_k`` in
+    ``[-1/2, 1/2]``. Its row factor at row ``r_k + j`` is ``exp(-(j - e_k)^2 s / 2)``
+    (``s = d^2 / h^2``) ``~= sum_{m < M} E_m(j) e_k^m exp(-e_k^2 s / 2)`` with the
+    template ``E_m(j) = exp(-j^2 s / 2) (j s)^m / m!`` (:func:`series_terms` bounds
+    the error). So the raster is ``sum_m sum_j E_m(j) U_m(r - j, c)``, where
+    ``U_m(p, c)`` sums over the events of row ``p`` their exact column factors times
+    ``w_k / (2 pi h^2) e_k^m exp(-e_k^2 s / 2)``: a pass along rows costing
+    ``M`` products per event per column of its window, then one along columns
+    costing ``M (2 W + 1)`` per cell whatever the number of events. ``U`` holds
+    ``W`` rows of padding each side, so events beyond the raster's edges count.
+
+    ``accuracy`` is shared between the truncation at ``a h`` (``a`` from
+    ``TRUNCATION_SHARE - SERIES_SHARE``) and the series (``SERIES_SHARE``); the
+    caller has checked that ``series_terms`` is positive.
+    """
+    num_m, half = _series_window(h, cell, accuracy)
+    rad = _cutoff(accuracy * (TRUNCATION_SHARE - SERIES_SHARE)) * h
+    s = (cell / h) ** 2
+    t = (y_max - exy[:, 1]) / cell - 0.5
+    xlo = (exy[:, 0] - rad - x_min) / cell - 0.5
+    xhi = (exy[:, 0] + rad - x_min) / cell - 0.5
+    # rows r_k in [-W, rows - 1 + W] and a column window that meets the raster;
+    # compared in floating point, so that far events never overflow an integer
+    keep = (t > -half - 0.5) & (t < rows - 0.5 + half) & (xhi >= 0.0) & (
+        xlo <= cols - 1.0)
+    t = t[keep]
+    r = np.rint(t)
+    e = t - r
+    pad = (r + half).astype(np.int64)
+    order = np.argsort(pad, kind="stable")
+    pad = pad[order]
+    e = e[order]
+    c_lo = np.maximum(np.ceil(xlo[keep][order]), 0.0).astype(np.int64)
+    c_hi = np.minimum(np.floor(xhi[keep][order]), cols - 1.0).astype(np.int64)
+    ex = np.ascontiguousarray(exy[keep, 0][order])
+    coef = np.empty((len(e), num_m))
+    coef[:, 0] = w[keep][order] / (2.0 * np.pi * h * h) * np.exp(-0.5 * e * e * s)
+    for m in range(1, num_m):
+        coef[:, m] = coef[:, m - 1] * e
+    j = np.arange(half, -half - 1, -1, dtype=np.float64)  # reversed: W .. -W
+    trev = np.empty((2 * half + 1, num_m))
+    trev[:, 0] = np.exp(-0.5 * j * j * s)
+    for m in range(1, num_m):
+        trev[:, m] = trev[:, m - 1] * (j * s) / m
+    num_rows = rows + 2 * half
+    row_start = np.zeros(num_rows + 1, dtype=np.int64)
+    np.cumsum(np.bincount(pad, minlength=num_rows), out=row_start[1:])
+    u = np.zeros((num_rows, num_m, cols))
+    out = np.empty((rows, cols))
+    with numba.parallel_chunksize(1):
+        _kernels._raster_series_scatter(ex, coef, c_lo, c_hi, row_start, x_min, cell,
+                                        0.5 / (h * h), u)
+        _kernels._raster_series_rows(trev, u, out)
     return out
 
 

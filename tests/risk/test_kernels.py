@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convoy.errors import ScenarioError
-from convoy.risk import _kernels, cutoff_factor, kernel_at, kernel_raster
-from convoy.risk.kernels import expansion_terms
+from convoy.risk import _kernels, cutoff_factor, kernel_at, kernel_raster, kernels
+from convoy.risk.kernels import expansion_terms, series_terms
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from naive import kernel_raster_sum, kernel_sum, raster_centres
@@ -205,6 +205,127 @@ def test_raster_across_many_tiles(spread):
     got = kernel_raster(xy, w, h, (0.0, 150e3), cell, shape)
     exact = kernel_raster_sum(xy, w, h, (0.0, 150e3), cell, shape)
     assert_within(got, exact, field_scale(xy, w, h, exact))
+
+
+@st.composite
+def series_cases(draw):
+    """One bandwidth, cells of 0.03-0.12 h, events inside, outside and on boundaries."""
+    rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
+    h = float(rng.uniform(500.0, 5e3))
+    cell = h * draw(st.floats(0.03, 0.12))
+    rows, cols = draw(st.integers(1, 12)), draw(st.integers(1, 12))
+    x_min, y_max = float(rng.uniform(-1e4, 1e4)), float(rng.uniform(-1e4, 1e4))
+    k = draw(st.integers(1, 30))
+    # a box reaching 8 h beyond the raster: some events beyond the truncation
+    xy = np.column_stack([rng.uniform(x_min - 8 * h, x_min + cols * cell + 8 * h, k),
+                          rng.uniform(y_max - rows * cell - 8 * h, y_max + 8 * h, k)])
+    kind = draw(st.sampled_from(["spread", "boundaries", "coincident"]))
+    if kind == "boundaries":
+        # on cell edges and centres (half-way between rows: |e_k| = 1/2)
+        i = rng.integers(-3, rows + 3, k)
+        j = rng.integers(-3, cols + 3, k)
+        half = rng.integers(0, 2, (k, 2)) * 0.5
+        xy = np.column_stack([x_min + (j + half[:, 0]) * cell,
+                              y_max - (i + half[:, 1]) * cell])
+    elif kind == "coincident":
+        xy[:] = xy[0]
+    w = rng.exponential(1.0, k)
+    w[rng.random(k) < 0.1] = 0.0
+    return xy, w, h, (x_min, y_max), cell, (rows, cols)
+
+
+@settings(max_examples=40, deadline=None)
+@given(series_cases(), st.sampled_from([1e-6, 1e-8, 1e-4]))
+def test_series_raster_matches_direct_sum(case, accuracy):
+    """The one-bandwidth series path is within the accuracy of the exact sum."""
+    xy, w, h, origin, cell, shape = case
+    if series_terms(cell / h, accuracy) == 0:
+        accuracy = 1e-6  # no series that fine at this cell size
+    got = kernels._series_raster(xy, w, h, origin[0], origin[1], cell, shape[0],
+                                 shape[1], accuracy)
+    exact = kernel_raster_sum(xy, w, h, origin, cell, shape)
+    assert_within(got, exact, field_scale(xy, w, h, exact), accuracy)
+
+
+def test_series_one_event_on_a_row_boundary():
+    """One event half-way between two rows gives them equal values, to the accuracy."""
+    cell, h = 100.0, 2000.0
+    ev = [[550.0, -1000.0]]  # between rows 9 and 10, on column 5
+    got = kernels._series_raster(np.array(ev), np.array([2.0]), h, 0.0, 0.0, cell,
+                                 20, 11, 1e-6)
+    exact = kernel_raster_sum(ev, [2.0], h, (0.0, 0.0), cell, (20, 11))
+    assert_within(got, exact, 2.0 / (2 * np.pi * h * h))
+    assert got[9, 5] == pytest.approx(got[10, 5], rel=1e-6)
+
+
+def test_kernel_raster_chooses_series_when_cheaper():
+    """Many events sharing one bandwidth take the series path, and match the sum."""
+    rng = np.random.default_rng(3)
+    h, cell, shape = 2000.0, 200.0, (12, 16)
+    xy = rng.normal([1600.0, -1200.0], 2e3, size=(800, 2))
+    w = rng.exponential(1.0, 800)
+    args = (xy, np.full(800, h), 0.0, 0.0, cell, *shape, 1e-6)
+    assert kernels._series_cheaper(*args)
+    # a bandwidth per event, or few events: the scatter
+    assert not kernels._series_cheaper(xy, rng.uniform(1e3, 3e3, 800), 0.0, 0.0,
+                                       cell, *shape, 1e-6)
+    assert not kernels._series_cheaper(xy[:3], np.full(3, h), 0.0, 0.0, cell, *shape,
+                                       1e-6)
+    got = kernel_raster(xy, w, h, (0.0, 0.0), cell, shape)
+    exact = kernel_raster_sum(xy, w, h, (0.0, 0.0), cell, shape)
+    assert_within(got, exact, field_scale(xy, w, h, exact))
+    threads = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        assert np.array_equal(got, kernel_raster(xy, w, h, (0.0, 0.0), cell, shape))
+    finally:
+        numba.set_num_threads(threads)
+
+
+def test_series_kernels_match_numpy():
+    """The two passes of the series path against plain NumPy sums."""
+    rng = np.random.default_rng(5)
+    rows, cols, num_t, num_m = 7, 21, 5, 3
+    u = rng.random((rows + num_t - 1, num_m, cols))
+    trev = rng.random((num_t, num_m))
+    out = np.empty((rows, cols))
+    _kernels._raster_series_rows(trev, u, out)
+    ref = np.zeros((rows, cols))
+    for i in range(num_t):
+        ref += np.einsum("m,rmc->rc", trev[i], u[i : i + rows])
+    assert np.allclose(out, ref, rtol=1e-13, atol=0.0)
+    # scatter: events of padded rows 0, 0, 2 (sorted), clipped column windows
+    ex = np.array([350.0, 1234.5, -80.0])
+    coef = rng.random((3, num_m))
+    c_lo = np.array([0, 8, 0])
+    c_hi = np.array([6, 20, 1])
+    row_start = np.array([0, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3])
+    x_min, cell, q = -100.0, 100.0, 0.5 / 300.0**2
+    u = np.zeros((rows + num_t - 1, num_m, cols))
+    _kernels._raster_series_scatter(ex, coef, c_lo, c_hi, row_start, x_min, cell, q,
+                                    u)
+    ref = np.zeros_like(u)
+    xc = x_min + (np.arange(cols) + 0.5) * cell
+    for k, p in enumerate([0, 0, 2]):
+        c = np.arange(c_lo[k], c_hi[k] + 1)
+        ref[p][:, c] += coef[k][:, None] * np.exp(-((xc[c] - ex[k]) ** 2) * q)
+    assert np.allclose(u, ref, rtol=1e-11, atol=0.0)
+
+
+def test_series_terms():
+    """More terms for coarser cells and finer accuracy; none when cells are coarse."""
+    assert series_terms(0.04, 1e-6) == 4
+    assert 0 < series_terms(0.01, 1e-6) <= series_terms(0.04, 1e-6)
+    assert series_terms(0.04, 1e-6) < series_terms(0.04, 1e-8)
+    assert series_terms(0.3, 1e-6) == 0
+    # the bound is met: largest remainder of exp(x) over the window at d / h = 0.1
+    m = series_terms(0.1, 1e-6)
+    a = cutoff_factor(1e-6)
+    v = np.linspace(-a - 0.2, a + 0.2, 2001)
+    x = v * 0.5 * 0.1
+    partial = sum(x**i / math.factorial(i) for i in range(m))
+    err = np.exp(-v * v / 2) * np.abs(np.exp(x) - partial)
+    assert err.max() <= kernels.SERIES_SHARE * 1e-6
 
 
 def test_zero_weights():
