@@ -231,9 +231,12 @@ def main(argv: list[str] | None = None) -> None:
                         help="timed runs of convoy and KDEpy (median)")
     parser.add_argument("--checked", type=int, default=10_000,
                         help="query points the exact peers are timed and checked on")
+    parser.add_argument("--only", default="",
+                        help="run the workloads whose name contains this text")
     args = parser.parse_args(argv)
     smoke = args.smoke or workloads.smoke()
     chosen = smoke_workloads() if smoke else full_workloads()
+    chosen = [w for w in chosen if args.only in w.name]
     rows: list[Row] = []
     for w in chosen:
         print(f"running {w.name} ...", file=sys.stderr, flush=True)
