@@ -1,0 +1,501 @@
+"""Monte Carlo simulation of a plan: the spread around the planner's expected values.
+
+The planner prices a plan by its *expected* incidents. This module samples what can
+happen on the road and reports the distribution: incidents (IED and ambush),
+breakdowns, vehicles lost, delay, arrival time and the chance of missing the
+deadline. It works from a ``plan.json`` document (see ``docs/plan-json.md``) and
+the scenario it names (for vehicle reliability and the recovery vehicles).
+
+Model (one run; all runs independent)
+-------------------------------------
+Incidents
+    A Poisson process along the plan's trajectory with the intensities the planner
+    priced: on each leg i, ``N_ied,i ~ Poisson(expected_ied_i)`` and
+    ``N_amb,i ~ Poisson(expected_ambush_i)``; at each halt h,
+    ``N_amb,h ~ Poisson(expected_ambush_h)``. The mean number of incidents is
+    therefore exactly the plan's expected incidents, which the tests check.
+Delay per incident
+    Exponential, mean :attr:`SimulationParams.ied_delay_h` (2 h: casualty
+    evacuation, clearance of the site, recovery of the hit vehicle) or
+    :attr:`SimulationParams.ambush_delay_h` (1 h: contact, reorganisation).
+    Planning assumptions, not measurements.
+Vehicles destroyed by incidents
+    Each incident destroys one vehicle with probability
+    :attr:`SimulationParams.ied_destroy_p` (0.3) or
+    :attr:`SimulationParams.ambush_destroy_p` (0.1). Planning assumptions.
+Breakdowns
+    Each self-propelled moving vehicle (``status == "moving"`` in the plan's loads)
+    breaks down on the route with probability ``1 - reliability ** (D / 100)``, D
+    the plan's route length in km and ``reliability`` the fleet's probability of
+    covering 100 km without a breakdown; the place is drawn from the same law.
+    In route order, a broken vehicle is taken in tow by a free recovery vehicle
+    (``can_tow``, moving, not towing yet) or, with none free, lost (stripped and
+    destroyed). A recovery vehicle that breaks down drops its tow, which is lost.
+    Each breakdown delays the column :attr:`SimulationParams.breakdown_delay_h`
+    (0.5 h), whether the vehicle is recovered or not.
+Arrival
+    ``planned arrival + total delay``. Simplification: a delay does not shift the
+    risk windows (the later part of the route is priced at the planned times), and
+    the movement windows and daily driving limit are not re-applied to the delayed
+    column.
+
+Other simplifications: vehicles destroyed by incidents are counted, not named, so
+they do not deplete the recovery vehicles; a baseline plan (``plan="historical"``
+and so on) is simulated with the optimised plan's loads, the only ones plan.json
+records.
+
+Random numbers come only from one :class:`numpy.random.Generator` seeded with the
+scenario's seed (or the caller's), drawn in a fixed order before the kernel runs,
+so the same plan, parameters, ``num_runs`` and seed give an identical result.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+import numpy as np
+from numpy.typing import NDArray
+
+from convoy._simulate import _simulate_runs
+from convoy.errors import Problem, ScenarioError
+from convoy.scenario import Scenario
+
+#: Largest ``num_runs`` accepted (memory: about 8 bytes x runs x vehicles).
+MAX_RUNS = 10_000_000
+
+#: Quantiles reported for every distribution.
+QUANTILES: tuple[float, ...] = (0.5, 0.9, 0.99)
+
+#: Largest expected count of one leg or halt the simulation accepts; beyond it the
+#: plan.json is not a plan (a priced plan has a handful of incidents in total).
+MAX_EXPECTED = 1e6
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationParams:
+    """
+    Assumptions of the Monte Carlo simulation.
+
+    Parameters
+    ----------
+    ied_delay_h
+        Mean column delay of one IED incident, hours (>= 0); exponential. Default
+        2.0 h: casualty evacuation by road, clearance of the site and recovery.
+        Planning assumption.
+    ambush_delay_h
+        Mean column delay of one ambush, hours (>= 0); exponential. Default 1.0 h:
+        contact, reorganisation, casualty care. Planning assumption.
+    ied_destroy_p
+        Probability that an IED incident destroys a vehicle, in [0, 1]. Default
+        0.3. Planning assumption (of the six IEDs on the 2023 convoy, several
+        disabled vehicles; MINUSMA 2023 statements give no exact count).
+    ambush_destroy_p
+        Probability that an ambush destroys a vehicle, in [0, 1]. Default 0.1.
+        Planning assumption.
+    breakdown_delay_h
+        Column delay per breakdown, hours (>= 0), recovered or not. Default 0.5 h:
+        hook-up by a recovery vehicle, or stripping and destroying the vehicle.
+        Planning assumption.
+    """
+
+    ied_delay_h: float = 2.0
+    ambush_delay_h: float = 1.0
+    ied_destroy_p: float = 0.3
+    ambush_destroy_p: float = 0.1
+    breakdown_delay_h: float = 0.5
+
+    def __post_init__(self) -> None:
+        problems = []
+        for f in fields(self):
+            value = getattr(self, f.name)
+            prob = f.name.endswith("_p")
+            ok = math.isfinite(value) and value >= 0 and (not prob or value <= 1)
+            if not ok:
+                expected = "a probability in [0, 1]" if prob else "hours >= 0"
+                problems.append(
+                    Problem("[simulation]", "", f.name, expected, repr(value))
+                )
+        if problems:
+            raise ScenarioError(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationResult:
+    """
+    Outcome of :func:`simulate_plan`: one entry per run, and what was simulated.
+
+    Parameters
+    ----------
+    plan
+        Name of the simulated plan in plan.json (``"optimised"`` or a baseline).
+    seed
+        Seed of the generator.
+    params
+        The assumptions used.
+    num_ied, num_ambush
+        Incidents of each kind per run, int64 (n,).
+    delay_h
+        Total delay of the column per run, hours, float64 (n,).
+    destroyed
+        Vehicles destroyed by incidents per run, int64 (n,).
+    breakdowns
+        Breakdowns per run, int64 (n,).
+    lost_breakdown
+        Vehicles lost to breakdowns (no recovery vehicle free, or tow dropped) per
+        run, int64 (n,).
+    expected_ied, expected_ambush
+        The plan's expected incidents of each kind (sum over legs and halts).
+    planned_arrive, deadline
+        Planned arrival and deadline, timezone-aware UTC.
+    distance_km
+        Route length, km.
+    num_moving, num_recovery
+        Self-propelled moving vehicles, and among them free recovery vehicles.
+    """
+
+    plan: str
+    seed: int
+    params: SimulationParams
+    num_ied: NDArray[np.int64]
+    num_ambush: NDArray[np.int64]
+    delay_h: NDArray[np.float64]
+    destroyed: NDArray[np.int64]
+    breakdowns: NDArray[np.int64]
+    lost_breakdown: NDArray[np.int64]
+    expected_ied: float
+    expected_ambush: float
+    planned_arrive: datetime
+    deadline: datetime
+    distance_km: float
+    num_moving: int
+    num_recovery: int
+
+    @property
+    def num_runs(self) -> int:
+        """Number of simulated runs."""
+        return int(self.num_ied.shape[0])
+
+    @property
+    def incidents(self) -> NDArray[np.int64]:
+        """All incidents per run."""
+        return self.num_ied + self.num_ambush
+
+    @property
+    def vehicles_lost(self) -> NDArray[np.int64]:
+        """Vehicles lost per run: destroyed by incidents plus lost to breakdowns."""
+        return self.destroyed + self.lost_breakdown
+
+    @property
+    def slack_h(self) -> float:
+        """Hours from the planned arrival to the deadline."""
+        return (self.deadline - self.planned_arrive).total_seconds() / 3600.0
+
+    @property
+    def missed(self) -> NDArray[np.bool_]:
+        """True for each run arriving after the deadline."""
+        return np.asarray(self.delay_h > self.slack_h)
+
+    @property
+    def p_miss_deadline(self) -> float:
+        """Fraction of runs arriving after the deadline."""
+        return float(self.missed.mean())
+
+    def arrival(self, q: float) -> datetime:
+        """Arrival time at quantile ``q`` in [0, 1] (UTC)."""
+        return self.planned_arrive + timedelta(
+            hours=float(np.quantile(self.delay_h, q))
+        )
+
+    def to_document(self) -> dict[str, Any]:
+        """The result as the simulation.json document (plain JSON types)."""
+        total = self.expected_ied + self.expected_ambush
+        return {
+            "format": "convoy-simulation/1",
+            "plan": self.plan,
+            "num_runs": self.num_runs,
+            "seed": self.seed,
+            "params": asdict(self.params),
+            "planned": {
+                "expected_incidents": total,
+                "expected_ied_incidents": self.expected_ied,
+                "expected_ambush_incidents": self.expected_ambush,
+                "arrive": _iso(self.planned_arrive),
+                "deadline": _iso(self.deadline),
+                "slack_h": self.slack_h,
+                "distance_km": self.distance_km,
+                "vehicles_moving": self.num_moving,
+                "recovery_vehicles_free": self.num_recovery,
+            },
+            "incidents": count_stats(self.incidents),
+            "ied": count_stats(self.num_ied),
+            "ambush": count_stats(self.num_ambush),
+            "breakdowns": count_stats(self.breakdowns),
+            "vehicles_destroyed": count_stats(self.destroyed),
+            "vehicles_lost_breakdown": count_stats(self.lost_breakdown),
+            "vehicles_lost": count_stats(self.vehicles_lost),
+            "delay_h": value_stats(self.delay_h),
+            "arrival": {f"p{round(100 * q)}": _iso(self.arrival(q)) for q in QUANTILES},
+            "p_miss_deadline": self.p_miss_deadline,
+        }
+
+
+def _iso(t: datetime) -> str:
+    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def count_stats(x: NDArray[np.int64]) -> dict[str, float]:
+    """
+    Mean, standard deviation, Monte Carlo standard error, P(0), P(>=1), P(>=3) and
+    quantiles of a count per run.
+
+    Examples
+    --------
+    >>> count_stats(np.array([0, 1, 3]))["p_ge1"]
+    0.6666666666666666
+    """
+    out = value_stats(x.astype(np.float64))
+    out["p0"] = float(np.mean(x == 0))
+    out["p_ge1"] = float(np.mean(x >= 1))
+    out["p_ge3"] = float(np.mean(x >= 3))
+    return out
+
+
+def value_stats(x: NDArray[np.float64]) -> dict[str, float]:
+    """Mean, standard deviation, standard error of the mean, quantiles and max."""
+    n = x.shape[0]
+    std = float(x.std(ddof=1)) if n > 1 else 0.0
+    out = {
+        "mean": float(x.mean()),
+        "std": std,
+        "stderr": std / math.sqrt(n),
+        "max": float(x.max()),
+    }
+    for q in QUANTILES:
+        out[f"p{round(100 * q)}"] = float(np.quantile(x, q))
+    return out
+
+
+def _parse_time(doc_field: str, value: Any) -> datetime:
+    try:
+        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    except ValueError:
+        raise ScenarioError(
+            Problem("plan.json", "", doc_field, "an ISO 8601 time", repr(value))
+        ) from None
+
+
+def _rates(
+    rows: Any, where: str, key: str, what: str = "expected incidents"
+) -> NDArray[np.float64]:
+    if not isinstance(rows, list):
+        raise ScenarioError(Problem("plan.json", where, "", "a list", repr(rows)))
+    out = np.empty(len(rows), dtype=np.float64)
+    for i, row in enumerate(rows):
+        value = row.get(key) if isinstance(row, dict) else None
+        if (
+            not isinstance(value, int | float)
+            or isinstance(value, bool)
+            or not (0 <= value <= MAX_EXPECTED)
+        ):
+            raise ScenarioError(
+                Problem(
+                    "plan.json",
+                    f"{where}[{i}]",
+                    key,
+                    f"{what} in [0, {MAX_EXPECTED:g}]",
+                    repr(value),
+                )
+            )
+        out[i] = float(value)
+    return out
+
+
+def _fleet_arrays(
+    plan_doc: dict[str, Any], scenario: Scenario
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """ln(reliability), recovery flag and towing flag of each self-propelled vehicle."""
+    by_id = {v.id: v for v in scenario.vehicles}
+    loads = plan_doc.get("loads")
+    if not isinstance(loads, list):
+        raise ScenarioError(Problem("plan.json", "", "loads", "a list", repr(loads)))
+    log_rel, rec, tow = [], [], []
+    for i, row in enumerate(loads):
+        if not isinstance(row, dict) or row.get("status") != "moving":
+            continue
+        vid = row.get("vehicle")
+        if vid not in by_id:
+            raise ScenarioError(
+                Problem(
+                    "plan.json",
+                    f"loads[{i}]",
+                    "vehicle",
+                    f"a vehicle of {scenario.files.fleet.name}",
+                    repr(vid),
+                )
+            )
+        v = by_id[vid]
+        log_rel.append(math.log(v.reliability))
+        rec.append(int(v.can_tow))
+        tow.append(int(v.can_tow and row.get("tows") is not None))
+    return (
+        np.array(log_rel, dtype=np.float64),
+        np.array(rec, dtype=np.int64),
+        np.array(tow, dtype=np.int64),
+    )
+
+
+def simulate_plan(
+    plan_doc: dict[str, Any],
+    scenario: Scenario,
+    *,
+    num_runs: int = 10_000,
+    seed: int | None = None,
+    plan: str = "optimised",
+    params: SimulationParams | None = None,
+) -> SimulationResult:
+    """
+    Simulate a plan ``num_runs`` times: incidents, breakdowns, losses and arrival.
+
+    Parameters
+    ----------
+    plan_doc
+        A plan.json document (:func:`convoy.plan.plan_document`).
+    scenario
+        The scenario the plan was made from (vehicle reliability, recovery
+        vehicles).
+    num_runs
+        Number of independent runs, 1 to :data:`MAX_RUNS`.
+    seed
+        Seed of the generator; default the scenario seed recorded in plan.json.
+    plan
+        Which trajectory of ``plan_doc["plans"]``: ``"optimised"`` or a baseline.
+    params
+        Assumptions; default :class:`SimulationParams()`.
+
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    ScenarioError
+        Bad ``num_runs`` or ``plan``, or a plan document missing what is needed.
+
+    Examples
+    --------
+    >>> res = simulate_plan(doc, read_scenario("kidal-gao"))  # doctest: +SKIP
+    >>> res.p_miss_deadline  # doctest: +SKIP
+    0.0
+    """
+    params = params or SimulationParams()
+    if (
+        isinstance(num_runs, bool)
+        or not isinstance(num_runs, int | np.integer)
+        or not (1 <= num_runs <= MAX_RUNS)
+    ):
+        msg = f"num_runs: expected an integer in [1, {MAX_RUNS}], found {num_runs!r}"
+        raise ScenarioError(msg)
+    plans = plan_doc.get("plans")
+    if not isinstance(plans, dict) or plan not in plans:
+        names = sorted(plans) if isinstance(plans, dict) else []
+        raise ScenarioError(
+            Problem("plan.json", "plans", "", f"one of {names}", repr(plan))
+        )
+    trip = plans[plan]
+    if not isinstance(trip, dict):
+        raise ScenarioError(
+            Problem("plan.json", f"plans.{plan}", "", "an object", type(trip).__name__)
+        )
+    sc_doc = plan_doc.get("scenario", {})
+    if seed is None:
+        seed = sc_doc.get("seed")
+        if not isinstance(seed, int) or isinstance(seed, bool):
+            raise ScenarioError(
+                Problem("plan.json", "scenario", "seed", "an integer", repr(seed))
+            )
+    legs = trip.get("legs")
+    ied = _rates(legs, f"plans.{plan}.legs", "expected_ied")
+    amb = np.concatenate(
+        [
+            _rates(legs, f"plans.{plan}.legs", "expected_ambush"),
+            _rates(trip.get("halts", []), f"plans.{plan}.halts", "expected_ambush"),
+        ]
+    )
+    distance_km = float(sum(_rates(legs, f"plans.{plan}.legs", "length_km", "km")))
+    if not math.isfinite(distance_km):
+        raise ScenarioError(
+            Problem(
+                "plan.json",
+                f"plans.{plan}.legs",
+                "length_km",
+                "km >= 0",
+                repr(distance_km),
+            )
+        )
+    summary = trip.get("summary")
+    arrive = _parse_time(
+        f"plans.{plan}.summary.arrive",
+        summary.get("arrive") if isinstance(summary, dict) else None,
+    )
+    deadline = _parse_time("scenario.deadline", sc_doc.get("deadline"))
+    log_rel, is_rec, is_tow = _fleet_arrays(plan_doc, scenario)
+
+    n = int(num_runs)
+    rng = np.random.default_rng(int(seed))
+    # Fixed draw order: IED counts, ambush counts, per-incident delays and
+    # destruction draws, then breakdown draws.
+    num_ied = rng.poisson(ied, size=(n, ied.size)).sum(axis=1, dtype=np.int64)
+    num_amb = rng.poisson(amb, size=(n, amb.size)).sum(axis=1, dtype=np.int64)
+    offsets = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(num_ied + num_amb, out=offsets[1:])
+    total = int(offsets[-1])
+    inc_exp = np.ascontiguousarray(rng.standard_exponential(total), dtype=np.float64)
+    inc_u = np.ascontiguousarray(rng.random(total), dtype=np.float64)
+    bd_u = np.ascontiguousarray(rng.random((n, log_rel.size)), dtype=np.float64)
+
+    delay_h = np.empty(n, dtype=np.float64)
+    destroyed = np.empty(n, dtype=np.int64)
+    breakdowns = np.empty(n, dtype=np.int64)
+    lost = np.empty(n, dtype=np.int64)
+    _simulate_runs(
+        np.ascontiguousarray(num_ied),
+        np.ascontiguousarray(num_amb),
+        offsets,
+        inc_exp,
+        inc_u,
+        params.ied_delay_h,
+        params.ambush_delay_h,
+        params.ied_destroy_p,
+        params.ambush_destroy_p,
+        bd_u,
+        log_rel,
+        is_rec,
+        is_tow,
+        distance_km,
+        params.breakdown_delay_h,
+        delay_h,
+        destroyed,
+        breakdowns,
+        lost,
+    )
+    return SimulationResult(
+        plan=plan,
+        seed=int(seed),
+        params=params,
+        num_ied=num_ied,
+        num_ambush=num_amb,
+        delay_h=delay_h,
+        destroyed=destroyed,
+        breakdowns=breakdowns,
+        lost_breakdown=lost,
+        expected_ied=float(ied.sum()),
+        expected_ambush=float(amb.sum()),
+        planned_arrive=arrive,
+        deadline=deadline,
+        distance_km=distance_km,
+        num_moving=int(log_rel.size),
+        num_recovery=int(((is_rec == 1) & (is_tow == 0)).sum()),
+    )
