@@ -17,6 +17,7 @@ from convoy import __version__
 from convoy.cli.export import export
 from convoy.cli.plan import plan
 from convoy.cli.risk import risk
+from convoy.cli.simulate import simulate
 from convoy.cli.validate import scenarios, validate
 
 #: Log format on stderr; -v shows INFO, -vv DEBUG.
@@ -71,3 +72,4 @@ cli.add_command(validate)
 cli.add_command(plan)
 cli.add_command(risk)
 cli.add_command(export)
+cli.add_command(simulate)
