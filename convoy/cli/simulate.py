@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import json
+import warnings
 from pathlib import Path
 from typing import Any
 
 import click
 from rich.table import Table
 
-from convoy._io import canonical_json, staged_outputs
+from convoy._io import canonical_json, file_sha256, staged_outputs
 from convoy.cli.options import guarded, overwrite_option
 from convoy.cli.plan import summary_console
-from convoy.errors import ConvoyError, Problem, ScenarioError
-from convoy.scenario import Scenario, read_scenario
+from convoy.errors import ConvoyError, DataQualityWarning, Problem, ScenarioError
+from convoy.scenario import Scenario, embedded_scenarios, read_scenario
 from convoy.simulate import MAX_RUNS, SimulationResult, simulate_plan
 
 #: The file ``convoy simulate`` writes into the plan folder.
@@ -62,9 +63,38 @@ def plan_scenario(doc: dict[str, Any], plan_dir: Path) -> Scenario:
     if not path.is_absolute() and not path.exists() and (plan_dir / path).exists():
         path = plan_dir / path
     name = sc.get("name") if isinstance(sc, dict) else None
-    if not path.exists() and isinstance(name, str):
-        return read_scenario(name)
-    return read_scenario(path)
+    if path.exists():
+        scenario = read_scenario(path)
+    elif isinstance(name, str) and name in embedded_scenarios():
+        scenario = read_scenario(name)
+    else:
+        raise ScenarioError(
+            Problem(
+                "plan.json",
+                "scenario",
+                "path",
+                "an existing scenario folder (a relative path is read from the "
+                "working directory, then from the plan folder)",
+                repr(where),
+            )
+        )
+    _warn_if_fleet_changed(doc, scenario)
+    return scenario
+
+
+def _warn_if_fleet_changed(doc: dict[str, Any], scenario: Scenario) -> None:
+    """DataQualityWarning when the fleet file is not the one the plan was made from."""
+    inputs = doc["scenario"].get("inputs")
+    fleet = scenario.files.fleet
+    recorded = inputs.get(fleet.name) if isinstance(inputs, dict) else None
+    if isinstance(recorded, str) and recorded != file_sha256(fleet):
+        warnings.warn(
+            f"{fleet}: changed since the plan was made (sha256 differs from "
+            "plan.json); reliability and recovery vehicles are read from the "
+            "current file",
+            DataQualityWarning,
+            stacklevel=2,
+        )
 
 
 def run_simulate(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -93,3 +94,33 @@ def test_simulate_missing_plan_exit_2(tmp_path):
     assert res.exit_code == 2
     assert "plan.json" in res.output
     assert list(tmp_path.iterdir()) == []
+
+
+def _plan_elsewhere(plan_dir, tmp_path, scenario_path):
+    """plan.json of plan_dir, copied to tmp_path/plan with another scenario.path."""
+    doc = json.loads((plan_dir / "plan.json").read_text())
+    doc["scenario"]["path"] = str(scenario_path)
+    out = tmp_path / "plan"
+    out.mkdir()
+    (out / "plan.json").write_text(canonical_json(doc))
+    return out
+
+
+def test_simulate_unknown_scenario_path_exit_2(plan_dir, tmp_path):
+    """A scenario.path that is not there ends with exit 2 naming the field."""
+    out = _plan_elsewhere(plan_dir, tmp_path, "no/such/folder")
+    res = _run(str(out), "-n", "10")
+    assert res.exit_code == 2
+    assert "'path'" in res.output and "no/such/folder" in res.output
+
+
+def test_simulate_warns_when_the_fleet_changed(plan_dir, tmp_path, tiny_dir):
+    """A fleet.csv edited since the plan was made gives a warning, not an error."""
+    scenario = tmp_path / "tiny"
+    shutil.copytree(tiny_dir, scenario)
+    fleet = scenario / "fleet.csv"
+    fleet.write_text(fleet.read_text().replace(",0.97,", ",0.96,"))
+    out = _plan_elsewhere(plan_dir, tmp_path, scenario)
+    res = _run(str(out), "-n", "10")
+    assert res.exit_code == 0, res.output
+    assert "warning:" in res.output and "fleet.csv" in res.output
