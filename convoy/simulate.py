@@ -63,8 +63,12 @@ from convoy._simulate import _simulate_runs
 from convoy.errors import Problem, ScenarioError
 from convoy.scenario import Scenario
 
-#: Largest ``num_runs`` accepted (memory: about 8 bytes x runs x vehicles).
-MAX_RUNS = 10_000_000
+#: Largest ``num_runs`` accepted: the per-run results take 48 bytes a run.
+MAX_RUNS = 2_000_000
+
+#: Runs simulated per batch of random draws (the breakdown draws of a batch take
+#: 8 bytes x RUN_CHUNK x moving vehicles: about 70 MB for the Kidal-Gao column).
+RUN_CHUNK = 65_536
 
 #: Quantiles reported for every distribution.
 QUANTILES: tuple[float, ...] = (0.5, 0.9, 0.99)
@@ -445,42 +449,47 @@ def simulate_plan(
 
     n = int(num_runs)
     rng = np.random.default_rng(int(seed))
-    # Fixed draw order: IED counts, ambush counts, per-incident delays and
-    # destruction draws, then breakdown draws.
-    num_ied = rng.poisson(ied, size=(n, ied.size)).sum(axis=1, dtype=np.int64)
-    num_amb = rng.poisson(amb, size=(n, amb.size)).sum(axis=1, dtype=np.int64)
-    offsets = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(num_ied + num_amb, out=offsets[1:])
-    total = int(offsets[-1])
-    inc_exp = np.ascontiguousarray(rng.standard_exponential(total), dtype=np.float64)
-    inc_u = np.ascontiguousarray(rng.random(total), dtype=np.float64)
-    bd_u = np.ascontiguousarray(rng.random((n, log_rel.size)), dtype=np.float64)
-
+    num_ied = np.empty(n, dtype=np.int64)
+    num_amb = np.empty(n, dtype=np.int64)
     delay_h = np.empty(n, dtype=np.float64)
     destroyed = np.empty(n, dtype=np.int64)
     breakdowns = np.empty(n, dtype=np.int64)
     lost = np.empty(n, dtype=np.int64)
-    _simulate_runs(
-        np.ascontiguousarray(num_ied),
-        np.ascontiguousarray(num_amb),
-        offsets,
-        inc_exp,
-        inc_u,
-        params.ied_delay_h,
-        params.ambush_delay_h,
-        params.ied_destroy_p,
-        params.ambush_destroy_p,
-        bd_u,
-        log_rel,
-        is_rec,
-        is_tow,
-        distance_km,
-        params.breakdown_delay_h,
-        delay_h,
-        destroyed,
-        breakdowns,
-        lost,
-    )
+    # Runs go in chunks of RUN_CHUNK so the draws stay a few tens of MB; within
+    # each chunk the draw order is fixed: IED counts, ambush counts, per-incident
+    # delays and destruction draws, then breakdown draws.
+    for lo in range(0, n, RUN_CHUNK):
+        hi = min(n, lo + RUN_CHUNK)
+        m = hi - lo
+        num_ied[lo:hi] = rng.poisson(ied, size=(m, ied.size)).sum(axis=1)
+        num_amb[lo:hi] = rng.poisson(amb, size=(m, amb.size)).sum(axis=1)
+        offsets = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(num_ied[lo:hi] + num_amb[lo:hi], out=offsets[1:])
+        total = int(offsets[-1])
+        inc_exp = rng.standard_exponential(total)
+        inc_u = rng.random(total)
+        bd_u = rng.random((m, log_rel.size))
+        _simulate_runs(
+            num_ied[lo:hi],
+            num_amb[lo:hi],
+            offsets,
+            inc_exp,
+            inc_u,
+            params.ied_delay_h,
+            params.ambush_delay_h,
+            params.ied_destroy_p,
+            params.ambush_destroy_p,
+            bd_u,
+            log_rel,
+            is_rec,
+            is_tow,
+            distance_km,
+            params.breakdown_delay_h,
+            delay_h[lo:hi],
+            destroyed[lo:hi],
+            breakdowns[lo:hi],
+            lost[lo:hi],
+        )
     return SimulationResult(
         plan=plan,
         seed=int(seed),

@@ -292,3 +292,17 @@ def test_kernel_matches_reference():
         assert np.array_equal(got, want)
     assert out[2].max() >= 4  # the recovery pool runs out in some runs
     assert (out[3] > 0).any() and (out[3] < out[2]).any()
+
+
+def test_runs_in_chunks(tiny_scenario, monkeypatch):
+    """Chunked draws: the first chunk is the short run, and the means still hold."""
+    import convoy.simulate as sim
+
+    monkeypatch.setattr(sim, "RUN_CHUNK", 64)
+    doc = synthetic_doc(tiny_scenario)
+    short = simulate_plan(doc, tiny_scenario, num_runs=64)
+    long = simulate_plan(doc, tiny_scenario, num_runs=3000)
+    assert np.array_equal(long.delay_h[:64], short.delay_h)
+    assert np.array_equal(long.breakdowns[:64], short.breakdowns)
+    assert not np.array_equal(long.delay_h[64:128], short.delay_h)
+    assert _within_mc_error(long.incidents.mean(), 3.4, 3000)
