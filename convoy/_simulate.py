@@ -85,6 +85,10 @@ def _simulate_runs(
     who = np.empty(nv, dtype=np.int64)
     towing = np.empty(nv, dtype=np.int64)
     broken = np.empty(nv, dtype=np.int64)
+    # the same for every run: computed once, not n times
+    p_break = np.empty(nv, dtype=np.float64)
+    for v in range(nv):
+        p_break[v] = -math.expm1(log_reliability[v] * distance_km / 100.0)
     for r in range(n):
         d = 0.0
         k = 0
@@ -103,14 +107,11 @@ def _simulate_runs(
         for v in range(nv):
             towing[v] = is_towing[v]
             broken[v] = 0
-            lr = log_reliability[v]
-            if lr < 0.0:
-                p = -math.expm1(lr * distance_km / 100.0)
-                u = breakdown_u[r, v]
-                if u < p:
-                    pos_km[m] = 100.0 * math.log1p(-u) / lr
-                    who[m] = v
-                    m += 1
+            u = breakdown_u[r, v]
+            if u < p_break[v]:
+                pos_km[m] = 100.0 * math.log1p(-u) / log_reliability[v]
+                who[m] = v
+                m += 1
         order = np.argsort(pos_km[:m], kind="mergesort")
         lost = 0
         for i in range(m):
