@@ -25,6 +25,8 @@ def _simulate_runs(
     ied_destroy_p,
     ambush_destroy_p,
     breakdown_u,
+    repair_u,
+    repair_p,
     log_reliability,
     is_recovery,
     is_towing,
@@ -55,6 +57,11 @@ def _simulate_runs(
         Probability that one incident of each kind destroys a vehicle.
     breakdown_u
         float64 (n, V): a uniform draw in [0, 1) per run and self-propelled vehicle.
+    repair_u
+        float64 (n, V): another uniform draw per run and vehicle: the breakdown is
+        repaired on the spot when it is below ``repair_p``.
+    repair_p
+        Probability that a breakdown is repaired on the spot, in [0, 1].
     log_reliability
         float64 (V,): ``ln(reliability)`` per 100 km of each vehicle (<= 0).
     is_recovery
@@ -74,7 +81,8 @@ def _simulate_runs(
     Vehicle v breaks down before km x with probability ``1 - r_v ** (x / 100)``;
     with ``u = breakdown_u[r, v]`` it breaks down on the route when that is below
     ``1 - r_v ** (D / 100)``, at ``x = 100 ln(1 - u) / ln(r_v)`` (inverse CDF).
-    Breakdowns are handled in route order: the lowest-numbered free recovery
+    A breakdown repaired on the spot costs only the delay. The others are handled
+    in route order: the lowest-numbered free recovery
     vehicle takes the broken one in tow; with none free it is lost. A recovery
     vehicle that breaks down is no longer free, and drops (loses) its tow if it had
     one.
@@ -116,6 +124,8 @@ def _simulate_runs(
         lost = 0
         for i in range(m):
             v = who[order[i]]
+            if repair_u[r, v] < repair_p:
+                continue
             broken[v] = 1
             if towing[v] == 1:
                 towing[v] = 0

@@ -722,7 +722,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "convoy_version": convoy.__version__,
         "versions": _versions(),
         "scenario": {
-            "name": sc.name, "title": sc.title, "path": str(files.scenario.parent),
+            "name": sc.name, "title": sc.title,
+            "path": str(files.scenario.parent.resolve()),
             "start": _iso(sc, 0.0), "deadline": _iso(sc, sc.horizon_min),
             "origin": sc.origin, "destination": sc.destination,
             "air_cover": sc.air_cover, "personnel": sc.personnel, "seed": sc.seed,

@@ -136,7 +136,9 @@ def test_towing_recovery_vehicle_is_not_free(tiny_scenario):
     for row in doc["loads"]:
         if row["vehicle"] == rec:
             row["tows"] = "TRK-2"
-    res = simulate_plan(doc, tiny_scenario, num_runs=200)
+    # no roadside repairs: every breakdown needs a tow, and none is free
+    res = simulate_plan(doc, tiny_scenario, num_runs=200,
+                        params=SimulationParams(repair_p=0.0))
     assert res.num_recovery == 0
     assert np.all(res.lost_breakdown >= res.breakdowns)
 
@@ -185,6 +187,7 @@ def reference_runs(
     inc_u,
     p,
     bd_u,
+    rep_u,
     log_rel,
     is_rec,
     is_tow,
@@ -214,6 +217,8 @@ def reference_runs(
         towing = is_tow.astype(bool).copy()
         broken = np.zeros(log_rel.size, bool)
         for v in sorted(np.flatnonzero(breaks[r]), key=lambda v: where_km[r, v]):
+            if rep_u[r, v] < p["repair_p"]:
+                continue
             broken[v] = True
             if towing[v]:
                 towing[v] = False
@@ -238,6 +243,7 @@ def test_kernel_matches_reference():
     inc_exp = rng.standard_exponential(t)
     inc_u = rng.random(t)
     bd_u = rng.random((n, nv))
+    rep_u = rng.random((n, nv))
     rel = rng.uniform(0.5, 1.0, nv)
     rel[2] = 1.0  # a vehicle that never breaks down
     log_rel = np.log(rel)
@@ -249,6 +255,7 @@ def test_kernel_matches_reference():
         "ied_destroy_p": 0.3,
         "ambush_destroy_p": 0.1,
         "breakdown_delay_h": 0.5,
+        "repair_p": 0.4,
     }
     out = (
         np.empty(n),
@@ -267,6 +274,8 @@ def test_kernel_matches_reference():
         p["ied_destroy_p"],
         p["ambush_destroy_p"],
         bd_u,
+        rep_u,
+        p["repair_p"],
         log_rel,
         is_rec,
         is_tow,
@@ -282,6 +291,7 @@ def test_kernel_matches_reference():
         inc_u,
         p,
         bd_u,
+        rep_u,
         log_rel,
         is_rec,
         is_tow,
