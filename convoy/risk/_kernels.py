@@ -3,8 +3,9 @@ Numba kernels of the Gaussian risk field: arrays in, arrays out.
 
 Every function here takes contiguous ``float64``/``int64`` arrays and scalars that
 :mod:`convoy.risk.kernels` has already checked: no NaN, no infinities, weights
-``>= 0``, bandwidths ``> 0``. Nothing here raises. Each kernel has a plain NumPy
-twin in ``tests/naive.py`` that the tests compare it with.
+``>= 0``, bandwidths ``> 0``. Nothing here raises. The tests compare each kernel
+with a plain NumPy twin (the direct sums in ``tests/naive.py``, and NumPy sums of
+the two passes of the raster series).
 
 The field is
 
