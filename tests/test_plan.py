@@ -140,3 +140,17 @@ def test_kidal_march_table_is_ordered(kidal_doc):
     assert max(len(u["vehicles"]) for u in units) <= 20
     for r in rows:
         assert r["tail_clearance"] > r["head_arrival"]
+
+
+def test_pareto_front_trades_value_for_risk():
+    """Raising the price of an incident never buys more risk or more value."""
+    plan = plan_withdrawal(read_scenario(TINY), pareto=True)
+    front = sorted(plan.pareto, key=lambda p: p["incident_usd"])
+    assert len(front) >= 3 and front[0]["incident_usd"] == 0.0
+    kept = [p for p in front if not p["dominated"]]
+    assert kept
+    for a, b in zip(kept, kept[1:], strict=False):
+        assert b["expected_incidents"] <= a["expected_incidents"] + 1e-9
+        assert b["value_saved_usd"] <= a["value_saved_usd"] + 1e-6
+    for p in front:
+        assert 0.0 <= p["gap"] < 1.0
