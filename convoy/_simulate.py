@@ -130,13 +130,13 @@ def _simulate_runs(
             if towing[v] == 1:
                 towing[v] = 0
                 lost += 1
-            helper = -1
+            rescuer = -1
             for w in range(nv):
                 if is_recovery[w] == 1 and broken[w] == 0 and towing[w] == 0:
-                    helper = w
+                    rescuer = w
                     break
-            if helper >= 0:
-                towing[helper] = 1
+            if rescuer >= 0:
+                towing[rescuer] = 1
             else:
                 lost += 1
         delay_h[r] = d + m * breakdown_delay_h
