@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,10 +12,17 @@ import pyproj
 import shapely
 
 from convoy.cli.options import guarded, out_option, overwrite_option, scenario_argument
-from convoy.errors import Problem, ScenarioError
+from convoy.errors import DataQualityWarning, Problem, ScenarioError
 from convoy.events import ThreatEvents, guess_events_format, read_events
 from convoy.export.geotiff import RiskRasterSummary, write_risk_geotiff
-from convoy.risk.field import CHANNELS, RiskField, raster_grid, risk_field_from_events
+from convoy.calibrate import calibrate
+from convoy.risk.field import (
+    CHANNELS,
+    RiskField,
+    edge_risk,
+    raster_grid,
+    risk_field_from_events,
+)
 from convoy.scenario import Scenario, read_scenario
 
 #: Margin around the roads and sites, metres: about three bandwidths of the widest
@@ -72,6 +80,7 @@ def run_risk(
     channel: str = "both",
     overwrite: bool = False,
     progress: bool = False,
+    calibrated: bool = True,
 ) -> RiskRun:
     """
     Build a scenario's risk field and write it as a GeoTIFF with a QGIS style.
@@ -92,6 +101,10 @@ def run_risk(
         Replace existing outputs.
     progress
         Show a progress bar on large rasters.
+    calibrated
+        Scale the channels to the scenario's reference trip (``[calibration]``,
+        as ``convoy plan`` does), so values are expected incidents per km (IED)
+        and per hour per km of column (ambush); false writes the relative field.
 
     Returns
     -------
@@ -129,6 +142,18 @@ def run_risk(
     field = risk_field_from_events(
         ev, sc.risk, crs=sc.roads.crs, air_cover=sc.air_cover
     )
+    if calibrated and sc.calibration.enabled:
+        # the same scales convoy plan uses, from these events
+        try:
+            cal = calibrate(sc, edge_risk(field, sc.roads, sc.risk.edge_sample_m))
+        except ScenarioError as exc:
+            warnings.warn(
+                f"cannot calibrate, writing the relative field: {exc}",
+                DataQualityWarning,
+                stacklevel=2,
+            )
+        else:
+            field = field.with_scales(cal.scale_ied, cal.scale_ambush)
     origin, shape = raster_grid(scenario_bounds(sc), cell_m, PAD_M)
     cells = shape[0] * shape[1]
     if cells > MAX_CELLS:
@@ -230,6 +255,14 @@ def summary_lines(run: RiskRun) -> list[str]:
     show_default=True,
     help="Channel(s) to write, one band each.",
 )
+@click.option(
+    "--calibrate/--relative",
+    "calibrated",
+    default=True,
+    show_default=True,
+    help="Scale to the scenario's reference trip as `convoy plan` does, or write "
+    "the relative field (weighted events per km2).",
+)
 @out_option(
     default="risk.tif",
     help_text="GeoTIFF to write; its QGIS style goes beside it as .qml.",
@@ -241,14 +274,15 @@ def risk(
     events: Path | None,
     resolution_m: float | None,
     channel: str,
+    calibrated: bool,
     out: Path,
     overwrite: bool,
 ) -> None:
     """Write the scenario's risk field (IED and ambush) as a styled GeoTIFF.
 
     PATH|NAME is a scenario folder, its scenario.toml, or the name of an embedded
-    scenario (default kidal-gao). Values are daily means; a channel not calibrated
-    in [risk] is in relative units (weighted events per km2).
+    scenario (default kidal-gao). Values are daily means, calibrated to the
+    scenario's reference trip ([calibration]) unless --relative.
     """
     run = run_risk(
         scenario,
@@ -258,6 +292,7 @@ def risk(
         channel=channel,
         overwrite=overwrite,
         progress=True,
+        calibrated=calibrated,
     )
     for line in summary_lines(run):
         click.echo(line)

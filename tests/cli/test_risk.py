@@ -40,9 +40,26 @@ def tiny():
 @pytest.fixture(scope="module")
 def tiny_raster(tmp_path_factory):
     out = tmp_path_factory.mktemp("risk") / "risk.tif"
-    result = invoke(TINY, "-o", out, "--resolution", "1000")
+    result = invoke(TINY, "-o", out, "--resolution", "1000", "--relative")
     assert result.exit_code == 0, result.output
     return out, result.output
+
+
+def test_default_raster_is_calibrated(tiny, tmp_path):
+    """By default the bands are the field scaled as convoy plan scales it."""
+    from convoy.calibrate import calibrate
+    from convoy.risk.field import edge_risk
+
+    out = tmp_path / "risk.tif"
+    result = invoke(TINY, "-o", out, "--resolution", "2000")
+    assert result.exit_code == 0, result.output
+    field = build_risk_field(tiny)
+    cal = calibrate(tiny, edge_risk(field, tiny.roads, tiny.risk.edge_sample_m))
+    field = field.with_scales(cal.scale_ied, cal.scale_ambush)
+    with rasterio.open(out) as ds:
+        assert ds.tags(1)["units"].startswith("expected incidents per km")
+        want = field.raster((ds.bounds.left, ds.bounds.top), 2000.0, ds.shape, "ied")
+        np.testing.assert_allclose(ds.read(1), want, rtol=1e-6, atol=1e-6 * want.max())
 
 
 def test_geotiff_crs_bounds_bands(tiny, tiny_raster):
@@ -157,6 +174,8 @@ def test_events_override(tmp_path):
         TINY, "--events", EVENTS / "ucdp_ged.csv", "-o", out, "--resolution", "2000"
     )
     assert result.exit_code == 0, result.output
+    # UCDP has no IED type, so the reference trip sees no IED: relative field
+    assert "cannot calibrate" in result.output
     assert "ucdp_ged.csv (ucdp)" in result.output
     assert "events: 2 used" in result.output
 
