@@ -43,6 +43,7 @@ REPORT_CHARTS: tuple[str, ...] = (
     "march_timeline.png",
     "pareto.png",
     "left_behind.png",
+    "simulation.png",
 )
 
 #: Layers the project's initial view frames.

@@ -20,6 +20,7 @@ from convoy.report.plot_loads import (
 )
 from convoy.report.plot_map import plot_route_map
 from convoy.report.plot_pareto import plot_pareto
+from convoy.report.plot_simulation import plot_simulation
 from convoy.report.plot_time_distance import plot_time_distance
 from convoy.report.plot_timeline import plot_march_timeline
 
@@ -30,6 +31,7 @@ CHARTS: tuple[str, ...] = (
     "march_timeline.png",
     "pareto.png",
     "left_behind.png",
+    "simulation.png",
 )
 
 _CSS = """
@@ -199,6 +201,102 @@ def left_behind_table(plan: Mapping[str, Any]) -> str:
     )
 
 
+#: Rows of the "How sure" table: key of the simulation object, label, planned key.
+SIMULATION_ROWS: tuple[tuple[str, str, str], ...] = (
+    ("incidents", "incidents (IED + ambush)", "expected_incidents"),
+    ("ied", "IED incidents", "expected_ied_incidents"),
+    ("ambush", "ambushes", "expected_ambush_incidents"),
+    ("breakdowns", "breakdowns", ""),
+    ("vehicles_lost", "vehicles lost", ""),
+)
+
+
+def _hhmm(iso: Any) -> str:
+    text = str(iso or "")
+    return escape(text[:16].replace("T", " ")) if text else ""
+
+
+def simulation_table(sim: Mapping[str, Any]) -> str:
+    """HTML table: the Monte Carlo outcome, per quantity (planned, mean, quantiles)."""
+    planned = sim.get("planned") or {}
+    rows = []
+    for key, label, planned_key in SIMULATION_ROWS:
+        s = sim.get(key) or {}
+        rows.append(
+            [
+                escape(label),
+                _num(planned.get(planned_key), "{:.2f}") if planned_key else "",
+                _num(s.get("mean"), "{:.2f}"),
+                *(_num(s.get(q), "{:.0f}") for q in ("p50", "p90", "p99")),
+                *(_num(s.get(p), "{:.3f}") for p in ("p0", "p_ge1", "p_ge3")),
+            ]
+        )
+    d = sim.get("delay_h") or {}
+    rows.append(
+        [
+            "delay (h)",
+            "0",
+            _num(d.get("mean"), "{:.1f}"),
+            *(_num(d.get(q), "{:.1f}") for q in ("p50", "p90", "p99")),
+            "",
+            "",
+            "",
+        ]
+    )
+    a = sim.get("arrival") or {}
+    rows.append(
+        [
+            "arrival (UTC)",
+            _hhmm(planned.get("arrive")),
+            "",
+            *(_hhmm(a.get(q)) for q in ("p50", "p90", "p99")),
+            "",
+            "",
+            "",
+        ]
+    )
+    return _table(
+        ["outcome", "planned", "mean", "p50", "p90", "p99", "P(0)", "P(>=1)", "P(>=3)"],
+        rows,
+        numeric=[False, *([True] * 8)],
+    )
+
+
+def simulation_section(plan: Mapping[str, Any], img: str) -> str:
+    """The "How sure" section: chart, table and the chance of missing the deadline."""
+    sim = plan.get("simulation")
+    if not isinstance(sim, Mapping):
+        return (
+            '<h2>How sure</h2>\n<p class="note">No Monte Carlo simulation in this '
+            "plan (it was made with <code>--runs 0</code>, or before plans carried "
+            "one). Run <code>convoy simulate PLANDIR</code> for the spread of "
+            "incidents, losses and arrival "
+            "(simulation.json), or <code>convoy plan --runs 10000</code> to carry it "
+            "in plan.json and this report.</p>"
+        )
+    planned = sim.get("planned") or {}
+    params = sim.get("params") or {}
+    p_miss = sim.get("p_miss_deadline")
+    return f"""<h2>How sure</h2>
+<p>Over <b>{_num(sim.get("num_runs"), "{:,.0f}")}</b> simulated runs of the
+{escape(str(sim.get("plan", "optimised")))} plan (seed {_text(sim, "seed")}), the
+chance of missing the deadline ({_hhmm(planned.get("deadline"))} UTC, slack
+{_num(planned.get("slack_h"), "{:.1f}")} h after the planned arrival) is
+<b>{_num(p_miss, "{:.3f}")}</b>.</p>
+<p class="note">Incidents are Poisson counts with the planner's own intensities on
+every leg and halt, so their mean is the plan's expected incidents up to Monte Carlo
+error; each IED delays the column {_num(params.get("ied_delay_h"), "{:g}")} h and each
+ambush {_num(params.get("ambush_delay_h"), "{:g}")} h on average and destroys a vehicle
+with probability {_num(params.get("ied_destroy_p"), "{:g}")} /
+{_num(params.get("ambush_destroy_p"), "{:g}")}; breakdowns come from each vehicle's
+reliability, repaired on the spot with probability
+{_num(params.get("repair_p"), "{:g}")}, otherwise towed by a free recovery vehicle or
+lost. Delays do not re-apply the movement windows (planning assumptions; see
+<code>convoy.simulate</code>).</p>
+{simulation_table(sim)}
+{img}"""
+
+
 def _img(path: Path, alt: str) -> str:
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<p><img alt="{escape(alt)}" src="data:image/png;base64,{data}"/></p>'
@@ -213,6 +311,10 @@ def write_report(
 ) -> Path:
     """
     Write report.html and its PNG charts into ``out_dir``.
+
+    simulation.png (the "How sure" chart) is drawn only when the plan carries a
+    ``simulation`` object with its histograms (``convoy plan --runs N``); without
+    one the section says so.
 
     Parameters
     ----------
@@ -257,6 +359,15 @@ def write_report(
         ("pareto.png", "Risk against value saved", lambda p: plot_pareto(plan, p)),
         ("left_behind.png", "Left behind", lambda p: plot_left_behind(plan, p)),
     ]
+    sim = plan.get("simulation")
+    if isinstance(sim, Mapping) and "histograms" in sim:
+        charts.append(
+            (
+                "simulation.png",
+                "Monte Carlo spread: incidents, vehicles lost, arrival",
+                lambda p: plot_simulation(plan, p),
+            )
+        )
     imgs = {name: _img(draw(out / name), alt) for name, alt, draw in charts}
     sc = plan.get("scenario") or {}
     s = plan.get("summary") or {}
@@ -286,6 +397,7 @@ seed {_text(sc, "seed")}; convoy {_text(plan, "convoy_version")}.</p>
 <p class="note">Every plan priced by the same risk model; the optimised plan in
 bold.</p>
 {baselines_table(plan)}
+{simulation_section(plan, imgs.get("simulation.png", ""))}
 <h2>Movement</h2>
 <p class="note">Head and tail of the column against time; the background is the IED risk
 the head would meet at each place and hour (the field's daily profile applied to the

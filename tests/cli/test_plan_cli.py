@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import shutil
 from pathlib import Path
 
@@ -83,3 +84,34 @@ def test_default_plan_is_deterministic(tmp_path, monkeypatch):
     assert first == (tmp_path / "again" / "plan.json").read_bytes()
     doc = json.loads(first)
     assert doc["scenario"]["name"] == "kidal-gao"
+
+
+def test_plan_json_carries_the_simulation(tmp_path):
+    """plan.json holds 10,000 Monte Carlo runs whose mean matches the plan (4 sigma)."""
+    out = tmp_path / "out"
+    res = _run(str(TINY), "-o", str(out), "--no-maps")
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "plan.json").read_text())
+    sim = doc["simulation"]
+    assert sim["num_runs"] == 10_000 and sim["plan"] == "optimised"
+    assert sim["seed"] == doc["scenario"]["seed"]
+    expected = doc["summary"]["expected_incidents"]
+    stderr = math.sqrt(expected / sim["num_runs"])  # Poisson: variance = mean
+    assert abs(sim["incidents"]["mean"] - expected) < 4 * stderr
+    for key in ("incidents", "vehicles_lost", "delay_h"):
+        assert sum(sim["histograms"][key]["counts"]) == 10_000, key
+    assert "Monte Carlo (10,000 runs): incidents p90" in res.output
+    assert "P(miss deadline)" in res.output
+
+
+def test_plan_runs_zero_omits_the_simulation(tmp_path):
+    """--runs 0 writes a plan.json without a simulation; a negative count is refused."""
+    out = tmp_path / "out"
+    res = _run(str(TINY), "-o", str(out), "--no-maps", "--runs", "0")
+    assert res.exit_code == 0, res.output
+    assert "simulation" not in json.loads((out / "plan.json").read_text())
+    assert "Monte Carlo" not in res.output
+    res = _run(str(TINY), "-o", str(tmp_path / "bad"), "--no-maps", "--runs", "-5")
+    assert res.exit_code == 2
+    assert "--runs" in res.output and "-5" in res.output
+    assert not (tmp_path / "bad").exists()

@@ -5,7 +5,8 @@ Run ``python tests/export/make_fixture.py`` to regenerate the scenario files in
 The plan is hand-made, not solved: the column follows the scenario's roads at fixed
 speeds, halts where the schedule below says, and its risk is a plain Gaussian sum over
 the events. It exists so the maps and the report can be built and checked without
-the planner; its numbers are plausible, not optimal.
+the planner; its numbers are plausible, not optimal. Its ``simulation`` object is
+real: :func:`convoy.simulate.simulate_plan` run on the hand-made plan.
 """
 
 from __future__ import annotations
@@ -562,7 +563,23 @@ def build_plan(scenario_dir: Path = OUT) -> dict:
         "pareto": [],
         "notes": ["hand-made fixture: times and risks are plausible, not optimised"],
     }
+    plan = json.loads(canonical_json(plan))
+    plan["simulation"] = _simulation(plan, scenario_dir)
     return json.loads(canonical_json(plan))
+
+
+#: Monte Carlo runs of the fixture plan's ``simulation`` object.
+SIMULATION_RUNS = 4000
+
+
+def _simulation(plan: dict, scenario_dir: Path) -> dict:
+    """The ``simulation`` object ``convoy plan`` would store for this plan."""
+    from convoy.cli.plan import simulation_summary
+    from convoy.scenario import read_scenario
+    from convoy.simulate import simulate_plan
+
+    result = simulate_plan(plan, read_scenario(scenario_dir), num_runs=SIMULATION_RUNS)
+    return simulation_summary(result)
 
 
 if __name__ == "__main__":

@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import base64
 import copy
+import math
 import re
 from datetime import UTC, datetime
 
 import numpy as np
 import pytest
 
+from convoy.errors import ScenarioError
 from convoy.params import DEFAULT_DIURNAL_IED
 from convoy.report import write_report
 from convoy.report.html import CHARTS, baselines_table, left_behind_table
 from convoy.report.plot_loads import left_behind_by_category
 from convoy.report.plot_pareto import pareto_figure, plot_pareto, price_labels
+from convoy.report.plot_simulation import poisson_pmf, simulation_figure
 from convoy.report.plot_time_distance import pass_time_min, risk_time_grid
 
 PNG = b"\x89PNG\r\n\x1a\n"
@@ -33,9 +36,9 @@ def test_every_chart_embedded(maps_dir):
 
 
 def test_tables_present(maps_dir, export_plan):
-    """The baselines, loads and left-behind tables are in the page."""
+    """The baselines, simulation, loads and left-behind tables are in the page."""
     html = (maps_dir / "report.html").read_text(encoding="utf-8")
-    assert html.count("<table>") == 3
+    assert html.count("<table>") == 4
     for label in (
         "Optimised plan",
         "Baseline: depart at once",
@@ -141,3 +144,72 @@ def test_price_labels_merge_equal_points():
         {"incident_usd": 2e7, "value_saved_usd": 8e7, "expected_incidents": 1.5},
     ]
     assert price_labels(front) == {(90.0, 2.0): [1e6, 5e6], (80.0, 1.5): [2e7]}
+
+
+def test_how_sure_section(maps_dir, export_plan):
+    """With a simulation, report.html has the "How sure" chart, table and P(miss)."""
+    html = (maps_dir / "report.html").read_text(encoding="utf-8")
+    sim = export_plan["simulation"]
+    section = html[html.index("<h2>How sure</h2>") : html.index("<h2>Movement</h2>")]
+    chart = base64.b64encode((maps_dir / "simulation.png").read_bytes()).decode()
+    assert chart in section
+    assert f"{sim['p_miss_deadline']:.3f}" in section
+    assert f"{sim['num_runs']:,}" in section
+    for head in ("mean", "p50", "p90", "p99", "P(0)", "P(&gt;=1)", "P(&gt;=3)"):
+        assert f"<th>{head}</th>" in section
+    assert f"{sim['incidents']['mean']:.2f}" in section
+
+
+def test_report_without_simulation(tmp_path, export_plan, export_scenario):
+    """Without a simulation the section says so, offers convoy simulate, no chart."""
+    plan = copy.deepcopy(export_plan)
+    del plan["simulation"]
+    html = write_report(plan, export_scenario, tmp_path).read_text(encoding="utf-8")
+    assert "No Monte Carlo simulation" in html and "convoy simulate" in html
+    assert html.count("data:image/png;base64,") == len(CHARTS) - 1
+    assert not (tmp_path / "simulation.png").exists()
+    with pytest.raises(ScenarioError, match="simulation"):
+        simulation_figure(plan)
+
+
+def test_simulation_chart_contents(export_plan):
+    """The spread chart draws the stored histograms as shares of runs, with marks."""
+    sim = export_plan["simulation"]
+    fig = simulation_figure(export_plan)
+    inc, lost, arrive = fig.axes[:3]
+    counts = np.asarray(sim["histograms"]["incidents"]["counts"], dtype=float)
+    heights = [p.get_height() for p in inc.patches]
+    np.testing.assert_allclose(heights, 100 * counts / counts.sum())
+    assert sum(heights) == pytest.approx(100.0)
+    planned = sim["planned"]["expected_incidents"]
+    assert any(np.allclose(line.get_xdata(), planned) for line in inc.lines), (
+        "planned expected incidents not marked"
+    )
+    lost_counts = sim["histograms"]["vehicles_lost"]["counts"]
+    assert len(lost.patches) == len(lost_counts)
+    assert sum(p.get_height() for p in arrive.patches) == pytest.approx(100.0)
+    for ax in (inc, lost, arrive):
+        assert ax.get_title() and ax.get_xlabel() and "%" in ax.get_ylabel()
+        assert ax.get_legend() is not None
+    assert "deadline" in arrive.get_title() and "UTC" in arrive.get_xlabel()
+
+
+def test_simulation_chart_late_runs(export_plan):
+    """A deadline inside the spread is drawn, and runs after it get their own bars."""
+    plan = copy.deepcopy(export_plan)
+    sim = plan["simulation"]
+    sim["planned"]["deadline"] = sim["arrival"]["p50"]
+    arrive = simulation_figure(plan).axes[2]
+    labels = [t.get_text() for t in arrive.get_legend().get_texts()]
+    assert "after the deadline" in labels
+    assert any(t.startswith("deadline") for t in labels)
+
+
+def test_poisson_pmf_reference():
+    """The Poisson marks equal exp(-m) m^k / k!, the open top bar the tail."""
+    m = 1.7
+    want = [math.exp(-m) * m**k / math.factorial(k) for k in range(6)]
+    np.testing.assert_allclose(poisson_pmf(m, 6), want, rtol=1e-12)
+    top = poisson_pmf(m, 4, open_top=True)
+    assert top[-1] == pytest.approx(1 - sum(want[:3]))
+    np.testing.assert_array_equal(poisson_pmf(0.0, 3), [1.0, 0.0, 0.0])
