@@ -588,3 +588,59 @@ class SolverParams(_FromToml):
         _require(self.time_limit_s > 0, "time_limit_s", "seconds > 0",
                  self.time_limit_s)
         _require(self.workers >= 1, "workers", "an integer >= 1", self.workers)
+
+
+@dataclass(frozen=True, slots=True)
+class SimulationParams(_FromToml):
+    """
+    Assumptions of the Monte Carlo simulation (``[simulation]``).
+
+    Parameters
+    ----------
+    ied_delay_h
+        Mean column delay of one IED incident, hours (>= 0); exponential. Default
+        2.0 h: casualty evacuation by road, clearance of the site and recovery.
+        Planning assumption.
+    ambush_delay_h
+        Mean column delay of one ambush, hours (>= 0); exponential. Default 1.0 h:
+        contact, reorganisation, casualty care. Planning assumption.
+    ied_destroy_p
+        Probability that an IED incident destroys a vehicle, in [0, 1]. Default
+        0.3. Planning assumption (of the six IEDs on the 2023 convoy, several
+        disabled vehicles; MINUSMA 2023 statements give no exact count).
+    ambush_destroy_p
+        Probability that an ambush destroys a vehicle, in [0, 1]. Default 0.1.
+        Planning assumption.
+    breakdown_delay_h
+        Column delay per breakdown, hours (>= 0), repaired, recovered or not.
+        Default 0.5 h: a roadside repair, hook-up by a recovery vehicle, or
+        stripping and destroying the vehicle. Planning assumption.
+    repair_p
+        Probability that a breakdown is repaired on the spot by the crew and the
+        trail party's mechanics (FM 55-30: the trail party carries maintenance and
+        recovery), in [0, 1]. Default 0.7, a planning assumption: without it every
+        breakdown needs a tow, and a fleet rated 0.93 per 100 km would lose a fifth
+        of its vehicles on a 380 km road, which convoys do not.
+    """
+
+    TABLE: ClassVar[str] = "simulation"
+    ied_delay_h: float = 2.0
+    ambush_delay_h: float = 1.0
+    ied_destroy_p: float = 0.3
+    ambush_destroy_p: float = 0.1
+    breakdown_delay_h: float = 0.5
+    repair_p: float = 0.7
+
+    def __post_init__(self) -> None:
+        problems = []
+        for f in dataclasses.fields(self):
+            value = getattr(self, f.name)
+            prob = f.name.endswith("_p")
+            ok = math.isfinite(value) and value >= 0 and (not prob or value <= 1)
+            if not ok:
+                expected = "a probability in [0, 1]" if prob else "hours >= 0"
+                problems.append(
+                    Problem("[simulation]", "", f.name, expected, repr(value))
+                )
+        if problems:
+            raise ScenarioError(problems)

@@ -19,7 +19,7 @@ import os
 import tomllib
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -35,6 +35,7 @@ from convoy.params import (
     PriceParams,
     RiskParams,
     RoadParams,
+    SimulationParams,
     SolverParams,
 )
 
@@ -311,6 +312,7 @@ class Scenario:
     prices: PriceParams
     loads: LoadParams
     solver: SolverParams
+    simulation: SimulationParams = field(default_factory=SimulationParams)
 
     def site(self, name: str) -> Site:
         """The site called ``name``; ScenarioError if there is none."""
@@ -372,6 +374,7 @@ _PARAM_TABLES: dict[str, type[Any]] = {
     "prices": PriceParams,
     "loads": LoadParams,
     "solver": SolverParams,
+    "simulation": SimulationParams,
 }
 
 #: Columns of fleet.csv (``value_usd`` is optional).
@@ -1212,4 +1215,5 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
         prices=params["prices"],
         loads=params["loads"],
         solver=params["solver"],
+        simulation=params["simulation"],
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import copy
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -316,3 +317,22 @@ def test_runs_in_chunks(tiny_scenario, monkeypatch):
     assert np.array_equal(long.breakdowns[:64], short.breakdowns)
     assert not np.array_equal(long.delay_h[64:128], short.delay_h)
     assert _within_mc_error(long.incidents.mean(), 3.4, 3000)
+
+
+def test_simulation_table_in_scenario_toml(tmp_path):
+    """[simulation] in scenario.toml sets the assumptions; bad values are named."""
+    import shutil
+
+    from convoy.scenario import read_scenario
+
+    tiny = Path(__file__).parent / "data" / "tiny"
+    folder = tmp_path / "tiny"
+    shutil.copytree(tiny, folder)
+    toml = folder / "scenario.toml"
+    base = toml.read_text()
+    toml.write_text(base + "\n[simulation]\nrepair_p = 0.25\nied_delay_h = 3.0\n")
+    sc = read_scenario(folder)
+    assert sc.simulation == SimulationParams(repair_p=0.25, ied_delay_h=3.0)
+    toml.write_text(base + "\n[simulation]\nrepair_p = 1.5\n")
+    with pytest.raises(ScenarioError, match="repair_p"):
+        read_scenario(folder)
