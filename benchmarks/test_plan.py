@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
+from convoy.io.scenario import read_scenario
 from convoy.plan import plan_document, plan_withdrawal
-from convoy.scenario import read_scenario
 
 SMOKE = os.environ.get("CONVOY_BENCH_SMOKE") == "1"
 ROOT = Path(__file__).resolve().parents[1]

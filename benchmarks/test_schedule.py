@@ -97,8 +97,8 @@ def test_plan_schedule(benchmark, num_nodes, num_edges, days):
 @pytest.mark.skipif(SMOKE or not KIDAL_GAO.exists(), reason="full run, embedded data")
 def test_plan_kidal_gao(benchmark):
     """Warm time of the embedded Kidal-Gao scenario's schedule (risk built once)."""
+    from convoy.io.scenario import read_scenario
     from convoy.risk.field import build_risk_field, edge_risk
-    from convoy.scenario import read_scenario
     from convoy.schedule import plan_scenario_schedule
 
     scn = read_scenario(KIDAL_GAO)

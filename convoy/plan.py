@@ -31,7 +31,6 @@ import numpy as np
 from pyproj import Transformer
 
 import convoy
-from convoy._io import file_sha256
 from convoy.baselines import (
     BASELINE_NAMES,
     PricedTrip,
@@ -40,6 +39,7 @@ from convoy.baselines import (
 )
 from convoy.calibrate import Calibration, calibrate, reference_trip
 from convoy.errors import InfeasibleError
+from convoy.io.files import file_sha256
 from convoy.loadout import LoadPlan, RiskTable, choose_loadout
 from convoy.march import MarchRow, MarchUnit, march_table, march_units
 from convoy.params import parse_hhmm

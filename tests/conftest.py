@@ -402,7 +402,7 @@ def tiny_dir() -> Path:
 @pytest.fixture(scope="session")
 def tiny_scenario():
     """The tiny scenario, loaded once."""
-    from convoy.scenario import read_scenario
+    from convoy.io.scenario import read_scenario
 
     return read_scenario(TINY)
 
@@ -424,7 +424,7 @@ def geometry_only_dir(variants_root: Path) -> Path:
 @pytest.fixture(scope="session")
 def embedded_kidal_gao() -> Path:
     """The embedded Kidal-Gao scenario folder; skips while it is not there."""
-    from convoy.scenario import embedded_scenarios
+    from convoy.io.scenario import embedded_scenarios
 
     found = embedded_scenarios().get("kidal-gao")
     if found is None:
@@ -442,7 +442,7 @@ def export_scenario():
     """The Kidal -> Anefis export scenario, loaded."""
     from make_fixture import OUT
 
-    from convoy.scenario import read_scenario
+    from convoy.io.scenario import read_scenario
 
     return read_scenario(OUT)
 

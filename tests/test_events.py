@@ -10,12 +10,8 @@ import pytest
 from pyproj import Transformer
 
 from convoy.errors import GeodataError, Problem, ScenarioError
-from convoy.events import (
-    ThreatEvents,
-    guess_events_format,
-    parse_event_date,
-    read_events,
-)
+from convoy.events import ThreatEvents
+from convoy.io.events import guess_events_format, parse_event_date, read_events
 
 DATA = Path(__file__).parent / "data" / "events"
 START = datetime(2023, 10, 31, 6, 0, tzinfo=UTC)

@@ -341,7 +341,7 @@ def test_folder_is_small():
 
 def test_convoy_readers_accept_the_files(sites):
     """convoy's road and event readers load the files and agree on the figures."""
-    from convoy.events import read_acled
+    from convoy.io.events import read_acled
     from convoy.roads import road_network_from_layer
     from convoy.scenario import Site
 

@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from convoy._io import OutputExistsError, canonical_json, staged_outputs
+from convoy.document import canonical_json
+from convoy.outputs.write import OutputExistsError, staged_outputs
 
 
 def test_staged_outputs_moves_on_success(tmp_path: Path):

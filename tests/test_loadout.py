@@ -7,7 +7,6 @@ import math
 import numpy as np
 import pytest
 
-from convoy._loadout_pack import CAP_RTOL, _first_fit
 from convoy.errors import InfeasibleError, ScenarioError
 from convoy.loadout import (
     DISPOSITIONS,
@@ -17,6 +16,7 @@ from convoy.loadout import (
     choose_loadout,
     evaluate_greedy_loadout,
 )
+from convoy.loadout._pack import CAP_RTOL, _first_fit
 from convoy.params import LoadParams, PriceParams, SolverParams
 from convoy.scenario import Lot, Vehicle
 
@@ -558,7 +558,7 @@ def test_strictly_better_than_greedy_where_density_misleads():
 
 def test_cp_sat_search_is_deterministic():
     """The aggregate CP-SAT search itself, with two workers, repeats exactly."""
-    from convoy import loadout
+    from convoy.loadout import model as loadout
 
     vehicles, lots = random_camp(45, 100, seed=3)
     risk = table(n_max=45, per_vehicle=0.03, per_hour=0.01)

@@ -7,13 +7,12 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-import numpy as np
 import pytest
 
-from convoy._io import canonical_json
+from convoy.document import canonical_json
 from convoy.errors import InfeasibleError
+from convoy.io.scenario import read_scenario
 from convoy.plan import plan_document, plan_withdrawal
-from convoy.scenario import read_scenario
 
 TINY = Path(__file__).parent / "data" / "tiny"
 SUMMARY_FIELDS = {

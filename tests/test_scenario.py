@@ -8,12 +8,8 @@ from datetime import UTC, datetime
 import pytest
 
 from convoy.errors import DataQualityWarning, GeodataError, ScenarioError
+from convoy.io.scenario import embedded_scenarios, read_scenario, resolve_scenario
 from convoy.params import SURFACES
-from convoy.scenario import (
-    embedded_scenarios,
-    read_scenario,
-    resolve_scenario,
-)
 
 
 def line_naming(message: str, parts: list[str]) -> str | None:
@@ -89,7 +85,7 @@ def test_resolve_scenario(tiny_dir, tmp_path, monkeypatch):
 def test_embedded_scenarios_default_location(monkeypatch):
     """Without CONVOY_GEODATA the embedded scenarios are under geodata/ in the repo."""
     import convoy
-    from convoy.scenario import geodata_dir
+    from convoy.io.scenario import geodata_dir
 
     monkeypatch.delenv("CONVOY_GEODATA", raising=False)
     from pathlib import Path

@@ -9,9 +9,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from convoy._simulate import _simulate_runs
 from convoy.errors import ScenarioError
-from convoy.simulate import SimulationParams, count_stats, simulate_plan
+from convoy.params import SimulationParams
+from convoy.simulate import count_stats, simulate_plan
+from convoy.simulate._kernels import _simulate_runs
 
 NUM_RUNS = 4000
 
@@ -307,7 +308,7 @@ def test_kernel_matches_reference():
 
 def test_runs_in_chunks(tiny_scenario, monkeypatch):
     """Chunked draws: the first chunk is the short run, and the means still hold."""
-    import convoy.simulate as sim
+    import convoy.simulate.montecarlo as sim
 
     monkeypatch.setattr(sim, "RUN_CHUNK", 64)
     doc = synthetic_doc(tiny_scenario)
@@ -323,7 +324,7 @@ def test_simulation_table_in_scenario_toml(tmp_path):
     """[simulation] in scenario.toml sets the assumptions; bad values are named."""
     import shutil
 
-    from convoy.scenario import read_scenario
+    from convoy.io.scenario import read_scenario
 
     tiny = Path(__file__).parent / "data" / "tiny"
     folder = tmp_path / "tiny"

@@ -27,7 +27,7 @@ def export(plandir: Path, crs: str, overwrite: bool) -> None:
     The scenario is re-read from the folder plan.json names. Everything is built
     aside and moved in at the end; plan.json and the CSV tables are never touched.
     """
-    from convoy.export.maps import export_plan_dir
+    from convoy.outputs.maps import export_plan_dir
 
     written = export_plan_dir(plandir, crs=crs, overwrite=overwrite)
     for path in written:

@@ -29,7 +29,7 @@ from typing import Any, TypeVar
 import click
 
 from convoy.errors import ConvoyError, DataQualityWarning, ScenarioError
-from convoy.scenario import DEFAULT_SCENARIO
+from convoy.io.scenario import DEFAULT_SCENARIO
 
 #: Exit code of a run stopped by a ConvoyError (bad input, no feasible plan).
 EXIT_INPUT = 2

@@ -13,11 +13,12 @@ from numpy.typing import NDArray
 from rich.console import Console
 from rich.table import Table
 
-from convoy._io import canonical_json, staged_outputs
 from convoy.cli.options import guarded, out_option, overwrite_option, scenario_argument
-from convoy.export.tables import write_tables
+from convoy.document import canonical_json
+from convoy.io.scenario import read_scenario
+from convoy.outputs.tables import write_tables
+from convoy.outputs.write import staged_outputs
 from convoy.plan import plan_document, plan_withdrawal
-from convoy.scenario import read_scenario
 from convoy.simulate import MAX_RUNS, SimulationResult, simulate_plan
 
 #: Files every plan writes; the maps add MAP_FILES unless --no-maps.
@@ -214,7 +215,7 @@ def plan(scenario: str, out: Path, overwrite: bool, pareto: bool, no_maps: bool,
             (tmp / "plan.json").write_text(canonical_json(doc), encoding="utf-8")
             write_tables(doc, tmp)
             if not no_maps:
-                from convoy.export.maps import write_maps
+                from convoy.outputs.maps import write_maps
 
                 progress("maps and report")
                 write_maps(doc, sc, tmp, crs=crs, field=result.field)

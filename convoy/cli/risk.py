@@ -11,11 +11,13 @@ import numpy as np
 import pyproj
 import shapely
 
+from convoy.calibrate import calibrate
 from convoy.cli.options import guarded, out_option, overwrite_option, scenario_argument
 from convoy.errors import DataQualityWarning, Problem, ScenarioError
-from convoy.events import ThreatEvents, guess_events_format, read_events
-from convoy.export.geotiff import RiskRasterSummary, write_risk_geotiff
-from convoy.calibrate import calibrate
+from convoy.events import ThreatEvents
+from convoy.io.events import guess_events_format, read_events
+from convoy.io.scenario import read_scenario
+from convoy.outputs.geotiff import RiskRasterSummary, write_risk_geotiff
 from convoy.risk.field import (
     CHANNELS,
     RiskField,
@@ -23,7 +25,7 @@ from convoy.risk.field import (
     raster_grid,
     risk_field_from_events,
 )
-from convoy.scenario import Scenario, read_scenario
+from convoy.scenario import Scenario
 
 #: Margin around the roads and sites, metres: about three bandwidths of the widest
 #: default rule (8 km), so the field has faded at the raster's edge.

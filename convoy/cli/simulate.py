@@ -10,11 +10,14 @@ from typing import Any
 import click
 from rich.table import Table
 
-from convoy._io import canonical_json, file_sha256, staged_outputs
 from convoy.cli.options import guarded, overwrite_option
 from convoy.cli.plan import summary_console
+from convoy.document import canonical_json
 from convoy.errors import ConvoyError, DataQualityWarning, Problem, ScenarioError
-from convoy.scenario import Scenario, embedded_scenarios, read_scenario
+from convoy.io.files import file_sha256
+from convoy.io.scenario import embedded_scenarios, read_scenario
+from convoy.outputs.write import staged_outputs
+from convoy.scenario import Scenario
 from convoy.simulate import MAX_RUNS, SimulationResult, simulate_plan
 
 #: The file ``convoy simulate`` writes into the plan folder.

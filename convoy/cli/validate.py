@@ -14,8 +14,9 @@ from rich.text import Text
 
 from convoy.cli.options import guarded, scenario_argument
 from convoy.errors import NoRouteError
+from convoy.io.scenario import embedded_scenarios, read_scenario
 from convoy.params import SURFACES
-from convoy.scenario import SITE_KINDS, Scenario, embedded_scenarios, read_scenario
+from convoy.scenario import SITE_KINDS, Scenario
 
 
 @dataclass(frozen=True, slots=True)
@@ -213,7 +214,7 @@ def scenarios() -> None:
     They live under geodata/ beside the package, or in the folder named by the
     CONVOY_GEODATA environment variable.
     """
-    from convoy.scenario import geodata_dir
+    from convoy.io.scenario import geodata_dir
 
     found = embedded_scenarios()
     console = Console(highlight=False)

@@ -17,9 +17,9 @@ from pyproj import Transformer
 from convoy.cli.main import cli
 from convoy.cli.risk import PAD_M, scenario_bounds
 from convoy.errors import ScenarioError
-from convoy.export.geotiff import compute_risk_raster, risk_qml, write_risk_geotiff
+from convoy.io.scenario import embedded_scenarios, read_scenario
+from convoy.outputs.geotiff import compute_risk_raster, risk_qml, write_risk_geotiff
 from convoy.risk.field import build_risk_field
-from convoy.scenario import embedded_scenarios, read_scenario
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TINY = DATA / "tiny"

@@ -8,8 +8,8 @@ import shutil
 import pytest
 from click.testing import CliRunner
 
-from convoy._io import canonical_json
 from convoy.cli.main import cli
+from convoy.document import canonical_json
 
 
 @pytest.fixture(scope="module")

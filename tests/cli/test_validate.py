@@ -134,9 +134,9 @@ def test_verbose_flag(flag, tiny_dir):
         logger.setLevel(before[0])
         logger.handlers[:] = before[1]
     assert result.exit_code == 0
-    assert "INFO convoy.roads:" in result.stderr
+    assert "INFO convoy.roads.build:" in result.stderr
     assert "7 nodes, 7 edges" in result.stderr
-    assert ("DEBUG convoy.roads:" in result.stderr) is (flag == "-vv")
+    assert ("DEBUG convoy.roads.build:" in result.stderr) is (flag == "-vv")
 
 
 def test_guard_turns_convoy_errors_into_exit_2():

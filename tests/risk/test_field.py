@@ -501,8 +501,8 @@ def test_deterministic(roads):
 
 def test_build_risk_field_from_scenario():
     """A scenario's field uses its events, [risk] table, network CRS and air cover."""
+    from convoy.io.scenario import read_scenario
     from convoy.risk.field import build_risk_field
-    from convoy.scenario import read_scenario
 
     sc = read_scenario(Path(__file__).resolve().parents[1] / "data" / "tiny")
     f = build_risk_field(sc)

@@ -25,7 +25,7 @@ import pyogrio
 from shapely.geometry import LineString, MultiLineString, Point
 
 from convoy.errors import ScenarioError
-from convoy.export import styles
+from convoy.outputs import styles
 
 #: The plan keys in drawing order: the optimised plan first, then the baselines.
 PLAN_ORDER: tuple[str, ...] = (

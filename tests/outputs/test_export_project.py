@@ -8,7 +8,7 @@ import zipfile
 import pytest
 
 from convoy.errors import ScenarioError
-from convoy.export.qgis_project import (
+from convoy.outputs.qgis_project import (
     ProjectLayer,
     spatialrefsys_xml,
     view_extent,

@@ -19,7 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyproj
 
 from convoy.errors import ScenarioError
-from convoy.export.styles import QGIS_VERSION
+from convoy.outputs.styles import QGIS_VERSION
 
 #: Margin added around the layers' extent for the initial view, as a fraction.
 EXTENT_MARGIN = 0.05

@@ -1,7 +1,7 @@
 """write_maps(): every map output of a plan, from plan.json and its scenario.
 
 Writes into one folder: ``plan.gpkg`` (styled layers), ``risk.tif`` and ``risk.qml``
-(the risk field, by :func:`convoy.export.geotiff.write_risk_geotiff`), ``plan.qgz``
+(the risk field, by :func:`convoy.outputs.geotiff.write_risk_geotiff`), ``plan.qgz``
 (a QGIS project of both) and ``report.html`` with its PNG charts.
 """
 
@@ -22,10 +22,11 @@ import pyogrio
 import pyproj
 import rasterio
 
-from convoy._io import OutputExistsError, file_sha256
 from convoy.errors import DataQualityWarning, ScenarioError
-from convoy.export.gpkg import write_plan_gpkg
-from convoy.export.qgis_project import ProjectLayer, write_qgis_project
+from convoy.io.files import file_sha256
+from convoy.outputs.gpkg import write_plan_gpkg
+from convoy.outputs.qgis_project import ProjectLayer, write_qgis_project
+from convoy.outputs.write import OutputExistsError
 
 #: Files write_maps() writes (the report's charts come on top, see convoy.report).
 MAP_FILES: tuple[str, ...] = (
@@ -103,7 +104,7 @@ def write_risk_raster(
     The grid covers every route and site, padded by 25 km (see
     :func:`convoy.risk.field.raster_grid`), with the scenario's ``raster_cell_m``.
     """
-    from convoy.export.geotiff import write_risk_geotiff
+    from convoy.outputs.geotiff import write_risk_geotiff
     from convoy.risk.field import raster_grid
 
     if field is None:
@@ -321,7 +322,7 @@ def export_plan_dir(
     --------
     >>> export_plan_dir("runs/kidal-gao", overwrite=True)  # doctest: +SKIP
     """
-    from convoy.scenario import read_scenario
+    from convoy.io.scenario import read_scenario
 
     plan_dir = Path(plan_dir).resolve()
     plan = read_plan_json(plan_dir / "plan.json")

@@ -11,10 +11,10 @@ import pytest
 import rasterio
 from click.testing import CliRunner
 
-from convoy._io import canonical_json
 from convoy.cli.main import cli
+from convoy.document import canonical_json
 from convoy.errors import ScenarioError
-from convoy.export.maps import MAP_FILES, REPORT_CHARTS, read_plan_json
+from convoy.outputs.maps import MAP_FILES, REPORT_CHARTS, read_plan_json
 
 CSVS = ("march_table.csv", "loads.csv", "left_behind.csv")
 

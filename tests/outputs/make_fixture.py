@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from convoy._io import canonical_json
+from convoy.document import canonical_json
 
 OUT = Path(__file__).resolve().parents[1] / "data" / "export"
 START = datetime(2023, 10, 31, 6, 0, tzinfo=UTC)
@@ -575,7 +575,7 @@ SIMULATION_RUNS = 4000
 def _simulation(plan: dict, scenario_dir: Path) -> dict:
     """The ``simulation`` object ``convoy plan`` would store for this plan."""
     from convoy.cli.plan import simulation_summary
-    from convoy.scenario import read_scenario
+    from convoy.io.scenario import read_scenario
     from convoy.simulate import simulate_plan
 
     result = simulate_plan(plan, read_scenario(scenario_dir), num_runs=SIMULATION_RUNS)
@@ -596,7 +596,7 @@ def maps_outputs(tmp_path_factory: Any, plan: dict, scenario: Any) -> Path:
     Shared by the export, report and QGIS tests (read only: copy before changing).
     """
     if "dir" not in _MAPS:
-        from convoy.export.maps import write_maps
+        from convoy.outputs.maps import write_maps
 
         out = tmp_path_factory.mktemp("maps")
         write_maps(plan, scenario, out)

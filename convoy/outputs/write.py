@@ -7,16 +7,12 @@ final moves are renames) and moved in only when everything succeeded.
 
 from __future__ import annotations
 
-import hashlib
-import json
-import math
 import os
 import shutil
 import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 from convoy.errors import ConvoyError
 
@@ -72,48 +68,3 @@ def staged_outputs(out_dir: Path, names: Iterable[str], *, overwrite: bool,
             os.replace(path, target)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def _round(x: Any, digits: int) -> Any:
-    if isinstance(x, bool) or x is None or isinstance(x, str | int):
-        return x
-    if isinstance(x, float):
-        if not math.isfinite(x):
-            return None
-        if x == 0.0:
-            return 0.0
-        return float(f"{x:.{digits}g}")
-    if isinstance(x, dict):
-        return {str(k): _round(v, digits) for k, v in x.items()}
-    if isinstance(x, list | tuple):
-        return [_round(v, digits) for v in x]
-    if hasattr(x, "item"):  # numpy scalar
-        return _round(x.item(), digits)
-    if hasattr(x, "tolist"):  # numpy array
-        return _round(x.tolist(), digits)
-    msg = f"cannot write {type(x).__name__} to JSON"
-    raise TypeError(msg)
-
-
-def canonical_json(doc: Any, *, digits: int = 6) -> str:
-    """
-    JSON with sorted keys and floats rounded to ``digits`` significant digits.
-
-    Rounding makes the file independent of the last bits of floating-point sums
-    (thread scheduling can reorder them), so the same plan is the same bytes.
-
-    Examples
-    --------
-    >>> canonical_json({"b": 1 / 3, "a": [2.0, float("nan")]})
-    '{\\n  "a": [\\n    2.0,\\n    null\\n  ],\\n  "b": 0.333333\\n}\\n'
-    """
-    return json.dumps(_round(doc, digits), sort_keys=True, indent=2) + "\n"
-
-
-def file_sha256(path: Path) -> str:
-    """``"sha256:<hex>"`` of a file's bytes."""
-    h = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            h.update(chunk)
-    return "sha256:" + h.hexdigest()

@@ -11,8 +11,8 @@ import pyogrio
 import pytest
 
 from convoy.errors import ScenarioError
-from convoy.export import styles
-from convoy.export.gpkg import LAYER_ORDER, write_plan_gpkg
+from convoy.outputs import styles
+from convoy.outputs.gpkg import LAYER_ORDER, write_plan_gpkg
 
 LAYERS = set(LAYER_ORDER)
 

@@ -59,10 +59,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from convoy._simulate import _simulate_runs
 from convoy.errors import Problem, ScenarioError
 from convoy.params import SimulationParams
 from convoy.scenario import Scenario
+from convoy.simulate._kernels import _simulate_runs
 
 #: Largest ``num_runs`` accepted: the per-run results take 48 bytes a run.
 MAX_RUNS = 2_000_000

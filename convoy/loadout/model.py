@@ -85,8 +85,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from ortools.sat.python import cp_model
 
-from convoy._loadout_pack import _first_fit
 from convoy.errors import InfeasibleError, Problem, ScenarioError
+from convoy.loadout._pack import _first_fit
 from convoy.params import LoadParams, PriceParams, SolverParams
 from convoy.scenario import Lot, Vehicle
 

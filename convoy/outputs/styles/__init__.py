@@ -3,8 +3,8 @@
 The documents follow QGIS 3.22's QML format (``<qgis version="3.22.0">`` with a
 ``renderer-v2`` element and, where a layer is labelled, a ``labeling`` element), so
 QGIS 3.22 and later read them unchanged. They are stored as each layer's default
-style in the GeoPackage's ``layer_styles`` table (see :mod:`convoy.export.gpkg`) and
-embedded in the QGIS project (see :mod:`convoy.export.qgis_project`).
+style in the GeoPackage's ``layer_styles`` table (see :mod:`convoy.outputs.gpkg`) and
+embedded in the QGIS project (see :mod:`convoy.outputs.qgis_project`).
 
 Colours are ColorBrewer palettes (Brewer, colorbrewer2.org): "Set1"/"Dark2" for
 categories, "PuRd" for the route's risk classes (the raster uses "YlOrRd"); sizes

@@ -25,8 +25,8 @@ import numpy as np
 import pyproj
 from numpy.typing import NDArray
 
-from convoy._io import staged_outputs
 from convoy.errors import Problem, ScenarioError
+from convoy.outputs.write import staged_outputs
 from convoy.risk.field import CHANNELS, RiskField
 
 #: Value written where there is no data. The field is defined everywhere, so it

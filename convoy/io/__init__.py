@@ -1,0 +1,1 @@
+"""Readers: everything that turns files into records."""
