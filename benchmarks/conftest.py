@@ -25,8 +25,9 @@ SMOKE = workloads.smoke()
 #: Numbers of events, of query points, and the raster (shape, cell in metres).
 NUM_EVENTS = [100, 500, 2_000] if SMOKE else [10_000, 50_000, 200_000]
 NUM_POINTS = [1_000, 10_000] if SMOKE else [100_000, 1_000_000]
-RASTER = ((200, 200), 2000.0) if SMOKE else (workloads.RASTER_SHAPE,
-                                            workloads.RASTER_CELL_M)
+RASTER = (
+    ((200, 200), 2000.0) if SMOKE else (workloads.RASTER_SHAPE, workloads.RASTER_CELL_M)
+)
 #: Timed rounds after one warm-up round (which absorbs compilation).
 ROUNDS = 1 if SMOKE else 3
 #: Query points checked against the exact direct sum after each benchmark.
@@ -45,15 +46,20 @@ def route_points(num_points: int) -> np.ndarray:
     return workloads.make_route_points(num_points)
 
 
-def check_accuracy(ev: workloads.Events, points: np.ndarray, values: np.ndarray,
-                   accuracy: float = 1e-6) -> float:
+def check_accuracy(
+    ev: workloads.Events, points: np.ndarray, values: np.ndarray, accuracy: float = 1e-6
+) -> float:
     """Max error on a random subset of points over the field's scale; asserts it."""
     rng = np.random.default_rng(1)
     idx = rng.choice(len(points), min(NUM_CHECKED, len(points)), replace=False)
     exact = kernel_sum(ev.xy, ev.weights, ev.bandwidths_m, points[idx])
     # the field's scale: its largest value at the checked points or at events
-    at_events = kernel_sum(ev.xy, ev.weights, ev.bandwidths_m,
-                           ev.xy[rng.choice(len(ev.xy), min(500, len(ev.xy)))])
+    at_events = kernel_sum(
+        ev.xy,
+        ev.weights,
+        ev.bandwidths_m,
+        ev.xy[rng.choice(len(ev.xy), min(500, len(ev.xy)))],
+    )
     scale = max(float(exact.max()), float(at_events.max()))
     err = float(np.abs(values[idx] - exact).max()) / scale
     assert err <= accuracy

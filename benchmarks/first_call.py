@@ -26,8 +26,9 @@ def main() -> None:
     kernel_raster(xy, w, 2e3, (0.0, 20e3), 500.0, (40, 40))
     kernel_raster(xy, w, rng.uniform(1e3, 3e3, 300), (0.0, 20e3), 500.0, (40, 40))
     # many events sharing a bandwidth 20 cells wide: the series path
-    kernel_raster(np.tile(xy, (3, 1)), np.tile(w, 3), 2e3, (5e3, 15e3), 100.0,
-                  (100, 100))
+    kernel_raster(
+        np.tile(xy, (3, 1)), np.tile(w, 3), 2e3, (5e3, 15e3), 100.0, (100, 100)
+    )
     kernel_at(xy, w, 2e3, pts)
     kernel_at(xy, w, rng.uniform(1e3, 3e3, 300), pts)
     kernel_at(xy, w, 2e3, pts[:3])

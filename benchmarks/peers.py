@@ -78,10 +78,22 @@ def full_workloads() -> list[Workload]:
 def smoke_workloads() -> list[Workload]:
     """Tiny versions of the same, to check the script itself."""
     return [
-        Workload("raster 200x200, K=500, h=5 km", "raster", 500, False,
-                 shape=(200, 200), cell_m=2000.0),
-        Workload("raster 200x200, K=500, h=2-10 km", "raster", 500, True,
-                 shape=(200, 200), cell_m=2000.0),
+        Workload(
+            "raster 200x200, K=500, h=5 km",
+            "raster",
+            500,
+            False,
+            shape=(200, 200),
+            cell_m=2000.0,
+        ),
+        Workload(
+            "raster 200x200, K=500, h=2-10 km",
+            "raster",
+            500,
+            True,
+            shape=(200, 200),
+            cell_m=2000.0,
+        ),
         Workload("points M=10k, K=500, h=5 km", "points", 500, False, 10_000),
     ]
 
@@ -125,8 +137,13 @@ def sklearn_kde(
 
     total = ev.weights.sum()
     # atol is on the normalised density: half of 1e-6 of the field's scale
-    kde = KernelDensity(kernel="gaussian", bandwidth=float(ev.bandwidths_m[0]),
-                        algorithm="kd_tree", rtol=0.0, atol=0.5e-6 * scale / total)
+    kde = KernelDensity(
+        kernel="gaussian",
+        bandwidth=float(ev.bandwidths_m[0]),
+        algorithm="kd_tree",
+        rtol=0.0,
+        atol=0.5e-6 * scale / total,
+    )
     t0 = time.perf_counter()
     kde.fit(ev.xy, sample_weight=ev.weights)
     t1 = time.perf_counter()
@@ -166,8 +183,14 @@ def compare(w: Workload, repeat: int, checked: int) -> list[Row]:
         pts = raster_centres(workloads.RASTER_ORIGIN, w.cell_m, w.shape)
 
         def ours() -> np.ndarray:
-            return kernel_raster(ev.xy, ev.weights, ev.bandwidths_m,
-                                 workloads.RASTER_ORIGIN, w.cell_m, w.shape).ravel()
+            return kernel_raster(
+                ev.xy,
+                ev.weights,
+                ev.bandwidths_m,
+                workloads.RASTER_ORIGIN,
+                w.cell_m,
+                w.shape,
+            ).ravel()
     else:
         pts = workloads.make_route_points(w.num_points)
 
@@ -182,16 +205,22 @@ def compare(w: Workload, repeat: int, checked: int) -> list[Row]:
     share = f"{100.0 * len(idx) / n:.2g} %, scaled"
 
     t_exact, exact = once(lambda: kernel_sum(ev.xy, ev.weights, ev.bandwidths_m, sub))
-    at_events = kernel_sum(ev.xy, ev.weights, ev.bandwidths_m,
-                           ev.xy[rng.choice(len(ev.xy), min(2000, len(ev.xy)))])
+    at_events = kernel_sum(
+        ev.xy,
+        ev.weights,
+        ev.bandwidths_m,
+        ev.xy[rng.choice(len(ev.xy), min(2000, len(ev.xy)))],
+    )
     scale = max(float(exact.max()), float(at_events.max()))
 
     def err(values: np.ndarray) -> float:
         return float(np.abs(values - exact).max()) / scale
 
     t_ours, out = timed(ours, repeat)
-    rows = [Row(w.name, "convoy", t_ours, "all", err(out[idx])),
-            Row(w.name, "NumPy direct sum (exact)", t_exact * factor, share, 0.0)]
+    rows = [
+        Row(w.name, "convoy", t_ours, "all", err(out[idx])),
+        Row(w.name, "NumPy direct sum (exact)", t_exact * factor, share, 0.0),
+    ]
     if w.variable_h:
         return rows
     scipy_kde(ev, sub[:1])  # imports
@@ -199,8 +228,15 @@ def compare(w: Workload, repeat: int, checked: int) -> list[Row]:
     rows.append(Row(w.name, "scipy gaussian_kde", t * factor, share, err(val)))
     sklearn_kde(ev, sub[:1], scale)  # imports
     t_fit, t_query, val = sklearn_kde(ev, sub, scale)
-    rows.append(Row(w.name, "sklearn KernelDensity (kd_tree)",
-                    t_fit + t_query * factor, share, err(val)))
+    rows.append(
+        Row(
+            w.name,
+            "sklearn KernelDensity (kd_tree)",
+            t_fit + t_query * factor,
+            share,
+            err(val),
+        )
+    )
     if w.kind == "raster":
         t, ras = timed(lambda: kdepy_raster(ev, w), repeat)
         rows.append(Row(w.name, "KDEpy FFTKDE", t, "all", err(ras.ravel()[idx])))
@@ -218,8 +254,10 @@ def markdown(rows: list[Row]) -> str:
     for r in rows:
         ratio = r.seconds / ours[r.workload]
         error = "exact" if r.error == 0.0 else f"{r.error:.1e}"
-        lines.append(f"| {r.workload} | {r.name} | {r.seconds:.3g} | {r.timed_on} "
-                     f"| {ratio:.3g} | {error} |")
+        lines.append(
+            f"| {r.workload} | {r.name} | {r.seconds:.3g} | {r.timed_on} "
+            f"| {ratio:.3g} | {error} |"
+        )
     return "\n".join(lines)
 
 
@@ -227,12 +265,18 @@ def main(argv: list[str] | None = None) -> None:
     """Run the comparison and print the table."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[1])
     parser.add_argument("--smoke", action="store_true", help="tiny workloads")
-    parser.add_argument("--repeat", type=int, default=3,
-                        help="timed runs of convoy and KDEpy (median)")
-    parser.add_argument("--checked", type=int, default=10_000,
-                        help="query points the exact peers are timed and checked on")
-    parser.add_argument("--only", default="",
-                        help="run the workloads whose name contains this text")
+    parser.add_argument(
+        "--repeat", type=int, default=3, help="timed runs of convoy and KDEpy (median)"
+    )
+    parser.add_argument(
+        "--checked",
+        type=int,
+        default=10_000,
+        help="query points the exact peers are timed and checked on",
+    )
+    parser.add_argument(
+        "--only", default="", help="run the workloads whose name contains this text"
+    )
     args = parser.parse_args(argv)
     smoke = args.smoke or workloads.smoke()
     chosen = smoke_workloads() if smoke else full_workloads()

@@ -50,8 +50,16 @@ def test_plan_cold(benchmark, cache, tmp_path):
     env = dict(os.environ)
     if cache == "empty":
         env["NUMBA_CACHE_DIR"] = tempfile.mkdtemp(prefix="numba-", dir=tmp_path)
-    cmd = [sys.executable, "-m", "convoy.cli", "plan", SCENARIO, "--no-maps",
-           "--overwrite", "-o"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "convoy.cli",
+        "plan",
+        SCENARIO,
+        "--no-maps",
+        "--overwrite",
+        "-o",
+    ]
 
     def run() -> float:
         out = tempfile.mkdtemp(dir=tmp_path)

@@ -40,12 +40,12 @@ def test_kernel_raster(benchmark, num_events, variable_h):
     ev = events(num_events, variable_h)
     shape, cell = RASTER
     args = (ev.xy, ev.weights, ev.bandwidths_m, workloads.RASTER_ORIGIN, cell, shape)
-    out = benchmark.pedantic(kernel_raster, args=args, warmup_rounds=1,
-                             rounds=ROUNDS)
+    out = benchmark.pedantic(kernel_raster, args=args, warmup_rounds=1, rounds=ROUNDS)
     centres = raster_centres(workloads.RASTER_ORIGIN, cell, shape)
     err = check_accuracy(ev, centres, out.ravel())
-    benchmark.extra_info.update(cells=shape[0] * shape[1], events=num_events,
-                                max_rel_error=err)
+    benchmark.extra_info.update(
+        cells=shape[0] * shape[1], events=num_events, max_rel_error=err
+    )
 
 
 @pytest.mark.parametrize("num_points", NUM_POINTS)
@@ -54,12 +54,14 @@ def test_kernel_at(benchmark, num_events, num_points, variable_h):
     """Field at points spaced evenly along the routes; one warm-up round."""
     ev = events(num_events, variable_h)
     pts = route_points(num_points)
-    out = benchmark.pedantic(kernel_at,
-                             args=(ev.xy, ev.weights, ev.bandwidths_m, pts),
-                             warmup_rounds=1, rounds=ROUNDS)
+    out = benchmark.pedantic(
+        kernel_at,
+        args=(ev.xy, ev.weights, ev.bandwidths_m, pts),
+        warmup_rounds=1,
+        rounds=ROUNDS,
+    )
     err = check_accuracy(ev, pts, out)
-    benchmark.extra_info.update(points=num_points, events=num_events,
-                                max_rel_error=err)
+    benchmark.extra_info.update(points=num_points, events=num_events, max_rel_error=err)
 
 
 def _first_call(cache_dir: str | None) -> float:
@@ -69,8 +71,14 @@ def _first_call(cache_dir: str | None) -> float:
         env["NUMBA_CACHE_DIR"] = cache_dir
     env.pop("NUMBA_DISABLE_JIT", None)
     env["PYTHONPATH"] = os.pathsep.join([str(ROOT), env.get("PYTHONPATH", "")])
-    res = subprocess.run([sys.executable, "-m", "benchmarks.first_call"], env=env,
-                         capture_output=True, text=True, check=True, cwd=ROOT)
+    res = subprocess.run(
+        [sys.executable, "-m", "benchmarks.first_call"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
     return float(res.stdout.split()[-1])
 
 

@@ -19,13 +19,19 @@ import numpy as np
 BOX_M = 400e3
 #: Vertices of the main route, metres: about 350 km long.
 ROUTE_XY = np.array(
-    [[79e3, 338e3], [122e3, 286e3], [157e3, 243e3], [200e3, 191e3],
-     [243e3, 148e3], [286e3, 114e3], [312e3, 79e3]]
+    [
+        [79e3, 338e3],
+        [122e3, 286e3],
+        [157e3, 243e3],
+        [200e3, 191e3],
+        [243e3, 148e3],
+        [286e3, 114e3],
+        [312e3, 79e3],
+    ]
 )
 #: Vertices of the alternative route (a loop to the east of the middle third).
 ALT_XY = np.array(
-    [[122e3, 286e3], [174e3, 278e3], [235e3, 217e3], [269e3, 157e3],
-     [243e3, 148e3]]
+    [[122e3, 286e3], [174e3, 278e3], [235e3, 217e3], [269e3, 157e3], [243e3, 148e3]]
 )
 #: Raster of the benchmarks: 2000 x 2000 cells of 200 m over the box.
 RASTER_SHAPE = (2000, 2000)

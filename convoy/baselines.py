@@ -73,9 +73,15 @@ def time_model(model: ExposureModel) -> ExposureModel:
     )
 
 
-def fastest_trip(model: ExposureModel, origin: int, destination: int, *,
-                 horizon_min: float, movement: MovementParams,
-                 depart_min: float) -> PricedTrip:
+def fastest_trip(
+    model: ExposureModel,
+    origin: int,
+    destination: int,
+    *,
+    horizon_min: float,
+    movement: MovementParams,
+    depart_min: float,
+) -> PricedTrip:
     """
     Leave at ``depart_min`` and arrive as early as the rules allow; priced by ``model``.
 
@@ -88,9 +94,15 @@ def fastest_trip(model: ExposureModel, origin: int, destination: int, *,
     # the first whole step at or after depart_min: the search counts in steps
     step = movement.step_min
     depart = math.ceil(depart_min / step - 1e-9) * step
-    fast = plan_schedule(time_model(model), origin, destination,
-                         horizon_min=horizon_min, movement=movement,
-                         earliest_depart_min=depart, latest_depart_min=depart)
+    fast = plan_schedule(
+        time_model(model),
+        origin,
+        destination,
+        horizon_min=horizon_min,
+        movement=movement,
+        earliest_depart_min=depart,
+        latest_depart_min=depart,
+    )
     traj = fast.trajectory()
     return PricedTrip(traj, trajectory_exposure(model, traj.legs, traj.halts))
 
@@ -109,9 +121,13 @@ def daylight_movement(movement: MovementParams) -> MovementParams:
     for a, b in movement.window_minutes():
         lo, hi = max(a, d0), min(b, d1)
         if hi > lo:
-            cut.append((f"{lo // 60:02d}:{lo % 60:02d}", f"{hi // 60:02d}:{hi % 60:02d}"))
+            cut.append(
+                (f"{lo // 60:02d}:{lo % 60:02d}", f"{hi // 60:02d}:{hi % 60:02d}")
+            )
     if not cut:
-        msg = (f"daylight only: no movement window overlaps daylight "
-               f"{movement.day_start}-{movement.day_end}")
+        msg = (
+            f"daylight only: no movement window overlaps daylight "
+            f"{movement.day_start}-{movement.day_end}"
+        )
         raise InfeasibleError(msg)
     return dataclasses.replace(movement, windows=tuple(cut))

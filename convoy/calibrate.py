@@ -77,11 +77,25 @@ def _parse_iso(text: str, key: str) -> datetime:
     try:
         t = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        raise ScenarioError(Problem("scenario.toml", "[calibration]", key,
-                                    "an ISO 8601 UTC time", repr(text))) from None
+        raise ScenarioError(
+            Problem(
+                "scenario.toml",
+                "[calibration]",
+                key,
+                "an ISO 8601 UTC time",
+                repr(text),
+            )
+        ) from None
     if t.tzinfo is None:
-        raise ScenarioError(Problem("scenario.toml", "[calibration]", key,
-                                    "a time with a zone (Z or +00:00)", repr(text)))
+        raise ScenarioError(
+            Problem(
+                "scenario.toml",
+                "[calibration]",
+                key,
+                "a time with a zone (Z or +00:00)",
+                repr(text),
+            )
+        )
     return t
 
 
@@ -89,16 +103,28 @@ def reference_route(scenario: Scenario) -> tuple[int, ...]:
     """Edges of the calibration route: shortest paths between the listed sites."""
     names = list(scenario.calibration.route) or [scenario.origin, scenario.destination]
     if names[0] != scenario.origin or names[-1] != scenario.destination:
-        raise ScenarioError(Problem(
-            "scenario.toml", "[calibration]", "route",
-            f"site names from {scenario.origin!r} to {scenario.destination!r}",
-            repr(names)))
+        raise ScenarioError(
+            Problem(
+                "scenario.toml",
+                "[calibration]",
+                "route",
+                f"site names from {scenario.origin!r} to {scenario.destination!r}",
+                repr(names),
+            )
+        )
     edges: list[int] = []
     for a, b in zip(names[:-1], names[1:], strict=True):
         if a not in scenario.roads.site_node or b not in scenario.roads.site_node:
             bad = a if a not in scenario.roads.site_node else b
-            raise ScenarioError(Problem("scenario.toml", "[calibration]", "route",
-                                        "names of sites in sites layer", repr(bad)))
+            raise ScenarioError(
+                Problem(
+                    "scenario.toml",
+                    "[calibration]",
+                    "route",
+                    "names of sites in sites layer",
+                    repr(bad),
+                )
+            )
         _nodes, e, _len = scenario.roads.site_path(a, b)
         edges.extend(int(x) for x in e)
     return tuple(edges)
@@ -110,16 +136,23 @@ def reference_vehicles(scenario: Scenario) -> tuple[str, ...]:
     return tuple(ids[: scenario.calibration.vehicles])
 
 
-def reference_trip(scenario: Scenario, edge_risk: EdgeRisk
-                   ) -> tuple[ExposureModel, Trajectory, Exposure, tuple[int, ...]]:
+def reference_trip(
+    scenario: Scenario, edge_risk: EdgeRisk
+) -> tuple[ExposureModel, Trajectory, Exposure, tuple[int, ...]]:
     """The reference (historical) trip priced on ``edge_risk``."""
     cal = scenario.calibration
     depart = _minutes(_parse_iso(cal.depart, "depart"), scenario.start)
     arrive = _minutes(_parse_iso(cal.arrive, "arrive"), scenario.start)
     if not arrive > depart:
-        raise ScenarioError(Problem("scenario.toml", "[calibration]", "arrive",
-                                    f"a time after depart ({cal.depart})",
-                                    repr(cal.arrive)))
+        raise ScenarioError(
+            Problem(
+                "scenario.toml",
+                "[calibration]",
+                "arrive",
+                f"a time after depart ({cal.depart})",
+                repr(cal.arrive),
+            )
+        )
     vehicles = reference_vehicles(scenario)
     model = scenario_exposure_model(scenario, edge_risk, vehicle_ids=vehicles)
     edges = reference_route(scenario)
@@ -131,8 +164,9 @@ def reference_trip(scenario: Scenario, edge_risk: EdgeRisk
     can_halt[scenario.roads.edge_u[list(edges)]] = True
     can_halt[scenario.roads.edge_v[list(edges)]] = True
     model = dataclasses.replace(model, node_can_halt=can_halt)
-    traj = paced_trajectory(model, origin, edges, depart, arrive,
-                            scenario.movement.window_minutes())
+    traj = paced_trajectory(
+        model, origin, edges, depart, arrive, scenario.movement.window_minutes()
+    )
     return model, traj, trajectory_exposure(model, traj.legs, traj.halts), edges
 
 
@@ -159,22 +193,42 @@ def calibrate(scenario: Scenario, edge_risk: EdgeRisk) -> Calibration:
     vehicles = reference_vehicles(scenario)
     if not cal.enabled:
         if scenario.risk.scale_ied is None or scenario.risk.scale_ambush is None:
-            raise ScenarioError(Problem(
-                "scenario.toml", "[risk]", "scale_ied, scale_ambush",
-                "both set when [calibration] enabled = false", "missing"))
+            raise ScenarioError(
+                Problem(
+                    "scenario.toml",
+                    "[risk]",
+                    "scale_ied, scale_ambush",
+                    "both set when [calibration] enabled = false",
+                    "missing",
+                )
+            )
         _m, traj, _e, edges = reference_trip(scenario, edge_risk)
-        return Calibration(scenario.risk.scale_ied, scenario.risk.scale_ambush, False,
-                           cal.ied_incidents, vehicles, edges, traj)
+        return Calibration(
+            scenario.risk.scale_ied,
+            scenario.risk.scale_ambush,
+            False,
+            cal.ied_incidents,
+            vehicles,
+            edges,
+            traj,
+        )
     _m, traj, exp, edges = reference_trip(scenario, edge_risk)
     ied_per_scale = exp.ied / edge_risk.scale_ied if edge_risk.scale_ied else 0.0
-    amb_per_scale = (exp.ambush / edge_risk.scale_ambush
-                     if edge_risk.scale_ambush else 0.0)
+    amb_per_scale = (
+        exp.ambush / edge_risk.scale_ambush if edge_risk.scale_ambush else 0.0
+    )
     if not (ied_per_scale > 0 and amb_per_scale > 0) or not np.isfinite(
-            ied_per_scale + amb_per_scale):
-        raise ScenarioError(Problem(
-            "scenario.toml", "[calibration]", "route",
-            "a reference route that passes near IED and ambush events",
-            f"IED mass {ied_per_scale:.3g}, ambush mass {amb_per_scale:.3g}"))
+        ied_per_scale + amb_per_scale
+    ):
+        raise ScenarioError(
+            Problem(
+                "scenario.toml",
+                "[calibration]",
+                "route",
+                "a reference route that passes near IED and ambush events",
+                f"IED mass {ied_per_scale:.3g}, ambush mass {amb_per_scale:.3g}",
+            )
+        )
     s_ied = cal.ied_incidents / ied_per_scale
     s_amb = scenario.risk.ambush_per_ied * cal.ied_incidents / amb_per_scale
     return Calibration(s_ied, s_amb, True, cal.ied_incidents, vehicles, edges, traj)

@@ -71,14 +71,17 @@ class MarchRow:
     halt_until_min: float | None
 
 
-def is_daylight(t_min: float, start_minute_of_day: int, movement: MovementParams) -> bool:
+def is_daylight(
+    t_min: float, start_minute_of_day: int, movement: MovementParams
+) -> bool:
     """Whether minute ``t_min`` after the scenario start is inside daylight (UTC)."""
     minute = (start_minute_of_day + t_min) % 1440.0
     return parse_hhmm(movement.day_start) <= minute < parse_hhmm(movement.day_end)
 
 
-def pass_time_min(num_vehicles: int, mean_length_m: float, interval_m: float,
-                  speed_kph: float) -> float:
+def pass_time_min(
+    num_vehicles: int, mean_length_m: float, interval_m: float, speed_kph: float
+) -> float:
     """
     Pass time of a group of vehicles, in minutes (FM 55-30).
 
@@ -93,8 +96,12 @@ def pass_time_min(num_vehicles: int, mean_length_m: float, interval_m: float,
     return num_vehicles * 60.0 / (density_per_km * speed_kph)
 
 
-def march_units(vehicle_ids: Sequence[str], lengths_m: Sequence[float],
-                movement: MovementParams, reference_speed_kph: float) -> list[MarchUnit]:
+def march_units(
+    vehicle_ids: Sequence[str],
+    lengths_m: Sequence[float],
+    movement: MovementParams,
+    reference_speed_kph: float,
+) -> list[MarchUnit]:
     """
     Cut the moving column into march units and serials.
 
@@ -122,8 +129,8 @@ def march_units(vehicle_ids: Sequence[str], lengths_m: Sequence[float],
     offset = 0.0
     pos = 0
     for i, size in enumerate(sizes):
-        ids = tuple(vehicle_ids[pos:pos + size])
-        lens = np.asarray(lengths_m[pos:pos + size], dtype=np.float64)
+        ids = tuple(vehicle_ids[pos : pos + size])
+        lens = np.asarray(lengths_m[pos : pos + size], dtype=np.float64)
         pos += size
         serial_idx = i // movement.march_units_per_serial
         if i > 0:
@@ -131,18 +138,25 @@ def march_units(vehicle_ids: Sequence[str], lengths_m: Sequence[float],
             if i % movement.march_units_per_serial == 0:
                 offset += movement.serial_gap_min
         length_m = float(lens.sum() + (size - 1) * movement.interval_day_m)
-        units.append(MarchUnit(f"MU{i + 1:02d}", f"S{serial_idx + 1}", ids, length_m,
-                               offset))
-        offset += pass_time_min(size, float(lens.mean()), movement.interval_day_m,
-                                reference_speed_kph)
+        units.append(
+            MarchUnit(f"MU{i + 1:02d}", f"S{serial_idx + 1}", ids, length_m, offset)
+        )
+        offset += pass_time_min(
+            size, float(lens.mean()), movement.interval_day_m, reference_speed_kph
+        )
     return units
 
 
-def march_table(units: Sequence[MarchUnit], lengths_by_id: dict[str, float],
-                trajectory: np.ndarray, checkpoints: Sequence[tuple[str, str, float]],
-                halts: Sequence[tuple[float, float, float]], movement: MovementParams,
-                start_minute_of_day: int,
-                speed_at: Callable[[float], float] | None = None) -> list[MarchRow]:
+def march_table(
+    units: Sequence[MarchUnit],
+    lengths_by_id: dict[str, float],
+    trajectory: np.ndarray,
+    checkpoints: Sequence[tuple[str, str, float]],
+    halts: Sequence[tuple[float, float, float]],
+    movement: MovementParams,
+    start_minute_of_day: int,
+    speed_at: Callable[[float], float] | None = None,
+) -> list[MarchRow]:
     """
     The road movement table: every march unit at every checkpoint.
 
@@ -192,8 +206,19 @@ def march_table(units: Sequence[MarchUnit], lengths_by_id: dict[str, float],
             for h_km, _h_start, h_end in halts:
                 if abs(h_km - km) < 1e-6:
                     halt_until = h_end + unit.offset_min
-            rows.append(MarchRow(unit.name, unit.serial, name, kind, km, t_unit,
-                                 t_unit + pt, pt, halt_until))
+            rows.append(
+                MarchRow(
+                    unit.name,
+                    unit.serial,
+                    name,
+                    kind,
+                    km,
+                    t_unit,
+                    t_unit + pt,
+                    pt,
+                    halt_until,
+                )
+            )
     return rows
 
 

@@ -43,7 +43,9 @@ class _FromToml:
     TABLE: ClassVar[str] = ""
 
     @classmethod
-    def from_toml(cls, table: Mapping[str, Any] | None, file: str = "scenario.toml") -> Self:
+    def from_toml(
+        cls, table: Mapping[str, Any] | None, file: str = "scenario.toml"
+    ) -> Self:
         """
         Build from a parsed TOML table; missing keys take their defaults.
 
@@ -60,23 +62,33 @@ class _FromToml:
         for key, value in table.items():
             if key not in names:
                 problems.append(
-                    Problem(file, f"[{cls.TABLE}]", key, f"one of {sorted(names)}",
-                            "an unknown key")
+                    Problem(
+                        file,
+                        f"[{cls.TABLE}]",
+                        key,
+                        f"one of {sorted(names)}",
+                        "an unknown key",
+                    )
                 )
                 continue
             try:
                 kwargs[key] = _coerce(value, hints[key])
             except (TypeError, ValueError) as exc:
-                problems.append(Problem(file, f"[{cls.TABLE}]", key, str(exc), repr(value)))
+                problems.append(
+                    Problem(file, f"[{cls.TABLE}]", key, str(exc), repr(value))
+                )
         if problems:
             raise ScenarioError(problems)
         try:
             return cls(**kwargs)
         except ScenarioError as exc:
             raise ScenarioError(
-                [Problem(file, f"[{cls.TABLE}]", p.field, p.expected, p.found)
-                 if isinstance(p, Problem) else Problem(file, f"[{cls.TABLE}]", "", str(p))
-                 for p in exc.problems]
+                [
+                    Problem(file, f"[{cls.TABLE}]", p.field, p.expected, p.found)
+                    if isinstance(p, Problem)
+                    else Problem(file, f"[{cls.TABLE}]", "", str(p))
+                    for p in exc.problems
+                ]
             ) from None
 
 
@@ -201,10 +213,18 @@ class RoadParams(_FromToml):
     crs: str = ""
 
     def __post_init__(self) -> None:
-        _require(self.snap_tolerance_m >= 0, "snap_tolerance_m", "a number >= 0",
-                 self.snap_tolerance_m)
-        _require(self.default_surface in SURFACES, "default_surface",
-                 f"one of {list(SURFACES)}", self.default_surface)
+        _require(
+            self.snap_tolerance_m >= 0,
+            "snap_tolerance_m",
+            "a number >= 0",
+            self.snap_tolerance_m,
+        )
+        _require(
+            self.default_surface in SURFACES,
+            "default_surface",
+            f"one of {list(SURFACES)}",
+            self.default_surface,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -278,27 +298,56 @@ class MovementParams(_FromToml):
     halt_exposure_factor: float = 0.5
 
     def __post_init__(self) -> None:
-        _require(0 < self.night_speed_factor <= 1, "night_speed_factor",
-                 "a fraction in (0, 1]", self.night_speed_factor)
-        _require(0 <= self.halt_exposure_factor <= 1, "halt_exposure_factor",
-                 "a fraction in [0, 1]", self.halt_exposure_factor)
+        _require(
+            0 < self.night_speed_factor <= 1,
+            "night_speed_factor",
+            "a fraction in (0, 1]",
+            self.night_speed_factor,
+        )
+        _require(
+            0 <= self.halt_exposure_factor <= 1,
+            "halt_exposure_factor",
+            "a fraction in [0, 1]",
+            self.halt_exposure_factor,
+        )
         for w in self.windows:
             a, b = parse_hhmm(w[0]), parse_hhmm(w[1])
             _require(a < b, "windows", "start before end in each window", list(w))
         parse_hhmm(self.day_start)
         parse_hhmm(self.day_end)
-        _require(0 < self.daily_driving_limit_h <= 24, "daily_driving_limit_h",
-                 "hours in (0, 24]", self.daily_driving_limit_h)
-        _require(1 <= self.step_min <= 60, "step_min", "minutes in [1, 60]",
-                 self.step_min)
-        _require(self.interval_day_m > 0 and self.interval_night_m > 0,
-                 "interval_day_m", "metres > 0", self.interval_day_m)
-        _require(self.march_unit_max >= 1, "march_unit_max", "an integer >= 1",
-                 self.march_unit_max)
-        _require(0 < self.clearance_speed_kph <= 60, "clearance_speed_kph",
-                 "km/h in (0, 60]", self.clearance_speed_kph)
-        _require(0 <= self.clearance_ied_factor <= 1, "clearance_ied_factor",
-                 "a fraction in [0, 1]", self.clearance_ied_factor)
+        _require(
+            0 < self.daily_driving_limit_h <= 24,
+            "daily_driving_limit_h",
+            "hours in (0, 24]",
+            self.daily_driving_limit_h,
+        )
+        _require(
+            1 <= self.step_min <= 60, "step_min", "minutes in [1, 60]", self.step_min
+        )
+        _require(
+            self.interval_day_m > 0 and self.interval_night_m > 0,
+            "interval_day_m",
+            "metres > 0",
+            self.interval_day_m,
+        )
+        _require(
+            self.march_unit_max >= 1,
+            "march_unit_max",
+            "an integer >= 1",
+            self.march_unit_max,
+        )
+        _require(
+            0 < self.clearance_speed_kph <= 60,
+            "clearance_speed_kph",
+            "km/h in (0, 60]",
+            self.clearance_speed_kph,
+        )
+        _require(
+            0 <= self.clearance_ied_factor <= 1,
+            "clearance_ied_factor",
+            "a fraction in [0, 1]",
+            self.clearance_ied_factor,
+        )
 
     def window_minutes(self) -> tuple[tuple[int, int], ...]:
         """Movement windows as (start, end) minutes after midnight UTC."""
@@ -332,9 +381,13 @@ class ChannelRule:
 #: Weights and bandwidths are planning assumptions: an IED marks a stretch of road
 #: (3 km), a clash marks an area a group operates in (8 km).
 DEFAULT_CHANNEL_RULES: dict[str, ChannelRule] = {
-    "Explosions/Remote violence|Remote explosive/landmine/IED": ChannelRule("ied", 1.0, 3.0),
+    "Explosions/Remote violence|Remote explosive/landmine/IED": ChannelRule(
+        "ied", 1.0, 3.0
+    ),
     "Explosions/Remote violence|Suicide bomb": ChannelRule("ied", 1.0, 5.0),
-    "Explosions/Remote violence|Shelling/artillery/missile attack": ChannelRule("ambush", 0.5, 10.0),
+    "Explosions/Remote violence|Shelling/artillery/missile attack": ChannelRule(
+        "ambush", 0.5, 10.0
+    ),
     "Explosions/Remote violence|Grenade": ChannelRule("ambush", 0.3, 5.0),
     "Explosions/Remote violence|Air/drone strike": ChannelRule("none", 0.0, 5.0),
     "Explosions/Remote violence": ChannelRule("ied", 0.8, 4.0),
@@ -354,12 +407,56 @@ DEFAULT_CHANNEL_RULES: dict[str, ChannelRule] = {
 #: first vehicles of the morning; ambushes cluster at dawn and dusk. Planning
 #: assumptions shaped on ACLED's Sahel timing notes; tune per theatre.
 DEFAULT_DIURNAL_IED: tuple[float, ...] = (
-    0.9, 0.9, 0.9, 0.9, 1.0, 1.3, 1.6, 1.5, 1.3, 1.1, 1.0, 0.9,
-    0.8, 0.8, 0.8, 0.8, 0.9, 1.0, 1.1, 1.0, 0.9, 0.9, 0.9, 0.9,
+    0.9,
+    0.9,
+    0.9,
+    0.9,
+    1.0,
+    1.3,
+    1.6,
+    1.5,
+    1.3,
+    1.1,
+    1.0,
+    0.9,
+    0.8,
+    0.8,
+    0.8,
+    0.8,
+    0.9,
+    1.0,
+    1.1,
+    1.0,
+    0.9,
+    0.9,
+    0.9,
+    0.9,
 )
 DEFAULT_DIURNAL_AMBUSH: tuple[float, ...] = (
-    1.2, 1.1, 1.1, 1.1, 1.3, 1.5, 1.4, 1.1, 0.9, 0.8, 0.7, 0.7,
-    0.7, 0.7, 0.7, 0.8, 0.9, 1.1, 1.4, 1.5, 1.3, 1.2, 1.2, 1.2,
+    1.2,
+    1.1,
+    1.1,
+    1.1,
+    1.3,
+    1.5,
+    1.4,
+    1.1,
+    0.9,
+    0.8,
+    0.7,
+    0.7,
+    0.7,
+    0.7,
+    0.7,
+    0.8,
+    0.9,
+    1.1,
+    1.4,
+    1.5,
+    1.3,
+    1.2,
+    1.2,
+    1.2,
 )
 
 
@@ -421,33 +518,59 @@ class RiskParams(_FromToml):
     rules: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        _require(self.half_life_days > 0, "half_life_days", "days > 0",
-                 self.half_life_days)
-        _require(len(self.diurnal_ied) == 24 and min(self.diurnal_ied) >= 0,
-                 "diurnal_ied", "24 numbers >= 0", self.diurnal_ied)
-        _require(len(self.diurnal_ambush) == 24 and min(self.diurnal_ambush) >= 0,
-                 "diurnal_ambush", "24 numbers >= 0", self.diurnal_ambush)
-        _require(0 < self.accuracy < 1e-2, "accuracy", "a number in (0, 0.01)",
-                 self.accuracy)
-        _require(self.edge_sample_m > 0, "edge_sample_m", "metres > 0",
-                 self.edge_sample_m)
-        _require(self.raster_cell_m > 0, "raster_cell_m", "metres > 0",
-                 self.raster_cell_m)
+        _require(
+            self.half_life_days > 0, "half_life_days", "days > 0", self.half_life_days
+        )
+        _require(
+            len(self.diurnal_ied) == 24 and min(self.diurnal_ied) >= 0,
+            "diurnal_ied",
+            "24 numbers >= 0",
+            self.diurnal_ied,
+        )
+        _require(
+            len(self.diurnal_ambush) == 24 and min(self.diurnal_ambush) >= 0,
+            "diurnal_ambush",
+            "24 numbers >= 0",
+            self.diurnal_ambush,
+        )
+        _require(
+            0 < self.accuracy < 1e-2, "accuracy", "a number in (0, 0.01)", self.accuracy
+        )
+        _require(
+            self.edge_sample_m > 0, "edge_sample_m", "metres > 0", self.edge_sample_m
+        )
+        _require(
+            self.raster_cell_m > 0, "raster_cell_m", "metres > 0", self.raster_cell_m
+        )
 
     def channel_rules(self) -> dict[str, ChannelRule]:
         """The default rules with this scenario's overrides applied."""
         out = dict(DEFAULT_CHANNEL_RULES)
         for key, spec in self.rules.items():
             if not isinstance(spec, dict):
-                raise ScenarioError(Problem("", "[risk.rules]", key,
-                                            "a table {channel, weight, bandwidth_km}",
-                                            repr(spec)))
+                raise ScenarioError(
+                    Problem(
+                        "",
+                        "[risk.rules]",
+                        key,
+                        "a table {channel, weight, bandwidth_km}",
+                        repr(spec),
+                    )
+                )
             ch = spec.get("channel", "ied")
             if ch not in ("ied", "ambush", "none"):
-                raise ScenarioError(Problem("", "[risk.rules]", f"{key}.channel",
-                                            "one of ['ied', 'ambush', 'none']", repr(ch)))
-            out[key] = ChannelRule(ch, float(spec.get("weight", 1.0)),
-                                   float(spec.get("bandwidth_km", 5.0)))
+                raise ScenarioError(
+                    Problem(
+                        "",
+                        "[risk.rules]",
+                        f"{key}.channel",
+                        "one of ['ied', 'ambush', 'none']",
+                        repr(ch),
+                    )
+                )
+            out[key] = ChannelRule(
+                ch, float(spec.get("weight", 1.0)), float(spec.get("bandwidth_km", 5.0))
+            )
         return out
 
 
@@ -486,8 +609,9 @@ class CalibrationParams(_FromToml):
     route: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
-        _require(self.ied_incidents > 0, "ied_incidents", "a number > 0",
-                 self.ied_incidents)
+        _require(
+            self.ied_incidents > 0, "ied_incidents", "a number > 0", self.ied_incidents
+        )
         _require(self.vehicles >= 1, "vehicles", "an integer >= 1", self.vehicles)
 
 
@@ -512,8 +636,9 @@ class PriceParams(_FromToml):
     handover_fraction: float = 0.0
 
     def __post_init__(self) -> None:
-        _require(self.incident_usd >= 0, "incident_usd", "dollars >= 0",
-                 self.incident_usd)
+        _require(
+            self.incident_usd >= 0, "incident_usd", "dollars >= 0", self.incident_usd
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -550,10 +675,18 @@ class LoadParams(_FromToml):
     handover_allowed: bool = False
 
     def __post_init__(self) -> None:
-        _require(self.destruction_teams >= 1, "destruction_teams", "an integer >= 1",
-                 self.destruction_teams)
-        _require(self.vehicle_destroy_hours >= 0, "vehicle_destroy_hours",
-                 "hours >= 0", self.vehicle_destroy_hours)
+        _require(
+            self.destruction_teams >= 1,
+            "destruction_teams",
+            "an integer >= 1",
+            self.destruction_teams,
+        )
+        _require(
+            self.vehicle_destroy_hours >= 0,
+            "vehicle_destroy_hours",
+            "hours >= 0",
+            self.vehicle_destroy_hours,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -585,8 +718,9 @@ class SolverParams(_FromToml):
     pareto_points: int = 9
 
     def __post_init__(self) -> None:
-        _require(self.time_limit_s > 0, "time_limit_s", "seconds > 0",
-                 self.time_limit_s)
+        _require(
+            self.time_limit_s > 0, "time_limit_s", "seconds > 0", self.time_limit_s
+        )
         _require(self.workers >= 1, "workers", "an integer >= 1", self.workers)
 
 

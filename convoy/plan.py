@@ -64,7 +64,9 @@ RISK_TABLE_SIZES = 7
 #: CP-SAT model: 60-minute spacing over eleven days took CP-SAT 4x longer for the
 #: same plan on the embedded scenario.
 RISK_TABLE_DELAYS_MIN: tuple[tuple[float, float], ...] = (
-    (240.0, 30.0), (720.0, 60.0), (math.inf, 180.0),
+    (240.0, 30.0),
+    (720.0, 60.0),
+    (math.inf, 180.0),
 )
 
 #: Share of ``SolverParams.time_limit_s`` given to each CP-SAT solve of the sweep.
@@ -151,8 +153,9 @@ def _min_column(vehicles: list[Vehicle], personnel: int) -> int:
     return max(n, 1)
 
 
-def build_risk_table(scenario: Scenario, er: EdgeRisk, *,
-                     progress: Progress = _quiet) -> RiskTable:
+def build_risk_table(
+    scenario: Scenario, er: EdgeRisk, *, progress: Progress = _quiet
+) -> RiskTable:
     """
     Expected incidents of the optimal schedule by column size and departure delay.
 
@@ -174,8 +177,10 @@ def build_risk_table(scenario: Scenario, er: EdgeRisk, *,
     n_min = min(_min_column(vehicles, scenario.personnel), n_max)
     sizes = np.unique(np.round(np.linspace(n_min, n_max, RISK_TABLE_SIZES)).astype(int))
     mean_len = float(np.mean([v.length_m for v in vehicles]))
-    speeds = column_surface_speeds([v.speed_kph for v in vehicles if v.roadworthy]
-                                   or [v.speed_kph for v in vehicles])
+    speeds = column_surface_speeds(
+        [v.speed_kph for v in vehicles if v.roadworthy]
+        or [v.speed_kph for v in vehicles]
+    )
     base = scenario_exposure_model(scenario, er, vehicle_ids=[v.id for v in vehicles])
     origin = scenario.roads.site_node[scenario.origin]
     dest = scenario.roads.site_node[scenario.destination]
@@ -183,16 +188,30 @@ def build_risk_table(scenario: Scenario, er: EdgeRisk, *,
     for n in sizes:
         progress(f"risk table: column of {n} vehicles")
         day_km = (n * mean_len + (n - 1) * scenario.movement.interval_day_m) / 1000.0
-        night_km = (n * mean_len + (n - 1) * scenario.movement.interval_night_m) / 1000.0
+        night_km = (
+            n * mean_len + (n - 1) * scenario.movement.interval_night_m
+        ) / 1000.0
         model = dataclasses.replace(
-            base, column_day_km=day_km, column_night_km=night_km,
+            base,
+            column_day_km=day_km,
+            column_night_km=night_km,
             edge_speed_kph=np.minimum(
-                np.minimum(speeds[scenario.roads.edge_surface],
-                           scenario.roads.edge_maxspeed_kph),
-                scenario.movement.max_speed_kph))
-        sched = plan_schedule(model, origin, dest, horizon_min=scenario.horizon_min,
-                              movement=scenario.movement, start=scenario.start,
-                              node_names=_node_names(scenario))
+                np.minimum(
+                    speeds[scenario.roads.edge_surface],
+                    scenario.roads.edge_maxspeed_kph,
+                ),
+                scenario.movement.max_speed_kph,
+            ),
+        )
+        sched = plan_schedule(
+            model,
+            origin,
+            dest,
+            horizon_min=scenario.horizon_min,
+            movement=scenario.movement,
+            start=scenario.start,
+            node_names=_node_names(scenario),
+        )
         costs.append(np.asarray(sched.cost_by_departure, dtype=np.float64))
     step = scenario.movement.step_min
     c = np.vstack(costs)
@@ -238,8 +257,18 @@ def _moving_ids(plan: LoadPlan) -> tuple[str, ...]:
 #: vehicles form the trail party at the rear (FM 55-30, ch. 5, "Convoy
 #: organization": trail party with maintenance and recovery; ATP 4-01.45).
 MARCH_ORDER: tuple[str, ...] = (
-    "clearance", "engineer", "armoured vehicle", "apc", "command", "troop",
-    "cargo", "water", "fuel", "low-bed", "ambulance", "recovery",
+    "clearance",
+    "engineer",
+    "armoured vehicle",
+    "apc",
+    "command",
+    "troop",
+    "cargo",
+    "water",
+    "fuel",
+    "low-bed",
+    "ambulance",
+    "recovery",
 )
 
 
@@ -266,15 +295,23 @@ def order_of_march(scenario: Scenario, plan: LoadPlan) -> list[Vehicle]:
     return out
 
 
-def _trip(name: str, model: ExposureModel, traj: Trajectory, vehicle_ids: tuple[str, ...],
-          values: tuple[float, float], note: str = "") -> Trip:
+def _trip(
+    name: str,
+    model: ExposureModel,
+    traj: Trajectory,
+    vehicle_ids: tuple[str, ...],
+    values: tuple[float, float],
+    note: str = "",
+) -> Trip:
     exp = trajectory_exposure(model, traj.legs, traj.halts)
-    return Trip(name, vehicle_ids, model, PricedTrip(traj, exp), values[0], values[1],
-                note)
+    return Trip(
+        name, vehicle_ids, model, PricedTrip(traj, exp), values[0], values[1], note
+    )
 
 
-def plan_withdrawal(scenario: Scenario, *, pareto: bool = False,
-                    progress: Progress = _quiet) -> Plan:
+def plan_withdrawal(
+    scenario: Scenario, *, pareto: bool = False, progress: Progress = _quiet
+) -> Plan:
     """
     Plan the withdrawal of a loaded scenario.
 
@@ -320,10 +357,19 @@ def plan_withdrawal(scenario: Scenario, *, pareto: bool = False,
     def solve(incident_usd: float, time_share: float = 1.0) -> LoadPlan:
         prices = dataclasses.replace(scenario.prices, incident_usd=incident_usd)
         solver = dataclasses.replace(
-            scenario.solver, time_limit_s=scenario.solver.time_limit_s * time_share)
-        return choose_loadout(vehicles, lots, personnel=scenario.personnel,
-                              origin=scenario.origin, risk_table=table, prices=prices,
-                              solver=solver, loads=scenario.loads, seed=scenario.seed)
+            scenario.solver, time_limit_s=scenario.solver.time_limit_s * time_share
+        )
+        return choose_loadout(
+            vehicles,
+            lots,
+            personnel=scenario.personnel,
+            origin=scenario.origin,
+            risk_table=table,
+            prices=prices,
+            solver=solver,
+            loads=scenario.loads,
+            seed=scenario.seed,
+        )
 
     progress("loads and abandonment (CP-SAT)")
     loadout = solve(scenario.prices.incident_usd)
@@ -332,10 +378,16 @@ def plan_withdrawal(scenario: Scenario, *, pareto: bool = False,
     origin = scenario.roads.site_node[scenario.origin]
     dest = scenario.roads.site_node[scenario.destination]
     model = scenario_exposure_model(scenario, er, vehicle_ids=moving)
-    schedule = plan_schedule(model, origin, dest, horizon_min=scenario.horizon_min,
-                             movement=scenario.movement,
-                             earliest_depart_min=loadout.departure_delay_min,
-                             start=scenario.start, node_names=_node_names(scenario))
+    schedule = plan_schedule(
+        model,
+        origin,
+        dest,
+        horizon_min=scenario.horizon_min,
+        movement=scenario.movement,
+        earliest_depart_min=loadout.departure_delay_min,
+        start=scenario.start,
+        node_names=_node_names(scenario),
+    )
     values = _values(scenario, loadout)
     trips: dict[str, Trip] = {
         "optimised": _trip("optimised", model, schedule.trajectory(), moving, values)
@@ -343,23 +395,38 @@ def plan_withdrawal(scenario: Scenario, *, pareto: bool = False,
 
     progress("baselines")
     notes: list[str] = []
-    for name, movement in (("depart_at_once", scenario.movement),
-                           ("daylight_only", daylight_movement(scenario.movement))):
+    for name, movement in (
+        ("depart_at_once", scenario.movement),
+        ("daylight_only", daylight_movement(scenario.movement)),
+    ):
         try:
-            fast = fastest_trip(model, origin, dest, horizon_min=scenario.horizon_min,
-                                movement=movement,
-                                depart_min=loadout.departure_delay_min)
+            fast = fastest_trip(
+                model,
+                origin,
+                dest,
+                horizon_min=scenario.horizon_min,
+                movement=movement,
+                depart_min=loadout.departure_delay_min,
+            )
             trips[name] = _trip(name, model, fast.trajectory, moving, values)
         except InfeasibleError as exc:
             notes.append(f"{name}: no such schedule meets the deadline ({exc})")
     hist_model, hist_traj, _exp, _edges = reference_trip(scenario, er)
-    hist_plan = solve(0.0) if any(
-        v.status not in ("moving", "towed") for v in loadout.vehicles) else loadout
+    hist_plan = (
+        solve(0.0)
+        if any(v.status not in ("moving", "towed") for v in loadout.vehicles)
+        else loadout
+    )
     trips["historical"] = _trip(
-        "historical", hist_model, hist_traj, cal.vehicle_ids, _values(scenario, hist_plan),
+        "historical",
+        hist_model,
+        hist_traj,
+        cal.vehicle_ids,
+        _values(scenario, hist_plan),
         note="reconstruction of the observed trip: every vehicle, the main axis, "
-             "paced to the observed departure and arrival; it may halt anywhere on "
-             "its route and drive after dark, as the real column did")
+        "paced to the observed departure and arrival; it may halt anywhere on "
+        "its route and drive after dark, as the real column did",
+    )
 
     opt = trips["optimised"]
     for name in BASELINE_NAMES:
@@ -370,7 +437,8 @@ def plan_withdrawal(scenario: Scenario, *, pareto: bool = False,
             notes.append(
                 f"{name}: fewer expected incidents ({b.trip.exposure.total:.2f} against "
                 f"{opt.trip.exposure.total:.2f}) because it moves a different column or "
-                "ignores a rule the plan keeps (halt sites, windows)")
+                "ignores a rule the plan keeps (halt sites, windows)"
+            )
         if b.value_left_behind + 1e-6 < opt.value_left_behind:
             notes.append(
                 f"{name}: leaves less behind (${b.value_left_behind:,.0f} against "
@@ -378,16 +446,22 @@ def plan_withdrawal(scenario: Scenario, *, pareto: bool = False,
                 f"{b.trip.exposure.total:.2f} expected incidents against "
                 f"{opt.trip.exposure.total:.2f}: at "
                 f"${scenario.prices.incident_usd:,.0f} per incident the extra value is "
-                "not worth the extra risk")
+                "not worth the extra risk"
+            )
 
     progress("march tables")
     by_id = {v.id: v for v in scenario.vehicles}
     order = order_of_march(scenario, loadout)
     marches = {}
     for name, trip in trips.items():
-        vs = order if name != "historical" else sorted(
-            (by_id[i] for i in trip.vehicle_ids),
-            key=lambda v: (_march_rank(v), scenario.vehicles.index(v)))
+        vs = (
+            order
+            if name != "historical"
+            else sorted(
+                (by_id[i] for i in trip.vehicle_ids),
+                key=lambda v: (_march_rank(v), scenario.vehicles.index(v)),
+            )
+        )
         marches[name] = _march(scenario, trip, vs)
     units, rows = marches["optimised"]
 
@@ -399,29 +473,52 @@ def plan_withdrawal(scenario: Scenario, *, pareto: bool = False,
             lp = solve(price, PARETO_TIME_SHARE)
             ids = _moving_ids(lp)
             m = scenario_exposure_model(scenario, er, vehicle_ids=ids)
-            s = plan_schedule(m, origin, dest, horizon_min=scenario.horizon_min,
-                              movement=scenario.movement,
-                              earliest_depart_min=lp.departure_delay_min,
-                              start=scenario.start)
-            front.append({"incident_usd": price,
-                          "expected_incidents": s.expected_incidents,
-                          "value_saved_usd": _values(scenario, lp)[0],
-                          "vehicles_moving": float(len(ids)),
-                          "gap": float(lp.gap)})
+            s = plan_schedule(
+                m,
+                origin,
+                dest,
+                horizon_min=scenario.horizon_min,
+                movement=scenario.movement,
+                earliest_depart_min=lp.departure_delay_min,
+                start=scenario.start,
+            )
+            front.append(
+                {
+                    "incident_usd": price,
+                    "expected_incidents": s.expected_incidents,
+                    "value_saved_usd": _values(scenario, lp)[0],
+                    "vehicles_moving": float(len(ids)),
+                    "gap": float(lp.gap),
+                }
+            )
         for p in front:  # a point another beats on both counts is not on the front
             p["dominated"] = any(
                 q["expected_incidents"] <= p["expected_incidents"]
                 and q["value_saved_usd"] >= p["value_saved_usd"]
                 and (q["expected_incidents"], q["value_saved_usd"])
                 != (p["expected_incidents"], p["value_saved_usd"])
-                for q in front)
-    return Plan(scenario, risk_field, er, cal, table, loadout, schedule, trips, units,
-                rows, front, notes,
-                {name: r for name, (_u, r) in marches.items() if name != "optimised"})
+                for q in front
+            )
+    return Plan(
+        scenario,
+        risk_field,
+        er,
+        cal,
+        table,
+        loadout,
+        schedule,
+        trips,
+        units,
+        rows,
+        front,
+        notes,
+        {name: r for name, (_u, r) in marches.items() if name != "optimised"},
+    )
 
 
-def _march(scenario: Scenario, trip: Trip, order: list[Vehicle]
-           ) -> tuple[list[MarchUnit], list[MarchRow]]:
+def _march(
+    scenario: Scenario, trip: Trip, order: list[Vehicle]
+) -> tuple[list[MarchUnit], list[MarchRow]]:
     """March units and the road movement table of one trip."""
     traj_arr = trajectory_points(trip)
     # Speed, not rate of march (FM 55-30): what the column drives at on each leg,
@@ -430,25 +527,42 @@ def _march(scenario: Scenario, trip: Trip, order: list[Vehicle]
     m = trip.model
     legs = trip.trip.trajectory.legs
     ends_km = np.cumsum([float(m.edge_length_m[leg.edge]) / 1000.0 for leg in legs])
-    leg_speed = np.array([
-        m.speed_kph(leg.edge, leg.mode, not m.is_daylight(leg.depart_min, leg.arrive_min))
-        for leg in legs])
+    leg_speed = np.array(
+        [
+            m.speed_kph(
+                leg.edge, leg.mode, not m.is_daylight(leg.depart_min, leg.arrive_min)
+            )
+            for leg in legs
+        ]
+    )
 
     def speed_at(km: float) -> float:
         i = min(int(np.searchsorted(ends_km, km - 1e-9)), len(legs) - 1)
         return float(leg_speed[i])
 
-    units = march_units([v.id for v in order], [v.length_m for v in order],
-                        scenario.movement, float(np.median(leg_speed)))
+    units = march_units(
+        [v.id for v in order],
+        [v.length_m for v in order],
+        scenario.movement,
+        float(np.median(leg_speed)),
+    )
     checkpoints, halts = _checkpoints(scenario, trip)
-    rows = march_table(units, {v.id: v.length_m for v in order}, traj_arr, checkpoints,
-                       halts, scenario.movement, _minute_of_day(scenario.start),
-                       speed_at=speed_at)
+    rows = march_table(
+        units,
+        {v.id: v.length_m for v in order},
+        traj_arr,
+        checkpoints,
+        halts,
+        scenario.movement,
+        _minute_of_day(scenario.start),
+        speed_at=speed_at,
+    )
     return units, rows
 
 
-def pareto_prices(scenario: Scenario, table: RiskTable, vehicles: list[Vehicle],
-                  lots: list[Any]) -> list[float]:
+def pareto_prices(
+    scenario: Scenario, table: RiskTable, vehicles: list[Vehicle], lots: list[Any]
+) -> list[float]:
     """
     Prices of an incident to sweep for the Pareto front, in US dollars.
 
@@ -499,8 +613,9 @@ def _leg_nodes(trip: Trip) -> list[tuple[int, int]]:
     return out
 
 
-def _checkpoints(scenario: Scenario, trip: Trip
-                 ) -> tuple[list[tuple[str, str, float]], list[tuple[float, float, float]]]:
+def _checkpoints(
+    scenario: Scenario, trip: Trip
+) -> tuple[list[tuple[str, str, float]], list[tuple[float, float, float]]]:
     """Named points along the trip (SP, sites, RP) and its halts as (km, start, end)."""
     names = _node_names(scenario)
     km_at: dict[int, float] = {}
@@ -526,8 +641,10 @@ def _checkpoints(scenario: Scenario, trip: Trip
         elif name == scenario.destination:
             kind = "release point"
         cps.append((name, kind, d))
-    halts = [(km_at.get(h.node, 0.0), h.start_min, h.end_min)
-             for h in trip.trip.trajectory.halts]
+    halts = [
+        (km_at.get(h.node, 0.0), h.start_min, h.end_min)
+        for h in trip.trip.trajectory.halts
+    ]
     return cps, halts
 
 
@@ -569,8 +686,10 @@ class _Lonlat:
 
     def __call__(self, xy: np.ndarray) -> list[list[float]]:
         lon, lat = self.t.transform(xy[:, 0], xy[:, 1])
-        return [[round(float(a), 6), round(float(b), 6)] for a, b in zip(lon, lat,
-                                                                           strict=True)]
+        return [
+            [round(float(a), 6), round(float(b), 6)]
+            for a, b in zip(lon, lat, strict=True)
+        ]
 
 
 def _edge_xy(scenario: Scenario, edge: int, reverse: bool) -> np.ndarray:
@@ -578,8 +697,9 @@ def _edge_xy(scenario: Scenario, edge: int, reverse: bool) -> np.ndarray:
     return xy[::-1] if reverse else xy
 
 
-def _trip_body(scenario: Scenario, trip: Trip, er: EdgeRisk, lonlat: _Lonlat
-               ) -> dict[str, Any]:
+def _trip_body(
+    scenario: Scenario, trip: Trip, er: EdgeRisk, lonlat: _Lonlat
+) -> dict[str, Any]:
     names = _node_names(scenario)
     m = trip.model
     exp = trip.trip.exposure
@@ -587,23 +707,29 @@ def _trip_body(scenario: Scenario, trip: Trip, er: EdgeRisk, lonlat: _Lonlat
     risk_rows = []
     traj_rows = []
     km = 0.0
-    for i, (leg, (a, b)) in enumerate(zip(trip.trip.trajectory.legs, _leg_nodes(trip),
-                                          strict=True)):
+    for i, (leg, (a, b)) in enumerate(
+        zip(trip.trip.trajectory.legs, _leg_nodes(trip), strict=True)
+    ):
         e = leg.edge
         reverse = a != int(m.edge_u[e])
         length_km = _leg_km(scenario, e)
-        legs_out.append({
-            "from": names.get(a, f"km {km:.0f}"),
-            "to": names.get(b, f"km {km + length_km:.0f}"),
-            "from_node": a, "to_node": b,
-            "depart": _iso(scenario, leg.depart_min),
-            "arrive": _iso(scenario, leg.arrive_min),
-            "mode": leg.mode, "length_km": length_km, "speed_kph": leg.speed_kph,
-            "expected_ied": float(exp.leg_ied[i]),
-            "expected_ambush": float(exp.leg_ambush[i]),
-            "road": scenario.roads.edge_name[e],
-            "coords": lonlat(_edge_xy(scenario, e, reverse)),
-        })
+        legs_out.append(
+            {
+                "from": names.get(a, f"km {km:.0f}"),
+                "to": names.get(b, f"km {km + length_km:.0f}"),
+                "from_node": a,
+                "to_node": b,
+                "depart": _iso(scenario, leg.depart_min),
+                "arrive": _iso(scenario, leg.arrive_min),
+                "mode": leg.mode,
+                "length_km": length_km,
+                "speed_kph": leg.speed_kph,
+                "expected_ied": float(exp.leg_ied[i]),
+                "expected_ambush": float(exp.leg_ambush[i]),
+                "road": scenario.roads.edge_name[e],
+                "coords": lonlat(_edge_xy(scenario, e, reverse)),
+            }
+        )
         if not traj_rows or traj_rows[-1]["time"] != _iso(scenario, leg.depart_min):
             traj_rows.append({"time": _iso(scenario, leg.depart_min), "km": km})
         # 250 m pieces of the edge, in the direction of travel
@@ -627,13 +753,17 @@ def _trip_body(scenario: Scenario, trip: Trip, er: EdgeRisk, lonlat: _Lonlat
             hour = int(((_minute_of_day(scenario.start) + t_head) // 60) % 24)
             ied_km = 0.5 * (ied[j] + ied[j + 1]) * er.diurnal_ied[hour] * f
             amb_kmh = 0.5 * (amb[j] + amb[j + 1]) * er.diurnal_ambush[hour]
-            risk_rows.append({
-                "km_from": km + s[j] / 1000.0, "km_to": km + s[j + 1] / 1000.0,
-                "head_time": _iso(scenario, t_head),
-                "ied_per_km": ied_km, "ambush_per_km_h": amb_kmh,
-                "expected": ied_km * d_km + amb_kmh * d_km * col_km / leg.speed_kph,
-                "coords": [ll[j], ll[j + 1]],
-            })
+            risk_rows.append(
+                {
+                    "km_from": km + s[j] / 1000.0,
+                    "km_to": km + s[j + 1] / 1000.0,
+                    "head_time": _iso(scenario, t_head),
+                    "ied_per_km": ied_km,
+                    "ambush_per_km_h": amb_kmh,
+                    "expected": ied_km * d_km + amb_kmh * d_km * col_km / leg.speed_kph,
+                    "coords": [ll[j], ll[j + 1]],
+                }
+            )
         km += length_km
         traj_rows.append({"time": _iso(scenario, leg.arrive_min), "km": km})
     node_ll = lonlat(np.asarray(scenario.roads.node_xy, dtype=np.float64))
@@ -644,35 +774,56 @@ def _trip_body(scenario: Scenario, trip: Trip, er: EdgeRisk, lonlat: _Lonlat
         done += leg_out["length_km"]
         km_at.setdefault(leg_out["to_node"], done)
     for j, h in enumerate(trip.trip.trajectory.halts):
-        halts_out.append({
-            "site": names.get(h.node, f"laager at km {km_at.get(h.node, 0.0):.0f}"),
-            "node": h.node,
-            "lon": node_ll[h.node][0], "lat": node_ll[h.node][1],
-            "start": _iso(scenario, h.start_min), "end": _iso(scenario, h.end_min),
-            "hours": (h.end_min - h.start_min) / 60.0,
-            "expected_ambush": float(exp.halt_ambush[j]),
-        })
-    return {"summary": _summary(scenario, trip), "legs": legs_out, "halts": halts_out,
-            "risk_along_route": risk_rows, "trajectory": traj_rows}
+        halts_out.append(
+            {
+                "site": names.get(h.node, f"laager at km {km_at.get(h.node, 0.0):.0f}"),
+                "node": h.node,
+                "lon": node_ll[h.node][0],
+                "lat": node_ll[h.node][1],
+                "start": _iso(scenario, h.start_min),
+                "end": _iso(scenario, h.end_min),
+                "hours": (h.end_min - h.start_min) / 60.0,
+                "expected_ambush": float(exp.halt_ambush[j]),
+            }
+        )
+    return {
+        "summary": _summary(scenario, trip),
+        "legs": legs_out,
+        "halts": halts_out,
+        "risk_along_route": risk_rows,
+        "trajectory": traj_rows,
+    }
 
 
 def _march_rows(sc: Scenario, rows: list[MarchRow]) -> list[dict[str, Any]]:
-    return [{"unit": r.unit, "serial": r.serial, "checkpoint": r.checkpoint,
-             "kind": r.kind, "km": r.km,
-             "head_arrival": _iso(sc, r.head_arrival_min),
-             "tail_clearance": _iso(sc, r.tail_clearance_min),
-             "pass_time_min": r.pass_time_min,
-             "halt_until": (None if r.halt_until_min is None
-                            else _iso(sc, r.halt_until_min))}
-            for r in rows]
+    return [
+        {
+            "unit": r.unit,
+            "serial": r.serial,
+            "checkpoint": r.checkpoint,
+            "kind": r.kind,
+            "km": r.km,
+            "head_arrival": _iso(sc, r.head_arrival_min),
+            "tail_clearance": _iso(sc, r.tail_clearance_min),
+            "pass_time_min": r.pass_time_min,
+            "halt_until": (
+                None if r.halt_until_min is None else _iso(sc, r.halt_until_min)
+            ),
+        }
+        for r in rows
+    ]
 
 
 def _versions() -> dict[str, str]:
     import numba
     import ortools
 
-    return {"python": platform.python_version(), "numpy": np.__version__,
-            "numba": numba.__version__, "ortools": ortools.__version__}
+    return {
+        "python": platform.python_version(),
+        "numpy": np.__version__,
+        "numba": numba.__version__,
+        "ortools": ortools.__version__,
+    }
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -686,22 +837,39 @@ def plan_document(plan: Plan) -> dict[str, Any]:
     lonlat = _Lonlat(sc)
     files = sc.files
     inputs = {}
-    for p in (files.scenario, files.roads, files.sites, files.events, files.fleet,
-              files.manifest):
+    for p in (
+        files.scenario,
+        files.roads,
+        files.sites,
+        files.events,
+        files.fleet,
+        files.manifest,
+    ):
         inputs[p.name] = file_sha256(p)
-    plans = {name: _trip_body(sc, trip, plan.edge_risk, lonlat)
-             for name, trip in plan.trips.items()}
+    plans = {
+        name: _trip_body(sc, trip, plan.edge_risk, lonlat)
+        for name, trip in plan.trips.items()
+    }
     by_vehicle: dict[str, list[str]] = {}
     for d in plan.loadout.lots:
         if d.vehicle_id is not None:
             by_vehicle.setdefault(d.vehicle_id, []).append(d.lot_id)
     vtype = {v.id: v.type for v in sc.vehicles}
-    loads = [{"vehicle": v.vehicle_id, "type": vtype[v.vehicle_id], "status": v.status,
-              "towed_by": v.towed_by, "tows": v.tows,
-              "lots": by_vehicle.get(v.vehicle_id, []), "load_kg": v.load_kg,
-              "deck_m2": v.load_m2, "seats_used": v.seats_used,
-              "value_usd": v.value_usd}
-             for v in plan.loadout.vehicles]
+    loads = [
+        {
+            "vehicle": v.vehicle_id,
+            "type": vtype[v.vehicle_id],
+            "status": v.status,
+            "towed_by": v.towed_by,
+            "tows": v.tows,
+            "lots": by_vehicle.get(v.vehicle_id, []),
+            "load_kg": v.load_kg,
+            "deck_m2": v.load_m2,
+            "seats_used": v.seats_used,
+            "value_usd": v.value_usd,
+        }
+        for v in plan.loadout.vehicles
+    ]
     lot_by_id = {lot.id: lot for lot in sc.lots}
     veh_by_id = {v.id: v for v in sc.vehicles}
     left = []
@@ -709,64 +877,109 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         if d.disposition == "carried":
             continue
         lot = lot_by_id[d.lot_id]
-        left.append({"kind": "lot", "id": lot.id, "category": lot.category,
-                     "camp": lot.camp, "weight_kg": lot.weight_kg,
-                     "deck_m2": lot.deck_m2, "value_usd": lot.value_usd,
-                     "disposition": d.disposition, "reason": d.reason})
+        left.append(
+            {
+                "kind": "lot",
+                "id": lot.id,
+                "category": lot.category,
+                "camp": lot.camp,
+                "weight_kg": lot.weight_kg,
+                "deck_m2": lot.deck_m2,
+                "value_usd": lot.value_usd,
+                "disposition": d.disposition,
+                "reason": d.reason,
+            }
+        )
     for v in plan.loadout.vehicles:
         if v.status in ("moving", "towed"):
             continue
         veh = veh_by_id[v.vehicle_id]
-        left.append({"kind": "vehicle", "id": veh.id, "category": veh.type,
-                     "camp": veh.camp, "weight_kg": 0.0, "deck_m2": 0.0,
-                     "value_usd": veh.value_usd, "disposition": v.status,
-                     "reason": ("not roadworthy and no recovery vehicle free to tow it"
-                                if not veh.roadworthy else
-                                "its value does not pay for the risk it adds")})
+        left.append(
+            {
+                "kind": "vehicle",
+                "id": veh.id,
+                "category": veh.type,
+                "camp": veh.camp,
+                "weight_kg": 0.0,
+                "deck_m2": 0.0,
+                "value_usd": veh.value_usd,
+                "disposition": v.status,
+                "reason": (
+                    "not roadworthy and no recovery vehicle free to tow it"
+                    if not veh.roadworthy
+                    else "its value does not pay for the risk it adds"
+                ),
+            }
+        )
     march = _march_rows(sc, plan.march_rows)
     plans["optimised"]["march_table"] = march
     for name, rows in plan.baseline_march.items():
         plans[name]["march_table"] = _march_rows(sc, rows)
-    units = [{"unit": u.name, "serial": u.serial, "vehicles": list(u.vehicle_ids),
-              "length_km": u.length_m / 1000.0, "start_offset_min": u.offset_min}
-             for u in plan.march_units]
+    units = [
+        {
+            "unit": u.name,
+            "serial": u.serial,
+            "vehicles": list(u.vehicle_ids),
+            "length_km": u.length_m / 1000.0,
+            "start_offset_min": u.offset_min,
+        }
+        for u in plan.march_units
+    ]
     lp = plan.loadout
     return {
         "format": "convoy-plan/1",
         "convoy_version": convoy.__version__,
         "versions": _versions(),
         "scenario": {
-            "name": sc.name, "title": sc.title,
+            "name": sc.name,
+            "title": sc.title,
             "path": str(files.scenario.parent.resolve()),
-            "start": _iso(sc, 0.0), "deadline": _iso(sc, sc.horizon_min),
-            "origin": sc.origin, "destination": sc.destination,
-            "air_cover": sc.air_cover, "personnel": sc.personnel, "seed": sc.seed,
-            "crs": sc.roads.crs.to_string(), "inputs": inputs,
+            "start": _iso(sc, 0.0),
+            "deadline": _iso(sc, sc.horizon_min),
+            "origin": sc.origin,
+            "destination": sc.destination,
+            "air_cover": sc.air_cover,
+            "personnel": sc.personnel,
+            "seed": sc.seed,
+            "crs": sc.roads.crs.to_string(),
+            "inputs": inputs,
         },
-        "calibration": {"scale_ied": plan.calibration.scale_ied,
-                        "scale_ambush": plan.calibration.scale_ambush,
-                        "calibrated": plan.calibration.calibrated,
-                        "reference": "historical",
-                        "target_ied_incidents": plan.calibration.target_ied_incidents},
+        "calibration": {
+            "scale_ied": plan.calibration.scale_ied,
+            "scale_ambush": plan.calibration.scale_ambush,
+            "calibrated": plan.calibration.calibrated,
+            "reference": "historical",
+            "target_ied_incidents": plan.calibration.target_ied_incidents,
+        },
         "summary": plans["optimised"]["summary"],
-        "baselines": {name: plans[name]["summary"] for name in BASELINE_NAMES
-                      if name in plans},
+        "baselines": {
+            name: plans[name]["summary"] for name in BASELINE_NAMES if name in plans
+        },
         "plans": plans,
         "march_table": march,
         "march_units": units,
         "loads": loads,
         "left_behind": left,
-        "loadout": {"status": lp.status, "objective": lp.objective_usd,
-                    "bound": lp.bound_usd, "gap": lp.gap, "method": lp.method,
-                    "departure_delay_min": lp.departure_delay_min,
-                    "destruction_team_hours": lp.destruction_team_hours,
-                    "expected_incidents_table": lp.expected_incidents,
-                    "incident_usd": sc.prices.incident_usd},
-        "risk_table": {"num_vehicles": plan.risk_table.num_vehicles.tolist(),
-                       "delay_min": plan.risk_table.delay_min.tolist(),
-                       "incidents": np.where(np.isfinite(plan.risk_table.incidents),
-                                             plan.risk_table.incidents,
-                                             math.nan).tolist()},
+        "loadout": {
+            "status": lp.status,
+            "objective": lp.objective_usd,
+            "bound": lp.bound_usd,
+            "gap": lp.gap,
+            "method": lp.method,
+            "departure_delay_min": lp.departure_delay_min,
+            "destruction_team_hours": lp.destruction_team_hours,
+            "expected_incidents_table": lp.expected_incidents,
+            "incident_usd": sc.prices.incident_usd,
+        },
+        "risk_table": {
+            "num_vehicles": plan.risk_table.num_vehicles.tolist(),
+            "delay_min": plan.risk_table.delay_min.tolist(),
+            "incidents": np.where(
+                np.isfinite(plan.risk_table.incidents),
+                plan.risk_table.incidents,
+                math.nan,
+            ).tolist(),
+        },
         "pareto": plan.pareto,
         "notes": plan.notes,
         "windows": [list(w) for w in sc.movement.windows],

@@ -18,7 +18,10 @@ def test_staged_outputs_moves_on_success(tmp_path: Path):
 def test_staged_outputs_leaves_nothing_on_failure(tmp_path: Path):
     """A failure inside the block leaves no partial output behind."""
     out = tmp_path / "out"
-    with pytest.raises(RuntimeError), staged_outputs(out, ["a.txt"], overwrite=False) as tmp:
+    with (
+        pytest.raises(RuntimeError),
+        staged_outputs(out, ["a.txt"], overwrite=False) as tmp,
+    ):
         (tmp / "a.txt").write_text("x")
         raise RuntimeError("boom")
     assert list(out.iterdir()) == []
@@ -28,10 +31,14 @@ def test_staged_outputs_refuses_existing_and_inputs(tmp_path: Path):
     """Existing outputs need overwrite; inputs are never replaced."""
     out = tmp_path
     (out / "a.txt").write_text("old")
-    with pytest.raises(OutputExistsError), staged_outputs(out, ["a.txt"], overwrite=False):
+    with (
+        pytest.raises(OutputExistsError),
+        staged_outputs(out, ["a.txt"], overwrite=False),
+    ):
         pass
-    with pytest.raises(OutputExistsError), staged_outputs(
-        out, ["a.txt"], overwrite=True, protect=[out / "a.txt"]
+    with (
+        pytest.raises(OutputExistsError),
+        staged_outputs(out, ["a.txt"], overwrite=True, protect=[out / "a.txt"]),
     ):
         pass
     assert (out / "a.txt").read_text() == "old"

@@ -16,8 +16,14 @@ from convoy.plan import plan_document, plan_withdrawal
 
 TINY = Path(__file__).parent / "data" / "tiny"
 SUMMARY_FIELDS = {
-    "expected_incidents", "expected_ied_incidents", "expected_ambush_incidents",
-    "depart", "arrive", "vehicles_moving", "value_carried", "value_left_behind",
+    "expected_incidents",
+    "expected_ied_incidents",
+    "expected_ambush_incidents",
+    "depart",
+    "arrive",
+    "vehicles_moving",
+    "value_carried",
+    "value_left_behind",
 }
 
 
@@ -39,7 +45,11 @@ def kidal_doc(kidal_plan):
 def test_tiny_plan_has_every_summary_field(tiny_doc):
     """plan.json's summary and each baseline carry the documented fields."""
     assert SUMMARY_FIELDS <= set(tiny_doc["summary"])
-    assert set(tiny_doc["baselines"]) == {"depart_at_once", "daylight_only", "historical"}
+    assert set(tiny_doc["baselines"]) == {
+        "depart_at_once",
+        "daylight_only",
+        "historical",
+    }
     for s in tiny_doc["baselines"].values():
         assert SUMMARY_FIELDS <= set(s)
     json.loads(canonical_json(tiny_doc))
@@ -56,14 +66,16 @@ def test_totals_add_up(tiny_doc):
     """IED plus ambush is the total; legs and halts add up to the plan's channels."""
     s = tiny_doc["summary"]
     assert s["expected_incidents"] == pytest.approx(
-        s["expected_ied_incidents"] + s["expected_ambush_incidents"])
+        s["expected_ied_incidents"] + s["expected_ambush_incidents"]
+    )
     body = tiny_doc["plans"]["optimised"]
     legs_ied = sum(leg["expected_ied"] for leg in body["legs"])
     assert legs_ied == pytest.approx(s["expected_ied_incidents"])
     # the 250 m pieces approximate the legs' integral
     pieces = sum(r["expected"] for r in body["risk_along_route"])
     assert pieces == pytest.approx(
-        s["expected_ied_incidents"] + s["expected_ambush_moving"], rel=0.05)
+        s["expected_ied_incidents"] + s["expected_ambush_moving"], rel=0.05
+    )
 
 
 def test_infeasible_deadline_names_earliest_arrival(tmp_path):
@@ -71,8 +83,11 @@ def test_infeasible_deadline_names_earliest_arrival(tmp_path):
     folder = tmp_path / "tiny"
     shutil.copytree(TINY, folder)
     toml = folder / "scenario.toml"
-    toml.write_text(toml.read_text().replace(
-        'deadline = "2023-11-03T18:00:00Z"', 'deadline = "2023-10-31T06:30:00Z"'))
+    toml.write_text(
+        toml.read_text().replace(
+            'deadline = "2023-11-03T18:00:00Z"', 'deadline = "2023-10-31T06:30:00Z"'
+        )
+    )
     with pytest.raises(InfeasibleError, match="earliest feasible arrival"):
         plan_withdrawal(read_scenario(folder))
 
@@ -135,7 +150,10 @@ def test_kidal_march_table_is_ordered(kidal_doc):
     cps = [r["checkpoint"] for r in rows if r["unit"] == units[0]["unit"]]
     assert cps[0] == "Kidal" and cps[-1] == "Gao"
     assert len(rows) == len(units) * len(cps)
-    assert sum(len(u["vehicles"]) for u in units) == kidal_doc["summary"]["vehicles_moving"]
+    assert (
+        sum(len(u["vehicles"]) for u in units)
+        == kidal_doc["summary"]["vehicles_moving"]
+    )
     assert max(len(u["vehicles"]) for u in units) <= 20
     for r in rows:
         assert r["tail_clearance"] > r["head_arrival"]

@@ -139,8 +139,9 @@ def test_towing_recovery_vehicle_is_not_free(tiny_scenario):
         if row["vehicle"] == rec:
             row["tows"] = "TRK-2"
     # no roadside repairs: every breakdown needs a tow, and none is free
-    res = simulate_plan(doc, tiny_scenario, num_runs=200,
-                        params=SimulationParams(repair_p=0.0))
+    res = simulate_plan(
+        doc, tiny_scenario, num_runs=200, params=SimulationParams(repair_p=0.0)
+    )
     assert res.num_recovery == 0
     assert np.all(res.lost_breakdown >= res.breakdowns)
 

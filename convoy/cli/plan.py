@@ -22,11 +22,23 @@ from convoy.plan import plan_document, plan_withdrawal
 from convoy.simulate import MAX_RUNS, SimulationResult, simulate_plan
 
 #: Files every plan writes; the maps add MAP_FILES unless --no-maps.
-PLAN_FILES: tuple[str, ...] = ("plan.json", "march_table.csv", "loads.csv",
-                               "left_behind.csv")
+PLAN_FILES: tuple[str, ...] = (
+    "plan.json",
+    "march_table.csv",
+    "loads.csv",
+    "left_behind.csv",
+)
 MAP_FILES: tuple[str, ...] = (
-    "plan.gpkg", "risk.tif", "risk.qml", "plan.qgz", "report.html", "map.png",
-    "time_distance.png", "march_timeline.png", "pareto.png", "left_behind.png",
+    "plan.gpkg",
+    "risk.tif",
+    "risk.qml",
+    "plan.qgz",
+    "report.html",
+    "map.png",
+    "time_distance.png",
+    "march_timeline.png",
+    "pareto.png",
+    "left_behind.png",
     "simulation.png",
 )
 
@@ -81,8 +93,9 @@ def count_histogram(x: NDArray[np.int64], max_bins: int = COUNT_BINS) -> dict[st
     return {"counts": [int(c) for c in counts], "open_top": bool(open_top)}
 
 
-def delay_histogram(delay_h: NDArray[np.float64], max_bins: int = DELAY_BINS
-                    ) -> dict[str, Any]:
+def delay_histogram(
+    delay_h: NDArray[np.float64], max_bins: int = DELAY_BINS
+) -> dict[str, Any]:
     """
     Runs per delay interval, hours: ``counts[i]`` runs with delay in
     ``[i * bin_h, (i + 1) * bin_h)``, from 0 to the largest delay seen.
@@ -94,8 +107,7 @@ def delay_histogram(delay_h: NDArray[np.float64], max_bins: int = DELAY_BINS
     """
     top = float(delay_h.max()) if delay_h.size else 0.0
     bin_h = next((w for w in DELAY_BIN_H if top / w < max_bins), DELAY_BIN_H[-1])
-    idx = np.minimum(np.floor(delay_h / bin_h).astype(np.int64),
-                     int(top // bin_h))
+    idx = np.minimum(np.floor(delay_h / bin_h).astype(np.int64), int(top // bin_h))
     return {"bin_h": bin_h, "counts": [int(c) for c in np.bincount(idx)]}
 
 
@@ -116,10 +128,12 @@ def simulation_summary(result: SimulationResult) -> dict[str, Any]:
 def simulation_line(sim: dict[str, Any]) -> str:
     """One line of the Monte Carlo outcome, for the summary."""
     inc, lost = sim["incidents"], sim["vehicles_lost"]
-    return (f"Monte Carlo ({sim['num_runs']:,} runs): incidents p90 "
-            f"{inc['p90']:.0f}, P(>=1) {inc['p_ge1']:.2f}, vehicles lost mean "
-            f"{lost['mean']:.1f}, arrival p90 {_when(sim['arrival']['p90'])}, "
-            f"P(miss deadline) {sim['p_miss_deadline']:.3f}")
+    return (
+        f"Monte Carlo ({sim['num_runs']:,} runs): incidents p90 "
+        f"{inc['p90']:.0f}, P(>=1) {inc['p_ge1']:.2f}, vehicles lost mean "
+        f"{lost['mean']:.1f}, arrival p90 {_when(sim['arrival']['p90'])}, "
+        f"P(miss deadline) {sim['p_miss_deadline']:.3f}"
+    )
 
 
 def summary_console() -> Console:
@@ -130,21 +144,43 @@ def summary_console() -> Console:
 
 def render_summary(doc: dict[str, Any], console: Console) -> None:
     """Print the plan against its baselines, the loads and the march."""
-    t = Table(title=f"{doc['scenario']['title']}: plan against baselines "
-                    "(expected incidents; times UTC)")
-    for col in ("plan", "incidents", "IED", "ambush", "depart", "arrive",
-                "days", "km", "vehicles", "carried", "left"):
-        t.add_column(col, justify="left" if col in ("plan", "depart", "arrive")
-                     else "right", no_wrap=True)
+    t = Table(
+        title=f"{doc['scenario']['title']}: plan against baselines "
+        "(expected incidents; times UTC)"
+    )
+    for col in (
+        "plan",
+        "incidents",
+        "IED",
+        "ambush",
+        "depart",
+        "arrive",
+        "days",
+        "km",
+        "vehicles",
+        "carried",
+        "left",
+    ):
+        t.add_column(
+            col,
+            justify="left" if col in ("plan", "depart", "arrive") else "right",
+            no_wrap=True,
+        )
     rows = [("optimised", doc["summary"])] + list(doc["baselines"].items())
     for name, s in rows:
-        t.add_row(name, f"{s['expected_incidents']:.2f}",
-                  f"{s['expected_ied_incidents']:.2f}",
-                  f"{s['expected_ambush_incidents']:.2f}",
-                  _when(s["depart"]), _when(s["arrive"]),
-                  f"{s['travel_days']:.1f}", f"{s['distance_km']:.0f}",
-                  str(s["vehicles_moving"]), _usd(s["value_carried"]),
-                  _usd(s["value_left_behind"]))
+        t.add_row(
+            name,
+            f"{s['expected_incidents']:.2f}",
+            f"{s['expected_ied_incidents']:.2f}",
+            f"{s['expected_ambush_incidents']:.2f}",
+            _when(s["depart"]),
+            _when(s["arrive"]),
+            f"{s['travel_days']:.1f}",
+            f"{s['distance_km']:.0f}",
+            str(s["vehicles_moving"]),
+            _usd(s["value_carried"]),
+            _usd(s["value_left_behind"]),
+        )
     console.print(t)
     lo = doc["loadout"]
     by_disp: dict[str, list[float]] = {}
@@ -155,13 +191,16 @@ def render_summary(doc: dict[str, Any], console: Console) -> None:
     console.print(
         f"Loads: {lo['status'].lower()} ({lo['method']}), gap to bound "
         f"{100 * lo['gap']:.2f} %; destruction {lo['destruction_team_hours']:.1f} "
-        f"team-hours, departure delayed {lo['departure_delay_min'] / 60:.1f} h.")
+        f"team-hours, departure delayed {lo['departure_delay_min'] / 60:.1f} h."
+    )
     for k, (n, v) in sorted(by_disp.items()):
         console.print(f"  {k}: {n:.0f} ({_usd(v)})")
     units = doc["march_units"]
-    console.print(f"March: {len(units)} march units in "
-                  f"{len({u['serial'] for u in units})} serials, "
-                  f"{len(doc['plans']['optimised']['halts'])} halts.")
+    console.print(
+        f"March: {len(units)} march units in "
+        f"{len({u['serial'] for u in units})} serials, "
+        f"{len(doc['plans']['optimised']['halts'])} halts."
+    )
     if "simulation" in doc:
         console.print(simulation_line(doc["simulation"]), soft_wrap=True)
     for note in doc["notes"]:
@@ -172,19 +211,41 @@ def render_summary(doc: dict[str, Any], console: Console) -> None:
 @scenario_argument
 @out_option(default="plan", help_text="Output folder.")
 @overwrite_option
-@click.option("--pareto", is_flag=True,
-              help="Also sweep the price of an incident and record the Pareto front.")
-@click.option("--no-maps", is_flag=True,
-              help="Skip plan.gpkg, risk.tif, plan.qgz and report.html.")
-@click.option("--crs", default="EPSG:4326", show_default=True,
-              help="CRS of the GeoPackage layers and the QGIS project.")
-@click.option("--runs", "num_runs", type=click.IntRange(0, MAX_RUNS), default=10_000,
-              show_default=True,
-              help="Monte Carlo runs of the optimised plan recorded in plan.json and "
-                   "the report (0: none).")
+@click.option(
+    "--pareto",
+    is_flag=True,
+    help="Also sweep the price of an incident and record the Pareto front.",
+)
+@click.option(
+    "--no-maps",
+    is_flag=True,
+    help="Skip plan.gpkg, risk.tif, plan.qgz and report.html.",
+)
+@click.option(
+    "--crs",
+    default="EPSG:4326",
+    show_default=True,
+    help="CRS of the GeoPackage layers and the QGIS project.",
+)
+@click.option(
+    "--runs",
+    "num_runs",
+    type=click.IntRange(0, MAX_RUNS),
+    default=10_000,
+    show_default=True,
+    help="Monte Carlo runs of the optimised plan recorded in plan.json and "
+    "the report (0: none).",
+)
 @guarded
-def plan(scenario: str, out: Path, overwrite: bool, pareto: bool, no_maps: bool,
-         crs: str, num_runs: int) -> None:
+def plan(
+    scenario: str,
+    out: Path,
+    overwrite: bool,
+    pareto: bool,
+    no_maps: bool,
+    crs: str,
+    num_runs: int,
+) -> None:
     """Plan the withdrawal: route, timing, loads, march table, baselines, maps.
 
     PATH|NAME is a scenario folder, its scenario.toml, or the name of an embedded
@@ -196,13 +257,23 @@ def plan(scenario: str, out: Path, overwrite: bool, pareto: bool, no_maps: bool,
     console = Console(stderr=True)
     t0 = time.perf_counter()
     sc = read_scenario(scenario)
-    maps = () if no_maps else tuple(
-        n for n in MAP_FILES if num_runs or n != "simulation.png")
+    maps = (
+        ()
+        if no_maps
+        else tuple(n for n in MAP_FILES if num_runs or n != "simulation.png")
+    )
     names = PLAN_FILES + maps
-    inputs = [sc.files.scenario, sc.files.roads, sc.files.sites, sc.files.events,
-              sc.files.fleet, sc.files.manifest]
+    inputs = [
+        sc.files.scenario,
+        sc.files.roads,
+        sc.files.sites,
+        sc.files.events,
+        sc.files.fleet,
+        sc.files.manifest,
+    ]
     with staged_outputs(out, names, overwrite=overwrite, protect=inputs) as tmp:
         with console.status("planning") as status:
+
             def progress(msg: str) -> None:
                 status.update(f"{msg} ({time.perf_counter() - t0:.0f} s)")
 
@@ -220,5 +291,4 @@ def plan(scenario: str, out: Path, overwrite: bool, pareto: bool, no_maps: bool,
                 progress("maps and report")
                 write_maps(doc, sc, tmp, crs=crs, field=result.field)
     render_summary(doc, summary_console())
-    click.echo(f"wrote {out}/ ({', '.join(names)}) in "
-               f"{time.perf_counter() - t0:.1f} s")
+    click.echo(f"wrote {out}/ ({', '.join(names)}) in {time.perf_counter() - t0:.1f} s")

@@ -12,16 +12,39 @@ from pathlib import Path
 from typing import Any
 
 MARCH_COLUMNS: tuple[str, ...] = (
-    "unit", "serial", "checkpoint", "kind", "km", "head_arrival", "tail_clearance",
-    "pass_time_min", "halt_until",
+    "unit",
+    "serial",
+    "checkpoint",
+    "kind",
+    "km",
+    "head_arrival",
+    "tail_clearance",
+    "pass_time_min",
+    "halt_until",
 )
 LOAD_COLUMNS: tuple[str, ...] = (
-    "vehicle", "type", "status", "towed_by", "tows", "num_lots", "lots", "load_kg",
-    "deck_m2", "seats_used", "value_usd",
+    "vehicle",
+    "type",
+    "status",
+    "towed_by",
+    "tows",
+    "num_lots",
+    "lots",
+    "load_kg",
+    "deck_m2",
+    "seats_used",
+    "value_usd",
 )
 LEFT_COLUMNS: tuple[str, ...] = (
-    "kind", "id", "category", "camp", "weight_kg", "deck_m2", "value_usd",
-    "disposition", "reason",
+    "kind",
+    "id",
+    "category",
+    "camp",
+    "weight_kg",
+    "deck_m2",
+    "value_usd",
+    "disposition",
+    "reason",
 )
 
 
@@ -35,7 +58,9 @@ def _cell(value: Any) -> str:
     return str(value)
 
 
-def _write(path: Path, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+def _write(
+    path: Path, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]
+) -> None:
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.writer(f, lineterminator="\n")
         w.writerow(columns)

@@ -22,8 +22,13 @@ class OutputExistsError(ConvoyError):
 
 
 @contextmanager
-def staged_outputs(out_dir: Path, names: Iterable[str], *, overwrite: bool,
-                   protect: Iterable[Path] = ()) -> Iterator[Path]:
+def staged_outputs(
+    out_dir: Path,
+    names: Iterable[str],
+    *,
+    overwrite: bool,
+    protect: Iterable[Path] = (),
+) -> Iterator[Path]:
     """
     Yield a temporary folder; on success move its files into ``out_dir``.
 

@@ -56,9 +56,38 @@ def _exp_neg(z):
     1e6 points against ``numpy.exp``). Returns 0 for ``z >= 40``.
     """
     t = z * 0.015625 - _EXP_SHIFT
-    p = 1.0 + t * (-1.0 + t * (0.5 + t * (-1.0 / 6.0 + t * (1.0 / 24.0 + t * (
-        -1.0 / 120.0 + t * (1.0 / 720.0 + t * (-1.0 / 5040.0 + t * (
-            1.0 / 40320.0 + t * (-1.0 / 362880.0 + t * (1.0 / 3628800.0))))))))))
+    p = 1.0 + t * (
+        -1.0
+        + t
+        * (
+            0.5
+            + t
+            * (
+                -1.0 / 6.0
+                + t
+                * (
+                    1.0 / 24.0
+                    + t
+                    * (
+                        -1.0 / 120.0
+                        + t
+                        * (
+                            1.0 / 720.0
+                            + t
+                            * (
+                                -1.0 / 5040.0
+                                + t
+                                * (
+                                    1.0 / 40320.0
+                                    + t * (-1.0 / 362880.0 + t * (1.0 / 3628800.0))
+                                )
+                            )
+                        )
+                    )
+                )
+            )
+        )
+    )
     p *= _EXP_SHIFT_VALUE
     p *= p
     p *= p
@@ -122,11 +151,17 @@ def _raster_tiles(win, tile_rows, tile_cols, num_tr, num_tc):
         if win[k, 0] > win[k, 1] or win[k, 2] > win[k, 3]:
             continue
         for tr in range(win[k, 0] // tile_rows, win[k, 1] // tile_rows + 1):
-            nr = min(win[k, 1], tr * tile_rows + tile_rows - 1) - max(
-                win[k, 0], tr * tile_rows) + 1
+            nr = (
+                min(win[k, 1], tr * tile_rows + tile_rows - 1)
+                - max(win[k, 0], tr * tile_rows)
+                + 1
+            )
             for tc in range(win[k, 2] // tile_cols, win[k, 3] // tile_cols + 1):
-                nc = min(win[k, 3], tc * tile_cols + tile_cols - 1) - max(
-                    win[k, 2], tc * tile_cols) + 1
+                nc = (
+                    min(win[k, 3], tc * tile_cols + tile_cols - 1)
+                    - max(win[k, 2], tc * tile_cols)
+                    + 1
+                )
                 count[tr * num_tc + tc + 1] += 1
                 cost[tr * num_tc + tc] += nr * nc
     start = np.cumsum(count)
@@ -144,8 +179,23 @@ def _raster_tiles(win, tile_rows, tile_cols, num_tr, num_tc):
 
 
 @njit(cache=True, parallel=PARALLEL, fastmath=FASTMATH)
-def _kernel_raster(ex, ey, wn, q, x_min, y_max, cell, win, tile_rows, tile_cols,
-                   num_tc, tile_order, tile_start, tile_events, out):
+def _kernel_raster(
+    ex,
+    ey,
+    wn,
+    q,
+    x_min,
+    y_max,
+    cell,
+    win,
+    tile_rows,
+    tile_cols,
+    num_tc,
+    tile_order,
+    tile_start,
+    tile_events,
+    out,
+):
     """
     Scatter the truncated kernels onto a north-up raster, separably, tile by tile.
 
@@ -183,13 +233,28 @@ def _kernel_raster(ex, ey, wn, q, x_min, y_max, cell, win, tile_rows, tile_cols,
         tc0 = (t % num_tc) * tile_cols
         tr1 = min(rows, tr0 + tile_rows) - 1
         tc1 = min(cols, tc0 + tile_cols) - 1
-        _raster_tile(ex, ey, wn, q, x_min, y_max, cell, win, tr0, tr1, tc0, tc1,
-                     tile_events[tile_start[t] : tile_start[t + 1]], out)
+        _raster_tile(
+            ex,
+            ey,
+            wn,
+            q,
+            x_min,
+            y_max,
+            cell,
+            win,
+            tr0,
+            tr1,
+            tc0,
+            tc1,
+            tile_events[tile_start[t] : tile_start[t + 1]],
+            out,
+        )
 
 
 @njit(cache=True, fastmath=FASTMATH)
-def _raster_tile(ex, ey, wn, q, x_min, y_max, cell, win, tr0, tr1, tc0, tc1,
-                 events, out):
+def _raster_tile(
+    ex, ey, wn, q, x_min, y_max, cell, win, tr0, tr1, tc0, tc1, events, out
+):
     """
     Add ``events`` to the tile of rows ``tr0..tr1`` and columns ``tc0..tc1``.
 
@@ -230,10 +295,12 @@ def _raster_tile(ex, ey, wn, q, x_min, y_max, cell, win, tr0, tr1, tc0, tc1,
                 r0, r1, c0, c1 = u0, u1, v0, v1
         for j in range(size):
             k = events[i + j]
-            _gauss_factors(x_min + (c0 + 0.5) * cell, cell, c1 - c0 + 1, ex[k], q[k],
-                           fx[j])
-            _gauss_factors(-(y_max - (r0 + 0.5) * cell), cell, r1 - r0 + 1, -ey[k],
-                           q[k], fy[j])
+            _gauss_factors(
+                x_min + (c0 + 0.5) * cell, cell, c1 - c0 + 1, ex[k], q[k], fx[j]
+            )
+            _gauss_factors(
+                -(y_max - (r0 + 0.5) * cell), cell, r1 - r0 + 1, -ey[k], q[k], fy[j]
+            )
         # the whole square window: clipping each row to the disc's chord costs
         # more in per-row work than the corners' products (measured: 2.7x)
         if size == GROUP:
@@ -439,8 +506,31 @@ def _sum_variable(px, py, lo, hi, bx, by, bw, bq, nb, out):
 
 
 @njit(cache=True, parallel=PARALLEL, fastmath=FASTMATH)
-def _kernel_at(px, py, bounds, order, block_x0, block_y0, bsize, ex, ey, wn, q, rad,
-               start, x0, y0, cell, nx, ny, rmax, fixed_q, num_terms, term_cost, out):
+def _kernel_at(
+    px,
+    py,
+    bounds,
+    order,
+    block_x0,
+    block_y0,
+    bsize,
+    ex,
+    ey,
+    wn,
+    q,
+    rad,
+    start,
+    x0,
+    y0,
+    cell,
+    nx,
+    ny,
+    rmax,
+    fixed_q,
+    num_terms,
+    term_cost,
+    out,
+):
     """
     Sum the truncated kernels at points, a block of nearby points at a time.
 

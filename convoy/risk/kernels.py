@@ -55,8 +55,13 @@ from numpy.typing import ArrayLike, NDArray
 from convoy.errors import Problem, ScenarioError
 from convoy.risk import _kernels
 
-__all__ = ["cutoff_factor", "expansion_terms", "kernel_at", "kernel_raster",
-           "series_terms"]
+__all__ = [
+    "cutoff_factor",
+    "expansion_terms",
+    "kernel_at",
+    "kernel_raster",
+    "series_terms",
+]
 
 #: Largest coordinate magnitude accepted, metres. Planar coordinates on Earth stay
 #: below 4e7 m; the bound keeps grid indices far from integer overflow.
@@ -187,8 +192,13 @@ def series_terms(cell_over_h: float, accuracy: float) -> int:
     x_max = (a + 1.5 * r) * 0.5 * r
     for m in range(1, MAX_SERIES_TERMS + 1):
         theta = m / (m + 1.0)
-        bound = ((m / (math.e * theta)) ** (0.5 * m) / math.sqrt(1.0 - theta)
-                 * (0.5 * r) ** m / math.factorial(m) * math.exp(2.0 * x_max))
+        bound = (
+            (m / (math.e * theta)) ** (0.5 * m)
+            / math.sqrt(1.0 - theta)
+            * (0.5 * r) ** m
+            / math.factorial(m)
+            * math.exp(2.0 * x_max)
+        )
         if bound <= SERIES_SHARE * accuracy:
             return m
     return 0
@@ -217,8 +227,12 @@ def expansion_terms(rho: float, bandwidth_ratio: float, accuracy: float) -> int:
     for p in range(1, MAX_TERMS + 1):
         if rho >= math.sqrt(p + 1.0):
             continue
-        tau = 1.0865 * rho**p / math.sqrt(math.factorial(p)) / (
-            1.0 - rho / math.sqrt(p + 1.0))
+        tau = (
+            1.0865
+            * rho**p
+            / math.sqrt(math.factorial(p))
+            / (1.0 - rho / math.sqrt(p + 1.0))
+        )
         bound = 2.0 * gamma * (2.0 * tau * math.exp(0.5 * rho * rho) + tau * tau)
         if bound <= EXPANSION_SHARE * accuracy:
             return p
@@ -291,8 +305,9 @@ def kernel_at(
     bi = bi[order]
     px = np.ascontiguousarray(pxy[order, 0])
     py = np.ascontiguousarray(pxy[order, 1])
-    bounds = _kernels._block_bounds(np.ascontiguousarray(bi[:, 0]),
-                                    np.ascontiguousarray(bi[:, 1]))
+    bounds = _kernels._block_bounds(
+        np.ascontiguousarray(bi[:, 0]), np.ascontiguousarray(bi[:, 1])
+    )
     block_xy = bi[bounds[:-1]] * bsize
     near = _events_near(start, grid, block_xy, bsize, float(rad.max()))
     cost = np.diff(bounds) * near
@@ -300,10 +315,31 @@ def kernel_at(
     fixed_q = float(q[0]) if np.all(h == h[0]) else 0.0
     res = np.empty(len(px))
     with numba.parallel_chunksize(1):
-        _kernels._kernel_at(px, py, bounds, todo, np.ascontiguousarray(block_xy[:, 0]),
-                            np.ascontiguousarray(block_xy[:, 1]), bsize, ex, ey, wn, q,
-                            rad_s, start, x0, y0, cell, nx, ny, float(rad.max()),
-                            fixed_q, num_terms, TERM_COST, res)
+        _kernels._kernel_at(
+            px,
+            py,
+            bounds,
+            todo,
+            np.ascontiguousarray(block_xy[:, 0]),
+            np.ascontiguousarray(block_xy[:, 1]),
+            bsize,
+            ex,
+            ey,
+            wn,
+            q,
+            rad_s,
+            start,
+            x0,
+            y0,
+            cell,
+            nx,
+            ny,
+            float(rad.max()),
+            fixed_q,
+            num_terms,
+            TERM_COST,
+            res,
+        )
     out[order] = res
     return out
 
@@ -375,8 +411,7 @@ def kernel_raster(
     if exy.shape[0] == 0 or rows == 0 or cols == 0:
         return out
     if _series_cheaper(exy, h, x_min, y_max, cell, rows, cols, acc):
-        return _series_raster(exy, w, float(h[0]), x_min, y_max, cell, rows, cols,
-                              acc)
+        return _series_raster(exy, w, float(h[0]), x_min, y_max, cell, rows, cols, acc)
     # spatial order (bands of 8 rows, west to east), so that neighbours in a
     # tile's list of events have nearly the same window and share passes
     order = np.lexsort((exy[:, 0], np.floor((y_max - exy[:, 1]) / (8.0 * cell))))
@@ -390,12 +425,28 @@ def kernel_raster(
     _kernels._raster_windows(ex, ey, rad, x_min, y_max, cell, rows, cols, win)
     num_tr = -(-rows // TILE_ROWS)
     num_tc = -(-cols // TILE_COLS)
-    start, events, cost = _kernels._raster_tiles(win, TILE_ROWS, TILE_COLS, num_tr,
-                                                  num_tc)
+    start, events, cost = _kernels._raster_tiles(
+        win, TILE_ROWS, TILE_COLS, num_tr, num_tc
+    )
     todo = np.argsort(-cost, kind="stable")
     with numba.parallel_chunksize(1):
-        _kernels._kernel_raster(ex, ey, wn, q, x_min, y_max, cell, win,
-                                TILE_ROWS, TILE_COLS, num_tc, todo, start, events, out)
+        _kernels._kernel_raster(
+            ex,
+            ey,
+            wn,
+            q,
+            x_min,
+            y_max,
+            cell,
+            win,
+            TILE_ROWS,
+            TILE_COLS,
+            num_tc,
+            todo,
+            start,
+            events,
+            out,
+        )
     return out
 
 
@@ -433,13 +484,20 @@ def _series_cheaper(
     t = (y_max - exy[:, 1]) / cell - 0.5
     xc = (exy[:, 0] - x_min) / cell - 0.5
     reach = half - 0.5  # rows and columns within the radius, in cells
-    r_in = np.clip(np.minimum(t + reach, rows - 1.0) - np.maximum(t - reach, 0.0) + 1.0,
-                   0.0, None)
-    c_in = np.clip(np.minimum(xc + reach, cols - 1.0) - np.maximum(xc - reach, 0.0)
-                   + 1.0, 0.0, None)
+    r_in = np.clip(
+        np.minimum(t + reach, rows - 1.0) - np.maximum(t - reach, 0.0) + 1.0, 0.0, None
+    )
+    c_in = np.clip(
+        np.minimum(xc + reach, cols - 1.0) - np.maximum(xc - reach, 0.0) + 1.0,
+        0.0,
+        None,
+    )
     scatter = float(np.dot(np.floor(r_in), np.floor(c_in)))
-    series = SERIES_COST * num_m * (rows * cols * (2.0 * half + 1.0)
-                                    + float(np.floor(c_in).sum()))
+    series = (
+        SERIES_COST
+        * num_m
+        * (rows * cols * (2.0 * half + 1.0) + float(np.floor(c_in).sum()))
+    )
     return series < scatter
 
 
@@ -481,8 +539,9 @@ def _series_raster(
     xhi = (exy[:, 0] + rad - x_min) / cell - 0.5
     # rows r_k in [-W, rows - 1 + W] and a column window that meets the raster;
     # compared in floating point, so that far events never overflow an integer
-    keep = (t > -half - 0.5) & (t < rows - 0.5 + half) & (xhi >= 0.0) & (
-        xlo <= cols - 1.0)
+    keep = (
+        (t > -half - 0.5) & (t < rows - 0.5 + half) & (xhi >= 0.0) & (xlo <= cols - 1.0)
+    )
     t = t[keep]
     r = np.rint(t)
     e = t - r
@@ -508,8 +567,9 @@ def _series_raster(
     u = np.zeros((num_rows, num_m, cols))
     out = np.empty((rows, cols))
     with numba.parallel_chunksize(1):
-        _kernels._raster_series_scatter(ex, coef, c_lo, c_hi, row_start, x_min, cell,
-                                        0.5 / (h * h), u)
+        _kernels._raster_series_scatter(
+            ex, coef, c_lo, c_hi, row_start, x_min, cell, 0.5 / (h * h), u
+        )
         _kernels._raster_series_rows(trev, u, out)
     return out
 
@@ -597,15 +657,18 @@ def _check_xy(where: str, name: str, value: ArrayLike) -> NDArray[np.float64]:
     if xy.size == 0 and xy.ndim <= 2:
         return np.zeros((0, 2), dtype=np.float64)
     if xy.ndim != 2 or xy.shape[1] != 2:
-        msg = Problem(where, "", name, "an array of shape (N, 2)",
-                      f"shape {xy.shape}")
+        msg = Problem(where, "", name, "an array of shape (N, 2)", f"shape {xy.shape}")
         raise ScenarioError(msg)
     bad = np.asarray(~(np.abs(xy) <= MAX_COORD_M).all(axis=1))
     if bad.any():
         i = _first_bad(bad)
-        msg = Problem(where, f"row {i}", name,
-                      f"finite metres with |value| <= {MAX_COORD_M:g}",
-                      f"{xy[i].tolist()}")
+        msg = Problem(
+            where,
+            f"row {i}",
+            name,
+            f"finite metres with |value| <= {MAX_COORD_M:g}",
+            f"{xy[i].tolist()}",
+        )
         raise ScenarioError(msg)
     return np.ascontiguousarray(xy)
 
@@ -618,28 +681,35 @@ def _check_events(
     k = exy.shape[0]
     w = _as_float_array(where, "weights", weights)
     if w.shape != (k,):
-        msg = Problem(where, "", "weights", f"an array of shape ({k},)",
-                      f"shape {w.shape}")
+        msg = Problem(
+            where, "", "weights", f"an array of shape ({k},)", f"shape {w.shape}"
+        )
         raise ScenarioError(msg)
     bad = ~(np.isfinite(w) & (w >= 0.0))
     if bad.any():
         i = _first_bad(bad)
-        msg = Problem(where, f"row {i}", "weights", "a finite number >= 0",
-                      repr(float(w[i])))
+        msg = Problem(
+            where, f"row {i}", "weights", "a finite number >= 0", repr(float(w[i]))
+        )
         raise ScenarioError(msg)
     h = _as_float_array(where, "bandwidths_m", bandwidths_m)
     if h.ndim == 0:
         h = np.full(k, float(h))
     if h.shape != (k,):
-        msg = Problem(where, "", "bandwidths_m", f"one number or shape ({k},)",
-                      f"shape {h.shape}")
+        msg = Problem(
+            where, "", "bandwidths_m", f"one number or shape ({k},)", f"shape {h.shape}"
+        )
         raise ScenarioError(msg)
     bad = ~((h >= MIN_BANDWIDTH_M) & (h <= MAX_BANDWIDTH_M))
     if bad.any():
         i = _first_bad(bad)
-        msg = Problem(where, f"row {i}", "bandwidths_m",
-                      f"metres in [{MIN_BANDWIDTH_M:g}, {MAX_BANDWIDTH_M:g}]",
-                      repr(float(h[i])))
+        msg = Problem(
+            where,
+            f"row {i}",
+            "bandwidths_m",
+            f"metres in [{MIN_BANDWIDTH_M:g}, {MAX_BANDWIDTH_M:g}]",
+            repr(float(h[i])),
+        )
         raise ScenarioError(msg)
     return exy, np.ascontiguousarray(w), np.ascontiguousarray(h)
 
@@ -650,17 +720,22 @@ def _check_raster(
     """Checked raster origin, cell size and shape."""
     org = _as_float_array(where, "origin_xy", origin_xy)
     if org.shape != (2,) or not (np.abs(org) <= MAX_COORD_M).all():
-        msg = Problem(where, "", "origin_xy",
-                      f"(x_min, y_max), finite metres with |value| <= {MAX_COORD_M:g}",
-                      repr(origin_xy))
+        msg = Problem(
+            where,
+            "",
+            "origin_xy",
+            f"(x_min, y_max), finite metres with |value| <= {MAX_COORD_M:g}",
+            repr(origin_xy),
+        )
         raise ScenarioError(msg)
     try:
         cell = float(cell_m)
     except (TypeError, ValueError):
         cell = math.nan
     if not 0.0 < cell <= MAX_COORD_M:
-        msg = Problem(where, "", "cell_m", f"metres in (0, {MAX_COORD_M:g}]",
-                      repr(cell_m))
+        msg = Problem(
+            where, "", "cell_m", f"metres in (0, {MAX_COORD_M:g}]", repr(cell_m)
+        )
         raise ScenarioError(msg)
     try:
         rows, cols = (int(n) for n in shape)

@@ -8,4 +8,10 @@ from convoy.simulate.montecarlo import (
     value_stats,
 )
 
-__all__ = ["MAX_RUNS", "SimulationResult", "count_stats", "simulate_plan", "value_stats"]
+__all__ = [
+    "MAX_RUNS",
+    "SimulationResult",
+    "count_stats",
+    "simulate_plan",
+    "value_stats",
+]

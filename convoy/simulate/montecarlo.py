@@ -79,8 +79,6 @@ QUANTILES: tuple[float, ...] = (0.5, 0.9, 0.99)
 MAX_EXPECTED = 1e6
 
 
-
-
 @dataclass(frozen=True, slots=True)
 class SimulationResult:
     """

@@ -62,8 +62,11 @@ def test_infeasible_deadline_exits_2_and_writes_nothing(tmp_path):
     folder = tmp_path / "tiny"
     shutil.copytree(TINY, folder)
     toml = folder / "scenario.toml"
-    toml.write_text(toml.read_text().replace(
-        'deadline = "2023-11-03T18:00:00Z"', 'deadline = "2023-10-31T06:30:00Z"'))
+    toml.write_text(
+        toml.read_text().replace(
+            'deadline = "2023-11-03T18:00:00Z"', 'deadline = "2023-10-31T06:30:00Z"'
+        )
+    )
     out = tmp_path / "out"
     res = _run(str(folder), "-o", str(out), "--no-maps")
     assert res.exit_code == 2

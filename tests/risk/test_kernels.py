@@ -100,8 +100,9 @@ def test_kernel_at_dense_points(num_events, num_points, fixed, accuracy, seed):
 
 
 @settings(max_examples=20, deadline=None)
-@given(st.integers(1, 40), st.floats(0.05, 0.5), st.booleans(),
-       st.integers(0, 2**32 - 1))
+@given(
+    st.integers(1, 40), st.floats(0.05, 0.5), st.booleans(), st.integers(0, 2**32 - 1)
+)
 def test_expansion_matches_direct_sum(num_events, rho, fixed, seed):
     """The block expansion meets its share of the accuracy against the direct sum."""
     rng = np.random.default_rng(seed)
@@ -217,16 +218,21 @@ def series_cases(draw):
     x_min, y_max = float(rng.uniform(-1e4, 1e4)), float(rng.uniform(-1e4, 1e4))
     k = draw(st.integers(1, 30))
     # a box reaching 8 h beyond the raster: some events beyond the truncation
-    xy = np.column_stack([rng.uniform(x_min - 8 * h, x_min + cols * cell + 8 * h, k),
-                          rng.uniform(y_max - rows * cell - 8 * h, y_max + 8 * h, k)])
+    xy = np.column_stack(
+        [
+            rng.uniform(x_min - 8 * h, x_min + cols * cell + 8 * h, k),
+            rng.uniform(y_max - rows * cell - 8 * h, y_max + 8 * h, k),
+        ]
+    )
     kind = draw(st.sampled_from(["spread", "boundaries", "coincident"]))
     if kind == "boundaries":
         # on cell edges and centres (half-way between rows: |e_k| = 1/2)
         i = rng.integers(-3, rows + 3, k)
         j = rng.integers(-3, cols + 3, k)
         half = rng.integers(0, 2, (k, 2)) * 0.5
-        xy = np.column_stack([x_min + (j + half[:, 0]) * cell,
-                              y_max - (i + half[:, 1]) * cell])
+        xy = np.column_stack(
+            [x_min + (j + half[:, 0]) * cell, y_max - (i + half[:, 1]) * cell]
+        )
     elif kind == "coincident":
         xy[:] = xy[0]
     w = rng.exponential(1.0, k)
@@ -241,8 +247,9 @@ def test_series_raster_matches_direct_sum(case, accuracy):
     xy, w, h, origin, cell, shape = case
     if series_terms(cell / h, accuracy) == 0:
         accuracy = 1e-6  # no series that fine at this cell size
-    got = kernels._series_raster(xy, w, h, origin[0], origin[1], cell, shape[0],
-                                 shape[1], accuracy)
+    got = kernels._series_raster(
+        xy, w, h, origin[0], origin[1], cell, shape[0], shape[1], accuracy
+    )
     exact = kernel_raster_sum(xy, w, h, origin, cell, shape)
     assert_within(got, exact, field_scale(xy, w, h, exact), accuracy)
 
@@ -251,8 +258,9 @@ def test_series_one_event_on_a_row_boundary():
     """One event half-way between two rows gives them equal values, to the accuracy."""
     cell, h = 100.0, 2000.0
     ev = [[550.0, -1000.0]]  # between rows 9 and 10, on column 5
-    got = kernels._series_raster(np.array(ev), np.array([2.0]), h, 0.0, 0.0, cell,
-                                 20, 11, 1e-6)
+    got = kernels._series_raster(
+        np.array(ev), np.array([2.0]), h, 0.0, 0.0, cell, 20, 11, 1e-6
+    )
     exact = kernel_raster_sum(ev, [2.0], h, (0.0, 0.0), cell, (20, 11))
     assert_within(got, exact, 2.0 / (2 * np.pi * h * h))
     assert got[9, 5] == pytest.approx(got[10, 5], rel=1e-6)
@@ -267,10 +275,12 @@ def test_kernel_raster_chooses_series_when_cheaper():
     args = (xy, np.full(800, h), 0.0, 0.0, cell, *shape, 1e-6)
     assert kernels._series_cheaper(*args)
     # a bandwidth per event, or few events: the scatter
-    assert not kernels._series_cheaper(xy, rng.uniform(1e3, 3e3, 800), 0.0, 0.0,
-                                       cell, *shape, 1e-6)
-    assert not kernels._series_cheaper(xy[:3], np.full(3, h), 0.0, 0.0, cell, *shape,
-                                       1e-6)
+    assert not kernels._series_cheaper(
+        xy, rng.uniform(1e3, 3e3, 800), 0.0, 0.0, cell, *shape, 1e-6
+    )
+    assert not kernels._series_cheaper(
+        xy[:3], np.full(3, h), 0.0, 0.0, cell, *shape, 1e-6
+    )
     got = kernel_raster(xy, w, h, (0.0, 0.0), cell, shape)
     exact = kernel_raster_sum(xy, w, h, (0.0, 0.0), cell, shape)
     assert_within(got, exact, field_scale(xy, w, h, exact))
@@ -302,8 +312,7 @@ def test_series_kernels_match_numpy():
     row_start = np.array([0, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3, 3])
     x_min, cell, q = -100.0, 100.0, 0.5 / 300.0**2
     u = np.zeros((rows + num_t - 1, num_m, cols))
-    _kernels._raster_series_scatter(ex, coef, c_lo, c_hi, row_start, x_min, cell, q,
-                                    u)
+    _kernels._raster_series_scatter(ex, coef, c_lo, c_hi, row_start, x_min, cell, q, u)
     ref = np.zeros_like(u)
     xc = x_min + (np.arange(cols) + 0.5) * cell
     for k, p in enumerate([0, 0, 2]):
@@ -348,15 +357,17 @@ def test_raster_geometry_is_north_up_cell_centred():
     assert ras[1, 2] == pytest.approx(ras[1, 4], rel=1e-12)
     assert ras[0, 3] == pytest.approx(ras[2, 3], rel=1e-12)
     # an event to the north falls on row 0
-    ras = kernel_raster([[x_min + 50.0, y_max - 10.0]], [1.0], 100.0,
-                        (x_min, y_max), cell, (4, 6))
+    ras = kernel_raster(
+        [[x_min + 50.0, y_max - 10.0]], [1.0], 100.0, (x_min, y_max), cell, (4, 6)
+    )
     assert ras[0].sum() > ras[1:].sum()
 
 
 def test_single_event_integrates_to_its_weight():
     """A fine raster around one event sums to its weight (cell area included)."""
-    ras = kernel_raster([[0.0, 0.0]], [3.0], 1000.0, (-8000.0, 8000.0), 100.0,
-                        (160, 160))
+    ras = kernel_raster(
+        [[0.0, 0.0]], [3.0], 1000.0, (-8000.0, 8000.0), 100.0, (160, 160)
+    )
     assert ras.sum() * 100.0**2 == pytest.approx(3.0, rel=1e-6)
 
 
@@ -409,12 +420,16 @@ def test_cutoff_factor():
         a = cutoff_factor(acc)
         share = 0.99 * acc
         assert math.exp(-a * a / 2) == pytest.approx(
-            share / (math.sqrt(2 * math.pi) * a))
+            share / (math.sqrt(2 * math.pi) * a)
+        )
     assert 5.7 < cutoff_factor(1e-6) < 5.8
 
 
-GOOD = {"events_xy": [[0.0, 0.0], [1.0, 1.0]], "weights": [1.0, 2.0],
-        "bandwidths_m": [100.0, 200.0]}
+GOOD = {
+    "events_xy": [[0.0, 0.0], [1.0, 1.0]],
+    "weights": [1.0, 2.0],
+    "bandwidths_m": [100.0, 200.0],
+}
 
 
 @pytest.mark.parametrize(
@@ -436,10 +451,17 @@ def test_bad_events_are_refused(change, field, found):
     """Bad event arrays raise a ScenarioError naming the field and the value."""
     args = {**GOOD, **change}
     for call in (
-        lambda: kernel_at(args["events_xy"], args["weights"], args["bandwidths_m"],
-                          [[0.0, 0.0]]),
-        lambda: kernel_raster(args["events_xy"], args["weights"],
-                              args["bandwidths_m"], (0.0, 0.0), 1.0, (2, 2)),
+        lambda: kernel_at(
+            args["events_xy"], args["weights"], args["bandwidths_m"], [[0.0, 0.0]]
+        ),
+        lambda: kernel_raster(
+            args["events_xy"],
+            args["weights"],
+            args["bandwidths_m"],
+            (0.0, 0.0),
+            1.0,
+            (2, 2),
+        ),
     ):
         with pytest.raises(ScenarioError) as info:
             call()
@@ -466,8 +488,15 @@ def test_bad_raster_is_refused(kwargs, field):
     args = {"origin_xy": (0.0, 0.0), "cell_m": 1.0, "shape": (2, 2), **kwargs}
     acc = args.pop("accuracy", 1e-6)
     with pytest.raises(ScenarioError, match=field):
-        kernel_raster(GOOD["events_xy"], GOOD["weights"], GOOD["bandwidths_m"],
-                      args["origin_xy"], args["cell_m"], args["shape"], accuracy=acc)
+        kernel_raster(
+            GOOD["events_xy"],
+            GOOD["weights"],
+            GOOD["bandwidths_m"],
+            args["origin_xy"],
+            args["cell_m"],
+            args["shape"],
+            accuracy=acc,
+        )
 
 
 def test_bad_points_are_refused():
