@@ -31,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar, Self
 
 from convoy.errors import Problem, ScenarioError
+from convoy.times import parse_hhmm
 
 #: Road surfaces convoy knows. Any other value in a road layer is an error.
 SURFACES: tuple[str, ...] = ("paved", "laterite", "track", "sand")
@@ -157,32 +158,6 @@ def _coerce(value: Any, hint: Any) -> Any:
 def _require(cond: bool, field_name: str, expected: str, found: object) -> None:
     if not cond:
         raise ScenarioError(Problem("", "", field_name, expected, repr(found)))
-
-
-def parse_hhmm(text: str) -> int:
-    """
-    Minutes after midnight UTC of an ``"HH:MM"`` string (``"24:00"`` allowed).
-
-    Raises
-    ------
-    ValueError
-        If the text is not a time of day.
-
-    Examples
-    --------
-    >>> parse_hhmm("06:30")
-    390
-    """
-    try:
-        hh, mm = text.split(":")
-        h, m = int(hh), int(mm)
-    except (ValueError, AttributeError):
-        msg = f"a time of day 'HH:MM', got {text!r}"
-        raise ValueError(msg) from None
-    if not (0 <= h <= 24 and 0 <= m < 60 and h * 60 + m <= 1440):
-        msg = f"a time of day between 00:00 and 24:00, got {text!r}"
-        raise ValueError(msg)
-    return h * 60 + m
 
 
 @dataclass(frozen=True, slots=True)
