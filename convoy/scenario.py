@@ -1,13 +1,10 @@
-"""The records a scenario is made of: sites, vehicles, equipment lots, the scenario.
+"""The records of a scenario: sites, vehicles, lots, the reference trip, the scenario.
 
-Each record checks its own fields in ``__post_init__`` and raises
-:class:`~convoy.errors.ScenarioError`; checks across records live in
-:mod:`convoy.io.validate`. :func:`read_scenario` loads a whole scenario folder (see
-``docs/scenario-format.md``), collects every problem of every file and raises them
-together, before any work starts.
-
-Rows of a CSV are numbered as a spreadsheet shows them (the header is row 1, the
-first vehicle or lot row 2); features of a layer from 1, in file order.
+Records only, no I/O. Each record checks its own fields in ``__post_init__`` and
+raises :class:`~convoy.errors.ScenarioError`; checks across records live in
+:mod:`convoy.io.validate`. :func:`convoy.io.scenario.read_scenario` loads a whole
+scenario folder (see ``docs/scenario-format.md``), collects every problem of every
+file and raises them together, before any work starts.
 """
 
 from __future__ import annotations
@@ -275,7 +272,7 @@ class Scenario:
         The routable road network with sites snapped to it.
     events
         The threat events, projected into the network's CRS.
-    roads_params, movement, risk, calibration, prices, loads, solver
+    roads_params, movement, risk, calibration, prices, loads, solver, simulation
         Parameter tables.
     """
 

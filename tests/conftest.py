@@ -131,6 +131,14 @@ def toml(old: str, new: str) -> Callable[[Path], None]:
     return lambda d: edit_text(d / "scenario.toml", old, new)
 
 
+def events_in_latin1(d: Path) -> None:
+    """events.csv saved as Latin-1, with an accented note on row 3."""
+    lines = (d / "events.csv").read_text().splitlines()
+    assert lines[2].endswith(",clash near Wells")
+    lines[2] = lines[2].replace("clash near Wells", "accrochage pr\u00e8s de Wells")
+    (d / "events.csv").write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+
+
 def cell(file: str, row_id: str, column: str, value: str) -> Callable[[Path], None]:
     """A defect that sets one CSV cell."""
     return lambda d: edit_csv(d / file, row_id, column, value)
@@ -328,6 +336,10 @@ DEFECTS: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     "FleetNotUtf8": (
         lambda d: (d / "fleet.csv").write_bytes(b"id,type\n\xff\xfe\x00bad\n"),
         ["fleet.csv", "UTF-8 text"],
+    ),
+    "EventsNotUtf8": (
+        events_in_latin1,
+        ["events.csv", "row 3", "UTF-8 text", "undecodable bytes"],
     ),
     "EventsBadDate": (
         lambda d: edit_text(d / "events.csv", "2023-08-03", "3 Aout 2023"),

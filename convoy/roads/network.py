@@ -1,8 +1,9 @@
 """The road network: a line layer turned into a routable, undirected graph.
 
-:func:`road_network_from_layer` reads any line layer GeoPandas can read (GeoJSON,
-GeoPackage, Shapefile, an OpenStreetMap extract exported to one of these), checks its
-coordinates, projects it to metres, nodes the lines where they cross or touch, joins
+:func:`convoy.io.roads.read_roads` reads any line layer GDAL can read (GeoJSON,
+GeoPackage, Shapefile, an OpenStreetMap extract exported to one of these) and
+:func:`convoy.roads.build.build_road_network` checks its coordinates, projects it to
+metres, nodes the lines where they cross or touch, joins
 endpoints closer than ``snap_tolerance_m``, drops duplicate and zero-length pieces and
 snaps the scenario's sites onto it. Every fix is listed in ``RoadNetwork.repairs``.
 
@@ -11,7 +12,7 @@ edge): node coordinates, edge endpoints, lengths, surfaces, speed caps, and a CS
 adjacency in which each undirected edge appears in both directions. Shortest paths
 use :mod:`scipy.sparse.csgraph`.
 
-Messages number a layer's features from 1, in file order, as :mod:`convoy.events`
+Messages number a layer's features from 1, in file order, as the events reader
 does.
 """
 
