@@ -24,6 +24,7 @@ from convoy.events import ThreatEvents
 from convoy.io.events import guess_events_format, read_events
 from convoy.io.files import label_of
 from convoy.io.fleet import read_fleet, read_manifest
+from convoy.io.reference import read_reference_trip
 from convoy.io.roads import read_roads
 from convoy.io.sites import fallback_crs, read_sites
 from convoy.io.toml import read_toml
@@ -39,7 +40,7 @@ from convoy.params import (
     SolverParams,
 )
 from convoy.roads import RoadNetwork
-from convoy.scenario import Lot, Scenario, ScenarioFiles, Site, Vehicle
+from convoy.scenario import Lot, ReferenceTrip, Scenario, ScenarioFiles, Site, Vehicle
 from convoy.times import parse_utc
 
 logger = logging.getLogger(__name__)
@@ -382,7 +383,8 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     -------
     Scenario
         Every record loaded and cross-checked, the road network built with the
-        sites snapped to it, and the events projected into its CRS.
+        sites snapped to it, the events projected into its CRS, and the reference
+        trip of ``[calibration]``.
 
     Raises
     ------
@@ -390,7 +392,7 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
         One error listing every problem in every file (missing, empty or
         unreadable files; unknown keys; bad cells by row and column; bad features;
         duplicate ids; unknown camps; origin and destination not joined by road;
-        too few seats...). A
+        too few seats; a reference trip outside the scenario's dates...). A
         :class:`~convoy.errors.GeodataError` when every problem is geographic.
 
     Warns
@@ -417,6 +419,15 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     header = _read_header(doc, label, problems)
     files = _read_files(doc, toml.parent, toml, label, problems)
     params = _read_params(doc, label, problems)
+    reference = read_reference_trip(
+        params["calibration"],
+        start=header["start"],
+        deadline=header["deadline"],
+        origin=header["origin"],
+        destination=header["destination"],
+        file=label,
+        problems=problems,
+    )
 
     unreadable_sites: set[str] = set()
     sites = read_sites(files.sites, problems, unreadable_sites)
@@ -466,6 +477,7 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
         records=(sites, vehicles, lots),
         roads=roads,
         events=events,
+        reference=reference,
     )
 
 
@@ -480,6 +492,7 @@ def _scenario(
     ],
     roads: RoadNetwork,
     events: ThreatEvents,
+    reference: ReferenceTrip | None,
 ) -> Scenario:
     """The Scenario record from what was read and checked."""
     sites, vehicles, lots = records
@@ -507,4 +520,5 @@ def _scenario(
         loads=params["loads"],
         solver=params["solver"],
         simulation=params["simulation"],
+        reference_trip=reference,
     )
