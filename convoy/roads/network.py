@@ -22,8 +22,8 @@ import itertools
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pyproj
 from numpy.typing import NDArray
@@ -32,9 +32,6 @@ from scipy.sparse import csgraph
 
 from convoy.errors import NoRouteError
 from convoy.params import SURFACES
-
-if TYPE_CHECKING:
-    import geopandas as gpd
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -264,8 +261,6 @@ class RoadNetwork:
 
     def edge_frame(self) -> gpd.GeoDataFrame:
         """The edges as a GeoDataFrame (u, v, length_m, surface, maxspeed_kph, name)."""
-        import geopandas as gpd
-
         return gpd.GeoDataFrame(
             {
                 "u": self.edge_u,
