@@ -286,6 +286,36 @@ def _feature_names(gdf: gpd.GeoDataFrame) -> list[str]:
     return names
 
 
+def _prepared(gdf: gpd.GeoDataFrame, label: str) -> gpd.GeoDataFrame:
+    """The layer checked for a CRS and features, attribute names lower-cased."""
+    if not isinstance(gdf, gpd.GeoDataFrame):
+        msg = (
+            f"{label}: expected a GeoDataFrame of lines, found {type(gdf).__name__} "
+            "(read files with convoy.io.roads.read_roads)"
+        )
+        raise TypeError(msg)
+    if gdf.crs is None:
+        raise GeodataError(
+            Problem(
+                label, "", "crs", "a layer with a coordinate reference system", "none"
+            )
+        )
+    gdf = gdf.reset_index(drop=True)
+    if len(gdf) == 0:
+        raise GeodataError(
+            Problem(label, "", "", "at least one line feature", "an empty layer")
+        )
+    # attribute names are matched ignoring case (Shapefiles often capitalise them)
+    lower = {str(c).lower(): c for c in gdf.columns if c != gdf.geometry.name}
+    return gdf.rename(
+        columns={
+            lower[k]: k
+            for k in ("surface", "highway", "maxspeed", "name", "ref")
+            if k in lower
+        }
+    )
+
+
 # --------------------------------------------------------------------------------------
 # The builder
 
@@ -347,34 +377,9 @@ def build_road_network(
     182.4
     """
     params = params or RoadParams()
-    if not isinstance(gdf, gpd.GeoDataFrame):
-        msg = (
-            f"{label}: expected a GeoDataFrame of lines, found {type(gdf).__name__} "
-            "(read files with convoy.io.roads.read_roads)"
-        )
-        raise TypeError(msg)
-    if gdf.crs is None:
-        raise GeodataError(
-            Problem(
-                label, "", "crs", "a layer with a coordinate reference system", "none"
-            )
-        )
-    repairs: list[str] = []
-    gdf = gdf.reset_index(drop=True)
+    gdf = _prepared(gdf, label)
     num_features = len(gdf)
-    if num_features == 0:
-        raise GeodataError(
-            Problem(label, "", "", "at least one line feature", "an empty layer")
-        )
-    # attribute names are matched ignoring case (Shapefiles often capitalise them)
-    lower = {str(c).lower(): c for c in gdf.columns if c != gdf.geometry.name}
-    gdf = gdf.rename(
-        columns={
-            lower[k]: k
-            for k in ("surface", "highway", "maxspeed", "name", "ref")
-            if k in lower
-        }
-    )
+    repairs: list[str] = []
     geoms = np.asarray(gdf.geometry.values, dtype=object)
     names = _feature_names(gdf)
     t0 = time.perf_counter()
