@@ -9,12 +9,16 @@ rest.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from convoy.errors import GeodataError, Problem, ScenarioError
 
 R = TypeVar("R")
+
+#: The line that counts a file's problems left out; another collector's is merged.
+_MORE = re.compile(r"^(?P<file>.*): \.\.\. and (?P<num>\d+) more problems$")
 
 #: Problems listed for one file before the rest are counted in one line.
 MAX_LISTED_PROBLEMS = 40
@@ -94,6 +98,10 @@ class Problems:
                         p.found,
                     )
                 )
+            elif m := _MORE.match(str(p)):
+                more = m["file"]
+                self._files.extend([more] * int(m["num"]))
+                self._more[more] = self._more.get(more, 0) + int(m["num"])
             elif file and str(p).startswith(f"{file}:"):
                 self.append(p, file)  # already names its file
             else:

@@ -47,3 +47,17 @@ def test_take_fills_in_file_and_place():
     (p,) = problems.items
     assert isinstance(p, Problem)
     assert (p.file, p.where, p.field) == ("fleet.csv", "row 3 ('TRK-1')", "length_m")
+
+
+def test_counts_left_out_elsewhere_are_merged():
+    """A reader's own count of problems left out is added to the file's count."""
+    inner = Problems("events.csv")
+    for i in range(MAX_LISTED_PROBLEMS + 3):
+        inner.add("", f"row {i + 2}", "event_date", "a date", "'x'")
+    outer = Problems("scenario.toml")
+    outer.add("", "[scenario]", "seed", "an integer >= 0", "-1")
+    outer.take(inner.error(), file="events.csv")
+    items = outer.items
+    assert len(outer) == MAX_LISTED_PROBLEMS + 4
+    assert len(items) == MAX_LISTED_PROBLEMS + 2
+    assert items[-1] == "events.csv: ... and 3 more problems"
