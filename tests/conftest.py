@@ -133,8 +133,8 @@ def toml(old: str, new: str) -> Callable[[Path], None]:
 
 def dated_2024(d: Path) -> None:
     """The scenario moved a year on; [calibration] keeps its 2023 defaults."""
-    edit_text(d / "scenario.toml", "start = \"2023-", "start = \"2024-")
-    edit_text(d / "scenario.toml", "deadline = \"2023-", "deadline = \"2024-")
+    edit_text(d / "scenario.toml", 'start = "2023-', 'start = "2024-')
+    edit_text(d / "scenario.toml", 'deadline = "2023-', 'deadline = "2024-')
 
 
 def calibration(lines: str) -> Callable[[Path], None]:
