@@ -12,8 +12,8 @@ import pytest
 from shapely import LineString, MultiLineString, Point
 
 from convoy.errors import DataQualityWarning, GeodataError, NoRouteError, ScenarioError
-from convoy.params import SURFACES, RoadParams
 from convoy.io.roads import read_roads
+from convoy.params import SURFACES, RoadParams
 from convoy.roads import RoadNetwork, road_network_from_layer
 from convoy.scenario import Site
 
