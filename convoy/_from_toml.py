@@ -15,6 +15,7 @@ import typing
 from collections.abc import Mapping
 from typing import Any, ClassVar, Self
 
+from convoy._problems import Problems
 from convoy.errors import Problem, ScenarioError
 
 
@@ -37,41 +38,32 @@ class FromToml:
             Listing every unknown key and every value of the wrong type.
         """
         table = dict(table or {})
-        problems: list[Problem] = []
+        where = f"[{cls.TABLE}]"
+        problems = Problems(file)
         kwargs: dict[str, Any] = {}
         hints = typing.get_type_hints(cls)
         names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
         for key, value in table.items():
             if key not in names:
-                problems.append(
-                    Problem(
-                        file,
-                        f"[{cls.TABLE}]",
-                        key,
-                        f"one of {sorted(names)}",
-                        "an unknown key",
-                    )
+                problems.add(
+                    file, where, key, f"one of {sorted(names)}", "an unknown key"
                 )
                 continue
             try:
                 kwargs[key] = _coerce(value, hints[key])
             except (TypeError, ValueError) as exc:
-                problems.append(
-                    Problem(file, f"[{cls.TABLE}]", key, str(exc), repr(value))
-                )
+                problems.add(file, where, key, str(exc), repr(value))
         if problems:
-            raise ScenarioError(problems)
+            raise problems.error()
         try:
             return cls(**kwargs)
         except ScenarioError as exc:
-            raise ScenarioError(
-                [
-                    Problem(file, f"[{cls.TABLE}]", p.field, p.expected, p.found)
-                    if isinstance(p, Problem)
-                    else Problem(file, f"[{cls.TABLE}]", "", str(p))
-                    for p in exc.problems
-                ]
-            ) from None
+            for p in exc.problems:  # a record names only its field: this table's
+                if isinstance(p, Problem):
+                    problems.add(file, where, p.field, p.expected, p.found)
+                else:
+                    problems.add(file, where, "", str(p))
+            raise problems.error() from None
 
 
 def _coerce(value: Any, hint: Any) -> Any:
