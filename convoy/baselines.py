@@ -29,7 +29,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from convoy.errors import InfeasibleError
-from convoy.params import MovementParams, parse_hhmm
+from convoy.params import MovementParams
 from convoy.schedule import (
     Exposure,
     ExposureModel,
@@ -37,6 +37,7 @@ from convoy.schedule import (
     plan_schedule,
     trajectory_exposure,
 )
+from convoy.times import parse_hhmm
 
 #: Baselines in the order reports show them.
 BASELINE_NAMES: tuple[str, ...] = ("depart_at_once", "daylight_only", "historical")

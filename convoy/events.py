@@ -1,8 +1,9 @@
-"""Threat events: past incidents read from ACLED, UCDP GED or any point layer.
+"""Threat events: past incidents, as read from ACLED, UCDP GED or any point layer.
 
 The risk field (:mod:`convoy.risk.field`) is a kernel sum over these events. This
-module only reads, checks and projects them; what an event type means for the risk
-is decided by the channel rules in :class:`convoy.params.RiskParams`.
+module holds the record only; :mod:`convoy.io.events` reads, checks and projects the
+files. What an event type means for the risk is decided by the channel rules in
+:class:`convoy.params.RiskParams`.
 
 Three formats are read (``fmt``):
 
@@ -24,55 +25,12 @@ row 2. Features of a layer are numbered from 1.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 import numpy as np
 from numpy.typing import NDArray
 
 from convoy.errors import ScenarioError
-
-#: Formats :func:`read_events` reads.
-EVENT_FORMATS: tuple[str, ...] = ("acled", "ucdp", "layer")
-
-#: Problems listed in one error before the rest are summarised; a file with
-#: thousands of bad rows is usually one systematic mistake.
-MAX_PROBLEMS = 40
-
-#: Largest valid precision code per format. ACLED ``geo_precision``: 1 the town,
-#: 2 near it, 3 the region (ACLED codebook 2023). UCDP ``where_prec``: 1 exact
-#: place ... 7 international waters (UCDP GED codebook 23.1).
-_MAX_PRECISION_CODE: dict[str, int] = {"acled": 3, "ucdp": 7, "layer": 7}
-
-#: A point this many degrees outside the CRS's area of use, whose swapped
-#: coordinates fall inside it, is reported as latitude/longitude swapped.
-_SWAP_MARGIN_DEG = 10.0
-
-_MONTHS = {
-    m: i + 1
-    for i, m in enumerate(
-        [
-            "january",
-            "february",
-            "march",
-            "april",
-            "may",
-            "june",
-            "july",
-            "august",
-            "september",
-            "october",
-            "november",
-            "december",
-        ]
-    )
-}
-_MONTHS.update({k[:3]: v for k, v in list(_MONTHS.items())})
-_MONTHS["sept"] = 9
-
-_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ].*)?$")
-_DAY_MONTH_YEAR = re.compile(r"^(\d{1,2})[ \-]([A-Za-z]+)\.?[ \-,]*(\d{4})$")
-_SLASHED = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 
 
 @dataclass(frozen=True, slots=True, eq=False)

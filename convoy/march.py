@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from convoy.params import MovementParams, parse_hhmm
+from convoy.params import MovementParams
+from convoy.times import parse_hhmm
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,134 +24,15 @@ from __future__ import annotations
 
 import dataclasses
 import math
-import types
-import typing
-from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Self
+from typing import Any, ClassVar
 
+from convoy._from_toml import FromToml
 from convoy.errors import Problem, ScenarioError
+from convoy.times import parse_hhmm
 
 #: Road surfaces convoy knows. Any other value in a road layer is an error.
 SURFACES: tuple[str, ...] = ("paved", "laterite", "track", "sand")
-
-
-class _FromToml:
-    """Mixin: build a frozen dataclass from a TOML table, checking keys and types."""
-
-    #: Name of the TOML table, for messages.
-    TABLE: ClassVar[str] = ""
-
-    @classmethod
-    def from_toml(
-        cls, table: Mapping[str, Any] | None, file: str = "scenario.toml"
-    ) -> Self:
-        """
-        Build from a parsed TOML table; missing keys take their defaults.
-
-        Raises
-        ------
-        ScenarioError
-            Listing every unknown key and every value of the wrong type.
-        """
-        table = dict(table or {})
-        problems: list[Problem] = []
-        kwargs: dict[str, Any] = {}
-        hints = typing.get_type_hints(cls)
-        names = {f.name for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
-        for key, value in table.items():
-            if key not in names:
-                problems.append(
-                    Problem(
-                        file,
-                        f"[{cls.TABLE}]",
-                        key,
-                        f"one of {sorted(names)}",
-                        "an unknown key",
-                    )
-                )
-                continue
-            try:
-                kwargs[key] = _coerce(value, hints[key])
-            except (TypeError, ValueError) as exc:
-                problems.append(
-                    Problem(file, f"[{cls.TABLE}]", key, str(exc), repr(value))
-                )
-        if problems:
-            raise ScenarioError(problems)
-        try:
-            return cls(**kwargs)
-        except ScenarioError as exc:
-            raise ScenarioError(
-                [
-                    Problem(file, f"[{cls.TABLE}]", p.field, p.expected, p.found)
-                    if isinstance(p, Problem)
-                    else Problem(file, f"[{cls.TABLE}]", "", str(p))
-                    for p in exc.problems
-                ]
-            ) from None
-
-
-def _coerce(value: Any, hint: Any) -> Any:
-    """Convert a TOML value to the field's annotated type, or raise ValueError."""
-    origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
-    if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        last: Exception | None = None
-        for arg in args:
-            if arg is type(None):
-                continue
-            try:
-                return _coerce(value, arg)
-            except (TypeError, ValueError) as exc:
-                last = exc
-        raise ValueError(str(last))
-    if hint is bool:
-        if not isinstance(value, bool):
-            msg = "true or false"
-            raise ValueError(msg)
-        return value
-    if hint is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            msg = "an integer"
-            raise ValueError(msg)
-        return value
-    if hint is float:
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            msg = "a number"
-            raise ValueError(msg)
-        if not math.isfinite(value):
-            msg = "a finite number"
-            raise ValueError(msg)
-        return float(value)
-    if hint is str:
-        if not isinstance(value, str):
-            msg = "a string"
-            raise ValueError(msg)
-        return value
-    if origin is tuple:
-        if not isinstance(value, list | tuple):
-            msg = "an array"
-            raise ValueError(msg)
-        if len(args) == 2 and args[1] is Ellipsis:
-            return tuple(_coerce(v, args[0]) for v in value)
-        if len(args) != len(value):
-            msg = f"an array of {len(args)} values"
-            raise ValueError(msg)
-        return tuple(_coerce(v, a) for v, a in zip(value, args, strict=True))
-    if origin is dict or hint is dict:
-        if not isinstance(value, dict):
-            msg = "a table"
-            raise ValueError(msg)
-        return dict(value)
-    if dataclasses.is_dataclass(hint) and isinstance(hint, type):
-        if not isinstance(value, dict):
-            msg = "a table"
-            raise ValueError(msg)
-        return hint.from_toml(value)  # type: ignore[attr-defined]
-    return value
 
 
 def _require(cond: bool, field_name: str, expected: str, found: object) -> None:
@@ -159,34 +40,8 @@ def _require(cond: bool, field_name: str, expected: str, found: object) -> None:
         raise ScenarioError(Problem("", "", field_name, expected, repr(found)))
 
 
-def parse_hhmm(text: str) -> int:
-    """
-    Minutes after midnight UTC of an ``"HH:MM"`` string (``"24:00"`` allowed).
-
-    Raises
-    ------
-    ValueError
-        If the text is not a time of day.
-
-    Examples
-    --------
-    >>> parse_hhmm("06:30")
-    390
-    """
-    try:
-        hh, mm = text.split(":")
-        h, m = int(hh), int(mm)
-    except (ValueError, AttributeError):
-        msg = f"a time of day 'HH:MM', got {text!r}"
-        raise ValueError(msg) from None
-    if not (0 <= h <= 24 and 0 <= m < 60 and h * 60 + m <= 1440):
-        msg = f"a time of day between 00:00 and 24:00, got {text!r}"
-        raise ValueError(msg)
-    return h * 60 + m
-
-
 @dataclass(frozen=True, slots=True)
-class RoadParams(_FromToml):
+class RoadParams(FromToml):
     """
     How a road line layer becomes a routable network (``[roads]``).
 
@@ -228,7 +83,7 @@ class RoadParams(_FromToml):
 
 
 @dataclass(frozen=True, slots=True)
-class MovementParams(_FromToml):
+class MovementParams(FromToml):
     """
     When and how the column may move (``[movement]``).
 
@@ -461,7 +316,7 @@ DEFAULT_DIURNAL_AMBUSH: tuple[float, ...] = (
 
 
 @dataclass(frozen=True, slots=True)
-class RiskParams(_FromToml):
+class RiskParams(FromToml):
     """
     The risk field (``[risk]``); see DESIGN.md "The risk field".
 
@@ -575,7 +430,7 @@ class RiskParams(_FromToml):
 
 
 @dataclass(frozen=True, slots=True)
-class CalibrationParams(_FromToml):
+class CalibrationParams(FromToml):
     """
     Calibration of the channel scales to an observed convoy (``[calibration]``).
 
@@ -616,7 +471,7 @@ class CalibrationParams(_FromToml):
 
 
 @dataclass(frozen=True, slots=True)
-class PriceParams(_FromToml):
+class PriceParams(FromToml):
     """
     What the loads optimiser trades (``[prices]``).
 
@@ -642,7 +497,7 @@ class PriceParams(_FromToml):
 
 
 @dataclass(frozen=True, slots=True)
-class LoadParams(_FromToml):
+class LoadParams(FromToml):
     """
     Destruction and disposal of what the column leaves behind (``[loads]``).
 
@@ -690,7 +545,7 @@ class LoadParams(_FromToml):
 
 
 @dataclass(frozen=True, slots=True)
-class SolverParams(_FromToml):
+class SolverParams(FromToml):
     """
     Solver limits (``[solver]``).
 
@@ -725,7 +580,7 @@ class SolverParams(_FromToml):
 
 
 @dataclass(frozen=True, slots=True)
-class SimulationParams(_FromToml):
+class SimulationParams(FromToml):
     """
     Assumptions of the Monte Carlo simulation (``[simulation]``).
 

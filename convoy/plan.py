@@ -42,7 +42,6 @@ from convoy.errors import InfeasibleError
 from convoy.io.files import file_sha256
 from convoy.loadout import LoadPlan, RiskTable, choose_loadout
 from convoy.march import MarchRow, MarchUnit, march_table, march_units
-from convoy.params import parse_hhmm
 from convoy.risk.field import EdgeRisk, RiskField, build_risk_field, edge_risk
 from convoy.scenario import Scenario, Vehicle
 from convoy.schedule import (
@@ -54,6 +53,7 @@ from convoy.schedule import (
     trajectory_exposure,
 )
 from convoy.schedule.search import scenario_exposure_model
+from convoy.times import parse_hhmm
 
 #: Column sizes tabulated for the loads optimiser (between them it interpolates).
 RISK_TABLE_SIZES = 7

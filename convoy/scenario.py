@@ -1,13 +1,10 @@
-"""The records a scenario is made of: sites, vehicles, equipment lots, the scenario.
+"""The records of a scenario: sites, vehicles, lots, the reference trip, the scenario.
 
-Each record checks its own fields in ``__post_init__`` and raises
-:class:`~convoy.errors.ScenarioError`; checks across records live in
-:mod:`convoy.io.validate`. :func:`read_scenario` loads a whole scenario folder (see
-``docs/scenario-format.md``), collects every problem of every file and raises them
-together, before any work starts.
-
-Rows of a CSV are numbered as a spreadsheet shows them (the header is row 1, the
-first vehicle or lot row 2); features of a layer from 1, in file order.
+Records only, no I/O. Each record checks its own fields in ``__post_init__`` and
+raises :class:`~convoy.errors.ScenarioError`; checks across records live in
+:mod:`convoy.io.validate`. :func:`convoy.io.scenario.read_scenario` loads a whole
+scenario folder (see ``docs/scenario-format.md``), collects every problem of every
+file and raises them together, before any work starts.
 """
 
 from __future__ import annotations
@@ -211,6 +208,64 @@ class Lot:
 
 
 @dataclass(frozen=True, slots=True)
+class ReferenceTrip:
+    """
+    The observed convoy the risk is calibrated to (``[calibration]``), parsed.
+
+    Parameters
+    ----------
+    depart, arrive
+        Timezone-aware UTC datetimes of the observed departure from the origin and
+        arrival at the destination; ``depart < arrive``.
+    route
+        Site names the observed route passed, in order, from the origin to the
+        destination (``[calibration] route``, or the two when it is empty); the
+        path between consecutive ones is the shortest.
+    vehicles
+        Vehicles in the observed column (>= 1).
+    ied_incidents
+        IED incidents observed on the trip (> 0).
+    """
+
+    depart: datetime
+    arrive: datetime
+    route: tuple[str, ...]
+    vehicles: int
+    ied_incidents: float
+
+    def __post_init__(self) -> None:
+        err = self._error()
+        if err is not None:
+            raise err
+
+    def _error(self) -> ScenarioError | None:
+        """The first field that is wrong, as an error; None when all are right."""
+        where = "[calibration]"
+        for key in ("depart", "arrive"):
+            t = getattr(self, key)
+            if t.tzinfo is None or t.utcoffset() is None:
+                return _bad(where, key, "a time with a zone (UTC)", t)
+        if not self.depart < self.arrive:
+            expected = f"a time after depart ({self.depart.isoformat()})"
+            return _bad(where, "arrive", expected, self.arrive.isoformat())
+        if len(self.route) < 2:
+            return _bad(where, "route", "at least two site names", self.route)
+        if self.vehicles < 1:
+            return _bad(where, "vehicles", "an integer >= 1", self.vehicles)
+        if not (math.isfinite(self.ied_incidents) and self.ied_incidents > 0):
+            return _bad(where, "ied_incidents", "a number > 0", self.ied_incidents)
+        return None
+
+    def depart_min(self, start: datetime) -> float:
+        """Minutes from ``start`` to the departure."""
+        return (self.depart - start).total_seconds() / 60.0
+
+    def arrive_min(self, start: datetime) -> float:
+        """Minutes from ``start`` to the arrival."""
+        return (self.arrive - start).total_seconds() / 60.0
+
+
+@dataclass(frozen=True, slots=True)
 class ScenarioFiles:
     """
     Absolute paths of the files a scenario reads, as named in ``[files]``.
@@ -275,8 +330,12 @@ class Scenario:
         The routable road network with sites snapped to it.
     events
         The threat events, projected into the network's CRS.
-    roads_params, movement, risk, calibration, prices, loads, solver
+    roads_params, movement, risk, calibration, prices, loads, solver, simulation
         Parameter tables.
+    reference_trip
+        The observed trip of ``[calibration]``, parsed and checked; None only when
+        calibration is disabled and its times do not make a trip (unparseable, or
+        ``arrive`` not after ``depart``).
     """
 
     name: str
@@ -302,6 +361,7 @@ class Scenario:
     loads: LoadParams
     solver: SolverParams
     simulation: SimulationParams = field(default_factory=SimulationParams)
+    reference_trip: ReferenceTrip | None = None
 
     def site(self, name: str) -> Site:
         """The site called ``name``; ScenarioError if there is none."""

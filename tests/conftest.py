@@ -131,6 +131,25 @@ def toml(old: str, new: str) -> Callable[[Path], None]:
     return lambda d: edit_text(d / "scenario.toml", old, new)
 
 
+def dated_2024(d: Path) -> None:
+    """The scenario moved a year on; [calibration] keeps its 2023 defaults."""
+    edit_text(d / "scenario.toml", 'start = "2023-', 'start = "2024-')
+    edit_text(d / "scenario.toml", 'deadline = "2023-', 'deadline = "2024-')
+
+
+def calibration(lines: str) -> Callable[[Path], None]:
+    """A defect that adds a [calibration] table to scenario.toml."""
+    return toml("[roads]\n", f"[calibration]\n{lines}\n\n[roads]\n")
+
+
+def events_in_latin1(d: Path) -> None:
+    """events.csv saved as Latin-1, with an accented note on row 3."""
+    lines = (d / "events.csv").read_text().splitlines()
+    assert lines[2].endswith(",clash near Wells")
+    lines[2] = lines[2].replace("clash near Wells", "accrochage pr\u00e8s de Wells")
+    (d / "events.csv").write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+
+
 def cell(file: str, row_id: str, column: str, value: str) -> Callable[[Path], None]:
     """A defect that sets one CSV cell."""
     return lambda d: edit_csv(d / file, row_id, column, value)
@@ -328,6 +347,33 @@ DEFECTS: dict[str, tuple[Callable[[Path], None], list[str]]] = {
     "FleetNotUtf8": (
         lambda d: (d / "fleet.csv").write_bytes(b"id,type\n\xff\xfe\x00bad\n"),
         ["fleet.csv", "UTF-8 text"],
+    ),
+    "EventsNotUtf8": (
+        events_in_latin1,
+        ["events.csv", "row 3", "UTF-8 text", "undecodable bytes"],
+    ),
+    "CalibrationBeforeStart": (
+        dated_2024,
+        [
+            "scenario.toml",
+            "[calibration]",
+            "field 'depart'",
+            "between 2024-10-31T06:00Z (start) and 2024-11-03T18:00Z (deadline)",
+            "found 2023-10-31T06:00Z",
+            "enabled = false",
+        ],
+    ),
+    "CalibrationBadTime": (
+        calibration('depart = "31/10/2023 06:00"'),
+        ["scenario.toml", "[calibration]", "field 'depart'", "ISO 8601", "31/10"],
+    ),
+    "CalibrationArriveBeforeDepart": (
+        calibration('arrive = "2023-10-30T06:00:00Z"'),
+        ["scenario.toml", "[calibration]", "field 'arrive'", "after depart"],
+    ),
+    "CalibrationRouteEnds": (
+        calibration('route = ["West", "South"]'),
+        ["scenario.toml", "[calibration]", "field 'route'", "from 'North' to 'South'"],
     ),
     "EventsBadDate": (
         lambda d: edit_text(d / "events.csv", "2023-08-03", "3 Aout 2023"),

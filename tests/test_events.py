@@ -11,7 +11,7 @@ from pyproj import Transformer
 
 from convoy.errors import GeodataError, Problem, ScenarioError
 from convoy.events import ThreatEvents
-from convoy.io.events import guess_events_format, parse_event_date, read_events
+from convoy.io.events import guess_events_format, read_events
 
 DATA = Path(__file__).parent / "data" / "events"
 START = datetime(2023, 10, 31, 6, 0, tzinfo=UTC)
@@ -192,28 +192,6 @@ def test_unknown_crs_is_geodata_error():
 
 
 @pytest.mark.parametrize(
-    ("text", "expected"),
-    [
-        ("2023-10-31", date(2023, 10, 31)),
-        ("22 February 2019", date(2019, 2, 22)),
-        ("22-Feb-2019", date(2019, 2, 22)),
-        ("22/02/2019", date(2019, 2, 22)),
-        ("2019-02-22 00:00:00.000", date(2019, 2, 22)),
-    ],
-)
-def test_parse_event_date(text, expected):
-    """ACLED and UCDP date spellings parse to the same calendar day."""
-    assert parse_event_date(text) == expected
-
-
-@pytest.mark.parametrize("text", ["2023-02-30", "31 Octobre 2023", "yesterday", ""])
-def test_parse_event_date_rejects(text):
-    """Impossible or unknown dates raise ValueError."""
-    with pytest.raises(ValueError):
-        parse_event_date(text)
-
-
-@pytest.mark.parametrize(
     ("name", "fmt"),
     [
         ("acled_current.csv", "acled"),
@@ -257,3 +235,25 @@ def test_semicolon_delimited_csv(tmp_path):
     p.write_text(text.replace(",", ";"))
     ev = read_events(p, "acled", start=START, crs=CRS)
     assert len(ev) == 3
+
+
+def test_latin1_events_file_is_a_clear_error(tmp_path):
+    """An events file that is not UTF-8 is refused, naming the file and the row."""
+    text = (DATA / "acled_current.csv").read_text()
+    lines = text.splitlines()
+    lines[2] = lines[2].replace("Armed clash", "Attaque arm\u00e9e", 1)
+    assert "\u00e9" in lines[2], "the test needs a non-ASCII character on row 3"
+    p = tmp_path / "latin1.csv"
+    p.write_bytes(("\n".join(lines) + "\n").encode("latin-1"))
+    with pytest.raises(ScenarioError) as info:
+        read_events(p, "acled", start=START, crs=CRS)
+    p0 = _problem(info.value)
+    assert (p0.file, p0.where) == (str(p), "row 3")
+    assert "UTF-8" in p0.expected and "undecodable" in p0.found
+
+
+def test_utf8_with_bom_is_read(tmp_path):
+    """A UTF-8 file with a byte-order mark reads as without it."""
+    p = tmp_path / "bom.csv"
+    p.write_bytes(b"\xef\xbb\xbf" + (DATA / "acled_current.csv").read_bytes())
+    assert len(read_events(p, "acled", start=START, crs=CRS)) == 4

@@ -342,11 +342,11 @@ def test_folder_is_small():
 def test_convoy_readers_accept_the_files(sites):
     """convoy's road and event readers load the files and agree on the figures."""
     from convoy.io.events import read_acled
-    from convoy.roads import road_network_from_layer
+    from convoy.io.roads import read_roads
     from convoy.scenario import Site
 
     recs = [Site(name, kind, ll[0], ll[1]) for name, (kind, ll) in sites.items()]
-    net = road_network_from_layer(
+    net = read_roads(
         DIR / "roads.geojson", params=RoadParams(crs="EPSG:32631"), sites=recs
     )
     assert net.num_nodes >= 40

@@ -12,6 +12,7 @@ import pytest
 from shapely import LineString, MultiLineString, Point
 
 from convoy.errors import DataQualityWarning, GeodataError, NoRouteError, ScenarioError
+from convoy.io.roads import read_roads
 from convoy.params import SURFACES, RoadParams
 from convoy.roads import RoadNetwork, road_network_from_layer
 from convoy.scenario import Site
@@ -245,13 +246,13 @@ def test_non_line_geometry_refused():
 def test_missing_and_empty_files(tmp_path):
     """A missing, empty or unreadable file is named in the error."""
     with pytest.raises(GeodataError, match=r"nope\.geojson: expected an existing file"):
-        road_network_from_layer(tmp_path / "nope.geojson", label="nope.geojson")
+        read_roads(tmp_path / "nope.geojson", label="nope.geojson")
     (tmp_path / "empty.geojson").write_text("")
     with pytest.raises(GeodataError, match=r"empty\.geojson: .*an empty file"):
-        road_network_from_layer(tmp_path / "empty.geojson", label="empty.geojson")
+        read_roads(tmp_path / "empty.geojson", label="empty.geojson")
     (tmp_path / "junk.geojson").write_text("{not json")
     with pytest.raises(GeodataError, match=r"junk\.geojson: expected a vector layer"):
-        road_network_from_layer(tmp_path / "junk.geojson", label="junk.geojson")
+        read_roads(tmp_path / "junk.geojson", label="junk.geojson")
 
 
 def test_layer_without_crs(tmp_path):
@@ -264,7 +265,7 @@ def test_layer_without_crs(tmp_path):
         match=r"roads.shp: field 'crs' expected a layer "
         "with a coordinate reference system",
     ):
-        road_network_from_layer(path, label="roads.shp")
+        read_roads(path, label="roads.shp")
 
 
 def test_reads_files(tmp_path):
@@ -273,7 +274,7 @@ def test_reads_files(tmp_path):
     totals = []
     for name in ("r.geojson", "r.gpkg", "r.shp"):
         g.to_file(tmp_path / name, engine="pyogrio")
-        net = road_network_from_layer(tmp_path / name)
+        net = read_roads(tmp_path / name)
         totals.append(
             (net.num_edges, round(net.edge_length_m.sum(), 3), net.surface_km()["sand"])
         )
@@ -285,7 +286,7 @@ def test_projected_layer(tmp_path):
     g = layer(cross(), surface=["paved", "sand"])
     a = road_network_from_layer(g)
     g.to_crs("EPSG:32631").to_file(tmp_path / "utm.gpkg", engine="pyogrio")
-    b = road_network_from_layer(tmp_path / "utm.gpkg")
+    b = read_roads(tmp_path / "utm.gpkg")
     assert b.crs.to_epsg() == 32631
     np.testing.assert_allclose(
         np.sort(b.edge_length_m), np.sort(a.edge_length_m), rtol=1e-9

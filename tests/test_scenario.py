@@ -222,3 +222,43 @@ def test_embedded_kidal_gao(embedded_kidal_gao):
     _, _, length_m = sc.roads.site_path(sc.origin, sc.destination)
     assert sc.origin == "Kidal" and sc.destination == "Gao"
     assert 340_000 <= length_m <= 360_000
+
+
+def test_reference_trip_is_read(tiny_scenario):
+    """The [calibration] trip is parsed into a record; an empty route is the axis."""
+    trip = tiny_scenario.reference_trip
+    assert trip is not None
+    assert trip.depart == datetime(2023, 10, 31, 6, tzinfo=UTC)
+    assert trip.arrive == datetime(2023, 11, 7, 20, tzinfo=UTC)
+    assert trip.route == ("North", "South")
+    assert (trip.vehicles, trip.ied_incidents) == (143, 6.0)
+    assert trip.depart_min(tiny_scenario.start) == 0.0
+
+
+def test_reference_trip_outside_the_dates(defect_variant):
+    """A scenario a year later than its reference trip is refused when read."""
+    with pytest.raises(ScenarioError) as err:
+        read_scenario(defect_variant("CalibrationBeforeStart"))
+    line = line_naming(str(err.value), ["[calibration]", "field 'depart'"])
+    assert line is not None
+    assert "2024-10-31T06:00Z (start)" in line and "2023-10-31T06:00Z" in line
+    arrive = line_naming(str(err.value), ["[calibration]", "field 'arrive'"])
+    assert arrive is not None and "found 2023-11-07T20:00Z" in arrive
+    assert not isinstance(err.value, GeodataError)
+
+
+def test_reference_trip_not_checked_when_calibration_is_off(tmp_path, tiny_dir, edits):
+    """With [calibration] enabled = false the trip's dates are not held against it."""
+    d = tmp_path / "off"
+    shutil.copytree(tiny_dir, d)
+    edits.text(d / "scenario.toml", 'start = "2023-', 'start = "2024-')
+    edits.text(d / "scenario.toml", 'deadline = "2023-', 'deadline = "2024-')
+    edits.text(
+        d / "scenario.toml",
+        "[roads]\n",
+        "[calibration]\nenabled = false\n\n[risk]\nscale_ied = 1.0\n"
+        "scale_ambush = 1.0\n\n[roads]\n",
+    )
+    sc = read_scenario(d)
+    assert sc.reference_trip is not None
+    assert sc.reference_trip.depart.year == 2023

@@ -1,33 +1,35 @@
-"""The records a scenario is made of: sites, vehicles, equipment lots, the scenario.
+"""Reading a whole scenario folder: ``scenario.toml`` and the files it names.
 
-Each record checks its own fields in ``__post_init__`` and raises
-:class:`~convoy.errors.ScenarioError`; checks across records live in
-:mod:`convoy.io.validate`. :func:`read_scenario` loads a whole scenario folder (see
-``docs/scenario-format.md``), collects every problem of every file and raises them
-together, before any work starts.
-
-Rows of a CSV are numbered as a spreadsheet shows them (the header is row 1, the
-first vehicle or lot row 2); features of a layer from 1, in file order.
+:func:`read_scenario` loads every file (see ``docs/scenario-format.md``) with the
+readers of :mod:`convoy.io` (tables, layers, events, fleet, sites, roads), runs the
+cross-record checks of :mod:`convoy.io.validate`, collects every problem of every
+file and raises them together, before any work starts. :func:`resolve_scenario`
+and :func:`embedded_scenarios` find the scenario a command names.
 """
 
 from __future__ import annotations
 
-import csv
 import logging
-import math
 import os
-import tomllib
 import warnings
-from collections.abc import Callable, Mapping
-from datetime import UTC, datetime
+from collections.abc import Mapping
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import numpy as np
-
-from convoy.errors import DataQualityWarning, GeodataError, Problem, ScenarioError
+import convoy
+from convoy._problems import Problems
+from convoy.errors import DataQualityWarning, Problem, ScenarioError
+from convoy.events import ThreatEvents
+from convoy.io.events import guess_events_format, read_events
+from convoy.io.files import label_of
+from convoy.io.fleet import read_fleet, read_manifest
+from convoy.io.reference import read_reference_trip
+from convoy.io.roads import read_roads
+from convoy.io.sites import fallback_crs, read_sites
+from convoy.io.toml import read_toml
+from convoy.io.validate import check_scenario
 from convoy.params import (
-    SURFACES,
     CalibrationParams,
     LoadParams,
     MovementParams,
@@ -37,15 +39,9 @@ from convoy.params import (
     SimulationParams,
     SolverParams,
 )
-from convoy.scenario import Lot, Scenario, ScenarioFiles, Site, Vehicle
-
-if TYPE_CHECKING:
-    from convoy.events import ThreatEvents
-    from convoy.roads import RoadNetwork
-
-
-# --------------------------------------------------------------------------------------
-# Reading a scenario folder
+from convoy.roads import RoadNetwork
+from convoy.scenario import Lot, ReferenceTrip, Scenario, ScenarioFiles, Site, Vehicle
+from convoy.times import parse_utc
 
 logger = logging.getLogger(__name__)
 
@@ -93,43 +89,6 @@ _PARAM_TABLES: dict[str, type[Any]] = {
     "simulation": SimulationParams,
 }
 
-#: Columns of fleet.csv (``value_usd`` is optional).
-FLEET_COLUMNS: tuple[str, ...] = (
-    "id",
-    "type",
-    "length_m",
-    "payload_kg",
-    "deck_m2",
-    "seats",
-    *(f"speed_{s}_kph" for s in SURFACES),
-    "reliability",
-    "roadworthy",
-    "can_tow",
-    "camp",
-)
-#: Columns of manifest.csv.
-MANIFEST_COLUMNS: tuple[str, ...] = (
-    "id",
-    "category",
-    "weight_kg",
-    "deck_m2",
-    "value_usd",
-    "sensitive",
-    "destroy_hours",
-    "mandatory",
-    "camp",
-)
-
-_POSITIVE: tuple[Callable[[float], bool], str] = (lambda v: v > 0, "a number > 0")
-_NON_NEGATIVE: tuple[Callable[[float], bool], str] = (lambda v: v >= 0, "a number >= 0")
-_PROBABILITY: tuple[Callable[[float], bool], str] = (
-    lambda v: 0 < v <= 1,
-    "a probability in (0, 1]",
-)
-
-_TRUE = frozenset({"true", "1", "yes"})
-_FALSE = frozenset({"false", "0", "no"})
-
 
 def geodata_dir() -> Path:
     """
@@ -140,15 +99,14 @@ def geodata_dir() -> Path:
     env = os.environ.get(GEODATA_ENV, "").strip()
     if env:
         return Path(env).expanduser()
-    import convoy
-
     return Path(convoy.__file__).resolve().parents[1] / "geodata"
 
 
 def embedded_scenarios() -> dict[str, Path]:
     """
-    The embedded scenarios: folder name to folder, for every folder with a
-    ``scenario.toml`` in :func:`geodata_dir`, sorted by name.
+    The embedded scenarios: folder name to folder, sorted by name.
+
+    Every folder of :func:`geodata_dir` with a ``scenario.toml`` is one.
 
     Examples
     --------
@@ -222,91 +180,8 @@ def resolve_scenario(arg: str | Path) -> Path:
     )
 
 
-class _Problems:
-    """Every problem found while reading, from every file."""
-
-    def __init__(self) -> None:
-        self.items: list[Problem] = []
-
-    def add(
-        self,
-        file: str,
-        where: str = "",
-        field: str = "",
-        expected: str = "",
-        found: str = "",
-    ) -> None:
-        self.items.append(Problem(file, where, field, expected, found))
-
-    def take(
-        self, exc: ScenarioError, file: str | None = None, where: str | None = None
-    ) -> None:
-        """Add an error's problems, filling in the file and place where missing."""
-        for p in exc.problems:
-            if isinstance(p, Problem):
-                self.items.append(
-                    Problem(
-                        p.file or (file or ""),
-                        where if where is not None else p.where,
-                        p.field,
-                        p.expected,
-                        p.found,
-                    )
-                )
-            else:
-                self.items.append(Problem(file or "", where or "", "", "", str(p)))
-
-    def __bool__(self) -> bool:
-        return bool(self.items)
-
-
-def _label(path: Path) -> str:
-    """A file as messages name it: relative to the working folder when inside it."""
-    try:
-        return str(path.resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-def _read_toml(path: Path, label: str, problems: _Problems) -> dict[str, Any] | None:
-    try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        problems.add(label, "", "", "a readable file", exc.strerror or str(exc))
-        return None
-    if not raw.strip():
-        problems.add(
-            label, "", "", "a TOML file with [scenario] and [files]", "an empty file"
-        )
-        return None
-    try:
-        return tomllib.loads(raw.decode("utf-8-sig"))
-    except UnicodeDecodeError:
-        problems.add(label, "", "", "UTF-8 text", "undecodable bytes")
-    except tomllib.TOMLDecodeError as exc:
-        problems.add(label, "", "", "valid TOML", str(exc))
-    return None
-
-
-def _parse_time(value: Any) -> datetime:
-    """A timezone-aware UTC datetime from a TOML datetime or an ISO 8601 string."""
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value.strip())
-        except ValueError:
-            msg = "an ISO 8601 time such as '2023-10-31T06:00:00Z'"
-            raise ValueError(msg) from None
-    if not isinstance(value, datetime):
-        msg = "an ISO 8601 time such as '2023-10-31T06:00:00Z'"
-        raise ValueError(msg)
-    if value.tzinfo is None or value.utcoffset() is None:
-        msg = "a time with 'Z' or a UTC offset (times are UTC)"
-        raise ValueError(msg)
-    return value.astimezone(UTC)
-
-
 def _read_header(
-    doc: Mapping[str, Any], label: str, problems: _Problems
+    doc: Mapping[str, Any], label: str, problems: Problems
 ) -> dict[str, Any]:
     """The ``[scenario]`` table, checked; missing values are None."""
     table = doc.get("scenario")
@@ -332,7 +207,7 @@ def _read_header(
             problems.add(label, where, key, "an ISO 8601 UTC time", "nothing")
             continue
         try:
-            out[key] = _parse_time(table[key])
+            out[key] = parse_utc(table[key])
         except ValueError as exc:
             problems.add(label, where, key, str(exc), repr(table[key]))
     for key in ("origin", "destination"):
@@ -370,7 +245,7 @@ def _read_header(
 
 
 def _read_files(
-    doc: Mapping[str, Any], folder: Path, toml: Path, label: str, problems: _Problems
+    doc: Mapping[str, Any], folder: Path, toml: Path, label: str, problems: Problems
 ) -> ScenarioFiles:
     """The ``[files]`` table: paths relative to the scenario file, checked."""
     table = doc.get("files")
@@ -414,7 +289,7 @@ def _read_files(
 
 
 def _read_params(
-    doc: Mapping[str, Any], label: str, problems: _Problems
+    doc: Mapping[str, Any], label: str, problems: Problems
 ) -> dict[str, Any]:
     """Every parameter table; a bad one is reported and replaced by its defaults."""
     out: dict[str, Any] = {}
@@ -442,338 +317,56 @@ def _read_params(
     return out
 
 
-def _read_csv_rows(
-    path: Path, label: str, required: tuple[str, ...], problems: _Problems
-) -> list[tuple[int, dict[str, str]]] | None:
-    """
-    Rows of a CSV as ``(spreadsheet row number, {column: text})``.
-
-    Returns None (after recording why) when the file cannot be used at all:
-    missing, unreadable, empty, or without a required column.
-    """
-    if not path.is_file():
-        problems.add(label, "", "", "an existing file", "no such file")
-        return None
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError:
-        problems.add(label, "", "", "UTF-8 text", "undecodable bytes")
-        return None
-    except OSError as exc:
-        problems.add(label, "", "", "a readable file", exc.strerror or str(exc))
-        return None
-    if not text.strip():
-        problems.add(
-            label,
-            "",
-            "",
-            f"a CSV with a header ({', '.join(required)})",
-            "an empty file",
-        )
-        return None
-    reader = csv.reader(text.splitlines())
-    header = [h.strip().lower() for h in next(reader)]
-    missing = [c for c in required if c not in header]
-    for col in missing:
-        problems.add(label, "row 1", col, f"a column {col!r}", f"columns {header}")
-    seen: set[str] = set()
-    for col in header:
-        if col in seen and col:
-            problems.add(label, "row 1", col, "each column once", "a repeated column")
-        seen.add(col)
-    if missing:
-        return None
-    rows: list[tuple[int, dict[str, str]]] = []
-    for cells in reader:
-        n = reader.line_num
-        if not any(c.strip() for c in cells):
-            continue
-        if len(cells) != len(header):
-            problems.add(
-                label,
-                f"row {n}",
-                "",
-                f"{len(header)} cells as in the header",
-                f"{len(cells)} cells",
-            )
-            continue
-        rows.append((n, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
-    return rows
-
-
-class _RowParser:
-    """Typed cells of one CSV row; every bad cell is recorded, parsing goes on."""
-
-    def __init__(
-        self, row: Mapping[str, str], label: str, where: str, problems: _Problems
-    ) -> None:
-        self.row, self.label, self.where, self.problems = row, label, where, problems
-        self.ok = True
-
-    def _bad(self, col: str, expected: str, found: str) -> None:
-        self.problems.add(self.label, self.where, col, expected, found)
-        self.ok = False
-
-    def text(self, col: str, *, required: bool = True) -> str:
-        value = self.row.get(col, "")
-        if required and not value:
-            self._bad(col, "a non-empty value", "an empty cell")
-        return value
-
-    def number(
-        self,
-        col: str,
-        default: float | None = None,
-        *,
-        check: tuple[Callable[[float], bool], str] | None = None,
-    ) -> float:
-        """The cell as a finite float; ``check`` is (predicate, what is expected)."""
-        value = self._number(col, default)
-        if check is not None and not math.isnan(value) and not check[0](value):
-            self._bad(col, check[1], repr(self.row.get(col, "")))
-            return math.nan
-        return value
-
-    def _number(self, col: str, default: float | None) -> float:
-        raw = self.row.get(col, "")
-        if not raw:
-            if default is not None:
-                return default
-            self._bad(col, "a number", "an empty cell")
-            return math.nan
-        try:
-            value = float(raw)
-        except ValueError:
-            self._bad(col, "a number", repr(raw))
-            return math.nan
-        if not math.isfinite(value):
-            self._bad(col, "a finite number", repr(raw))
-            return math.nan
-        return value
-
-    def integer(
-        self, col: str, *, check: tuple[Callable[[float], bool], str] | None = None
-    ) -> int:
-        value = self.number(col, check=check)
-        if math.isnan(value):
-            return 0
-        if value != int(value):
-            self._bad(col, "a whole number", repr(self.row.get(col)))
-            return 0
-        return int(value)
-
-    def boolean(self, col: str) -> bool:
-        raw = self.row.get(col, "").lower()
-        if raw in _TRUE:
-            return True
-        if raw in _FALSE:
-            return False
-        self._bad(
-            col,
-            "true/false, 1/0 or yes/no",
-            repr(self.row.get(col, "")) if raw else "an empty cell",
-        )
-        return False
-
-
-def _where(n: int, ident: str) -> str:
-    return f"row {n}" + (f" ({ident!r})" if ident else "")
-
-
-def _build(
-    factory: Callable[..., Any],
-    kwargs: dict[str, Any],
+def _read_roads(
+    files: ScenarioFiles,
+    params: RoadParams,
+    sites: list[tuple[str, Site]],
     label: str,
-    where: str,
-    problems: _Problems,
-) -> Any:
+    problems: Problems,
+) -> RoadNetwork | None:
+    """The network with the sites snapped, or None after recording why not."""
+    roads_label = label_of(files.roads)
     try:
-        return factory(**kwargs)
+        return read_roads(
+            files.roads,
+            params=params,
+            sites=[s for _, s in sites],
+            label=roads_label,
+            sites_label=label_of(files.sites),
+        )
     except ScenarioError as exc:
-        problems.take(exc, file=label, where=where)
+        for p in exc.problems:  # a bad [roads] crs is the scenario file's problem
+            on_toml = isinstance(p, Problem) and p.where == "[roads]"
+            problems.take(ScenarioError(p), file=label if on_toml else roads_label)
+    return None
+
+
+def _read_events(
+    files: ScenarioFiles,
+    crs: Any,
+    start: datetime | None,
+    risk: RiskParams,
+    problems: Problems,
+) -> ThreatEvents | None:
+    """The events projected into ``crs``, or None after recording why not."""
+    if crs is None or start is None:
         return None
-
-
-def _read_fleet(path: Path, problems: _Problems) -> list[tuple[str, Vehicle]]:
-    """The vehicles of fleet.csv that load; each bad cell is a problem."""
-    label = _label(path)
-    rows = _read_csv_rows(path, label, FLEET_COLUMNS, problems)
-    if rows is None:
-        return []
-    if not rows:
-        problems.add(label, "", "", "at least one vehicle row", "a header only")
-    out: list[tuple[str, Vehicle]] = []
-    for n, row in rows:
-        where = _where(n, row.get("id", ""))
-        p = _RowParser(row, label, where, problems)
-        kwargs = {
-            "id": p.text("id"),
-            "type": p.text("type"),
-            "length_m": p.number("length_m", check=_POSITIVE),
-            "payload_kg": p.number("payload_kg", check=_NON_NEGATIVE),
-            "deck_m2": p.number("deck_m2", check=_NON_NEGATIVE),
-            "seats": p.integer("seats", check=_NON_NEGATIVE),
-            "speed_kph": tuple(
-                p.number(f"speed_{s}_kph", check=_POSITIVE) for s in SURFACES
-            ),
-            "reliability": p.number("reliability", check=_PROBABILITY),
-            "roadworthy": p.boolean("roadworthy"),
-            "can_tow": p.boolean("can_tow"),
-            "camp": p.text("camp"),
-            "value_usd": p.number("value_usd", default=0.0, check=_NON_NEGATIVE),
-        }
-        if not p.ok:
-            continue
-        if (
-            kwargs["payload_kg"] == 0
-            and kwargs["deck_m2"] == 0
-            and kwargs["seats"] == 0
-        ):
-            problems.add(
-                label,
-                where,
-                "payload_kg",
-                "a vehicle that carries something (payload_kg, deck_m2 or seats > 0)",
-                "0 payload, 0 deck, 0 seats",
-            )
-            continue
-        v = _build(Vehicle, kwargs, label, where, problems)
-        if v is not None:
-            out.append((where, v))
-    return out
-
-
-def _read_manifest(path: Path, problems: _Problems) -> list[tuple[str, Lot]]:
-    """The lots of manifest.csv that load; each bad cell is a problem."""
-    label = _label(path)
-    rows = _read_csv_rows(path, label, MANIFEST_COLUMNS, problems)
-    if rows is None:
-        return []
-    out: list[tuple[str, Lot]] = []
-    for n, row in rows:
-        where = _where(n, row.get("id", ""))
-        p = _RowParser(row, label, where, problems)
-        kwargs = {
-            "id": p.text("id"),
-            "category": p.text("category", required=False),
-            "weight_kg": p.number("weight_kg", check=_POSITIVE),
-            "deck_m2": p.number("deck_m2", check=_POSITIVE),
-            "value_usd": p.number("value_usd", check=_NON_NEGATIVE),
-            "sensitive": p.boolean("sensitive"),
-            "destroy_hours": p.number("destroy_hours", check=_NON_NEGATIVE),
-            "mandatory": p.boolean("mandatory"),
-            "camp": p.text("camp"),
-        }
-        if not p.ok:
-            continue
-        lot = _build(Lot, kwargs, label, where, problems)
-        if lot is not None:
-            out.append((where, lot))
-    return out
-
-
-def _read_sites(
-    path: Path, problems: _Problems, unreadable: set[str]
-) -> list[tuple[str, Site]]:
-    from convoy.roads.build import cap_problems, coordinate_problems, read_layer
-
-    label = _label(path)
+    # named as the other files are, so messages read alike
+    events_path = Path(label_of(files.events))
     try:
-        gdf = read_layer(path, label)
+        fmt = files.events_format or guess_events_format(events_path)
+        return read_events(
+            events_path,
+            fmt,
+            start=start,
+            crs=crs,
+            date_field=files.events_date_field,
+            type_field=files.events_type_field,
+            max_geo_precision=risk.max_geo_precision,
+        )
     except ScenarioError as exc:
-        problems.take(exc, file=label)
-        return []
-    gdf = gdf.reset_index(drop=True)
-    if len(gdf) == 0:
-        problems.add(
-            label,
-            "",
-            "",
-            "at least one site (the origin and destination)",
-            "an empty layer",
-        )
-        return []
-    cols = {str(c).lower(): c for c in gdf.columns if c != gdf.geometry.name}
-    missing = [c for c in ("name", "kind") if c not in cols]
-    for col in missing:
-        problems.add(
-            label, "", col, f"an attribute {col!r}", f"attributes {sorted(cols)}"
-        )
-    names = [_cell(v) for v in gdf[cols["name"]]] if "name" in cols else [""] * len(gdf)
-    found: list[Problem] = []
-    geoms = gdf.geometry.values
-    import shapely
-
-    ok = np.ones(len(gdf), dtype=bool)
-    for f, g in enumerate(geoms):
-        where = f"feature {f + 1}" + (f" ({names[f]!r})" if names[f] else "")
-        if g is None or g.is_empty:
-            found.append(Problem(label, where, "geometry", "a point", "no geometry"))
-            ok[f] = False
-        elif g.geom_type != "Point":
-            found.append(Problem(label, where, "geometry", "a point", g.geom_type))
-            ok[f] = False
-    xy, idx = shapely.get_coordinates(geoms, return_index=True)
-    coord = coordinate_problems(
-        xy, idx, geographic=bool(gdf.crs.is_geographic), file=label, labels=names
-    )
-    for p in coord:
-        ok[int(p.where.split()[1]) - 1] = False
-    found += coord
-    for p in cap_problems(found, label):
-        problems.items.append(p)
-    unreadable.update(n for n, good in zip(names, ok, strict=True) if n and not good)
-    if missing or not ok.any():
-        return []
-    sub = gdf[ok]
-    if not (gdf.crs.is_geographic and gdf.crs.equals("EPSG:4326")):
-        sub = sub.to_crs("EPSG:4326")
-    out: list[tuple[str, Site]] = []
-    for f, g, name, kind in zip(
-        np.flatnonzero(ok).tolist(),
-        sub.geometry.values,
-        sub[cols["name"]],
-        sub[cols["kind"]],
-        strict=True,
-    ):
-        nm = _cell(name)
-        where = f"feature {f + 1}" + (f" ({nm!r})" if nm else "")
-        site = _build(
-            Site,
-            {
-                "name": nm,
-                "kind": _cell(kind).lower(),
-                "lon": float(g.x),
-                "lat": float(g.y),
-            },
-            label,
-            where,
-            problems,
-        )
-        if site is not None:
-            out.append((where, site))
-        elif nm:
-            unreadable.add(nm)
-    return out
-
-
-def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    return str(value).strip()
-
-
-def _fallback_crs(sites: list[tuple[str, Site]], params: RoadParams) -> Any:
-    """A working CRS for the events when the roads could not be built."""
-    from convoy.roads.build import utm_crs
-
-    if params.crs:
-        return params.crs
-    if not sites:
-        return None
-    lon = float(np.mean([s.lon for _, s in sites]))
-    lat = float(np.mean([s.lat for _, s in sites]))
-    return utm_crs(lon, lat)
+        problems.take(exc, file=label_of(files.events))
+    return None
 
 
 def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
@@ -790,7 +383,8 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     -------
     Scenario
         Every record loaded and cross-checked, the road network built with the
-        sites snapped to it, and the events projected into its CRS.
+        sites snapped to it, the events projected into its CRS, and the reference
+        trip of ``[calibration]``.
 
     Raises
     ------
@@ -798,8 +392,8 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
         One error listing every problem in every file (missing, empty or
         unreadable files; unknown keys; bad cells by row and column; bad features;
         duplicate ids; unknown camps; origin and destination not joined by road;
-        too few seats...). A :class:`~convoy.errors.GeodataError` when every
-        problem is geographic.
+        too few seats; a reference trip outside the scenario's dates...). A
+        :class:`~convoy.errors.GeodataError` when every problem is geographic.
 
     Warns
     -----
@@ -813,63 +407,37 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     >>> sc.origin, sc.destination  # doctest: +SKIP
     ('Kidal', 'Gao')
     """
-    from convoy.io.events import guess_events_format, read_events
-    from convoy.io.validate import check_scenario
-    from convoy.roads import road_network_from_layer
-
     toml = resolve_scenario(path)
     logger.info("reading scenario %s", toml)
-    folder = toml.parent
-    label = _label(toml)
-    problems = _Problems()
-    doc = _read_toml(toml, label, problems)
+    label = label_of(toml)
+    problems = Problems(label)
+    doc = read_toml(
+        toml, label, problems, expected="a TOML file with [scenario] and [files]"
+    )
     if doc is None:
-        raise ScenarioError(problems.items)
+        raise problems.error()
     header = _read_header(doc, label, problems)
-    files = _read_files(doc, folder, toml, label, problems)
+    files = _read_files(doc, toml.parent, toml, label, problems)
     params = _read_params(doc, label, problems)
+    reference = read_reference_trip(
+        params["calibration"],
+        start=header["start"],
+        deadline=header["deadline"],
+        origin=header["origin"],
+        destination=header["destination"],
+        file=label,
+        problems=problems,
+    )
 
     unreadable_sites: set[str] = set()
-    sites = _read_sites(files.sites, problems, unreadable_sites)
-    before = len(problems.items)
-    vehicles = _read_fleet(files.fleet, problems)
-    fleet_complete = len(problems.items) == before
-    lots = _read_manifest(files.manifest, problems)
-
-    roads: RoadNetwork | None = None
-    try:
-        roads = road_network_from_layer(
-            files.roads,
-            params=params["roads"],
-            sites=[s for _, s in sites],
-            label=_label(files.roads),
-            sites_label=_label(files.sites),
-        )
-    except ScenarioError as exc:
-        for p in exc.problems:  # a bad [roads] crs is the scenario file's problem
-            on_toml = isinstance(p, Problem) and p.where == "[roads]"
-            problems.take(
-                ScenarioError(p), file=label if on_toml else _label(files.roads)
-            )
-
-    events: ThreatEvents | None = None
-    crs = roads.crs if roads is not None else _fallback_crs(sites, params["roads"])
-    if crs is not None and header["start"] is not None:
-        try:
-            # named as the other files are, so messages read alike
-            events_path = Path(_label(files.events))
-            fmt = files.events_format or guess_events_format(events_path)
-            events = read_events(
-                events_path,
-                fmt,
-                start=header["start"],
-                crs=crs,
-                date_field=files.events_date_field,
-                type_field=files.events_type_field,
-                max_geo_precision=params["risk"].max_geo_precision,
-            )
-        except ScenarioError as exc:
-            problems.take(exc, file=_label(files.events))
+    sites = read_sites(files.sites, problems, unreadable_sites)
+    before = len(problems)
+    vehicles = read_fleet(files.fleet, problems)
+    fleet_complete = len(problems) == before
+    lots = read_manifest(files.manifest, problems)
+    roads = _read_roads(files, params["roads"], sites, label, problems)
+    crs = roads.crs if roads is not None else fallback_crs(sites, params["roads"])
+    events = _read_events(files, crs, header["start"], params["risk"], problems)
 
     cross, notes = check_scenario(
         scenario_file=label,
@@ -878,23 +446,16 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
         vehicles=vehicles,
         lots=lots,
         roads=roads,
-        roads_file=_label(files.roads),
-        fleet_file=_label(files.fleet),
-        manifest_file=_label(files.manifest),
-        sites_file=_label(files.sites),
+        roads_file=label_of(files.roads),
+        fleet_file=label_of(files.fleet),
+        manifest_file=label_of(files.manifest),
+        sites_file=label_of(files.sites),
         calibration=params["calibration"],
         unreadable_sites=frozenset(unreadable_sites),
         fleet_complete=fleet_complete,
     )
-    problems.items += cross
-
-    if problems:
-        geo = all(
-            isinstance(p, Problem)
-            and p.file in (_label(files.roads), _label(files.sites))
-            for p in problems.items
-        )
-        raise (GeodataError if geo else ScenarioError)(problems.items)
+    problems.extend(cross)
+    problems.raise_if_any(geodata_files=[label_of(files.roads), label_of(files.sites)])
     if roads is None or events is None:  # unreachable: a failed read is a problem
         msg = f"{label}: the roads or the events could not be read"
         raise ScenarioError(msg)
@@ -908,9 +469,36 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     )
     for note in notes:
         warnings.warn(note, DataQualityWarning, stacklevel=2)
+    return _scenario(
+        toml.parent.name,
+        header,
+        files,
+        params,
+        records=(sites, vehicles, lots),
+        roads=roads,
+        events=events,
+        reference=reference,
+    )
+
+
+def _scenario(
+    name: str,
+    header: Mapping[str, Any],
+    files: ScenarioFiles,
+    params: Mapping[str, Any],
+    *,
+    records: tuple[
+        list[tuple[str, Site]], list[tuple[str, Vehicle]], list[tuple[str, Lot]]
+    ],
+    roads: RoadNetwork,
+    events: ThreatEvents,
+    reference: ReferenceTrip | None,
+) -> Scenario:
+    """The Scenario record from what was read and checked."""
+    sites, vehicles, lots = records
     return Scenario(
-        name=folder.name,
-        title=header["title"] or folder.name,
+        name=name,
+        title=header["title"] or name,
         start=header["start"],
         deadline=header["deadline"],
         origin=header["origin"],
@@ -932,4 +520,5 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
         loads=params["loads"],
         solver=params["solver"],
         simulation=params["simulation"],
+        reference_trip=reference,
     )

@@ -13,16 +13,14 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from convoy.errors import Problem
-
-if TYPE_CHECKING:
-    from convoy.params import CalibrationParams
-    from convoy.roads import RoadNetwork
-    from convoy.scenario import Lot, Site, Vehicle
+from convoy.params import CalibrationParams
+from convoy.roads import RoadNetwork
+from convoy.scenario import Lot, Site, Vehicle
 
 #: Sites named in a component description before the rest are counted.
 _MAX_NAMED_SITES = 6
@@ -168,61 +166,90 @@ def check_scenario(
         can only be left behind); a site that cannot be reached from the
         destination by road.
     """
-    problems: list[Problem] = []
-    notes: list[str] = []
     by_name = {s.name: s for _, s in sites}
-    here = "[scenario]"
-
-    problems += _duplicates(sites, "name", sites_file, "name", "site names")
-    problems += _duplicates(vehicles, "id", fleet_file, "id", "vehicle ids")
-    problems += _duplicates(lots, "id", manifest_file, "id", "lot ids")
-
-    # references to sites
+    problems: list[Problem] = [
+        *_duplicates(sites, "name", sites_file, "name", "site names"),
+        *_duplicates(vehicles, "id", fleet_file, "id", "vehicle ids"),
+        *_duplicates(lots, "id", manifest_file, "id", "lot ids"),
+    ]
     origin, destination = header.get("origin"), header.get("destination")
     if sites:
+        problems += _reference_problems(
+            header,
+            by_name,
+            [(fleet_file, vehicles), (manifest_file, lots)],
+            scenario_file,
+            calibration,
+            unreadable_sites,
+        )
+    problems += _calendar_problems(header, scenario_file)
+    notes: list[str] = []
+    if roads is not None and destination in roads.site_node:
+        camps_used = {v.camp for _, v in vehicles} | {lot.camp for _, lot in lots}
         if origin is not None:
+            camps_used.add(origin)
+        problems += _road_problems(
+            roads, origin, destination, by_name, camps_used, roads_file, notes
+        )
+    if vehicles and fleet_complete:
+        problems += _fleet_problems(
+            header,
+            [v for _, v in vehicles],
+            lots,
+            scenario_file,
+            fleet_file,
+            manifest_file,
+            notes,
+        )
+    return problems, notes
+
+
+def _reference_problems(
+    header: Mapping[str, Any],
+    by_name: Mapping[str, Site],
+    records: Sequence[tuple[str, Sequence[tuple[str, Vehicle | Lot]]]],
+    scenario_file: str,
+    calibration: CalibrationParams | None,
+    unreadable_sites: frozenset[str],
+) -> list[Problem]:
+    """Names of sites that do not exist or are of the wrong kind."""
+    problems: list[Problem] = []
+    here = "[scenario]"
+    for key, kind in (("origin", "camp"), ("destination", "destination")):
+        name = header.get(key)
+        if name is not None:
             p = _site_ref(
-                origin,
-                by_name,
-                ("camp",),
-                scenario_file,
-                here,
-                "origin",
-                unreadable_sites,
+                name, by_name, (kind,), scenario_file, here, key, unreadable_sites
             )
             if p:
                 problems.append(p)
-        if destination is not None:
+    for file, recs in records:
+        for where, rec in recs:
             p = _site_ref(
-                destination,
-                by_name,
-                ("destination",),
-                scenario_file,
-                here,
-                "destination",
-                unreadable_sites,
+                rec.camp, by_name, ("camp",), file, where, "camp", unreadable_sites
             )
             if p:
                 problems.append(p)
-        for file, records in ((fleet_file, vehicles), (manifest_file, lots)):
-            for where, rec in records:
-                p = _site_ref(
-                    rec.camp, by_name, ("camp",), file, where, "camp", unreadable_sites
-                )
-                if p:
-                    problems.append(p)
-        if calibration is not None:
-            for name in calibration.route:
-                if name not in by_name and name not in unreadable_sites:
-                    problems.append(
-                        Problem(
-                            scenario_file,
-                            "[calibration]",
-                            "route",
-                            f"site names ({', '.join(sorted(by_name))})",
-                            f"{name!r}, which is not a site",
-                        )
+    if calibration is not None:
+        for name in calibration.route:
+            if name not in by_name and name not in unreadable_sites:
+                problems.append(
+                    Problem(
+                        scenario_file,
+                        "[calibration]",
+                        "route",
+                        f"site names ({', '.join(sorted(by_name))})",
+                        f"{name!r}, which is not a site",
                     )
+                )
+    return problems
+
+
+def _calendar_problems(header: Mapping[str, Any], scenario_file: str) -> list[Problem]:
+    """Origin and destination apart, the deadline after the start."""
+    problems: list[Problem] = []
+    here = "[scenario]"
+    origin, destination = header.get("origin"), header.get("destination")
     if origin is not None and origin == destination:
         problems.append(
             Problem(
@@ -233,8 +260,6 @@ def check_scenario(
                 repr(destination),
             )
         )
-
-    # calendar
     start, deadline = header.get("start"), header.get("deadline")
     if start is not None and deadline is not None and deadline <= start:
         problems.append(
@@ -246,97 +271,113 @@ def check_scenario(
                 deadline.isoformat(),
             )
         )
+    return problems
 
-    # the road joins the camps to the destination
-    if roads is not None and destination in roads.site_node:
-        labels = roads.components()
-        order = [
-            origin,
-            destination,
-            *(n for n in by_name if n not in (origin, destination)),
-        ]
-        order = [n for n in order if n is not None]
-        dest_comp = labels[roads.site_node[destination]]
-        camps_used = {v.camp for _, v in vehicles} | {lot.camp for _, lot in lots}
-        if origin is not None:
-            camps_used.add(origin)
-        cut_off: dict[int, list[str]] = defaultdict(list)
-        for name in order:
-            if name not in roads.site_node:
-                continue
-            comp = int(labels[roads.site_node[name]])
-            if comp == dest_comp:
-                continue
-            if name in camps_used:
-                cut_off[comp].append(name)
-            else:
-                notes.append(
-                    f"{roads_file}: site {name!r} ({by_name[name].kind}) cannot be "
-                    f"reached by road from {destination!r}; plans will not use it"
-                )
-        for comp, names in cut_off.items():
-            listed = ", ".join(repr(n) for n in names)
-            problems.append(
-                Problem(
-                    roads_file,
-                    "",
-                    "",
-                    f"a road from {listed} to the destination {destination!r}",
-                    f"none: {'they are' if len(names) > 1 else 'it is'} on "
-                    f"{describe_component(roads, labels, comp, order)}; "
-                    f"{destination!r} is on "
-                    f"{describe_component(roads, labels, dest_comp, order)}",
-                )
-            )
 
-    # the fleet against the people and the lots
-    if vehicles and fleet_complete:
-        moving = [v for _, v in vehicles if v.roadworthy]
-        if not moving:
+def _road_problems(
+    roads: RoadNetwork,
+    origin: str | None,
+    destination: str,
+    by_name: Mapping[str, Site],
+    camps_used: set[str],
+    roads_file: str,
+    notes: list[str],
+) -> list[Problem]:
+    """Camps in use that no road joins to the destination; notes for other sites."""
+    problems: list[Problem] = []
+    labels = roads.components()
+    order = [
+        origin,
+        destination,
+        *(n for n in by_name if n not in (origin, destination)),
+    ]
+    named = [n for n in order if n is not None]
+    dest_comp = labels[roads.site_node[destination]]
+    cut_off: dict[int, list[str]] = defaultdict(list)
+    for name in named:
+        if name not in roads.site_node:
+            continue
+        comp = int(labels[roads.site_node[name]])
+        if comp == dest_comp:
+            continue
+        if name in camps_used:
+            cut_off[comp].append(name)
+        else:
+            notes.append(
+                f"{roads_file}: site {name!r} ({by_name[name].kind}) cannot be "
+                f"reached by road from {destination!r}; plans will not use it"
+            )
+    for comp, names in cut_off.items():
+        listed = ", ".join(repr(n) for n in names)
+        problems.append(
+            Problem(
+                roads_file,
+                "",
+                "",
+                f"a road from {listed} to the destination {destination!r}",
+                f"none: {'they are' if len(names) > 1 else 'it is'} on "
+                f"{describe_component(roads, labels, comp, named)}; "
+                f"{destination!r} is on "
+                f"{describe_component(roads, labels, dest_comp, named)}",
+            )
+        )
+    return problems
+
+
+def _fleet_problems(
+    header: Mapping[str, Any],
+    fleet: Sequence[Vehicle],
+    lots: Sequence[tuple[str, Lot]],
+    scenario_file: str,
+    fleet_file: str,
+    manifest_file: str,
+    notes: list[str],
+) -> list[Problem]:
+    """The fleet against the people and the lots."""
+    problems: list[Problem] = []
+    moving = [v for v in fleet if v.roadworthy]
+    if not moving:
+        problems.append(
+            Problem(
+                fleet_file,
+                "",
+                "roadworthy",
+                "at least one roadworthy vehicle",
+                "none",
+            )
+        )
+    seats = sum(v.seats for v in moving)
+    personnel = int(header.get("personnel") or 0)
+    if personnel > seats:
+        problems.append(
+            Problem(
+                scenario_file,
+                "[scenario]",
+                "personnel",
+                f"at most the {seats} seats of the roadworthy vehicles in {fleet_file}",
+                str(personnel),
+            )
+        )
+    for where, lot in lots:
+        if any(
+            v.payload_kg >= lot.weight_kg and v.deck_m2 >= lot.deck_m2 for v in fleet
+        ):
+            continue
+        if lot.mandatory:
             problems.append(
                 Problem(
-                    fleet_file,
-                    "",
-                    "roadworthy",
-                    "at least one roadworthy vehicle",
-                    "none",
+                    manifest_file,
+                    where,
+                    "mandatory",
+                    "a mandatory lot that some vehicle can carry (payload_kg >= "
+                    f"{lot.weight_kg:g} and deck_m2 >= {lot.deck_m2:g})",
+                    "no such vehicle",
                 )
             )
-        seats = sum(v.seats for v in moving)
-        personnel = int(header.get("personnel") or 0)
-        if personnel > seats:
-            problems.append(
-                Problem(
-                    scenario_file,
-                    here,
-                    "personnel",
-                    f"at most the {seats} seats of the roadworthy vehicles in "
-                    f"{fleet_file}",
-                    str(personnel),
-                )
+        else:
+            notes.append(
+                f"{manifest_file}: {where}: {lot.weight_kg:g} kg on "
+                f"{lot.deck_m2:g} m2 fits on no vehicle; the lot can only be left "
+                "behind"
             )
-        fleet = [v for _, v in vehicles]
-        for where, lot in lots:
-            if any(
-                v.payload_kg >= lot.weight_kg and v.deck_m2 >= lot.deck_m2
-                for v in fleet
-            ):
-                continue
-            if lot.mandatory:
-                problems.append(
-                    Problem(
-                        manifest_file,
-                        where,
-                        "mandatory",
-                        "a mandatory lot that some vehicle can carry (payload_kg >= "
-                        f"{lot.weight_kg:g} and deck_m2 >= {lot.deck_m2:g})",
-                        "no such vehicle",
-                    )
-                )
-            else:
-                notes.append(
-                    f"{manifest_file}: {where}: {lot.weight_kg:g} kg on "
-                    f"{lot.deck_m2:g} m2 fits on no vehicle; the lot can only be left "
-                    "behind"
-                )
-    return problems, notes
+    return problems

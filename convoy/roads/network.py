@@ -1,8 +1,9 @@
 """The road network: a line layer turned into a routable, undirected graph.
 
-:func:`road_network_from_layer` reads any line layer GeoPandas can read (GeoJSON,
-GeoPackage, Shapefile, an OpenStreetMap extract exported to one of these), checks its
-coordinates, projects it to metres, nodes the lines where they cross or touch, joins
+:func:`convoy.io.roads.read_roads` reads any line layer GDAL can read (GeoJSON,
+GeoPackage, Shapefile, an OpenStreetMap extract exported to one of these) and
+:func:`convoy.roads.build.build_road_network` checks its coordinates, projects it to
+metres, nodes the lines where they cross or touch, joins
 endpoints closer than ``snap_tolerance_m``, drops duplicate and zero-length pieces and
 snaps the scenario's sites onto it. Every fix is listed in ``RoadNetwork.repairs``.
 
@@ -11,7 +12,7 @@ edge): node coordinates, edge endpoints, lengths, surfaces, speed caps, and a CS
 adjacency in which each undirected edge appears in both directions. Shortest paths
 use :mod:`scipy.sparse.csgraph`.
 
-Messages number a layer's features from 1, in file order, as :mod:`convoy.events`
+Messages number a layer's features from 1, in file order, as the events reader
 does.
 """
 
@@ -21,8 +22,8 @@ import itertools
 import math
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TYPE_CHECKING
 
+import geopandas as gpd
 import numpy as np
 import pyproj
 from numpy.typing import NDArray
@@ -31,9 +32,6 @@ from scipy.sparse import csgraph
 
 from convoy.errors import NoRouteError
 from convoy.params import SURFACES
-
-if TYPE_CHECKING:
-    import geopandas as gpd
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -263,8 +261,6 @@ class RoadNetwork:
 
     def edge_frame(self) -> gpd.GeoDataFrame:
         """The edges as a GeoDataFrame (u, v, length_m, surface, maxspeed_kph, name)."""
-        import geopandas as gpd
-
         return gpd.GeoDataFrame(
             {
                 "u": self.edge_u,

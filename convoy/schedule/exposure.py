@@ -46,7 +46,8 @@ import numpy as np
 from numpy.typing import NDArray
 
 from convoy.errors import InfeasibleError, Problem, ScenarioError
-from convoy.params import SURFACES, MovementParams, RiskParams, parse_hhmm
+from convoy.params import SURFACES, MovementParams, RiskParams
+from convoy.times import parse_hhmm
 
 #: Speed modes of a leg. ``"clearance"`` is route clearance: engineers lead at
 #: ``clearance_speed_kph`` and the IED channel is multiplied by

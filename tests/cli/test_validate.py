@@ -171,3 +171,13 @@ def test_guard_leaves_bugs_alone():
     result = CliRunner().invoke(bug, [])
     assert result.exit_code == 1
     assert isinstance(result.exception, ZeroDivisionError)
+
+
+def test_plan_refuses_reference_trip_outside_the_dates(defect_variant, tmp_path):
+    """convoy plan exits 2, naming [calibration] depart, and writes nothing."""
+    out = tmp_path / "plan"
+    result = run("plan", str(defect_variant("CalibrationBeforeStart")), "-o", str(out))
+    assert result.exit_code == 2, result.output
+    assert "[calibration]: field 'depart'" in result.stderr
+    assert "2024-10-31T06:00Z (start)" in result.stderr
+    assert not out.exists()
