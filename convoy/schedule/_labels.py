@@ -325,8 +325,10 @@ def _walk(
     out,
 ):
     """
-    Follow the actions from a departure; writes rows (kind, node, edge, mode, t, d,
-    light) to ``out`` (kind 0 halt step, 1 drive) and returns the row count.
+    Follow the actions from a departure.
+
+    Writes rows (kind, node, edge, mode, t, d, light) to ``out`` (kind 0 halt step,
+    1 drive) and returns the row count.
     """
     n = origin
     t = t0
