@@ -117,6 +117,10 @@ _DFF_UNIT = 1000
 _MAX_RESOLVES = 1
 
 
+_Terms = list[cp_model.LinearExprT]
+_Cell = tuple["_Piece", cp_model.IntVar, cp_model.IntVar]
+
+
 def _solve_aggregate(
     inst: _Instance,
     params: SolverParams,
@@ -132,8 +136,55 @@ def _solve_aggregate(
     ``only_step`` restricts the departure to one delay step (a smaller model whose
     relaxation is tighter: a quick source of good plans, not of bounds).
     """
+    # The model is built in a fixed order (variables, then constraints): CP-SAT's
+    # search depends on it, and the same order gives the same plan.
     m = cp_model.CpModel()
-    G, C = inst.groups, inst.classes
+    mv, road_g = _add_column(inst, m)
+    x, carried = _add_capacities(inst, m, mv, road_g, shrink)
+    terms = _add_values(inst, m, mv, carried)
+    if terms is None:
+        return int(cp_model.INFEASIBLE), None, -math.inf
+    obj_terms, const, destroy_terms, destroy_const = terms
+    cells = _add_risk(inst, m, mv, destroy_terms, destroy_const, only_step)
+    if cells is None:
+        return int(cp_model.INFEASIBLE), None, -math.inf
+    for pc, on, off in cells:
+        c0 = math.floor(inst.incident_usd * pc.inc0 * _USD_UNIT + 1e-9)
+        c1 = math.floor(inst.incident_usd * pc.slope * _USD_UNIT + 1e-9)
+        if c0:
+            obj_terms.append(-c0 * on)
+        if c1 and pc.length:
+            obj_terms.append(-c1 * off)
+    m.maximize(sum(obj_terms) + const)
+
+    if hint is not None and (
+        only_step is None or only_step == _evaluate(inst, hint)[2]
+    ):
+        _add_hint(inst, m, hint, mv, x, cells)
+    solver = _solver(params, seed, params.time_limit_s if limit_s is None else limit_s)
+    status = solver.solve(m)
+    if status == cp_model.MODEL_INVALID:
+        msg = f"load model invalid: {m.validate()}"
+        raise RuntimeError(msg)
+    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+        bound = (
+            solver.best_objective_bound / _USD_UNIT
+            if status == cp_model.UNKNOWN
+            else -math.inf
+        )
+        return int(status), None, bound
+    sol = _Aggregate(
+        moving={g: int(solver.value(v)) for g, v in mv.items()},
+        carried={k: int(solver.value(v)) for k, v in x.items()},
+    )
+    return int(status), sol, solver.best_objective_bound / _USD_UNIT
+
+
+def _add_column(
+    inst: _Instance, m: cp_model.CpModel
+) -> tuple[dict[int, cp_model.IntVar], list[int]]:
+    """Vehicles moving per group, towing and seats; (variables, roadworthy groups)."""
+    G = inst.groups
     mv: dict[int, cp_model.IntVar] = {}
     for g, members in enumerate(G):
         mv[g] = m.new_int_var(0, len(members), f"move{g}")
@@ -142,7 +193,22 @@ def _solve_aggregate(
     tow_g = [g for g in road_g if inst.v_tow[G[g][0]]]
     m.add(sum(mv[g] for g in unroad_g) <= sum(mv[g] for g in tow_g))
     m.add(sum(int(inst.v_seats[G[g][0]]) * mv[g] for g in road_g) >= inst.personnel)
+    return mv, road_g
 
+
+def _add_capacities(
+    inst: _Instance,
+    m: cp_model.CpModel,
+    mv: dict[int, cp_model.IntVar],
+    road_g: list[int],
+    shrink: dict[int, float],
+) -> tuple[dict[tuple[int, int], cp_model.IntVar], dict[int, list[cp_model.IntVar]]]:
+    """
+    Lots carried per (class, group) within each group's capacities, with the cuts.
+
+    Returns the variables by (class, group) and, per class, its variables.
+    """
+    G, C = inst.groups, inst.classes
     x: dict[tuple[int, int], cp_model.IntVar] = {}
     carried: dict[int, list[cp_model.IntVar]] = {j: [] for j in range(len(C))}
     for g in road_g:
@@ -175,17 +241,31 @@ def _solve_aggregate(
         for (_, k), vs in cuts.items():
             m.add(sum(vs) <= (k - 1) * mv[g])
         _add_dff_cuts(inst, m, g, {j: x[j, gg] for (j, gg) in x if gg == g}, mv[g])
+    return x, carried
 
-    obj_terms: list[cp_model.LinearExprT] = []
+
+def _add_values(
+    inst: _Instance,
+    m: cp_model.CpModel,
+    mv: dict[int, cp_model.IntVar],
+    carried: dict[int, list[cp_model.IntVar]],
+) -> tuple[_Terms, int, _Terms, int] | None:
+    """
+    Mandatory lots, value terms and destruction team-seconds.
+
+    Returns (objective terms, objective constant, destruction terms, destruction
+    constant), or None when a mandatory class fits no vehicle.
+    """
+    obj_terms: _Terms = []
     const = 0
-    destroy_terms: list[cp_model.LinearExprT] = []
+    destroy_terms: _Terms = []
     destroy_const = 0
-    for j, members in enumerate(C):
+    for j, members in enumerate(inst.classes):
         l0, cnt = members[0], len(members)
         cj = sum(carried[j]) if carried[j] else 0
         if inst.l_mand[l0]:
             if not carried[j]:
-                return int(cp_model.INFEASIBLE), None, -math.inf
+                return None
             m.add(cj == cnt)
         else:
             m.add(cj <= cnt)
@@ -203,11 +283,27 @@ def _solve_aggregate(
                 obj_terms.append((val - hv) * cj)
         elif carried[j]:
             obj_terms.append(val * cj)
-    for g, members in enumerate(G):
+    for g, members in enumerate(inst.groups):
         obj_terms.append(math.ceil(inst.v_value[members[0]] * _USD_UNIT - 1e-9) * mv[g])
         destroy_const += inst.v_destroy_s * len(members)
         destroy_terms.append(-inst.v_destroy_s * mv[g])
+    return obj_terms, const, destroy_terms, destroy_const
 
+
+def _add_risk(
+    inst: _Instance,
+    m: cp_model.CpModel,
+    mv: dict[int, cp_model.IntVar],
+    destroy_terms: _Terms,
+    destroy_const: int,
+    only_step: int | None,
+) -> list[_Cell] | None:
+    """
+    The column size and the delay step as one choice of a risk-table piece.
+
+    Returns each piece with its choice and offset variables, or None when no
+    piece is left (``only_step`` has none).
+    """
     destroy = m.new_int_var(0, max(destroy_const, 0), "destroy_s")
     m.add(destroy == destroy_const + sum(destroy_terms))
     n_var = m.new_int_var(0, len(inst.vehicles), "column")
@@ -216,8 +312,8 @@ def _solve_aggregate(
     # with an integer offset along it: the convex hull of each piece's cost
     pieces = [pc for pc in _risk_pieces(inst) if only_step in (None, pc.b)]
     if not pieces:
-        return int(cp_model.INFEASIBLE), None, -math.inf
-    cells: list[tuple[_Piece, cp_model.IntVar, cp_model.IntVar]] = []
+        return None
+    cells: list[_Cell] = []
     for k, pc in enumerate(pieces):
         on = m.new_bool_var(f"s{k}")
         off = m.new_int_var(0, pc.length, f"o{k}")
@@ -232,36 +328,7 @@ def _solve_aggregate(
         destroy
         >= sum((int(caps[pc.b - 1]) + 1) * on for pc, on, _ in cells if pc.b > 0)
     )
-    for pc, on, off in cells:
-        c0 = math.floor(inst.incident_usd * pc.inc0 * _USD_UNIT + 1e-9)
-        c1 = math.floor(inst.incident_usd * pc.slope * _USD_UNIT + 1e-9)
-        if c0:
-            obj_terms.append(-c0 * on)
-        if c1 and pc.length:
-            obj_terms.append(-c1 * off)
-    m.maximize(sum(obj_terms) + const)
-
-    if hint is not None and (
-        only_step is None or only_step == _evaluate(inst, hint)[2]
-    ):
-        _add_hint(inst, m, hint, mv, x, cells)
-    solver = _solver(params, seed, params.time_limit_s if limit_s is None else limit_s)
-    status = solver.solve(m)
-    if status == cp_model.MODEL_INVALID:
-        msg = f"load model invalid: {m.validate()}"
-        raise RuntimeError(msg)
-    if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        bound = (
-            solver.best_objective_bound / _USD_UNIT
-            if status == cp_model.UNKNOWN
-            else -math.inf
-        )
-        return int(status), None, bound
-    sol = _Aggregate(
-        moving={g: int(solver.value(v)) for g, v in mv.items()},
-        carried={k: int(solver.value(v)) for k, v in x.items()},
-    )
-    return int(status), sol, solver.best_objective_bound / _USD_UNIT
+    return cells
 
 
 def _add_dff_cuts(
@@ -306,7 +373,7 @@ def _add_hint(
     cand: _Candidate,
     mv: dict[int, cp_model.IntVar],
     x: dict[tuple[int, int], cp_model.IntVar],
-    cells: list[tuple[_Piece, cp_model.IntVar, cp_model.IntVar]],
+    cells: list[_Cell],
 ) -> None:
     v_group = np.empty(len(inst.vehicles), dtype=np.int64)
     for g, members in enumerate(inst.groups):
