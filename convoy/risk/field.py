@@ -395,6 +395,57 @@ def _points(points_xy: ArrayLike) -> FloatArray:
     return np.ascontiguousarray(pts)
 
 
+def _event_xy(events: ThreatEvents, target: pyproj.CRS) -> FloatArray:
+    """(K, 2) event positions in ``target``, projected from lon/lat if need be."""
+    xy = events.xy
+    if events.crs and pyproj.CRS.from_user_input(events.crs) != target:
+        t = pyproj.Transformer.from_crs("EPSG:4326", target, always_xy=True)
+        x, y = t.transform(events.lonlat[:, 0], events.lonlat[:, 1])
+        xy = np.column_stack([np.asarray(x), np.asarray(y)])
+    xy = np.ascontiguousarray(xy, dtype=np.float64).reshape(-1, 2)
+    if not np.isfinite(xy).all():
+        msg = f"{events.source}: events do not project to {target.name}"
+        raise GeodataError(msg)
+    return xy
+
+
+def _apply_rules(
+    events: ThreatEvents, rules: dict[str, ChannelRule]
+) -> tuple[IntArray, FloatArray, FloatArray, Counter[str]]:
+    """
+    Each event's channel (-1 for none), rule weight and bandwidth (metres).
+
+    Also counts the events of each type no rule knows.
+    """
+    num = len(events)
+    channel_of = np.full(num, -1, dtype=np.int64)
+    rule_w = np.zeros(num)
+    rule_h = np.zeros(num)
+    unknown: Counter[str] = Counter()
+    for i in range(num):
+        etype = str(events.event_type[i])
+        sub = str(events.sub_event_type[i])
+        rule = _rule_for(etype, sub, rules)
+        if rule is None:
+            unknown[f"{etype}|{sub}" if sub else etype] += 1
+            continue
+        if rule.channel in CHANNELS and rule.weight > 0:
+            if not (math.isfinite(rule.bandwidth_km) and rule.bandwidth_km > 0):
+                raise ScenarioError(
+                    Problem(
+                        "",
+                        "[risk.rules]",
+                        f"{etype}.bandwidth_km",
+                        "km > 0",
+                        repr(rule.bandwidth_km),
+                    )
+                )
+            channel_of[i] = CHANNELS.index(rule.channel)
+            rule_w[i] = rule.weight
+            rule_h[i] = rule.bandwidth_km * 1000.0
+    return channel_of, rule_w, rule_h, unknown
+
+
 def risk_field_from_events(
     events: ThreatEvents,
     params: RiskParams | None = None,
@@ -444,42 +495,9 @@ def risk_field_from_events(
     params = params or RiskParams()
     rules = params.channel_rules()
     target = pyproj.CRS.from_user_input(crs if crs is not None else events.crs)
-    xy = events.xy
-    if events.crs and pyproj.CRS.from_user_input(events.crs) != target:
-        t = pyproj.Transformer.from_crs("EPSG:4326", target, always_xy=True)
-        x, y = t.transform(events.lonlat[:, 0], events.lonlat[:, 1])
-        xy = np.column_stack([np.asarray(x), np.asarray(y)])
-    xy = np.ascontiguousarray(xy, dtype=np.float64).reshape(-1, 2)
-    if not np.isfinite(xy).all():
-        msg = f"{events.source}: events do not project to {target.name}"
-        raise GeodataError(msg)
-
+    xy = _event_xy(events, target)
     num = len(events)
-    channel_of = np.full(num, -1, dtype=np.int64)
-    rule_w = np.zeros(num)
-    rule_h = np.zeros(num)
-    unknown: Counter[str] = Counter()
-    for i in range(num):
-        etype = str(events.event_type[i])
-        sub = str(events.sub_event_type[i])
-        rule = _rule_for(etype, sub, rules)
-        if rule is None:
-            unknown[f"{etype}|{sub}" if sub else etype] += 1
-            continue
-        if rule.channel in CHANNELS and rule.weight > 0:
-            if not (math.isfinite(rule.bandwidth_km) and rule.bandwidth_km > 0):
-                raise ScenarioError(
-                    Problem(
-                        "",
-                        "[risk.rules]",
-                        f"{etype}.bandwidth_km",
-                        "km > 0",
-                        repr(rule.bandwidth_km),
-                    )
-                )
-            channel_of[i] = CHANNELS.index(rule.channel)
-            rule_w[i] = rule.weight
-            rule_h[i] = rule.bandwidth_km * 1000.0
+    channel_of, rule_w, rule_h, unknown = _apply_rules(events, rules)
     if unknown:
         listed = ", ".join(f"{t!r} ({n})" for t, n in sorted(unknown.items()))
         warnings.warn(

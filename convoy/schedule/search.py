@@ -320,28 +320,8 @@ def plan_schedule(
     best = float(dep_cost[ok].min())
     tied = ok[dep_cost[ok] <= best + COST_TIE_REL * abs(best) + 1e-15]
     t_dep = int(min(tied, key=lambda t: (dep_arr[t], dep_drv[t], t)))
-    rows = np.empty((int(dep_arr[t_dep]) - t_dep + 1, 7), dtype=np.int64)
-    num_rows = _labels._walk(
-        origin,
-        t_dep,
-        int(dep_act[t_dep]),
-        model.num_nodes,
-        g.indices,
-        g.adj_edge,
-        num_steps,
-        g.dur,
-        tab.daycum,
-        tab.run_end,
-        tab.dayidx,
-        tab.nextmid,
-        tab.hmax,
-        tab.hlo,
-        tab.hcnt,
-        tab.base,
-        labels[3],
-        rows,
-    )
-    return _assemble(model, g, rows[:num_rows], step, t_dep, dep_cost)
+    rows = _walk(model, g, tab, labels, origin, t_dep, dep_arr, dep_act)
+    return _assemble(model, g, rows, step, t_dep, dep_cost)
 
 
 def _check_request(
@@ -481,6 +461,41 @@ def _departure_labels(
             dep_act,
         )
     return dep_cost, dep_arr, dep_drv, dep_act
+
+
+def _walk(
+    model: ExposureModel,
+    g: SearchGraph,
+    tab: StepTables,
+    labels: _Labels,
+    origin: int,
+    t_dep: int,
+    dep_arr: NDArray[np.int64],
+    dep_act: NDArray[np.int64],
+) -> NDArray[np.int64]:
+    """Rows (kind, node, edge, mode, t, d, light) of the schedule leaving at t_dep."""
+    rows = np.empty((int(dep_arr[t_dep]) - t_dep + 1, 7), dtype=np.int64)
+    num_rows = _labels._walk(
+        origin,
+        t_dep,
+        int(dep_act[t_dep]),
+        model.num_nodes,
+        g.indices,
+        g.adj_edge,
+        tab.num_steps,
+        g.dur,
+        tab.daycum,
+        tab.run_end,
+        tab.dayidx,
+        tab.nextmid,
+        tab.hmax,
+        tab.hlo,
+        tab.hcnt,
+        tab.base,
+        labels[3],
+        rows,
+    )
+    return rows[:num_rows]
 
 
 def _assemble(
