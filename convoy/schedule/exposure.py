@@ -352,18 +352,31 @@ class ExposureModel:
 
 
 class _RoadsLike(Protocol):
-    edge_u: Any
-    edge_v: Any
-    edge_length_m: Any
-    edge_surface: Any
-    edge_maxspeed_kph: Any
-    site_node: Mapping[str, int]
+    """What :func:`build_exposure_model` reads of a road network (read-only)."""
+
+    @property
+    def edge_u(self) -> Any: ...
+    @property
+    def edge_v(self) -> Any: ...
+    @property
+    def edge_length_m(self) -> Any: ...
+    @property
+    def edge_surface(self) -> Any: ...
+    @property
+    def edge_maxspeed_kph(self) -> Any: ...
+    @property
+    def site_node(self) -> Mapping[str, int]: ...
 
 
 class _EdgeRiskLike(Protocol):
-    edge_ied: Any
-    edge_ambush: Any
-    node_ambush: Any
+    """What :func:`build_exposure_model` reads of the edge risk tables (read-only)."""
+
+    @property
+    def edge_ied(self) -> Any: ...
+    @property
+    def edge_ambush(self) -> Any: ...
+    @property
+    def node_ambush(self) -> Any: ...
 
 
 def column_lengths_km(
