@@ -16,17 +16,22 @@ Why calibrate to a trip and not to event counts: the quantity the planner compar
 is incidents *per trip*, and a trip's incidents depend on the column's length, speed
 and hours as much as on the map; calibrating the same model that plans makes the
 planned and the observed numbers directly comparable.
+
+Nothing here sees a scenario: :mod:`convoy.plan` unpacks ``[calibration]`` into a
+model of the reference column, its route's edges and its times.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from convoy.errors import Problem, ScenarioError
+from convoy.roads.network import RoadNetwork
 from convoy.schedule import (
     Exposure,
     ExposureModel,
@@ -64,6 +69,56 @@ class Calibration:
     vehicle_ids: tuple[str, ...]
     edge_path: tuple[int, ...]
     trajectory: Trajectory
+
+
+def reference_route(
+    roads: RoadNetwork, site_names: Sequence[str], origin: str, destination: str
+) -> tuple[int, ...]:
+    """
+    Edges of a calibration route: shortest paths between the listed sites.
+
+    Parameters
+    ----------
+    roads
+        The road network (its sites snapped to nodes).
+    site_names
+        Sites the reference column passed, from ``origin`` to ``destination``.
+    origin, destination
+        Names of the scenario's origin and destination.
+
+    Raises
+    ------
+    ScenarioError
+        If the list does not run from ``origin`` to ``destination`` or names a
+        site the network does not know.
+    """
+    names = list(site_names)
+    if not names or names[0] != origin or names[-1] != destination:
+        raise ScenarioError(
+            Problem(
+                "scenario.toml",
+                "[calibration]",
+                "route",
+                f"site names from {origin!r} to {destination!r}",
+                repr(names),
+            )
+        )
+    edges: list[int] = []
+    for a, b in itertools.pairwise(names):
+        if a not in roads.site_node or b not in roads.site_node:
+            bad = a if a not in roads.site_node else b
+            raise ScenarioError(
+                Problem(
+                    "scenario.toml",
+                    "[calibration]",
+                    "route",
+                    "names of sites in sites layer",
+                    repr(bad),
+                )
+            )
+        _nodes, e, _len = roads.site_path(a, b)
+        edges.extend(int(x) for x in e)
+    return tuple(edges)
 
 
 def reference_trip(

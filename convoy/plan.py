@@ -19,7 +19,9 @@ This module is the one place below the command line that unpacks a
 arrays and parameters it uses. The functions here that take a scenario
 (:func:`scenario_risk_field`, :func:`scenario_exposure_model`,
 :func:`plan_scenario_schedule`, :func:`scenario_calibration`,
-:func:`calibrated_risk_field`, :func:`scenario_risk_table`) are that unpacking.
+:func:`calibrated_risk_field`, :func:`scenario_risk_table`) are that unpacking,
+which is why they live here and not beside the code they feed; ``_reference`` is
+the one function that reads ``[calibration]``.
 
 :func:`plan_document` turns the result into the plan.json document
 (docs/plan-json.md) from which every other output is written.
@@ -28,7 +30,6 @@ arrays and parameters it uses. The functions here that take a scenario
 from __future__ import annotations
 
 import dataclasses
-import itertools
 import math
 import platform
 from collections.abc import Callable, Sequence
@@ -47,7 +48,7 @@ from convoy.baselines import (
     fast_baselines,
     priced_trip,
 )
-from convoy.calibrate import Calibration, calibrate, reference_trip
+from convoy.calibrate import Calibration, calibrate, reference_route, reference_trip
 from convoy.errors import Problem, ScenarioError
 from convoy.io.files import file_sha256
 from convoy.loadout import LoadPlan, RiskTable, choose_loadout
@@ -74,20 +75,6 @@ from convoy.schedule import (
     column_surface_speeds,
     plan_schedule,
 )
-
-__all__ = [
-    "Plan",
-    "Trip",
-    "calibrated_risk_field",
-    "origin_vehicles",
-    "plan_document",
-    "plan_scenario_schedule",
-    "plan_withdrawal",
-    "scenario_calibration",
-    "scenario_exposure_model",
-    "scenario_risk_field",
-    "scenario_risk_table",
-]
 
 #: Share of ``SolverParams.time_limit_s`` given to each CP-SAT solve of the sweep.
 #: A third was tried on Kidal-Gao: the points at high prices ended 5-7 % from their
@@ -322,37 +309,6 @@ def _parse_iso(text: str, key: str) -> datetime:
     return t
 
 
-def _reference_route(scenario: Scenario) -> tuple[int, ...]:
-    """Edges of the calibration route: shortest paths between the listed sites."""
-    names = list(scenario.calibration.route) or [scenario.origin, scenario.destination]
-    if names[0] != scenario.origin or names[-1] != scenario.destination:
-        raise ScenarioError(
-            Problem(
-                "scenario.toml",
-                "[calibration]",
-                "route",
-                f"site names from {scenario.origin!r} to {scenario.destination!r}",
-                repr(names),
-            )
-        )
-    edges: list[int] = []
-    for a, b in itertools.pairwise(names):
-        if a not in scenario.roads.site_node or b not in scenario.roads.site_node:
-            bad = a if a not in scenario.roads.site_node else b
-            raise ScenarioError(
-                Problem(
-                    "scenario.toml",
-                    "[calibration]",
-                    "route",
-                    "names of sites in sites layer",
-                    repr(bad),
-                )
-            )
-        _nodes, e, _len = scenario.roads.site_path(a, b)
-        edges.extend(int(x) for x in e)
-    return tuple(edges)
-
-
 def _reference(scenario: Scenario) -> _Reference:
     """The scenario's reference trip: the one place ``[calibration]`` is unpacked."""
     cal = scenario.calibration
@@ -373,7 +329,11 @@ def _reference(scenario: Scenario) -> _Reference:
         )
     # the reference column: the first ``calibration.vehicles`` at the origin
     ids = tuple(v.id for v in origin_vehicles(scenario))[: cal.vehicles]
-    return _Reference(depart, arrive, _reference_route(scenario), ids)
+    names = list(cal.route) or [scenario.origin, scenario.destination]
+    route = reference_route(
+        scenario.roads, names, scenario.origin, scenario.destination
+    )
+    return _Reference(depart, arrive, route, ids)
 
 
 def scenario_calibration(scenario: Scenario, edge_risk: EdgeRisk) -> Calibration:
