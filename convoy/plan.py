@@ -20,8 +20,9 @@ arrays and parameters it uses. The functions here that take a scenario
 (:func:`scenario_risk_field`, :func:`scenario_exposure_model`,
 :func:`plan_scenario_schedule`, :func:`scenario_calibration`,
 :func:`calibrated_risk_field`, :func:`scenario_risk_table`) are that unpacking,
-which is why they live here and not beside the code they feed; ``_reference`` is
-the one function that reads ``[calibration]``.
+which is why they live here and not beside the code they feed (and why this
+module is longer than the others); ``_reference`` is the one function that reads
+``[calibration]``.
 
 :func:`plan_document` turns the result into the plan.json document
 (docs/plan-json.md) from which every other output is written.
