@@ -17,13 +17,13 @@ from convoy.events import ThreatEvents
 from convoy.io.events import guess_events_format, read_events
 from convoy.io.scenario import read_scenario
 from convoy.outputs.geotiff import RiskRasterSummary, write_risk_geotiff
+from convoy.plan import calibrated_risk_field
 from convoy.risk.field import (
     CHANNELS,
     RiskField,
     raster_grid,
     risk_field_from_events,
 )
-from convoy.plan import calibrated_risk_field
 from convoy.scenario import Scenario
 
 #: Margin around the roads and sites, metres: about three bandwidths of the widest

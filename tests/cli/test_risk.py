@@ -54,7 +54,9 @@ def test_default_raster_is_calibrated(tiny, tmp_path):
     result = invoke(TINY, "-o", out, "--resolution", "2000")
     assert result.exit_code == 0, result.output
     field = scenario_risk_field(tiny)
-    cal = scenario_calibration(tiny, edge_risk(field, tiny.roads, tiny.risk.edge_sample_m))
+    cal = scenario_calibration(
+        tiny, edge_risk(field, tiny.roads, tiny.risk.edge_sample_m)
+    )
     field = field.with_scales(cal.scale_ied, cal.scale_ambush)
     with rasterio.open(out) as ds:
         assert ds.tags(1)["units"].startswith("expected incidents per km")

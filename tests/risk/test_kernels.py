@@ -123,7 +123,9 @@ def test_expansion_matches_direct_sum(num_events, rho, fixed, seed):
     p = expansion_terms(rho, float(h.max() / h_min), 1e-6)
     assert p > 0
     mom = np.zeros((p, p))
-    _point_kernels._hermite_moments(ex, ey, wn, 0.5 / h**2, num_events, 0.0, 0.0, half, mom)
+    _point_kernels._hermite_moments(
+        ex, ey, wn, 0.5 / h**2, num_events, 0.0, 0.0, half, mom
+    )
     pts = rng.uniform(-half, half, size=(200, 2))
     got = np.empty(200)
     _point_kernels._eval_moments(pts[:, 0], pts[:, 1], 0, 200, 0.0, 0.0, half, mom, got)

@@ -19,8 +19,8 @@ from convoy.errors import InfeasibleError, NoRouteError, ScenarioError
 from convoy.params import MovementParams
 from convoy.schedule import _labels
 from convoy.schedule.exposure import ExposureModel
-from convoy.schedule.trajectory import trajectory_exposure
 from convoy.schedule.search import Schedule, plan_schedule
+from convoy.schedule.trajectory import trajectory_exposure
 
 
 def solve(case: Case, **kw) -> Schedule:
