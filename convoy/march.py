@@ -277,6 +277,14 @@ def march_rank(vehicle: Vehicle) -> int:
     return MARCH_ORDER.index("cargo")
 
 
+def column_order(vehicles: Sequence[Vehicle], ids: Sequence[str]) -> list[Vehicle]:
+    """The vehicles ``ids`` by role (``MARCH_ORDER``), then in fleet order."""
+    by_id = {v.id: v for v in vehicles}
+    return sorted(
+        (by_id[i] for i in ids), key=lambda v: (march_rank(v), vehicles.index(v))
+    )
+
+
 def order_of_march(vehicles: Sequence[Vehicle], loadout: LoadPlan) -> list[Vehicle]:
     """
     Moving vehicles in order of march; a towed vehicle follows its tow.
@@ -382,8 +390,7 @@ def trip_march(
     model: ExposureModel,
     trajectory: Trajectory,
     order: Sequence[Vehicle],
-    checkpoints: Sequence[tuple[str, str, float]],
-    halts: Sequence[tuple[float, float, float]],
+    places: tuple[Mapping[int, str], Mapping[str, str], str, str],
     movement: MovementParams,
     start_minute_of_day: int,
 ) -> tuple[list[MarchUnit], list[MarchRow]]:
@@ -396,13 +403,15 @@ def trip_march(
         The trip.
     order
         Its vehicles in order of march.
-    checkpoints, halts
-        From :func:`route_checkpoints`.
+    places
+        ``(node_names, site_kinds, origin, destination)`` as
+        :func:`route_checkpoints` takes them.
     movement
         Intervals, gaps and march unit sizes.
     start_minute_of_day
         Minute of the UTC day at the scenario start.
     """
+    checkpoints, halts = route_checkpoints(model, trajectory, *places)
     traj_arr = trajectory_points(model, trajectory)
     # Speed, not rate of march (FM 55-30): what the column drives at on each leg,
     # from the speed model, whatever pace the trajectory averages (the historical

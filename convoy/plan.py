@@ -53,15 +53,14 @@ from convoy.calibrate import Calibration, calibrate, reference_route, reference_
 from convoy.errors import Problem, ScenarioError
 from convoy.io.files import file_sha256
 from convoy.loadout import LoadPlan, RiskTable, choose_loadout
-from convoy.loadout.pareto import mark_dominated, pareto_prices
+from convoy.loadout.pareto import pareto_front, pareto_prices
 from convoy.loadout.risk_table import tabulate_risk
 from convoy.march import (
     MarchRow,
     MarchUnit,
+    column_order,
     leg_nodes,
-    march_rank,
     order_of_march,
-    route_checkpoints,
     trip_march,
 )
 from convoy.params import parse_hhmm
@@ -488,7 +487,7 @@ def _column_schedule(
 ) -> tuple[ExposureModel, Schedule]:
     """The optimal schedule of the column ``loadout`` moves, after destruction."""
     origin, dest = _end_nodes(scenario)
-    model = scenario_exposure_model(scenario, er, vehicle_ids=_moving_ids(loadout))
+    model = scenario_exposure_model(scenario, er, vehicle_ids=loadout.moving_ids)
     schedule = plan_schedule(
         model,
         origin,
@@ -500,16 +499,6 @@ def _column_schedule(
         node_names=_node_names(scenario) if named else None,
     )
     return model, schedule
-
-
-def _values(plan: LoadPlan) -> tuple[float, float]:
-    """(value carried incl. vehicles moved, value left behind), US dollars."""
-    carried = plan.value_carried_usd + plan.value_vehicles_moved_usd
-    return carried, plan.value_left_usd
-
-
-def _moving_ids(plan: LoadPlan) -> tuple[str, ...]:
-    return tuple(v.vehicle_id for v in plan.vehicles if v.status in ("moving", "towed"))
 
 
 # ---------------------------------------------------------------------------------
@@ -595,8 +584,8 @@ def _trips(
     progress: Progress,
 ) -> tuple[dict[str, Trip], list[str]]:
     """The optimised trip and the baselines, priced, with notes on the comparison."""
-    moving = _moving_ids(loadout)
-    values = _values(loadout)
+    moving = loadout.moving_ids
+    values = (loadout.value_saved_usd, loadout.value_left_usd)
     trips: dict[str, Trip] = {
         "optimised": priced_trip(
             "optimised", model, schedule.trajectory(), moving, values
@@ -626,7 +615,7 @@ def _trips(
         hist_model,
         hist_traj,
         _reference(scenario).vehicle_ids,
-        _values(hist_plan),
+        (hist_plan.value_saved_usd, hist_plan.value_left_usd),
         note="reconstruction of the observed trip: every vehicle, the main axis, "
         "paced to the observed departure and arrival; it may halt anywhere on "
         "its route and drive after dark, as the real column did",
@@ -639,34 +628,23 @@ def _marches(
     scenario: Scenario, loadout: LoadPlan, trips: dict[str, Trip]
 ) -> dict[str, tuple[list[MarchUnit], list[MarchRow]]]:
     """March units and the road movement table of every trip."""
-    by_id = {v.id: v for v in scenario.vehicles}
     order = order_of_march(scenario.vehicles, loadout)
-    names = _node_names(scenario)
     kinds = {s.name: s.kind for s in scenario.sites}
-    marches = {}
-    for name, trip in trips.items():
-        vs = (
-            order
-            if name != "historical"
-            else sorted(
-                (by_id[i] for i in trip.vehicle_ids),
-                key=lambda v: (march_rank(v), scenario.vehicles.index(v)),
-            )
-        )
-        traj = trip.trip.trajectory
-        checkpoints, halts = route_checkpoints(
-            trip.model, traj, names, kinds, scenario.origin, scenario.destination
-        )
-        marches[name] = trip_march(
+    places = (_node_names(scenario), kinds, scenario.origin, scenario.destination)
+    return {
+        name: trip_march(
             trip.model,
-            traj,
-            vs,
-            checkpoints,
-            halts,
+            trip.trip.trajectory,
+            # the historical column is every vehicle, in the same order of march
+            column_order(scenario.vehicles, trip.vehicle_ids)
+            if name == "historical"
+            else order,
+            places,
             scenario.movement,
             _minute_of_day(scenario.start),
         )
-    return marches
+        for name, trip in trips.items()
+    }
 
 
 def _pareto_front(
@@ -680,22 +658,14 @@ def _pareto_front(
         incident_usd=scenario.prices.incident_usd,
         num_points=scenario.solver.pareto_points,
     )
-    front: list[dict[str, float]] = []
-    for price in prices:
-        progress(f"Pareto front: ${price:,.0f} per incident")
-        lp = _solve_loads(scenario, table, price, PARETO_TIME_SHARE)
-        _m, s = _column_schedule(scenario, er, lp, named=False)
-        front.append(
-            {
-                "incident_usd": price,
-                "expected_incidents": s.expected_incidents,
-                "value_saved_usd": _values(lp)[0],
-                "vehicles_moving": float(len(_moving_ids(lp))),
-                "gap": float(lp.gap),
-            }
-        )
-    mark_dominated(front)
-    return front
+
+    def solve(price: float) -> LoadPlan:
+        return _solve_loads(scenario, table, price, PARETO_TIME_SHARE)
+
+    def incidents(lp: LoadPlan) -> float:
+        return _column_schedule(scenario, er, lp, named=False)[1].expected_incidents
+
+    return pareto_front(prices, solve, incidents, progress)
 
 
 def _minute_of_day(t: datetime) -> int:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
+from convoy.loadout.result import LoadPlan
 from convoy.loadout.risk_table import RiskTable
 from convoy.scenario import Lot, Vehicle
 
@@ -53,3 +54,46 @@ def mark_dominated(front: list[dict[str, float]]) -> None:
             != (p["expected_incidents"], p["value_saved_usd"])
             for q in front
         )
+
+
+def pareto_front(
+    prices: Sequence[float],
+    solve: Callable[[float], LoadPlan],
+    incidents: Callable[[LoadPlan], float],
+    progress: Callable[[str], None],
+) -> list[dict[str, float]]:
+    """
+    The loads at each price of an incident, and the front they make.
+
+    Parameters
+    ----------
+    prices
+        Prices of an incident to sweep, US dollars (:func:`pareto_prices`).
+    solve
+        The loads decided at a price.
+    incidents
+        Expected incidents of the best schedule of the column a plan moves.
+    progress
+        Called with a short message before each price.
+
+    Returns
+    -------
+    list of dict
+        Per price: ``incident_usd``, ``expected_incidents``, ``value_saved_usd``,
+        ``vehicles_moving``, ``gap`` (of the CP-SAT solve) and ``dominated``.
+    """
+    front: list[dict[str, float]] = []
+    for price in prices:
+        progress(f"Pareto front: ${price:,.0f} per incident")
+        lp = solve(price)
+        front.append(
+            {
+                "incident_usd": price,
+                "expected_incidents": incidents(lp),
+                "value_saved_usd": lp.value_saved_usd,
+                "vehicles_moving": float(len(lp.moving_ids)),
+                "gap": float(lp.gap),
+            }
+        )
+    mark_dominated(front)
+    return front

@@ -143,6 +143,18 @@ class LoadPlan:
     method: str
     solve_time_s: float = field(default=0.0, compare=False)
 
+    @property
+    def moving_ids(self) -> tuple[str, ...]:
+        """Vehicles that move, under their own power or towed, in input order."""
+        return tuple(
+            v.vehicle_id for v in self.vehicles if v.status in ("moving", "towed")
+        )
+
+    @property
+    def value_saved_usd(self) -> float:
+        """Value of the lots carried plus the vehicles moved, US dollars."""
+        return self.value_carried_usd + self.value_vehicles_moved_usd
+
     def lot(self, lot_id: str) -> LotDecision:
         """The decision for ``lot_id``; KeyError if it is not in the plan."""
         for d in self.lots:
