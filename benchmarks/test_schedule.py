@@ -98,11 +98,11 @@ def test_plan_schedule(benchmark, num_nodes, num_edges, days):
 def test_plan_kidal_gao(benchmark):
     """Warm time of the embedded Kidal-Gao scenario's schedule (risk built once)."""
     from convoy.io.scenario import read_scenario
-    from convoy.risk.field import build_risk_field, edge_risk
-    from convoy.schedule import plan_scenario_schedule
+    from convoy.plan import plan_scenario_schedule, scenario_risk_field
+    from convoy.risk.edges import edge_risk
 
     scn = read_scenario(KIDAL_GAO)
-    risk = edge_risk(build_risk_field(scn), scn.roads)
+    risk = edge_risk(scenario_risk_field(scn), scn.roads)
     sched = benchmark.pedantic(
         plan_scenario_schedule, args=(scn, risk), warmup_rounds=1, rounds=10
     )

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -49,6 +50,63 @@ class PricedTrip:
 
     trajectory: Trajectory
     exposure: Exposure
+
+
+@dataclass(frozen=True)
+class Trip:
+    """
+    One column's trip, priced: the optimised plan or a baseline.
+
+    Parameters
+    ----------
+    name
+        ``"optimised"`` or a baseline name.
+    vehicle_ids
+        Vehicles of the column (towed ones included).
+    model
+        The exposure model that priced it.
+    trip
+        Trajectory and exposure.
+    value_carried, value_left_behind
+        Value of the lots carried plus the vehicles moved, and of everything
+        left, in US dollars.
+    note
+        Why it is what it is, in words, when that needs saying.
+    """
+
+    name: str
+    vehicle_ids: tuple[str, ...]
+    model: ExposureModel
+    trip: PricedTrip
+    value_carried: float
+    value_left_behind: float
+    note: str = ""
+
+
+def priced_trip(
+    name: str,
+    model: ExposureModel,
+    trajectory: Trajectory,
+    vehicle_ids: tuple[str, ...],
+    values: tuple[float, float],
+    note: str = "",
+) -> Trip:
+    """
+    A trip priced by ``model``.
+
+    ``values`` is (value carried including the vehicles moved, value left behind),
+    in US dollars.
+    """
+    exp = trajectory_exposure(model, trajectory.legs, trajectory.halts)
+    return Trip(
+        name,
+        vehicle_ids,
+        model,
+        PricedTrip(trajectory, exp),
+        values[0],
+        values[1],
+        note,
+    )
 
 
 def time_model(model: ExposureModel) -> ExposureModel:
@@ -132,3 +190,93 @@ def daylight_movement(movement: MovementParams) -> MovementParams:
         )
         raise InfeasibleError(msg)
     return dataclasses.replace(movement, windows=tuple(cut))
+
+
+def fast_baselines(
+    model: ExposureModel,
+    origin: int,
+    destination: int,
+    *,
+    horizon_min: float,
+    movement: MovementParams,
+    depart_min: float,
+    vehicle_ids: tuple[str, ...],
+    values: tuple[float, float],
+) -> tuple[dict[str, Trip], list[str]]:
+    """
+    The ``depart_at_once`` and ``daylight_only`` baselines of the optimised column.
+
+    Parameters
+    ----------
+    model
+        The optimised column's exposure model.
+    origin, destination
+        Node ids.
+    horizon_min
+        Minutes from the start to the deadline.
+    movement
+        The scenario's movement rules (cut to daylight for ``daylight_only``).
+    depart_min
+        Earliest departure, minutes after the start (destruction work).
+    vehicle_ids, values
+        The column and its (carried, left behind) values, as in :class:`Trip`.
+
+    Returns
+    -------
+    tuple
+        The baselines that meet the deadline, by name, and a note for each that
+        does not.
+    """
+    trips: dict[str, Trip] = {}
+    notes: list[str] = []
+    for name, rules in (
+        ("depart_at_once", movement),
+        ("daylight_only", daylight_movement(movement)),
+    ):
+        try:
+            fast = fastest_trip(
+                model,
+                origin,
+                destination,
+                horizon_min=horizon_min,
+                movement=rules,
+                depart_min=depart_min,
+            )
+            trips[name] = priced_trip(name, model, fast.trajectory, vehicle_ids, values)
+        except InfeasibleError as exc:
+            notes.append(f"{name}: no such schedule meets the deadline ({exc})")
+    return trips, notes
+
+
+def baseline_notes(
+    optimised: Trip, baselines: Mapping[str, Trip], incident_usd: float
+) -> list[str]:
+    """
+    Why a baseline looks better than the optimised plan on one count, in words.
+
+    A baseline with fewer expected incidents moves another column or ignores a
+    rule the plan keeps; one that leaves less behind takes more risk than the
+    price of an incident (``incident_usd``, US dollars) pays for.
+    """
+    notes: list[str] = []
+    opt = optimised
+    for name in BASELINE_NAMES:
+        if name not in baselines:
+            continue
+        b = baselines[name]
+        if opt.trip.exposure.total > b.trip.exposure.total + 1e-12:
+            notes.append(
+                f"{name}: fewer expected incidents ({b.trip.exposure.total:.2f} "
+                f"against {opt.trip.exposure.total:.2f}) because it moves a different "
+                "column or ignores a rule the plan keeps (halt sites, windows)"
+            )
+        if b.value_left_behind + 1e-6 < opt.value_left_behind:
+            notes.append(
+                f"{name}: leaves less behind (${b.value_left_behind:,.0f} against "
+                f"${opt.value_left_behind:,.0f}) by moving every vehicle, at "
+                f"{b.trip.exposure.total:.2f} expected incidents against "
+                f"{opt.trip.exposure.total:.2f}: at "
+                f"${incident_usd:,.0f} per incident the extra value is "
+                "not worth the extra risk"
+            )
+    return notes

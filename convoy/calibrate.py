@@ -16,19 +16,22 @@ Why calibrate to a trip and not to event counts: the quantity the planner compar
 is incidents *per trip*, and a trip's incidents depend on the column's length, speed
 and hours as much as on the map; calibrating the same model that plans makes the
 planned and the observed numbers directly comparable.
+
+Nothing here sees a scenario: :mod:`convoy.plan` unpacks ``[calibration]`` into a
+model of the reference column, its route's edges and its times.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 
 from convoy.errors import Problem, ScenarioError
-from convoy.risk.field import EdgeRisk
-from convoy.scenario import Scenario
+from convoy.roads.network import RoadNetwork
 from convoy.schedule import (
     Exposure,
     ExposureModel,
@@ -36,7 +39,6 @@ from convoy.schedule import (
     paced_trajectory,
     trajectory_exposure,
 )
-from convoy.schedule.search import scenario_exposure_model
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,53 +71,42 @@ class Calibration:
     trajectory: Trajectory
 
 
-def _minutes(t: datetime, start: datetime) -> float:
-    return (t - start).total_seconds() / 60.0
+def reference_route(
+    roads: RoadNetwork, site_names: Sequence[str], origin: str, destination: str
+) -> tuple[int, ...]:
+    """
+    Edges of a calibration route: shortest paths between the listed sites.
 
+    Parameters
+    ----------
+    roads
+        The road network (its sites snapped to nodes).
+    site_names
+        Sites the reference column passed, from ``origin`` to ``destination``.
+    origin, destination
+        Names of the scenario's origin and destination.
 
-def _parse_iso(text: str, key: str) -> datetime:
-    try:
-        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ScenarioError(
-            Problem(
-                "scenario.toml",
-                "[calibration]",
-                key,
-                "an ISO 8601 UTC time",
-                repr(text),
-            )
-        ) from None
-    if t.tzinfo is None:
-        raise ScenarioError(
-            Problem(
-                "scenario.toml",
-                "[calibration]",
-                key,
-                "a time with a zone (Z or +00:00)",
-                repr(text),
-            )
-        )
-    return t
-
-
-def reference_route(scenario: Scenario) -> tuple[int, ...]:
-    """Edges of the calibration route: shortest paths between the listed sites."""
-    names = list(scenario.calibration.route) or [scenario.origin, scenario.destination]
-    if names[0] != scenario.origin or names[-1] != scenario.destination:
+    Raises
+    ------
+    ScenarioError
+        If the list does not run from ``origin`` to ``destination`` or names a
+        site the network does not know.
+    """
+    names = list(site_names)
+    if not names or names[0] != origin or names[-1] != destination:
         raise ScenarioError(
             Problem(
                 "scenario.toml",
                 "[calibration]",
                 "route",
-                f"site names from {scenario.origin!r} to {scenario.destination!r}",
+                f"site names from {origin!r} to {destination!r}",
                 repr(names),
             )
         )
     edges: list[int] = []
-    for a, b in zip(names[:-1], names[1:], strict=True):
-        if a not in scenario.roads.site_node or b not in scenario.roads.site_node:
-            bad = a if a not in scenario.roads.site_node else b
+    for a, b in itertools.pairwise(names):
+        if a not in roads.site_node or b not in roads.site_node:
+            bad = a if a not in roads.site_node else b
             raise ScenarioError(
                 Problem(
                     "scenario.toml",
@@ -125,98 +116,130 @@ def reference_route(scenario: Scenario) -> tuple[int, ...]:
                     repr(bad),
                 )
             )
-        _nodes, e, _len = scenario.roads.site_path(a, b)
+        _nodes, e, _len = roads.site_path(a, b)
         edges.extend(int(x) for x in e)
     return tuple(edges)
 
 
-def reference_vehicles(scenario: Scenario) -> tuple[str, ...]:
-    """The reference column: the first ``calibration.vehicles`` at the origin."""
-    ids = [v.id for v in scenario.vehicles if v.camp == scenario.origin]
-    return tuple(ids[: scenario.calibration.vehicles])
-
-
 def reference_trip(
-    scenario: Scenario, edge_risk: EdgeRisk
-) -> tuple[ExposureModel, Trajectory, Exposure, tuple[int, ...]]:
-    """The reference (historical) trip priced on ``edge_risk``."""
-    cal = scenario.calibration
-    depart = _minutes(_parse_iso(cal.depart, "depart"), scenario.start)
-    arrive = _minutes(_parse_iso(cal.arrive, "arrive"), scenario.start)
-    if not arrive > depart:
-        raise ScenarioError(
-            Problem(
-                "scenario.toml",
-                "[calibration]",
-                "arrive",
-                f"a time after depart ({cal.depart})",
-                repr(cal.arrive),
-            )
-        )
-    vehicles = reference_vehicles(scenario)
-    model = scenario_exposure_model(scenario, edge_risk, vehicle_ids=vehicles)
-    edges = reference_route(scenario)
-    origin = scenario.roads.site_node[scenario.origin]
-    # The reference trip is a reconstruction, not a plan: the 2023 column laagered
-    # beside the road wherever night found it, so it may halt at any node of its
-    # route (laager sites on spurs would add detours it did not make).
-    can_halt = model.node_can_halt.copy()
-    can_halt[scenario.roads.edge_u[list(edges)]] = True
-    can_halt[scenario.roads.edge_v[list(edges)]] = True
-    model = dataclasses.replace(model, node_can_halt=can_halt)
-    traj = paced_trajectory(
-        model, origin, edges, depart, arrive, scenario.movement.window_minutes()
-    )
-    return model, traj, trajectory_exposure(model, traj.legs, traj.halts), edges
-
-
-def calibrate(scenario: Scenario, edge_risk: EdgeRisk) -> Calibration:
+    model: ExposureModel,
+    origin: int,
+    route_edges: Sequence[int],
+    depart_min: float,
+    arrive_min: float,
+    windows_min: Sequence[tuple[int, int]],
+) -> tuple[ExposureModel, Trajectory, Exposure]:
     """
-    Scales that make the reference trip show the observed IED count.
+    The reference (historical) trip, priced by ``model``.
 
-    ``edge_risk`` may carry any scales; the result is absolute. When
-    ``[calibration] enabled = false`` the scenario's ``[risk] scale_ied`` and
-    ``scale_ambush`` are used as given (both must then be set).
+    Parameters
+    ----------
+    model
+        Exposure model of the reference column.
+    origin
+        Node the trip leaves from.
+    route_edges
+        Edges of the reference route, in order from ``origin``.
+    depart_min, arrive_min
+        Observed departure and arrival, minutes after the scenario start.
+    windows_min
+        Movement windows, (start, end) minutes after midnight UTC.
+
+    Returns
+    -------
+    tuple
+        The model with halts allowed along the route, the paced trajectory and its
+        exposure.
 
     Raises
     ------
     ScenarioError
-        If calibration is disabled without scales, or the reference trip sees no
-        risk at all (no events near the route).
+        If ``arrive_min`` is not after ``depart_min`` or the route is broken.
+    InfeasibleError
+        If no movement window falls between departure and arrival.
+    """
+    edges = [int(e) for e in route_edges]
+    # The reference trip is a reconstruction, not a plan: the 2023 column laagered
+    # beside the road wherever night found it, so it may halt at any node of its
+    # route (laager sites on spurs would add detours it did not make).
+    can_halt = model.node_can_halt.copy()
+    can_halt[model.edge_u[edges]] = True
+    can_halt[model.edge_v[edges]] = True
+    model = dataclasses.replace(model, node_can_halt=can_halt)
+    traj = paced_trajectory(model, origin, edges, depart_min, arrive_min, windows_min)
+    return model, traj, trajectory_exposure(model, traj.legs, traj.halts)
+
+
+def calibrate(
+    model: ExposureModel,
+    route_edges: Sequence[int],
+    depart_min: float,
+    arrive_min: float,
+    *,
+    origin: int,
+    windows_min: Sequence[tuple[int, int]],
+    ied_incidents: float,
+    ambush_per_ied: float,
+    table_scales: tuple[float, float] = (1.0, 1.0),
+    vehicle_ids: Sequence[str] = (),
+    given_scales: tuple[float, float] | None = None,
+) -> Calibration:
+    """
+    Scales that make the reference trip show the observed IED count.
+
+    Parameters
+    ----------
+    model
+        Exposure model of the reference column, on edge tables built with any
+        scales (``table_scales``); the result is absolute.
+    route_edges
+        Edges of the reference route, in order from ``origin``.
+    depart_min, arrive_min
+        Observed departure and arrival, minutes after the scenario start.
+    origin
+        Node the trip leaves from.
+    windows_min
+        Movement windows, (start, end) minutes after midnight UTC.
+    ied_incidents
+        IED incidents observed on the reference trip.
+    ambush_per_ied
+        Expected ambush incidents of the trip per observed IED incident.
+    table_scales
+        ``(scale_ied, scale_ambush)`` already included in the model's edge tables.
+    vehicle_ids
+        Vehicles of the reference column, recorded in the result.
+    given_scales
+        ``(scale_ied, scale_ambush)`` to use as they are (calibration disabled):
+        the reference trip is only rebuilt.
+
+    Returns
+    -------
+    Calibration
+
+    Raises
+    ------
+    ScenarioError
+        If the reference trip sees no risk at all (no events near the route), or
+        its times or route are broken.
 
     Examples
     --------
-    >>> cal = calibrate(scenario, edge_risk)  # doctest: +SKIP
-    >>> edge_risk = edge_risk.with_scales(cal.scale_ied, cal.scale_ambush)  # doctest: +SKIP
+    >>> cal = calibrate(model, route, 0.0, 10_920.0, origin=kidal,
+    ...     windows_min=[(330, 1110)], ied_incidents=6.0, ambush_per_ied=0.5)
+    ... # doctest: +SKIP
+    >>> table = edge_risk.with_scales(cal.scale_ied, cal.scale_ambush)  # doctest: +SKIP
     """
-    cal = scenario.calibration
-    vehicles = reference_vehicles(scenario)
-    if not cal.enabled:
-        if scenario.risk.scale_ied is None or scenario.risk.scale_ambush is None:
-            raise ScenarioError(
-                Problem(
-                    "scenario.toml",
-                    "[risk]",
-                    "scale_ied, scale_ambush",
-                    "both set when [calibration] enabled = false",
-                    "missing",
-                )
-            )
-        _m, traj, _e, edges = reference_trip(scenario, edge_risk)
-        return Calibration(
-            scenario.risk.scale_ied,
-            scenario.risk.scale_ambush,
-            False,
-            cal.ied_incidents,
-            vehicles,
-            edges,
-            traj,
-        )
-    _m, traj, exp, edges = reference_trip(scenario, edge_risk)
-    ied_per_scale = exp.ied / edge_risk.scale_ied if edge_risk.scale_ied else 0.0
-    amb_per_scale = (
-        exp.ambush / edge_risk.scale_ambush if edge_risk.scale_ambush else 0.0
+    _m, traj, exp = reference_trip(
+        model, origin, route_edges, depart_min, arrive_min, windows_min
     )
+    edges = tuple(int(e) for e in route_edges)
+    vehicles = tuple(vehicle_ids)
+    if given_scales is not None:
+        s_ied, s_amb = given_scales
+        return Calibration(s_ied, s_amb, False, ied_incidents, vehicles, edges, traj)
+    table_ied, table_amb = table_scales
+    ied_per_scale = exp.ied / table_ied if table_ied else 0.0
+    amb_per_scale = exp.ambush / table_amb if table_amb else 0.0
     if not (ied_per_scale > 0 and amb_per_scale > 0) or not np.isfinite(
         ied_per_scale + amb_per_scale
     ):
@@ -229,6 +252,6 @@ def calibrate(scenario: Scenario, edge_risk: EdgeRisk) -> Calibration:
                 f"IED mass {ied_per_scale:.3g}, ambush mass {amb_per_scale:.3g}",
             )
         )
-    s_ied = cal.ied_incidents / ied_per_scale
-    s_amb = scenario.risk.ambush_per_ied * cal.ied_incidents / amb_per_scale
-    return Calibration(s_ied, s_amb, True, cal.ied_incidents, vehicles, edges, traj)
+    s_ied = ied_incidents / ied_per_scale
+    s_amb = ambush_per_ied * ied_incidents / amb_per_scale
+    return Calibration(s_ied, s_amb, True, ied_incidents, vehicles, edges, traj)

@@ -21,13 +21,35 @@ head of the column has on the leg that contains the point.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
+from convoy.loadout import LoadPlan
 from convoy.params import MovementParams
+from convoy.scenario import Vehicle
+from convoy.schedule import ExposureModel, Trajectory
 from convoy.times import parse_hhmm
+
+#: Order of march by vehicle role (a word in the type): route clearance leads, then
+#: the escort and command, the troops, the cargo and tankers; ambulances and recovery
+#: vehicles form the trail party at the rear (FM 55-30, ch. 5, "Convoy
+#: organization": trail party with maintenance and recovery; ATP 4-01.45).
+MARCH_ORDER: tuple[str, ...] = (
+    "clearance",
+    "engineer",
+    "armoured vehicle",
+    "apc",
+    "command",
+    "troop",
+    "cargo",
+    "water",
+    "fuel",
+    "low-bed",
+    "ambulance",
+    "recovery",
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,3 +267,187 @@ def head_speed_at(trajectory: np.ndarray, km: float) -> float:
         return 0.0
     j = moving[np.searchsorted(d[moving + 1], km, side="left").clip(0, len(moving) - 1)]
     return float((d[j + 1] - d[j]) / max(t[j + 1] - t[j], 1e-9) * 60.0)
+
+
+def march_rank(vehicle: Vehicle) -> int:
+    """Place of a vehicle's role in ``MARCH_ORDER`` (cargo when none matches)."""
+    t = vehicle.type.lower()
+    for i, word in enumerate(MARCH_ORDER):
+        if word in t:
+            return i
+    return MARCH_ORDER.index("cargo")
+
+
+def column_order(vehicles: Sequence[Vehicle], ids: Sequence[str]) -> list[Vehicle]:
+    """The vehicles ``ids`` by role (``MARCH_ORDER``), then in fleet order."""
+    by_id = {v.id: v for v in vehicles}
+    return sorted(
+        (by_id[i] for i in ids), key=lambda v: (march_rank(v), vehicles.index(v))
+    )
+
+
+def order_of_march(vehicles: Sequence[Vehicle], loadout: LoadPlan) -> list[Vehicle]:
+    """
+    Moving vehicles in order of march; a towed vehicle follows its tow.
+
+    Parameters
+    ----------
+    vehicles
+        The fleet, in input order (which breaks ties between equal roles).
+    loadout
+        The loads decided: which vehicles move and which tow which.
+    """
+    by_id = {v.id: v for v in vehicles}
+    decisions = {d.vehicle_id: d for d in loadout.vehicles}
+    movers = [by_id[d.vehicle_id] for d in loadout.vehicles if d.status == "moving"]
+    movers.sort(key=lambda v: (march_rank(v), vehicles.index(v)))
+    out: list[Vehicle] = []
+    for v in movers:
+        out.append(v)
+        tow = decisions[v.id].tows
+        if tow is not None:
+            out.append(by_id[tow])
+    return out
+
+
+def leg_nodes(model: ExposureModel, trajectory: Trajectory) -> list[tuple[int, int]]:
+    """(from node, to node) of each leg of a trajectory."""
+    out = []
+    for leg in trajectory.legs:
+        u, v = int(model.edge_u[leg.edge]), int(model.edge_v[leg.edge])
+        out.append((leg.from_node, v if leg.from_node == u else u))
+    return out
+
+
+def trajectory_points(model: ExposureModel, trajectory: Trajectory) -> np.ndarray:
+    """(P, 2) array of (minutes after start, km from the origin) of the head."""
+    pts: list[tuple[float, float]] = []
+    km = 0.0
+    lengths = model.edge_length_m
+    for leg in trajectory.legs:
+        if not pts or pts[-1][0] != leg.depart_min:
+            pts.append((leg.depart_min, km))
+        km += float(lengths[leg.edge]) / 1000.0
+        pts.append((leg.arrive_min, km))
+    return np.asarray(pts, dtype=np.float64)
+
+
+def route_checkpoints(
+    model: ExposureModel,
+    trajectory: Trajectory,
+    node_names: Mapping[int, str],
+    site_kinds: Mapping[str, str],
+    origin: str,
+    destination: str,
+) -> tuple[list[tuple[str, str, float]], list[tuple[float, float, float]]]:
+    """
+    Named points along a trip and its halts.
+
+    Parameters
+    ----------
+    model, trajectory
+        The trip.
+    node_names
+        Site name of each named node.
+    site_kinds
+        Kind of each site (``camp``, ``checkpoint``, ``halt``, ...).
+    origin, destination
+        Names of the start point and the release point.
+
+    Returns
+    -------
+    tuple
+        Checkpoints as (name, kind, km) in order along the route (start point,
+        sites, laagers beside the road, release point), and halts as (km, start
+        min, end min).
+    """
+    km_at: dict[int, float] = {}
+    km = 0.0
+    nodes = leg_nodes(model, trajectory)
+    if nodes:
+        km_at[nodes[0][0]] = 0.0
+    for (_a, b), leg in zip(nodes, trajectory.legs, strict=True):
+        km += float(model.edge_length_m[leg.edge]) / 1000.0
+        km_at.setdefault(b, km)
+    halt_nodes = {h.node for h in trajectory.halts}
+    cps: list[tuple[str, str, float]] = []
+    for node, d in sorted(km_at.items(), key=lambda kv: kv[1]):
+        if node not in node_names:
+            if node in halt_nodes:  # a laager beside the road (historical trip)
+                cps.append((f"laager at km {d:.0f}", "halt", d))
+            continue
+        name = node_names[node]
+        kind = site_kinds[name]
+        if name == origin:
+            kind = "start point"
+        elif name == destination:
+            kind = "release point"
+        cps.append((name, kind, d))
+    halts = [(km_at.get(h.node, 0.0), h.start_min, h.end_min) for h in trajectory.halts]
+    return cps, halts
+
+
+def trip_march(
+    model: ExposureModel,
+    trajectory: Trajectory,
+    order: Sequence[Vehicle],
+    places: tuple[Mapping[int, str], Mapping[str, str], str, str],
+    movement: MovementParams,
+    start_minute_of_day: int,
+) -> tuple[list[MarchUnit], list[MarchRow]]:
+    """
+    March units and the road movement table of one trip.
+
+    Parameters
+    ----------
+    model, trajectory
+        The trip.
+    order
+        Its vehicles in order of march.
+    places
+        ``(node_names, site_kinds, origin, destination)`` as
+        :func:`route_checkpoints` takes them.
+    movement
+        Intervals, gaps and march unit sizes.
+    start_minute_of_day
+        Minute of the UTC day at the scenario start.
+    """
+    checkpoints, halts = route_checkpoints(model, trajectory, *places)
+    traj_arr = trajectory_points(model, trajectory)
+    # Speed, not rate of march (FM 55-30): what the column drives at on each leg,
+    # from the speed model, whatever pace the trajectory averages (the historical
+    # trip's pace folds in its stops).
+    legs = trajectory.legs
+    ends_km = np.cumsum([float(model.edge_length_m[leg.edge]) / 1000.0 for leg in legs])
+    leg_speed = np.array(
+        [
+            model.speed_kph(
+                leg.edge,
+                leg.mode,
+                not model.is_daylight(leg.depart_min, leg.arrive_min),
+            )
+            for leg in legs
+        ]
+    )
+
+    def speed_at(km: float) -> float:
+        i = min(int(np.searchsorted(ends_km, km - 1e-9)), len(legs) - 1)
+        return float(leg_speed[i])
+
+    units = march_units(
+        [v.id for v in order],
+        [v.length_m for v in order],
+        movement,
+        float(np.median(leg_speed)),
+    )
+    rows = march_table(
+        units,
+        {v.id: v.length_m for v in order},
+        traj_arr,
+        checkpoints,
+        halts,
+        movement,
+        start_minute_of_day,
+        speed_at=speed_at,
+    )
+    return units, rows

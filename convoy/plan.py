@@ -6,12 +6,23 @@
 2. calibration of the two channels to the historical trip (:mod:`convoy.calibrate`);
 3. the risk table the loads optimiser trades against: the optimal schedule's expected
    incidents for a grid of column sizes and departure delays (one backward search per
-   column size gives every departure at once);
+   column size gives every departure at once, :func:`convoy.loadout.risk_table.
+   tabulate_risk`);
 4. the loads (CP-SAT, :func:`convoy.loadout.choose_loadout`);
 5. the optimal schedule of the column the loads decided, leaving once the
    destruction work is done;
 6. the baselines (:mod:`convoy.baselines`), the march table (:mod:`convoy.march`) and,
    on request, the Pareto front over the price of an incident.
+
+This module is the one place below the command line that unpacks a
+:class:`~convoy.scenario.Scenario`: every function it calls takes the records,
+arrays and parameters it uses. The functions here that take a scenario
+(:func:`scenario_risk_field`, :func:`scenario_exposure_model`,
+:func:`plan_scenario_schedule`, :func:`scenario_calibration`,
+:func:`calibrated_risk_field`, :func:`scenario_risk_table`) are that unpacking,
+which is why they live here and not beside the code they feed (and why this
+module is longer than the others); ``_reference`` is the one function that reads
+``[calibration]``.
 
 :func:`plan_document` turns the result into the plan.json document
 (docs/plan-json.md) from which every other output is written.
@@ -22,7 +33,7 @@ from __future__ import annotations
 import dataclasses
 import math
 import platform
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -33,41 +44,37 @@ from pyproj import Transformer
 import convoy
 from convoy.baselines import (
     BASELINE_NAMES,
-    PricedTrip,
-    daylight_movement,
-    fastest_trip,
+    Trip,
+    baseline_notes,
+    fast_baselines,
+    priced_trip,
 )
-from convoy.calibrate import Calibration, calibrate, reference_trip
-from convoy.errors import InfeasibleError
+from convoy.calibrate import Calibration, calibrate, reference_route, reference_trip
+from convoy.errors import Problem, ScenarioError
 from convoy.io.files import file_sha256
 from convoy.loadout import LoadPlan, RiskTable, choose_loadout
-from convoy.march import MarchRow, MarchUnit, march_table, march_units
-from convoy.risk.field import EdgeRisk, RiskField, build_risk_field, edge_risk
-from convoy.scenario import Scenario, Vehicle
+from convoy.loadout.pareto import pareto_front, pareto_prices
+from convoy.loadout.risk_table import tabulate_risk
+from convoy.march import (
+    MarchRow,
+    MarchUnit,
+    column_order,
+    leg_nodes,
+    order_of_march,
+    trip_march,
+)
+from convoy.risk.edges import EdgeRisk, edge_risk
+from convoy.risk.field import RiskField, risk_field_from_events
+from convoy.scenario import Lot, Scenario, Vehicle
 from convoy.schedule import (
     ExposureModel,
     Schedule,
     Trajectory,
+    build_exposure_model,
     column_surface_speeds,
     plan_schedule,
-    trajectory_exposure,
 )
-from convoy.schedule.search import scenario_exposure_model
 from convoy.times import parse_hhmm
-
-#: Column sizes tabulated for the loads optimiser (between them it interpolates).
-RISK_TABLE_SIZES = 7
-#: Departure delays tabulated for the loads optimiser, in minutes: (up to, spacing)
-#: pieces, fine where destruction work usually ends and coarse beyond. A delay
-#: between grid points is priced at the next one (the cautious side); the final
-#: schedule then uses the exact delay. Every extra delay is one more piece in the
-#: CP-SAT model: 60-minute spacing over eleven days took CP-SAT 4x longer for the
-#: same plan on the embedded scenario.
-RISK_TABLE_DELAYS_MIN: tuple[tuple[float, float], ...] = (
-    (240.0, 30.0),
-    (720.0, 60.0),
-    (math.inf, 180.0),
-)
 
 #: Share of ``SolverParams.time_limit_s`` given to each CP-SAT solve of the sweep.
 #: A third was tried on Kidal-Gao: the points at high prices ended 5-7 % from their
@@ -82,42 +89,11 @@ def _quiet(_msg: str) -> None:
 
 
 @dataclass(frozen=True)
-class Trip:
-    """
-    One column's trip, priced: the optimised plan or a baseline.
-
-    Parameters
-    ----------
-    name
-        ``"optimised"`` or a baseline name.
-    vehicle_ids
-        Vehicles of the column (towed ones included).
-    model
-        The exposure model that priced it.
-    trip
-        Trajectory and exposure.
-    value_carried, value_left_behind
-        Value of the lots carried plus the vehicles moved, and of everything
-        left, in US dollars.
-    note
-        Why it is what it is, in words, when that needs saying.
-    """
-
-    name: str
-    vehicle_ids: tuple[str, ...]
-    model: ExposureModel
-    trip: PricedTrip
-    value_carried: float
-    value_left_behind: float
-    note: str = ""
-
-
-@dataclass(frozen=True)
 class Plan:
     """Everything :func:`plan_withdrawal` decided, with what it was decided from."""
 
     scenario: Scenario
-    field: RiskField
+    risk_field: RiskField
     edge_risk: EdgeRisk
     calibration: Calibration
     risk_table: RiskTable
@@ -136,99 +112,17 @@ class Plan:
         return self.trips["optimised"]
 
 
+# ---------------------------------------------------------------------------------
+# the scenario, unpacked
+
+
 def origin_vehicles(scenario: Scenario) -> list[Vehicle]:
     """Vehicles at the origin camp, in input order."""
     return [v for v in scenario.vehicles if v.camp == scenario.origin]
 
 
-def _min_column(vehicles: list[Vehicle], personnel: int) -> int:
-    """Fewest self-propelled vehicles whose seats hold everyone (at least 1)."""
-    seats = sorted((v.seats for v in vehicles if v.roadworthy), reverse=True)
-    total, n = 0, 0
-    for s in seats:
-        if total >= personnel:
-            break
-        total += s
-        n += 1
-    return max(n, 1)
-
-
-def build_risk_table(
-    scenario: Scenario, er: EdgeRisk, *, progress: Progress = _quiet
-) -> RiskTable:
-    """
-    Expected incidents of the optimal schedule by column size and departure delay.
-
-    The column of ``n`` vehicles is ``n`` vehicles of the fleet's mean length at the
-    fleet's slowest speed on each surface (conservative: the optimiser may leave the
-    slowest vehicles behind, and the final schedule is then recomputed for the
-    column actually chosen). One backward search per size gives the cost of every
-    departure step; the cost of leaving no earlier than a delay is the smallest cost
-    of the steps at or after it.
-
-    Raises
-    ------
-    InfeasibleError
-        If no schedule meets the deadline even for the smallest column; the message
-        names the binding constraint and the earliest feasible arrival.
-    """
-    vehicles = origin_vehicles(scenario)
-    n_max = len(vehicles)
-    n_min = min(_min_column(vehicles, scenario.personnel), n_max)
-    sizes = np.unique(np.round(np.linspace(n_min, n_max, RISK_TABLE_SIZES)).astype(int))
-    mean_len = float(np.mean([v.length_m for v in vehicles]))
-    speeds = column_surface_speeds(
-        [v.speed_kph for v in vehicles if v.roadworthy]
-        or [v.speed_kph for v in vehicles]
-    )
-    base = scenario_exposure_model(scenario, er, vehicle_ids=[v.id for v in vehicles])
-    origin = scenario.roads.site_node[scenario.origin]
-    dest = scenario.roads.site_node[scenario.destination]
-    costs = []
-    for n in sizes:
-        progress(f"risk table: column of {n} vehicles")
-        day_km = (n * mean_len + (n - 1) * scenario.movement.interval_day_m) / 1000.0
-        night_km = (
-            n * mean_len + (n - 1) * scenario.movement.interval_night_m
-        ) / 1000.0
-        model = dataclasses.replace(
-            base,
-            column_day_km=day_km,
-            column_night_km=night_km,
-            edge_speed_kph=np.minimum(
-                np.minimum(
-                    speeds[scenario.roads.edge_surface],
-                    scenario.roads.edge_maxspeed_kph,
-                ),
-                scenario.movement.max_speed_kph,
-            ),
-        )
-        sched = plan_schedule(
-            model,
-            origin,
-            dest,
-            horizon_min=scenario.horizon_min,
-            movement=scenario.movement,
-            start=scenario.start,
-            node_names=_node_names(scenario),
-        )
-        costs.append(np.asarray(sched.cost_by_departure, dtype=np.float64))
-    step = scenario.movement.step_min
-    c = np.vstack(costs)
-    # no earlier than step t: the best of t and every later step
-    suffix = np.minimum.accumulate(c[:, ::-1], axis=1)[:, ::-1]
-    finite = np.isfinite(suffix).any(axis=0)
-    last = int(np.flatnonzero(finite)[-1])
-    delays_l: list[float] = []
-    lo, end = 0.0, last * step
-    for upto, spacing in RISK_TABLE_DELAYS_MIN:
-        delays_l.extend(np.arange(lo, min(upto, end + 1e-9), spacing).tolist())
-        lo = min(upto, end + spacing)
-        if upto >= end:
-            break
-    delays = np.unique(np.asarray(delays_l + [0.0]))
-    idx = np.ceil(delays / step - 1e-9).astype(int)
-    return RiskTable(sizes.astype(np.int64), delays, suffix[:, idx])
+def _origin_lots(scenario: Scenario) -> list[Lot]:
+    return [lot for lot in scenario.lots if lot.camp == scenario.origin]
 
 
 def _node_names(scenario: Scenario) -> dict[int, str]:
@@ -242,71 +136,373 @@ def _node_names(scenario: Scenario) -> dict[int, str]:
     return names
 
 
-def _values(scenario: Scenario, plan: LoadPlan) -> tuple[float, float]:
-    """(value carried incl. vehicles moved, value left behind), US dollars."""
-    carried = plan.value_carried_usd + plan.value_vehicles_moved_usd
-    return carried, plan.value_left_usd
+def _end_nodes(scenario: Scenario) -> tuple[int, int]:
+    """Nodes of the origin and the destination."""
+    site_node = scenario.roads.site_node
+    return site_node[scenario.origin], site_node[scenario.destination]
 
 
-def _moving_ids(plan: LoadPlan) -> tuple[str, ...]:
-    return tuple(v.vehicle_id for v in plan.vehicles if v.status in ("moving", "towed"))
+def scenario_risk_field(scenario: Scenario) -> RiskField:
+    """
+    The risk field of a loaded scenario, in its road network's CRS (not calibrated).
 
-
-#: Order of march by vehicle role (a word in the type): route clearance leads, then
-#: the escort and command, the troops, the cargo and tankers; ambulances and recovery
-#: vehicles form the trail party at the rear (FM 55-30, ch. 5, "Convoy
-#: organization": trail party with maintenance and recovery; ATP 4-01.45).
-MARCH_ORDER: tuple[str, ...] = (
-    "clearance",
-    "engineer",
-    "armoured vehicle",
-    "apc",
-    "command",
-    "troop",
-    "cargo",
-    "water",
-    "fuel",
-    "low-bed",
-    "ambulance",
-    "recovery",
-)
-
-
-def _march_rank(v: Vehicle) -> int:
-    t = v.type.lower()
-    for i, word in enumerate(MARCH_ORDER):
-        if word in t:
-            return i
-    return MARCH_ORDER.index("cargo")
-
-
-def order_of_march(scenario: Scenario, plan: LoadPlan) -> list[Vehicle]:
-    """Moving vehicles in order of march; a towed vehicle follows its tow."""
-    by_id = {v.id: v for v in scenario.vehicles}
-    decisions = {d.vehicle_id: d for d in plan.vehicles}
-    movers = [by_id[d.vehicle_id] for d in plan.vehicles if d.status == "moving"]
-    movers.sort(key=lambda v: (_march_rank(v), scenario.vehicles.index(v)))
-    out: list[Vehicle] = []
-    for v in movers:
-        out.append(v)
-        tow = decisions[v.id].tows
-        if tow is not None:
-            out.append(by_id[tow])
-    return out
-
-
-def _trip(
-    name: str,
-    model: ExposureModel,
-    traj: Trajectory,
-    vehicle_ids: tuple[str, ...],
-    values: tuple[float, float],
-    note: str = "",
-) -> Trip:
-    exp = trajectory_exposure(model, traj.legs, traj.halts)
-    return Trip(
-        name, vehicle_ids, model, PricedTrip(traj, exp), values[0], values[1], note
+    Examples
+    --------
+    >>> field = scenario_risk_field(read_scenario("kidal-gao"))  # doctest: +SKIP
+    """
+    return risk_field_from_events(
+        scenario.events,
+        scenario.risk,
+        crs=scenario.roads.crs,
+        air_cover=scenario.air_cover,
     )
+
+
+def scenario_exposure_model(
+    scenario: Scenario, edge_risk: EdgeRisk, vehicle_ids: Sequence[str] | None = None
+) -> ExposureModel:
+    """
+    The exposure model of a scenario's column.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its ``roads`` a RoadNetwork).
+    edge_risk
+        The EdgeRisk of the scenario.
+    vehicle_ids
+        Vehicles that move; default every roadworthy vehicle at the origin. The
+        slowest sets the speed on each surface; all set the column length.
+
+    Returns
+    -------
+    ExposureModel
+        Halts allowed at every camp, halt site and destination on the network.
+
+    Raises
+    ------
+    ScenarioError
+        If a vehicle id is not in the fleet or no vehicle moves.
+
+    Examples
+    --------
+    >>> model = scenario_exposure_model(scn, edge_risk)
+    >>> model.column_day_km  # doctest: +SKIP
+    """
+    if vehicle_ids is None:
+        moving = [
+            v for v in scenario.vehicles if v.roadworthy and v.camp == scenario.origin
+        ]
+    else:
+        by_id = {v.id: v for v in scenario.vehicles}
+        missing = [i for i in vehicle_ids if i not in by_id]
+        if missing:
+            msg = f"schedule: vehicle ids expected in the fleet, found {missing}"
+            raise ScenarioError(msg)
+        moving = [by_id[i] for i in vehicle_ids]
+    roads = scenario.roads
+    return build_exposure_model(
+        roads,
+        edge_risk,
+        surface_speed_kph=column_surface_speeds([v.speed_kph for v in moving]),
+        vehicle_lengths_m=[v.length_m for v in moving],
+        halt_sites=[
+            s.name for s in scenario.sites if s.can_halt and s.name in roads.site_node
+        ],
+        start=scenario.start,
+        movement=scenario.movement,
+        risk_params=scenario.risk,
+    )
+
+
+def plan_scenario_schedule(
+    scenario: Scenario,
+    edge_risk: EdgeRisk,
+    *,
+    vehicle_ids: Sequence[str] | None = None,
+    earliest_depart_min: float = 0.0,
+    latest_depart_min: float | None = None,
+) -> Schedule:
+    """
+    Schedule a scenario's column from its origin to its destination.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its ``roads`` a RoadNetwork).
+    edge_risk
+        The EdgeRisk of the scenario.
+    vehicle_ids
+        Vehicles that move; default every roadworthy vehicle at the origin.
+    earliest_depart_min, latest_depart_min
+        Departure window, minutes after the scenario start (destruction work sets
+        the earliest).
+
+    Returns
+    -------
+    Schedule
+
+    Raises
+    ------
+    ScenarioError, NoRouteError, InfeasibleError
+        As :func:`convoy.schedule.plan_schedule`.
+
+    Examples
+    --------
+    >>> sched = plan_scenario_schedule(scn, edge_risk)
+    >>> sched.arrive_min / 60  # doctest: +SKIP
+    """
+    model = scenario_exposure_model(scenario, edge_risk, vehicle_ids)
+    roads = scenario.roads
+    origin = int(roads.site_node[scenario.origin])
+    destination = int(roads.site_node[scenario.destination])
+    return plan_schedule(
+        model,
+        origin,
+        destination,
+        horizon_min=scenario.horizon_min,
+        movement=scenario.movement,
+        earliest_depart_min=earliest_depart_min,
+        latest_depart_min=latest_depart_min,
+        start=scenario.start,
+        node_names={
+            **{n: name for name, n in roads.site_node.items()},
+            origin: scenario.origin,
+            destination: scenario.destination,
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    """The reference trip of ``[calibration]``, in minutes, edges and vehicle ids."""
+
+    depart_min: float
+    arrive_min: float
+    route_edges: tuple[int, ...]
+    vehicle_ids: tuple[str, ...]
+
+
+def _parse_iso(text: str, key: str) -> datetime:
+    try:
+        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise ScenarioError(
+            Problem(
+                "scenario.toml",
+                "[calibration]",
+                key,
+                "an ISO 8601 UTC time",
+                repr(text),
+            )
+        ) from None
+    if t.tzinfo is None:
+        raise ScenarioError(
+            Problem(
+                "scenario.toml",
+                "[calibration]",
+                key,
+                "a time with a zone (Z or +00:00)",
+                repr(text),
+            )
+        )
+    return t
+
+
+def _reference(scenario: Scenario) -> _Reference:
+    """The scenario's reference trip: the one place ``[calibration]`` is unpacked."""
+    cal = scenario.calibration
+
+    def minutes(text: str, key: str) -> float:
+        return (_parse_iso(text, key) - scenario.start).total_seconds() / 60.0
+
+    depart, arrive = minutes(cal.depart, "depart"), minutes(cal.arrive, "arrive")
+    if not arrive > depart:
+        raise ScenarioError(
+            Problem(
+                "scenario.toml",
+                "[calibration]",
+                "arrive",
+                f"a time after depart ({cal.depart})",
+                repr(cal.arrive),
+            )
+        )
+    # the reference column: the first ``calibration.vehicles`` at the origin
+    ids = tuple(v.id for v in origin_vehicles(scenario))[: cal.vehicles]
+    names = list(cal.route) or [scenario.origin, scenario.destination]
+    route = reference_route(
+        scenario.roads, names, scenario.origin, scenario.destination
+    )
+    return _Reference(depart, arrive, route, ids)
+
+
+def scenario_calibration(scenario: Scenario, edge_risk: EdgeRisk) -> Calibration:
+    """
+    Calibrate a scenario's risk to its reference trip (``[calibration]``).
+
+    ``edge_risk`` may carry any scales; the result is absolute. When
+    ``[calibration] enabled = false`` the scenario's ``[risk] scale_ied`` and
+    ``scale_ambush`` are used as given (both must then be set).
+
+    Raises
+    ------
+    ScenarioError
+        If calibration is disabled without scales, the reference trip is malformed,
+        or it sees no risk at all (no events near the route).
+
+    Examples
+    --------
+    >>> cal = scenario_calibration(scenario, edge_risk)  # doctest: +SKIP
+    >>> table = edge_risk.with_scales(cal.scale_ied, cal.scale_ambush)  # doctest: +SKIP
+    """
+    cal, risk = scenario.calibration, scenario.risk
+    given: tuple[float, float] | None = None
+    if not cal.enabled:
+        if risk.scale_ied is None or risk.scale_ambush is None:
+            raise ScenarioError(
+                Problem(
+                    "scenario.toml",
+                    "[risk]",
+                    "scale_ied, scale_ambush",
+                    "both set when [calibration] enabled = false",
+                    "missing",
+                )
+            )
+        given = (risk.scale_ied, risk.scale_ambush)
+    ref = _reference(scenario)
+    return calibrate(
+        scenario_exposure_model(scenario, edge_risk, vehicle_ids=ref.vehicle_ids),
+        ref.route_edges,
+        ref.depart_min,
+        ref.arrive_min,
+        origin=_end_nodes(scenario)[0],
+        windows_min=scenario.movement.window_minutes(),
+        ied_incidents=cal.ied_incidents,
+        ambush_per_ied=risk.ambush_per_ied,
+        table_scales=(edge_risk.scale_ied, edge_risk.scale_ambush),
+        vehicle_ids=ref.vehicle_ids,
+        given_scales=given,
+    )
+
+
+def calibrated_risk_field(
+    scenario: Scenario, risk_field: RiskField | None = None
+) -> RiskField:
+    """
+    The scenario's risk field with the calibration scales ``convoy plan`` uses.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its reference trip, roads and parameters).
+    risk_field
+        The field to calibrate; default :func:`scenario_risk_field`.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`scenario_calibration`.
+
+    Examples
+    --------
+    >>> field = calibrated_risk_field(read_scenario("kidal-gao"))  # doctest: +SKIP
+    """
+    f = scenario_risk_field(scenario) if risk_field is None else risk_field
+    cal = scenario_calibration(
+        scenario, edge_risk(f, scenario.roads, scenario.risk.edge_sample_m)
+    )
+    return f.with_scales(cal.scale_ied, cal.scale_ambush)
+
+
+def _historical_trip(
+    scenario: Scenario, edge_risk: EdgeRisk
+) -> tuple[ExposureModel, Trajectory]:
+    """The reference trip priced on ``edge_risk``: its model and trajectory."""
+    ref = _reference(scenario)
+    model, traj, _exp = reference_trip(
+        scenario_exposure_model(scenario, edge_risk, vehicle_ids=ref.vehicle_ids),
+        _end_nodes(scenario)[0],
+        ref.route_edges,
+        ref.depart_min,
+        ref.arrive_min,
+        scenario.movement.window_minutes(),
+    )
+    return model, traj
+
+
+def scenario_risk_table(
+    scenario: Scenario, er: EdgeRisk, *, progress: Progress = _quiet
+) -> RiskTable:
+    """
+    Expected incidents of the optimal schedule by column size and departure delay.
+
+    See :func:`convoy.loadout.risk_table.tabulate_risk`; the column is the
+    vehicles at the origin.
+
+    Raises
+    ------
+    InfeasibleError
+        If no schedule meets the deadline even for the smallest column.
+    """
+    vehicles = origin_vehicles(scenario)
+    origin, dest = _end_nodes(scenario)
+    return tabulate_risk(
+        scenario_exposure_model(scenario, er, vehicle_ids=[v.id for v in vehicles]),
+        scenario.roads,
+        vehicles,
+        personnel=scenario.personnel,
+        origin=origin,
+        destination=dest,
+        horizon_min=scenario.horizon_min,
+        movement=scenario.movement,
+        start=scenario.start,
+        node_names=_node_names(scenario),
+        progress=progress,
+    )
+
+
+def _solve_loads(
+    scenario: Scenario, table: RiskTable, incident_usd: float, time_share: float = 1.0
+) -> LoadPlan:
+    """The loads at the origin with ``incident_usd`` per expected incident."""
+    prices = dataclasses.replace(scenario.prices, incident_usd=incident_usd)
+    solver = dataclasses.replace(
+        scenario.solver, time_limit_s=scenario.solver.time_limit_s * time_share
+    )
+    return choose_loadout(
+        origin_vehicles(scenario),
+        _origin_lots(scenario),
+        personnel=scenario.personnel,
+        origin=scenario.origin,
+        risk_table=table,
+        prices=prices,
+        solver=solver,
+        loads=scenario.loads,
+        seed=scenario.seed,
+    )
+
+
+def _column_schedule(
+    scenario: Scenario, er: EdgeRisk, loadout: LoadPlan, *, named: bool = True
+) -> tuple[ExposureModel, Schedule]:
+    """The optimal schedule of the column ``loadout`` moves, after destruction."""
+    origin, dest = _end_nodes(scenario)
+    model = scenario_exposure_model(scenario, er, vehicle_ids=loadout.moving_ids)
+    schedule = plan_schedule(
+        model,
+        origin,
+        dest,
+        horizon_min=scenario.horizon_min,
+        movement=scenario.movement,
+        earliest_depart_min=loadout.departure_delay_min,
+        start=scenario.start,
+        node_names=_node_names(scenario) if named else None,
+    )
+    return model, schedule
+
+
+# ---------------------------------------------------------------------------------
+# the plan
 
 
 def plan_withdrawal(
@@ -343,162 +539,24 @@ def plan_withdrawal(
     6.0
     """
     progress("risk field along the roads")
-    field0 = build_risk_field(scenario)
+    field0 = scenario_risk_field(scenario)
     er0 = edge_risk(field0, scenario.roads, scenario.risk.edge_sample_m)
     progress("calibration to the historical trip")
-    cal = calibrate(scenario, er0)
+    cal = scenario_calibration(scenario, er0)
     risk_field = field0.with_scales(cal.scale_ied, cal.scale_ambush)
     er = er0.with_scales(cal.scale_ied, cal.scale_ambush)
 
-    table = build_risk_table(scenario, er, progress=progress)
-    vehicles = origin_vehicles(scenario)
-    lots = [lot for lot in scenario.lots if lot.camp == scenario.origin]
-
-    def solve(incident_usd: float, time_share: float = 1.0) -> LoadPlan:
-        prices = dataclasses.replace(scenario.prices, incident_usd=incident_usd)
-        solver = dataclasses.replace(
-            scenario.solver, time_limit_s=scenario.solver.time_limit_s * time_share
-        )
-        return choose_loadout(
-            vehicles,
-            lots,
-            personnel=scenario.personnel,
-            origin=scenario.origin,
-            risk_table=table,
-            prices=prices,
-            solver=solver,
-            loads=scenario.loads,
-            seed=scenario.seed,
-        )
-
+    table = scenario_risk_table(scenario, er, progress=progress)
     progress("loads and abandonment (CP-SAT)")
-    loadout = solve(scenario.prices.incident_usd)
-    moving = _moving_ids(loadout)
+    loadout = _solve_loads(scenario, table, scenario.prices.incident_usd)
     progress("schedule of the chosen column")
-    origin = scenario.roads.site_node[scenario.origin]
-    dest = scenario.roads.site_node[scenario.destination]
-    model = scenario_exposure_model(scenario, er, vehicle_ids=moving)
-    schedule = plan_schedule(
-        model,
-        origin,
-        dest,
-        horizon_min=scenario.horizon_min,
-        movement=scenario.movement,
-        earliest_depart_min=loadout.departure_delay_min,
-        start=scenario.start,
-        node_names=_node_names(scenario),
-    )
-    values = _values(scenario, loadout)
-    trips: dict[str, Trip] = {
-        "optimised": _trip("optimised", model, schedule.trajectory(), moving, values)
-    }
-
-    progress("baselines")
-    notes: list[str] = []
-    for name, movement in (
-        ("depart_at_once", scenario.movement),
-        ("daylight_only", daylight_movement(scenario.movement)),
-    ):
-        try:
-            fast = fastest_trip(
-                model,
-                origin,
-                dest,
-                horizon_min=scenario.horizon_min,
-                movement=movement,
-                depart_min=loadout.departure_delay_min,
-            )
-            trips[name] = _trip(name, model, fast.trajectory, moving, values)
-        except InfeasibleError as exc:
-            notes.append(f"{name}: no such schedule meets the deadline ({exc})")
-    hist_model, hist_traj, _exp, _edges = reference_trip(scenario, er)
-    hist_plan = (
-        solve(0.0)
-        if any(v.status not in ("moving", "towed") for v in loadout.vehicles)
-        else loadout
-    )
-    trips["historical"] = _trip(
-        "historical",
-        hist_model,
-        hist_traj,
-        cal.vehicle_ids,
-        _values(scenario, hist_plan),
-        note="reconstruction of the observed trip: every vehicle, the main axis, "
-        "paced to the observed departure and arrival; it may halt anywhere on "
-        "its route and drive after dark, as the real column did",
-    )
-
-    opt = trips["optimised"]
-    for name in BASELINE_NAMES:
-        if name not in trips:
-            continue
-        b = trips[name]
-        if opt.trip.exposure.total > b.trip.exposure.total + 1e-12:
-            notes.append(
-                f"{name}: fewer expected incidents ({b.trip.exposure.total:.2f} against "
-                f"{opt.trip.exposure.total:.2f}) because it moves a different column or "
-                "ignores a rule the plan keeps (halt sites, windows)"
-            )
-        if b.value_left_behind + 1e-6 < opt.value_left_behind:
-            notes.append(
-                f"{name}: leaves less behind (${b.value_left_behind:,.0f} against "
-                f"${opt.value_left_behind:,.0f}) by moving every vehicle, at "
-                f"{b.trip.exposure.total:.2f} expected incidents against "
-                f"{opt.trip.exposure.total:.2f}: at "
-                f"${scenario.prices.incident_usd:,.0f} per incident the extra value is "
-                "not worth the extra risk"
-            )
+    model, schedule = _column_schedule(scenario, er, loadout)
+    trips, notes = _trips(scenario, er, table, loadout, model, schedule, progress)
 
     progress("march tables")
-    by_id = {v.id: v for v in scenario.vehicles}
-    order = order_of_march(scenario, loadout)
-    marches = {}
-    for name, trip in trips.items():
-        vs = (
-            order
-            if name != "historical"
-            else sorted(
-                (by_id[i] for i in trip.vehicle_ids),
-                key=lambda v: (_march_rank(v), scenario.vehicles.index(v)),
-            )
-        )
-        marches[name] = _march(scenario, trip, vs)
+    marches = _marches(scenario, loadout, trips)
     units, rows = marches["optimised"]
-
-    front: list[dict[str, float]] = []
-    if pareto:
-        prices = pareto_prices(scenario, table, vehicles, lots)
-        for price in prices:
-            progress(f"Pareto front: ${price:,.0f} per incident")
-            lp = solve(price, PARETO_TIME_SHARE)
-            ids = _moving_ids(lp)
-            m = scenario_exposure_model(scenario, er, vehicle_ids=ids)
-            s = plan_schedule(
-                m,
-                origin,
-                dest,
-                horizon_min=scenario.horizon_min,
-                movement=scenario.movement,
-                earliest_depart_min=lp.departure_delay_min,
-                start=scenario.start,
-            )
-            front.append(
-                {
-                    "incident_usd": price,
-                    "expected_incidents": s.expected_incidents,
-                    "value_saved_usd": _values(scenario, lp)[0],
-                    "vehicles_moving": float(len(ids)),
-                    "gap": float(lp.gap),
-                }
-            )
-        for p in front:  # a point another beats on both counts is not on the front
-            p["dominated"] = any(
-                q["expected_incidents"] <= p["expected_incidents"]
-                and q["value_saved_usd"] >= p["value_saved_usd"]
-                and (q["expected_incidents"], q["value_saved_usd"])
-                != (p["expected_incidents"], p["value_saved_usd"])
-                for q in front
-            )
+    front = _pareto_front(scenario, er, table, progress) if pareto else []
     return Plan(
         scenario,
         risk_field,
@@ -516,71 +574,98 @@ def plan_withdrawal(
     )
 
 
-def _march(
-    scenario: Scenario, trip: Trip, order: list[Vehicle]
-) -> tuple[list[MarchUnit], list[MarchRow]]:
-    """March units and the road movement table of one trip."""
-    traj_arr = trajectory_points(trip)
-    # Speed, not rate of march (FM 55-30): what the column drives at on each leg,
-    # from the speed model, whatever pace the trajectory averages (the historical
-    # trip's pace folds in its stops).
-    m = trip.model
-    legs = trip.trip.trajectory.legs
-    ends_km = np.cumsum([float(m.edge_length_m[leg.edge]) / 1000.0 for leg in legs])
-    leg_speed = np.array(
-        [
-            m.speed_kph(
-                leg.edge, leg.mode, not m.is_daylight(leg.depart_min, leg.arrive_min)
-            )
-            for leg in legs
-        ]
+def _trips(
+    scenario: Scenario,
+    er: EdgeRisk,
+    table: RiskTable,
+    loadout: LoadPlan,
+    model: ExposureModel,
+    schedule: Schedule,
+    progress: Progress,
+) -> tuple[dict[str, Trip], list[str]]:
+    """The optimised trip and the baselines, priced, with notes on the comparison."""
+    moving = loadout.moving_ids
+    values = (loadout.value_saved_usd, loadout.value_left_usd)
+    trips: dict[str, Trip] = {
+        "optimised": priced_trip(
+            "optimised", model, schedule.trajectory(), moving, values
+        )
+    }
+    progress("baselines")
+    origin, dest = _end_nodes(scenario)
+    fast, notes = fast_baselines(
+        model,
+        origin,
+        dest,
+        horizon_min=scenario.horizon_min,
+        movement=scenario.movement,
+        depart_min=loadout.departure_delay_min,
+        vehicle_ids=moving,
+        values=values,
+    )
+    trips.update(fast)
+    hist_model, hist_traj = _historical_trip(scenario, er)
+    hist_plan = (
+        _solve_loads(scenario, table, 0.0)
+        if any(v.status not in ("moving", "towed") for v in loadout.vehicles)
+        else loadout
+    )
+    trips["historical"] = priced_trip(
+        "historical",
+        hist_model,
+        hist_traj,
+        _reference(scenario).vehicle_ids,
+        (hist_plan.value_saved_usd, hist_plan.value_left_usd),
+        note="reconstruction of the observed trip: every vehicle, the main axis, "
+        "paced to the observed departure and arrival; it may halt anywhere on "
+        "its route and drive after dark, as the real column did",
+    )
+    notes += baseline_notes(trips["optimised"], trips, scenario.prices.incident_usd)
+    return trips, notes
+
+
+def _marches(
+    scenario: Scenario, loadout: LoadPlan, trips: dict[str, Trip]
+) -> dict[str, tuple[list[MarchUnit], list[MarchRow]]]:
+    """March units and the road movement table of every trip."""
+    order = order_of_march(scenario.vehicles, loadout)
+    kinds = {s.name: s.kind for s in scenario.sites}
+    places = (_node_names(scenario), kinds, scenario.origin, scenario.destination)
+    return {
+        name: trip_march(
+            trip.model,
+            trip.trip.trajectory,
+            # the historical column is every vehicle, in the same order of march
+            column_order(scenario.vehicles, trip.vehicle_ids)
+            if name == "historical"
+            else order,
+            places,
+            scenario.movement,
+            _minute_of_day(scenario.start),
+        )
+        for name, trip in trips.items()
+    }
+
+
+def _pareto_front(
+    scenario: Scenario, er: EdgeRisk, table: RiskTable, progress: Progress
+) -> list[dict[str, float]]:
+    """Expected incidents against value saved over a sweep of incident prices."""
+    prices = pareto_prices(
+        table,
+        origin_vehicles(scenario),
+        _origin_lots(scenario),
+        incident_usd=scenario.prices.incident_usd,
+        num_points=scenario.solver.pareto_points,
     )
 
-    def speed_at(km: float) -> float:
-        i = min(int(np.searchsorted(ends_km, km - 1e-9)), len(legs) - 1)
-        return float(leg_speed[i])
+    def solve(price: float) -> LoadPlan:
+        return _solve_loads(scenario, table, price, PARETO_TIME_SHARE)
 
-    units = march_units(
-        [v.id for v in order],
-        [v.length_m for v in order],
-        scenario.movement,
-        float(np.median(leg_speed)),
-    )
-    checkpoints, halts = _checkpoints(scenario, trip)
-    rows = march_table(
-        units,
-        {v.id: v.length_m for v in order},
-        traj_arr,
-        checkpoints,
-        halts,
-        scenario.movement,
-        _minute_of_day(scenario.start),
-        speed_at=speed_at,
-    )
-    return units, rows
+    def incidents(lp: LoadPlan) -> float:
+        return _column_schedule(scenario, er, lp, named=False)[1].expected_incidents
 
-
-def pareto_prices(
-    scenario: Scenario, table: RiskTable, vehicles: list[Vehicle], lots: list[Any]
-) -> list[float]:
-    """
-    Prices of an incident to sweep for the Pareto front, in US dollars.
-
-    From 0 to the price at which the smallest column becomes worth it: the value at
-    stake (every vehicle and lot) over the incidents the largest column adds to the
-    smallest, doubled. Between them ``SolverParams.pareto_points`` prices spaced
-    geometrically over three decades, with the scenario's own price added. A fixed
-    band around the scenario's price says nothing when one more vehicle adds
-    hundredths of an incident and is worth a million dollars.
-    """
-    at_stake = sum(v.value_usd for v in vehicles) + sum(lot.value_usd for lot in lots)
-    inc = np.asarray(table.incidents)[:, 0]
-    extra = float(inc[-1] - inc[0]) if np.isfinite(inc[[0, -1]]).all() else 0.0
-    base = scenario.prices.incident_usd or 1e6
-    top = 2.0 * at_stake / extra if extra > 0 else base * 10.0
-    top = max(top, base)
-    sweep = np.geomspace(top / 1000.0, top, scenario.solver.pareto_points).tolist()
-    return sorted({0.0, float(base), *(float(f"{p:.3g}") for p in sweep)})
+    return pareto_front(prices, solve, incidents, progress)
 
 
 def _minute_of_day(t: datetime) -> int:
@@ -591,61 +676,8 @@ def _leg_km(scenario: Scenario, edge: int) -> float:
     return float(scenario.roads.edge_length_m[edge]) / 1000.0
 
 
-def trajectory_points(trip: Trip) -> np.ndarray:
-    """(P, 2) array of (minutes after start, km from the origin) of the head."""
-    pts: list[tuple[float, float]] = []
-    km = 0.0
-    lengths = trip.model.edge_length_m
-    for leg in trip.trip.trajectory.legs:
-        if not pts or pts[-1][0] != leg.depart_min:
-            pts.append((leg.depart_min, km))
-        km += float(lengths[leg.edge]) / 1000.0
-        pts.append((leg.arrive_min, km))
-    return np.asarray(pts, dtype=np.float64)
-
-
 def _leg_nodes(trip: Trip) -> list[tuple[int, int]]:
-    m = trip.model
-    out = []
-    for leg in trip.trip.trajectory.legs:
-        u, v = int(m.edge_u[leg.edge]), int(m.edge_v[leg.edge])
-        out.append((leg.from_node, v if leg.from_node == u else u))
-    return out
-
-
-def _checkpoints(
-    scenario: Scenario, trip: Trip
-) -> tuple[list[tuple[str, str, float]], list[tuple[float, float, float]]]:
-    """Named points along the trip (SP, sites, RP) and its halts as (km, start, end)."""
-    names = _node_names(scenario)
-    km_at: dict[int, float] = {}
-    km = 0.0
-    nodes = _leg_nodes(trip)
-    if nodes:
-        km_at[nodes[0][0]] = 0.0
-    for (_a, b), leg in zip(nodes, trip.trip.trajectory.legs, strict=True):
-        km += _leg_km(scenario, leg.edge)
-        km_at.setdefault(b, km)
-    kind_of = {s.name: s.kind for s in scenario.sites}
-    halt_nodes = {h.node for h in trip.trip.trajectory.halts}
-    cps: list[tuple[str, str, float]] = []
-    for node, d in sorted(km_at.items(), key=lambda kv: kv[1]):
-        if node not in names:
-            if node in halt_nodes:  # a laager beside the road (historical trip)
-                cps.append((f"laager at km {d:.0f}", "halt", d))
-            continue
-        name = names[node]
-        kind = kind_of[name]
-        if name == scenario.origin:
-            kind = "start point"
-        elif name == scenario.destination:
-            kind = "release point"
-        cps.append((name, kind, d))
-    halts = [
-        (km_at.get(h.node, 0.0), h.start_min, h.end_min)
-        for h in trip.trip.trajectory.halts
-    ]
-    return cps, halts
+    return leg_nodes(trip.model, trip.trip.trajectory)
 
 
 # ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from convoy.params import MovementParams
 
 
 def test_pass_time_matches_fm55_30():
-    """Pass time = vehicles * 60 / (density * speed), density = 1000 / (gap + length)."""
+    """Pass time = vehicles * 60 / (density * speed), density = 1000 / (gap + len)."""
     # 30 vehicles, 10 m long, 90 m apart: 10 vehicles per km; at 20 km/h -> 9 min
     assert pass_time_min(30, 10.0, 90.0, 20.0) == pytest.approx(9.0)
     assert pass_time_min(0, 10.0, 90.0, 20.0) == 0.0
@@ -61,3 +61,27 @@ def test_march_table_orders_units_and_clears_tail_after_head():
         assert times == sorted(times)
     halt_rows = [r for r in rows if r.checkpoint == "Halt"]
     assert all(r.halt_until_min is not None for r in halt_rows)
+
+
+def test_order_of_march_and_trip_march_on_the_tiny_plan(tiny_scenario):
+    """Movers in role order, a towed vehicle behind its tow; one table per trip."""
+    from convoy.march import MARCH_ORDER, column_order, march_rank, order_of_march
+    from convoy.plan import plan_withdrawal
+
+    sc = tiny_scenario
+    plan = plan_withdrawal(sc)
+    order = order_of_march(sc.vehicles, plan.loadout)
+    assert sorted(v.id for v in order) == sorted(plan.loadout.moving_ids)
+    decisions = {d.vehicle_id: d for d in plan.loadout.vehicles}
+    movers = [v for v in order if decisions[v.id].status == "moving"]
+    ranks = [march_rank(v) for v in movers]
+    assert ranks == sorted(ranks)
+    assert all(0 <= r < len(MARCH_ORDER) for r in ranks)
+    for i, v in enumerate(order):
+        if decisions[v.id].tows is not None:
+            assert order[i + 1].id == decisions[v.id].tows
+    hist = plan.trips["historical"]
+    ids = [v.id for v in column_order(sc.vehicles, hist.vehicle_ids)]
+    assert sorted(ids) == sorted(hist.vehicle_ids)
+    assert [i for u in plan.march_units for i in u.vehicle_ids] == [v.id for v in order]
+    assert set(plan.baseline_march) == set(plan.trips) - {"optimised"}

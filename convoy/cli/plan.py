@@ -289,6 +289,6 @@ def plan(
                 from convoy.outputs.maps import write_maps
 
                 progress("maps and report")
-                write_maps(doc, sc, tmp, crs=crs, field=result.field)
+                write_maps(doc, sc, tmp, crs=crs, field=result.risk_field)
     render_summary(doc, summary_console())
     click.echo(f"wrote {out}/ ({', '.join(names)}) in {time.perf_counter() - t0:.1f} s")

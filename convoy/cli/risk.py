@@ -11,17 +11,16 @@ import numpy as np
 import pyproj
 import shapely
 
-from convoy.calibrate import calibrate
 from convoy.cli.options import guarded, out_option, overwrite_option, scenario_argument
 from convoy.errors import DataQualityWarning, Problem, ScenarioError
 from convoy.events import ThreatEvents
 from convoy.io.events import guess_events_format, read_events
 from convoy.io.scenario import read_scenario
 from convoy.outputs.geotiff import RiskRasterSummary, write_risk_geotiff
+from convoy.plan import calibrated_risk_field
 from convoy.risk.field import (
     CHANNELS,
     RiskField,
-    edge_risk,
     raster_grid,
     risk_field_from_events,
 )
@@ -147,15 +146,13 @@ def run_risk(
     if calibrated and sc.calibration.enabled:
         # the same scales convoy plan uses, from these events
         try:
-            cal = calibrate(sc, edge_risk(field, sc.roads, sc.risk.edge_sample_m))
+            field = calibrated_risk_field(sc, field)
         except ScenarioError as exc:
             warnings.warn(
                 f"cannot calibrate, writing the relative field: {exc}",
                 DataQualityWarning,
                 stacklevel=2,
             )
-        else:
-            field = field.with_scales(cal.scale_ied, cal.scale_ambush)
     origin, shape = raster_grid(scenario_bounds(sc), cell_m, PAD_M)
     cells = shape[0] * shape[1]
     if cells > MAX_CELLS:

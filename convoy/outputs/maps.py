@@ -85,9 +85,9 @@ def calibrated_field(plan: Mapping[str, Any], scenario: Any) -> Any:
     ``scale_ambush``); applying them gives the raster the same units and numbers as
     the plan's risk along the route.
     """
-    from convoy.risk.field import build_risk_field
+    from convoy.plan import scenario_risk_field
 
-    field = build_risk_field(scenario)
+    field = scenario_risk_field(scenario)
     cal = plan.get("calibration") or {}
     s_ied, s_amb = cal.get("scale_ied"), cal.get("scale_ambush")
     if s_ied is not None and s_amb is not None:

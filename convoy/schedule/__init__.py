@@ -1,24 +1,21 @@
-"""Timing of the withdrawal: the exposure model and the time-expanded search."""
+"""Timing of the withdrawal: exposure model, trajectories, time-expanded search."""
 
 from convoy.schedule.exposure import (
     MODES,
-    Exposure,
     ExposureModel,
-    Halt,
-    Leg,
-    Trajectory,
     build_exposure_model,
     column_lengths_km,
     column_surface_speeds,
+)
+from convoy.schedule.search import Schedule, ScheduleLeg, plan_schedule
+from convoy.schedule.trajectory import (
+    Exposure,
+    Halt,
+    Leg,
+    Trajectory,
+    edge_path_nodes,
     paced_trajectory,
     trajectory_exposure,
-)
-from convoy.schedule.search import (
-    Schedule,
-    ScheduleLeg,
-    plan_scenario_schedule,
-    plan_schedule,
-    scenario_exposure_model,
 )
 
 __all__ = [
@@ -33,9 +30,8 @@ __all__ = [
     "build_exposure_model",
     "column_lengths_km",
     "column_surface_speeds",
+    "edge_path_nodes",
     "paced_trajectory",
-    "plan_scenario_schedule",
     "plan_schedule",
-    "scenario_exposure_model",
     "trajectory_exposure",
 ]

@@ -136,6 +136,9 @@ def _fill(
     drv,
     act,
 ):
+    # One function of 27 array arguments (about 120 lines with them): the pass is
+    # the search's hot loop, and splitting it would pass the same arrays again
+    # through every call numba does not inline.
     """
     Backward pass: the best (cost, arrival, driven) to reach ``dest`` from every state.
 
@@ -325,8 +328,10 @@ def _walk(
     out,
 ):
     """
-    Follow the actions from a departure; writes rows (kind, node, edge, mode, t, d,
-    light) to ``out`` (kind 0 halt step, 1 drive) and returns the row count.
+    Follow the actions from a departure.
+
+    Writes rows (kind, node, edge, mode, t, d, light) to ``out`` (kind 0 halt step,
+    1 drive) and returns the row count.
     """
     n = origin
     t = t0

@@ -61,10 +61,9 @@ the daily driving limit, then the movement windows, lifted says which of them bi
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
 
 import numpy as np
 from numpy.typing import NDArray
@@ -72,20 +71,16 @@ from numpy.typing import NDArray
 from convoy.errors import InfeasibleError, NoRouteError, ScenarioError
 from convoy.params import MovementParams
 from convoy.schedule import _labels
-from convoy.schedule.exposure import (
-    MODES,
-    ExposureModel,
-    Halt,
-    Leg,
-    Trajectory,
-    build_exposure_model,
-    column_surface_speeds,
-    periodic_integral,
-    window_profile,
+from convoy.schedule.exposure import MODES, ExposureModel
+from convoy.schedule.infeasible import fmt_time, infeasible_message
+from convoy.schedule.tables import (
+    SearchGraph,
+    StepTables,
+    connected,
+    search_graph,
+    step_tables,
 )
-
-#: Days past the deadline the earliest-arrival search looks when nothing fits.
-EXTRA_DAYS = 14
+from convoy.schedule.trajectory import Halt, Leg, Trajectory
 
 #: Largest number of (node, point, level) states one search may hold (20 bytes
 #: each): beyond it, use a longer step or a shorter horizon.
@@ -217,175 +212,6 @@ class Schedule:
         return Trajectory(legs, halts)
 
 
-@dataclass(frozen=True, slots=True)
-class _Tables:
-    """Per-step tables of one horizon (see :mod:`convoy.schedule._labels`)."""
-
-    num_steps: int
-    ci: NDArray[np.float64]
-    ca: NDArray[np.float64]
-    ch: NDArray[np.float64]
-    daycum: NDArray[np.int64]
-    run_end: NDArray[np.int64]
-    dayidx: NDArray[np.int64]
-    nextmid: NDArray[np.int64]
-    hmax: int
-    hlo: NDArray[np.int64]
-    hcnt: NDArray[np.int64]
-    base: NDArray[np.int64]
-
-    @property
-    def num_levels(self) -> int:
-        return int(self.hcnt.sum())
-
-
-def _step_tables(
-    model: ExposureModel, movement: MovementParams, num_steps: int
-) -> _Tables:
-    step = movement.step_min
-    pts = np.arange(num_steps + 1, dtype=np.float64) * step
-    m0 = model.start_minute_of_day
-    ci = np.ascontiguousarray(model.ied_integral(pts), dtype=np.float64)
-    ca = np.ascontiguousarray(model.ambush_integral(pts), dtype=np.float64)
-    ch = np.ascontiguousarray(model.halt_integral(pts), dtype=np.float64)
-    isday = np.diff(model.daylight_integral(pts)) >= step - _EPS
-    daycum = np.concatenate(([0], np.cumsum(isday))).astype(np.int64)
-    win = periodic_integral(window_profile(movement.window_minutes()), pts, m0)
-    movable = np.diff(win) >= step - _EPS
-    run_end = np.empty(num_steps + 1, dtype=np.int64)
-    run_end[num_steps] = num_steps
-    for s in range(num_steps - 1, -1, -1):
-        run_end[s] = run_end[s + 1] if movable[s] else s
-    dayidx = np.floor((m0 + pts) / 1440.0 + _EPS).astype(np.int64)
-    nextmid = np.searchsorted(dayidx, dayidx, side="right").astype(np.int64)
-    daystart = np.searchsorted(dayidx, dayidx, side="left")
-    hmax = math.floor(movement.daily_driving_limit_h * 60.0 / step + _EPS)
-    mc = np.concatenate(([0], np.cumsum(movable))).astype(np.int64)
-    t = np.arange(num_steps + 1)
-    driven_before = mc[t] - mc[daystart]
-    left_today = mc[np.minimum(nextmid, num_steps)] - mc[t]
-    hlo = np.maximum(0, hmax - left_today).astype(np.int64)
-    hhi = np.minimum(hmax, driven_before)
-    hcnt = (np.maximum(hhi - hlo, 0) + 1).astype(np.int64)
-    base = np.concatenate(([0], np.cumsum(hcnt)[:-1])).astype(np.int64)
-    return _Tables(
-        num_steps, ci, ca, ch, daycum, run_end, dayidx, nextmid, hmax, hlo, hcnt, base
-    )
-
-
-@dataclass(frozen=True, slots=True)
-class _Graph:
-    """Adjacency in CSR (neighbours sorted by id, then edge id) and edge tables."""
-
-    indptr: NDArray[np.int64]
-    indices: NDArray[np.int64]
-    adj_edge: NDArray[np.int64]
-    dur: NDArray[np.int64]
-    speed: NDArray[np.float64]
-    ied_coef: NDArray[np.float64]
-    amb_coef: NDArray[np.float64]
-    can_halt: NDArray[np.int64]
-    halt_coef: NDArray[np.float64]
-
-
-def _graph(model: ExposureModel, step_min: int) -> _Graph:
-    n, e = model.num_nodes, model.num_edges
-    src = np.concatenate((model.edge_u, model.edge_v))
-    dst = np.concatenate((model.edge_v, model.edge_u))
-    eid = np.concatenate((np.arange(e), np.arange(e))).astype(np.int64)
-    keep = src != dst  # a loop never helps and would stall the walk
-    src, dst, eid = src[keep], dst[keep], eid[keep]
-    order = np.lexsort((eid, dst, src))
-    src, dst, eid = src[order], dst[order], eid[order]
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.add.at(indptr, src + 1, 1)
-    indptr = np.cumsum(indptr).astype(np.int64)
-    # speed[e, mode, light]
-    v_day = model.edge_speed_kph
-    v = np.empty((e, 2, 2))
-    v[:, 0, 0] = v_day
-    v[:, 0, 1] = v_day * model.night_speed_factor
-    v[:, 1, 0] = np.minimum(v[:, 0, 0], model.clearance_speed_kph)
-    v[:, 1, 1] = np.minimum(v[:, 0, 1], model.clearance_speed_kph)
-    hours = (model.edge_length_m / 1000.0)[:, None, None] / v
-    dur = np.maximum(np.ceil(hours * 60.0 / step_min - _EPS), 1).astype(np.int64)
-    # the column occupies the edge for whole steps: it drives at the pace that fills
-    # them, so a short edge cannot hide the column for less time than it spends there
-    v = (model.edge_length_m / 1000.0)[:, None, None] / (dur * step_min / 60.0)
-    col = np.array([model.column_day_km, model.column_night_km])
-    amb = model.edge_ambush[:, None, None] * col[None, None, :] / v
-    ied = model.edge_ied[:, None] * np.array([1.0, model.clearance_ied_factor])[None, :]
-    return _Graph(
-        indptr=indptr,
-        indices=np.ascontiguousarray(dst, dtype=np.int64),
-        adj_edge=np.ascontiguousarray(eid, dtype=np.int64),
-        dur=np.ascontiguousarray(dur.ravel()),
-        speed=np.ascontiguousarray(v.ravel()),
-        ied_coef=np.ascontiguousarray(ied.ravel()),
-        amb_coef=np.ascontiguousarray(amb.ravel()),
-        can_halt=model.node_can_halt.astype(np.int64),
-        halt_coef=np.ascontiguousarray(
-            model.node_ambush * model.halt_exposure_factor * model.node_can_halt
-        ),
-    )
-
-
-def _connected(g: _Graph, a: int, b: int) -> bool:
-    seen = {a}
-    todo = [a]
-    while todo:
-        n = todo.pop()
-        if n == b:
-            return True
-        for m in g.indices[g.indptr[n] : g.indptr[n + 1]]:
-            if int(m) not in seen:
-                seen.add(int(m))
-                todo.append(int(m))
-    return False
-
-
-def _fmt_time(minutes: float, start: datetime | None) -> str:
-    if start is None:
-        return f"{minutes:g} min after start"
-    t = start + timedelta(minutes=minutes)
-    return t.strftime("%Y-%m-%dT%H:%MZ")
-
-
-def _earliest_arrival_step(
-    model: ExposureModel,
-    g: _Graph,
-    movement: MovementParams,
-    origin: int,
-    destination: int,
-    earliest: int,
-    latest: int,
-    num_steps: int,
-) -> int:
-    tab = _step_tables(model, movement, num_steps)
-    scratch = np.empty((num_steps + 1) * model.num_nodes, dtype=np.int64)
-    return int(
-        _labels._earliest_arrival(
-            origin,
-            destination,
-            earliest,
-            latest,
-            model.num_nodes,
-            g.indptr,
-            g.indices,
-            g.adj_edge,
-            g.can_halt,
-            num_steps,
-            g.dur,
-            tab.daycum,
-            tab.run_end,
-            tab.dayidx,
-            tab.nextmid,
-            tab.hmax,
-            scratch,
-        )
-    )
-
-
 def plan_schedule(
     model: ExposureModel,
     origin: int,
@@ -443,6 +269,71 @@ def plan_schedule(
     movement = movement or MovementParams()
     step = movement.step_min
     names = dict(node_names or {})
+    num_steps, earliest, latest = _check_request(
+        model,
+        origin,
+        destination,
+        horizon_min,
+        step,
+        earliest_depart_min,
+        latest_depart_min,
+    )
+    g = search_graph(model, step)
+    o_name = names.get(origin, f"node {origin}")
+    d_name = names.get(destination, f"node {destination}")
+    if not connected(g, origin, destination):
+        msg = f"the road network does not connect {o_name} to {d_name}"
+        raise NoRouteError(msg)
+    if latest < earliest:
+        msg = (
+            f"no departure from {o_name} fits: the earliest is "
+            f"{fmt_time(earliest * step, start)}, the latest "
+            f"{fmt_time(latest * step, start)}"
+        )
+        raise InfeasibleError(msg)
+
+    tab = step_tables(model, movement, num_steps)
+    labels = _fill_labels(model, g, tab, destination, step)
+    dep = _departure_labels(model, g, tab, labels, origin, earliest, latest, step)
+    dep_cost, dep_arr, dep_drv, dep_act = dep
+    ok = np.flatnonzero(dep_act >= 0)
+    if len(ok) == 0:
+        raise InfeasibleError(
+            infeasible_message(
+                model,
+                g,
+                movement,
+                origin,
+                destination,
+                earliest,
+                latest,
+                num_steps,
+                start,
+                o_name,
+                d_name,
+            )
+        )
+    # Best departure: cost, then arrival, steps driven, the earliest departure.
+    # Costs equal to within floating-point noise count as equal: otherwise the
+    # last bits of the diurnal sums (a day later is the same day again) decide,
+    # and the column would wait days in camp for nothing.
+    best = float(dep_cost[ok].min())
+    tied = ok[dep_cost[ok] <= best + COST_TIE_REL * abs(best) + 1e-15]
+    t_dep = int(min(tied, key=lambda t: (dep_arr[t], dep_drv[t], t)))
+    rows = _walk(model, g, tab, labels, origin, t_dep, dep_arr, dep_act)
+    return _assemble(model, g, rows, step, t_dep, dep_cost)
+
+
+def _check_request(
+    model: ExposureModel,
+    origin: int,
+    destination: int,
+    horizon_min: float,
+    step: int,
+    earliest_depart_min: float,
+    latest_depart_min: float | None,
+) -> tuple[int, int, int]:
+    """Checked nodes and horizon; (steps to the deadline, earliest, latest step)."""
     for label, node in (("origin", origin), ("destination", destination)):
         if not 0 <= node < model.num_nodes:
             msg = (
@@ -462,21 +353,18 @@ def plan_schedule(
     earliest = max(0, math.ceil(earliest_depart_min / step - _EPS))
     latest_min = horizon_min if latest_depart_min is None else latest_depart_min
     latest = math.floor(latest_min / step + _EPS)
-    g = _graph(model, step)
-    o_name = names.get(origin, f"node {origin}")
-    d_name = names.get(destination, f"node {destination}")
-    if not _connected(g, origin, destination):
-        msg = f"the road network does not connect {o_name} to {d_name}"
-        raise NoRouteError(msg)
-    if latest < earliest:
-        msg = (
-            f"no departure from {o_name} fits: the earliest is "
-            f"{_fmt_time(earliest * step, start)}, the latest "
-            f"{_fmt_time(latest * step, start)}"
-        )
-        raise InfeasibleError(msg)
+    return num_steps, earliest, latest
 
-    tab = _step_tables(model, movement, num_steps)
+
+_Labels = tuple[
+    NDArray[np.float64], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]
+]
+
+
+def _fill_labels(
+    model: ExposureModel, g: SearchGraph, tab: StepTables, destination: int, step: int
+) -> _Labels:
+    """The backward pass: (cost, arrival, steps driven, action) of every state."""
     num_states = model.num_nodes * tab.num_levels
     if num_states > MAX_STATES:
         msg = (
@@ -497,7 +385,7 @@ def plan_schedule(
         g.can_halt,
         g.halt_coef,
         destination,
-        num_steps,
+        tab.num_steps,
         float(step),
         g.dur,
         g.ied_coef,
@@ -518,6 +406,24 @@ def plan_schedule(
         drv,
         act,
     )
+    return cost, arr, drv, act
+
+
+def _departure_labels(
+    model: ExposureModel,
+    g: SearchGraph,
+    tab: StepTables,
+    labels: _Labels,
+    origin: int,
+    earliest: int,
+    latest: int,
+    step: int,
+) -> tuple[
+    NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]
+]:
+    """(cost, arrival, steps driven, first action) of leaving the origin at a step."""
+    num_steps = tab.num_steps
+    cost, arr, drv, _act = labels
     dep_cost = np.full(num_steps + 1, np.inf)
     dep_arr = np.zeros(num_steps + 1, dtype=np.int64)
     dep_drv = np.zeros(num_steps + 1, dtype=np.int64)
@@ -554,30 +460,20 @@ def plan_schedule(
             dep_drv,
             dep_act,
         )
-    ok = np.flatnonzero(dep_act >= 0)
-    if len(ok) == 0:
-        raise InfeasibleError(
-            _infeasible_message(
-                model,
-                g,
-                movement,
-                origin,
-                destination,
-                earliest,
-                latest,
-                num_steps,
-                start,
-                o_name,
-                d_name,
-            )
-        )
-    # Best departure: cost, then arrival, steps driven, the earliest departure.
-    # Costs equal to within floating-point noise count as equal: otherwise the
-    # last bits of the diurnal sums (a day later is the same day again) decide,
-    # and the column would wait days in camp for nothing.
-    best = float(dep_cost[ok].min())
-    tied = ok[dep_cost[ok] <= best + COST_TIE_REL * abs(best) + 1e-15]
-    t_dep = int(min(tied, key=lambda t: (dep_arr[t], dep_drv[t], t)))
+    return dep_cost, dep_arr, dep_drv, dep_act
+
+
+def _walk(
+    model: ExposureModel,
+    g: SearchGraph,
+    tab: StepTables,
+    labels: _Labels,
+    origin: int,
+    t_dep: int,
+    dep_arr: NDArray[np.int64],
+    dep_act: NDArray[np.int64],
+) -> NDArray[np.int64]:
+    """Rows (kind, node, edge, mode, t, d, light) of the schedule leaving at t_dep."""
     rows = np.empty((int(dep_arr[t_dep]) - t_dep + 1, 7), dtype=np.int64)
     num_rows = _labels._walk(
         origin,
@@ -586,7 +482,7 @@ def plan_schedule(
         model.num_nodes,
         g.indices,
         g.adj_edge,
-        num_steps,
+        tab.num_steps,
         g.dur,
         tab.daycum,
         tab.run_end,
@@ -596,15 +492,15 @@ def plan_schedule(
         tab.hlo,
         tab.hcnt,
         tab.base,
-        act,
+        labels[3],
         rows,
     )
-    return _assemble(model, g, rows[:num_rows], step, t_dep, dep_cost)
+    return rows[:num_rows]
 
 
 def _assemble(
     model: ExposureModel,
-    g: _Graph,
+    g: SearchGraph,
     rows: NDArray[np.int64],
     step: int,
     t_dep: int,
@@ -666,179 +562,4 @@ def _assemble(
         depart_step=t_dep,
         arrive_step=legs[-1].arrive_step,
         cost_by_departure=dep_cost,
-    )
-
-
-def _infeasible_message(
-    model: ExposureModel,
-    g: _Graph,
-    movement: MovementParams,
-    origin: int,
-    destination: int,
-    earliest: int,
-    latest: int,
-    num_steps: int,
-    start: datetime | None,
-    o_name: str,
-    d_name: str,
-) -> str:
-    step = movement.step_min
-    ext = num_steps + int(EXTRA_DAYS * 1440 // step)
-    found = _earliest_arrival_step(
-        model, g, movement, origin, destination, earliest, max(latest, earliest), ext
-    )
-    wins = ", ".join(f"{a}-{b}" for a, b in movement.windows)
-    head = (
-        f"no schedule reaches {d_name} by {_fmt_time(num_steps * step, start)} "
-        f"within the movement windows {wins} and "
-        f"{movement.daily_driving_limit_h:g} h driving a day, leaving {o_name} "
-        f"no earlier than {_fmt_time(earliest * step, start)}"
-    )
-    if found < 0:
-        tail = (
-            f"; nothing arrives even {EXTRA_DAYS} days later: no route can be driven "
-            f"from halt site to halt site inside the movement windows and the daily "
-            f"limit"
-        )
-    else:
-        tail = f"; the earliest feasible arrival is {_fmt_time(found * step, start)}"
-    # which hard rule binds: relax each alone and see whether the deadline is met
-    relaxed = []
-    for label, variant in (
-        ("the daily driving limit", replace(movement, daily_driving_limit_h=24.0)),
-        ("the movement windows", replace(movement, windows=(("00:00", "24:00"),))),
-    ):
-        got = _earliest_arrival_step(
-            model,
-            g,
-            variant,
-            origin,
-            destination,
-            earliest,
-            max(latest, earliest),
-            num_steps,
-        )
-        if got >= 0:
-            relaxed.append(
-                f"without {label} it would arrive {_fmt_time(got * step, start)}"
-            )
-    if relaxed:
-        tail += " (" + "; ".join(relaxed) + ")"
-    return head + tail
-
-
-def scenario_exposure_model(
-    scenario: Any, edge_risk: Any, vehicle_ids: Sequence[str] | None = None
-) -> ExposureModel:
-    """
-    The exposure model of a scenario's column.
-
-    Parameters
-    ----------
-    scenario
-        A :class:`~convoy.scenario.Scenario` (its ``roads`` a RoadNetwork).
-    edge_risk
-        The EdgeRisk of the scenario (``edge_ied``, ``edge_ambush``,
-        ``node_ambush``).
-    vehicle_ids
-        Vehicles that move; default every roadworthy vehicle at the origin. The
-        slowest sets the speed on each surface; all set the column length.
-
-    Returns
-    -------
-    ExposureModel
-        Halts allowed at every camp, halt site and destination on the network.
-
-    Raises
-    ------
-    ScenarioError
-        If a vehicle id is not in the fleet or no vehicle moves.
-
-    Examples
-    --------
-    >>> model = scenario_exposure_model(scn, edge_risk)
-    >>> model.column_day_km  # doctest: +SKIP
-    """
-    if vehicle_ids is None:
-        moving = [
-            v for v in scenario.vehicles if v.roadworthy and v.camp == scenario.origin
-        ]
-    else:
-        by_id = {v.id: v for v in scenario.vehicles}
-        missing = [i for i in vehicle_ids if i not in by_id]
-        if missing:
-            msg = f"schedule: vehicle ids expected in the fleet, found {missing}"
-            raise ScenarioError(msg)
-        moving = [by_id[i] for i in vehicle_ids]
-    roads = scenario.roads
-    return build_exposure_model(
-        roads,
-        edge_risk,
-        surface_speed_kph=column_surface_speeds([v.speed_kph for v in moving]),
-        vehicle_lengths_m=[v.length_m for v in moving],
-        halt_sites=[
-            s.name for s in scenario.sites if s.can_halt and s.name in roads.site_node
-        ],
-        start=scenario.start,
-        movement=scenario.movement,
-        risk_params=scenario.risk,
-    )
-
-
-def plan_scenario_schedule(
-    scenario: Any,
-    edge_risk: Any,
-    *,
-    vehicle_ids: Sequence[str] | None = None,
-    earliest_depart_min: float = 0.0,
-    latest_depart_min: float | None = None,
-) -> Schedule:
-    """
-    Schedule a scenario's column from its origin to its destination.
-
-    Parameters
-    ----------
-    scenario
-        A :class:`~convoy.scenario.Scenario` (its ``roads`` a RoadNetwork).
-    edge_risk
-        The EdgeRisk of the scenario (``edge_ied``, ``edge_ambush``,
-        ``node_ambush``).
-    vehicle_ids
-        Vehicles that move; default every roadworthy vehicle at the origin.
-    earliest_depart_min, latest_depart_min
-        Departure window, minutes after the scenario start (destruction work sets
-        the earliest).
-
-    Returns
-    -------
-    Schedule
-
-    Raises
-    ------
-    ScenarioError, NoRouteError, InfeasibleError
-        As :func:`plan_schedule`.
-
-    Examples
-    --------
-    >>> sched = plan_scenario_schedule(scn, edge_risk)
-    >>> sched.arrive_min / 60  # doctest: +SKIP
-    """
-    model = scenario_exposure_model(scenario, edge_risk, vehicle_ids)
-    roads = scenario.roads
-    origin = int(roads.site_node[scenario.origin])
-    destination = int(roads.site_node[scenario.destination])
-    return plan_schedule(
-        model,
-        origin,
-        destination,
-        horizon_min=scenario.horizon_min,
-        movement=scenario.movement,
-        earliest_depart_min=earliest_depart_min,
-        latest_depart_min=latest_depart_min,
-        start=scenario.start,
-        node_names={
-            **{n: name for name, n in roads.site_node.items()},
-            origin: scenario.origin,
-            destination: scenario.destination,
-        },
     )

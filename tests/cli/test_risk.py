@@ -19,7 +19,7 @@ from convoy.cli.risk import PAD_M, scenario_bounds
 from convoy.errors import ScenarioError
 from convoy.io.scenario import embedded_scenarios, read_scenario
 from convoy.outputs.geotiff import compute_risk_raster, risk_qml, write_risk_geotiff
-from convoy.risk.field import build_risk_field
+from convoy.plan import scenario_risk_field
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 TINY = DATA / "tiny"
@@ -47,14 +47,16 @@ def tiny_raster(tmp_path_factory):
 
 def test_default_raster_is_calibrated(tiny, tmp_path):
     """By default the bands are the field scaled as convoy plan scales it."""
-    from convoy.calibrate import calibrate
-    from convoy.risk.field import edge_risk
+    from convoy.plan import scenario_calibration
+    from convoy.risk.edges import edge_risk
 
     out = tmp_path / "risk.tif"
     result = invoke(TINY, "-o", out, "--resolution", "2000")
     assert result.exit_code == 0, result.output
-    field = build_risk_field(tiny)
-    cal = calibrate(tiny, edge_risk(field, tiny.roads, tiny.risk.edge_sample_m))
+    field = scenario_risk_field(tiny)
+    cal = scenario_calibration(
+        tiny, edge_risk(field, tiny.roads, tiny.risk.edge_sample_m)
+    )
     field = field.with_scales(cal.scale_ied, cal.scale_ambush)
     with rasterio.open(out) as ds:
         assert ds.tags(1)["units"].startswith("expected incidents per km")
@@ -89,7 +91,7 @@ def test_geotiff_crs_bounds_bands(tiny, tiny_raster):
 def test_geotiff_values_equal_field(tiny, tiny_raster):
     """The bands hold the field's values at the cell centres."""
     out, _ = tiny_raster
-    field = build_risk_field(tiny)
+    field = scenario_risk_field(tiny)
     with rasterio.open(out) as ds:
         origin = (ds.bounds.left, ds.bounds.top)
         for band, ch in ((1, "ied"), (2, "ambush")):
@@ -232,7 +234,7 @@ def test_embedded_maxima_on_chokepoints(tmp_path):
 
 def test_writer_streams_bands_with_progress(tiny, tmp_path):
     """Writing in tile-row bands gives the one-shot raster; progress reaches the end."""
-    field = build_risk_field(tiny)
+    field = scenario_risk_field(tiny)
     origin, cell, shape = (300_000.0, 2_000_000.0), 200.0, (600, 90)
     calls: list[tuple[int, int]] = []
     out = tmp_path / "r.tif"

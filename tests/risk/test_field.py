@@ -16,13 +16,11 @@ from pyproj import Transformer
 from convoy.errors import DataQualityWarning, GeodataError, ScenarioError
 from convoy.events import ThreatEvents
 from convoy.params import RiskParams, RoadParams
+from convoy.risk.edges import EdgeRisk, edge_risk, edge_samples
 from convoy.risk.field import (
     CHANNELS,
     UNITS_CALIBRATED,
     UNITS_RELATIVE,
-    EdgeRisk,
-    edge_risk,
-    edge_samples,
     raster_grid,
     risk_field_from_events,
 )
@@ -497,24 +495,3 @@ def test_deterministic(roads):
     b = edge_risk(risk_field_from_events(make_events(ROWS), PARAMS), roads)
     np.testing.assert_array_equal(a.ied_cum, b.ied_cum)
     np.testing.assert_array_equal(a.node_ambush, b.node_ambush)
-
-
-def test_build_risk_field_from_scenario():
-    """A scenario's field uses its events, [risk] table, network CRS and air cover."""
-    from convoy.io.scenario import read_scenario
-    from convoy.risk.field import build_risk_field
-
-    sc = read_scenario(Path(__file__).resolve().parents[1] / "data" / "tiny")
-    f = build_risk_field(sc)
-    assert f.crs == sc.roads.crs
-    assert f.num_events == len(sc.events)
-    ref = risk_field_from_events(
-        sc.events, sc.risk, crs=sc.roads.crs, air_cover=sc.air_cover
-    )
-    for ch in CHANNELS:
-        np.testing.assert_array_equal(
-            f.at(sc.roads.node_xy, ch), ref.at(sc.roads.node_xy, ch)
-        )
-    assert f.ambush.multiplier == (
-        sc.risk.air_cover_ambush_factor if sc.air_cover else 1.0
-    )

@@ -13,7 +13,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convoy.errors import ScenarioError
-from convoy.risk import _kernels, cutoff_factor, kernel_at, kernel_raster, kernels
+from convoy.risk import (
+    _kernels,
+    _point_kernels,
+    cutoff_factor,
+    kernel_at,
+    kernel_raster,
+    kernels,
+)
 from convoy.risk.kernels import expansion_terms, series_terms
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -116,10 +123,12 @@ def test_expansion_matches_direct_sum(num_events, rho, fixed, seed):
     p = expansion_terms(rho, float(h.max() / h_min), 1e-6)
     assert p > 0
     mom = np.zeros((p, p))
-    _kernels._hermite_moments(ex, ey, wn, 0.5 / h**2, num_events, 0.0, 0.0, half, mom)
+    _point_kernels._hermite_moments(
+        ex, ey, wn, 0.5 / h**2, num_events, 0.0, 0.0, half, mom
+    )
     pts = rng.uniform(-half, half, size=(200, 2))
     got = np.empty(200)
-    _kernels._eval_moments(pts[:, 0], pts[:, 1], 0, 200, 0.0, 0.0, half, mom, got)
+    _point_kernels._eval_moments(pts[:, 0], pts[:, 1], 0, 200, 0.0, 0.0, half, mom, got)
     xy = np.column_stack([ex, ey])
     exact = kernel_sum(xy, w, h, pts)
     assert_within(got, exact, field_scale(xy, w, h, exact), 0.005e-6)

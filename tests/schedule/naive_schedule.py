@@ -222,7 +222,7 @@ def enumerate_trajectories(ref: NaiveSchedule, origin: int, dest: int):
     play no part. Only for tiny horizons; branches that cannot reach dest in time
     are cut (a memoised yes/no reachability test).
     """
-    from convoy.schedule.exposure import Halt, Leg
+    from convoy.schedule.trajectory import Halt, Leg
 
     m = ref.m
 

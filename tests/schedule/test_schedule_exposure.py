@@ -12,13 +12,15 @@ from convoy.errors import InfeasibleError, ScenarioError
 from convoy.params import MovementParams, RiskParams
 from convoy.schedule.exposure import (
     ExposureModel,
-    Halt,
-    Leg,
     build_exposure_model,
     column_lengths_km,
     column_surface_speeds,
-    paced_trajectory,
     periodic_integral,
+)
+from convoy.schedule.trajectory import (
+    Halt,
+    Leg,
+    paced_trajectory,
     trajectory_exposure,
 )
 

@@ -18,8 +18,9 @@ from schedule_cases import Case, random_case
 from convoy.errors import InfeasibleError, NoRouteError, ScenarioError
 from convoy.params import MovementParams
 from convoy.schedule import _labels
-from convoy.schedule.exposure import ExposureModel, trajectory_exposure
+from convoy.schedule.exposure import ExposureModel
 from convoy.schedule.search import Schedule, plan_schedule
+from convoy.schedule.trajectory import trajectory_exposure
 
 
 def solve(case: Case, **kw) -> Schedule:

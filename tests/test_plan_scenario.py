@@ -1,24 +1,28 @@
-"""The schedule of a loaded scenario: the tiny one end to end, and a paced profile."""
+"""The scenario unpacked (plan.py): its risk field, exposure model and schedule."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from convoy.errors import ScenarioError
-from convoy.schedule import (
-    paced_trajectory,
+from convoy.plan import (
     plan_scenario_schedule,
     scenario_exposure_model,
-    trajectory_exposure,
+    scenario_risk_field,
 )
+from convoy.risk.edges import edge_risk
+from convoy.risk.field import CHANNELS, risk_field_from_events
+from convoy.schedule import paced_trajectory, trajectory_exposure
+
+TINY = Path(__file__).parent / "data" / "tiny"
 
 
 @pytest.fixture(scope="module")
 def tiny_risk(tiny_scenario):
-    from convoy.risk.field import build_risk_field, edge_risk
-
-    return edge_risk(build_risk_field(tiny_scenario), tiny_scenario.roads)
+    return edge_risk(scenario_risk_field(tiny_scenario), tiny_scenario.roads)
 
 
 def test_tiny_scenario_schedule(tiny_scenario, tiny_risk):
@@ -67,3 +71,23 @@ def test_unknown_vehicle_is_refused(tiny_scenario, tiny_risk):
     """Naming a vehicle that is not in the fleet raises ScenarioError."""
     with pytest.raises(ScenarioError, match="NOPE"):
         plan_scenario_schedule(tiny_scenario, tiny_risk, vehicle_ids=["NOPE"])
+
+
+def test_scenario_risk_field():
+    """A scenario's field uses its events, [risk] table, network CRS and air cover."""
+    from convoy.io.scenario import read_scenario
+
+    sc = read_scenario(TINY)
+    f = scenario_risk_field(sc)
+    assert f.crs == sc.roads.crs
+    assert f.num_events == len(sc.events)
+    ref = risk_field_from_events(
+        sc.events, sc.risk, crs=sc.roads.crs, air_cover=sc.air_cover
+    )
+    for ch in CHANNELS:
+        np.testing.assert_array_equal(
+            f.at(sc.roads.node_xy, ch), ref.at(sc.roads.node_xy, ch)
+        )
+    assert f.ambush.multiplier == (
+        sc.risk.air_cover_ambush_factor if sc.air_cover else 1.0
+    )

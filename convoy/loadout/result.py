@@ -1,0 +1,271 @@
+"""What the loads optimiser decided: one record per lot and vehicle, and the plan."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from convoy.loadout.instance import (
+    _CARRIED,
+    _HANDED,
+    _LEFT,
+    _MOVING,
+    _TOWED,
+    _Candidate,
+    _destroy_s,
+    _evaluate,
+    _fits,
+    _Instance,
+    _lot_disposition,
+)
+
+#: What can happen to a lot.
+DISPOSITIONS: tuple[str, ...] = ("carried", "destroyed", "handed_over", "abandoned")
+#: What can happen to a vehicle.
+VEHICLE_STATUSES: tuple[str, ...] = ("moving", "towed", "destroyed", "abandoned")
+
+
+@dataclass(frozen=True, slots=True)
+class LotDecision:
+    """
+    What happens to one lot.
+
+    Parameters
+    ----------
+    lot_id
+        The lot.
+    disposition
+        One of ``DISPOSITIONS``: carried, destroyed, handed_over, abandoned.
+    vehicle_id
+        The vehicle carrying it; None unless carried.
+    reason
+        Why, in words: ``"mandatory"``, ``"value saved"``, ``"no capacity"``,
+        ``"value per m2 below the risk price"``, ``"too large for any vehicle"``,
+        ``"sensitive: cannot be carried, destroyed"``, ...
+    """
+
+    lot_id: str
+    disposition: str
+    vehicle_id: str | None
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class VehicleDecision:
+    """
+    What happens to one vehicle.
+
+    Parameters
+    ----------
+    vehicle_id
+        The vehicle.
+    status
+        One of ``VEHICLE_STATUSES``: moving (under its own power), towed, or left
+        behind destroyed or abandoned.
+    towed_by
+        Id of the recovery vehicle towing it; None unless towed.
+    tows
+        Id of the vehicle it tows; None if none.
+    load_kg, load_m2
+        Payload (kg) and deck area (m2) of the lots it carries.
+    seats_used
+        Personnel riding in it (crew included).
+    value_usd
+        Its value, in US dollars (saved if it moves or is towed).
+    """
+
+    vehicle_id: str
+    status: str
+    towed_by: str | None
+    tows: str | None
+    load_kg: float
+    load_m2: float
+    seats_used: int
+    value_usd: float
+
+
+@dataclass(frozen=True)
+class LoadPlan:
+    """
+    The loads decided for one camp.
+
+    Parameters
+    ----------
+    lots, vehicles
+        One decision per lot and per vehicle at the camp, in input order.
+    destruction_team_hours
+        Team-hours of destruction before departure (lots and vehicles), hours.
+    departure_delay_min
+        Delay of the earliest departure caused by destruction, in minutes:
+        team-hours / destruction_teams.
+    risk_delay_min
+        The risk table's delay grid point used: the first >= departure_delay_min.
+    num_vehicles_moving
+        Column size: vehicles moving, towed ones included.
+    expected_incidents
+        From the risk table at (num_vehicles_moving, departure_delay_min).
+    value_carried_usd, value_vehicles_moved_usd, value_handed_over_usd
+        Value of the lots carried, vehicles moved (towed included), lots handed
+        over (full value), in US dollars.
+    value_left_usd
+        Value of the lots and vehicles not moved (handed over included), USD.
+    objective_usd
+        Value saved minus ``incident_usd * expected_incidents``, USD.
+    bound_usd
+        Proven upper bound of the objective of any plan, USD (see module docs).
+    gap
+        ``(bound_usd - objective_usd) / max(|bound_usd|, 1)``.
+    status
+        ``"OPTIMAL"`` (the gap is zero) or ``"FEASIBLE"``.
+    method
+        ``"cp-sat"`` or ``"greedy"``: which candidate plan was best.
+    solve_time_s
+        Wall-clock seconds spent (not part of equality: it varies run to run).
+    """
+
+    lots: tuple[LotDecision, ...]
+    vehicles: tuple[VehicleDecision, ...]
+    destruction_team_hours: float
+    departure_delay_min: float
+    risk_delay_min: float
+    num_vehicles_moving: int
+    expected_incidents: float
+    value_carried_usd: float
+    value_vehicles_moved_usd: float
+    value_handed_over_usd: float
+    value_left_usd: float
+    objective_usd: float
+    bound_usd: float
+    gap: float
+    status: str
+    method: str
+    solve_time_s: float = field(default=0.0, compare=False)
+
+    @property
+    def moving_ids(self) -> tuple[str, ...]:
+        """Vehicles that move, under their own power or towed, in input order."""
+        return tuple(
+            v.vehicle_id for v in self.vehicles if v.status in ("moving", "towed")
+        )
+
+    @property
+    def value_saved_usd(self) -> float:
+        """Value of the lots carried plus the vehicles moved, US dollars."""
+        return self.value_carried_usd + self.value_vehicles_moved_usd
+
+    def lot(self, lot_id: str) -> LotDecision:
+        """The decision for ``lot_id``; KeyError if it is not in the plan."""
+        for d in self.lots:
+            if d.lot_id == lot_id:
+                return d
+        raise KeyError(lot_id)
+
+    def vehicle(self, vehicle_id: str) -> VehicleDecision:
+        """The decision for ``vehicle_id``; KeyError if it is not in the plan."""
+        for d in self.vehicles:
+            if d.vehicle_id == vehicle_id:
+                return d
+        raise KeyError(vehicle_id)
+
+
+def _reason_left(
+    inst: _Instance, cand: _Candidate, i: int, free_kg: np.ndarray, free_m2: np.ndarray
+) -> str:
+    road = np.flatnonzero(inst.v_road)
+    if not any(_fits(inst, i, v) for v in road):
+        return "too large for any vehicle"
+    moving = cand.v_status == _MOVING
+    room = (
+        moving
+        & (free_kg >= inst.l_kg[i] * (1 - 1e-9))
+        & (free_m2 >= inst.l_m2[i] * (1 - 1e-9))
+    )
+    if room.any():
+        return "not worth carrying"
+    idle = inst.v_road & (cand.v_status == _LEFT)
+    if any(_fits(inst, i, v) for v in np.flatnonzero(idle)):
+        return "value per m2 below the risk price"
+    return "no capacity"
+
+
+def _to_plan(inst: _Instance, cand: _Candidate, bound: float, t0: float) -> LoadPlan:
+    obj, n, b, inc = _evaluate(inst, cand)
+    disp = _lot_disposition(inst, cand)
+    nv = len(inst.vehicles)
+    lv = cand.lot_vehicle
+    load_kg = np.bincount(lv[lv >= 0], weights=inst.l_kg[lv >= 0], minlength=nv)
+    load_m2 = np.bincount(lv[lv >= 0], weights=inst.l_m2[lv >= 0], minlength=nv)
+    free_kg, free_m2 = inst.v_kg - load_kg, inst.v_m2 - load_m2
+    lots_out = []
+    for i, lot in enumerate(inst.lots):
+        if disp[i] == _CARRIED:
+            reason = (
+                "mandatory"
+                if lot.mandatory
+                else "sensitive: carried"
+                if lot.sensitive
+                else "value saved"
+            )
+            lots_out.append(
+                LotDecision(lot.id, "carried", inst.vehicles[lv[i]].id, reason)
+            )
+            continue
+        why = _reason_left(inst, cand, i, free_kg, free_m2)
+        if lot.sensitive:
+            why = (
+                "sensitive: cannot be carried, destroyed"
+                if why == "too large for any vehicle"
+                else f"sensitive: {why}, destroyed"
+            )
+        lots_out.append(LotDecision(lot.id, DISPOSITIONS[disp[i]], None, why))
+    seats_left = inst.personnel
+    tows = {int(cand.tow_of[i]): i for i in np.flatnonzero(cand.v_status == _TOWED)}
+    left_status = "destroyed" if inst.destroy_left else "abandoned"
+    veh_out = []
+    for i, v in enumerate(inst.vehicles):
+        st = int(cand.v_status[i])
+        seated = 0
+        if st == _MOVING:
+            seated = min(int(inst.v_seats[i]), seats_left)
+            seats_left -= seated
+        status = ("moving", "towed", left_status)[st]
+        veh_out.append(
+            VehicleDecision(
+                v.id,
+                status,
+                inst.vehicles[cand.tow_of[i]].id if st == _TOWED else None,
+                inst.vehicles[tows[i]].id if i in tows else None,
+                float(load_kg[i]),
+                float(load_m2[i]),
+                seated,
+                v.value_usd,
+            )
+        )
+    moved = cand.v_status != _LEFT
+    carried_v = float(inst.l_value[disp == _CARRIED].sum())
+    moved_v = float(inst.v_value[moved].sum())
+    handed_v = float(inst.l_value[disp == _HANDED].sum())
+    total_v = float(inst.l_value.sum() + inst.v_value.sum())
+    destroy_s = _destroy_s(inst, cand)
+    gap = max(0.0, (bound - obj) / max(abs(bound), 1.0))
+    return LoadPlan(
+        lots=tuple(lots_out),
+        vehicles=tuple(veh_out),
+        destruction_team_hours=destroy_s / 3600.0,
+        departure_delay_min=destroy_s / (60.0 * inst.teams),
+        risk_delay_min=float(inst.delay_min[b]),
+        num_vehicles_moving=n,
+        expected_incidents=inc,
+        value_carried_usd=carried_v,
+        value_vehicles_moved_usd=moved_v,
+        value_handed_over_usd=handed_v,
+        value_left_usd=total_v - carried_v - moved_v,
+        objective_usd=obj,
+        bound_usd=bound,
+        gap=gap,
+        status="OPTIMAL" if gap <= 1e-9 else "FEASIBLE",
+        method=cand.method,
+        solve_time_s=time.perf_counter() - t0,
+    )

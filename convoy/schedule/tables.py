@@ -1,0 +1,150 @@
+"""The arrays the schedule search reads: per-step tables and the graph in CSR form.
+
+Both are built once per search from an :class:`~convoy.schedule.exposure.ExposureModel`
+and the movement rules, and handed to the numba kernels of
+:mod:`convoy.schedule._labels` (see :mod:`convoy.schedule.search` for the model).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from numpy.typing import NDArray
+
+from convoy.params import MovementParams
+from convoy.schedule.exposure import ExposureModel, periodic_integral, window_profile
+
+_EPS = 1e-9
+
+
+@dataclass(frozen=True, slots=True)
+class StepTables:
+    """Per-step tables of one horizon (see :mod:`convoy.schedule._labels`)."""
+
+    num_steps: int
+    ci: NDArray[np.float64]
+    ca: NDArray[np.float64]
+    ch: NDArray[np.float64]
+    daycum: NDArray[np.int64]
+    run_end: NDArray[np.int64]
+    dayidx: NDArray[np.int64]
+    nextmid: NDArray[np.int64]
+    hmax: int
+    hlo: NDArray[np.int64]
+    hcnt: NDArray[np.int64]
+    base: NDArray[np.int64]
+
+    @property
+    def num_levels(self) -> int:
+        """Number of (point, level) pairs over the whole horizon."""
+        return int(self.hcnt.sum())
+
+
+def step_tables(
+    model: ExposureModel, movement: MovementParams, num_steps: int
+) -> StepTables:
+    """Per-step integrals, windows, days and driving levels of one horizon."""
+    step = movement.step_min
+    pts = np.arange(num_steps + 1, dtype=np.float64) * step
+    m0 = model.start_minute_of_day
+    ci = np.ascontiguousarray(model.ied_integral(pts), dtype=np.float64)
+    ca = np.ascontiguousarray(model.ambush_integral(pts), dtype=np.float64)
+    ch = np.ascontiguousarray(model.halt_integral(pts), dtype=np.float64)
+    isday = np.diff(model.daylight_integral(pts)) >= step - _EPS
+    daycum = np.concatenate(([0], np.cumsum(isday))).astype(np.int64)
+    win = periodic_integral(window_profile(movement.window_minutes()), pts, m0)
+    movable = np.diff(win) >= step - _EPS
+    run_end = np.empty(num_steps + 1, dtype=np.int64)
+    run_end[num_steps] = num_steps
+    for s in range(num_steps - 1, -1, -1):
+        run_end[s] = run_end[s + 1] if movable[s] else s
+    dayidx = np.floor((m0 + pts) / 1440.0 + _EPS).astype(np.int64)
+    nextmid = np.searchsorted(dayidx, dayidx, side="right").astype(np.int64)
+    daystart = np.searchsorted(dayidx, dayidx, side="left")
+    hmax = math.floor(movement.daily_driving_limit_h * 60.0 / step + _EPS)
+    mc = np.concatenate(([0], np.cumsum(movable))).astype(np.int64)
+    t = np.arange(num_steps + 1)
+    driven_before = mc[t] - mc[daystart]
+    left_today = mc[np.minimum(nextmid, num_steps)] - mc[t]
+    hlo = np.maximum(0, hmax - left_today).astype(np.int64)
+    hhi = np.minimum(hmax, driven_before)
+    hcnt = (np.maximum(hhi - hlo, 0) + 1).astype(np.int64)
+    base = np.concatenate(([0], np.cumsum(hcnt)[:-1])).astype(np.int64)
+    return StepTables(
+        num_steps, ci, ca, ch, daycum, run_end, dayidx, nextmid, hmax, hlo, hcnt, base
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class SearchGraph:
+    """Adjacency in CSR (neighbours sorted by id, then edge id) and edge tables."""
+
+    indptr: NDArray[np.int64]
+    indices: NDArray[np.int64]
+    adj_edge: NDArray[np.int64]
+    dur: NDArray[np.int64]
+    speed: NDArray[np.float64]
+    ied_coef: NDArray[np.float64]
+    amb_coef: NDArray[np.float64]
+    can_halt: NDArray[np.int64]
+    halt_coef: NDArray[np.float64]
+
+
+def search_graph(model: ExposureModel, step_min: int) -> SearchGraph:
+    """The model's graph in CSR form with each edge's steps, speeds and costs."""
+    n, e = model.num_nodes, model.num_edges
+    src = np.concatenate((model.edge_u, model.edge_v))
+    dst = np.concatenate((model.edge_v, model.edge_u))
+    eid = np.concatenate((np.arange(e), np.arange(e))).astype(np.int64)
+    keep = src != dst  # a loop never helps and would stall the walk
+    src, dst, eid = src[keep], dst[keep], eid[keep]
+    order = np.lexsort((eid, dst, src))
+    src, dst, eid = src[order], dst[order], eid[order]
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.add.at(indptr, src + 1, 1)
+    indptr = np.cumsum(indptr).astype(np.int64)
+    # speed[e, mode, light]
+    v_day = model.edge_speed_kph
+    v = np.empty((e, 2, 2))
+    v[:, 0, 0] = v_day
+    v[:, 0, 1] = v_day * model.night_speed_factor
+    v[:, 1, 0] = np.minimum(v[:, 0, 0], model.clearance_speed_kph)
+    v[:, 1, 1] = np.minimum(v[:, 0, 1], model.clearance_speed_kph)
+    hours = (model.edge_length_m / 1000.0)[:, None, None] / v
+    dur = np.maximum(np.ceil(hours * 60.0 / step_min - _EPS), 1).astype(np.int64)
+    # the column occupies the edge for whole steps: it drives at the pace that fills
+    # them, so a short edge cannot hide the column for less time than it spends there
+    v = (model.edge_length_m / 1000.0)[:, None, None] / (dur * step_min / 60.0)
+    col = np.array([model.column_day_km, model.column_night_km])
+    amb = model.edge_ambush[:, None, None] * col[None, None, :] / v
+    ied = model.edge_ied[:, None] * np.array([1.0, model.clearance_ied_factor])[None, :]
+    return SearchGraph(
+        indptr=indptr,
+        indices=np.ascontiguousarray(dst, dtype=np.int64),
+        adj_edge=np.ascontiguousarray(eid, dtype=np.int64),
+        dur=np.ascontiguousarray(dur.ravel()),
+        speed=np.ascontiguousarray(v.ravel()),
+        ied_coef=np.ascontiguousarray(ied.ravel()),
+        amb_coef=np.ascontiguousarray(amb.ravel()),
+        can_halt=model.node_can_halt.astype(np.int64),
+        halt_coef=np.ascontiguousarray(
+            model.node_ambush * model.halt_exposure_factor * model.node_can_halt
+        ),
+    )
+
+
+def connected(g: SearchGraph, a: int, b: int) -> bool:
+    """Whether the graph joins nodes ``a`` and ``b``."""
+    seen = {a}
+    todo = [a]
+    while todo:
+        n = todo.pop()
+        if n == b:
+            return True
+        for m in g.indices[g.indptr[n] : g.indptr[n + 1]]:
+            if int(m) not in seen:
+                seen.add(int(m))
+                todo.append(int(m))
+    return False
