@@ -27,7 +27,7 @@ from numpy.typing import NDArray
 
 from convoy.errors import Problem, ScenarioError
 from convoy.outputs.write import staged_outputs
-from convoy.risk.field import CHANNELS, RiskField
+from convoy.risk.field import CHANNELS, RiskField, raster_grid
 
 #: Value written where there is no data. The field is defined everywhere, so it
 #: never appears in convoy's own rasters; it is set for GIS tools that expect one.
@@ -467,4 +467,78 @@ def write_risk_geotiff(
         shape=(rows, cols),
         bands=tuple(bands),
         ramp_max=ramp_max,
+    )
+
+
+#: Margin around the area of a risk raster, metres: about three bandwidths of the
+#: widest default rule (8 km), so the field has faded at the raster's edge.
+PAD_M = 25_000.0
+
+
+def write_field_raster(
+    path: str | Path,
+    field: RiskField,
+    bounds_xy: tuple[float, float, float, float],
+    *,
+    cell_m: float,
+    pad_m: float = PAD_M,
+    max_cells: int | None = None,
+    channels: Sequence[str] = CHANNELS,
+    overwrite: bool = False,
+    protect: Iterable[str | Path] = (),
+    progress: Callable[[int, int], None] | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> RiskRasterSummary:
+    """
+    Write the risk field over an area, padded, as a GeoTIFF and its ``.qml`` style.
+
+    Parameters
+    ----------
+    path
+        The GeoTIFF to write.
+    field
+        The risk field; ``bounds_xy`` and the raster are in its CRS.
+    bounds_xy
+        ``(x_min, y_min, x_max, y_max)`` of the area to cover, metres.
+    cell_m
+        Cell size, metres.
+    pad_m
+        Margin added on every side, metres.
+    max_cells
+        Largest number of cells per band, if limited; a bigger grid is refused.
+    channels, overwrite, protect, progress, tags
+        As :func:`write_risk_geotiff`.
+
+    Returns
+    -------
+    RiskRasterSummary
+
+    Raises
+    ------
+    ScenarioError
+        A bad cell size, or more than ``max_cells`` cells (the message asks for a
+        coarser ``--resolution``).
+    """
+    origin, shape = raster_grid(bounds_xy, cell_m, pad_m)
+    if max_cells is not None and shape[0] * shape[1] > max_cells:
+        raise ScenarioError(
+            Problem(
+                "",
+                "",
+                "--resolution",
+                f"a cell size giving at most {max_cells:,} cells",
+                f"{cell_m:g} m: {shape[0]} x {shape[1]} cells",
+            )
+        )
+    return write_risk_geotiff(
+        path,
+        field,
+        origin_xy=origin,
+        cell_m=cell_m,
+        shape=shape,
+        channels=channels,
+        overwrite=overwrite,
+        protect=protect,
+        progress=progress,
+        tags=tags,
     )

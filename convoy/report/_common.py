@@ -7,10 +7,9 @@ any process and thread.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 import numpy as np
@@ -22,19 +21,16 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from convoy.document import PLAN_ORDER
+
 #: One minute in matplotlib date units (days).
 MINUTE_DAYS = 1.0 / 1440.0
 
 #: Resolution of the PNG charts, in dots per inch.
 DPI = 110
 
-#: Plan keys in display order and their colours (ColorBrewer Dark2/Set1, as the map).
-PLAN_ORDER: tuple[str, ...] = (
-    "optimised",
-    "depart_at_once",
-    "daylight_only",
-    "historical",
-)
+#: Plan colours, in :data:`convoy.document.PLAN_ORDER` (ColorBrewer Dark2/Set1, as
+#: the map).
 PLAN_COLOURS: dict[str, str] = {
     "optimised": "#006d2c",
     "depart_at_once": "#e41a1c",
@@ -65,19 +61,6 @@ def save(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as PNG (no timestamp metadata, so reruns give the same bytes)."""
     fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
     return path
-
-
-def parse_time(text: str) -> datetime:
-    """An ISO 8601 UTC string of plan.json as an aware datetime."""
-    return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(UTC)
-
-
-def plan_keys(plan: Mapping[str, Any]) -> list[str]:
-    """Keys of plan["plans"], optimised first, then the baselines in a fixed order."""
-    plans = plan.get("plans") or {}
-    return [k for k in PLAN_ORDER if k in plans] + sorted(
-        k for k in plans if k not in PLAN_ORDER
-    )
 
 
 def plan_label(key: str) -> str:
