@@ -16,6 +16,7 @@ from convoy.io.scenario import read_scenario
 from convoy.outputs.folder import output_names, plan_into
 from convoy.simulate import MAX_RUNS
 
+
 def _usd(x: float) -> str:
     return f"${x / 1e6:,.1f}M"
 

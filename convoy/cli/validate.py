@@ -46,8 +46,9 @@ class Capacity:
 
 def capacities(sc: Scenario) -> list[Capacity]:
     """
-    The roadworthy fleet's payload, deck area and seats against the manifest and
-    the personnel.
+    The roadworthy fleet's payload, deck area and seats against the manifest.
+
+    Each is set against the manifest's total (seats against the personnel).
 
     A ratio below 1 means something must be left behind (or, for seats, that the
     scenario is refused: ``read_scenario`` checks it).

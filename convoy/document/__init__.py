@@ -107,7 +107,8 @@ class PlanDocument:
 
     Examples
     --------
-    >>> doc = PlanDocument.from_plan(plan_withdrawal(read_scenario("kidal-gao")))  # doctest: +SKIP
+    >>> plan = plan_withdrawal(read_scenario("kidal-gao"))  # doctest: +SKIP
+    >>> doc = PlanDocument.from_plan(plan)  # doctest: +SKIP
     >>> PlanDocument.read("plan/plan.json").summary.expected_incidents  # doctest: +SKIP
     1.28
     """
@@ -160,7 +161,9 @@ class PlanDocument:
         """
         if name not in self.plans:
             raise ScenarioError(
-                Problem(PLAN_FILE, "plans", "", f"one of {self.plan_keys()}", repr(name))
+                Problem(
+                    PLAN_FILE, "plans", "", f"one of {self.plan_keys()}", repr(name)
+                )
             )
         return self.plans[name]
 
@@ -354,7 +357,9 @@ class PlanDocument:
         try:
             text = path.read_text(encoding="utf-8")
         except FileNotFoundError:
-            msg = f"{path}: expected a plan.json written by 'convoy plan', found no file"
+            msg = (
+                f"{path}: expected a plan.json written by 'convoy plan', found no file"
+            )
             raise ScenarioError(msg) from None
         except (OSError, UnicodeDecodeError) as exc:
             msg = f"{path}: expected a JSON document, found unreadable text ({exc})"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import Any, NoReturn, TypeVar
 
 from convoy.errors import Problem, ScenarioError
 
@@ -67,10 +67,10 @@ class Fields:
         self.where = where
 
     @staticmethod
-    def _fail_at(where: str, expected: str, found: str, key: str = "") -> None:
+    def _fail_at(where: str, expected: str, found: str, key: str = "") -> NoReturn:
         raise ScenarioError(Problem(PLAN_FILE, where, key, expected, found))
 
-    def fail(self, key: str, expected: str, found: Any = _MISSING) -> None:
+    def fail(self, key: str, expected: str, found: Any = _MISSING) -> NoReturn:
         """Raise the ScenarioError of ``key``: expected this, found that."""
         if found is _MISSING:
             found = self.raw.get(key, _MISSING)
@@ -150,7 +150,6 @@ class Fields:
             return parse_iso(text)
         except ValueError:
             self.fail(key, "an ISO 8601 time")
-            raise  # unreachable: fail() raises
 
     def time_or_none(self, key: str) -> datetime | None:
         """An ISO 8601 time, or None when absent or null."""
@@ -194,10 +193,13 @@ class Fields:
         """A list of numbers (null stays None: a non-finite value)."""
         value = self._get(
             key,
-            lambda v: isinstance(v, list)
-            and all(
-                x is None or (isinstance(x, int | float) and not isinstance(x, bool))
-                for x in v
+            lambda v: (
+                isinstance(v, list)
+                and all(
+                    x is None
+                    or (isinstance(x, int | float) and not isinstance(x, bool))
+                    for x in v
+                )
             ),
             "a list of numbers",
         )
@@ -210,7 +212,9 @@ class Fields:
             pts = tuple((float(p[0]), float(p[1])) for p in raw)  # type: ignore[union-attr]
         except (TypeError, ValueError, IndexError, KeyError):
             pts = ()
-        if len(pts) < 2 or not all(math.isfinite(a) and math.isfinite(b) for a, b in pts):
+        if len(pts) < 2 or not all(
+            math.isfinite(a) and math.isfinite(b) for a, b in pts
+        ):
             self.fail(key, "at least two finite [lon, lat] pairs")
         return pts
 

@@ -36,7 +36,6 @@ from convoy.io.files import file_sha256
 from convoy.march import MarchRow
 from convoy.params import parse_hhmm
 from convoy.plan import Plan, Trip, _leg_km, _leg_nodes, _minute_of_day, _node_names
-from convoy.risk.field import EdgeRisk
 from convoy.roads.network import RoadNetwork
 
 #: Reasons recorded for a vehicle left behind.
@@ -403,11 +402,13 @@ def versions() -> dict[str, str]:
         "python": platform.python_version(),
         "numpy": np.__version__,
         "numba": numba.__version__,
-        "ortools": ortools.__version__,
+        "ortools": ortools.__version__,  # type: ignore[attr-defined]
     }
 
 
-def movement_info(plan: Plan) -> tuple[tuple[tuple[str, str], ...], tuple[str, str], int]:
+def movement_info(
+    plan: Plan,
+) -> tuple[tuple[tuple[str, str], ...], tuple[str, str], int]:
     """(movement windows, daylight, minute of day of the start) of the scenario."""
     mv = plan.scenario.movement
     windows = tuple((str(a), str(b)) for a, b in mv.windows)

@@ -39,7 +39,9 @@ class ValueStats:
     @classmethod
     def read(cls, f: Fields) -> ValueStats:
         """Read a statistics object."""
-        return cls(*(f.num(k) for k in ("mean", "std", "stderr", "max", *QUANTILE_KEYS)))
+        return cls(
+            *(f.num(k) for k in ("mean", "std", "stderr", "max", *QUANTILE_KEYS))
+        )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object."""

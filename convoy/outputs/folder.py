@@ -56,9 +56,7 @@ def write_plan_files(
     write_tables(doc, out_dir)
     if maps:
         progress("maps and report")
-        write_maps(
-            doc, map_inputs(plan.scenario), out_dir, crs=crs, field=plan.field
-        )
+        write_maps(doc, map_inputs(plan.scenario), out_dir, crs=crs, field=plan.field)
     return doc
 
 
@@ -72,8 +70,10 @@ def write_outputs(
     progress: Callable[[str], None] = _quiet,
 ) -> PlanDocument:
     """
-    Write a plan's folder: plan.json, march_table.csv, loads.csv, left_behind.csv and
-    (unless ``maps`` is false) plan.gpkg, risk.tif, plan.qgz, report.html and charts.
+    Write a plan's folder: plan.json, the tables and (unless ``maps`` is false) maps.
+
+    The tables are march_table.csv, loads.csv and left_behind.csv; the maps
+    plan.gpkg, risk.tif, plan.qgz, report.html and its charts.
 
     Parameters
     ----------
@@ -103,7 +103,8 @@ def write_outputs(
 
     Examples
     --------
-    >>> doc = write_outputs(plan_withdrawal(read_scenario("kidal-gao")), "plan")  # doctest: +SKIP
+    >>> plan = plan_withdrawal(read_scenario("kidal-gao"))  # doctest: +SKIP
+    >>> doc = write_outputs(plan, "plan")  # doctest: +SKIP
     """
     names = output_names(maps=maps, simulation=plan.simulation is not None)
     protect = plan.scenario.files.inputs()

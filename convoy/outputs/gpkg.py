@@ -418,7 +418,7 @@ def write_plan_gpkg(
 
     Examples
     --------
-    >>> write_plan_gpkg(doc, sc.sites, sc.events, sc.risk, "out/plan.gpkg")  # doctest: +SKIP
+    >>> write_plan_gpkg(doc, sites, events, risk, "plan.gpkg")  # doctest: +SKIP
     ['left_behind', 'checkpoints', 'halts', 'sites', 'events', 'route', 'route_risk']
     """
     path = Path(path)

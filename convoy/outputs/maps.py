@@ -1,4 +1,4 @@
-"""write_maps(): every map output of a plan, from its document and the scenario's records.
+"""write_maps(): every map output of a plan, from its document and scenario records.
 
 Writes into one folder: ``plan.gpkg`` (styled layers), ``risk.tif`` and ``risk.qml``
 (the risk field, by :func:`convoy.outputs.geotiff.write_risk_geotiff`), ``plan.qgz``

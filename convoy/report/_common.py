@@ -21,8 +21,6 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
-from convoy.document import PLAN_ORDER
-
 #: One minute in matplotlib date units (days).
 MINUTE_DAYS = 1.0 / 1440.0
 
@@ -75,11 +73,11 @@ def plan_colour(key: str) -> str:
 
 def day_numbers(times: Sequence[datetime]) -> np.ndarray:
     """Matplotlib date numbers (days since 1970-01-01 UTC) of aware datetimes."""
-    return np.asarray(mdates.date2num(list(times)), dtype=np.float64)  # type: ignore[no-untyped-call]
+    return np.asarray(mdates.date2num(list(times)), dtype=np.float64)
 
 
 def utc_time_axis(ax: Axes) -> None:
     """Show the x axis as UTC day and time, e.g. ``31 Oct`` over ``06:00``."""
     ax.xaxis_date(tz=UTC)
-    fmt = mdates.DateFormatter("%d %b\n%H:%M", tz=UTC)  # type: ignore[no-untyped-call]
+    fmt = mdates.DateFormatter("%d %b\n%H:%M", tz=UTC)
     ax.xaxis.set_major_formatter(fmt)

@@ -15,7 +15,6 @@ from typing import Any
 from convoy.document import PlanDocument, SimulationSummary, iso
 from convoy.params import DEFAULT_DIURNAL_IED
 from convoy.report._common import plan_label
-from convoy.scenario import Site
 from convoy.report.plot_loads import (
     DISPOSITIONS,
     left_behind_by_category,
@@ -26,6 +25,7 @@ from convoy.report.plot_pareto import plot_pareto
 from convoy.report.plot_simulation import plot_simulation
 from convoy.report.plot_time_distance import plot_time_distance
 from convoy.report.plot_timeline import plot_march_timeline
+from convoy.scenario import Site
 
 #: Chart files written beside report.html, in page order.
 CHARTS: tuple[str, ...] = (

@@ -40,8 +40,9 @@ DEADLINE_IN_VIEW = 2.0
 
 def poisson_pmf(mean: float, num: int, *, open_top: bool = False) -> np.ndarray:
     """
-    P(N = k) for k = 0 .. num - 1, N ~ Poisson(mean); with ``open_top`` the last
-    entry is P(N >= num - 1).
+    P(N = k) for k = 0 .. num - 1, N ~ Poisson(mean).
+
+    With ``open_top`` the last entry is P(N >= num - 1).
 
     Examples
     --------
@@ -261,9 +262,7 @@ def _arrival_panel(ax: Axes, sim: SimulationSummary, hist: Histograms) -> None:
             color=LATE_COLOUR,
         )
     utc_time_axis(ax)
-    ax.xaxis.set_major_locator(
-        mdates.AutoDateLocator(tz=UTC, minticks=3, maxticks=6)  # type: ignore[no-untyped-call]
-    )
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=UTC, minticks=3, maxticks=6))
     ax.set_xlabel("arrival at the destination (UTC)")
     ax.set_ylabel(f"share of runs (%) per {bin_h:g} h")
     p_miss = float(sim.p_miss_deadline)
@@ -273,9 +272,10 @@ def _arrival_panel(ax: Axes, sim: SimulationSummary, hist: Histograms) -> None:
 
 def simulation_figure(doc: PlanDocument) -> Figure:
     """
-    The spread of the optimised plan in three panels: incidents per run against the
-    planner's expected value (and the Poisson law it implies), vehicles lost per run,
-    and arrival time against the deadline.
+    The spread of the optimised plan in three panels.
+
+    Incidents per run against the planner's expected value (and the Poisson law it
+    implies), vehicles lost per run, and arrival time against the deadline.
 
     Parameters
     ----------

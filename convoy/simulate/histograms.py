@@ -56,8 +56,9 @@ def delay_histogram(
     delay_h: NDArray[np.float64], max_bins: int = DELAY_BINS
 ) -> dict[str, Any]:
     """
-    Runs per delay interval, hours: ``counts[i]`` runs with delay in
-    ``[i * bin_h, (i + 1) * bin_h)``, from 0 to the largest delay seen.
+    Runs per delay interval, hours, from 0 to the largest delay seen.
+
+    ``counts[i]`` is the runs with delay in ``[i * bin_h, (i + 1) * bin_h)``.
 
     Examples
     --------

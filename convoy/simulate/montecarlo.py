@@ -46,16 +46,17 @@ and so on) is simulated with the optimised plan's loads, the only ones plan.json
 records.
 
 Random numbers come only from one :class:`numpy.random.Generator` seeded with the
-given seed (the scenario's, unless the caller chooses another), drawn in a fixed order before the kernel runs,
-so the same plan, parameters, ``num_runs`` and seed give an identical result.
+given seed (the scenario's, unless the caller chooses another), drawn in a fixed
+order before the kernel runs, so the same plan, parameters, ``num_runs`` and seed
+give an identical result.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
-from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
@@ -75,7 +76,6 @@ RUN_CHUNK = 65_536
 
 #: Quantiles reported for every distribution.
 QUANTILES: tuple[float, ...] = (0.5, 0.9, 0.99)
-
 
 
 @dataclass(frozen=True, slots=True)
@@ -204,8 +204,10 @@ def _iso(t: datetime) -> str:
 
 def count_stats(x: NDArray[np.int64]) -> dict[str, float]:
     """
+    Statistics of a count per run.
+
     Mean, standard deviation, Monte Carlo standard error, P(0), P(>=1), P(>=3) and
-    quantiles of a count per run.
+    quantiles.
 
     Examples
     --------
@@ -280,7 +282,8 @@ def simulate_column(
 
     Examples
     --------
-    >>> res = simulate_column(trip, column, seed=1, params=SimulationParams())  # doctest: +SKIP
+    >>> params = SimulationParams()
+    >>> res = simulate_column(trip, column, seed=1, params=params)  # doctest: +SKIP
     >>> res.p_miss_deadline  # doctest: +SKIP
     0.0
     """
