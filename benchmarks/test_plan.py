@@ -23,8 +23,8 @@ from pathlib import Path
 
 import pytest
 
-from convoy.io.scenario import read_scenario
 from convoy.document import PlanDocument
+from convoy.io.scenario import read_scenario
 from convoy.plan import plan_withdrawal
 
 SMOKE = os.environ.get("CONVOY_BENCH_SMOKE") == "1"

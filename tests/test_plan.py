@@ -44,14 +44,14 @@ def kidal_doc(kidal_plan):
 
 def test_tiny_plan_has_every_summary_field(tiny_doc):
     """plan.json's summary and each baseline carry the documented fields."""
-    assert SUMMARY_FIELDS <= set(tiny_doc["summary"])
+    assert set(tiny_doc["summary"]) >= SUMMARY_FIELDS
     assert set(tiny_doc["baselines"]) == {
         "depart_at_once",
         "daylight_only",
         "historical",
     }
     for s in tiny_doc["baselines"].values():
-        assert SUMMARY_FIELDS <= set(s)
+        assert set(s) >= SUMMARY_FIELDS
     json.loads(canonical_json(tiny_doc))
 
 

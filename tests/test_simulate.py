@@ -161,11 +161,15 @@ def test_towing_recovery_vehicle_is_not_free(tiny_scenario):
     """A recovery vehicle already towing does not count as free."""
     rec = next(v.id for v in tiny_scenario.vehicles if v.can_tow)
     loads = [
-        PlannedVehicle(pv.vehicle_id, pv.status, "TRK-2" if pv.vehicle_id == rec else None)
+        PlannedVehicle(
+            pv.vehicle_id, pv.status, "TRK-2" if pv.vehicle_id == rec else None
+        )
         for pv in synthetic_loads(tiny_scenario)
     ]
     # no roadside repairs: every breakdown needs a tow, and none is free
-    res = _sim(tiny_scenario, loads=loads, num_runs=200, params=SimulationParams(repair_p=0.0))
+    res = _sim(
+        tiny_scenario, loads=loads, num_runs=200, params=SimulationParams(repair_p=0.0)
+    )
     assert res.num_recovery == 0
     assert np.all(res.lost_breakdown >= res.breakdowns)
 
@@ -174,15 +178,18 @@ def test_towing_recovery_vehicle_is_not_free(tiny_scenario):
     "make",
     [
         lambda sc: _sim(sc, num_runs=0),
-        lambda sc: _sim(sc, synthetic_trip().__class__(
-            plan="optimised",
-            leg_ied=(0.8, -1.0, 1.5),
-            leg_ambush=(0.1, 0.4, 0.0),
-            halt_ambush=(0.3, 0.25),
-            leg_km=(100.0, 150.0, 50.0),
-            planned_arrive=datetime(2023, 11, 1, 12, tzinfo=UTC),
-            deadline=datetime(2023, 11, 3, 18, tzinfo=UTC),
-        )),
+        lambda sc: _sim(
+            sc,
+            synthetic_trip().__class__(
+                plan="optimised",
+                leg_ied=(0.8, -1.0, 1.5),
+                leg_ambush=(0.1, 0.4, 0.0),
+                halt_ambush=(0.3, 0.25),
+                leg_km=(100.0, 150.0, 50.0),
+                planned_arrive=datetime(2023, 11, 1, 12, tzinfo=UTC),
+                deadline=datetime(2023, 11, 3, 18, tzinfo=UTC),
+            ),
+        ),
         lambda sc: _sim(
             sc,
             loads=[PlannedVehicle("NOPE", "moving"), *synthetic_loads(sc)],

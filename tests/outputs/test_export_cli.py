@@ -12,9 +12,8 @@ import rasterio
 from click.testing import CliRunner
 
 from convoy.cli.main import cli
-from convoy.document import canonical_json
+from convoy.document import PlanDocument, canonical_json
 from convoy.errors import ScenarioError
-from convoy.document import PlanDocument
 from convoy.outputs.maps import MAP_FILES, REPORT_CHARTS
 
 CSVS = ("march_table.csv", "loads.csv", "left_behind.csv")

@@ -142,12 +142,24 @@ def test_report_with_infeasible_baseline(tmp_path, export_plan, export_scenario)
 def test_price_labels_merge_equal_points():
     """Prices giving the same plan share one labelled point."""
     front = [
-        ParetoPoint(incident_usd=1e6, expected_incidents=2.0, value_saved_usd=9e7,
-                    vehicles_moving=15),
-        ParetoPoint(incident_usd=5e6, expected_incidents=2.0, value_saved_usd=9e7,
-                    vehicles_moving=15),
-        ParetoPoint(incident_usd=2e7, expected_incidents=1.5, value_saved_usd=8e7,
-                    vehicles_moving=15),
+        ParetoPoint(
+            incident_usd=1e6,
+            expected_incidents=2.0,
+            value_saved_usd=9e7,
+            vehicles_moving=15,
+        ),
+        ParetoPoint(
+            incident_usd=5e6,
+            expected_incidents=2.0,
+            value_saved_usd=9e7,
+            vehicles_moving=15,
+        ),
+        ParetoPoint(
+            incident_usd=2e7,
+            expected_incidents=1.5,
+            value_saved_usd=8e7,
+            vehicles_moving=15,
+        ),
     ]
     assert price_labels(front) == {(90.0, 2.0): [1e6, 5e6], (80.0, 1.5): [2e7]}
 
