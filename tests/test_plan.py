@@ -29,7 +29,9 @@ SUMMARY_FIELDS = {
 
 @pytest.fixture(scope="module")
 def tiny_doc():
-    return PlanDocument.from_plan(plan_withdrawal(read_scenario(TINY), runs=0)).to_dict()
+    return PlanDocument.from_plan(
+        plan_withdrawal(read_scenario(TINY), runs=0)
+    ).to_dict()
 
 
 @pytest.fixture(scope="module")
