@@ -20,19 +20,21 @@ from convoy.baselines import BASELINE_NAMES
 from convoy.document import build
 from convoy.document._fields import PLAN_FILE, Fields, iso, parse_iso
 from convoy.document._json import canonical_json
-from convoy.document.records import (
+from convoy.document.loads import (
     DISPOSITIONS,
-    CalibrationInfo,
-    Halt,
     LeftBehindRow,
-    Leg,
     LoadoutInfo,
     LoadRow,
-    MarchTableRow,
     MarchUnitRow,
     ParetoPoint,
-    RiskPiece,
     RiskTableInfo,
+)
+from convoy.document.records import (
+    CalibrationInfo,
+    Halt,
+    Leg,
+    MarchTableRow,
+    RiskPiece,
     ScenarioInfo,
     TrajectoryPoint,
     TripPlan,

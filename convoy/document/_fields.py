@@ -25,6 +25,12 @@ T = TypeVar("T")
 _MISSING = object()
 
 
+def with_optional(out: dict[str, Any], **values: Any) -> dict[str, Any]:
+    """``out`` with each value that is not None added (absent fields stay absent)."""
+    out.update({k: v for k, v in values.items() if v is not None})
+    return out
+
+
 def iso(t: datetime) -> str:
     """A time as plan.json writes it: ISO 8601 UTC to the second, ``Z`` suffix."""
     return t.strftime(TIME_FORMAT)

@@ -15,18 +15,20 @@ from datetime import datetime, timedelta
 import numpy as np
 from pyproj import Transformer
 
+from convoy.document.loads import (
+    LeftBehindRow,
+    LoadoutInfo,
+    LoadRow,
+    MarchUnitRow,
+    ParetoPoint,
+    RiskTableInfo,
+)
 from convoy.document.records import (
     CalibrationInfo,
     Halt,
-    LeftBehindRow,
     Leg,
-    LoadoutInfo,
-    LoadRow,
     MarchTableRow,
-    MarchUnitRow,
-    ParetoPoint,
     RiskPiece,
-    RiskTableInfo,
     ScenarioInfo,
     TrajectoryPoint,
     TripPlan,

@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pyproj
 import rasterio
+from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 
 from convoy.document import PlanDocument
@@ -76,6 +77,41 @@ def read_risk_lonlat(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, st
     to_lonlat = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
     lon, lat = to_lonlat.transform(gx, gy)
     return data, np.asarray(lon), np.asarray(lat), label
+
+
+def _draw_sites(ax: Axes, doc: PlanDocument, sites: Sequence[Site]) -> None:
+    """Draw the sites by kind; name only those the plans use, so it stays readable."""
+    named = {s.name for s in sites if s.kind in ("camp", "destination")}
+    for p in doc.plans.values():
+        named |= {h.site for h in p.halts}
+        named |= {name for g in p.legs for name in (g.from_site, g.to_site)}
+    named |= {r.checkpoint for r in doc.march_table}
+    for kind, (marker, colour, size) in SITE_MARKERS.items():
+        pts = [s for s in sites if s.kind == kind]
+        if not pts:
+            continue
+        ax.scatter(
+            [s.lon for s in pts],
+            [s.lat for s in pts],
+            marker=marker,
+            c=colour,
+            s=size,
+            edgecolors="white",
+            linewidths=0.8,
+            zorder=6,
+            label=kind.capitalize(),
+        )
+        for s in pts:
+            if s.name not in named:
+                continue
+            ax.annotate(
+                s.name,
+                (s.lon, s.lat),
+                xytext=(5, 4),
+                textcoords="offset points",
+                fontsize=8,
+                zorder=7,
+            )
 
 
 def plot_route_map(
@@ -157,38 +193,7 @@ def plot_route_map(
                 rasterized=True,
             )
             fig.colorbar(im, ax=ax, shrink=0.7, extend="max", label=band)
-    # name only the sites the plans use, so a large scenario stays readable
-    named = {s.name for s in sites if s.kind in ("camp", "destination")}
-    for p in doc.plans.values():
-        named |= {h.site for h in p.halts}
-        named |= {name for g in p.legs for name in (g.from_site, g.to_site)}
-    named |= {r.checkpoint for r in doc.march_table}
-    for kind, (marker, colour, size) in SITE_MARKERS.items():
-        pts = [s for s in sites if s.kind == kind]
-        if not pts:
-            continue
-        ax.scatter(
-            [s.lon for s in pts],
-            [s.lat for s in pts],
-            marker=marker,
-            c=colour,
-            s=size,
-            edgecolors="white",
-            linewidths=0.8,
-            zorder=6,
-            label=kind.capitalize(),
-        )
-        for s in pts:
-            if s.name not in named:
-                continue
-            ax.annotate(
-                s.name,
-                (s.lon, s.lat),
-                xytext=(5, 4),
-                textcoords="offset points",
-                fontsize=8,
-                zorder=7,
-            )
+    _draw_sites(ax, doc, sites)
     ax.set_xlim(view[0], view[1])
     ax.set_ylim(view[2], view[3])
     ax.set_aspect(1.0 / math.cos(math.radians(0.5 * (view[2] + view[3]))))

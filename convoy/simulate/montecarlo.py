@@ -247,6 +247,64 @@ def _column_arrays(
     )
 
 
+def _run_chunks(
+    rng: np.random.Generator,
+    n: int,
+    ied: NDArray[np.float64],
+    amb: NDArray[np.float64],
+    column: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
+    distance_km: float,
+    params: SimulationParams,
+) -> tuple[NDArray[Any], ...]:
+    """Draw and simulate ``n`` runs: IED, ambush, delay, destroyed, breakdowns, lost."""
+    log_rel, is_rec, is_tow = column
+    num_ied = np.empty(n, dtype=np.int64)
+    num_amb = np.empty(n, dtype=np.int64)
+    delay_h = np.empty(n, dtype=np.float64)
+    destroyed = np.empty(n, dtype=np.int64)
+    breakdowns = np.empty(n, dtype=np.int64)
+    lost = np.empty(n, dtype=np.int64)
+    # Runs go in chunks of RUN_CHUNK so the draws stay a few tens of MB; within
+    # each chunk the draw order is fixed: IED counts, ambush counts, per-incident
+    # delays and destruction draws, then breakdown draws.
+    for lo in range(0, n, RUN_CHUNK):
+        hi = min(n, lo + RUN_CHUNK)
+        m = hi - lo
+        num_ied[lo:hi] = rng.poisson(ied, size=(m, ied.size)).sum(axis=1)
+        num_amb[lo:hi] = rng.poisson(amb, size=(m, amb.size)).sum(axis=1)
+        offsets = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(num_ied[lo:hi] + num_amb[lo:hi], out=offsets[1:])
+        total = int(offsets[-1])
+        inc_exp = rng.standard_exponential(total)
+        inc_u = rng.random(total)
+        bd_u = rng.random((m, log_rel.size))
+        rep_u = rng.random((m, log_rel.size))
+        _simulate_runs(
+            num_ied[lo:hi],
+            num_amb[lo:hi],
+            offsets,
+            inc_exp,
+            inc_u,
+            params.ied_delay_h,
+            params.ambush_delay_h,
+            params.ied_destroy_p,
+            params.ambush_destroy_p,
+            bd_u,
+            rep_u,
+            params.repair_p,
+            log_rel,
+            is_rec,
+            is_tow,
+            distance_km,
+            params.breakdown_delay_h,
+            delay_h[lo:hi],
+            destroyed[lo:hi],
+            breakdowns[lo:hi],
+            lost[lo:hi],
+        )
+    return num_ied, num_amb, delay_h, destroyed, breakdowns, lost
+
+
 def simulate_column(
     trip: TripExposure,
     column: Sequence[ColumnVehicle],
@@ -307,51 +365,16 @@ def simulate_column(
     log_rel, is_rec, is_tow = _column_arrays(column)
 
     n = int(num_runs)
-    rng = np.random.default_rng(int(seed))
-    num_ied = np.empty(n, dtype=np.int64)
-    num_amb = np.empty(n, dtype=np.int64)
-    delay_h = np.empty(n, dtype=np.float64)
-    destroyed = np.empty(n, dtype=np.int64)
-    breakdowns = np.empty(n, dtype=np.int64)
-    lost = np.empty(n, dtype=np.int64)
-    # Runs go in chunks of RUN_CHUNK so the draws stay a few tens of MB; within
-    # each chunk the draw order is fixed: IED counts, ambush counts, per-incident
-    # delays and destruction draws, then breakdown draws.
-    for lo in range(0, n, RUN_CHUNK):
-        hi = min(n, lo + RUN_CHUNK)
-        m = hi - lo
-        num_ied[lo:hi] = rng.poisson(ied, size=(m, ied.size)).sum(axis=1)
-        num_amb[lo:hi] = rng.poisson(amb, size=(m, amb.size)).sum(axis=1)
-        offsets = np.zeros(m + 1, dtype=np.int64)
-        np.cumsum(num_ied[lo:hi] + num_amb[lo:hi], out=offsets[1:])
-        total = int(offsets[-1])
-        inc_exp = rng.standard_exponential(total)
-        inc_u = rng.random(total)
-        bd_u = rng.random((m, log_rel.size))
-        rep_u = rng.random((m, log_rel.size))
-        _simulate_runs(
-            num_ied[lo:hi],
-            num_amb[lo:hi],
-            offsets,
-            inc_exp,
-            inc_u,
-            params.ied_delay_h,
-            params.ambush_delay_h,
-            params.ied_destroy_p,
-            params.ambush_destroy_p,
-            bd_u,
-            rep_u,
-            params.repair_p,
-            log_rel,
-            is_rec,
-            is_tow,
-            distance_km,
-            params.breakdown_delay_h,
-            delay_h[lo:hi],
-            destroyed[lo:hi],
-            breakdowns[lo:hi],
-            lost[lo:hi],
-        )
+    runs = _run_chunks(
+        np.random.default_rng(int(seed)),
+        n,
+        ied,
+        amb,
+        (log_rel, is_rec, is_tow),
+        distance_km,
+        params,
+    )
+    num_ied, num_amb, delay_h, destroyed, breakdowns, lost = runs
     return SimulationResult(
         plan=plan,
         seed=int(seed),
