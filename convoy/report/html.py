@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Callable, Sequence
+from datetime import datetime
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -208,7 +209,7 @@ SIMULATION_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _hhmm(t: Any) -> str:
+def _hhmm(t: datetime | None) -> str:
     text = iso(t) if t is not None else ""
     return escape(text[:16].replace("T", " ")) if text else ""
 
