@@ -92,3 +92,15 @@ def test_read_missing_and_not_json(tmp_path):
     (tmp_path / "plan.json").write_text("{oops")
     with pytest.raises(ScenarioError, match="JSON"):
         PlanDocument.read(tmp_path / "plan.json")
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [("windows", 5), ("windows", [["05:30"]]), ("daylight", ["06:00"])],
+)
+def test_mistyped_movement_keys(tiny_json, key, value):
+    """The movement windows and daylight are checked too."""
+    doc = json.loads(tiny_json)
+    doc[key] = value
+    with pytest.raises(ScenarioError, match=key):
+        PlanDocument.from_dict(doc)

@@ -11,7 +11,7 @@ planning (tables, maps, report, Monte Carlo) reads these records.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -97,6 +97,16 @@ __all__ = [
 ]
 
 
+def _daylight(f: Fields) -> tuple[str, str] | None:
+    """The ``daylight`` pair, if present."""
+    if not f.has("daylight"):
+        return None
+    pair = f.strs("daylight")
+    if len(pair) != 2:
+        f.fail("daylight", '["HH:MM", "HH:MM"]')
+    return pair[0], pair[1]
+
+
 @dataclass(frozen=True, slots=True)
 class PlanDocument:
     """
@@ -132,7 +142,7 @@ class PlanDocument:
     windows: tuple[tuple[str, str], ...] | None = None
     daylight: tuple[str, str] | None = None
     start_minute_of_day: int | None = None
-    simulation: SimulationSummary | None = field(default=None)
+    simulation: SimulationSummary | None = None
 
     # ------------------------------------------------------------------ views
 
@@ -300,8 +310,6 @@ class PlanDocument:
         trips = {k: TripPlan.read(plans.obj(k)) for k in plans.raw}
         if OPTIMISED not in trips:
             f.fail("plans", f"an object with the plan {OPTIMISED!r}", sorted(trips))
-        windows = f.raw.get("windows")
-        daylight = f.raw.get("daylight")
         risk = f.obj_or_none("risk_table")
         sim = f.obj_or_none("simulation")
         versions = f.mapping("versions")
@@ -320,11 +328,11 @@ class PlanDocument:
             pareto=f.rows("pareto", ParetoPoint.read),
             notes=f.strs("notes"),
             risk_table=None if risk is None else RiskTableInfo.read(risk),
-            windows=None
-            if windows is None
-            else tuple((str(a), str(b)) for a, b in windows),
-            daylight=None if daylight is None else (str(daylight[0]), str(daylight[1])),
-            start_minute_of_day=f.raw.get("start_minute_of_day"),
+            windows=None if not f.has("windows") else f.hhmm_pairs("windows"),
+            daylight=_daylight(f),
+            start_minute_of_day=None
+            if not f.has("start_minute_of_day")
+            else f.int_("start_minute_of_day"),
             simulation=None if sim is None else SimulationSummary.read(sim),
         )
 

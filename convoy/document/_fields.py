@@ -195,6 +195,23 @@ class Fields:
         )
         return tuple(value)
 
+    def hhmm_pairs(self, key: str) -> tuple[tuple[str, str], ...]:
+        """A list of ``["HH:MM", "HH:MM"]`` pairs."""
+        value = self._get(
+            key,
+            lambda v: (
+                isinstance(v, list)
+                and all(
+                    isinstance(p, list)
+                    and len(p) == 2
+                    and all(isinstance(t, str) for t in p)
+                    for p in v
+                )
+            ),
+            'a list of ["HH:MM", "HH:MM"] pairs',
+        )
+        return tuple((str(a), str(b)) for a, b in value)
+
     def nums(self, key: str) -> tuple[float, ...]:
         """A list of numbers (null stays None: a non-finite value)."""
         value = self._get(
