@@ -697,7 +697,9 @@ def trip_exposure(scenario: Scenario, trip: Trip) -> TripExposure:
 
 def planned_vehicles(loadout: LoadPlan) -> tuple[PlannedVehicle, ...]:
     """The load plan's vehicles (status and tow) in its order."""
-    return tuple(PlannedVehicle(v.vehicle_id, v.status, v.tows) for v in loadout.vehicles)
+    return tuple(
+        PlannedVehicle(v.vehicle_id, v.status, v.tows) for v in loadout.vehicles
+    )
 
 
 def simulate_plan(
@@ -743,7 +745,9 @@ def simulate_plan(
     Examples
     --------
     >>> doc = PlanDocument.read("plan/plan.json")  # doctest: +SKIP
-    >>> simulate_plan(sc, doc.trip_exposure(), doc.planned_vehicles()).p_miss_deadline  # doctest: +SKIP
+    >>> trip, loads = doc.trip_exposure(), doc.planned_vehicles()  # doctest: +SKIP
+    >>> res = simulate_plan(sc, trip, loads)  # doctest: +SKIP
+    >>> res.p_miss_deadline  # doctest: +SKIP
     0.0
     """
     by_id = {v.id: v for v in scenario.vehicles}
