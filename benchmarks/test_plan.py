@@ -23,8 +23,9 @@ from pathlib import Path
 
 import pytest
 
+from convoy.document import PlanDocument
 from convoy.io.scenario import read_scenario
-from convoy.plan import plan_document, plan_withdrawal
+from convoy.plan import plan_withdrawal
 
 SMOKE = os.environ.get("CONVOY_BENCH_SMOKE") == "1"
 ROOT = Path(__file__).resolve().parents[1]
@@ -33,7 +34,9 @@ ROUNDS = 1 if SMOKE else 3
 
 
 def _plan() -> dict:
-    return plan_document(plan_withdrawal(read_scenario(SCENARIO)))
+    return PlanDocument.from_plan(
+        plan_withdrawal(read_scenario(SCENARIO), runs=0)
+    ).to_dict()
 
 
 def test_plan_warm(benchmark):

@@ -24,26 +24,19 @@ which is why they live here and not beside the code they feed (and why this
 module is longer than the others); ``_reference`` is the one function that reads
 ``[calibration]``.
 
-:func:`plan_document` turns the result into the plan.json document
-(docs/plan-json.md) from which every other output is written.
+:func:`simulate_plan` runs the Monte Carlo of a planned trip (on request, of the
+optimised plan inside :func:`plan_withdrawal`); :class:`convoy.document.PlanDocument`
+turns the result into plan.json (docs/plan-json.md).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
-import platform
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
-import numpy as np
-from pyproj import Transformer
-
-import convoy
 from convoy.baselines import (
-    BASELINE_NAMES,
     Trip,
     baseline_notes,
     fast_baselines,
@@ -51,7 +44,6 @@ from convoy.baselines import (
 )
 from convoy.calibrate import Calibration, calibrate, reference_route, reference_trip
 from convoy.errors import Problem, ScenarioError
-from convoy.io.files import file_sha256
 from convoy.loadout import LoadPlan, RiskTable, choose_loadout
 from convoy.loadout.pareto import pareto_front, pareto_prices
 from convoy.loadout.risk_table import tabulate_risk
@@ -63,6 +55,7 @@ from convoy.march import (
     order_of_march,
     trip_march,
 )
+from convoy.params import SimulationParams
 from convoy.risk.edges import EdgeRisk, edge_risk
 from convoy.risk.field import RiskField, risk_field_from_events
 from convoy.scenario import Lot, Scenario, Vehicle
@@ -74,7 +67,13 @@ from convoy.schedule import (
     column_surface_speeds,
     plan_schedule,
 )
-from convoy.times import parse_hhmm
+from convoy.simulate import (
+    ColumnVehicle,
+    PlannedVehicle,
+    SimulationResult,
+    TripExposure,
+    simulate_column,
+)
 
 #: Share of ``SolverParams.time_limit_s`` given to each CP-SAT solve of the sweep.
 #: A third was tried on Kidal-Gao: the points at high prices ended 5-7 % from their
@@ -105,6 +104,7 @@ class Plan:
     pareto: list[dict[str, float]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     baseline_march: dict[str, list[MarchRow]] = field(default_factory=dict)
+    simulation: SimulationResult | None = None
 
     @property
     def optimised(self) -> Trip:
@@ -506,7 +506,11 @@ def _column_schedule(
 
 
 def plan_withdrawal(
-    scenario: Scenario, *, pareto: bool = False, progress: Progress = _quiet
+    scenario: Scenario,
+    *,
+    pareto: bool = False,
+    runs: int = 10_000,
+    progress: Progress = _quiet,
 ) -> Plan:
     """
     Plan the withdrawal of a loaded scenario.
@@ -519,6 +523,9 @@ def plan_withdrawal(
         Also sweep the price of an incident (``SolverParams.pareto_points`` prices
         from a tenth to ten times ``PriceParams.incident_usd``, and 0) and record
         the front of expected incidents against value saved.
+    runs
+        Monte Carlo runs of the optimised plan stored in ``Plan.simulation``
+        (seeded with the scenario seed); 0 for none.
     progress
         Called with a short message before each long step.
 
@@ -557,7 +564,7 @@ def plan_withdrawal(
     marches = _marches(scenario, loadout, trips)
     units, rows = marches["optimised"]
     front = _pareto_front(scenario, er, table, progress) if pareto else []
-    return Plan(
+    plan = Plan(
         scenario,
         risk_field,
         er,
@@ -572,6 +579,16 @@ def plan_withdrawal(
         notes,
         {name: r for name, (_u, r) in marches.items() if name != "optimised"},
     )
+    if runs:
+        progress(f"Monte Carlo, {runs:,} runs")
+        sim = simulate_plan(
+            scenario,
+            trip_exposure(scenario, plan.optimised),
+            planned_vehicles(loadout),
+            num_runs=runs,
+        )
+        plan = dataclasses.replace(plan, simulation=sim)
+    return plan
 
 
 def _trips(
@@ -681,340 +698,108 @@ def _leg_nodes(trip: Trip) -> list[tuple[int, int]]:
 
 
 # ---------------------------------------------------------------------------------
-# plan.json
+# Monte Carlo
 
 
-def _iso(scenario: Scenario, minutes: float) -> str:
+def _whole_seconds(scenario: Scenario, minutes: float) -> datetime:
+    """The time ``minutes`` after the start, to the second (as plan.json has it)."""
     t = scenario.start + timedelta(minutes=float(minutes))
-    return t.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return t.replace(microsecond=0)
 
 
-def _summary(scenario: Scenario, trip: Trip) -> dict[str, Any]:
+def trip_exposure(scenario: Scenario, trip: Trip) -> TripExposure:
+    """One priced trip as the Monte Carlo takes it: the same numbers plan.json holds."""
     legs = trip.trip.trajectory.legs
     exp = trip.trip.exposure
-    depart, arrive = legs[0].depart_min, legs[-1].arrive_min
-    distance = sum(_leg_km(scenario, leg.edge) for leg in legs)
-    return {
-        "expected_incidents": exp.total,
-        "expected_ied_incidents": exp.ied,
-        "expected_ambush_incidents": exp.ambush,
-        "expected_ambush_moving": exp.ambush_moving,
-        "expected_ambush_halted": exp.ambush_halted,
-        "depart": _iso(scenario, depart),
-        "arrive": _iso(scenario, arrive),
-        "travel_days": (arrive - depart) / 1440.0,
-        "distance_km": distance,
-        "vehicles_moving": len(trip.vehicle_ids),
-        "value_carried": trip.value_carried,
-        "value_left_behind": trip.value_left_behind,
-        "feasible": True,
-        "note": trip.note,
-    }
+    return TripExposure(
+        plan=trip.name,
+        leg_ied=tuple(float(x) for x in exp.leg_ied),
+        leg_ambush=tuple(float(x) for x in exp.leg_ambush),
+        halt_ambush=tuple(float(x) for x in exp.halt_ambush),
+        leg_km=tuple(_leg_km(scenario, leg.edge) for leg in legs),
+        planned_arrive=_whole_seconds(scenario, legs[-1].arrive_min),
+        deadline=_whole_seconds(scenario, scenario.horizon_min),
+    )
 
 
-class _Lonlat:
-    def __init__(self, scenario: Scenario) -> None:
-        self.t = Transformer.from_crs(scenario.roads.crs, "EPSG:4326", always_xy=True)
-
-    def __call__(self, xy: np.ndarray) -> list[list[float]]:
-        lon, lat = self.t.transform(xy[:, 0], xy[:, 1])
-        return [
-            [round(float(a), 6), round(float(b), 6)]
-            for a, b in zip(lon, lat, strict=True)
-        ]
+def planned_vehicles(loadout: LoadPlan) -> tuple[PlannedVehicle, ...]:
+    """The load plan's vehicles (status and tow) in its order."""
+    return tuple(
+        PlannedVehicle(v.vehicle_id, v.status, v.tows) for v in loadout.vehicles
+    )
 
 
-def _edge_xy(scenario: Scenario, edge: int, reverse: bool) -> np.ndarray:
-    xy = np.asarray(scenario.roads.edge_geometry[edge].coords, dtype=np.float64)[:, :2]
-    return xy[::-1] if reverse else xy
+def simulate_plan(
+    scenario: Scenario,
+    trip: TripExposure,
+    vehicles: Sequence[PlannedVehicle],
+    *,
+    num_runs: int = 10_000,
+    seed: int | None = None,
+    params: SimulationParams | None = None,
+) -> SimulationResult:
+    """
+    Monte Carlo of one planned trip, with the scenario's fleet and assumptions.
 
+    Parameters
+    ----------
+    scenario
+        The scenario the plan was made from: each vehicle's reliability and
+        recovery role, the seed and ``[simulation]`` assumptions.
+    trip
+        The trip (:func:`trip_exposure`, or
+        :meth:`convoy.document.PlanDocument.trip_exposure` from plan.json).
+    vehicles
+        The plan's loads (:func:`planned_vehicles`, or
+        :meth:`convoy.document.PlanDocument.planned_vehicles`); the moving ones
+        form the column.
+    num_runs
+        Number of runs, 1 to :data:`convoy.simulate.MAX_RUNS`.
+    seed
+        Seed of the generator; default the scenario's.
+    params
+        Assumptions; default the scenario's ``[simulation]``.
 
-def _trip_body(
-    scenario: Scenario, trip: Trip, er: EdgeRisk, lonlat: _Lonlat
-) -> dict[str, Any]:
-    names = _node_names(scenario)
-    m = trip.model
-    exp = trip.trip.exposure
-    legs_out = []
-    risk_rows = []
-    traj_rows = []
-    km = 0.0
-    for i, (leg, (a, b)) in enumerate(
-        zip(trip.trip.trajectory.legs, _leg_nodes(trip), strict=True)
-    ):
-        e = leg.edge
-        reverse = a != int(m.edge_u[e])
-        length_km = _leg_km(scenario, e)
-        legs_out.append(
-            {
-                "from": names.get(a, f"km {km:.0f}"),
-                "to": names.get(b, f"km {km + length_km:.0f}"),
-                "from_node": a,
-                "to_node": b,
-                "depart": _iso(scenario, leg.depart_min),
-                "arrive": _iso(scenario, leg.arrive_min),
-                "mode": leg.mode,
-                "length_km": length_km,
-                "speed_kph": leg.speed_kph,
-                "expected_ied": float(exp.leg_ied[i]),
-                "expected_ambush": float(exp.leg_ambush[i]),
-                "road": scenario.roads.edge_name[e],
-                "coords": lonlat(_edge_xy(scenario, e, reverse)),
-            }
-        )
-        if not traj_rows or traj_rows[-1]["time"] != _iso(scenario, leg.depart_min):
-            traj_rows.append({"time": _iso(scenario, leg.depart_min), "km": km})
-        # 250 m pieces of the edge, in the direction of travel
-        lo, hi = int(er.offsets[e]), int(er.offsets[e + 1])
-        s = er.s_m[lo:hi]
-        ied, amb = er.ied[lo:hi], er.ambush[lo:hi]
-        if reverse:
-            s = s[-1] - s[::-1]
-            ied, amb = ied[::-1], amb[::-1]
-        f = 1.0 if leg.mode == "normal" else m.clearance_ied_factor
-        span = leg.arrive_min - leg.depart_min
-        line = scenario.roads.edge_geometry[e]
-        pos = np.asarray(s if not reverse else line.length - s)
-        pts = np.asarray([line.interpolate(p).coords[0][:2] for p in pos])
-        ll = lonlat(pts)
-        day_km, night_km = m.column_day_km, m.column_night_km
-        col_km = day_km if m.is_daylight(leg.depart_min, leg.arrive_min) else night_km
-        for j in range(len(s) - 1):
-            d_km = (s[j + 1] - s[j]) / 1000.0
-            t_head = leg.depart_min + span * (s[j] / max(s[-1], 1e-9))
-            hour = int(((_minute_of_day(scenario.start) + t_head) // 60) % 24)
-            ied_km = 0.5 * (ied[j] + ied[j + 1]) * er.diurnal_ied[hour] * f
-            amb_kmh = 0.5 * (amb[j] + amb[j + 1]) * er.diurnal_ambush[hour]
-            risk_rows.append(
-                {
-                    "km_from": km + s[j] / 1000.0,
-                    "km_to": km + s[j + 1] / 1000.0,
-                    "head_time": _iso(scenario, t_head),
-                    "ied_per_km": ied_km,
-                    "ambush_per_km_h": amb_kmh,
-                    "expected": ied_km * d_km + amb_kmh * d_km * col_km / leg.speed_kph,
-                    "coords": [ll[j], ll[j + 1]],
-                }
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    ScenarioError
+        A moving vehicle the fleet does not have, or a bad ``num_runs``.
+
+    Examples
+    --------
+    >>> doc = PlanDocument.read("plan/plan.json")  # doctest: +SKIP
+    >>> trip, loads = doc.trip_exposure(), doc.planned_vehicles()  # doctest: +SKIP
+    >>> res = simulate_plan(sc, trip, loads)  # doctest: +SKIP
+    >>> res.p_miss_deadline  # doctest: +SKIP
+    0.0
+    """
+    by_id = {v.id: v for v in scenario.vehicles}
+    column = []
+    for i, pv in enumerate(vehicles):
+        if pv.status != "moving":
+            continue
+        v = by_id.get(pv.vehicle_id)
+        if v is None:
+            raise ScenarioError(
+                Problem(
+                    "plan.json",
+                    f"loads[{i}]",
+                    "vehicle",
+                    f"a vehicle of {scenario.files.fleet.name}",
+                    repr(pv.vehicle_id),
+                )
             )
-        km += length_km
-        traj_rows.append({"time": _iso(scenario, leg.arrive_min), "km": km})
-    node_ll = lonlat(np.asarray(scenario.roads.node_xy, dtype=np.float64))
-    halts_out = []
-    km_at: dict[int, float] = {}
-    done = 0.0
-    for leg_out in legs_out:
-        done += leg_out["length_km"]
-        km_at.setdefault(leg_out["to_node"], done)
-    for j, h in enumerate(trip.trip.trajectory.halts):
-        halts_out.append(
-            {
-                "site": names.get(h.node, f"laager at km {km_at.get(h.node, 0.0):.0f}"),
-                "node": h.node,
-                "lon": node_ll[h.node][0],
-                "lat": node_ll[h.node][1],
-                "start": _iso(scenario, h.start_min),
-                "end": _iso(scenario, h.end_min),
-                "hours": (h.end_min - h.start_min) / 60.0,
-                "expected_ambush": float(exp.halt_ambush[j]),
-            }
+        column.append(
+            ColumnVehicle(v.id, v.reliability, v.can_tow, pv.tows is not None)
         )
-    return {
-        "summary": _summary(scenario, trip),
-        "legs": legs_out,
-        "halts": halts_out,
-        "risk_along_route": risk_rows,
-        "trajectory": traj_rows,
-    }
-
-
-def _march_rows(sc: Scenario, rows: list[MarchRow]) -> list[dict[str, Any]]:
-    return [
-        {
-            "unit": r.unit,
-            "serial": r.serial,
-            "checkpoint": r.checkpoint,
-            "kind": r.kind,
-            "km": r.km,
-            "head_arrival": _iso(sc, r.head_arrival_min),
-            "tail_clearance": _iso(sc, r.tail_clearance_min),
-            "pass_time_min": r.pass_time_min,
-            "halt_until": (
-                None if r.halt_until_min is None else _iso(sc, r.halt_until_min)
-            ),
-        }
-        for r in rows
-    ]
-
-
-def _versions() -> dict[str, str]:
-    import numba
-    import ortools
-
-    return {
-        "python": platform.python_version(),
-        "numpy": np.__version__,
-        "numba": numba.__version__,
-        "ortools": ortools.__version__,
-    }
-
-
-def plan_document(plan: Plan) -> dict[str, Any]:
-    """
-    The plan.json document (docs/plan-json.md).
-
-    Deterministic: no wall-clock time, no absolute paths that vary between runs
-    other than the scenario's own folder.
-    """
-    sc = plan.scenario
-    lonlat = _Lonlat(sc)
-    files = sc.files
-    inputs = {}
-    for p in (
-        files.scenario,
-        files.roads,
-        files.sites,
-        files.events,
-        files.fleet,
-        files.manifest,
-    ):
-        inputs[p.name] = file_sha256(p)
-    plans = {
-        name: _trip_body(sc, trip, plan.edge_risk, lonlat)
-        for name, trip in plan.trips.items()
-    }
-    by_vehicle: dict[str, list[str]] = {}
-    for d in plan.loadout.lots:
-        if d.vehicle_id is not None:
-            by_vehicle.setdefault(d.vehicle_id, []).append(d.lot_id)
-    vtype = {v.id: v.type for v in sc.vehicles}
-    loads = [
-        {
-            "vehicle": v.vehicle_id,
-            "type": vtype[v.vehicle_id],
-            "status": v.status,
-            "towed_by": v.towed_by,
-            "tows": v.tows,
-            "lots": by_vehicle.get(v.vehicle_id, []),
-            "load_kg": v.load_kg,
-            "deck_m2": v.load_m2,
-            "seats_used": v.seats_used,
-            "value_usd": v.value_usd,
-        }
-        for v in plan.loadout.vehicles
-    ]
-    lot_by_id = {lot.id: lot for lot in sc.lots}
-    veh_by_id = {v.id: v for v in sc.vehicles}
-    left = []
-    for d in plan.loadout.lots:
-        if d.disposition == "carried":
-            continue
-        lot = lot_by_id[d.lot_id]
-        left.append(
-            {
-                "kind": "lot",
-                "id": lot.id,
-                "category": lot.category,
-                "camp": lot.camp,
-                "weight_kg": lot.weight_kg,
-                "deck_m2": lot.deck_m2,
-                "value_usd": lot.value_usd,
-                "disposition": d.disposition,
-                "reason": d.reason,
-            }
-        )
-    for v in plan.loadout.vehicles:
-        if v.status in ("moving", "towed"):
-            continue
-        veh = veh_by_id[v.vehicle_id]
-        left.append(
-            {
-                "kind": "vehicle",
-                "id": veh.id,
-                "category": veh.type,
-                "camp": veh.camp,
-                "weight_kg": 0.0,
-                "deck_m2": 0.0,
-                "value_usd": veh.value_usd,
-                "disposition": v.status,
-                "reason": (
-                    "not roadworthy and no recovery vehicle free to tow it"
-                    if not veh.roadworthy
-                    else "its value does not pay for the risk it adds"
-                ),
-            }
-        )
-    march = _march_rows(sc, plan.march_rows)
-    plans["optimised"]["march_table"] = march
-    for name, rows in plan.baseline_march.items():
-        plans[name]["march_table"] = _march_rows(sc, rows)
-    units = [
-        {
-            "unit": u.name,
-            "serial": u.serial,
-            "vehicles": list(u.vehicle_ids),
-            "length_km": u.length_m / 1000.0,
-            "start_offset_min": u.offset_min,
-        }
-        for u in plan.march_units
-    ]
-    lp = plan.loadout
-    return {
-        "format": "convoy-plan/1",
-        "convoy_version": convoy.__version__,
-        "versions": _versions(),
-        "scenario": {
-            "name": sc.name,
-            "title": sc.title,
-            "path": str(files.scenario.parent.resolve()),
-            "start": _iso(sc, 0.0),
-            "deadline": _iso(sc, sc.horizon_min),
-            "origin": sc.origin,
-            "destination": sc.destination,
-            "air_cover": sc.air_cover,
-            "personnel": sc.personnel,
-            "seed": sc.seed,
-            "crs": sc.roads.crs.to_string(),
-            "inputs": inputs,
-        },
-        "calibration": {
-            "scale_ied": plan.calibration.scale_ied,
-            "scale_ambush": plan.calibration.scale_ambush,
-            "calibrated": plan.calibration.calibrated,
-            "reference": "historical",
-            "target_ied_incidents": plan.calibration.target_ied_incidents,
-        },
-        "summary": plans["optimised"]["summary"],
-        "baselines": {
-            name: plans[name]["summary"] for name in BASELINE_NAMES if name in plans
-        },
-        "plans": plans,
-        "march_table": march,
-        "march_units": units,
-        "loads": loads,
-        "left_behind": left,
-        "loadout": {
-            "status": lp.status,
-            "objective": lp.objective_usd,
-            "bound": lp.bound_usd,
-            "gap": lp.gap,
-            "method": lp.method,
-            "departure_delay_min": lp.departure_delay_min,
-            "destruction_team_hours": lp.destruction_team_hours,
-            "expected_incidents_table": lp.expected_incidents,
-            "incident_usd": sc.prices.incident_usd,
-        },
-        "risk_table": {
-            "num_vehicles": plan.risk_table.num_vehicles.tolist(),
-            "delay_min": plan.risk_table.delay_min.tolist(),
-            "incidents": np.where(
-                np.isfinite(plan.risk_table.incidents),
-                plan.risk_table.incidents,
-                math.nan,
-            ).tolist(),
-        },
-        "pareto": plan.pareto,
-        "notes": plan.notes,
-        "windows": [list(w) for w in sc.movement.windows],
-        "daylight": [sc.movement.day_start, sc.movement.day_end],
-        "start_minute_of_day": parse_hhmm(sc.start.strftime("%H:%M")),
-    }
+    return simulate_column(
+        trip,
+        column,
+        num_runs=num_runs,
+        seed=scenario.seed if seed is None else int(seed),
+        params=params or scenario.simulation,
+    )

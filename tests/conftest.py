@@ -502,8 +502,16 @@ def export_plan():
 
 
 @pytest.fixture(scope="session")
-def maps_dir(tmp_path_factory, export_plan, export_scenario):
+def export_doc(export_plan):
+    """The export plan as a PlanDocument."""
+    from convoy.document import PlanDocument
+
+    return PlanDocument.from_dict(export_plan)
+
+
+@pytest.fixture(scope="session")
+def maps_dir(tmp_path_factory, export_doc, export_scenario):
     """A folder with every output of write_maps() for the export plan (read only)."""
     from make_fixture import maps_outputs
 
-    return maps_outputs(tmp_path_factory, export_plan, export_scenario)
+    return maps_outputs(tmp_path_factory, export_doc, export_scenario)

@@ -23,7 +23,8 @@ def test_staged_outputs_leaves_nothing_on_failure(tmp_path: Path):
         staged_outputs(out, ["a.txt"], overwrite=False) as tmp,
     ):
         (tmp / "a.txt").write_text("x")
-        raise RuntimeError("boom")
+        msg = "boom"
+        raise RuntimeError(msg)
     assert list(out.iterdir()) == []
 
 

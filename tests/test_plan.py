@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from convoy.document import canonical_json
+from convoy.document import PlanDocument, canonical_json
 from convoy.errors import InfeasibleError
 from convoy.io.scenario import read_scenario
-from convoy.plan import plan_document, plan_withdrawal
+from convoy.plan import plan_withdrawal
 
 TINY = Path(__file__).parent / "data" / "tiny"
 SUMMARY_FIELDS = {
@@ -29,29 +29,31 @@ SUMMARY_FIELDS = {
 
 @pytest.fixture(scope="module")
 def tiny_doc():
-    return plan_document(plan_withdrawal(read_scenario(TINY)))
+    return PlanDocument.from_plan(
+        plan_withdrawal(read_scenario(TINY), runs=0)
+    ).to_dict()
 
 
 @pytest.fixture(scope="module")
 def kidal_plan():
-    return plan_withdrawal(read_scenario("kidal-gao"))
+    return plan_withdrawal(read_scenario("kidal-gao"), runs=0)
 
 
 @pytest.fixture(scope="module")
 def kidal_doc(kidal_plan):
-    return plan_document(kidal_plan)
+    return PlanDocument.from_plan(kidal_plan).to_dict()
 
 
 def test_tiny_plan_has_every_summary_field(tiny_doc):
     """plan.json's summary and each baseline carry the documented fields."""
-    assert SUMMARY_FIELDS <= set(tiny_doc["summary"])
+    assert set(tiny_doc["summary"]) >= SUMMARY_FIELDS
     assert set(tiny_doc["baselines"]) == {
         "depart_at_once",
         "daylight_only",
         "historical",
     }
     for s in tiny_doc["baselines"].values():
-        assert SUMMARY_FIELDS <= set(s)
+        assert set(s) >= SUMMARY_FIELDS
     json.loads(canonical_json(tiny_doc))
 
 

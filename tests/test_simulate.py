@@ -3,15 +3,25 @@
 from __future__ import annotations
 
 import copy
+import json
 import math
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import pytest
 
+from convoy.document import PlanDocument
 from convoy.errors import ScenarioError
 from convoy.params import SimulationParams
-from convoy.simulate import count_stats, simulate_plan
+from convoy.plan import simulate_plan
+from convoy.simulate import (
+    ColumnVehicle,
+    PlannedVehicle,
+    TripExposure,
+    count_stats,
+    simulate_column,
+)
 from convoy.simulate._kernels import _simulate_runs
 
 NUM_RUNS = 4000
@@ -19,35 +29,39 @@ NUM_RUNS = 4000
 
 @pytest.fixture(scope="module")
 def tiny_doc(tiny_scenario):
-    """plan.json of the tiny scenario, planned once for this module."""
-    from convoy.plan import plan_document, plan_withdrawal
+    """plan.json of the tiny scenario, planned once for this module (as written)."""
+    from convoy.plan import plan_withdrawal
 
-    return plan_document(plan_withdrawal(tiny_scenario))
+    doc = PlanDocument.from_plan(plan_withdrawal(tiny_scenario, runs=0))
+    return json.loads(doc.to_json())
 
 
-def synthetic_doc(tiny_scenario, *, deadline="2023-11-03T18:00:00Z"):
-    """A hand-made plan document over the tiny fleet: 3 legs, 2 halts."""
-    legs = [
-        {"expected_ied": 0.8, "expected_ambush": 0.1, "length_km": 100.0},
-        {"expected_ied": 0.05, "expected_ambush": 0.4, "length_km": 150.0},
-        {"expected_ied": 1.5, "expected_ambush": 0.0, "length_km": 50.0},
-    ]
-    halts = [{"expected_ambush": 0.3}, {"expected_ambush": 0.25}]
-    loads = [
-        {"vehicle": v.id, "status": "moving", "tows": None}
-        for v in tiny_scenario.vehicles
-    ]
-    return {
-        "scenario": {"seed": 11, "deadline": deadline},
-        "loads": loads,
-        "plans": {
-            "optimised": {
-                "legs": legs,
-                "halts": halts,
-                "summary": {"arrive": "2023-11-01T12:00:00Z"},
-            }
-        },
-    }
+def synthetic_trip(*, deadline="2023-11-03T18:00:00Z"):
+    """A hand-made trip: 3 legs, 2 halts."""
+    return TripExposure(
+        plan="optimised",
+        leg_ied=(0.8, 0.05, 1.5),
+        leg_ambush=(0.1, 0.4, 0.0),
+        halt_ambush=(0.3, 0.25),
+        leg_km=(100.0, 150.0, 50.0),
+        planned_arrive=datetime(2023, 11, 1, 12, tzinfo=UTC),
+        deadline=datetime.fromisoformat(deadline.replace("Z", "+00:00")),
+    )
+
+
+def synthetic_loads(tiny_scenario):
+    """Every vehicle of the tiny fleet moving, none towing."""
+    return [PlannedVehicle(v.id, "moving", None) for v in tiny_scenario.vehicles]
+
+
+def _sim(tiny_scenario, trip=None, loads=None, **kwargs):
+    kwargs.setdefault("seed", 11)
+    return simulate_plan(
+        tiny_scenario,
+        trip or synthetic_trip(),
+        loads or synthetic_loads(tiny_scenario),
+        **kwargs,
+    )
 
 
 def _within_mc_error(mean, expected, n):
@@ -56,8 +70,14 @@ def _within_mc_error(mean, expected, n):
 
 def test_tiny_plan_mean_incidents_match_planner(tiny_doc, tiny_scenario):
     """Each plan of the tiny scenario: simulated mean = expected incidents (4 sigma)."""
+    doc = PlanDocument.from_dict(tiny_doc)
     for name, trip in tiny_doc["plans"].items():
-        res = simulate_plan(tiny_doc, tiny_scenario, num_runs=NUM_RUNS, plan=name)
+        res = simulate_plan(
+            tiny_scenario,
+            doc.trip_exposure(name),
+            doc.planned_vehicles(),
+            num_runs=NUM_RUNS,
+        )
         s = trip["summary"]
         assert _within_mc_error(
             res.num_ied.mean(), s["expected_ied_incidents"], NUM_RUNS
@@ -70,9 +90,8 @@ def test_tiny_plan_mean_incidents_match_planner(tiny_doc, tiny_scenario):
 
 def test_synthetic_plan_matches_poisson(tiny_scenario):
     """A hand-made plan: means, P(0) of the Poisson sum, and breakdowns per vehicle."""
-    doc = synthetic_doc(tiny_scenario)
     n = 20_000
-    res = simulate_plan(doc, tiny_scenario, num_runs=n)
+    res = _sim(tiny_scenario, num_runs=n)
     assert res.expected_ied == pytest.approx(2.35)
     assert res.expected_ambush == pytest.approx(1.05)
     assert _within_mc_error(res.num_ied.mean(), 2.35, n)
@@ -94,10 +113,9 @@ def test_synthetic_plan_matches_poisson(tiny_scenario):
 
 def test_same_seed_same_result_other_seed_differs(tiny_scenario):
     """Same seed gives identical runs; another seed gives other runs."""
-    doc = synthetic_doc(tiny_scenario)
-    a = simulate_plan(doc, tiny_scenario, num_runs=500)
-    b = simulate_plan(doc, tiny_scenario, num_runs=500)
-    c = simulate_plan(doc, tiny_scenario, num_runs=500, seed=12)
+    a = _sim(tiny_scenario, num_runs=500)
+    b = _sim(tiny_scenario, num_runs=500)
+    c = _sim(tiny_scenario, num_runs=500, seed=12)
     assert a.seed == 11
     for f in (
         "num_ied",
@@ -113,15 +131,23 @@ def test_same_seed_same_result_other_seed_differs(tiny_scenario):
     assert not np.array_equal(a.incidents, c.incidents)
 
 
+def test_default_seed_is_the_scenario_seed(tiny_scenario):
+    """Without a seed, the scenario's seed is used."""
+    res = simulate_plan(
+        tiny_scenario, synthetic_trip(), synthetic_loads(tiny_scenario), num_runs=10
+    )
+    assert res.seed == tiny_scenario.seed
+
+
 def test_deadline_miss_zero_when_far_and_grows_with_delays(tiny_scenario):
     """P(miss) is 0 with a far deadline and rises as incident delays grow."""
-    far = synthetic_doc(tiny_scenario, deadline="2024-01-01T00:00:00Z")
-    assert simulate_plan(far, tiny_scenario, num_runs=2000).p_miss_deadline == 0.0
-    near = synthetic_doc(tiny_scenario, deadline="2023-11-01T18:00:00Z")
+    far = synthetic_trip(deadline="2024-01-01T00:00:00Z")
+    assert _sim(tiny_scenario, far, num_runs=2000).p_miss_deadline == 0.0
+    near = synthetic_trip(deadline="2023-11-01T18:00:00Z")
     p = [
-        simulate_plan(
-            near,
+        _sim(
             tiny_scenario,
+            near,
             num_runs=2000,
             params=SimulationParams(ied_delay_h=h, ambush_delay_h=h),
         ).p_miss_deadline
@@ -133,36 +159,81 @@ def test_deadline_miss_zero_when_far_and_grows_with_delays(tiny_scenario):
 
 def test_towing_recovery_vehicle_is_not_free(tiny_scenario):
     """A recovery vehicle already towing does not count as free."""
-    doc = synthetic_doc(tiny_scenario)
     rec = next(v.id for v in tiny_scenario.vehicles if v.can_tow)
-    for row in doc["loads"]:
-        if row["vehicle"] == rec:
-            row["tows"] = "TRK-2"
+    loads = [
+        PlannedVehicle(
+            pv.vehicle_id, pv.status, "TRK-2" if pv.vehicle_id == rec else None
+        )
+        for pv in synthetic_loads(tiny_scenario)
+    ]
     # no roadside repairs: every breakdown needs a tow, and none is free
-    res = simulate_plan(
-        doc, tiny_scenario, num_runs=200, params=SimulationParams(repair_p=0.0)
+    res = _sim(
+        tiny_scenario, loads=loads, num_runs=200, params=SimulationParams(repair_p=0.0)
     )
     assert res.num_recovery == 0
     assert np.all(res.lost_breakdown >= res.breakdowns)
 
 
 @pytest.mark.parametrize(
-    ("edit", "kwargs"),
+    "make",
     [
-        (lambda d: None, {"num_runs": 0}),
-        (lambda d: None, {"plan": "nonsense"}),
-        (lambda d: d["plans"]["optimised"]["legs"][1].update(expected_ied=-1.0), {}),
-        (lambda d: d["plans"]["optimised"]["halts"][0].pop("expected_ambush"), {}),
-        (lambda d: d["loads"][0].update(vehicle="NOPE"), {}),
-        (lambda d: d["scenario"].update(deadline="soon"), {}),
+        lambda sc: _sim(sc, num_runs=0),
+        lambda sc: _sim(
+            sc,
+            synthetic_trip().__class__(
+                plan="optimised",
+                leg_ied=(0.8, -1.0, 1.5),
+                leg_ambush=(0.1, 0.4, 0.0),
+                halt_ambush=(0.3, 0.25),
+                leg_km=(100.0, 150.0, 50.0),
+                planned_arrive=datetime(2023, 11, 1, 12, tzinfo=UTC),
+                deadline=datetime(2023, 11, 3, 18, tzinfo=UTC),
+            ),
+        ),
+        lambda sc: _sim(
+            sc,
+            loads=[PlannedVehicle("NOPE", "moving"), *synthetic_loads(sc)],
+        ),
+        lambda sc: simulate_column(
+            synthetic_trip(),
+            [ColumnVehicle("V1", reliability=0.0)],
+            seed=1,
+            params=SimulationParams(),
+        ),
     ],
 )
-def test_bad_plan_documents_are_refused(tiny_scenario, edit, kwargs):
+def test_bad_simulation_inputs_are_refused(tiny_scenario, make):
     """Impossible input raises a ScenarioError, not a crash."""
-    doc = copy.deepcopy(synthetic_doc(tiny_scenario))
+    with pytest.raises(ScenarioError):
+        make(tiny_scenario)
+
+
+@pytest.mark.parametrize(
+    "edit",
+    [
+        lambda d: d["plans"]["optimised"]["legs"][1].update(expected_ied=-1.0),
+        lambda d: d["plans"]["optimised"]["halts"][0].pop("expected_ambush"),
+        lambda d: d["loads"][0].update(vehicle=7),
+        lambda d: d["scenario"].update(deadline="soon"),
+        lambda d: d["plans"]["optimised"]["summary"].pop("arrive"),
+    ],
+)
+def test_bad_plan_documents_are_refused(tiny_doc, edit):
+    """A corrupt plan.json is refused with a ScenarioError, not a crash."""
+    doc = copy.deepcopy(tiny_doc)
+    if not doc["plans"]["optimised"]["halts"]:
+        doc["plans"]["optimised"]["halts"] = copy.deepcopy(
+            next(p["halts"] for p in doc["plans"].values() if p["halts"])
+        )
     edit(doc)
     with pytest.raises(ScenarioError):
-        simulate_plan(doc, tiny_scenario, **kwargs)
+        PlanDocument.from_dict(doc).trip_exposure()
+
+
+def test_unknown_plan_is_refused(tiny_doc):
+    """A plan name that is not in plan.json is refused, listing the names."""
+    with pytest.raises(ScenarioError, match="historical"):
+        PlanDocument.from_dict(tiny_doc).trip_exposure("nonsense")
 
 
 def test_params_are_checked():
@@ -312,9 +383,8 @@ def test_runs_in_chunks(tiny_scenario, monkeypatch):
     import convoy.simulate.montecarlo as sim
 
     monkeypatch.setattr(sim, "RUN_CHUNK", 64)
-    doc = synthetic_doc(tiny_scenario)
-    short = simulate_plan(doc, tiny_scenario, num_runs=64)
-    long = simulate_plan(doc, tiny_scenario, num_runs=3000)
+    short = _sim(tiny_scenario, num_runs=64)
+    long = _sim(tiny_scenario, num_runs=3000)
     assert np.array_equal(long.delay_h[:64], short.delay_h)
     assert np.array_equal(long.breakdowns[:64], short.breakdowns)
     assert not np.array_equal(long.delay_h[64:128], short.delay_h)

@@ -1,0 +1,1 @@
+"""The ``convoy`` command line: one click command per module."""

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from convoy.cli.options import guarded, overwrite_option
+from convoy.outputs.maps import export_plan_dir
 
 
 @click.command("export")
@@ -27,8 +28,6 @@ def export(plandir: Path, crs: str, overwrite: bool) -> None:
     The scenario is re-read from the folder plan.json names. Everything is built
     aside and moved in at the end; plan.json and the CSV tables are never touched.
     """
-    from convoy.outputs.maps import export_plan_dir
-
     written = export_plan_dir(plandir, crs=crs, overwrite=overwrite)
     for path in written:
         click.echo(str(path))

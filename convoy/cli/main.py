@@ -24,7 +24,7 @@ from convoy.cli.validate import scenarios, validate
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
 
 
-class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+class _StderrHandler(logging.StreamHandler):
     """Writes to whatever ``sys.stderr`` is at the time of each record."""
 
     @property

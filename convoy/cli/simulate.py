@@ -2,53 +2,28 @@
 
 from __future__ import annotations
 
-import json
 import warnings
 from pathlib import Path
-from typing import Any
 
 import click
 from rich.table import Table
 
 from convoy.cli.options import guarded, overwrite_option
 from convoy.cli.plan import summary_console
-from convoy.document import canonical_json
+from convoy.document import PLAN_FILE, PlanDocument, canonical_json
 from convoy.errors import ConvoyError, DataQualityWarning, Problem, ScenarioError
 from convoy.io.files import file_sha256
 from convoy.io.scenario import embedded_scenarios, read_scenario
 from convoy.outputs.write import staged_outputs
+from convoy.plan import simulate_plan
 from convoy.scenario import Scenario
-from convoy.simulate import MAX_RUNS, SimulationResult, simulate_plan
+from convoy.simulate import MAX_RUNS, SimulationResult
 
 #: The file ``convoy simulate`` writes into the plan folder.
 SIMULATION_FILE = "simulation.json"
 
 
-def load_plan(plan_dir: Path) -> dict[str, Any]:
-    """
-    Read ``plan_dir/plan.json``.
-
-    Raises
-    ------
-    ConvoyError
-        If the file is missing or is not a JSON object.
-    """
-    path = Path(plan_dir) / "plan.json"
-    if not path.is_file():
-        msg = f"{path}: no plan.json here; write one with `convoy plan -o {plan_dir}`"
-        raise ConvoyError(msg)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        msg = f"{path}: expected a plan.json document, found unreadable JSON ({exc})"
-        raise ConvoyError(msg) from None
-    if not isinstance(doc, dict):
-        msg = f"{path}: expected a JSON object, found {type(doc).__name__}"
-        raise ConvoyError(msg)
-    return doc
-
-
-def plan_scenario(doc: dict[str, Any], plan_dir: Path) -> Scenario:
+def plan_scenario(doc: PlanDocument, plan_dir: Path) -> Scenario:
     """
     The scenario a plan names in ``scenario.path``, read again.
 
@@ -56,24 +31,23 @@ def plan_scenario(doc: dict[str, Any], plan_dir: Path) -> Scenario:
     was made in), then relative to the plan folder; anything else is handed to
     :func:`read_scenario`, which also knows the embedded scenarios by name.
     """
-    sc = doc.get("scenario")
-    where = sc.get("path") if isinstance(sc, dict) else None
-    if not isinstance(where, str) or not where:
+    where = doc.scenario.path
+    if not where:
         raise ScenarioError(
-            Problem("plan.json", "scenario", "path", "a scenario folder", repr(where))
+            Problem(PLAN_FILE, "scenario", "path", "a scenario folder", repr(where))
         )
     path = Path(where)
     if not path.is_absolute() and not path.exists() and (plan_dir / path).exists():
         path = plan_dir / path
-    name = sc.get("name") if isinstance(sc, dict) else None
+    name = doc.scenario.name
     if path.exists():
         scenario = read_scenario(path)
-    elif isinstance(name, str) and name in embedded_scenarios():
+    elif name in embedded_scenarios():
         scenario = read_scenario(name)
     else:
         raise ScenarioError(
             Problem(
-                "plan.json",
+                PLAN_FILE,
                 "scenario",
                 "path",
                 "an existing scenario folder (a relative path is read from the "
@@ -85,12 +59,11 @@ def plan_scenario(doc: dict[str, Any], plan_dir: Path) -> Scenario:
     return scenario
 
 
-def _warn_if_fleet_changed(doc: dict[str, Any], scenario: Scenario) -> None:
+def _warn_if_fleet_changed(doc: PlanDocument, scenario: Scenario) -> None:
     """DataQualityWarning when the fleet file is not the one the plan was made from."""
-    inputs = doc["scenario"].get("inputs")
     fleet = scenario.files.fleet
-    recorded = inputs.get(fleet.name) if isinstance(inputs, dict) else None
-    if isinstance(recorded, str) and recorded != file_sha256(fleet):
+    recorded = doc.scenario.inputs.get(fleet.name)
+    if recorded is not None and recorded != file_sha256(fleet):
         warnings.warn(
             f"{fleet}: changed since the plan was made (sha256 differs from "
             "plan.json); reliability and recovery vehicles are read from the "
@@ -114,24 +87,33 @@ def run_simulate(
     Raises
     ------
     ConvoyError
-        Missing plan.json, bad ``num_runs`` or ``plan``, or simulation.json exists
-        and ``overwrite`` is false.
+        Missing or invalid plan.json, bad ``num_runs`` or ``plan``, or
+        simulation.json exists and ``overwrite`` is false.
     """
     plan_dir = Path(plan_dir)
-    doc = load_plan(plan_dir)
+    path = plan_dir / PLAN_FILE
+    if not path.is_file():
+        msg = f"{path}: no plan.json here; write one with `convoy plan -o {plan_dir}`"
+        raise ConvoyError(msg)
+    doc = PlanDocument.read(path)
     if not (1 <= num_runs <= MAX_RUNS):
         msg = f"-n/--runs: expected an integer in [1, {MAX_RUNS}], found {num_runs}"
         raise ScenarioError(msg)
-    plans = doc.get("plans")
-    if not isinstance(plans, dict) or plan not in plans:
-        names = sorted(plans) if isinstance(plans, dict) else []
+    if plan not in doc.plans:
         msg = (
-            f"--plan: expected one of {names} (the plans in plan.json), found {plan!r}"
+            f"--plan: expected one of {sorted(doc.plans)} (the plans in plan.json), "
+            f"found {plan!r}"
         )
         raise ScenarioError(msg)
     with staged_outputs(plan_dir, [SIMULATION_FILE], overwrite=overwrite) as tmp:
         scenario = plan_scenario(doc, plan_dir)
-        result = simulate_plan(doc, scenario, num_runs=num_runs, seed=seed, plan=plan)
+        result = simulate_plan(
+            scenario,
+            doc.trip_exposure(plan),
+            doc.planned_vehicles(),
+            num_runs=num_runs,
+            seed=doc.scenario.seed if seed is None else seed,
+        )
         (tmp / SIMULATION_FILE).write_text(
             canonical_json(result.to_document()), encoding="utf-8"
         )

@@ -14,7 +14,7 @@ from rich.text import Text
 
 from convoy.cli.options import guarded, scenario_argument
 from convoy.errors import NoRouteError
-from convoy.io.scenario import embedded_scenarios, read_scenario
+from convoy.io.scenario import embedded_scenarios, geodata_dir, read_scenario
 from convoy.params import SURFACES
 from convoy.scenario import SITE_KINDS, Scenario
 
@@ -46,8 +46,9 @@ class Capacity:
 
 def capacities(sc: Scenario) -> list[Capacity]:
     """
-    The roadworthy fleet's payload, deck area and seats against the manifest and
-    the personnel.
+    The roadworthy fleet's payload, deck area and seats against the manifest.
+
+    Each is set against the manifest's total (seats against the personnel).
 
     A ratio below 1 means something must be left behind (or, for seats, that the
     scenario is refused: ``read_scenario`` checks it).
@@ -214,8 +215,6 @@ def scenarios() -> None:
     They live under geodata/ beside the package, or in the folder named by the
     CONVOY_GEODATA environment variable.
     """
-    from convoy.io.scenario import geodata_dir
-
     found = embedded_scenarios()
     console = Console(highlight=False)
     if not found:

@@ -19,15 +19,19 @@ import math
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pyproj
+import rasterio
+from affine import Affine
 from numpy.typing import NDArray
+from rasterio.windows import Window
 
 from convoy.errors import Problem, ScenarioError
 from convoy.outputs.write import staged_outputs
-from convoy.risk.field import CHANNELS, RiskField
+from convoy.risk.field import CHANNELS, RiskField, raster_grid
 
 #: Value written where there is no data. The field is defined everywhere, so it
 #: never appears in convoy's own rasters; it is set for GIS tools that expect one.
@@ -286,6 +290,88 @@ def compute_risk_raster(
     return out
 
 
+def _write_bands(
+    dst: Any,
+    field: RiskField,
+    channels: tuple[str, ...],
+    origin_xy: tuple[float, float],
+    cell_m: float,
+    shape: tuple[int, int],
+    hour: float | None,
+    progress: Callable[[int, int], None] | None,
+) -> tuple[list[tuple[float, int, int]], list[NDArray[np.float32]]]:
+    """
+    Compute and write each channel in bands of tile rows.
+
+    Memory stays at one band whatever the raster's size. Returns each channel's
+    maximum as (value, row, col) and a regular subsample of the first band, on
+    which the colour ramp is fitted.
+    """
+    rows, cols = shape
+    best = [(-math.inf, 0, 0) for _ in channels]
+    sample: list[NDArray[np.float32]] = []
+    stride = max(1, math.ceil(math.sqrt(rows * cols / RAMP_SAMPLE_CELLS)))
+    total, done = rows * len(channels), 0
+    for b, ch in enumerate(channels, start=1):
+        for r0 in range(0, rows, TILE):
+            n = min(TILE, rows - r0)
+            chunk = field.raster(
+                (origin_xy[0], origin_xy[1] - r0 * cell_m),
+                cell_m,
+                (n, cols),
+                ch,
+                hour=hour,
+            ).astype(np.float32)
+            dst.write(chunk, b, window=Window(0, r0, cols, n))
+            i = int(np.argmax(chunk))
+            if chunk.flat[i] > best[b - 1][0]:
+                best[b - 1] = (float(chunk.flat[i]), r0 + i // cols, i % cols)
+            if b == 1:
+                sample.append(chunk[(-r0) % stride :: stride, ::stride])
+            done += n
+            if progress is not None:
+                progress(done, total)
+    return best, sample
+
+
+def _describe_bands(
+    dst: Any,
+    field: RiskField,
+    channels: tuple[str, ...],
+    best: list[tuple[float, int, int]],
+    origin_xy: tuple[float, float],
+    cell_m: float,
+) -> list[ChannelSummary]:
+    """Tag each band with its channel, units and scale; summarise its maximum."""
+    to_lonlat = pyproj.Transformer.from_crs(field.crs, "EPSG:4326", always_xy=True)
+    bands = []
+    units = []
+    for b, ch in enumerate(channels, start=1):
+        c = field.channel(ch)
+        dst.set_band_description(b, ch)
+        dst.update_tags(
+            b,
+            channel=ch,
+            units=c.units,
+            scale=f"{c.scale:g}",
+            calibrated=str(c.calibrated).lower(),
+            multiplier=f"{c.multiplier:g}",
+            events=str(c.num_events),
+        )
+        units.append(c.units)
+        value, r, col = best[b - 1]
+        x = origin_xy[0] + (col + 0.5) * cell_m
+        y = origin_xy[1] - (r + 0.5) * cell_m
+        lon, lat = to_lonlat.transform(x, y)
+        bands.append(
+            ChannelSummary(
+                ch, b, c.units, value, (float(x), float(y)), (float(lon), float(lat))
+            )
+        )
+    dst.units = tuple(units)
+    return bands
+
+
 def write_risk_geotiff(
     path: str | Path,
     field: RiskField,
@@ -347,10 +433,6 @@ def write_risk_geotiff(
     >>> write_risk_geotiff("risk.tif", field, origin_xy=origin, cell_m=500.0,
     ...                    shape=shape)  # doctest: +SKIP
     """
-    import rasterio
-    from affine import Affine
-    from rasterio.windows import Window
-
     path = Path(path)
     qml_path = path.with_suffix(".qml")
     channels = tuple(channels)
@@ -389,34 +471,13 @@ def write_risk_geotiff(
             "BIGTIFF": "IF_SAFER",
         }
         bands: list[ChannelSummary] = []
-        to_lonlat = pyproj.Transformer.from_crs(field.crs, "EPSG:4326", always_xy=True)
         # Computed and written in bands of tile rows, so memory stays at one band
         # whatever the raster's size; the colour ramp is fitted on a regular
         # subsample of the first band.
-        best = [(-math.inf, 0, 0) for _ in channels]
-        sample: list[NDArray[np.float32]] = []
-        stride = max(1, math.ceil(math.sqrt(rows * cols / RAMP_SAMPLE_CELLS)))
-        total, done = rows * len(channels), 0
         with rasterio.open(tmp / path.name, "w", **profile) as dst:
-            for b, ch in enumerate(channels, start=1):
-                for r0 in range(0, rows, TILE):
-                    n = min(TILE, rows - r0)
-                    chunk = field.raster(
-                        (origin_xy[0], origin_xy[1] - r0 * cell_m),
-                        cell_m,
-                        (n, cols),
-                        ch,
-                        hour=hour,
-                    ).astype(np.float32)
-                    dst.write(chunk, b, window=Window(0, r0, cols, n))
-                    i = int(np.argmax(chunk))
-                    if chunk.flat[i] > best[b - 1][0]:
-                        best[b - 1] = (float(chunk.flat[i]), r0 + i // cols, i % cols)
-                    if b == 1:
-                        sample.append(chunk[(-r0) % stride :: stride, ::stride])
-                    done += n
-                    if progress is not None:
-                        progress(done, total)
+            best, sample = _write_bands(
+                dst, field, channels, origin_xy, cell_m, (rows, cols), hour, progress
+            )
             dst.update_tags(
                 AREA_OR_POINT="Area",
                 software="convoy",
@@ -424,35 +485,7 @@ def write_risk_geotiff(
                 hour="daily mean" if hour is None else f"{hour:g} UTC",
                 **{str(k): str(v) for k, v in (tags or {}).items()},
             )
-            units = []
-            for b, ch in enumerate(channels, start=1):
-                c = field.channel(ch)
-                dst.set_band_description(b, ch)
-                dst.update_tags(
-                    b,
-                    channel=ch,
-                    units=c.units,
-                    scale=f"{c.scale:g}",
-                    calibrated=str(c.calibrated).lower(),
-                    multiplier=f"{c.multiplier:g}",
-                    events=str(c.num_events),
-                )
-                units.append(c.units)
-                value, r, col = best[b - 1]
-                x = origin_xy[0] + (col + 0.5) * cell_m
-                y = origin_xy[1] - (r + 0.5) * cell_m
-                lon, lat = to_lonlat.transform(x, y)
-                bands.append(
-                    ChannelSummary(
-                        ch,
-                        b,
-                        c.units,
-                        value,
-                        (float(x), float(y)),
-                        (float(lon), float(lat)),
-                    )
-                )
-            dst.units = tuple(units)
+            bands += _describe_bands(dst, field, channels, best, origin_xy, cell_m)
         ramp_max = _ramp_max(np.concatenate([a.ravel() for a in sample]))
         label = field.channel(channels[0]).units.split(" (")[0]
         (tmp / qml_path.name).write_text(
@@ -467,4 +500,78 @@ def write_risk_geotiff(
         shape=(rows, cols),
         bands=tuple(bands),
         ramp_max=ramp_max,
+    )
+
+
+#: Margin around the area of a risk raster, metres: about three bandwidths of the
+#: widest default rule (8 km), so the field has faded at the raster's edge.
+PAD_M = 25_000.0
+
+
+def write_field_raster(
+    path: str | Path,
+    field: RiskField,
+    bounds_xy: tuple[float, float, float, float],
+    *,
+    cell_m: float,
+    pad_m: float = PAD_M,
+    max_cells: int | None = None,
+    channels: Sequence[str] = CHANNELS,
+    overwrite: bool = False,
+    protect: Iterable[str | Path] = (),
+    progress: Callable[[int, int], None] | None = None,
+    tags: Mapping[str, str] | None = None,
+) -> RiskRasterSummary:
+    """
+    Write the risk field over an area, padded, as a GeoTIFF and its ``.qml`` style.
+
+    Parameters
+    ----------
+    path
+        The GeoTIFF to write.
+    field
+        The risk field; ``bounds_xy`` and the raster are in its CRS.
+    bounds_xy
+        ``(x_min, y_min, x_max, y_max)`` of the area to cover, metres.
+    cell_m
+        Cell size, metres.
+    pad_m
+        Margin added on every side, metres.
+    max_cells
+        Largest number of cells per band, if limited; a bigger grid is refused.
+    channels, overwrite, protect, progress, tags
+        As :func:`write_risk_geotiff`.
+
+    Returns
+    -------
+    RiskRasterSummary
+
+    Raises
+    ------
+    ScenarioError
+        A bad cell size, or more than ``max_cells`` cells (the message asks for a
+        coarser ``--resolution``).
+    """
+    origin, shape = raster_grid(bounds_xy, cell_m, pad_m)
+    if max_cells is not None and shape[0] * shape[1] > max_cells:
+        raise ScenarioError(
+            Problem(
+                "",
+                "",
+                "--resolution",
+                f"a cell size giving at most {max_cells:,} cells",
+                f"{cell_m:g} m: {shape[0]} x {shape[1]} cells",
+            )
+        )
+    return write_risk_geotiff(
+        path,
+        field,
+        origin_xy=origin,
+        cell_m=cell_m,
+        shape=shape,
+        channels=channels,
+        overwrite=overwrite,
+        protect=protect,
+        progress=progress,
+        tags=tags,
     )

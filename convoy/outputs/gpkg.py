@@ -1,7 +1,8 @@
 """plan.gpkg: the plan's layers for a GIS, each with a default QGIS style.
 
-Every layer is built from the plan.json document (see ``docs/plan-json.md``) and the
-scenario it names; nothing is recomputed. The GeoPackage is written as version 1.3
+Every layer is built from the plan document (:class:`convoy.document.PlanDocument`)
+and the scenario's records (sites, threat events, risk parameters); nothing is
+recomputed. The GeoPackage is written as version 1.3
 (GDAL's ``VERSION=1.3``), which GDAL >= 2.2 and QGIS >= 3.0 read without the
 "may only be partially supported" warning that newer versions raise there. Each
 layer's style is stored in the ``layer_styles`` table with the schema QGIS uses, as
@@ -24,16 +25,12 @@ import pandas as pd
 import pyogrio
 from shapely.geometry import LineString, MultiLineString, Point
 
+from convoy.document import DISPOSITIONS, PlanDocument, iso
 from convoy.errors import ScenarioError
+from convoy.events import ThreatEvents
 from convoy.outputs import styles
-
-#: The plan keys in drawing order: the optimised plan first, then the baselines.
-PLAN_ORDER: tuple[str, ...] = (
-    "optimised",
-    "depart_at_once",
-    "daylight_only",
-    "historical",
-)
+from convoy.params import RiskParams
+from convoy.scenario import Site
 
 #: GeoPackage version written (dataset creation option VERSION).
 GPKG_VERSION = "1.3"
@@ -73,40 +70,6 @@ class PlanLayer:
     description: str
 
 
-def _plan_keys(plan: Mapping[str, Any]) -> list[str]:
-    plans = plan.get("plans") or {}
-    known = [k for k in PLAN_ORDER if k in plans]
-    return known + sorted(k for k in plans if k not in PLAN_ORDER)
-
-
-def _need(plan: Mapping[str, Any], *keys: str) -> Any:
-    """plan[k1][k2]...; a ScenarioError naming the missing key otherwise."""
-    node: Any = plan
-    path = "plan.json"
-    for k in keys:
-        if not isinstance(node, Mapping) or k not in node:
-            msg = f"{path}: missing key '{k}' (expected by docs/plan-json.md)"
-            raise ScenarioError(msg)
-        node = node[k]
-        path += f"[{k!r}]"
-    return node
-
-
-def _coords(item: Mapping[str, Any], where: str) -> list[tuple[float, float]]:
-    raw = item.get("coords")
-    try:
-        pts = [(float(p[0]), float(p[1])) for p in raw]  # type: ignore[union-attr]
-    except (TypeError, ValueError, IndexError):
-        pts = []
-    if len(pts) < 2 or not np.isfinite(np.asarray(pts)).all():
-        msg = (
-            f"plan.json: {where}: field 'coords' expected at least two finite "
-            f"[lon, lat] pairs, found {raw!r:.80}"
-        )
-        raise ScenarioError(msg)
-    return pts
-
-
 def _frame(
     rows: list[dict[str, Any]], geoms: list[Any], columns: Sequence[str]
 ) -> gpd.GeoDataFrame:
@@ -116,37 +79,29 @@ def _frame(
     )
 
 
-def route_frame(plan: Mapping[str, Any]) -> gpd.GeoDataFrame:
+def route_frame(doc: PlanDocument) -> gpd.GeoDataFrame:
     """One MultiLineString per plan (optimised and each baseline), from its legs."""
     rows, geoms = [], []
-    for key in _plan_keys(plan):
-        p = _need(plan, "plans", key)
-        s = p.get("summary", {})
-        legs = p.get("legs") or []
-        if not legs:
+    for key in doc.plan_keys():
+        p = doc.plans[key]
+        s = p.summary
+        if not p.legs:
             continue
-        parts = [
-            LineString(_coords(leg, f"plans.{key}.legs[{i}]"))
-            for i, leg in enumerate(legs)
-        ]
+        parts = [LineString(leg.coords) for leg in p.legs]
         label = styles.PLAN_STYLES.get(key, (key.replace("_", " "),))[0]
-        exp = float(s.get("expected_incidents", np.nan))
+        exp = float(s.expected_incidents)
         rows.append(
             {
                 "plan": key,
                 "label": f"{label}: {exp:.2f} expected incidents",
                 "expected_incidents": exp,
-                "ied": float(s.get("expected_ied_incidents", np.nan)),
-                "ambush": float(s.get("expected_ambush_incidents", np.nan)),
-                "depart": s.get("depart", legs[0].get("depart", "")),
-                "arrive": s.get("arrive", legs[-1].get("arrive", "")),
-                "distance_km": float(
-                    s.get(
-                        "distance_km", sum(float(g.get("length_km", 0)) for g in legs)
-                    )
-                ),
-                "vehicles_moving": int(s.get("vehicles_moving", 0)),
-                "feasible": bool(s.get("feasible", True)),
+                "ied": float(s.expected_ied_incidents),
+                "ambush": float(s.expected_ambush_incidents),
+                "depart": iso(s.depart),
+                "arrive": iso(s.arrive),
+                "distance_km": float(s.distance_km),
+                "vehicles_moving": int(s.vehicles_moving),
+                "feasible": bool(s.feasible),
             }
         )
         geoms.append(MultiLineString(parts))
@@ -165,41 +120,33 @@ def route_frame(plan: Mapping[str, Any]) -> gpd.GeoDataFrame:
     return _frame(rows, geoms, cols)
 
 
-def halts_frame(plan: Mapping[str, Any]) -> gpd.GeoDataFrame:
+def halts_frame(doc: PlanDocument) -> gpd.GeoDataFrame:
     """Every halt of every plan, as a point at its site."""
     rows, geoms = [], []
-    for key in _plan_keys(plan):
-        for i, h in enumerate(_need(plan, "plans", key).get("halts") or []):
-            try:
-                pt = Point(float(h["lon"]), float(h["lat"]))
-            except (KeyError, TypeError, ValueError):
-                msg = (
-                    f"plan.json: plans.{key}.halts[{i}]: fields 'lon', 'lat' expected "
-                    f"numbers, found {h.get('lon')!r}, {h.get('lat')!r}"
-                )
-                raise ScenarioError(msg) from None
+    for key in doc.plan_keys():
+        for h in doc.plans[key].halts:
             rows.append(
                 {
-                    "site": h.get("site", ""),
+                    "site": h.site,
                     "plan": key,
-                    "start": h.get("start", ""),
-                    "end": h.get("end", ""),
-                    "hours": float(h.get("hours", np.nan)),
-                    "expected_ambush": float(h.get("expected_ambush", np.nan)),
+                    "start": iso(h.start),
+                    "end": iso(h.end),
+                    "hours": float(h.hours),
+                    "expected_ambush": float(h.expected_ambush),
                 }
             )
-            geoms.append(pt)
+            geoms.append(Point(float(h.lon), float(h.lat)))
     return _frame(
         rows, geoms, ["site", "plan", "start", "end", "hours", "expected_ambush"]
     )
 
 
-def checkpoints_frame(plan: Mapping[str, Any], scenario: Any) -> gpd.GeoDataFrame:
+def checkpoints_frame(doc: PlanDocument, sites: Sequence[Site]) -> gpd.GeoDataFrame:
     """The march table: one point per march unit and checkpoint, at the site."""
-    where = {s.name: (s.lon, s.lat) for s in scenario.sites}
+    where = {s.name: (s.lon, s.lat) for s in sites}
     rows, geoms = [], []
-    for i, r in enumerate(plan.get("march_table") or []):
-        name = r.get("checkpoint", "")
+    for i, r in enumerate(doc.march_table):
+        name = r.checkpoint
         if name not in where:
             msg = (
                 f"plan.json: march_table[{i}]: field 'checkpoint' expected a site of "
@@ -209,14 +156,14 @@ def checkpoints_frame(plan: Mapping[str, Any], scenario: Any) -> gpd.GeoDataFram
         rows.append(
             {
                 "checkpoint": name,
-                "kind": r.get("kind", ""),
-                "unit": r.get("unit", ""),
-                "serial": r.get("serial", ""),
-                "km": float(r.get("km", np.nan)),
-                "head_arrival": r.get("head_arrival", ""),
-                "tail_clearance": r.get("tail_clearance", ""),
-                "pass_time_min": float(r.get("pass_time_min", np.nan)),
-                "halt_until": r.get("halt_until") or "",
+                "kind": r.kind,
+                "unit": r.unit,
+                "serial": r.serial,
+                "km": float(r.km),
+                "head_arrival": iso(r.head_arrival),
+                "tail_clearance": iso(r.tail_clearance),
+                "pass_time_min": float(r.pass_time_min),
+                "halt_until": "" if r.halt_until is None else iso(r.halt_until),
             }
         )
         geoms.append(Point(*where[name]))
@@ -234,14 +181,16 @@ def checkpoints_frame(plan: Mapping[str, Any], scenario: Any) -> gpd.GeoDataFram
     return _frame(rows, geoms, cols)
 
 
-def sites_frame(scenario: Any) -> gpd.GeoDataFrame:
+def sites_frame(sites: Sequence[Site]) -> gpd.GeoDataFrame:
     """The scenario's sites with their kind."""
-    rows = [{"name": s.name, "kind": s.kind} for s in scenario.sites]
-    geoms = [Point(s.lon, s.lat) for s in scenario.sites]
+    rows = [{"name": s.name, "kind": s.kind} for s in sites]
+    geoms = [Point(s.lon, s.lat) for s in sites]
     return _frame(rows, geoms, ["name", "kind"])
 
 
-def event_channels(events: Any, risk: Any) -> tuple[list[str], np.ndarray]:
+def event_channels(
+    events: ThreatEvents, risk: RiskParams
+) -> tuple[list[str], np.ndarray]:
     """
     Risk channel and weight of each threat event, by the scenario's type rules.
 
@@ -277,10 +226,9 @@ def event_channels(events: Any, risk: Any) -> tuple[list[str], np.ndarray]:
     return channels, w
 
 
-def events_frame(scenario: Any) -> gpd.GeoDataFrame:
+def events_frame(ev: ThreatEvents, risk: RiskParams) -> gpd.GeoDataFrame:
     """The scenario's threat events (those dated before the start), with channel."""
-    ev = scenario.events
-    channels, weight = event_channels(ev, scenario.risk)
+    channels, weight = event_channels(ev, risk)
     rows = [
         {
             "date": str(ev.date[i]),
@@ -298,27 +246,25 @@ def events_frame(scenario: Any) -> gpd.GeoDataFrame:
     return _frame(rows, geoms, cols)
 
 
-def route_risk_frame(plan: Mapping[str, Any]) -> gpd.GeoDataFrame:
+def route_risk_frame(doc: PlanDocument) -> gpd.GeoDataFrame:
     """The optimised route in its risk pieces: incidents per km and passing time."""
     rows, geoms = [], []
-    opt = (plan.get("plans") or {}).get("optimised") or {}
-    for i, r in enumerate(opt.get("risk_along_route") or []):
-        pts = _coords(r, f"plans.optimised.risk_along_route[{i}]")
-        km0, km1 = float(r.get("km_from", np.nan)), float(r.get("km_to", np.nan))
+    for r in doc.trip().risk_along_route:
+        km0, km1 = float(r.km_from), float(r.km_to)
         length = km1 - km0
-        exp = float(r.get("expected", np.nan))
+        exp = float(r.expected)
         rows.append(
             {
                 "km_from": km0,
                 "km_to": km1,
-                "head_time": r.get("head_time", ""),
-                "ied_per_km": float(r.get("ied_per_km", np.nan)),
-                "ambush_per_km_h": float(r.get("ambush_per_km_h", np.nan)),
+                "head_time": iso(r.head_time),
+                "ied_per_km": float(r.ied_per_km),
+                "ambush_per_km_h": float(r.ambush_per_km_h),
                 "expected": exp,
                 "risk_per_km": exp / length if length > 0 else 0.0,
             }
         )
-        geoms.append(LineString(pts))
+        geoms.append(LineString(r.coords))
     cols = [
         "km_from",
         "km_to",
@@ -331,28 +277,19 @@ def route_risk_frame(plan: Mapping[str, Any]) -> gpd.GeoDataFrame:
     return _frame(rows, geoms, cols)
 
 
-DISPOSITIONS: tuple[str, ...] = ("destroyed", "handed_over", "abandoned")
-
-
-def left_behind_frame(plan: Mapping[str, Any], scenario: Any) -> gpd.GeoDataFrame:
+def left_behind_frame(doc: PlanDocument, sites: Sequence[Site]) -> gpd.GeoDataFrame:
     """One point per camp with what is left there: counts, weight, value by fate."""
-    where = {s.name: (s.lon, s.lat) for s in scenario.sites}
+    where = {s.name: (s.lon, s.lat) for s in sites}
     per_camp: dict[str, dict[str, Any]] = {}
-    for i, r in enumerate(plan.get("left_behind") or []):
-        camp = r.get("camp", "")
+    for i, r in enumerate(doc.left_behind):
+        camp = r.camp
         if camp not in where:
             msg = (
                 f"plan.json: left_behind[{i}]: field 'camp' expected a site of the "
                 f"scenario, found {camp!r}"
             )
             raise ScenarioError(msg)
-        disp = r.get("disposition", "")
-        if disp not in DISPOSITIONS:
-            msg = (
-                f"plan.json: left_behind[{i}]: field 'disposition' expected one of "
-                f"{list(DISPOSITIONS)}, found {disp!r}"
-            )
-            raise ScenarioError(msg)
+        disp = r.disposition
         c = per_camp.setdefault(
             camp,
             {
@@ -365,11 +302,11 @@ def left_behind_frame(plan: Mapping[str, Any], scenario: Any) -> gpd.GeoDataFram
                 **{f"value_{d}_usd": 0.0 for d in DISPOSITIONS},
             },
         )
-        c["num_vehicles" if r.get("kind") == "vehicle" else "num_items"] += 1
-        c["weight_kg"] += float(r.get("weight_kg", 0.0))
-        c["value_usd"] += float(r.get("value_usd", 0.0))
+        c["num_vehicles" if r.kind == "vehicle" else "num_items"] += 1
+        c["weight_kg"] += float(r.weight_kg)
+        c["value_usd"] += float(r.value_usd)
         c[f"num_{disp}"] += 1
-        c[f"value_{disp}_usd"] += float(r.get("value_usd", 0.0))
+        c[f"value_{disp}_usd"] += float(r.value_usd)
     rows = [per_camp[k] for k in sorted(per_camp)]
     geoms = [Point(*where[r["camp"]]) for r in rows]
     cols = [
@@ -384,37 +321,42 @@ def left_behind_frame(plan: Mapping[str, Any], scenario: Any) -> gpd.GeoDataFram
     return _frame(rows, geoms, cols)
 
 
-def plan_layers(plan: Mapping[str, Any], scenario: Any) -> list[PlanLayer]:
+def plan_layers(
+    doc: PlanDocument,
+    sites: Sequence[Site],
+    events: ThreatEvents,
+    risk_params: RiskParams,
+) -> list[PlanLayer]:
     """
     Every layer of plan.gpkg with its style, in drawing order (top first).
 
     Layers with no features (a plan that leaves nothing behind, a scenario with no
     events) are left out: an empty layer has no extent and draws nothing.
     """
-    route = route_frame(plan)
-    risk = route_risk_frame(plan)
-    sites = sites_frame(scenario)
-    events = events_frame(scenario)
+    route = route_frame(doc)
+    risk = route_risk_frame(doc)
+    site_frame = sites_frame(sites)
+    event_frame = events_frame(events, risk_params)
     built = {
         "left_behind": (
-            left_behind_frame(plan, scenario),
+            left_behind_frame(doc, sites),
             styles.left_behind_qml(),
             "Equipment and vehicles left at each camp, by disposition",
         ),
         "checkpoints": (
-            checkpoints_frame(plan, scenario),
+            checkpoints_frame(doc, sites),
             styles.checkpoints_qml(),
             "Road movement table: head arrival and tail clearance (UTC)",
         ),
-        "halts": (halts_frame(plan), styles.halts_qml(), "Halts of every plan (UTC)"),
+        "halts": (halts_frame(doc), styles.halts_qml(), "Halts of every plan (UTC)"),
         "sites": (
-            sites,
-            styles.sites_qml(sorted(set(sites["kind"]))),
+            site_frame,
+            styles.sites_qml(sorted(set(site_frame["kind"]))),
             "Scenario sites",
         ),
         "events": (
-            events,
-            styles.events_qml(sorted(set(events["channel"]))),
+            event_frame,
+            styles.events_qml(sorted(set(event_frame["channel"]))),
             "Threat events used by the risk field, by channel",
         ),
         "route": (
@@ -437,17 +379,27 @@ def plan_layers(plan: Mapping[str, Any], scenario: Any) -> list[PlanLayer]:
 
 
 def write_plan_gpkg(
-    plan: Mapping[str, Any], scenario: Any, path: str | Path, *, crs: str = "EPSG:4326"
+    doc: PlanDocument,
+    sites: Sequence[Site],
+    events: ThreatEvents,
+    risk_params: RiskParams,
+    path: str | Path,
+    *,
+    crs: str = "EPSG:4326",
 ) -> list[str]:
     """
     Write plan.gpkg: the plan's layers, each with its default QGIS style.
 
     Parameters
     ----------
-    plan
-        The plan.json document (see ``docs/plan-json.md``).
-    scenario
-        The :class:`convoy.scenario.Scenario` the plan was made for (sites, events).
+    doc
+        The plan document.
+    sites
+        The scenario's sites.
+    events
+        The scenario's threat events.
+    risk_params
+        The scenario's ``[risk]`` parameters (each event's channel and weight).
     path
         File to write; replaced if it exists.
     crs
@@ -462,15 +414,15 @@ def write_plan_gpkg(
     Raises
     ------
     ScenarioError
-        If the plan lacks a field a layer needs, or names a site the scenario lacks.
+        If the plan names a site the scenario lacks.
 
     Examples
     --------
-    >>> write_plan_gpkg(plan, scenario, "out/plan.gpkg")  # doctest: +SKIP
+    >>> write_plan_gpkg(doc, sites, events, risk, "plan.gpkg")  # doctest: +SKIP
     ['left_behind', 'checkpoints', 'halts', 'sites', 'events', 'route', 'route_risk']
     """
     path = Path(path)
-    layers = plan_layers(plan, scenario)
+    layers = plan_layers(doc, sites, events, risk_params)
     if path.exists():
         path.unlink()
     stamp = timestamp()

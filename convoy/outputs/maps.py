@@ -1,4 +1,4 @@
-"""write_maps(): every map output of a plan, from plan.json and its scenario.
+"""write_maps(): every map output of a plan, from its document and scenario records.
 
 Writes into one folder: ``plan.gpkg`` (styled layers), ``risk.tif`` and ``risk.qml``
 (the risk field, by :func:`convoy.outputs.geotiff.write_risk_geotiff`), ``plan.qgz``
@@ -7,26 +7,34 @@ Writes into one folder: ``plan.gpkg`` (styled layers), ``risk.tif`` and ``risk.q
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sqlite3
 import tempfile
 import warnings
-from collections.abc import Mapping
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyogrio
 import pyproj
 import rasterio
 
-from convoy.errors import DataQualityWarning, ScenarioError
+from convoy.document import PLAN_FILE, PlanDocument
+from convoy.errors import DataQualityWarning
+from convoy.events import ThreatEvents
 from convoy.io.files import file_sha256
+from convoy.io.scenario import read_scenario
+from convoy.outputs.geotiff import write_field_raster
 from convoy.outputs.gpkg import write_plan_gpkg
 from convoy.outputs.qgis_project import ProjectLayer, write_qgis_project
 from convoy.outputs.write import OutputExistsError
+from convoy.params import RiskParams
+from convoy.report import write_report
+from convoy.report.html import CHARTS
+from convoy.risk.field import RiskField, risk_field_from_events
+from convoy.scenario import Scenario, Site
 
 #: Files write_maps() writes (the report's charts come on top, see convoy.report).
 MAP_FILES: tuple[str, ...] = (
@@ -37,15 +45,8 @@ MAP_FILES: tuple[str, ...] = (
     "report.html",
 )
 
-#: The report's charts, written beside report.html (see convoy.report.html.CHARTS).
-REPORT_CHARTS: tuple[str, ...] = (
-    "map.png",
-    "time_distance.png",
-    "march_timeline.png",
-    "pareto.png",
-    "left_behind.png",
-    "simulation.png",
-)
+#: The report's charts, written beside report.html.
+REPORT_CHARTS: tuple[str, ...] = CHARTS
 
 #: Layers the project's initial view frames.
 FOCUS_LAYERS: tuple[str, ...] = ("route", "sites")
@@ -60,14 +61,51 @@ _GEOMETRY = {
 }
 
 
+@dataclass(frozen=True, slots=True)
+class MapInputs:
+    """
+    What the maps need of the scenario besides the plan document.
+
+    Parameters
+    ----------
+    sites
+        The scenario's sites.
+    events
+        The threat events the risk field sums.
+    risk
+        ``[risk]`` parameters (event channels, raster cell, diurnal profiles).
+    crs
+        The working (projected) CRS of the risk field.
+    air_cover
+        Whether the column has air cover (scales the field).
+    """
+
+    sites: tuple[Site, ...]
+    events: ThreatEvents
+    risk: RiskParams
+    crs: object
+    air_cover: bool
+
+
+def map_inputs(scenario: Scenario) -> MapInputs:
+    """The records of a scenario the maps draw (the one place outputs unpack one)."""
+    return MapInputs(
+        sites=tuple(scenario.sites),
+        events=scenario.events,
+        risk=scenario.risk,
+        crs=scenario.roads.crs,
+        air_cover=scenario.air_cover,
+    )
+
+
 def plan_bounds_lonlat(
-    plan: Mapping[str, Any], scenario: Any
+    doc: PlanDocument, sites: Sequence[Site]
 ) -> tuple[float, float, float, float]:
     """(west, south, east, north) of every plan's legs and the scenario's sites."""
-    pts = [(s.lon, s.lat) for s in scenario.sites]
-    for p in (plan.get("plans") or {}).values():
-        for leg in p.get("legs") or []:
-            pts += [(float(x), float(y)) for x, y in leg.get("coords") or []]
+    pts = [(s.lon, s.lat) for s in sites]
+    for p in doc.plans.values():
+        for leg in p.legs:
+            pts += [(float(x), float(y)) for x, y in leg.coords]
     a = np.asarray(pts, dtype=np.float64).reshape(-1, 2)
     return (
         float(a[:, 0].min()),
@@ -77,7 +115,7 @@ def plan_bounds_lonlat(
     )
 
 
-def calibrated_field(plan: Mapping[str, Any], scenario: Any) -> Any:
+def calibrated_field(doc: PlanDocument, inputs: MapInputs) -> RiskField:
     """
     The scenario's risk field with the plan's calibration scales.
 
@@ -85,18 +123,18 @@ def calibrated_field(plan: Mapping[str, Any], scenario: Any) -> Any:
     ``scale_ambush``); applying them gives the raster the same units and numbers as
     the plan's risk along the route.
     """
-    from convoy.plan import scenario_risk_field
-
-    field = scenario_risk_field(scenario)
-    cal = plan.get("calibration") or {}
-    s_ied, s_amb = cal.get("scale_ied"), cal.get("scale_ambush")
-    if s_ied is not None and s_amb is not None:
-        field = field.with_scales(float(s_ied), float(s_amb))
-    return field
+    field = risk_field_from_events(
+        inputs.events, inputs.risk, crs=inputs.crs, air_cover=inputs.air_cover
+    )
+    cal = doc.calibration
+    return field.with_scales(float(cal.scale_ied), float(cal.scale_ambush))
 
 
 def write_risk_raster(
-    plan: Mapping[str, Any], scenario: Any, out_dir: Path, field: Any = None
+    doc: PlanDocument,
+    inputs: MapInputs,
+    out_dir: Path,
+    field: RiskField | None = None,
 ) -> Path:
     """
     risk.tif and risk.qml over the plan's area, in the field's (projected) CRS.
@@ -104,25 +142,19 @@ def write_risk_raster(
     The grid covers every route and site, padded by 25 km (see
     :func:`convoy.risk.field.raster_grid`), with the scenario's ``raster_cell_m``.
     """
-    from convoy.outputs.geotiff import write_risk_geotiff
-    from convoy.risk.field import raster_grid
-
     if field is None:
-        field = calibrated_field(plan, scenario)
-    west, south, east, north = plan_bounds_lonlat(plan, scenario)
+        field = calibrated_field(doc, inputs)
+    west, south, east, north = plan_bounds_lonlat(doc, inputs.sites)
     to_xy = pyproj.Transformer.from_crs("EPSG:4326", field.crs, always_xy=True)
     bounds = to_xy.transform_bounds(west, south, east, north, densify_pts=21)
-    cell_m = float(scenario.risk.raster_cell_m)
     x0, y0, x1, y1 = (float(b) for b in bounds)
-    origin, shape = raster_grid((x0, y0, x1, y1), cell_m)
-    summary = write_risk_geotiff(
+    summary = write_field_raster(
         out_dir / "risk.tif",
         field,
-        origin_xy=origin,
-        cell_m=cell_m,
-        shape=shape,
+        (x0, y0, x1, y1),
+        cell_m=float(inputs.risk.raster_cell_m),
         overwrite=True,
-        tags={"scenario": str(plan.get("scenario", {}).get("name", ""))},
+        tags={"scenario": doc.scenario.name},
     )
     return Path(summary.path)
 
@@ -176,22 +208,22 @@ def project_layers(
 
 
 def write_maps(
-    plan: Mapping[str, Any],
-    scenario: Any,
+    doc: PlanDocument,
+    inputs: MapInputs,
     out_dir: str | Path,
     *,
     crs: str = "EPSG:4326",
-    field: Any = None,
+    field: RiskField | None = None,
 ) -> list[Path]:
     """
     Write plan.gpkg, risk.tif (+ .qml), plan.qgz and report.html (+ PNGs).
 
     Parameters
     ----------
-    plan
-        The plan.json document (see ``docs/plan-json.md``).
-    scenario
-        The :class:`convoy.scenario.Scenario` the plan was made for.
+    doc
+        The plan document.
+    inputs
+        The scenario's records the maps draw (:func:`map_inputs`).
     out_dir
         Folder to write into (created if missing); files of these names are replaced.
     crs
@@ -199,7 +231,7 @@ def write_maps(
         field's projected CRS; QGIS reprojects it on the fly).
     field
         The calibrated :class:`convoy.risk.field.RiskField`, if the caller has it;
-        otherwise built from the scenario and the plan's calibration scales.
+        otherwise built from the events and the plan's calibration scales.
 
     Returns
     -------
@@ -209,19 +241,19 @@ def write_maps(
     Raises
     ------
     ScenarioError
-        If the plan lacks a field the maps need or the CRS is unknown.
+        If the plan names a site the scenario lacks or the CRS is unknown.
 
     Examples
     --------
-    >>> write_maps(plan, scenario, "out")  # doctest: +SKIP
+    >>> write_maps(doc, map_inputs(scenario), "out")  # doctest: +SKIP
     """
-    from convoy.report import write_report
-
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    layers = write_plan_gpkg(plan, scenario, out / "plan.gpkg", crs=crs)
-    raster = write_risk_raster(plan, scenario, out, field)
-    title = str((plan.get("scenario") or {}).get("title") or "convoy plan")
+    layers = write_plan_gpkg(
+        doc, inputs.sites, inputs.events, inputs.risk, out / "plan.gpkg", crs=crs
+    )
+    raster = write_risk_raster(doc, inputs, out, field)
+    title = doc.scenario.title or "convoy plan"
     project = write_qgis_project(
         out,
         project_layers(out, layers, raster),
@@ -229,7 +261,13 @@ def write_maps(
         crs=crs,
         focus=FOCUS_LAYERS,
     )
-    report = write_report(plan, scenario, out, risk_tif=raster)
+    report = write_report(
+        doc,
+        inputs.sites,
+        out,
+        risk_tif=raster,
+        diurnal_ied=inputs.risk.diurnal_ied,
+    )
     charts = sorted(p for p in out.glob("*.png"))
     written = [out / "plan.gpkg", raster, raster.with_suffix(".qml"), project, report]
     return written + [c for c in charts if c not in written]
@@ -244,37 +282,11 @@ PLAN_INPUTS: tuple[str, ...] = (
 )
 
 
-def read_plan_json(path: str | Path) -> dict[str, Any]:
-    """
-    Read a plan.json document, checking it is one.
-
-    Raises
-    ------
-    ScenarioError
-        If the file is missing, not JSON, or not a ``convoy-plan/1`` document.
-    """
-    path = Path(path)
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        msg = f"{path}: expected a plan.json written by 'convoy plan', found no file"
-        raise ScenarioError(msg) from None
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError) as exc:
-        msg = f"{path}: expected a JSON document, found unreadable text ({exc})"
-        raise ScenarioError(msg) from None
-    fmt = doc.get("format") if isinstance(doc, dict) else None
-    if fmt != "convoy-plan/1":
-        msg = f"{path}: field 'format' expected 'convoy-plan/1', found {fmt!r}"
-        raise ScenarioError(msg)
-    return dict(doc)
-
-
-def changed_inputs(plan: Mapping[str, Any]) -> list[str]:
+def changed_inputs(doc: PlanDocument) -> list[str]:
     """Scenario input files whose SHA-256 differs from the one plan.json records."""
-    sc = plan.get("scenario") or {}
-    base = Path(str(sc.get("path", "")))
+    base = Path(doc.scenario.path)
     out = []
-    for name, digest in sorted((sc.get("inputs") or {}).items()):
+    for name, digest in sorted(doc.scenario.inputs.items()):
         f = base / name
         if not f.is_file() or file_sha256(f) != digest:
             out.append(name)
@@ -286,7 +298,7 @@ def export_plan_dir(
     *,
     crs: str = "EPSG:4326",
     overwrite: bool = False,
-    scenario: Any = None,
+    scenario: Scenario | None = None,
 ) -> list[Path]:
     """
     Rebuild a plan folder's maps and report from its plan.json.
@@ -322,10 +334,8 @@ def export_plan_dir(
     --------
     >>> export_plan_dir("runs/kidal-gao", overwrite=True)  # doctest: +SKIP
     """
-    from convoy.io.scenario import read_scenario
-
     plan_dir = Path(plan_dir).resolve()
-    plan = read_plan_json(plan_dir / "plan.json")
+    doc = PlanDocument.read(plan_dir / PLAN_FILE)
     if not overwrite:
         existing = sorted(
             p.name
@@ -338,7 +348,7 @@ def export_plan_dir(
                 "replace them"
             )
             raise OutputExistsError(msg)
-    changed = changed_inputs(plan)
+    changed = changed_inputs(doc)
     if changed:
         warnings.warn(
             f"{plan_dir / 'plan.json'}: scenario files changed since the plan was "
@@ -347,14 +357,12 @@ def export_plan_dir(
             stacklevel=2,
         )
     if scenario is None:
-        scenario = read_scenario(
-            Path(str((plan.get("scenario") or {}).get("path", "")))
-        )
+        scenario = read_scenario(Path(doc.scenario.path))
     tmp = Path(
         tempfile.mkdtemp(prefix=f".{plan_dir.name}-export-", dir=plan_dir.parent)
     )
     try:
-        written = write_maps(plan, scenario, tmp, crs=crs)
+        written = write_maps(doc, map_inputs(scenario), tmp, crs=crs)
         moved = []
         for path in written:
             if path.name in PLAN_INPUTS:

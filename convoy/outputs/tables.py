@@ -1,7 +1,7 @@
 """The plan's tables as CSV: the march table, the loads, and what is left behind.
 
-Each is written from the plan.json document, so ``convoy export`` and ``convoy plan``
-give the same files. Columns carry their unit in the name; times are ISO 8601 UTC.
+Each is written from the plan document (:class:`convoy.document.PlanDocument`), the
+records plan.json holds. Columns carry their unit in the name; times are ISO 8601 UTC.
 """
 
 from __future__ import annotations
@@ -10,6 +10,8 @@ import csv
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
+
+from convoy.document import PlanDocument
 
 MARCH_COLUMNS: tuple[str, ...] = (
     "unit",
@@ -68,9 +70,12 @@ def _write(
             w.writerow([_cell(row.get(c)) for c in columns])
 
 
-def write_tables(plan: Mapping[str, Any], out_dir: Path) -> list[Path]:
+def write_tables(doc: PlanDocument, out_dir: Path) -> list[Path]:
     """
     Write march_table.csv, loads.csv and left_behind.csv into ``out_dir``.
+
+    Cells are the plan document's values as plan.json writes them (times ISO 8601
+    UTC, floats to 6 significant digits, lists space-separated).
 
     Returns
     -------
@@ -78,11 +83,11 @@ def write_tables(plan: Mapping[str, Any], out_dir: Path) -> list[Path]:
         The files written.
     """
     out_dir = Path(out_dir)
-    loads = [dict(row, num_lots=len(row.get("lots", []))) for row in plan["loads"]]
-    files = {
-        "march_table.csv": (MARCH_COLUMNS, plan["march_table"]),
+    loads = [dict(row.to_dict(), num_lots=len(row.lots)) for row in doc.loads]
+    files: dict[str, tuple[Sequence[str], list[dict[str, Any]]]] = {
+        "march_table.csv": (MARCH_COLUMNS, [r.to_dict() for r in doc.march_table]),
         "loads.csv": (LOAD_COLUMNS, loads),
-        "left_behind.csv": (LEFT_COLUMNS, plan["left_behind"]),
+        "left_behind.csv": (LEFT_COLUMNS, [r.to_dict() for r in doc.left_behind]),
     }
     out = []
     for name, (cols, rows) in files.items():

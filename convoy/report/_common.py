@@ -7,10 +7,9 @@ any process and thread.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
 import matplotlib
 import numpy as np
@@ -28,13 +27,8 @@ MINUTE_DAYS = 1.0 / 1440.0
 #: Resolution of the PNG charts, in dots per inch.
 DPI = 110
 
-#: Plan keys in display order and their colours (ColorBrewer Dark2/Set1, as the map).
-PLAN_ORDER: tuple[str, ...] = (
-    "optimised",
-    "depart_at_once",
-    "daylight_only",
-    "historical",
-)
+#: Plan colours, in :data:`convoy.document.PLAN_ORDER` (ColorBrewer Dark2/Set1, as
+#: the map).
 PLAN_COLOURS: dict[str, str] = {
     "optimised": "#006d2c",
     "depart_at_once": "#e41a1c",
@@ -67,19 +61,6 @@ def save(fig: Figure, path: Path) -> Path:
     return path
 
 
-def parse_time(text: str) -> datetime:
-    """An ISO 8601 UTC string of plan.json as an aware datetime."""
-    return datetime.fromisoformat(str(text).replace("Z", "+00:00")).astimezone(UTC)
-
-
-def plan_keys(plan: Mapping[str, Any]) -> list[str]:
-    """Keys of plan["plans"], optimised first, then the baselines in a fixed order."""
-    plans = plan.get("plans") or {}
-    return [k for k in PLAN_ORDER if k in plans] + sorted(
-        k for k in plans if k not in PLAN_ORDER
-    )
-
-
 def plan_label(key: str) -> str:
     """Legend text of a plan key."""
     return PLAN_LABELS.get(key, key.replace("_", " "))
@@ -92,11 +73,11 @@ def plan_colour(key: str) -> str:
 
 def day_numbers(times: Sequence[datetime]) -> np.ndarray:
     """Matplotlib date numbers (days since 1970-01-01 UTC) of aware datetimes."""
-    return np.asarray(mdates.date2num(list(times)), dtype=np.float64)  # type: ignore[no-untyped-call]
+    return np.asarray(mdates.date2num(list(times)), dtype=np.float64)
 
 
 def utc_time_axis(ax: Axes) -> None:
     """Show the x axis as UTC day and time, e.g. ``31 Oct`` over ``06:00``."""
     ax.xaxis_date(tz=UTC)
-    fmt = mdates.DateFormatter("%d %b\n%H:%M", tz=UTC)  # type: ignore[no-untyped-call]
+    fmt = mdates.DateFormatter("%d %b\n%H:%M", tz=UTC)
     ax.xaxis.set_major_formatter(fmt)

@@ -7,12 +7,15 @@ opened offline as one file; the same PNGs are written beside it for slides.
 from __future__ import annotations
 
 import base64
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from html import escape
 from pathlib import Path
 from typing import Any
 
-from convoy.report._common import plan_keys, plan_label
+from convoy.document import PlanDocument, SimulationSummary, iso
+from convoy.params import DEFAULT_DIURNAL_IED
+from convoy.report._common import plan_label
 from convoy.report.plot_loads import (
     DISPOSITIONS,
     left_behind_by_category,
@@ -23,6 +26,7 @@ from convoy.report.plot_pareto import plot_pareto
 from convoy.report.plot_simulation import plot_simulation
 from convoy.report.plot_time_distance import plot_time_distance
 from convoy.report.plot_timeline import plot_march_timeline
+from convoy.scenario import Site
 
 #: Chart files written beside report.html, in page order.
 CHARTS: tuple[str, ...] = (
@@ -55,10 +59,6 @@ def _num(x: Any, fmt: str = "{:,.2f}") -> str:
         return escape(str(x)) if x is not None else ""
 
 
-def _text(d: Mapping[str, Any], key: str) -> str:
-    return escape(str(d.get(key, "")))
-
-
 def _table(
     header: Sequence[str],
     rows: Sequence[Sequence[str]],
@@ -82,7 +82,7 @@ def _table(
     )
 
 
-def baselines_table(plan: Mapping[str, Any]) -> str:
+def baselines_table(doc: PlanDocument) -> str:
     """HTML table: the optimised plan and every baseline, same columns."""
     header = [
         "plan",
@@ -100,23 +100,23 @@ def baselines_table(plan: Mapping[str, Any]) -> str:
         "note",
     ]
     rows, classes = [], []
-    for key in plan_keys(plan):
-        s = plan["plans"][key].get("summary") or {}
+    for key in doc.plan_keys():
+        s = doc.plans[key].summary
         rows.append(
             [
                 escape(plan_label(key)),
-                _num(s.get("expected_incidents"), "{:.3f}"),
-                _num(s.get("expected_ied_incidents"), "{:.3f}"),
-                _num(s.get("expected_ambush_incidents"), "{:.3f}"),
-                escape(str(s.get("depart", ""))),
-                escape(str(s.get("arrive", ""))),
-                _num(s.get("travel_days"), "{:.2f}"),
-                _num(s.get("distance_km"), "{:.1f}"),
-                _num(s.get("vehicles_moving"), "{:.0f}"),
-                _num(float(s.get("value_carried", 0.0)) / 1e6, "{:.2f}"),
-                _num(float(s.get("value_left_behind", 0.0)) / 1e6, "{:.2f}"),
-                "yes" if s.get("feasible", True) else "no",
-                escape(str(s.get("note", ""))),
+                _num(s.expected_incidents, "{:.3f}"),
+                _num(s.expected_ied_incidents, "{:.3f}"),
+                _num(s.expected_ambush_incidents, "{:.3f}"),
+                escape(iso(s.depart)),
+                escape(iso(s.arrive)),
+                _num(s.travel_days, "{:.2f}"),
+                _num(s.distance_km, "{:.1f}"),
+                _num(s.vehicles_moving, "{:.0f}"),
+                _num(float(s.value_carried) / 1e6, "{:.2f}"),
+                _num(float(s.value_left_behind) / 1e6, "{:.2f}"),
+                "yes" if s.feasible else "no",
+                escape(s.note),
             ]
         )
         classes.append("best" if key == "optimised" else "")
@@ -142,17 +142,15 @@ def baselines_table(plan: Mapping[str, Any]) -> str:
     )
 
 
-def loads_table(plan: Mapping[str, Any]) -> str:
+def loads_table(doc: PlanDocument) -> str:
     """HTML table: vehicles by type and status, with their load."""
     groups: dict[tuple[str, str], list[float]] = {}
-    for r in plan.get("loads") or []:
-        g = groups.setdefault(
-            (str(r.get("type", "")), str(r.get("status", ""))), [0.0, 0.0, 0.0, 0.0]
-        )
+    for r in doc.loads:
+        g = groups.setdefault((r.type, r.status), [0.0, 0.0, 0.0, 0.0])
         g[0] += 1
-        g[1] += len(r.get("lots") or [])
-        g[2] += float(r.get("load_kg") or 0.0)
-        g[3] += float(r.get("seats_used") or 0.0)
+        g[1] += len(r.lots)
+        g[2] += float(r.load_kg or 0.0)
+        g[3] += float(r.seats_used or 0.0)
     rows = [
         [
             escape(t),
@@ -178,10 +176,10 @@ def loads_table(plan: Mapping[str, Any]) -> str:
     )
 
 
-def left_behind_table(plan: Mapping[str, Any]) -> str:
+def left_behind_table(doc: PlanDocument) -> str:
     """HTML table: what is left behind, by category and disposition."""
     rows = []
-    for cat, cell in left_behind_by_category(plan).items():
+    for cat, cell in left_behind_by_category(doc).items():
         for disp in [*DISPOSITIONS, *sorted(set(cell) - set(DISPOSITIONS))]:
             n, kg, usd = cell.get(disp, [0.0, 0.0, 0.0])
             if n:
@@ -201,7 +199,7 @@ def left_behind_table(plan: Mapping[str, Any]) -> str:
     )
 
 
-#: Rows of the "How sure" table: key of the simulation object, label, planned key.
+#: Rows of the "How sure" table: count of the simulation, label, planned field.
 SIMULATION_ROWS: tuple[tuple[str, str, str], ...] = (
     ("incidents", "incidents (IED + ambush)", "expected_incidents"),
     ("ied", "IED incidents", "expected_ied_incidents"),
@@ -211,45 +209,44 @@ SIMULATION_ROWS: tuple[tuple[str, str, str], ...] = (
 )
 
 
-def _hhmm(iso: Any) -> str:
-    text = str(iso or "")
+def _hhmm(t: datetime | None) -> str:
+    text = iso(t) if t is not None else ""
     return escape(text[:16].replace("T", " ")) if text else ""
 
 
-def simulation_table(sim: Mapping[str, Any]) -> str:
+def simulation_table(sim: SimulationSummary) -> str:
     """HTML table: the Monte Carlo outcome, per quantity (planned, mean, quantiles)."""
-    planned = sim.get("planned") or {}
+    planned = sim.planned
     rows = []
     for key, label, planned_key in SIMULATION_ROWS:
-        s = sim.get(key) or {}
+        s = sim.counts[key]
         rows.append(
             [
                 escape(label),
-                _num(planned.get(planned_key), "{:.2f}") if planned_key else "",
-                _num(s.get("mean"), "{:.2f}"),
-                *(_num(s.get(q), "{:.0f}") for q in ("p50", "p90", "p99")),
-                *(_num(s.get(p), "{:.3f}") for p in ("p0", "p_ge1", "p_ge3")),
+                _num(getattr(planned, planned_key), "{:.2f}") if planned_key else "",
+                _num(s.mean, "{:.2f}"),
+                *(_num(getattr(s, q), "{:.0f}") for q in ("p50", "p90", "p99")),
+                *(_num(getattr(s, p), "{:.3f}") for p in ("p0", "p_ge1", "p_ge3")),
             ]
         )
-    d = sim.get("delay_h") or {}
+    d = sim.delay_h
     rows.append(
         [
             "delay (h)",
             "0",
-            _num(d.get("mean"), "{:.1f}"),
-            *(_num(d.get(q), "{:.1f}") for q in ("p50", "p90", "p99")),
+            _num(d.mean, "{:.1f}"),
+            *(_num(getattr(d, q), "{:.1f}") for q in ("p50", "p90", "p99")),
             "",
             "",
             "",
         ]
     )
-    a = sim.get("arrival") or {}
     rows.append(
         [
             "arrival (UTC)",
-            _hhmm(planned.get("arrive")),
+            _hhmm(planned.arrive),
             "",
-            *(_hhmm(a.get(q)) for q in ("p50", "p90", "p99")),
+            *(_hhmm(sim.arrival.get(q)) for q in ("p50", "p90", "p99")),
             "",
             "",
             "",
@@ -262,10 +259,10 @@ def simulation_table(sim: Mapping[str, Any]) -> str:
     )
 
 
-def simulation_section(plan: Mapping[str, Any], img: str) -> str:
+def simulation_section(doc: PlanDocument, img: str) -> str:
     """The "How sure" section: chart, table and the chance of missing the deadline."""
-    sim = plan.get("simulation")
-    if not isinstance(sim, Mapping):
+    sim = doc.simulation
+    if sim is None:
         return (
             '<h2>How sure</h2>\n<p class="note">No Monte Carlo simulation in this '
             "plan (it was made with <code>--runs 0</code>, or before plans carried "
@@ -274,14 +271,14 @@ def simulation_section(plan: Mapping[str, Any], img: str) -> str:
             "(simulation.json), or <code>convoy plan --runs 10000</code> to carry it "
             "in plan.json and this report.</p>"
         )
-    planned = sim.get("planned") or {}
-    params = sim.get("params") or {}
-    p_miss = sim.get("p_miss_deadline")
+    planned = sim.planned
+    params = sim.params
+    p_miss = sim.p_miss_deadline
     return f"""<h2>How sure</h2>
-<p>Over <b>{_num(sim.get("num_runs"), "{:,.0f}")}</b> simulated runs of the
-{escape(str(sim.get("plan", "optimised")))} plan (seed {_text(sim, "seed")}), the
-chance of missing the deadline ({_hhmm(planned.get("deadline"))} UTC, slack
-{_num(planned.get("slack_h"), "{:.1f}")} h after the planned arrival) is
+<p>Over <b>{_num(sim.num_runs, "{:,.0f}")}</b> simulated runs of the
+{escape(sim.plan)} plan (seed {escape(str(sim.seed))}), the
+chance of missing the deadline ({_hhmm(planned.deadline)} UTC, slack
+{_num(planned.slack_h, "{:.1f}")} h after the planned arrival) is
 <b>{_num(p_miss, "{:.3f}")}</b>.</p>
 <p class="note">Incidents are Poisson counts with the planner's own intensities on
 every leg and halt, so their mean is the plan's expected incidents up to Monte Carlo
@@ -303,30 +300,34 @@ def _img(path: Path, alt: str) -> str:
 
 
 def write_report(
-    plan: Mapping[str, Any],
-    scenario: Any,
+    doc: PlanDocument,
+    sites: Sequence[Site],
     out_dir: str | Path,
     *,
     risk_tif: str | Path | None = None,
+    diurnal_ied: Sequence[float] = DEFAULT_DIURNAL_IED,
 ) -> Path:
     """
     Write report.html and its PNG charts into ``out_dir``.
 
     simulation.png (the "How sure" chart) is drawn only when the plan carries a
-    ``simulation`` object with its histograms (``convoy plan --runs N``); without
-    one the section says so.
+    ``simulation`` with its histograms (``convoy plan --runs N``); without one the
+    section says so.
 
     Parameters
     ----------
-    plan
-        The plan.json document (see ``docs/plan-json.md``).
-    scenario
-        The scenario the plan was made for (sites, risk parameters).
+    doc
+        The plan document.
+    sites
+        The scenario's sites (drawn on the map).
     out_dir
         Folder to write into (must exist).
     risk_tif
         The risk raster to draw under the routes (default ``out_dir/risk.tif`` if it
         exists).
+    diurnal_ied
+        The IED channel's hourly profile (``[risk] diurnal_ied``), for the
+        time-distance graph.
 
     Returns
     -------
@@ -335,7 +336,7 @@ def write_report(
 
     Examples
     --------
-    >>> write_report(plan, scenario, "out")  # doctest: +SKIP
+    >>> write_report(doc, scenario.sites, "out")  # doctest: +SKIP
     PosixPath('out/report.html')
     """
     out = Path(out_dir)
@@ -344,60 +345,59 @@ def write_report(
         (
             "map.png",
             "Routes over the risk field",
-            lambda p: plot_route_map(plan, scenario, p, tif if tif.is_file() else None),
+            lambda p: plot_route_map(doc, sites, p, tif if tif.is_file() else None),
         ),
         (
             "time_distance.png",
             "Time-distance graph",
-            lambda p: plot_time_distance(plan, scenario, p),
+            lambda p: plot_time_distance(doc, p, diurnal_ied=diurnal_ied),
         ),
         (
             "march_timeline.png",
             "March timeline",
-            lambda p: plot_march_timeline(plan, p),
+            lambda p: plot_march_timeline(doc, p),
         ),
-        ("pareto.png", "Risk against value saved", lambda p: plot_pareto(plan, p)),
-        ("left_behind.png", "Left behind", lambda p: plot_left_behind(plan, p)),
+        ("pareto.png", "Risk against value saved", lambda p: plot_pareto(doc, p)),
+        ("left_behind.png", "Left behind", lambda p: plot_left_behind(doc, p)),
     ]
-    sim = plan.get("simulation")
-    if isinstance(sim, Mapping) and "histograms" in sim:
+    if doc.simulation is not None and doc.simulation.histograms is not None:
         charts.append(
             (
                 "simulation.png",
                 "Monte Carlo spread: incidents, vehicles lost, arrival",
-                lambda p: plot_simulation(plan, p),
+                lambda p: plot_simulation(doc, p),
             )
         )
     imgs = {name: _img(draw(out / name), alt) for name, alt, draw in charts}
-    sc = plan.get("scenario") or {}
-    s = plan.get("summary") or {}
-    lo = plan.get("loadout") or {}
-    title = str(sc.get("title") or sc.get("name") or "Withdrawal plan")
-    notes = "".join(f"<li>{escape(str(n))}</li>" for n in plan.get("notes") or [])
-    gap = lo.get("gap")
+    sc = doc.scenario
+    s = doc.summary
+    lo = doc.loadout
+    title = sc.title or sc.name or "Withdrawal plan"
+    notes = "".join(f"<li>{escape(str(n))}</li>" for n in doc.notes)
+    gap = lo.gap
     page = f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"/>
 <title>{escape(title)}: withdrawal plan</title><style>{_CSS}</style></head>
 <body>
 <h1>{escape(title)}</h1>
-<p>From <b>{escape(str(sc.get("origin", "")))}</b> to
-<b>{_text(sc, "destination")}</b>; start {_text(sc, "start")},
-deadline {_text(sc, "deadline")} (UTC); air cover:
-{"yes" if sc.get("air_cover") else "no"}; personnel {_text(sc, "personnel")};
-seed {_text(sc, "seed")}; convoy {_text(plan, "convoy_version")}.</p>
-<p>The optimised plan departs <b>{escape(str(s.get("depart", "")))}</b>, arrives
-<b>{_text(s, "arrive")}</b> over {_num(s.get("distance_km"), "{:.1f}")} km with
-{_num(s.get("vehicles_moving"), "{:.0f}")} vehicles, for
-<b>{_num(s.get("expected_incidents"), "{:.2f}")}</b> expected incidents
-({_num(s.get("expected_ied_incidents"), "{:.2f}")} IED,
-{_num(s.get("expected_ambush_incidents"), "{:.2f}")} ambush).</p>
+<p>From <b>{escape(sc.origin)}</b> to
+<b>{escape(sc.destination)}</b>; start {escape(iso(sc.start))},
+deadline {escape(iso(sc.deadline))} (UTC); air cover:
+{"yes" if sc.air_cover else "no"}; personnel {escape(str(sc.personnel))};
+seed {escape(str(sc.seed))}; convoy {escape(doc.convoy_version)}.</p>
+<p>The optimised plan departs <b>{escape(iso(s.depart))}</b>, arrives
+<b>{escape(iso(s.arrive))}</b> over {_num(s.distance_km, "{:.1f}")} km with
+{_num(s.vehicles_moving, "{:.0f}")} vehicles, for
+<b>{_num(s.expected_incidents, "{:.2f}")}</b> expected incidents
+({_num(s.expected_ied_incidents, "{:.2f}")} IED,
+{_num(s.expected_ambush_incidents, "{:.2f}")} ambush).</p>
 {f"<ul class='note'>{notes}</ul>" if notes else ""}
 <h2>Routes</h2>{imgs["map.png"]}
 <h2>Baselines</h2>
 <p class="note">Every plan priced by the same risk model; the optimised plan in
 bold.</p>
-{baselines_table(plan)}
-{simulation_section(plan, imgs.get("simulation.png", ""))}
+{baselines_table(doc)}
+{simulation_section(doc, imgs.get("simulation.png", ""))}
 <h2>Movement</h2>
 <p class="note">Head and tail of the column against time; the background is the IED risk
 the head would meet at each place and hour (the field's daily profile applied to the
@@ -406,11 +406,11 @@ risk along the route).</p>
 {imgs["march_timeline.png"]}
 <h2>Risk and value</h2>{imgs["pareto.png"]}
 <h2>Loads and what is left behind</h2>
-<p class="note">Load plan: {escape(str(lo.get("status", "")))}, gap to the bound
+<p class="note">Load plan: {escape(lo.status)}, gap to the bound
 {_num(float(gap) * 100 if gap is not None else None, "{:.2f}")} %, departure delay for
-destruction {_num(lo.get("departure_delay_min"), "{:.0f}")} min.</p>
-{loads_table(plan)}
-{left_behind_table(plan)}
+destruction {_num(lo.departure_delay_min, "{:.0f}")} min.</p>
+{loads_table(doc)}
+{left_behind_table(doc)}
 {imgs["left_behind.png"]}
 </body></html>
 """

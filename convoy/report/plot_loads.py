@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from convoy.document import DISPOSITIONS, PlanDocument
 from convoy.report._common import DISPOSITION_COLOURS, new_figure, save
-
-DISPOSITIONS: tuple[str, ...] = ("destroyed", "handed_over", "abandoned")
 
 
 def left_behind_by_category(
-    plan: Mapping[str, Any],
+    doc: PlanDocument,
 ) -> dict[str, dict[str, list[float]]]:
     """
     ``{category: {disposition: [count, weight_kg, value_usd]}}`` of ``left_behind``.
@@ -22,26 +19,26 @@ def left_behind_by_category(
     Vehicles count under their category with ``vehicle: `` in front.
     """
     out: dict[str, dict[str, list[float]]] = {}
-    for r in plan.get("left_behind") or []:
-        cat = str(r.get("category", "")) or "(none)"
-        if r.get("kind") == "vehicle":
+    for r in doc.left_behind:
+        cat = r.category or "(none)"
+        if r.kind == "vehicle":
             cat = f"vehicle: {cat}"
         cell = out.setdefault(cat, {d: [0.0, 0.0, 0.0] for d in DISPOSITIONS})
-        d = cell.setdefault(str(r.get("disposition", "")), [0.0, 0.0, 0.0])
+        d = cell.setdefault(r.disposition, [0.0, 0.0, 0.0])
         d[0] += 1
-        d[1] += float(r.get("weight_kg", 0.0))
-        d[2] += float(r.get("value_usd", 0.0))
+        d[1] += float(r.weight_kg)
+        d[2] += float(r.value_usd)
     return dict(sorted(out.items()))
 
 
-def plot_left_behind(plan: Mapping[str, Any], path: Path) -> Path:
+def plot_left_behind(doc: PlanDocument, path: Path) -> Path:
     """
     Draw a stacked bar chart of the value left behind, by category and disposition.
 
     Parameters
     ----------
-    plan
-        The plan.json document (its ``left_behind``).
+    doc
+        The plan document (its ``left_behind``).
     path
         PNG file to write.
 
@@ -50,7 +47,7 @@ def plot_left_behind(plan: Mapping[str, Any], path: Path) -> Path:
     Path
         ``path``.
     """
-    table = left_behind_by_category(plan)
+    table = left_behind_by_category(doc)
     cats = list(table)
     fig = new_figure(8.0, 1.8 + 0.4 * max(len(cats), 2))
     ax = fig.subplots()

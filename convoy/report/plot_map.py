@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import pyproj
 import rasterio
+from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 
-from convoy.report._common import new_figure, plan_colour, plan_keys, plan_label, save
+from convoy.document import PlanDocument
+from convoy.report._common import new_figure, plan_colour, plan_label, save
+from convoy.scenario import Site
 
 SITE_MARKERS: dict[str, tuple[str, str, float]] = {
     "camp": ("s", "#232323", 60.0),
@@ -77,18 +79,53 @@ def read_risk_lonlat(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, st
     return data, np.asarray(lon), np.asarray(lat), label
 
 
+def _draw_sites(ax: Axes, doc: PlanDocument, sites: Sequence[Site]) -> None:
+    """Draw the sites by kind; name only those the plans use, so it stays readable."""
+    named = {s.name for s in sites if s.kind in ("camp", "destination")}
+    for p in doc.plans.values():
+        named |= {h.site for h in p.halts}
+        named |= {name for g in p.legs for name in (g.from_site, g.to_site)}
+    named |= {r.checkpoint for r in doc.march_table}
+    for kind, (marker, colour, size) in SITE_MARKERS.items():
+        pts = [s for s in sites if s.kind == kind]
+        if not pts:
+            continue
+        ax.scatter(
+            [s.lon for s in pts],
+            [s.lat for s in pts],
+            marker=marker,
+            c=colour,
+            s=size,
+            edgecolors="white",
+            linewidths=0.8,
+            zorder=6,
+            label=kind.capitalize(),
+        )
+        for s in pts:
+            if s.name not in named:
+                continue
+            ax.annotate(
+                s.name,
+                (s.lon, s.lat),
+                xytext=(5, 4),
+                textcoords="offset points",
+                fontsize=8,
+                zorder=7,
+            )
+
+
 def plot_route_map(
-    plan: Mapping[str, Any], scenario: Any, path: Path, risk_tif: Path | None = None
+    doc: PlanDocument, sites: Sequence[Site], path: Path, risk_tif: Path | None = None
 ) -> Path:
     """
     Draw the routes of every plan over the risk raster, with the scenario's sites.
 
     Parameters
     ----------
-    plan
-        The plan.json document.
-    scenario
-        The scenario (its ``sites``).
+    doc
+        The plan document.
+    sites
+        The scenario's sites.
     path
         PNG file to write.
     risk_tif
@@ -105,14 +142,13 @@ def plot_route_map(
     lons: list[float] = []
     lats: list[float] = []
     # baselines often share roads: drawn wide to narrow, so overlaps stay visible
-    baselines = [k for k in plan_keys(plan) if k != "optimised"]
+    baselines = [k for k in doc.plan_keys() if k != "optimised"]
     widths = {k: 2.0 + 2.2 * (len(baselines) - 1 - i) for i, k in enumerate(baselines)}
     widths["optimised"] = 2.2
-    for key in plan_keys(plan):
-        legs = plan["plans"][key].get("legs") or []
+    for key in doc.plan_keys():
         first = True
-        for leg in legs:
-            xy = np.asarray(leg["coords"], dtype=float)
+        for leg in doc.plans[key].legs:
+            xy = np.asarray(leg.coords, dtype=float)
             lons += [xy[:, 0].min(), xy[:, 0].max()]
             lats += [xy[:, 1].min(), xy[:, 1].max()]
             opt = key == "optimised"
@@ -127,7 +163,7 @@ def plot_route_map(
                 label=plan_label(key) if first else None,
             )
             first = False
-    for s in scenario.sites:
+    for s in sites:
         lons.append(s.lon)
         lats.append(s.lat)
     pad_x = 0.08 * (max(lons) - min(lons)) + 0.02
@@ -157,44 +193,13 @@ def plot_route_map(
                 rasterized=True,
             )
             fig.colorbar(im, ax=ax, shrink=0.7, extend="max", label=band)
-    # name only the sites the plans use, so a large scenario stays readable
-    named = {s.name for s in scenario.sites if s.kind in ("camp", "destination")}
-    for p in (plan.get("plans") or {}).values():
-        named |= {h.get("site") for h in p.get("halts") or []}
-        named |= {g.get(k) for g in p.get("legs") or [] for k in ("from", "to")}
-    named |= {r.get("checkpoint") for r in plan.get("march_table") or []}
-    for kind, (marker, colour, size) in SITE_MARKERS.items():
-        pts = [s for s in scenario.sites if s.kind == kind]
-        if not pts:
-            continue
-        ax.scatter(
-            [s.lon for s in pts],
-            [s.lat for s in pts],
-            marker=marker,
-            c=colour,
-            s=size,
-            edgecolors="white",
-            linewidths=0.8,
-            zorder=6,
-            label=kind.capitalize(),
-        )
-        for s in pts:
-            if s.name not in named:
-                continue
-            ax.annotate(
-                s.name,
-                (s.lon, s.lat),
-                xytext=(5, 4),
-                textcoords="offset points",
-                fontsize=8,
-                zorder=7,
-            )
+    _draw_sites(ax, doc, sites)
     ax.set_xlim(view[0], view[1])
     ax.set_ylim(view[2], view[3])
     ax.set_aspect(1.0 / math.cos(math.radians(0.5 * (view[2] + view[3]))))
     ax.set_xlabel("longitude (degrees east, WGS 84)")
     ax.set_ylabel("latitude (degrees north, WGS 84)")
-    title = plan.get("scenario", {}).get("title") or "Routes"
+    title = doc.scenario.title or "Routes"
     ax.set_title(f"Routes over the risk field\n{title}", fontsize=11)
     ax.legend(loc="best", fontsize=8, framealpha=0.9)
     ax.grid(True, lw=0.3, alpha=0.5)

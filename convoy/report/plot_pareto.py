@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from matplotlib.figure import Figure
 
+from convoy.document import ParetoPoint, PlanDocument
 from convoy.report._common import (
     new_figure,
     plan_colour,
-    plan_keys,
     plan_label,
     save,
 )
 
 
 def price_labels(
-    front: Sequence[Mapping[str, Any]],
+    front: Sequence[ParetoPoint],
 ) -> dict[tuple[float, float], list[float]]:
     """
     Prices of an incident (USD) by front point (value saved in M USD, incidents).
@@ -28,31 +27,31 @@ def price_labels(
     out: dict[tuple[float, float], list[float]] = {}
     for r in front:
         key = (
-            float(f"{float(r['value_saved_usd']) / 1e6:.6g}"),
-            float(f"{float(r['expected_incidents']):.6g}"),
+            float(f"{float(r.value_saved_usd) / 1e6:.6g}"),
+            float(f"{float(r.expected_incidents):.6g}"),
         )
-        out.setdefault(key, []).append(float(r["incident_usd"]))
+        out.setdefault(key, []).append(float(r.incident_usd))
     return out
 
 
-def plot_pareto(plan: Mapping[str, Any], path: Path) -> Path:
+def plot_pareto(doc: PlanDocument, path: Path) -> Path:
     """Draw :func:`pareto_figure` into the PNG file ``path`` and return ``path``."""
-    return save(pareto_figure(plan), path)
+    return save(pareto_figure(doc), path)
 
 
-def pareto_figure(plan: Mapping[str, Any]) -> Figure:
+def pareto_figure(doc: PlanDocument) -> Figure:
     """
     Expected incidents against value saved, for the price sweep and every plan.
 
-    With ``plan["pareto"]`` (a ``--pareto`` run) the front is drawn as a line, each
+    With ``doc.pareto`` (a ``--pareto`` run) the front is drawn as a line, each
     point labelled with its price of an incident; the optimised plan and the baselines
     are drawn in the same plane either way, so an empty sweep still gives a chart
     (titled accordingly).
 
     Parameters
     ----------
-    plan
-        The plan.json document.
+    doc
+        The plan document.
 
     Returns
     -------
@@ -61,10 +60,10 @@ def pareto_figure(plan: Mapping[str, Any]) -> Figure:
     """
     fig = new_figure(8.0, 5.5)
     ax = fig.subplots()
-    front = sorted(plan.get("pareto") or [], key=lambda r: float(r["value_saved_usd"]))
+    front = sorted(doc.pareto, key=lambda r: float(r.value_saved_usd))
     if front:
-        xs = [float(r["value_saved_usd"]) / 1e6 for r in front]
-        ys = [float(r["expected_incidents"]) for r in front]
+        xs = [float(r.value_saved_usd) / 1e6 for r in front]
+        ys = [float(r.expected_incidents) for r in front]
         ax.plot(
             xs,
             ys,
@@ -85,12 +84,10 @@ def pareto_figure(plan: Mapping[str, Any]) -> Figure:
                 fontsize=7,
                 color="#08519c",
             )
-    for key in plan_keys(plan):
-        s = plan["plans"][key].get("summary") or {}
-        if "value_carried" not in s or "expected_incidents" not in s:
-            continue
-        x = float(s["value_carried"]) / 1e6
-        y = float(s["expected_incidents"])
+    for key in doc.plan_keys():
+        s = doc.plans[key].summary
+        x = float(s.value_carried) / 1e6
+        y = float(s.expected_incidents)
         ax.scatter(
             [x],
             [y],

@@ -7,21 +7,20 @@ Drawn from plan.json's ``simulation`` object (``convoy plan --runs N``; see
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from datetime import UTC, timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 from matplotlib import dates as mdates
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 
+from convoy.document import Histograms, PlanDocument, SimulationSummary
 from convoy.errors import Problem, ScenarioError
 from convoy.report._common import (
     day_numbers,
     new_figure,
-    parse_time,
     plan_colour,
     save,
     utc_time_axis,
@@ -41,8 +40,9 @@ DEADLINE_IN_VIEW = 2.0
 
 def poisson_pmf(mean: float, num: int, *, open_top: bool = False) -> np.ndarray:
     """
-    P(N = k) for k = 0 .. num - 1, N ~ Poisson(mean); with ``open_top`` the last
-    entry is P(N >= num - 1).
+    P(N = k) for k = 0 .. num - 1, N ~ Poisson(mean).
+
+    With ``open_top`` the last entry is P(N >= num - 1).
 
     Examples
     --------
@@ -60,44 +60,27 @@ def poisson_pmf(mean: float, num: int, *, open_top: bool = False) -> np.ndarray:
     return p
 
 
-def simulation_of(plan: Mapping[str, Any]) -> Mapping[str, Any]:
+def simulation_of(doc: PlanDocument) -> tuple[SimulationSummary, Histograms]:
     """
-    ``plan["simulation"]``, checked to hold what the chart draws.
+    The plan's simulation and its histograms, which the chart draws.
 
     Raises
     ------
     ScenarioError
         No simulation, or one without its histograms.
     """
-    sim = plan.get("simulation")
-    if not isinstance(sim, Mapping):
+    sim = doc.simulation
+    if sim is None or sim.histograms is None:
         raise ScenarioError(
             Problem(
                 "plan.json",
                 "",
-                "simulation",
-                "a Monte Carlo summary (convoy plan --runs N)",
-                repr(sim),
+                "simulation" if sim is None else "simulation.histograms",
+                "a Monte Carlo summary with its histograms (convoy plan --runs N)",
+                "nothing",
             )
         )
-    hist = sim.get("histograms")
-    for key in ("incidents", "vehicles_lost", "delay_h"):
-        h = hist.get(key) if isinstance(hist, Mapping) else None
-        if (
-            not isinstance(h, Mapping)
-            or not isinstance(h.get("counts"), list)
-            or not h["counts"]
-        ):
-            raise ScenarioError(
-                Problem(
-                    "plan.json",
-                    "simulation.histograms",
-                    key,
-                    "an object with a non-empty list 'counts'",
-                    repr(h),
-                )
-            )
-    return sim
+    return sim, sim.histograms
 
 
 def _share(counts: Sequence[int]) -> np.ndarray:
@@ -117,9 +100,9 @@ def _count_ticks(ax: Axes, num: int, open_top: bool) -> None:
     ax.set_xlim(-0.6, num - 0.4)
 
 
-def _incidents_panel(ax: Axes, sim: Mapping[str, Any]) -> None:
-    h = sim["histograms"]["incidents"]
-    counts, open_top = h["counts"], bool(h.get("open_top"))
+def _incidents_panel(ax: Axes, sim: SimulationSummary, hist: Histograms) -> None:
+    h = hist.incidents
+    counts, open_top = list(h.counts), h.open_top
     k = np.arange(len(counts))
     ax.bar(
         k,
@@ -129,7 +112,7 @@ def _incidents_panel(ax: Axes, sim: Mapping[str, Any]) -> None:
         alpha=0.85,
         label="simulated runs",
     )
-    planned = float(sim["planned"]["expected_incidents"])
+    planned = float(sim.planned.expected_incidents)
     ax.plot(
         k,
         100.0 * poisson_pmf(planned, len(counts), open_top=open_top),
@@ -146,27 +129,27 @@ def _incidents_panel(ax: Axes, sim: Mapping[str, Any]) -> None:
         lw=1.5,
         label=f"planned expected {planned:.2f}",
     )
-    s = sim["incidents"]
+    s = sim.incidents
     ax.axvline(
-        float(s["p90"]),
+        float(s.p90),
         color=QUANTILE_COLOUR,
         ls=":",
         lw=1.2,
-        label=f"p90 {float(s['p90']):.0f}",
+        label=f"p90 {float(s.p90):.0f}",
     )
     _count_ticks(ax, len(counts), open_top)
     ax.set_xlabel("incidents per run (IED + ambush)")
     ax.set_ylabel("share of runs (%)")
     ax.set_title(
-        f"Incidents: P(0) {float(s['p0']):.2f}, P(≥3) {float(s['p_ge3']):.2f}",
+        f"Incidents: P(0) {float(s.p0):.2f}, P(≥3) {float(s.p_ge3):.2f}",
         fontsize=10,
     )
     ax.legend(fontsize=7, loc="upper right", framealpha=0.9)
 
 
-def _lost_panel(ax: Axes, sim: Mapping[str, Any]) -> None:
-    h = sim["histograms"]["vehicles_lost"]
-    counts, open_top = h["counts"], bool(h.get("open_top"))
+def _lost_panel(ax: Axes, sim: SimulationSummary, hist: Histograms) -> None:
+    h = hist.vehicles_lost
+    counts, open_top = list(h.counts), h.open_top
     ax.bar(
         np.arange(len(counts)),
         _share(counts),
@@ -174,24 +157,23 @@ def _lost_panel(ax: Axes, sim: Mapping[str, Any]) -> None:
         color="#969696",
         label="simulated runs",
     )
-    s = sim["vehicles_lost"]
+    s = sim.vehicles_lost
     ax.axvline(
-        float(s["mean"]),
+        float(s.mean),
         color=PLANNED_COLOUR,
         ls="--",
         lw=1.5,
-        label=f"mean {float(s['mean']):.1f}",
+        label=f"mean {float(s.mean):.1f}",
     )
     ax.axvline(
-        float(s["p90"]),
+        float(s.p90),
         color=QUANTILE_COLOUR,
         ls=":",
         lw=1.2,
-        label=f"p90 {float(s['p90']):.0f}",
+        label=f"p90 {float(s.p90):.0f}",
     )
     _count_ticks(ax, len(counts), open_top)
-    moving = sim["planned"].get("vehicles_moving")
-    of = f" (of {int(moving)} moving)" if moving is not None else ""
+    of = f" (of {int(sim.planned.vehicles_moving)} moving)"
     ax.set_xlabel(f"vehicles lost per run{of}")
     ax.set_ylabel("share of runs (%)")
     ax.set_title(
@@ -200,11 +182,11 @@ def _lost_panel(ax: Axes, sim: Mapping[str, Any]) -> None:
     ax.legend(fontsize=7, loc="upper right", framealpha=0.9)
 
 
-def _arrival_panel(ax: Axes, sim: Mapping[str, Any]) -> None:
-    h = sim["histograms"]["delay_h"]
-    counts, bin_h = h["counts"], float(h["bin_h"])
-    planned = parse_time(sim["planned"]["arrive"])
-    deadline = parse_time(sim["planned"]["deadline"])
+def _arrival_panel(ax: Axes, sim: SimulationSummary, hist: Histograms) -> None:
+    h = hist.delay_h
+    counts, bin_h = list(h.counts), float(h.bin_h)
+    planned = sim.planned.arrive
+    deadline = sim.planned.deadline
     starts = [planned + timedelta(hours=i * bin_h) for i in range(len(counts))]
     x = day_numbers(starts)
     width = bin_h / 24.0
@@ -236,7 +218,7 @@ def _arrival_panel(ax: Axes, sim: Mapping[str, Any]) -> None:
         label=f"planned {planned:%d %b %H:%M}",
     )
     for q, ls in (("p50", "-."), ("p90", ":"), ("p99", (0, (1, 3)))):
-        t = parse_time(sim["arrival"][q])
+        t = sim.arrival[q]
         ax.axvline(
             day_numbers([t])[0],
             color=QUANTILE_COLOUR,
@@ -280,26 +262,25 @@ def _arrival_panel(ax: Axes, sim: Mapping[str, Any]) -> None:
             color=LATE_COLOUR,
         )
     utc_time_axis(ax)
-    ax.xaxis.set_major_locator(
-        mdates.AutoDateLocator(tz=UTC, minticks=3, maxticks=6)  # type: ignore[no-untyped-call]
-    )
+    ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=UTC, minticks=3, maxticks=6))
     ax.set_xlabel("arrival at the destination (UTC)")
     ax.set_ylabel(f"share of runs (%) per {bin_h:g} h")
-    p_miss = float(sim["p_miss_deadline"])
+    p_miss = float(sim.p_miss_deadline)
     ax.set_title(f"Arrival: P(miss deadline) {p_miss:.3f}", fontsize=10)
     ax.legend(fontsize=7, loc="best", framealpha=0.9)
 
 
-def simulation_figure(plan: Mapping[str, Any]) -> Figure:
+def simulation_figure(doc: PlanDocument) -> Figure:
     """
-    The spread of the optimised plan in three panels: incidents per run against the
-    planner's expected value (and the Poisson law it implies), vehicles lost per run,
-    and arrival time against the deadline.
+    The spread of the optimised plan in three panels.
+
+    Incidents per run against the planner's expected value (and the Poisson law it
+    implies), vehicles lost per run, and arrival time against the deadline.
 
     Parameters
     ----------
-    plan
-        The plan.json document, with its ``simulation`` object.
+    doc
+        The plan document, with its ``simulation``.
 
     Returns
     -------
@@ -311,23 +292,23 @@ def simulation_figure(plan: Mapping[str, Any]) -> Figure:
     ScenarioError
         If the plan has no simulation or it lacks its histograms.
     """
-    sim = simulation_of(plan)
+    sim, hist = simulation_of(doc)
     fig = new_figure(13.0, 4.6)
     axes = fig.subplots(1, 3, gridspec_kw={"width_ratios": [1.0, 1.0, 1.3]})
-    _incidents_panel(axes[0], sim)
-    _lost_panel(axes[1], sim)
-    _arrival_panel(axes[2], sim)
+    _incidents_panel(axes[0], sim, hist)
+    _lost_panel(axes[1], sim, hist)
+    _arrival_panel(axes[2], sim, hist)
     for ax in axes:
         ax.grid(True, axis="y", lw=0.3, alpha=0.5)
         ax.set_ylim(bottom=0)
     fig.suptitle(
-        f"How sure: {int(sim['num_runs']):,} simulated runs of the "
-        f"{sim.get('plan', 'optimised')!s} plan (seed {sim.get('seed')})",
+        f"How sure: {int(sim.num_runs):,} simulated runs of the "
+        f"{sim.plan!s} plan (seed {sim.seed})",
         fontsize=12,
     )
     return fig
 
 
-def plot_simulation(plan: Mapping[str, Any], path: Path) -> Path:
+def plot_simulation(doc: PlanDocument, path: Path) -> Path:
     """Draw :func:`simulation_figure` into the PNG file ``path`` and return ``path``."""
-    return save(simulation_figure(plan), path)
+    return save(simulation_figure(doc), path)

@@ -7,19 +7,18 @@ behind them the IED risk the head would meet at each place and hour.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 
+from convoy.document import MarchTableRow, PlanDocument, RiskPiece
 from convoy.params import DEFAULT_DIURNAL_IED
 from convoy.report._common import (
     MINUTE_DAYS,
     day_numbers,
     new_figure,
-    parse_time,
     save,
     utc_time_axis,
 )
@@ -28,25 +27,27 @@ from convoy.report._common import (
 HEAT_STEP_MIN = 10.0
 
 
-def pass_time_min(plan: Mapping[str, Any]) -> float:
+def pass_time_min(rows: Sequence[MarchTableRow]) -> float:
     """
     Pass time of the whole column, in minutes.
 
-    From the march table: at the first checkpoint, the last unit's tail clearance
+    From a march table: at the first checkpoint, the last unit's tail clearance
     minus the first unit's head arrival. Without a march table, 0.
     """
-    rows = plan.get("march_table") or []
     if not rows:
         return 0.0
-    first = rows[0]["checkpoint"]
-    at = [r for r in rows if r["checkpoint"] == first]
-    head = min(parse_time(r["head_arrival"]) for r in at)
-    tail = max(parse_time(r["tail_clearance"]) for r in at)
+    first = rows[0].checkpoint
+    at = [r for r in rows if r.checkpoint == first]
+    head = min(r.head_arrival for r in at)
+    tail = max(r.tail_clearance for r in at)
     return max((tail - head).total_seconds() / 60.0, 0.0)
 
 
 def risk_time_grid(
-    risk_rows: Sequence[Mapping[str, Any]], t0: Any, t1: Any, diurnal: Sequence[float]
+    risk_rows: Sequence[RiskPiece],
+    t0: datetime,
+    t1: datetime,
+    diurnal: Sequence[float],
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """
     IED risk per km at every route piece and hour between ``t0`` and ``t1``.
@@ -70,51 +71,53 @@ def risk_time_grid(
     )
     d_t = d[np.floor(mid_hours).astype(int) % 24]
     km_edges = np.array(
-        [float(r["km_from"]) for r in risk_rows] + [float(risk_rows[-1]["km_to"])]
+        [float(r.km_from) for r in risk_rows] + [float(risk_rows[-1].km_to)]
     )
     base = np.empty(len(risk_rows))
     for i, r in enumerate(risk_rows):
-        h0 = parse_time(r["head_time"]).hour
-        base[i] = float(r["ied_per_km"]) / d[h0] if d[h0] > 0 else 0.0
+        h0 = r.head_time.hour
+        base[i] = float(r.ied_per_km) / d[h0] if d[h0] > 0 else 0.0
     return np.array(times), km_edges, base[:, None] * d_t[None, :]
 
 
 def plot_time_distance(
-    plan: Mapping[str, Any], scenario: Any, path: Path, key: str = "optimised"
+    doc: PlanDocument,
+    path: Path,
+    key: str = "optimised",
+    *,
+    diurnal_ied: Sequence[float] = DEFAULT_DIURNAL_IED,
 ) -> Path:
     """
     Draw the time-distance graph of one plan.
 
     Parameters
     ----------
-    plan
-        The plan.json document.
-    scenario
-        The scenario (its ``risk.diurnal_ied`` profile; the default profile if absent).
+    doc
+        The plan document.
     path
         PNG file to write.
     key
-        Which plan of ``plan["plans"]`` to draw.
+        Which of ``doc.plans`` to draw.
+    diurnal_ied
+        The IED channel's hourly profile (``[risk] diurnal_ied``).
 
     Returns
     -------
     Path
         ``path``.
     """
-    p = (plan.get("plans") or {}).get(key) or {}
-    traj = p.get("trajectory") or []
-    th = day_numbers([parse_time(r["time"]) for r in traj])
-    km_head = np.array([float(r["km"]) for r in traj])
-    pass_min = pass_time_min(plan) if key == "optimised" else 0.0
+    p = doc.trip(key)
+    traj = p.trajectory
+    th = day_numbers([r.time for r in traj])
+    km_head = np.array([float(r.km) for r in traj])
+    pass_min = pass_time_min(doc.march_table) if key == "optimised" else 0.0
     fig = new_figure(10.0, 5.8)
     ax = fig.subplots()
-    rows = p.get("risk_along_route") or []
+    rows = p.risk_along_route
     if rows and len(th):
-        t0 = parse_time(traj[0]["time"]) - timedelta(hours=2)
-        t1 = parse_time(traj[-1]["time"]) + timedelta(minutes=pass_min + 120.0)
-        risk = getattr(scenario, "risk", None)
-        diurnal = getattr(risk, "diurnal_ied", DEFAULT_DIURNAL_IED)
-        times, km_edges, grid = risk_time_grid(rows, t0, t1, diurnal)
+        t0 = traj[0].time - timedelta(hours=2)
+        t1 = traj[-1].time + timedelta(minutes=pass_min + 120.0)
+        times, km_edges, grid = risk_time_grid(rows, t0, t1, diurnal_ied)
         tx = day_numbers(list(times))
         mesh = ax.pcolormesh(
             tx, km_edges, grid, cmap="YlOrRd", shading="flat", rasterized=True, zorder=1
@@ -148,8 +151,8 @@ def plot_time_distance(
             label="column on the road",
         )
     # a halt sits where the head is when it starts: read off the trajectory
-    for i, h in enumerate(p.get("halts") or []):
-        s, e = day_numbers([parse_time(h["start"]), parse_time(h["end"])])
+    for i, h in enumerate(p.halts):
+        s, e = day_numbers([h.start, h.end])
         km = float(np.interp(s, th, km_head)) if len(th) else 0.0
         ax.plot(
             [s, e + pass_min * MINUTE_DAYS],
@@ -162,16 +165,16 @@ def plot_time_distance(
             label="halt" if i == 0 else None,
         )
         ax.annotate(
-            f"{h['site']} ({float(h['hours']):.1f} h)",
+            f"{h.site} ({float(h.hours):.1f} h)",
             (s, km),
             xytext=(4, 6),
             textcoords="offset points",
             fontsize=8,
             zorder=6,
         )
-    deadline = plan.get("scenario", {}).get("deadline")
-    if deadline and len(th):
-        (td,) = day_numbers([parse_time(deadline)])
+    deadline = doc.scenario.deadline
+    if len(th):
+        (td,) = day_numbers([deadline])
         if td <= th[-1] + 2.0 / 24.0:
             ax.axvline(td, color="black", lw=1.0, ls=":", label="deadline")
     utc_time_axis(ax)

@@ -3,22 +3,20 @@
 from __future__ import annotations
 
 import itertools
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
 
 from matplotlib.patches import Patch
 
+from convoy.document import MarchTableRow, PlanDocument
 from convoy.report._common import (
     day_numbers,
     new_figure,
-    parse_time,
     save,
     utc_time_axis,
 )
 
 
-def plot_march_timeline(plan: Mapping[str, Any], path: Path) -> Path:
+def plot_march_timeline(doc: PlanDocument, path: Path) -> Path:
     """
     Draw one row per march unit: on the move (green) and halted (blue), in UTC.
 
@@ -27,8 +25,8 @@ def plot_march_timeline(plan: Mapping[str, Any], path: Path) -> Path:
 
     Parameters
     ----------
-    plan
-        The plan.json document (its ``march_table``).
+    doc
+        The plan document (its ``march_table``).
     path
         PNG file to write.
 
@@ -37,37 +35,29 @@ def plot_march_timeline(plan: Mapping[str, Any], path: Path) -> Path:
     Path
         ``path``.
     """
-    rows = plan.get("march_table") or []
-    units: dict[str, list[Mapping[str, Any]]] = {}
-    for r in rows:
-        units.setdefault(r["unit"], []).append(r)
+    units: dict[str, list[MarchTableRow]] = {}
+    for r in doc.march_table:
+        units.setdefault(r.unit, []).append(r)
     names = list(units)
     fig = new_figure(10.0, 1.6 + 0.45 * max(len(names), 1))
     ax = fig.subplots()
     for y, name in enumerate(names):
         seq = sorted(
             units[name],
-            key=lambda r: (float(r.get("km", 0.0)), parse_time(r["head_arrival"])),
+            key=lambda r: (float(r.km), r.head_arrival),
         )
         for a, b in itertools.pairwise(seq):
-            start, end = day_numbers(
-                [
-                    parse_time(a.get("halt_until") or a["head_arrival"]),
-                    parse_time(b["head_arrival"]),
-                ]
-            )
+            start, end = day_numbers([a.halt_until or a.head_arrival, b.head_arrival])
             if end > start:
                 ax.broken_barh([(start, end - start)], (y - 0.3, 0.6), color="#41ab5d")
         for r in seq:
-            if r.get("halt_until"):
-                s, e = day_numbers(
-                    [parse_time(r["head_arrival"]), parse_time(r["halt_until"])]
-                )
+            if r.halt_until:
+                s, e = day_numbers([r.head_arrival, r.halt_until])
                 ax.broken_barh([(s, e - s)], (y - 0.3, 0.6), color="#2171b5")
-                ax.annotate(r["checkpoint"], (s, y + 0.32), fontsize=7)
+                ax.annotate(r.checkpoint, (s, y + 0.32), fontsize=7)
     ax.set_yticks(
         range(len(names)),
-        labels=[f"{n} ({units[n][0].get('serial', '')})" for n in names],
+        labels=[f"{n} ({units[n][0].serial})" for n in names],
     )
     ax.invert_yaxis()
     utc_time_axis(ax)

@@ -3,8 +3,9 @@
 The planner prices a plan by its *expected* incidents. This module samples what can
 happen on the road and reports the distribution: incidents (IED and ambush),
 breakdowns, vehicles lost, delay, arrival time and the chance of missing the
-deadline. It works from a ``plan.json`` document (see ``docs/plan-json.md``) and
-the scenario it names (for vehicle reliability and the recovery vehicles).
+deadline. It works from plain records (:mod:`convoy.simulate.records`): one
+trip's intensities, leg lengths and times, and the moving column with each
+vehicle's reliability; :func:`convoy.plan.simulate_plan` builds them from a plan.
 
 Model (one run; all runs independent)
 -------------------------------------
@@ -45,13 +46,15 @@ and so on) is simulated with the optimised plan's loads, the only ones plan.json
 records.
 
 Random numbers come only from one :class:`numpy.random.Generator` seeded with the
-scenario's seed (or the caller's), drawn in a fixed order before the kernel runs,
-so the same plan, parameters, ``num_runs`` and seed give an identical result.
+given seed (the scenario's, unless the caller chooses another), drawn in a fixed
+order before the kernel runs, so the same plan, parameters, ``num_runs`` and seed
+give an identical result.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -59,10 +62,10 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from convoy.errors import Problem, ScenarioError
+from convoy.errors import ScenarioError
 from convoy.params import SimulationParams
-from convoy.scenario import Scenario
 from convoy.simulate._kernels import _simulate_runs
+from convoy.simulate.records import ColumnVehicle, TripExposure
 
 #: Largest ``num_runs`` accepted: the per-run results take 48 bytes a run.
 MAX_RUNS = 2_000_000
@@ -74,15 +77,11 @@ RUN_CHUNK = 65_536
 #: Quantiles reported for every distribution.
 QUANTILES: tuple[float, ...] = (0.5, 0.9, 0.99)
 
-#: Largest expected count of one leg or halt the simulation accepts; beyond it the
-#: plan.json is not a plan (a priced plan has a handful of incidents in total).
-MAX_EXPECTED = 1e6
-
 
 @dataclass(frozen=True, slots=True)
 class SimulationResult:
     """
-    Outcome of :func:`simulate_plan`: one entry per run, and what was simulated.
+    Outcome of :func:`simulate_column`: one entry per run, and what was simulated.
 
     Parameters
     ----------
@@ -205,8 +204,10 @@ def _iso(t: datetime) -> str:
 
 def count_stats(x: NDArray[np.int64]) -> dict[str, float]:
     """
+    Statistics of a count per run.
+
     Mean, standard deviation, Monte Carlo standard error, P(0), P(>=1), P(>=3) and
-    quantiles of a count per run.
+    quantiles.
 
     Examples
     --------
@@ -235,173 +236,28 @@ def value_stats(x: NDArray[np.float64]) -> dict[str, float]:
     return out
 
 
-def _parse_time(doc_field: str, value: Any) -> datetime:
-    try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    except ValueError:
-        raise ScenarioError(
-            Problem("plan.json", "", doc_field, "an ISO 8601 time", repr(value))
-        ) from None
-
-
-def _rates(
-    rows: Any, where: str, key: str, what: str = "expected incidents"
-) -> NDArray[np.float64]:
-    if not isinstance(rows, list):
-        raise ScenarioError(Problem("plan.json", where, "", "a list", repr(rows)))
-    out = np.empty(len(rows), dtype=np.float64)
-    for i, row in enumerate(rows):
-        value = row.get(key) if isinstance(row, dict) else None
-        if (
-            not isinstance(value, int | float)
-            or isinstance(value, bool)
-            or not (0 <= value <= MAX_EXPECTED)
-        ):
-            raise ScenarioError(
-                Problem(
-                    "plan.json",
-                    f"{where}[{i}]",
-                    key,
-                    f"{what} in [0, {MAX_EXPECTED:g}]",
-                    repr(value),
-                )
-            )
-        out[i] = float(value)
-    return out
-
-
-def _fleet_arrays(
-    plan_doc: dict[str, Any], scenario: Scenario
+def _column_arrays(
+    column: Sequence[ColumnVehicle],
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
-    """ln(reliability), recovery flag and towing flag of each self-propelled vehicle."""
-    by_id = {v.id: v for v in scenario.vehicles}
-    loads = plan_doc.get("loads")
-    if not isinstance(loads, list):
-        raise ScenarioError(Problem("plan.json", "", "loads", "a list", repr(loads)))
-    log_rel, rec, tow = [], [], []
-    for i, row in enumerate(loads):
-        if not isinstance(row, dict) or row.get("status") != "moving":
-            continue
-        vid = row.get("vehicle")
-        if vid not in by_id:
-            raise ScenarioError(
-                Problem(
-                    "plan.json",
-                    f"loads[{i}]",
-                    "vehicle",
-                    f"a vehicle of {scenario.files.fleet.name}",
-                    repr(vid),
-                )
-            )
-        v = by_id[vid]
-        log_rel.append(math.log(v.reliability))
-        rec.append(int(v.can_tow))
-        tow.append(int(v.can_tow and row.get("tows") is not None))
+    """ln(reliability), recovery flag and towing flag of each vehicle of the column."""
     return (
-        np.array(log_rel, dtype=np.float64),
-        np.array(rec, dtype=np.int64),
-        np.array(tow, dtype=np.int64),
+        np.array([math.log(v.reliability) for v in column], dtype=np.float64),
+        np.array([int(v.can_tow) for v in column], dtype=np.int64),
+        np.array([int(v.can_tow and v.towing) for v in column], dtype=np.int64),
     )
 
 
-def simulate_plan(
-    plan_doc: dict[str, Any],
-    scenario: Scenario,
-    *,
-    num_runs: int = 10_000,
-    seed: int | None = None,
-    plan: str = "optimised",
-    params: SimulationParams | None = None,
-) -> SimulationResult:
-    """
-    Simulate a plan ``num_runs`` times: incidents, breakdowns, losses and arrival.
-
-    Parameters
-    ----------
-    plan_doc
-        A plan.json document (:func:`convoy.plan.plan_document`).
-    scenario
-        The scenario the plan was made from (vehicle reliability, recovery
-        vehicles).
-    num_runs
-        Number of independent runs, 1 to :data:`MAX_RUNS`.
-    seed
-        Seed of the generator; default the scenario seed recorded in plan.json.
-    plan
-        Which trajectory of ``plan_doc["plans"]``: ``"optimised"`` or a baseline.
-    params
-        Assumptions; default :class:`SimulationParams()`.
-
-    Returns
-    -------
-    SimulationResult
-
-    Raises
-    ------
-    ScenarioError
-        Bad ``num_runs`` or ``plan``, or a plan document missing what is needed.
-
-    Examples
-    --------
-    >>> res = simulate_plan(doc, read_scenario("kidal-gao"))  # doctest: +SKIP
-    >>> res.p_miss_deadline  # doctest: +SKIP
-    0.0
-    """
-    params = params or scenario.simulation
-    if (
-        isinstance(num_runs, bool)
-        or not isinstance(num_runs, int | np.integer)
-        or not (1 <= num_runs <= MAX_RUNS)
-    ):
-        msg = f"num_runs: expected an integer in [1, {MAX_RUNS}], found {num_runs!r}"
-        raise ScenarioError(msg)
-    plans = plan_doc.get("plans")
-    if not isinstance(plans, dict) or plan not in plans:
-        names = sorted(plans) if isinstance(plans, dict) else []
-        raise ScenarioError(
-            Problem("plan.json", "plans", "", f"one of {names}", repr(plan))
-        )
-    trip = plans[plan]
-    if not isinstance(trip, dict):
-        raise ScenarioError(
-            Problem("plan.json", f"plans.{plan}", "", "an object", type(trip).__name__)
-        )
-    sc_doc = plan_doc.get("scenario", {})
-    if seed is None:
-        seed = sc_doc.get("seed")
-        if not isinstance(seed, int) or isinstance(seed, bool):
-            raise ScenarioError(
-                Problem("plan.json", "scenario", "seed", "an integer", repr(seed))
-            )
-    legs = trip.get("legs")
-    ied = _rates(legs, f"plans.{plan}.legs", "expected_ied")
-    amb = np.concatenate(
-        [
-            _rates(legs, f"plans.{plan}.legs", "expected_ambush"),
-            _rates(trip.get("halts", []), f"plans.{plan}.halts", "expected_ambush"),
-        ]
-    )
-    distance_km = float(sum(_rates(legs, f"plans.{plan}.legs", "length_km", "km")))
-    if not math.isfinite(distance_km):
-        raise ScenarioError(
-            Problem(
-                "plan.json",
-                f"plans.{plan}.legs",
-                "length_km",
-                "km >= 0",
-                repr(distance_km),
-            )
-        )
-    summary = trip.get("summary")
-    arrive = _parse_time(
-        f"plans.{plan}.summary.arrive",
-        summary.get("arrive") if isinstance(summary, dict) else None,
-    )
-    deadline = _parse_time("scenario.deadline", sc_doc.get("deadline"))
-    log_rel, is_rec, is_tow = _fleet_arrays(plan_doc, scenario)
-
-    n = int(num_runs)
-    rng = np.random.default_rng(int(seed))
+def _run_chunks(
+    rng: np.random.Generator,
+    n: int,
+    ied: NDArray[np.float64],
+    amb: NDArray[np.float64],
+    column: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
+    distance_km: float,
+    params: SimulationParams,
+) -> tuple[NDArray[Any], ...]:
+    """Draw and simulate ``n`` runs: IED, ambush, delay, destroyed, breakdowns, lost."""
+    log_rel, is_rec, is_tow = column
     num_ied = np.empty(n, dtype=np.int64)
     num_amb = np.empty(n, dtype=np.int64)
     delay_h = np.empty(n, dtype=np.float64)
@@ -446,6 +302,79 @@ def simulate_plan(
             breakdowns[lo:hi],
             lost[lo:hi],
         )
+    return num_ied, num_amb, delay_h, destroyed, breakdowns, lost
+
+
+def simulate_column(
+    trip: TripExposure,
+    column: Sequence[ColumnVehicle],
+    *,
+    num_runs: int = 10_000,
+    seed: int,
+    params: SimulationParams,
+) -> SimulationResult:
+    """
+    Simulate a trip ``num_runs`` times: incidents, breakdowns, losses and arrival.
+
+    Parameters
+    ----------
+    trip
+        The trip's intensities, leg lengths, planned arrival and deadline.
+    column
+        The self-propelled moving vehicles, in the plan's order.
+    num_runs
+        Number of independent runs, 1 to :data:`MAX_RUNS`.
+    seed
+        Seed of the generator.
+    params
+        Assumptions (delays, destruction and repair probabilities).
+
+    Returns
+    -------
+    SimulationResult
+
+    Raises
+    ------
+    ScenarioError
+        Bad ``num_runs``.
+
+    Examples
+    --------
+    >>> params = SimulationParams()
+    >>> res = simulate_column(trip, column, seed=1, params=params)  # doctest: +SKIP
+    >>> res.p_miss_deadline  # doctest: +SKIP
+    0.0
+    """
+    if (
+        isinstance(num_runs, bool)
+        or not isinstance(num_runs, int | np.integer)
+        or not (1 <= num_runs <= MAX_RUNS)
+    ):
+        msg = f"num_runs: expected an integer in [1, {MAX_RUNS}], found {num_runs!r}"
+        raise ScenarioError(msg)
+    ied = np.asarray(trip.leg_ied, dtype=np.float64)
+    amb = np.concatenate(
+        [
+            np.asarray(trip.leg_ambush, dtype=np.float64),
+            np.asarray(trip.halt_ambush, dtype=np.float64),
+        ]
+    )
+    # summed one by one in route order, as plan.json's legs are
+    distance_km = float(sum(np.asarray(trip.leg_km, dtype=np.float64)))
+    arrive, deadline, plan = trip.planned_arrive, trip.deadline, trip.plan
+    log_rel, is_rec, is_tow = _column_arrays(column)
+
+    n = int(num_runs)
+    runs = _run_chunks(
+        np.random.default_rng(int(seed)),
+        n,
+        ied,
+        amb,
+        (log_rel, is_rec, is_tow),
+        distance_km,
+        params,
+    )
+    num_ied, num_amb, delay_h, destroyed, breakdowns, lost = runs
     return SimulationResult(
         plan=plan,
         seed=int(seed),

@@ -118,3 +118,18 @@ def test_plan_runs_zero_omits_the_simulation(tmp_path):
     assert res.exit_code == 2
     assert "--runs" in res.output and "-5" in res.output
     assert not (tmp_path / "bad").exists()
+
+
+def test_api_and_cli_write_the_same_plan_json(tmp_path):
+    """plan_withdrawal + write_outputs write the plan.json that `convoy plan` writes."""
+    import convoy
+
+    cli_out, api_out = tmp_path / "cli", tmp_path / "api"
+    assert _run(str(TINY), "-o", str(cli_out), "--no-maps").exit_code == 0
+    plan = convoy.plan_withdrawal(convoy.read_scenario(TINY))
+    doc = convoy.write_outputs(plan, api_out, maps=False)
+    assert (api_out / "plan.json").read_bytes() == (cli_out / "plan.json").read_bytes()
+    for name in FILES[1:]:
+        assert (api_out / name).read_bytes() == (cli_out / name).read_bytes(), name
+    assert doc.simulation is not None
+    assert convoy.PlanDocument.read(api_out / "plan.json").to_json() == doc.to_json()

@@ -15,10 +15,10 @@ from click.testing import CliRunner
 from pyproj import Transformer
 
 from convoy.cli.main import cli
-from convoy.cli.risk import PAD_M, scenario_bounds
 from convoy.errors import ScenarioError
 from convoy.io.scenario import embedded_scenarios, read_scenario
 from convoy.outputs.geotiff import compute_risk_raster, risk_qml, write_risk_geotiff
+from convoy.outputs.risk_map import PAD_M, scenario_bounds
 from convoy.plan import scenario_risk_field
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -15,11 +15,12 @@ from convoy.document import canonical_json
 @pytest.fixture(scope="module")
 def plan_dir(tmp_path_factory, tiny_scenario):
     """A folder holding the tiny scenario's plan.json, as `convoy plan` writes it."""
-    from convoy.plan import plan_document, plan_withdrawal
+    from convoy.document import PlanDocument
+    from convoy.plan import plan_withdrawal
 
     out = tmp_path_factory.mktemp("simplan")
-    doc = plan_document(plan_withdrawal(tiny_scenario))
-    (out / "plan.json").write_text(canonical_json(doc), encoding="utf-8")
+    doc = PlanDocument.from_plan(plan_withdrawal(tiny_scenario, runs=0))
+    (out / "plan.json").write_text(doc.to_json(), encoding="utf-8")
     return out
 
 

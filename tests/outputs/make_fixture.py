@@ -6,7 +6,7 @@ The plan is hand-made, not solved: the column follows the scenario's roads at fi
 speeds, halts where the schedule below says, and its risk is a plain Gaussian sum over
 the events. It exists so the maps and the report can be built and checked without
 the planner; its numbers are plausible, not optimal. Its ``simulation`` object is
-real: :func:`convoy.simulate.simulate_plan` run on the hand-made plan.
+real: :func:`convoy.plan.simulate_plan` run on the hand-made plan.
 """
 
 from __future__ import annotations
@@ -574,12 +574,19 @@ SIMULATION_RUNS = 4000
 
 def _simulation(plan: dict, scenario_dir: Path) -> dict:
     """The ``simulation`` object ``convoy plan`` would store for this plan."""
-    from convoy.cli.plan import simulation_summary
+    from convoy.document import PlanDocument, SimulationSummary
     from convoy.io.scenario import read_scenario
-    from convoy.simulate import simulate_plan
+    from convoy.plan import simulate_plan
 
-    result = simulate_plan(plan, read_scenario(scenario_dir), num_runs=SIMULATION_RUNS)
-    return simulation_summary(result)
+    doc = PlanDocument.from_dict(plan)
+    result = simulate_plan(
+        read_scenario(scenario_dir),
+        doc.trip_exposure(),
+        doc.planned_vehicles(),
+        num_runs=SIMULATION_RUNS,
+        seed=doc.scenario.seed,
+    )
+    return SimulationSummary.from_result(result).to_dict()
 
 
 if __name__ == "__main__":
@@ -589,16 +596,16 @@ if __name__ == "__main__":
 _MAPS: dict[str, Path] = {}
 
 
-def maps_outputs(tmp_path_factory: Any, plan: dict, scenario: Any) -> Path:
+def maps_outputs(tmp_path_factory: Any, doc: Any, scenario: Any) -> Path:
     """
     write_maps() outputs of the export plan, built once per test session.
 
     Shared by the export, report and QGIS tests (read only: copy before changing).
     """
     if "dir" not in _MAPS:
-        from convoy.outputs.maps import write_maps
+        from convoy.outputs.maps import map_inputs, write_maps
 
         out = tmp_path_factory.mktemp("maps")
-        write_maps(plan, scenario, out)
+        write_maps(doc, map_inputs(scenario), out)
         _MAPS["dir"] = out
     return _MAPS["dir"]

@@ -12,9 +12,9 @@ import rasterio
 from click.testing import CliRunner
 
 from convoy.cli.main import cli
-from convoy.document import canonical_json
+from convoy.document import PlanDocument, canonical_json
 from convoy.errors import ScenarioError
-from convoy.outputs.maps import MAP_FILES, REPORT_CHARTS, read_plan_json
+from convoy.outputs.maps import MAP_FILES, REPORT_CHARTS
 
 CSVS = ("march_table.csv", "loads.csv", "left_behind.csv")
 
@@ -121,7 +121,7 @@ def test_read_plan_json_rejects(tmp_path, text, words):
     """A file that is not a plan.json is refused with a message naming the problem."""
     (tmp_path / "plan.json").write_text(text)
     with pytest.raises(ScenarioError) as err:
-        read_plan_json(tmp_path / "plan.json")
+        PlanDocument.read(tmp_path / "plan.json")
     for w in words:
         assert w in str(err.value)
 

@@ -10,6 +10,7 @@ import numpy as np
 import pyogrio
 import pytest
 
+from convoy.document import PlanDocument
 from convoy.errors import ScenarioError
 from convoy.outputs import styles
 from convoy.outputs.gpkg import LAYER_ORDER, write_plan_gpkg
@@ -194,11 +195,13 @@ def test_risk_classes_reference():
     assert styles.risk_classes(np.array([]), 5) == [0.0, 1.0]
 
 
-def test_projected_crs(tmp_path, export_plan, export_scenario):
+def _gpkg(doc, sc, path, **kwargs):
+    return write_plan_gpkg(doc, sc.sites, sc.events, sc.risk, path, **kwargs)
+
+
+def test_projected_crs(tmp_path, export_doc, export_scenario):
     """With crs='EPSG:32631' the layers are written in UTM 31N, in metres."""
-    names = write_plan_gpkg(
-        export_plan, export_scenario, tmp_path / "p.gpkg", crs="EPSG:32631"
-    )
+    names = _gpkg(export_doc, export_scenario, tmp_path / "p.gpkg", crs="EPSG:32631")
     info = pyogrio.read_info(tmp_path / "p.gpkg", layer="sites")
     assert set(names) == LAYERS
     assert info["crs"] == "EPSG:32631"
@@ -210,7 +213,7 @@ def test_empty_layer_left_out(tmp_path, export_plan, export_scenario):
     """A plan that leaves nothing behind has no left_behind layer (nor style)."""
     plan = copy.deepcopy(export_plan)
     plan["left_behind"] = []
-    names = write_plan_gpkg(plan, export_scenario, tmp_path / "p.gpkg")
+    names = _gpkg(PlanDocument.from_dict(plan), export_scenario, tmp_path / "p.gpkg")
     assert "left_behind" not in names
     assert "left_behind" not in {n for n, _ in pyogrio.list_layers(tmp_path / "p.gpkg")}
 
@@ -241,17 +244,17 @@ def test_bad_plan_rejected(tmp_path, export_plan, export_scenario, edit, words):
     plan = copy.deepcopy(export_plan)
     edit(plan)
     with pytest.raises(ScenarioError) as err:
-        write_plan_gpkg(plan, export_scenario, tmp_path / "p.gpkg")
+        _gpkg(PlanDocument.from_dict(plan), export_scenario, tmp_path / "p.gpkg")
     for w in words:
         assert w in str(err.value)
     assert not (tmp_path / "p.gpkg").exists()
 
 
-def test_reproducible_bytes(tmp_path, monkeypatch, export_plan, export_scenario):
+def test_reproducible_bytes(tmp_path, monkeypatch, export_doc, export_scenario):
     """With SOURCE_DATE_EPOCH set, the same plan gives the same GeoPackage bytes."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
-    write_plan_gpkg(export_plan, export_scenario, tmp_path / "a.gpkg")
-    write_plan_gpkg(export_plan, export_scenario, tmp_path / "b.gpkg")
+    _gpkg(export_doc, export_scenario, tmp_path / "a.gpkg")
+    _gpkg(export_doc, export_scenario, tmp_path / "b.gpkg")
     assert (tmp_path / "a.gpkg").read_bytes() == (tmp_path / "b.gpkg").read_bytes()
     con = sqlite3.connect(tmp_path / "a.gpkg")
     try:

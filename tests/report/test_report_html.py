@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 import numpy as np
 import pytest
 
+from convoy.document import ParetoPoint, PlanDocument
 from convoy.errors import ScenarioError
 from convoy.params import DEFAULT_DIURNAL_IED
 from convoy.report import write_report
@@ -35,7 +36,7 @@ def test_every_chart_embedded(maps_dir):
     assert 'src="http' not in html and "<script" not in html
 
 
-def test_tables_present(maps_dir, export_plan):
+def test_tables_present(maps_dir, export_plan, export_doc):
     """The baselines, simulation, loads and left-behind tables are in the page."""
     html = (maps_dir / "report.html").read_text(encoding="utf-8")
     assert html.count("<table>") == 4
@@ -47,23 +48,23 @@ def test_tables_present(maps_dir, export_plan):
     ):
         assert label in html
     s = export_plan["summary"]
-    assert f"{s['expected_incidents']:.3f}" in baselines_table(export_plan)
+    assert f"{s['expected_incidents']:.3f}" in baselines_table(export_doc)
 
 
-def test_left_behind_summary(export_plan):
+def test_left_behind_summary(export_plan, export_doc):
     """The left-behind table and chart add up the plan's rows by category and fate."""
-    table = left_behind_by_category(export_plan)
+    table = left_behind_by_category(export_doc)
     total = sum(v[2] for cell in table.values() for v in cell.values())
     want = sum(r["value_usd"] for r in export_plan["left_behind"])
     assert total == pytest.approx(want)
     assert table["container"]["handed_over"][0] == 1
     assert table["vehicle: recovery"]["destroyed"][2] == 300000.0
-    assert "vehicle: recovery" in left_behind_table(export_plan)
+    assert "vehicle: recovery" in left_behind_table(export_doc)
 
 
-def test_pareto_titles(tmp_path, export_plan):
+def test_pareto_titles(tmp_path, export_plan, export_doc):
     """The risk-value chart says whether a price sweep is drawn, and draws it."""
-    fig = pareto_figure(export_plan)
+    fig = pareto_figure(export_doc)
     ax = fig.axes[0]
     assert "no price sweep" in ax.get_title()
     assert len(ax.collections) == len(export_plan["plans"])  # one marker per plan
@@ -77,6 +78,7 @@ def test_pareto_titles(tmp_path, export_plan):
         }
         for p, e, v in ((1e6, 3.0, 8.6e6), (5e6, 2.1, 8.2e6), (2e7, 1.5, 7.0e6))
     ]
+    swept = PlanDocument.from_dict(swept)
     ax = pareto_figure(swept).axes[0]
     assert ax.get_title().startswith("Pareto front")
     (line,) = ax.lines
@@ -85,12 +87,13 @@ def test_pareto_titles(tmp_path, export_plan):
     assert plot_pareto(swept, tmp_path / "p.png").read_bytes().startswith(PNG)
 
 
-def test_risk_time_grid_reference(export_plan):
+def test_risk_time_grid_reference(export_plan, export_doc):
     """Heat map cells equal ied_per_km scaled by the diurnal profile d(h) / d(h0)."""
     rows = export_plan["plans"]["optimised"]["risk_along_route"][:20]
+    pieces = export_doc.trip().risk_along_route[:20]
     t0 = datetime(2023, 10, 31, 0, 0, tzinfo=UTC)
     t1 = datetime(2023, 11, 1, 0, 0, tzinfo=UTC)
-    times, km, grid = risk_time_grid(rows, t0, t1, DEFAULT_DIURNAL_IED)
+    times, km, grid = risk_time_grid(pieces, t0, t1, DEFAULT_DIURNAL_IED)
     d = np.asarray(DEFAULT_DIURNAL_IED) / np.mean(DEFAULT_DIURNAL_IED)
     assert grid.shape == (len(rows), len(times) - 1) == (20, 144)
     assert km[0] == rows[0]["km_from"] and km[-1] == rows[-1]["km_to"]
@@ -104,7 +107,7 @@ def test_risk_time_grid_reference(export_plan):
         assert grid[i, h0 * 6] == pytest.approx(r["ied_per_km"], rel=1e-12)
 
 
-def test_pass_time(export_plan):
+def test_pass_time(export_plan, export_doc):
     """Pass time: last unit's tail minus first unit's head at the first checkpoint."""
     rows = [r for r in export_plan["march_table"] if r["checkpoint"] == "Kidal"]
     head = min(r["head_arrival"] for r in rows)
@@ -112,13 +115,13 @@ def test_pass_time(export_plan):
     f = "%Y-%m-%dT%H:%M:%SZ"
     want = (datetime.strptime(tail, f) - datetime.strptime(head, f)).total_seconds()
     want /= 60.0
-    assert pass_time_min(export_plan) == pytest.approx(want)
-    assert pass_time_min({"march_table": []}) == 0.0
+    assert pass_time_min(export_doc.march_table) == pytest.approx(want)
+    assert pass_time_min([]) == 0.0
 
 
-def test_report_without_raster(tmp_path, export_plan, export_scenario):
+def test_report_without_raster(tmp_path, export_doc, export_scenario):
     """Without risk.tif the report is still complete (the map has no raster)."""
-    path = write_report(export_plan, export_scenario, tmp_path)
+    path = write_report(export_doc, export_scenario.sites, tmp_path)
     html = path.read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == len(CHARTS)
     assert not (tmp_path / "risk.tif").exists()
@@ -130,7 +133,7 @@ def test_report_with_infeasible_baseline(tmp_path, export_plan, export_scenario)
     hist = plan["plans"]["historical"]
     hist.update(legs=[], halts=[], risk_along_route=[], trajectory=[])
     hist["summary"].update(feasible=False, note="misses the deadline")
-    path = write_report(plan, export_scenario, tmp_path)
+    path = write_report(PlanDocument.from_dict(plan), export_scenario.sites, tmp_path)
     html = path.read_text(encoding="utf-8")
     assert html.count("data:image/png;base64,") == len(CHARTS)
     assert "misses the deadline" in html
@@ -139,9 +142,24 @@ def test_report_with_infeasible_baseline(tmp_path, export_plan, export_scenario)
 def test_price_labels_merge_equal_points():
     """Prices giving the same plan share one labelled point."""
     front = [
-        {"incident_usd": 1e6, "value_saved_usd": 9e7, "expected_incidents": 2.0},
-        {"incident_usd": 5e6, "value_saved_usd": 9e7, "expected_incidents": 2.0},
-        {"incident_usd": 2e7, "value_saved_usd": 8e7, "expected_incidents": 1.5},
+        ParetoPoint(
+            incident_usd=1e6,
+            expected_incidents=2.0,
+            value_saved_usd=9e7,
+            vehicles_moving=15,
+        ),
+        ParetoPoint(
+            incident_usd=5e6,
+            expected_incidents=2.0,
+            value_saved_usd=9e7,
+            vehicles_moving=15,
+        ),
+        ParetoPoint(
+            incident_usd=2e7,
+            expected_incidents=1.5,
+            value_saved_usd=8e7,
+            vehicles_moving=15,
+        ),
     ]
     assert price_labels(front) == {(90.0, 2.0): [1e6, 5e6], (80.0, 1.5): [2e7]}
 
@@ -164,7 +182,10 @@ def test_report_without_simulation(tmp_path, export_plan, export_scenario):
     """Without a simulation the section says so, offers convoy simulate, no chart."""
     plan = copy.deepcopy(export_plan)
     del plan["simulation"]
-    html = write_report(plan, export_scenario, tmp_path).read_text(encoding="utf-8")
+    plan = PlanDocument.from_dict(plan)
+    html = write_report(plan, export_scenario.sites, tmp_path).read_text(
+        encoding="utf-8"
+    )
     assert "No Monte Carlo simulation" in html and "convoy simulate" in html
     assert html.count("data:image/png;base64,") == len(CHARTS) - 1
     assert not (tmp_path / "simulation.png").exists()
@@ -172,10 +193,10 @@ def test_report_without_simulation(tmp_path, export_plan, export_scenario):
         simulation_figure(plan)
 
 
-def test_simulation_chart_contents(export_plan):
+def test_simulation_chart_contents(export_plan, export_doc):
     """The spread chart draws the stored histograms as shares of runs, with marks."""
     sim = export_plan["simulation"]
-    fig = simulation_figure(export_plan)
+    fig = simulation_figure(export_doc)
     inc, lost, arrive = fig.axes[:3]
     counts = np.asarray(sim["histograms"]["incidents"]["counts"], dtype=float)
     heights = [p.get_height() for p in inc.patches]
@@ -199,7 +220,7 @@ def test_simulation_chart_late_runs(export_plan):
     plan = copy.deepcopy(export_plan)
     sim = plan["simulation"]
     sim["planned"]["deadline"] = sim["arrival"]["p50"]
-    arrive = simulation_figure(plan).axes[2]
+    arrive = simulation_figure(PlanDocument.from_dict(plan)).axes[2]
     labels = [t.get_text() for t in arrive.get_legend().get_texts()]
     assert "after the deadline" in labels
     assert any(t.startswith("deadline") for t in labels)

@@ -29,7 +29,7 @@ def _round(x: Any, digits: int) -> Any:
 
 
 def canonical_json(doc: Any, *, digits: int = 6) -> str:
-    """
+    r"""
     JSON with sorted keys and floats rounded to ``digits`` significant digits.
 
     Rounding makes the file independent of the last bits of floating-point sums

@@ -1,0 +1,410 @@
+"""The records of plan.json's scenario, calibration and plans (trips).
+
+One frozen dataclass per object of the document (the loads and march units are in
+:mod:`convoy.document.loads`).
+
+Each record is read from its JSON object by ``read(fields)`` (every field checked,
+see :class:`convoy.document._fields.Fields`) and written back by ``to_dict()``;
+times are aware UTC datetimes here and ISO 8601 strings in the file. Fields that
+older or hand-made documents may lack are ``None`` when absent and are then left
+out when written. Names follow the JSON keys, except ``from``/``to`` of a leg
+(``from_site``/``to_site``). See docs/plan-json.md for the meaning of each field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from convoy.document._fields import Fields, iso, with_optional
+
+Coords = tuple[tuple[float, float], ...]
+
+
+def _times(t: datetime | None) -> str | None:
+    return None if t is None else iso(t)
+
+
+@dataclass(frozen=True, slots=True)
+class ScenarioInfo:
+    """What the plan was made from: the scenario's identity, times and input hashes."""
+
+    name: str
+    title: str
+    path: str
+    start: datetime
+    deadline: datetime
+    origin: str
+    destination: str
+    air_cover: bool
+    personnel: int
+    seed: int
+    crs: str
+    inputs: dict[str, str]
+
+    @classmethod
+    def read(cls, f: Fields) -> ScenarioInfo:
+        """Read the ``scenario`` object."""
+        inputs = f.mapping("inputs")
+        if not all(isinstance(v, str) for v in inputs.values()):
+            f.fail("inputs", "an object of file name: sha256 strings")
+        return cls(
+            f.str_("name"),
+            f.str_("title"),
+            f.str_("path"),
+            f.time("start"),
+            f.time("deadline"),
+            f.str_("origin"),
+            f.str_("destination"),
+            f.bool_("air_cover"),
+            f.int_("personnel"),
+            f.int_("seed"),
+            f.str_("crs"),
+            inputs,
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object."""
+        return {
+            "name": self.name,
+            "title": self.title,
+            "path": self.path,
+            "start": iso(self.start),
+            "deadline": iso(self.deadline),
+            "origin": self.origin,
+            "destination": self.destination,
+            "air_cover": self.air_cover,
+            "personnel": self.personnel,
+            "seed": self.seed,
+            "crs": self.crs,
+            "inputs": dict(self.inputs),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class CalibrationInfo:
+    """The scales the planner applied to the two risk channels."""
+
+    scale_ied: float
+    scale_ambush: float
+    reference: str
+    target_ied_incidents: float
+    calibrated: bool | None = None
+
+    @classmethod
+    def read(cls, f: Fields) -> CalibrationInfo:
+        """Read the ``calibration`` object."""
+        return cls(
+            f.num("scale_ied", lo=0.0),
+            f.num("scale_ambush", lo=0.0),
+            f.str_("reference"),
+            f.num("target_ied_incidents"),
+            f.bool_or_none("calibrated"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object."""
+        return with_optional(
+            {
+                "scale_ied": self.scale_ied,
+                "scale_ambush": self.scale_ambush,
+                "reference": self.reference,
+                "target_ied_incidents": self.target_ied_incidents,
+            },
+            calibrated=self.calibrated,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class TripSummary:
+    """SUMMARY: the figures of one plan (the optimised plan or a baseline)."""
+
+    expected_incidents: float
+    expected_ied_incidents: float
+    expected_ambush_incidents: float
+    depart: datetime
+    arrive: datetime
+    travel_days: float
+    distance_km: float
+    vehicles_moving: int
+    value_carried: float
+    value_left_behind: float
+    feasible: bool
+    note: str
+    expected_ambush_moving: float | None = None
+    expected_ambush_halted: float | None = None
+
+    @classmethod
+    def read(cls, f: Fields) -> TripSummary:
+        """Read a SUMMARY object."""
+        return cls(
+            f.num("expected_incidents", lo=0.0),
+            f.num("expected_ied_incidents", lo=0.0),
+            f.num("expected_ambush_incidents", lo=0.0),
+            f.time("depart"),
+            f.time("arrive"),
+            f.num("travel_days"),
+            f.num("distance_km", lo=0.0),
+            f.int_("vehicles_moving"),
+            f.num("value_carried"),
+            f.num("value_left_behind"),
+            f.bool_("feasible"),
+            f.str_("note"),
+            f.num_or_none("expected_ambush_moving"),
+            f.num_or_none("expected_ambush_halted"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object."""
+        return with_optional(
+            {
+                "expected_incidents": self.expected_incidents,
+                "expected_ied_incidents": self.expected_ied_incidents,
+                "expected_ambush_incidents": self.expected_ambush_incidents,
+                "depart": iso(self.depart),
+                "arrive": iso(self.arrive),
+                "travel_days": self.travel_days,
+                "distance_km": self.distance_km,
+                "vehicles_moving": self.vehicles_moving,
+                "value_carried": self.value_carried,
+                "value_left_behind": self.value_left_behind,
+                "feasible": self.feasible,
+                "note": self.note,
+            },
+            expected_ambush_moving=self.expected_ambush_moving,
+            expected_ambush_halted=self.expected_ambush_halted,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One leg of a trajectory: a road edge driven from one node to the next."""
+
+    from_site: str
+    to_site: str
+    from_node: int
+    to_node: int
+    depart: datetime
+    arrive: datetime
+    mode: str
+    length_km: float
+    speed_kph: float
+    expected_ied: float
+    expected_ambush: float
+    road: str
+    coords: Coords
+
+    @classmethod
+    def read(cls, f: Fields) -> Leg:
+        """Read a leg object."""
+        return cls(
+            f.str_("from"),
+            f.str_("to"),
+            f.int_("from_node"),
+            f.int_("to_node"),
+            f.time("depart"),
+            f.time("arrive"),
+            f.str_("mode"),
+            f.num("length_km", lo=0.0),
+            f.num("speed_kph"),
+            f.num("expected_ied", lo=0.0),
+            f.num("expected_ambush", lo=0.0),
+            f.str_("road"),
+            f.coords("coords"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object."""
+        return {
+            "from": self.from_site,
+            "to": self.to_site,
+            "from_node": self.from_node,
+            "to_node": self.to_node,
+            "depart": iso(self.depart),
+            "arrive": iso(self.arrive),
+            "mode": self.mode,
+            "length_km": self.length_km,
+            "speed_kph": self.speed_kph,
+            "expected_ied": self.expected_ied,
+            "expected_ambush": self.expected_ambush,
+            "road": self.road,
+            "coords": self.coords,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class Halt:
+    """One halt of a trajectory, at a site (or a laager beside the road)."""
+
+    site: str
+    node: int
+    lon: float
+    lat: float
+    start: datetime
+    end: datetime
+    hours: float
+    expected_ambush: float
+
+    @classmethod
+    def read(cls, f: Fields) -> Halt:
+        """Read a halt object."""
+        return cls(
+            f.str_("site"),
+            f.int_("node"),
+            f.num("lon"),
+            f.num("lat"),
+            f.time("start"),
+            f.time("end"),
+            f.num("hours"),
+            f.num("expected_ambush", lo=0.0),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object."""
+        return {
+            "site": self.site,
+            "node": self.node,
+            "lon": self.lon,
+            "lat": self.lat,
+            "start": iso(self.start),
+            "end": iso(self.end),
+            "hours": self.hours,
+            "expected_ambush": self.expected_ambush,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RiskPiece:
+    """A 250 m piece of the route with the risk the head meets there."""
+
+    km_from: float
+    km_to: float
+    head_time: datetime
+    ied_per_km: float
+    ambush_per_km_h: float
+    expected: float
+    coords: Coords
+
+    @classmethod
+    def read(cls, f: Fields) -> RiskPiece:
+        """Read a risk_along_route object."""
+        return cls(
+            f.num("km_from"),
+            f.num("km_to"),
+            f.time("head_time"),
+            f.num("ied_per_km"),
+            f.num("ambush_per_km_h"),
+            f.num("expected"),
+            f.coords("coords"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object."""
+        return {
+            "km_from": self.km_from,
+            "km_to": self.km_to,
+            "head_time": iso(self.head_time),
+            "ied_per_km": self.ied_per_km,
+            "ambush_per_km_h": self.ambush_per_km_h,
+            "expected": self.expected,
+            "coords": self.coords,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TrajectoryPoint:
+    """The head's distance from the origin at one time."""
+
+    time: datetime
+    km: float
+
+    @classmethod
+    def read(cls, f: Fields) -> TrajectoryPoint:
+        """Read a trajectory object."""
+        return cls(f.time("time"), f.num("km"))
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object."""
+        return {"time": iso(self.time), "km": self.km}
+
+
+@dataclass(frozen=True, slots=True)
+class MarchTableRow:
+    """MARCH ROW: one march unit at one checkpoint."""
+
+    unit: str
+    serial: str
+    checkpoint: str
+    kind: str
+    km: float
+    head_arrival: datetime
+    tail_clearance: datetime
+    pass_time_min: float
+    halt_until: datetime | None
+
+    @classmethod
+    def read(cls, f: Fields) -> MarchTableRow:
+        """Read a march table row."""
+        return cls(
+            f.str_("unit"),
+            f.str_("serial"),
+            f.str_("checkpoint"),
+            f.str_("kind"),
+            f.num("km"),
+            f.time("head_arrival"),
+            f.time("tail_clearance"),
+            f.num("pass_time_min"),
+            f.time_or_none("halt_until"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object (``halt_until`` null away from a halt)."""
+        return {
+            "unit": self.unit,
+            "serial": self.serial,
+            "checkpoint": self.checkpoint,
+            "kind": self.kind,
+            "km": self.km,
+            "head_arrival": iso(self.head_arrival),
+            "tail_clearance": iso(self.tail_clearance),
+            "pass_time_min": self.pass_time_min,
+            "halt_until": _times(self.halt_until),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class TripPlan:
+    """PLAN: one trajectory of the column's head, priced, with its march table."""
+
+    summary: TripSummary
+    legs: tuple[Leg, ...]
+    halts: tuple[Halt, ...]
+    risk_along_route: tuple[RiskPiece, ...]
+    trajectory: tuple[TrajectoryPoint, ...]
+    march_table: tuple[MarchTableRow, ...] | None = None
+
+    @classmethod
+    def read(cls, f: Fields) -> TripPlan:
+        """Read a PLAN object."""
+        return cls(
+            TripSummary.read(f.obj("summary")),
+            f.rows("legs", Leg.read),
+            f.rows("halts", Halt.read),
+            f.rows("risk_along_route", RiskPiece.read),
+            f.rows("trajectory", TrajectoryPoint.read),
+            f.rows_or_none("march_table", MarchTableRow.read),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object."""
+        out = {
+            "summary": self.summary.to_dict(),
+            "legs": [x.to_dict() for x in self.legs],
+            "halts": [x.to_dict() for x in self.halts],
+            "risk_along_route": [x.to_dict() for x in self.risk_along_route],
+            "trajectory": [x.to_dict() for x in self.trajectory],
+        }
+        if self.march_table is not None:
+            out["march_table"] = [x.to_dict() for x in self.march_table]
+        return out
