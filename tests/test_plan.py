@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from datetime import date
@@ -96,7 +97,7 @@ def test_infeasible_deadline_names_earliest_arrival(tmp_path):
 
 @pytest.mark.slow
 def test_kidal_historical_is_calibrated_to_six_ieds(kidal_doc):
-    """The historical profile shows the six IEDs it is calibrated to, over eight days."""
+    """The historical profile has its six calibration IEDs, over eight days."""
     hist = kidal_doc["baselines"]["historical"]
     assert hist["expected_ied_incidents"] == pytest.approx(6.0, rel=1e-6)
     assert hist["depart"] == "2023-10-31T06:00:00Z"
@@ -112,7 +113,7 @@ def test_kidal_historical_is_calibrated_to_six_ieds(kidal_doc):
 
 @pytest.mark.slow
 def test_kidal_plan_beats_every_baseline(kidal_doc):
-    """The optimised plan has fewer expected incidents than each baseline, or says why."""
+    """The optimised plan has fewer expected incidents than each baseline, or why."""
     opt = kidal_doc["summary"]
     for name, b in kidal_doc["baselines"].items():
         better = opt["expected_incidents"] < b["expected_incidents"]
@@ -146,7 +147,7 @@ def test_kidal_plan_respects_the_rules(kidal_plan, kidal_doc):
 
 @pytest.mark.slow
 def test_kidal_march_table_is_ordered(kidal_doc):
-    """Every march unit passes every checkpoint from the start point to the release point."""
+    """Every march unit passes every checkpoint, start point to release point."""
     rows = kidal_doc["march_table"]
     units = kidal_doc["march_units"]
     cps = [r["checkpoint"] for r in rows if r["unit"] == units[0]["unit"]]
@@ -168,7 +169,7 @@ def test_pareto_front_trades_value_for_risk():
     assert len(front) >= 3 and front[0]["incident_usd"] == 0.0
     kept = [p for p in front if not p["dominated"]]
     assert kept
-    for a, b in zip(kept, kept[1:], strict=False):
+    for a, b in itertools.pairwise(kept):
         assert b["expected_incidents"] <= a["expected_incidents"] + 1e-9
         assert b["value_saved_usd"] <= a["value_saved_usd"] + 1e-6
     for p in front:

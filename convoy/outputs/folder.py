@@ -56,7 +56,9 @@ def write_plan_files(
     write_tables(doc, out_dir)
     if maps:
         progress("maps and report")
-        write_maps(doc, map_inputs(plan.scenario), out_dir, crs=crs, field=plan.risk_field)
+        write_maps(
+            doc, map_inputs(plan.scenario), out_dir, crs=crs, field=plan.risk_field
+        )
     return doc
 
 
