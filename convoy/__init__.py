@@ -18,6 +18,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from convoy._version import __version__
 from convoy.errors import (
     ConvoyError,
     DataQualityWarning,
@@ -26,8 +27,6 @@ from convoy.errors import (
     NoRouteError,
     ScenarioError,
 )
-
-__version__ = "0.1.0"
 
 if TYPE_CHECKING:  # the lazy names below, for type checkers and editors
     from convoy.document import PlanDocument

@@ -16,7 +16,17 @@ PACKAGE = Path(__file__).resolve().parents[1] / "convoy"
 #: Layers from the bottom up; a module may import its own layer or lower ones.
 #: Keep in step with docs/architecture.md.
 LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
-    ("core", ("convoy.errors", "convoy.params", "convoy._problems", "convoy.times")),
+    (
+        "core",
+        (
+            "convoy._version",
+            "convoy.errors",
+            "convoy._from_toml",
+            "convoy.params",
+            "convoy._problems",
+            "convoy.times",
+        ),
+    ),
     ("records", ("convoy.scenario", "convoy.events", "convoy.roads.network")),
     ("building", ("convoy.roads",)),
     ("readers", ("convoy.io",)),

@@ -13,7 +13,7 @@ from typing import Any, TextIO
 
 import click
 
-from convoy import __version__
+from convoy._version import __version__
 from convoy.cli.export import export
 from convoy.cli.plan import plan
 from convoy.cli.risk import risk

@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-import convoy
+from convoy._version import __version__
 from convoy.baselines import BASELINE_NAMES
 from convoy.document import build
 from convoy.document._fields import PLAN_FILE, Fields, iso, parse_iso
@@ -223,7 +223,7 @@ class PlanDocument:
         sim = simulation if simulation is not None else plan.simulation
         return cls(
             format=PLAN_FORMAT,
-            convoy_version=convoy.__version__,
+            convoy_version=__version__,
             versions=build.versions(),
             scenario=build.scenario_info(plan),
             calibration=build.calibration_info(plan),

@@ -17,7 +17,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import convoy
 from convoy._problems import Problems
 from convoy.errors import DataQualityWarning, Problem, ScenarioError
 from convoy.events import ThreatEvents
@@ -99,7 +98,8 @@ def geodata_dir() -> Path:
     env = os.environ.get(GEODATA_ENV, "").strip()
     if env:
         return Path(env).expanduser()
-    return Path(convoy.__file__).resolve().parents[1] / "geodata"
+    # this file is convoy/io/scenario.py; geodata/ sits beside the package
+    return Path(__file__).resolve().parents[2] / "geodata"
 
 
 def embedded_scenarios() -> dict[str, Path]:
