@@ -283,57 +283,27 @@ class _Reference:
     vehicle_ids: tuple[str, ...]
 
 
-def _parse_iso(text: str, key: str) -> datetime:
-    try:
-        t = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise ScenarioError(
-            Problem(
-                "scenario.toml",
-                "[calibration]",
-                key,
-                "an ISO 8601 UTC time",
-                repr(text),
-            )
-        ) from None
-    if t.tzinfo is None:
-        raise ScenarioError(
-            Problem(
-                "scenario.toml",
-                "[calibration]",
-                key,
-                "a time with a zone (Z or +00:00)",
-                repr(text),
-            )
-        )
-    return t
-
-
 def _reference(scenario: Scenario) -> _Reference:
     """The scenario's reference trip: the one place ``[calibration]`` is unpacked."""
-    cal = scenario.calibration
-
-    def minutes(text: str, key: str) -> float:
-        return (_parse_iso(text, key) - scenario.start).total_seconds() / 60.0
-
-    depart, arrive = minutes(cal.depart, "depart"), minutes(cal.arrive, "arrive")
-    if not arrive > depart:
+    trip = scenario.reference_trip
+    if trip is None:  # read_scenario refuses a bad trip when calibration is on
         raise ScenarioError(
             Problem(
                 "scenario.toml",
                 "[calibration]",
-                "arrive",
-                f"a time after depart ({cal.depart})",
-                repr(cal.arrive),
+                "depart",
+                "a reference trip (depart before arrive, ISO 8601 UTC times)",
+                f"{scenario.calibration.depart!r} to {scenario.calibration.arrive!r}",
             )
         )
     # the reference column: the first ``calibration.vehicles`` at the origin
-    ids = tuple(v.id for v in origin_vehicles(scenario))[: cal.vehicles]
-    names = list(cal.route) or [scenario.origin, scenario.destination]
+    ids = tuple(v.id for v in origin_vehicles(scenario))[: trip.vehicles]
     route = reference_route(
-        scenario.roads, names, scenario.origin, scenario.destination
+        scenario.roads, list(trip.route), scenario.origin, scenario.destination
     )
-    return _Reference(depart, arrive, route, ids)
+    return _Reference(
+        trip.depart_min(scenario.start), trip.arrive_min(scenario.start), route, ids
+    )
 
 
 def scenario_calibration(scenario: Scenario, edge_risk: EdgeRisk) -> Calibration:

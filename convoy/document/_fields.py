@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterator, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, NoReturn, TypeVar
 
 from convoy.errors import Problem, ScenarioError
+from convoy.times import as_utc
 
 #: The file every problem of a plan document is reported against.
 PLAN_FILE = "plan.json"
@@ -45,10 +46,7 @@ def parse_iso(text: str) -> datetime:
     ValueError
         If ``text`` is not an ISO 8601 time.
     """
-    t = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    if t.tzinfo is None:
-        t = t.replace(tzinfo=UTC)
-    return t
+    return as_utc(text)
 
 
 class Fields:
