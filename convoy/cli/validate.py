@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,7 +13,12 @@ from rich.text import Text
 
 from convoy.cli.options import guarded, scenario_argument
 from convoy.errors import NoRouteError
-from convoy.io.scenario import embedded_scenarios, geodata_dir, read_scenario
+from convoy.io.scenario import (
+    embedded_scenarios,
+    geodata_dir,
+    read_scenario,
+    scenario_title,
+)
 from convoy.params import SURFACES
 from convoy.scenario import SITE_KINDS, Scenario
 
@@ -193,20 +197,6 @@ def validate(scenario: str) -> None:
     render_summary(sc, Console(highlight=False))
 
 
-def _title(folder: Path) -> str:
-    """The ``[scenario] title`` of a scenario folder, or why it cannot be read."""
-    try:
-        doc = tomllib.loads((folder / "scenario.toml").read_text(encoding="utf-8-sig"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        return f"(unreadable scenario.toml: {exc})"
-    title = (
-        doc.get("scenario", {}).get("title", "")
-        if isinstance(doc.get("scenario"), dict)
-        else ""
-    )
-    return str(title) if title else "(no title)"
-
-
 @click.command("scenarios")
 @guarded
 def scenarios() -> None:
@@ -225,5 +215,5 @@ def scenarios() -> None:
     table.add_column("title")
     table.add_column("path")
     for name, folder in found.items():
-        table.add_row(Text(name), Text(_title(folder)), Text(str(folder)))
+        table.add_row(Text(name), Text(scenario_title(folder)), Text(str(folder)))
     console.print(table)

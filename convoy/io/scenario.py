@@ -123,6 +123,23 @@ def embedded_scenarios() -> dict[str, Path]:
     }
 
 
+def scenario_title(folder: Path) -> str:
+    """
+    The ``[scenario] title`` of a scenario folder, or why it cannot be read.
+
+    For listings: never raises; an unreadable ``scenario.toml`` gives a short
+    note in brackets instead of the title.
+    """
+    problems = Problems()
+    doc = read_toml(folder / "scenario.toml", "scenario.toml", problems)
+    if doc is None:
+        first = problems.items[0] if problems else "unreadable"
+        return f"(unreadable scenario.toml: {first})"
+    table = doc.get("scenario")
+    title = table.get("title", "") if isinstance(table, dict) else ""
+    return str(title) if title else "(no title)"
+
+
 def resolve_scenario(arg: str | Path) -> Path:
     """
     The ``scenario.toml`` a command-line argument names.
