@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -44,16 +45,8 @@ class ValueStats:
         )
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object."""
-        return {
-            "mean": self.mean,
-            "std": self.std,
-            "stderr": self.stderr,
-            "max": self.max,
-            "p50": self.p50,
-            "p90": self.p90,
-            "p99": self.p99,
-        }
+        """The JSON object: the fields by name."""
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,19 +71,8 @@ class CountStats:
         return cls(*(f.num(k) for k in keys))
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object."""
-        return {
-            "mean": self.mean,
-            "std": self.std,
-            "stderr": self.stderr,
-            "max": self.max,
-            "p50": self.p50,
-            "p90": self.p90,
-            "p99": self.p99,
-            "p0": self.p0,
-            "p_ge1": self.p_ge1,
-            "p_ge3": self.p_ge3,
-        }
+        """The JSON object: the fields by name."""
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, slots=True)
