@@ -5,22 +5,8 @@ module holds the record only; :mod:`convoy.io.events` reads, checks and projects
 files. What an event type means for the risk is decided by the channel rules in
 :class:`convoy.params.RiskParams`.
 
-Three formats are read (``fmt``):
-
-- ``"acled"``: an ACLED export CSV, current schema (``event_date``, ``event_type``,
-  ``sub_event_type``, ``latitude``, ``longitude``, ``fatalities``,
-  ``geo_precision``) or the older one (no ``sub_event_type`` column, type
-  ``"Remote violence"``). Column names are matched case-insensitively, since old
-  exports wrote them in capitals.
-- ``"ucdp"``: a UCDP GED CSV (``date_start``, ``type_of_violence`` 1/2/3 read as
-  types ``"ucdp:1"``..., ``best`` as fatalities, ``latitude``, ``longitude``,
-  ``where_prec`` as precision).
-- ``"layer"``: any point layer GeoPandas reads, with a date column and a type
-  column named by the caller (optional ``sub_event_type``, ``fatalities`` and
-  ``geo_precision`` columns are used when present).
-
-Rows are reported as a spreadsheet shows them: the header is row 1, the first event
-row 2. Features of a layer are numbered from 1.
+The formats read (ACLED, UCDP GED, any point layer) are described in
+:mod:`convoy.io.events`.
 """
 
 from __future__ import annotations
