@@ -28,7 +28,7 @@ DATA = Path(__file__).parent / "data"
 TINY = DATA / "tiny"
 
 # tests/export/make_fixture.py builds the export scenario's plan and maps
-sys.path.insert(0, str(Path(__file__).parent / "export"))
+sys.path.insert(0, str(Path(__file__).parent / "outputs"))
 
 
 # ------------------------------------------------------------------ editing helpers

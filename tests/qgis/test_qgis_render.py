@@ -1,8 +1,7 @@
 """The map outputs open in a real QGIS: valid, styled as stored, drawn, project loads.
 
-Runs the reference checker ``qgis_check.py`` (kept beside the repository, in
-``../shared/tools/``) with Debian's Python, which has PyQGIS. Skipped when either is
-missing.
+Runs the checker ``qgis_check.py`` beside this file with Debian's Python, which has
+PyQGIS. Skipped when PyQGIS is missing.
 """
 
 from __future__ import annotations
@@ -16,9 +15,7 @@ from pathlib import Path
 import pytest
 
 QGIS_PYTHON = "/usr/bin/python3"
-CHECKER = (
-    Path(__file__).resolve().parents[2] / ".." / "shared" / "tools" / "qgis_check.py"
-)
+CHECKER = Path(__file__).resolve().parent / "qgis_check.py"
 
 #: Where every layer of the export scenario must lie (lon/lat, the raster's padding
 #: included).
