@@ -53,6 +53,12 @@ class RoadParams(FromToml):
     site_snap_warn_m
         A site farther than this from its nearest road node, in metres, draws a
         DataQualityWarning (it is still snapped). Default 2 000 m.
+    max_snap_m
+        A site farther than this from every road, in metres, is an error naming the
+        site and the distance. Default 2 000 m: a camp, halt or destination is on a
+        road or a short track off it; a site kilometres away is a wrong coordinate
+        (a typo, degrees-minutes read as decimal degrees) or a road layer that
+        lacks its road, and snapping it would plan a drive across open ground.
     default_surface
         Surface of a road with no ``surface`` attribute: one of ``SURFACES``.
         Default ``"track"``: the Sahel's unclassified roads are mostly tracks.
@@ -64,6 +70,7 @@ class RoadParams(FromToml):
     TABLE: ClassVar[str] = "roads"
     snap_tolerance_m: float = 50.0
     site_snap_warn_m: float = 2_000.0
+    max_snap_m: float = 2_000.0
     default_surface: str = "track"
     crs: str = ""
 
@@ -73,6 +80,9 @@ class RoadParams(FromToml):
             "snap_tolerance_m",
             "a number >= 0",
             self.snap_tolerance_m,
+        )
+        _require(
+            self.max_snap_m > 0, "max_snap_m", "metres > 0", self.max_snap_m
         )
         _require(
             self.default_surface in SURFACES,
@@ -164,6 +174,12 @@ class MovementParams(FromToml):
             "halt_exposure_factor",
             "a fraction in [0, 1]",
             self.halt_exposure_factor,
+        )
+        _require(
+            len(self.windows) > 0,
+            "windows",
+            'at least one window, e.g. [["05:30", "18:30"]]',
+            list(self.windows),
         )
         for w in self.windows:
             a, b = parse_hhmm(w[0]), parse_hhmm(w[1])

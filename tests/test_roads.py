@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+from functools import partial
 import math
 import time
 
@@ -318,13 +319,39 @@ def test_sites_snapped_and_edges_split():
 
 
 def test_far_site_warns():
-    """A site farther than site_snap_warn_m from any road draws a DataQualityWarning."""
+    """A site past site_snap_warn_m but within max_snap_m draws a DataQualityWarning."""
     far = Site("Far", "halt", 1.0 + 10 * LON_100M, 18.0 + 35 * LAT_100M)
+    params = RoadParams(max_snap_m=3_000.0)
     with pytest.warns(
         DataQualityWarning, match="'Far' is 2.5 km from the nearest road"
     ):
-        net = road_network_from_layer(layer(cross()), sites=[far])
+        net = road_network_from_layer(layer(cross()), sites=[far], params=params)
     assert net.site_snap_m["Far"] == pytest.approx(2500, abs=20)
+
+
+@pytest.mark.parametrize(
+    ("north_100m", "refused"), [(5, False), (29, False), (31, True), (35, True)]
+)
+def test_site_past_max_snap_refused(north_100m, refused):
+    """A site farther than max_snap_m (2 km) from every road is an error naming it."""
+    site = Site("Far", "halt", 1.0 + 10 * LON_100M, 18.0 + north_100m * LAT_100M)
+    call = partial(
+        road_network_from_layer,
+        layer(cross()),
+        sites=[site],
+        sites_label="sites.geojson",
+        params=RoadParams(site_snap_warn_m=5_000.0),
+    )
+    if not refused:
+        net = call()
+        assert net.site_snap_m["Far"] <= 2_000.0
+        return
+    with pytest.raises(GeodataError) as info:
+        call()
+    msg = str(info.value)
+    assert "sites.geojson: site 'Far': field 'geometry'" in msg
+    km = (north_100m - 10) / 10  # the north end of the cross is 1 km north
+    assert "max_snap_m = 2000 m" in msg and f"{km:.1f} km from the nearest" in msg
 
 
 def test_swapped_site_refused():
