@@ -35,6 +35,16 @@ from convoy.times import parse_hhmm
 SURFACES: tuple[str, ...] = ("paved", "laterite", "track", "sand")
 
 
+#: Largest input file convoy reads, in MiB (one limit per file: scenario.toml, the
+#: roads, sites, events, fleet and manifest). Default 512 MiB: the largest real input
+#: (a continent's ACLED history, a country's OSM roads) is tens of MiB, and a file
+#: ten times that is a wrong file, not data; a limit keeps a stray multi-gigabyte
+#: file from exhausting memory. An assumption; raise it with :data:`MAX_INPUT_ENV`.
+MAX_INPUT_MB: float = 512.0
+#: Environment variable that overrides :data:`MAX_INPUT_MB` (a number of MiB > 0).
+MAX_INPUT_ENV: str = "CONVOY_MAX_INPUT_MB"
+
+
 def _require(cond: bool, field_name: str, expected: str, found: object) -> None:
     if not cond:
         raise ScenarioError(Problem("", "", field_name, expected, repr(found)))
@@ -81,9 +91,7 @@ class RoadParams(FromToml):
             "a number >= 0",
             self.snap_tolerance_m,
         )
-        _require(
-            self.max_snap_m > 0, "max_snap_m", "metres > 0", self.max_snap_m
-        )
+        _require(self.max_snap_m > 0, "max_snap_m", "metres > 0", self.max_snap_m)
         _require(
             self.default_surface in SURFACES,
             "default_surface",

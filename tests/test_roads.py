@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import heapq
-from functools import partial
 import math
 import time
+from functools import partial
 
 import geopandas as gpd
 import numpy as np

@@ -13,7 +13,8 @@ from pathlib import Path
 
 import geopandas as gpd
 
-from convoy.errors import GeodataError, Problem
+from convoy.errors import GeodataError, Problem, ScenarioError
+from convoy.io.files import check_size
 
 
 def read_layer(path: Path, label: str) -> gpd.GeoDataFrame:
@@ -35,7 +36,8 @@ def read_layer(path: Path, label: str) -> gpd.GeoDataFrame:
     Raises
     ------
     GeodataError
-        If the file is missing, empty, unreadable, or the layer has no CRS.
+        If the file is missing, empty, larger than the input limit
+        (:func:`~convoy.io.files.check_size`), unreadable, or the layer has no CRS.
 
     Examples
     --------
@@ -44,6 +46,10 @@ def read_layer(path: Path, label: str) -> gpd.GeoDataFrame:
     path = Path(path)
     if not path.exists():
         raise GeodataError(Problem(label, "", "", "an existing file", "no such file"))
+    try:
+        check_size(path, label)
+    except ScenarioError as exc:
+        raise GeodataError(exc.problems) from None
     if path.is_file() and path.stat().st_size == 0:
         raise GeodataError(Problem(label, "", "", "a vector layer", "an empty file"))
     try:
