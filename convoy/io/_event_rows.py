@@ -353,7 +353,7 @@ def finish(
     if after.size and after.all():
         problems.add(
             "",
-            "",
+            "every row" if fmt != "layer" else "every feature",
             date_field or ("date_start" if fmt == "ucdp" else "event_date"),
             f"events dated on or before the start ({start:%Y-%m-%dT%H:%MZ}): the "
             "risk field is built from past events",

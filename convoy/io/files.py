@@ -54,6 +54,11 @@ def max_input_bytes() -> int:
     return int(mb * _MIB)
 
 
+def _size(n: int, fmt: str) -> str:
+    """A size in MiB (``fmt`` formats the number), or in bytes below 1 MiB."""
+    return f"{fmt.format(n / _MIB)} MiB" if n >= _MIB else f"{n} bytes"
+
+
 def check_size(path: Path, label: str) -> None:
     """
     Refuse, before reading it, a file larger than :func:`max_input_bytes`.
@@ -76,9 +81,9 @@ def check_size(path: Path, label: str) -> None:
                 label,
                 "",
                 "",
-                f"a file of at most {limit / _MIB:g} MiB (raise the limit with the "
+                f"a file of at most {_size(limit, '{:g}')} (raise the limit with the "
                 f"environment variable {MAX_INPUT_ENV}=<MiB>)",
-                f"{size / _MIB:.1f} MiB",
+                _size(size, "{:.1f}"),
             )
         )
 

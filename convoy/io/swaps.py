@@ -63,8 +63,10 @@ def blame_roads(
     roads_label: str,
 ) -> list[str | Problem]:
     """
-    The road builder's problems, with "every site looks swapped" blamed on the roads
-    when the events lie where the sites are.
+    The road builder's problems, swapped sites blamed on the roads if need be.
+
+    When every site looks swapped and the events lie where the sites are, the
+    roads layer is the one with latitude and longitude swapped.
 
     Parameters
     ----------
