@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import json
 import math
 import time
 from functools import partial
@@ -471,3 +472,29 @@ def test_build_is_fast():
     assert time.perf_counter() - t0 < 2.0
     assert isinstance(net, RoadNetwork)
     assert net.num_edges > 500
+
+
+def test_road_layer_past_the_size_limit_refused(tmp_path, monkeypatch):
+    """A layer larger than CONVOY_MAX_INPUT_MB is a GeodataError before GDAL reads it."""
+    p = tmp_path / "roads.geojson"
+    layer(cross()).to_file(p, driver="GeoJSON")
+    monkeypatch.setenv("CONVOY_MAX_INPUT_MB", "0.0001")  # 104 bytes
+    with pytest.raises(GeodataError) as info:
+        read_roads(p, label="roads.geojson")
+    msg = str(info.value)
+    assert msg.startswith("roads.geojson: expected a file of at most 104 bytes")
+    assert "CONVOY_MAX_INPUT_MB" in msg
+
+
+def test_one_point_line_names_its_feature(tmp_path):
+    """A line of one point is refused naming the layer and the feature."""
+    p = tmp_path / "roads.geojson"
+    layer(cross()).to_file(p, driver="GeoJSON")
+    text = p.read_text()
+    doc = json.loads(text)
+    doc["features"][1]["geometry"]["coordinates"] = [[1.0, 18.0]]
+    p.write_text(json.dumps(doc))
+    with pytest.raises(GeodataError) as info:
+        read_roads(p, label="roads.geojson")
+    (problem,) = info.value.problems
+    assert str(problem).startswith("roads.geojson: feature 2: field 'geometry'")

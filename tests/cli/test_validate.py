@@ -222,3 +222,11 @@ def test_outside_file_content_never_echoed(tmp_path, tiny_dir, edits):
     result = run("validate", str(d))
     assert result.exit_code == 2
     assert "SECRET" not in result.output and "SECRET" not in result.stderr
+
+
+def test_validate_names_a_bad_size_limit(tiny_dir, monkeypatch):
+    """A CONVOY_MAX_INPUT_MB that is not a number > 0 is named: exit 2."""
+    monkeypatch.setenv("CONVOY_MAX_INPUT_MB", "lots")
+    result = run("validate", str(tiny_dir))
+    assert result.exit_code == 2
+    assert "CONVOY_MAX_INPUT_MB: expected a number of MiB > 0" in result.stderr
