@@ -475,7 +475,7 @@ def test_build_is_fast():
 
 
 def test_road_layer_past_the_size_limit_refused(tmp_path, monkeypatch):
-    """A layer larger than CONVOY_MAX_INPUT_MB is a GeodataError before GDAL reads it."""
+    """A layer past CONVOY_MAX_INPUT_MB is a GeodataError before GDAL reads it."""
     p = tmp_path / "roads.geojson"
     layer(cross()).to_file(p, driver="GeoJSON")
     monkeypatch.setenv("CONVOY_MAX_INPUT_MB", "0.0001")  # 104 bytes
