@@ -45,7 +45,7 @@ from convoy.io._event_rows import (
     ucdp_type,
 )
 from convoy.io.layers import read_layer
-from convoy.io.tables import csv_rows, repeated_columns
+from convoy.io.tables import csv_rows, describe_header, repeated_columns
 from convoy.times import as_utc
 
 #: Formats :func:`read_events` reads.
@@ -92,7 +92,7 @@ def _need(
                 "header",
                 name,
                 f"a column {name!r} ({fmt} format)",
-                f"columns {list(header)[:12]}" + (" ..." if len(header) > 12 else ""),
+                describe_header(header),
             )
 
 
@@ -446,6 +446,6 @@ def guess_events_format(path: str | Path) -> str:
             "",
             "an ACLED CSV (with event_date) or "
             "a UCDP GED CSV (with date_start, type_of_violence)",
-            f"columns {header[:12]}",
+            describe_header(header),
         )
     )

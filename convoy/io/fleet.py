@@ -15,7 +15,12 @@ from pathlib import Path
 from convoy._problems import Problems
 from convoy.errors import ScenarioError
 from convoy.io.files import label_of
-from convoy.io.tables import missing_columns, read_csv_table, repeated_columns
+from convoy.io.tables import (
+    describe_header,
+    missing_columns,
+    read_csv_table,
+    repeated_columns,
+)
 from convoy.params import SURFACES
 from convoy.scenario import Lot, Vehicle
 
@@ -95,7 +100,7 @@ def _read_rows(
     header = table.header
     missing = missing_columns(header, required)
     for col in missing:
-        problems.add(label, "row 1", col, f"a column {col!r}", f"columns {header}")
+        problems.add(label, "row 1", col, f"a column {col!r}", describe_header(header))
     for col in repeated_columns(header):
         problems.add(label, "row 1", col, "each column once", "a repeated column")
     if missing:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -227,6 +228,34 @@ def read_csv_table(path: Path, file: str, *, empty_expected: str) -> CsvTable:
     with csv_rows(path, file, empty_expected=empty_expected) as (header, rows):
         kept = list(rows)
     return CsvTable(header, [r for _, r in kept], [n for n, _ in kept])
+
+
+#: What a column name may look like to be shown in a message.
+_COLUMN_NAME = re.compile(r"^[\w .()/%-]{0,40}$")
+
+
+def describe_header(header: Sequence[str], *, kind: str = "columns") -> str:
+    """
+    A header as messages show it: its first 12 names, when they look like names.
+
+    A file that is not a table at all (a wrong path, a text, a key file) has a
+    first line that is not column names: it is described, never echoed.
+
+    Examples
+    --------
+    >>> describe_header(["id", "type"])
+    "columns ['id', 'type']"
+    >>> describe_header(["root:x:0:0:root:/root:/bin/bash"])
+    'a first line of 1 cell that is not column names (not shown)'
+    """
+    if not all(_COLUMN_NAME.match(h) for h in header):
+        n = len(header)
+        return (
+            f"a first line of {n} cell{'' if n == 1 else 's'} that is not column "
+            "names (not shown)"
+        )
+    more = " ..." if len(header) > 12 else ""
+    return f"{kind} {list(header)[:12]}{more}"
 
 
 def missing_columns(header: Sequence[str], required: Sequence[str]) -> list[str]:

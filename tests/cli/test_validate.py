@@ -222,6 +222,12 @@ def test_outside_file_content_never_echoed(tmp_path, tiny_dir, edits):
     result = run("validate", str(d))
     assert result.exit_code == 2
     assert "SECRET" not in result.output and "SECRET" not in result.stderr
+    # by absolute path it is read, found not to be a table, and still not shown
+    edits.text(d / "scenario.toml", '"../secret.txt"', f'"{tmp_path / "secret.txt"}"')
+    result = run("validate", str(d))
+    assert result.exit_code == 2
+    assert "SECRET" not in result.output and "SECRET" not in result.stderr
+    assert "a first line of 2 cells that is not column names" in result.stderr
 
 
 def test_validate_names_a_bad_size_limit(tiny_dir, monkeypatch):
