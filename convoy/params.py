@@ -35,6 +35,16 @@ from convoy.times import parse_hhmm
 SURFACES: tuple[str, ...] = ("paved", "laterite", "track", "sand")
 
 
+#: Largest input file convoy reads, in MiB (one limit per file: scenario.toml, the
+#: roads, sites, events, fleet and manifest). Default 512 MiB: the largest real input
+#: (a continent's ACLED history, a country's OSM roads) is tens of MiB, and a file
+#: ten times that is a wrong file, not data; a limit keeps a stray multi-gigabyte
+#: file from exhausting memory. An assumption; raise it with :data:`MAX_INPUT_ENV`.
+MAX_INPUT_MB: float = 512.0
+#: Environment variable that overrides :data:`MAX_INPUT_MB` (a number of MiB > 0).
+MAX_INPUT_ENV: str = "CONVOY_MAX_INPUT_MB"
+
+
 def _require(cond: bool, field_name: str, expected: str, found: object) -> None:
     if not cond:
         raise ScenarioError(Problem("", "", field_name, expected, repr(found)))
@@ -53,6 +63,12 @@ class RoadParams(FromToml):
     site_snap_warn_m
         A site farther than this from its nearest road node, in metres, draws a
         DataQualityWarning (it is still snapped). Default 2 000 m.
+    max_snap_m
+        A site farther than this from every road, in metres, is an error naming the
+        site and the distance. Default 2 000 m: a camp, halt or destination is on a
+        road or a short track off it; a site kilometres away is a wrong coordinate
+        (a typo, degrees-minutes read as decimal degrees) or a road layer that
+        lacks its road, and snapping it would plan a drive across open ground.
     default_surface
         Surface of a road with no ``surface`` attribute: one of ``SURFACES``.
         Default ``"track"``: the Sahel's unclassified roads are mostly tracks.
@@ -64,6 +80,7 @@ class RoadParams(FromToml):
     TABLE: ClassVar[str] = "roads"
     snap_tolerance_m: float = 50.0
     site_snap_warn_m: float = 2_000.0
+    max_snap_m: float = 2_000.0
     default_surface: str = "track"
     crs: str = ""
 
@@ -74,6 +91,7 @@ class RoadParams(FromToml):
             "a number >= 0",
             self.snap_tolerance_m,
         )
+        _require(self.max_snap_m > 0, "max_snap_m", "metres > 0", self.max_snap_m)
         _require(
             self.default_surface in SURFACES,
             "default_surface",
@@ -164,6 +182,12 @@ class MovementParams(FromToml):
             "halt_exposure_factor",
             "a fraction in [0, 1]",
             self.halt_exposure_factor,
+        )
+        _require(
+            len(self.windows) > 0,
+            "windows",
+            'at least one window, e.g. [["05:30", "18:30"]]',
+            list(self.windows),
         )
         for w in self.windows:
             a, b = parse_hhmm(w[0]), parse_hhmm(w[1])

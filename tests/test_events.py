@@ -109,10 +109,35 @@ def test_events_after_start_counted():
     # 2023-10-02 (same day, age 0) kept; 2023-11-05 dropped.
     assert ev.num_after_start == 1
     assert ev.age_days.min() == 0.0
-    early = read_events(
-        DATA / "acled_current.csv", "acled", start=date(2022, 1, 1), crs=CRS
+
+
+def test_every_event_after_the_start_refused():
+    """All events after the start: an error counting them and giving their dates."""
+    with pytest.raises(ScenarioError) as info:
+        read_events(
+            DATA / "acled_current.csv", "acled", start=date(2022, 1, 1), crs=CRS
+        )
+    p = _problem(info.value)
+    assert p.file.endswith("acled_current.csv") and p.field == "event_date"
+    assert "all 5 events after it" in p.found
+    assert "dated 2022-10-31 to 2023-11-05" in p.found
+    assert "2022-01-01T00:00Z" in p.expected
+
+
+def test_repeated_event_column_refused(tmp_path):
+    """A column named twice is an error naming it (not the second one used)."""
+    lines = (DATA / "acled_current.csv").read_text().splitlines()
+    lines[0] = lines[0].replace("fatalities", "geo_precision")
+    p = tmp_path / "events.csv"
+    p.write_text("\n".join(lines) + "\n")
+    with pytest.raises(ScenarioError) as info:
+        read_events(p, "acled", start="2023-12-01T00:00:00Z", crs=CRS)
+    first = _problem(info.value)
+    assert (first.where, first.field, first.found) == (
+        "row 1",
+        "geo_precision",
+        "a repeated column",
     )
-    assert len(early) == 0 and early.num_after_start == 5
 
 
 def _problem(exc: ScenarioError) -> Problem:

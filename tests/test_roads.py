@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import heapq
+import json
 import math
 import time
+from functools import partial
 
 import geopandas as gpd
 import numpy as np
@@ -318,13 +320,39 @@ def test_sites_snapped_and_edges_split():
 
 
 def test_far_site_warns():
-    """A site farther than site_snap_warn_m from any road draws a DataQualityWarning."""
+    """A site past site_snap_warn_m but within max_snap_m draws a DataQualityWarning."""
     far = Site("Far", "halt", 1.0 + 10 * LON_100M, 18.0 + 35 * LAT_100M)
+    params = RoadParams(max_snap_m=3_000.0)
     with pytest.warns(
         DataQualityWarning, match="'Far' is 2.5 km from the nearest road"
     ):
-        net = road_network_from_layer(layer(cross()), sites=[far])
+        net = road_network_from_layer(layer(cross()), sites=[far], params=params)
     assert net.site_snap_m["Far"] == pytest.approx(2500, abs=20)
+
+
+@pytest.mark.parametrize(
+    ("north_100m", "refused"), [(5, False), (29, False), (31, True), (35, True)]
+)
+def test_site_past_max_snap_refused(north_100m, refused):
+    """A site farther than max_snap_m (2 km) from every road is an error naming it."""
+    site = Site("Far", "halt", 1.0 + 10 * LON_100M, 18.0 + north_100m * LAT_100M)
+    call = partial(
+        road_network_from_layer,
+        layer(cross()),
+        sites=[site],
+        sites_label="sites.geojson",
+        params=RoadParams(site_snap_warn_m=5_000.0),
+    )
+    if not refused:
+        net = call()
+        assert net.site_snap_m["Far"] <= 2_000.0
+        return
+    with pytest.raises(GeodataError) as info:
+        call()
+    msg = str(info.value)
+    assert "sites.geojson: site 'Far': field 'geometry'" in msg
+    km = (north_100m - 10) / 10  # the north end of the cross is 1 km north
+    assert "max_snap_m = 2000 m" in msg and f"{km:.1f} km from the nearest" in msg
 
 
 def test_swapped_site_refused():
@@ -444,3 +472,29 @@ def test_build_is_fast():
     assert time.perf_counter() - t0 < 2.0
     assert isinstance(net, RoadNetwork)
     assert net.num_edges > 500
+
+
+def test_road_layer_past_the_size_limit_refused(tmp_path, monkeypatch):
+    """A layer past CONVOY_MAX_INPUT_MB is a GeodataError before GDAL reads it."""
+    p = tmp_path / "roads.geojson"
+    layer(cross()).to_file(p, driver="GeoJSON")
+    monkeypatch.setenv("CONVOY_MAX_INPUT_MB", "0.0001")  # 104 bytes
+    with pytest.raises(GeodataError) as info:
+        read_roads(p, label="roads.geojson")
+    msg = str(info.value)
+    assert msg.startswith("roads.geojson: expected a file of at most 104 bytes")
+    assert "CONVOY_MAX_INPUT_MB" in msg
+
+
+def test_one_point_line_names_its_feature(tmp_path):
+    """A line of one point is refused naming the layer and the feature."""
+    p = tmp_path / "roads.geojson"
+    layer(cross()).to_file(p, driver="GeoJSON")
+    text = p.read_text()
+    doc = json.loads(text)
+    doc["features"][1]["geometry"]["coordinates"] = [[1.0, 18.0]]
+    p.write_text(json.dumps(doc))
+    with pytest.raises(GeodataError) as info:
+        read_roads(p, label="roads.geojson")
+    (problem,) = info.value.problems
+    assert str(problem).startswith("roads.geojson: feature 2: field 'geometry'")

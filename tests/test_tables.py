@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from convoy.errors import ScenarioError
-from convoy.io.tables import delimiter_of, read_csv_table
+from convoy.io.tables import MAX_LINE_BYTES, csv_rows, delimiter_of, read_csv_table
 
 
 def _read(path):
@@ -55,4 +55,71 @@ def test_missing_and_empty(tmp_path):
     p = tmp_path / "empty.csv"
     p.write_text("\n")
     with pytest.raises(ScenarioError, match="expected a table, found an empty file"):
+        _read(p)
+
+
+def _sparse(path, size):
+    """A file of ``size`` bytes that takes no disk: a header, then a hole."""
+    with open(path, "wb") as f:
+        f.write(b"event_date,event_type,latitude,longitude\n")
+        f.truncate(size)
+
+
+def test_file_over_the_default_limit_refused_before_reading(tmp_path):
+    """A sparse file past 512 MiB is refused by size, naming file, size and limit."""
+    p = tmp_path / "events.csv"
+    _sparse(p, (512 << 20) + 1)
+    with pytest.raises(ScenarioError) as info:
+        _read(p)
+    msg = str(info.value)
+    assert msg.startswith("events.csv: expected a file of at most 512 MiB")
+    assert "CONVOY_MAX_INPUT_MB=<MiB>" in msg and "found 512.0 MiB" in msg
+
+
+def test_limit_from_the_environment(tmp_path, monkeypatch):
+    """CONVOY_MAX_INPUT_MB lowers or raises the limit; a bad value is named."""
+    p = tmp_path / "t.csv"
+    p.write_text("id,seats\n" + "APC-1,8\n" * 200_000)  # 1.5 MiB
+    monkeypatch.setenv("CONVOY_MAX_INPUT_MB", "1")
+    with pytest.raises(ScenarioError, match=r"at most 1 MiB .*found 1\.5 MiB"):
+        _read(p)
+    monkeypatch.setenv("CONVOY_MAX_INPUT_MB", "2")
+    assert len(_read(p).rows) == 200_000
+    monkeypatch.setenv("CONVOY_MAX_INPUT_MB", "lots")
+    with pytest.raises(ScenarioError, match="CONVOY_MAX_INPUT_MB: expected a number"):
+        _read(p)
+
+
+def test_rows_are_streamed(tmp_path):
+    """csv_rows parses rows as it reads: the first row comes before the file ends."""
+    p = tmp_path / "t.csv"
+    p.write_text("id,seats\nAPC-1,8\nTRK-1,2\n")
+    with csv_rows(p, "t.csv", empty_expected="a table") as (header, rows):
+        assert header == ["id", "seats"]
+        assert next(rows) == (2, ["APC-1", "8"])
+        with open(p, "a") as f:  # written after the first row was read
+            f.write("BUS-1,40\n")
+        assert [n for n, _ in rows] == [3, 4]
+
+
+def test_over_long_cell_is_an_error_naming_the_row(tmp_path):
+    """A cell past csv's field limit (a quote left open) names its row."""
+    p = tmp_path / "t.csv"
+    p.write_text('id,note\na,ok\nb,"never closed\n' + "x" * 200_000 + "\n")
+    with pytest.raises(ScenarioError) as info:
+        _read(p)
+    msg = str(info.value)
+    assert msg.startswith("t.csv: row 3: expected cells of at most 131072 characters")
+    assert "found a longer cell" in msg
+
+
+def test_endless_line_is_an_error(tmp_path):
+    """A line longer than MAX_LINE_BYTES is refused, not read whole."""
+    p = tmp_path / "t.csv"
+    with open(p, "wb") as f:
+        f.write(b"id,note\n")
+        f.write(b"y" * (MAX_LINE_BYTES + 10))
+    with pytest.raises(
+        ScenarioError, match=r"t\.csv: row 2: expected lines of at most"
+    ):
         _read(p)

@@ -9,7 +9,7 @@ error is raised.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -176,7 +176,7 @@ class _Row:
 
 
 def parse_rows(
-    records: Sequence[Mapping[str, Any]],
+    records: Iterable[Mapping[str, Any]],
     cols: Columns,
     problems: Problems,
     *,
@@ -316,6 +316,7 @@ def finish(
     max_geo_precision: int,
     lat_field: str,
     lon_field: str,
+    date_field: str = "",
 ) -> ThreatEvents:
     """
     Check coordinates against the CRS, filter, project and build the result.
@@ -323,7 +324,8 @@ def finish(
     Raises
     ------
     ScenarioError
-        Every problem recorded so far, and swapped coordinates.
+        Every problem recorded so far, swapped coordinates, and events that are
+        all dated after the start (their count and date range named).
     GeodataError
         An unknown ``crs``, or points that do not project to it.
     """
@@ -348,6 +350,17 @@ def finish(
     prec = np.asarray(raw.prec, dtype=np.int64)
     imprecise = ~after & (prec > max_geo_precision)
     keep = ~after & ~imprecise
+    if after.size and after.all():
+        problems.add(
+            "",
+            "every row" if fmt != "layer" else "every feature",
+            date_field or ("date_start" if fmt == "ucdp" else "event_date"),
+            f"events dated on or before the start ({start:%Y-%m-%dT%H:%MZ}): the "
+            "risk field is built from past events",
+            f"all {int(after.sum())} events after it, dated {days.min()} to "
+            f"{days.max()} (all dropped)",
+        )
+        raise problems.error()
 
     lon = np.asarray(raw.lon, dtype=np.float64)
     lat = np.asarray(raw.lat, dtype=np.float64)

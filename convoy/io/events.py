@@ -18,15 +18,16 @@ Three formats are read (``fmt``):
   column named by the caller (optional ``sub_event_type``, ``fatalities`` and
   ``geo_precision`` columns are used when present).
 
-CSV files are read by :func:`convoy.io.tables.read_csv_table` (UTF-8 only, the
-delimiter detected), layers by :func:`convoy.io.layers.read_layer`. Rows are reported
-as a spreadsheet shows them: the header is row 1, the first event row 2. Features of a
-layer are numbered from 1.
+CSV files are streamed by :func:`convoy.io.tables.csv_rows` (UTF-8 only, the
+delimiter detected, rows parsed as they are read), layers are read by
+:func:`convoy.io.layers.read_layer`; both refuse a file past the input size limit.
+Rows are reported as a spreadsheet shows them: the header is row 1, the first event
+row 2. Features of a layer are numbered from 1.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -44,7 +45,7 @@ from convoy.io._event_rows import (
     ucdp_type,
 )
 from convoy.io.layers import read_layer
-from convoy.io.tables import read_csv_table
+from convoy.io.tables import csv_rows, describe_header, repeated_columns
 from convoy.times import as_utc
 
 #: Formats :func:`read_events` reads.
@@ -91,7 +92,7 @@ def _need(
                 "header",
                 name,
                 f"a column {name!r} ({fmt} format)",
-                f"columns {list(header)[:12]}" + (" ..." if len(header) > 12 else ""),
+                describe_header(header),
             )
 
 
@@ -138,34 +139,40 @@ def _read_table_format(
 ) -> ThreatEvents:
     file = str(path)
     problems = Problems(file)
-    table = read_csv_table(Path(path), file, empty_expected=_EMPTY_CSV)
-    header = table.header
-    cols, type_of = _table_columns(header, fmt, problems)
-    if problems:
-        raise problems.error()
-    if not table.rows:
+    with csv_rows(Path(path), file, empty_expected=_EMPTY_CSV) as (header, rows):
+        for col in repeated_columns(header):
+            problems.add("", "row 1", col, "each column once", "a repeated column")
+        cols, type_of = _table_columns(header, fmt, problems)
+        if problems:
+            raise problems.error()
+        rownums: list[int] = []
+
+        def records() -> Iterator[dict[str, str]]:
+            for n, row in rows:
+                rownums.append(n)
+                if len(row) != len(header):
+                    problems.add(
+                        "",
+                        f"row {n}",
+                        "",
+                        f"{len(header)} columns as the header",
+                        f"{len(row)} columns",
+                    )
+                yield dict(zip(header, row, strict=False))
+
+        where = _row_where(rownums)
+        raw = parse_rows(
+            records(),
+            cols,
+            problems,
+            where=where,
+            type_of=type_of,
+            max_code=MAX_PRECISION_CODE[fmt],
+        )
+    if not rownums:
         raise ScenarioError(
             Problem(file, "", "", "at least one event row", "a header only")
         )
-    records = [dict(zip(header, row, strict=False)) for row in table.rows]
-    where = _row_where(table.row_numbers)
-    for i, row in enumerate(table.rows):
-        if len(row) != len(header):
-            problems.add(
-                "",
-                where(i),
-                "",
-                f"{len(header)} columns as the header",
-                f"{len(row)} columns",
-            )
-    raw = parse_rows(
-        records,
-        cols,
-        problems,
-        where=where,
-        type_of=type_of,
-        max_code=MAX_PRECISION_CODE[fmt],
-    )
     return finish(
         raw,
         problems,
@@ -312,6 +319,7 @@ def read_event_layer(
         max_geo_precision=max_geo_precision,
         lat_field="geometry",
         lon_field="geometry",
+        date_field=cols.date,
     )
 
 
@@ -425,7 +433,8 @@ def guess_events_format(path: str | Path) -> str:
         raise ScenarioError(Problem(file, "", "", "an existing file", "no such file"))
     if p.suffix.lower() not in (".csv", ".txt", ".tsv"):
         return "layer"
-    header = read_csv_table(p, file, empty_expected=_EMPTY_CSV).header
+    with csv_rows(p, file, empty_expected=_EMPTY_CSV) as (header, _):
+        pass
     if "event_date" in header:
         return "acled"
     if "date_start" in header and "type_of_violence" in header:
@@ -437,6 +446,6 @@ def guess_events_format(path: str | Path) -> str:
             "",
             "an ACLED CSV (with event_date) or "
             "a UCDP GED CSV (with date_start, type_of_violence)",
-            f"columns {header[:12]}",
+            describe_header(header),
         )
     )

@@ -15,7 +15,12 @@ from pathlib import Path
 from convoy._problems import Problems
 from convoy.errors import ScenarioError
 from convoy.io.files import label_of
-from convoy.io.tables import missing_columns, read_csv_table, repeated_columns
+from convoy.io.tables import (
+    describe_header,
+    missing_columns,
+    read_csv_table,
+    repeated_columns,
+)
 from convoy.params import SURFACES
 from convoy.scenario import Lot, Vehicle
 
@@ -45,6 +50,22 @@ MANIFEST_COLUMNS: tuple[str, ...] = (
     "mandatory",
     "camp",
 )
+
+#: The largest value accepted in a column of fleet.csv or manifest.csv. Far above
+#: any real vehicle or lot (the heaviest tank transporter carries about 70 t, a
+#: mission's whole equipment is worth some 10^9 USD), and low enough that the loads
+#: model's integer sums (cents, tenths of kg, summed over thousands of rows) stay far
+#: inside 64 bits: 10^20 USD would overflow it. An assumption, not a source.
+LARGEST: dict[str, float] = {
+    "length_m": 1e3,
+    "payload_kg": 1e7,
+    "weight_kg": 1e7,
+    "deck_m2": 1e5,
+    "seats": 1e5,
+    "value_usd": 1e12,
+    "destroy_hours": 1e5,
+    **{f"speed_{s}_kph": 1e3 for s in SURFACES},
+}
 
 _POSITIVE: tuple[Callable[[float], bool], str] = (lambda v: v > 0, "a number > 0")
 _NON_NEGATIVE: tuple[Callable[[float], bool], str] = (lambda v: v >= 0, "a number >= 0")
@@ -79,7 +100,7 @@ def _read_rows(
     header = table.header
     missing = missing_columns(header, required)
     for col in missing:
-        problems.add(label, "row 1", col, f"a column {col!r}", f"columns {header}")
+        problems.add(label, "row 1", col, f"a column {col!r}", describe_header(header))
     for col in repeated_columns(header):
         problems.add(label, "row 1", col, "each column once", "a repeated column")
     if missing:
@@ -146,6 +167,14 @@ class _RowParser:
             return math.nan
         if not math.isfinite(value):
             self._bad(col, "a finite number", repr(raw))
+            return math.nan
+        largest = LARGEST.get(col, math.inf)
+        if abs(value) > largest:
+            self._bad(
+                col,
+                f"a number of at most {largest:g} (the largest accepted)",
+                repr(raw),
+            )
             return math.nan
         return value
 

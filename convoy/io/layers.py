@@ -12,8 +12,41 @@ from __future__ import annotations
 from pathlib import Path
 
 import geopandas as gpd
+import pyogrio
+import shapely
 
-from convoy.errors import GeodataError, Problem
+from convoy.errors import GeodataError, Problem, ScenarioError
+from convoy.io.files import check_size
+
+
+def _bad_geometries(path: Path, label: str) -> list[Problem]:
+    """
+    The features whose geometry GEOS refuses (a one-point line...), by number.
+
+    Read again feature by feature after the whole layer failed to load; empty when
+    the file itself is what cannot be read.
+    """
+    try:
+        wkb = pyogrio.raw.read(path)[2]
+    except Exception:  # the file itself is unreadable: the caller says so
+        return []
+    problems: list[Problem] = []
+    for i, g in enumerate(wkb):
+        try:
+            shapely.from_wkb(g)
+        except Exception as exc:  # GEOS errors: the geometry is malformed
+            text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+            problems.append(
+                Problem(
+                    label,
+                    f"feature {i + 1}",
+                    "geometry",
+                    "a valid geometry (a line needs two points or more, a polygon "
+                    "ring four)",
+                    text or type(exc).__name__,
+                )
+            )
+    return problems
 
 
 def read_layer(path: Path, label: str) -> gpd.GeoDataFrame:
@@ -35,7 +68,8 @@ def read_layer(path: Path, label: str) -> gpd.GeoDataFrame:
     Raises
     ------
     GeodataError
-        If the file is missing, empty, unreadable, or the layer has no CRS.
+        If the file is missing, empty, larger than the input limit
+        (:func:`~convoy.io.files.check_size`), unreadable, or the layer has no CRS.
 
     Examples
     --------
@@ -44,11 +78,18 @@ def read_layer(path: Path, label: str) -> gpd.GeoDataFrame:
     path = Path(path)
     if not path.exists():
         raise GeodataError(Problem(label, "", "", "an existing file", "no such file"))
+    try:
+        check_size(path, label)
+    except ScenarioError as exc:
+        raise GeodataError(exc.problems) from None
     if path.is_file() and path.stat().st_size == 0:
         raise GeodataError(Problem(label, "", "", "a vector layer", "an empty file"))
     try:
         gdf = gpd.read_file(path, engine="pyogrio")
     except Exception as exc:  # pyogrio raises several types; all mean unreadable
+        bad = _bad_geometries(path, label)
+        if bad:
+            raise GeodataError(bad) from None
         text = str(exc).strip()
         first = text.splitlines()[0][:200] if text else type(exc).__name__
         raise GeodataError(

@@ -26,6 +26,7 @@ from convoy.io.fleet import read_fleet, read_manifest
 from convoy.io.reference import read_reference_trip
 from convoy.io.roads import read_roads
 from convoy.io.sites import fallback_crs, read_sites
+from convoy.io.swaps import blame_roads, events_centre
 from convoy.io.toml import read_toml
 from convoy.io.validate import check_scenario
 from convoy.params import (
@@ -261,6 +262,26 @@ def _read_header(
     return out
 
 
+_INSIDE = "a path inside the scenario folder, or an absolute path"
+
+
+def _escapes(value: str) -> bool:
+    """
+    Whether a relative path climbs out of the scenario folder (``../x.csv``).
+
+    Such a path depends on where the folder is put and can reach any file; a file
+    outside the folder must be named by its absolute path.
+
+    Examples
+    --------
+    >>> _escapes("../x.csv"), _escapes("data/../fleet.csv"), _escapes("/srv/x.csv")
+    (True, False, False)
+    """
+    if Path(value).is_absolute():
+        return False
+    return Path(os.path.normpath(value)).parts[:1] == ("..",)
+
+
 def _read_files(
     doc: Mapping[str, Any], folder: Path, toml: Path, label: str, problems: Problems
 ) -> ScenarioFiles:
@@ -285,6 +306,14 @@ def _read_files(
             key in _FILE_DEFAULTS and not value.strip()
         ):
             problems.add(label, where, key, "a file path (a string)", repr(value))
+        elif key in _FILE_DEFAULTS and _escapes(value.strip()):
+            problems.add(
+                label,
+                where,
+                key,
+                _INSIDE,
+                repr(value.strip()),
+            )
         else:
             values[key] = value.strip()
     fmt = values["events_format"]
@@ -352,7 +381,14 @@ def _read_roads(
             sites_label=label_of(files.sites),
         )
     except ScenarioError as exc:
-        for p in exc.problems:  # a bad [roads] crs is the scenario file's problem
+        fmt = files.events_format or ("acled" if files.events.suffix == ".csv" else "")
+        found = blame_roads(
+            exc.problems,
+            [s for _, s in sites],
+            events_centre(files.events, fmt),
+            roads_label,
+        )
+        for p in found:  # a bad [roads] crs is the scenario file's problem
             on_toml = isinstance(p, Problem) and p.where == "[roads]"
             problems.take(ScenarioError(p), file=label if on_toml else roads_label)
     return None
@@ -435,6 +471,11 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
         raise problems.error()
     header = _read_header(doc, label, problems)
     files = _read_files(doc, toml.parent, toml, label, problems)
+    if any(
+        isinstance(p, Problem) and p.expected.startswith(_INSIDE)
+        for p in problems.items
+    ):
+        raise problems.error()  # a file outside the folder is never read
     params = _read_params(doc, label, problems)
     reference = read_reference_trip(
         params["calibration"],

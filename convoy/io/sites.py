@@ -21,6 +21,7 @@ from convoy._problems import Problems
 from convoy.errors import ScenarioError
 from convoy.io.files import label_of
 from convoy.io.layers import read_layer
+from convoy.io.tables import describe_header
 from convoy.params import RoadParams
 from convoy.roads.coordinates import coordinate_problems, utm_crs
 from convoy.scenario import Site
@@ -109,7 +110,11 @@ def read_sites(
     missing = [c for c in ("name", "kind") if c not in cols]
     for col in missing:
         problems.add(
-            label, "", col, f"an attribute {col!r}", f"attributes {sorted(cols)}"
+            label,
+            "",
+            col,
+            f"an attribute {col!r}",
+            describe_header(sorted(cols), kind="attributes"),
         )
     names = (
         [cell_text(v) for v in gdf[cols["name"]]] if "name" in cols else [""] * len(gdf)

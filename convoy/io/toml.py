@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from convoy._problems import Problems
+from convoy.errors import ScenarioError
+from convoy.io.files import check_size
 
 
 def read_toml(
@@ -36,6 +38,11 @@ def read_toml(
     >>> doc = read_toml(Path("scenario.toml"), "scenario.toml", Problems())
     ... # doctest: +SKIP
     """
+    try:
+        check_size(path, label)
+    except ScenarioError as exc:
+        problems.take(exc, file=label)
+        return None
     try:
         raw = path.read_bytes()
     except OSError as exc:

@@ -183,6 +183,7 @@ def check_scenario(
             unreadable_sites,
         )
     problems += _calendar_problems(header, scenario_file)
+    problems += _same_place(origin, destination, sites, roads, sites_file)
     notes: list[str] = []
     if roads is not None and destination in roads.site_node:
         camps_used = {v.camp for _, v in vehicles} | {lot.camp for _, lot in lots}
@@ -272,6 +273,41 @@ def _calendar_problems(header: Mapping[str, Any], scenario_file: str) -> list[Pr
             )
         )
     return problems
+
+
+def _same_place(
+    origin: str | None,
+    destination: str | None,
+    sites: Sequence[tuple[str, Site]],
+    roads: RoadNetwork | None,
+    sites_file: str,
+) -> list[Problem]:
+    """Origin and destination at one place (same point, or one road node)."""
+    where = {s.name: (w, s) for w, s in sites}
+    if origin not in where or destination not in where or origin == destination:
+        return []
+    (wo, o), (wd, d) = where[origin], where[destination]
+    same_point = (o.lon, o.lat) == (d.lon, d.lat)
+    node = roads.site_node if roads is not None else {}
+    same_node = origin in node and node.get(origin) == node.get(destination)
+    if not (same_point or same_node):
+        return []
+    found = (
+        f"both at ({o.lon:g}, {o.lat:g})"
+        if same_point
+        else f"({o.lon:g}, {o.lat:g}) and ({d.lon:g}, {d.lat:g}), snapped to the "
+        "same road node"
+    )
+    return [
+        Problem(
+            sites_file,
+            f"{wo}, {wd}",
+            "geometry",
+            f"the origin {origin!r} and the destination {destination!r} at "
+            "different places",
+            found,
+        )
+    ]
 
 
 def _road_problems(

@@ -360,7 +360,8 @@ def build_road_network(
     GeodataError
         No CRS, an empty layer, non-line geometry, NaN or out of range or swapped
         coordinates (each named by feature); a site whose coordinates look swapped
-        (far from every road, near one once swapped).
+        (far from every road, near one once swapped); a site farther than
+        ``max_snap_m`` from every road (site and distance named).
     ScenarioError
         An unknown ``surface`` value (feature, value and the allowed values named),
         or a ``[roads] crs`` that is not a projected metric CRS.

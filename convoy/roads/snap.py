@@ -117,6 +117,7 @@ def snap_sites(
     tree = shapely.STRtree(edges.geom)
     _check_swapped_sites(tree, sites, tr, params, sites_label)
     split = 0
+    far_sites: list[Problem] = []
     for site in sites:
         x, y = tr.transform(site.lon, site.lat)
         p = shapely.Point(x, y)
@@ -158,6 +159,18 @@ def snap_sites(
         dist = math.dist((x, y), edges.node_xy[node])
         site_node[site.name] = int(node)
         site_snap[site.name] = dist
+        if dist > params.max_snap_m:
+            far_sites.append(
+                Problem(
+                    sites_label,
+                    f"site {site.name!r}",
+                    "geometry",
+                    f"a site within [roads] max_snap_m = {params.max_snap_m:g} m of "
+                    f"a road of {label}",
+                    f"{dist / 1000:.1f} km from the nearest road",
+                )
+            )
+            continue
         if dist > params.site_snap_warn_m:
             warnings.warn(
                 f"{label}: site {site.name!r} is {dist / 1000:.1f} km from the nearest "
@@ -166,6 +179,8 @@ def snap_sites(
                 DataQualityWarning,
                 stacklevel=3,
             )
+    if far_sites:
+        raise GeodataError(far_sites)
     far = max(site_snap.values())
     repairs.append(
         f"snapped {len(site_node)} sites to the road (farthest "

@@ -181,3 +181,58 @@ def test_plan_refuses_reference_trip_outside_the_dates(defect_variant, tmp_path)
     assert "[calibration]: field 'depart'" in result.stderr
     assert "2024-10-31T06:00Z (start)" in result.stderr
     assert not out.exists()
+
+
+def test_validate_refuses_a_sparse_events_file_past_the_limit(tmp_path, tiny_dir):
+    """A 513 MiB (sparse) events file: exit 2 naming file, size, limit; not read."""
+    d = tmp_path / "big"
+    shutil.copytree(tiny_dir, d)
+    with open(d / "events.csv", "r+b") as f:
+        f.truncate(513 << 20)
+    result = run("validate", str(d))
+    assert result.exit_code == 2, result.output
+    (line,) = [ln for ln in result.stderr.splitlines() if "events.csv" in ln]
+    assert "expected a file of at most 512 MiB" in line
+    assert "CONVOY_MAX_INPUT_MB" in line and "found 513.0 MiB" in line
+    assert "Traceback" not in result.stderr
+
+
+def test_files_outside_the_folder_only_by_absolute_path(tmp_path, tiny_dir, edits):
+    """`../fleet.csv` is refused unread; the same file by absolute path is used."""
+    d = tmp_path / "sc"
+    shutil.copytree(tiny_dir, d)
+    outside = tmp_path / "fleet.csv"
+    shutil.move(d / "fleet.csv", outside)
+    edits.text(d / "scenario.toml", 'fleet = "fleet.csv"', 'fleet = "../fleet.csv"')
+    result = run("validate", str(d))
+    assert result.exit_code == 2
+    assert "field 'fleet' expected a path inside the scenario folder" in result.stderr
+    assert "payload_kg" not in result.stderr  # nothing of the file is shown
+    edits.text(d / "scenario.toml", '"../fleet.csv"', f'"{outside}"')
+    result = run("validate", str(d))
+    assert result.exit_code == 0, result.output
+
+
+def test_outside_file_content_never_echoed(tmp_path, tiny_dir, edits):
+    """A relative path to a file outside the folder never shows its content."""
+    d = tmp_path / "sc"
+    shutil.copytree(tiny_dir, d)
+    (tmp_path / "secret.txt").write_text("root:SECRET-LINE,x\n")
+    edits.text(d / "scenario.toml", 'fleet = "fleet.csv"', 'fleet = "../secret.txt"')
+    result = run("validate", str(d))
+    assert result.exit_code == 2
+    assert "SECRET" not in result.output and "SECRET" not in result.stderr
+    # by absolute path it is read, found not to be a table, and still not shown
+    edits.text(d / "scenario.toml", '"../secret.txt"', f'"{tmp_path / "secret.txt"}"')
+    result = run("validate", str(d))
+    assert result.exit_code == 2
+    assert "SECRET" not in result.output and "SECRET" not in result.stderr
+    assert "a first line of 2 cells that is not column names" in result.stderr
+
+
+def test_validate_names_a_bad_size_limit(tiny_dir, monkeypatch):
+    """A CONVOY_MAX_INPUT_MB that is not a number > 0 is named: exit 2."""
+    monkeypatch.setenv("CONVOY_MAX_INPUT_MB", "lots")
+    result = run("validate", str(tiny_dir))
+    assert result.exit_code == 2
+    assert "CONVOY_MAX_INPUT_MB: expected a number of MiB > 0" in result.stderr
