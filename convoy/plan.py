@@ -55,7 +55,7 @@ from convoy.march import (
     order_of_march,
     trip_march,
 )
-from convoy.params import SimulationParams
+from convoy.params import SimulationParams, fuel_l_per_km
 from convoy.risk.edges import EdgeRisk, edge_risk
 from convoy.risk.field import RiskField, risk_field_from_events
 from convoy.scenario import Lot, Scenario, Vehicle
@@ -64,6 +64,7 @@ from convoy.schedule import (
     Schedule,
     Trajectory,
     build_exposure_model,
+    column_costs,
     column_surface_speeds,
     plan_schedule,
 )
@@ -201,18 +202,44 @@ def scenario_exposure_model(
             raise ScenarioError(msg)
         moving = [by_id[i] for i in vehicle_ids]
     roads = scenario.roads
+    too_small = set(halt_sites_too_small(scenario, len(moving)))
     return build_exposure_model(
         roads,
         edge_risk,
         surface_speed_kph=column_surface_speeds([v.speed_kph for v in moving]),
         vehicle_lengths_m=[v.length_m for v in moving],
         halt_sites=[
-            s.name for s in scenario.sites if s.can_halt and s.name in roads.site_node
+            s.name
+            for s in scenario.sites
+            if s.can_halt and s.name in roads.site_node and s.name not in too_small
         ],
         start=scenario.start,
         movement=scenario.movement,
         risk_params=scenario.risk,
+        costs=column_costs(
+            [v.reliability for v in moving],
+            [fuel_l_per_km(v.type) for v in moving],
+            scenario.prices,
+        ),
     )
+
+
+def halt_sites_too_small(scenario: Scenario, num_vehicles: int) -> list[str]:
+    """
+    Halt sites that cannot hold a column of ``num_vehicles``.
+
+    A site's ``capacity`` property, else ``[movement] halt_capacity_vehicles``.
+    Camps and the destination hold the whole force. The column may not laager at
+    such a site; it may still halt there at the roadside
+    (``[movement] roadside_halt_factor``).
+    """
+    default = scenario.movement.halt_capacity_vehicles
+    return [
+        s.name
+        for s in scenario.sites
+        if s.kind == "halt"
+        and (default if s.capacity is None else s.capacity) < num_vehicles
+    ]
 
 
 def plan_scenario_schedule(
@@ -638,6 +665,15 @@ def _trips(
         "its route and drive after dark, as the real column did",
     )
     notes += baseline_notes(trips["optimised"], trips, scenario.prices.incident_usd)
+    small = halt_sites_too_small(scenario, len(moving))
+    if small:
+        cap = scenario.movement.halt_capacity_vehicles
+        notes.append(
+            f"the column of {len(moving)} vehicles is larger than the halt sites "
+            f"{', '.join(small)} (capacity from the site's 'capacity' or [movement] "
+            f"halt_capacity_vehicles = {cap}): it may not laager there, only halt "
+            "at the roadside"
+        )
     return trips, notes
 
 

@@ -62,12 +62,16 @@ class Site:
         point for the march table).
     lon, lat
         WGS 84 degrees.
+    capacity
+        Vehicles a halt site holds (optional property ``capacity``); None for
+        ``[movement] halt_capacity_vehicles``.
     """
 
     name: str
     kind: str
     lon: float
     lat: float
+    capacity: float | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -79,6 +83,12 @@ class Site:
             raise _bad(self.name, "lon", "a longitude in [-180, 180]", self.lon)
         if not (math.isfinite(self.lat) and -90 <= self.lat <= 90):
             raise _bad(self.name, "lat", "a latitude in [-90, 90]", self.lat)
+        if self.capacity is not None and not (
+            isinstance(self.capacity, int | float)
+            and math.isfinite(self.capacity)
+            and self.capacity >= 1
+        ):
+            raise _bad(self.name, "capacity", "vehicles >= 1", self.capacity)
 
     @property
     def can_halt(self) -> bool:

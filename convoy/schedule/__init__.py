@@ -2,8 +2,11 @@
 
 from convoy.schedule.exposure import (
     MODES,
+    ColumnCosts,
     ExposureModel,
     build_exposure_model,
+    column_costs,
+    column_gaps_min,
     column_lengths_km,
     column_surface_speeds,
 )
@@ -20,6 +23,7 @@ from convoy.schedule.trajectory import (
 
 __all__ = [
     "MODES",
+    "ColumnCosts",
     "Exposure",
     "ExposureModel",
     "Halt",
@@ -28,6 +32,8 @@ __all__ = [
     "ScheduleLeg",
     "Trajectory",
     "build_exposure_model",
+    "column_costs",
+    "column_gaps_min",
     "column_lengths_km",
     "column_surface_speeds",
     "edge_path_nodes",

@@ -58,8 +58,14 @@ def _drive_levels(t, d, h, nextmid, hmax):
 
 
 @njit(cache=True)
-def _traversal(t, e, md, num_steps, dur, daycum, run_end):
-    """Duration and light (0 day, 1 night) of a traversal; (-1, -1) if not allowed."""
+def _traversal(t, e, md, num_steps, dur, tail, daycum, run_end, nextmid, guard):
+    """
+    Duration and light (0 day, 1 night) of a traversal; (-1, -1) if not allowed.
+
+    The head's traversal plus the column's pass time (``tail`` steps) must end
+    inside the movement window the head leaves in; with ``guard`` it must not
+    straddle midnight either (the daily limit then counts every unit's driving).
+    """
     j = (e * 2 + md) * 2
     d = dur[j]
     light = 0
@@ -68,7 +74,10 @@ def _traversal(t, e, md, num_steps, dur, daycum, run_end):
     if daycum[t + d] - daycum[t] != d:
         light = 1
         d = dur[j + 1]
-    if t + d > num_steps or t + d > run_end[t]:
+    if t + d > num_steps:
+        return -1, -1
+    end = t + d + tail[j + light]
+    if end > run_end[t] or (guard and end > nextmid[t]):
         return -1, -1
     return d, light
 
@@ -118,8 +127,12 @@ def _fill(
     num_steps,
     step_min,
     dur,
+    tail,
+    guard,
     ied_coef,
     amb_coef,
+    fixed,
+    step_price,
     ci,
     ca,
     ch,
@@ -168,7 +181,7 @@ def _fill(
                 continue
             # best next node so far per level, for tie-breaking
             if can_halt[n]:
-                c0 = halt_coef[n] * (ch[t + 1] - ch[t])
+                c0 = halt_coef[n] * (ch[t + 1] - ch[t]) + step_price
                 same_day = dayidx[t + 1] == dayidx[t]
                 for i in range(cnt):
                     h2 = lo + i if same_day else 0
@@ -184,13 +197,15 @@ def _fill(
                 e = adj_edge[k]
                 m = indices[k]
                 for md in range(2):
-                    d, light = _traversal(t, e, md, num_steps, dur, daycum, run_end)
+                    d, light = _traversal(
+                        t, e, md, num_steps, dur, tail, daycum, run_end, nextmid, guard
+                    )
                     if d < 0:
                         continue
                     ci_, ca_ = _traversal_cost(
                         t, d, e, md, light, step_min, ied_coef, amb_coef, ci, ca
                     )
-                    c0 = ci_ + ca_
+                    c0 = ci_ + ca_ + fixed[e] + step_price * d
                     t2 = t + d
                     same_day = t2 < nextmid[t]
                     lo2 = hlo[t2]
@@ -246,8 +261,12 @@ def _departures(
     num_steps,
     step_min,
     dur,
+    tail,
+    guard,
     ied_coef,
     amb_coef,
+    fixed,
+    step_price,
     ci,
     ca,
     daycum,
@@ -283,7 +302,9 @@ def _departures(
             e = adj_edge[k]
             m = indices[k]
             for md in range(2):
-                d, light = _traversal(t, e, md, num_steps, dur, daycum, run_end)
+                d, light = _traversal(
+                    t, e, md, num_steps, dur, tail, daycum, run_end, nextmid, guard
+                )
                 if d < 0:
                     continue
                 h2 = _drive_levels(t, d, 0, nextmid, hmax)
@@ -295,7 +316,7 @@ def _departures(
                 ci_, ca_ = _traversal_cost(
                     t, d, e, md, light, step_min, ied_coef, amb_coef, ci, ca
                 )
-                c = ci_ + ca_ + cost[j]
+                c = ci_ + ca_ + fixed[e] + step_price * d + cost[j]
                 if dep_act[t] == -1 or _better(
                     c, arr[j], drv[j] + d, m, dep_cost[t], dep_arr[t], dep_drv[t], bnx
                 ):
@@ -316,6 +337,8 @@ def _walk(
     adj_edge,
     num_steps,
     dur,
+    tail,
+    guard,
     daycum,
     run_end,
     dayidx,
@@ -355,7 +378,9 @@ def _walk(
             k = (a - 1) // 2
             md = (a - 1) % 2
             e = adj_edge[k]
-            d, light = _traversal(t, e, md, num_steps, dur, daycum, run_end)
+            d, light = _traversal(
+                t, e, md, num_steps, dur, tail, daycum, run_end, nextmid, guard
+            )
             out[rows, 0] = 1
             out[rows, 1] = n
             out[rows, 2] = e
@@ -384,6 +409,8 @@ def _relax_moves(
     adj_edge,
     num_steps,
     dur,
+    tail,
+    guard,
     daycum,
     run_end,
     nextmid,
@@ -396,7 +423,9 @@ def _relax_moves(
         e = adj_edge[k]
         m = indices[k]
         for md in range(2):
-            d, _light = _traversal(t, e, md, num_steps, dur, daycum, run_end)
+            d, _light = _traversal(
+                t, e, md, num_steps, dur, tail, daycum, run_end, nextmid, guard
+            )
             if d < 0:
                 continue
             h2 = _drive_levels(t, d, h, nextmid, hmax)
@@ -423,6 +452,8 @@ def _earliest_arrival(
     can_halt,
     num_steps,
     dur,
+    tail,
+    guard,
     daycum,
     run_end,
     dayidx,
@@ -457,6 +488,8 @@ def _earliest_arrival(
                 adj_edge,
                 num_steps,
                 dur,
+                tail,
+                guard,
                 daycum,
                 run_end,
                 nextmid,
@@ -485,6 +518,8 @@ def _earliest_arrival(
                     adj_edge,
                     num_steps,
                     dur,
+                    tail,
+                    guard,
                     daycum,
                     run_end,
                     nextmid,

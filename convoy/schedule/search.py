@@ -143,10 +143,13 @@ class Schedule:
         Length of a step, in minutes.
     depart_step, arrive_step
         Departure from the origin and arrival at the destination, in steps.
+    price
+        Price of the km driven and the hours from departure to arrival, in
+        expected incidents (``ExposureModel.km_price`` and ``hour_price``).
     cost_by_departure
-        Optimal expected incidents when leaving the origin exactly at step t, for
-        t = 0 .. num_steps (inf where no schedule leaving then meets the deadline
-        or t is outside the departure window).
+        Optimal objective (expected incidents plus price) when leaving the
+        origin exactly at step t, for t = 0 .. num_steps (inf where no schedule
+        leaving then meets the deadline or t is outside the departure window).
     """
 
     legs: tuple[ScheduleLeg, ...]
@@ -158,11 +161,17 @@ class Schedule:
     depart_step: int
     arrive_step: int
     cost_by_departure: NDArray[np.float64] = field(repr=False)
+    price: float = 0.0
 
     @property
     def expected_incidents(self) -> float:
         """Total expected incidents."""
         return self.ied + self.ambush_moving + self.ambush_halted
+
+    @property
+    def objective(self) -> float:
+        """What the search minimises: expected incidents plus the price."""
+        return self.expected_incidents + self.price
 
     @property
     def node_path(self) -> tuple[int, ...]:
@@ -278,7 +287,7 @@ def plan_schedule(
         earliest_depart_min,
         latest_depart_min,
     )
-    g = search_graph(model, step)
+    g = search_graph(model, step, movement.daily_driving_limit_h)
     o_name = names.get(origin, f"node {origin}")
     d_name = names.get(destination, f"node {destination}")
     if not connected(g, origin, destination):
@@ -292,7 +301,7 @@ def plan_schedule(
         )
         raise InfeasibleError(msg)
 
-    tab = step_tables(model, movement, num_steps)
+    tab = step_tables(model, movement, num_steps, int(g.tail.max(initial=0)))
     labels = _fill_labels(model, g, tab, destination, step)
     dep = _departure_labels(model, g, tab, labels, origin, earliest, latest, step)
     dep_cost, dep_arr, dep_drv, dep_act = dep
@@ -388,8 +397,12 @@ def _fill_labels(
         tab.num_steps,
         float(step),
         g.dur,
+        g.tail,
+        g.midnight_guard,
         g.ied_coef,
         g.amb_coef,
+        g.fixed,
+        g.step_price,
         tab.ci,
         tab.ca,
         tab.ch,
@@ -441,8 +454,12 @@ def _departure_labels(
             num_steps,
             float(step),
             g.dur,
+            g.tail,
+            g.midnight_guard,
             g.ied_coef,
             g.amb_coef,
+            g.fixed,
+            g.step_price,
             tab.ci,
             tab.ca,
             tab.daycum,
@@ -484,6 +501,8 @@ def _walk(
         g.adj_edge,
         tab.num_steps,
         g.dur,
+        g.tail,
+        g.midnight_guard,
         tab.daycum,
         tab.run_end,
         tab.dayidx,
@@ -562,4 +581,6 @@ def _assemble(
         depart_step=t_dep,
         arrive_step=legs[-1].arrive_step,
         cost_by_departure=dep_cost,
+        price=float(sum(float(g.fixed[leg.edge]) for leg in legs))
+        + g.step_price * (legs[-1].arrive_step - t_dep),
     )
