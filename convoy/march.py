@@ -374,7 +374,7 @@ def route_checkpoints(
     for node, d in sorted(km_at.items(), key=lambda kv: kv[1]):
         if node not in node_names:
             if node in halt_nodes:  # a laager beside the road (historical trip)
-                cps.append((f"laager at km {d:.0f}", "halt", d))
+                cps.append((f"roadside halt at km {d:.0f}", "halt", d))
             continue
         name = node_names[node]
         kind = site_kinds[name]
@@ -387,6 +387,139 @@ def route_checkpoints(
     return cps, halts
 
 
+def unit_timing(
+    units: Sequence[MarchUnit],
+    lengths_by_id: Mapping[str, float],
+    movement: MovementParams,
+    speed_kph: float,
+    night: bool,
+) -> list[tuple[float, float]]:
+    """
+    (offset, pass time) of each march unit at one speed, in minutes.
+
+    A unit's head passes a point ``offset`` minutes after the column's head: the
+    gaps and the pass times of the units ahead of it at that speed (day or night
+    interval). The last unit's offset plus its pass time is the column's pass time,
+    ``ExposureModel.pass_time_min`` (gaps plus road space over speed).
+    """
+    interval = movement.interval_night_m if night else movement.interval_day_m
+    out: list[tuple[float, float]] = []
+    offset = 0.0
+    for i, unit in enumerate(units):
+        if i > 0:
+            offset += movement.march_unit_gap_min
+            if i % movement.march_units_per_serial == 0:
+                offset += movement.serial_gap_min
+        lens = [lengths_by_id[v] for v in unit.vehicle_ids]
+        pt = pass_time_min(len(lens), float(np.mean(lens)), interval, speed_kph)
+        out.append((offset, pt))
+        offset += pt
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class _Visit:
+    """The head at a checkpoint: where, when, and the legs in and out."""
+
+    name: str
+    kind: str
+    km: float
+    arrive_min: float
+    leg_in: int
+    halt_end_min: float | None
+    leg_out: int | None
+
+
+def _visits(
+    model: ExposureModel,
+    trajectory: Trajectory,
+    places: tuple[Mapping[int, str], Mapping[str, str], str, str],
+) -> list[_Visit]:
+    """Every arrival of the head at a named site or a halt, in the order driven."""
+    node_names, site_kinds, origin, destination = places
+    legs = trajectory.legs
+    nodes = leg_nodes(model, trajectory)
+    halt_at = {(h.node, h.start_min): h.end_min for h in trajectory.halts}
+    out = [
+        _Visit(origin, "start point", 0.0, legs[0].depart_min, 0, None, 0)
+        if nodes
+        else None
+    ]
+    km = 0.0
+    first_km: dict[int, float] = {}  # a roadside halt is named by its first km
+    for i, ((_a, b), leg) in enumerate(zip(nodes, legs, strict=True)):
+        km += float(model.edge_length_m[leg.edge]) / 1000.0
+        first_km.setdefault(b, km)
+        end = halt_at.get((b, leg.arrive_min))
+        if b not in node_names and end is None:
+            continue
+        if b in node_names:
+            name = node_names[b]
+            kind = site_kinds.get(name, "checkpoint")
+            if i == len(legs) - 1 and name == destination:
+                kind = "release point"
+        else:
+            name, kind = f"roadside halt at km {first_km[b]:.0f}", "halt"
+        nxt = i + 1 if i + 1 < len(legs) else None
+        out.append(_Visit(name, kind, km, leg.arrive_min, i, end, nxt))
+    return [v for v in out if v is not None]
+
+
+def leg_march_table(
+    units: Sequence[MarchUnit],
+    lengths_by_id: Mapping[str, float],
+    model: ExposureModel,
+    trajectory: Trajectory,
+    places: tuple[Mapping[int, str], Mapping[str, str], str, str],
+    movement: MovementParams,
+) -> list[MarchRow]:
+    """
+    The road movement table derived from the legs and halts, for every march unit.
+
+    One row per unit and per arrival of the head at a named site or a halt (a site
+    passed twice has two rows). A unit's head arrives ``offset`` after the column's
+    head and its tail clears one unit pass time later, both at the speed of the leg
+    that brings the head there (``ExposureModel.speed_kph``, the day or night speed
+    and interval of that leg): the same pass time the schedule keeps inside the
+    movement windows. A unit halted there leaves ``offset`` after the head leaves,
+    at the speed of the next leg.
+    """
+    legs = trajectory.legs
+
+    def timing(i: int) -> list[tuple[float, float]]:
+        leg = legs[i]
+        night = not model.is_daylight(leg.depart_min, leg.arrive_min)
+        v = model.speed_kph(leg.edge, leg.mode, night)
+        return unit_timing(units, lengths_by_id, movement, v, night)
+
+    rows: list[MarchRow] = []
+    visits = _visits(model, trajectory, places)
+    for k, unit in enumerate(units):
+        for vis in visits:
+            offset, pt = timing(vis.leg_in)[k]
+            until = None
+            if vis.halt_end_min is not None:
+                out_offset = offset
+                if vis.leg_out is not None:
+                    out_offset = timing(vis.leg_out)[k][0]
+                until = vis.halt_end_min + out_offset
+            head = vis.arrive_min + offset
+            rows.append(
+                MarchRow(
+                    unit.name,
+                    unit.serial,
+                    vis.name,
+                    vis.kind,
+                    vis.km,
+                    head,
+                    head + pt,
+                    pt,
+                    until,
+                )
+            )
+    return rows
+
+
 def trip_march(
     model: ExposureModel,
     trajectory: Trajectory,
@@ -396,7 +529,7 @@ def trip_march(
     start_minute_of_day: int,
 ) -> tuple[list[MarchUnit], list[MarchRow]]:
     """
-    March units and the road movement table of one trip.
+    March units and the road movement table of one trip, from its legs and halts.
 
     Parameters
     ----------
@@ -410,15 +543,12 @@ def trip_march(
     movement
         Intervals, gaps and march unit sizes.
     start_minute_of_day
-        Minute of the UTC day at the scenario start.
+        Minute of the UTC day at the scenario start (kept for callers; day and
+        night come from the model).
     """
-    checkpoints, halts = route_checkpoints(model, trajectory, *places)
-    traj_arr = trajectory_points(model, trajectory)
-    # Speed, not rate of march (FM 55-30): what the column drives at on each leg,
-    # from the speed model, whatever pace the trajectory averages (the historical
-    # trip's pace folds in its stops).
     legs = trajectory.legs
-    ends_km = np.cumsum([float(model.edge_length_m[leg.edge]) / 1000.0 for leg in legs])
+    # Speed, not rate of march (FM 55-30): the units' offsets shown in the unit
+    # list are at the column's median speed; the table uses each leg's own.
     leg_speed = np.array(
         [
             model.speed_kph(
@@ -429,25 +559,18 @@ def trip_march(
             for leg in legs
         ]
     )
-
-    def speed_at(km: float) -> float:
-        i = min(int(np.searchsorted(ends_km, km - 1e-9)), len(legs) - 1)
-        return float(leg_speed[i])
-
     units = march_units(
         [v.id for v in order],
         [v.length_m for v in order],
         movement,
         float(np.median(leg_speed)),
     )
-    rows = march_table(
+    rows = leg_march_table(
         units,
         {v.id: v.length_m for v in order},
-        traj_arr,
-        checkpoints,
-        halts,
+        model,
+        trajectory,
+        places,
         movement,
-        start_minute_of_day,
-        speed_at=speed_at,
     )
     return units, rows

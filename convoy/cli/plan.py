@@ -46,7 +46,8 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
     """Print the plan against its baselines, the loads and the march."""
     t = Table(
         title=f"{doc.scenario.title}: plan against baselines "
-        "(expected incidents; times UTC)"
+        "(expected incidents; running: km and crew hours priced in incidents; "
+        "times UTC)"
     )
     for col in (
         "plan",
@@ -57,6 +58,7 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
         "arrive",
         "days",
         "km",
+        "running",
         "vehicles",
         "carried",
         "left",
@@ -77,6 +79,9 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
             _when(s.arrive),
             f"{s.travel_days:.1f}",
             f"{s.distance_km:.0f}",
+            ""
+            if s.running_cost_incidents is None
+            else f"{s.running_cost_incidents:.2f}",
             str(s.vehicles_moving),
             _usd(s.value_carried),
             _usd(s.value_left_behind),

@@ -179,7 +179,11 @@ class ExposureModel:
         (``node_can_halt`` false), as a multiple of a laager's; 0 forbids it.
     pass_gap_min
         Time gaps inside the column (between march units and serials), in minutes:
-        the column's pass time at speed v is ``pass_gap_min + 60 * L / v``.
+        the column's pass time at speed v is ``pass_gap_min + 60 * P / v``.
+    pass_day_km, pass_night_km
+        Road space P of the column for its pass time, in km (FM 55-30: vehicles
+        times (interval + length), one interval more than the column length);
+        0 for the column length.
     breakdowns_per_km
         Expected breakdowns per km of route of the whole column: the sum over its
         vehicles of ``-ln(reliability) / 100`` (the Monte Carlo's law).
@@ -212,6 +216,8 @@ class ExposureModel:
     halt_exposure_factor: float = 0.5
     roadside_halt_factor: float = 0.0
     pass_gap_min: float = 0.0
+    pass_day_km: float = 0.0
+    pass_night_km: float = 0.0
     breakdowns_per_km: float = 0.0
     fuel_l_per_km: float = 0.0
     crew: float = 0.0
@@ -278,6 +284,8 @@ class ExposureModel:
         for name in (
             "roadside_halt_factor",
             "pass_gap_min",
+            "pass_day_km",
+            "pass_night_km",
             "breakdowns_per_km",
             "fuel_l_per_km",
             "crew",
@@ -342,9 +350,14 @@ class ExposureModel:
         return self.crew * self.crew_hour_price
 
     def pass_time_min(self, speed_kph: float, night: bool) -> float:
-        """Column pass time at a speed, in minutes: gaps plus length over speed."""
-        length = self.column_night_km if night else self.column_day_km
-        return self.pass_gap_min + 60.0 * length / speed_kph
+        """Column pass time at a speed, in minutes: gaps plus road space over speed."""
+        return self.pass_gap_min + 60.0 * self.pass_km(night) / speed_kph
+
+    def pass_km(self, night: bool) -> float:
+        """Road space of the column for its pass time, in km."""
+        if night:
+            return self.pass_night_km or self.column_night_km
+        return self.pass_day_km or self.column_day_km
 
     def halt_factor(self, node: int) -> float:
         """
@@ -556,6 +569,8 @@ def build_exposure_model(
         halt_exposure_factor=movement.halt_exposure_factor,
         roadside_halt_factor=movement.roadside_halt_factor,
         pass_gap_min=column_gaps_min(len(vehicle_lengths_m), movement),
+        pass_day_km=day_km + movement.interval_day_m / 1000.0,
+        pass_night_km=night_km + movement.interval_night_m / 1000.0,
         breakdowns_per_km=costs.breakdowns_per_km,
         fuel_l_per_km=costs.fuel_l_per_km,
         crew=costs.crew,

@@ -151,7 +151,7 @@ def search_graph(
     # them, so a short edge cannot hide the column for less time than it spends there
     v = (model.edge_length_m / 1000.0)[:, None, None] / (dur * step_min / 60.0)
     pass_min = model.pass_gap_min + 60.0 * (
-        np.array([model.column_day_km, model.column_night_km])[None, None, :]
+        np.array([model.pass_km(False), model.pass_km(True)])[None, None, :]
         / np.maximum(v_model, 1e-9)
     )
     tail = np.ceil(pass_min / step_min - _EPS).astype(np.int64)

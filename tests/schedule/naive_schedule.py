@@ -105,8 +105,11 @@ class NaiveSchedule:
                 continue
             if t + d > self.T:
                 return None
-            col = m.column_night_km if night else m.column_day_km
-            pass_min = m.pass_gap_min + 60.0 * col / v
+            if night:
+                space = m.pass_night_km or m.column_night_km
+            else:
+                space = m.pass_day_km or m.column_day_km
+            pass_min = m.pass_gap_min + 60.0 * space / v
             end = t + d + max(0, math.ceil(pass_min / self.step - EPS))
             if not all(self.step_all(s, self.in_window) for s in range(t, end)):
                 return None

@@ -100,6 +100,8 @@ def random_case(
         model,
         roadside_halt_factor=0.0 if rules[0] < 0.4 else float(1 + 4 * rules[1]),
         pass_gap_min=float(rules[2] * 60),
+        pass_day_km=float(rng.uniform(0, 20)) if rules[1] < 0.5 else 0.0,
+        pass_night_km=float(rng.uniform(0, 10)) if rules[1] < 0.5 else 0.0,
         breakdowns_per_km=float(rules[3] * 0.05) if rules[5] < 0.7 else 0.0,
         fuel_l_per_km=float(rules[4] * 20) if rules[5] < 0.7 else 0.0,
         crew=float(rng.integers(0, 40)),

@@ -84,8 +84,7 @@ def check_column(case: Case, sched: Schedule) -> None:
     step = mv.step_min
     for leg in sched.legs:
         v = m.speed_kph(leg.edge, leg.mode, leg.night)
-        col = m.column_night_km if leg.night else m.column_day_km
-        pass_min = m.pass_gap_min + 60.0 * col / v
+        pass_min = m.pass_time_min(v, leg.night)
         # the tail of the last unit drives the leg pass_min after the head
         a, b = leg.depart_step * step, leg.arrive_step * step + pass_min
         for x in range(a, math.ceil(b - 1e-9)):
