@@ -218,7 +218,10 @@ def scenario_exposure_model(
         risk_params=scenario.risk,
         costs=column_costs(
             [v.reliability for v in moving],
-            [fuel_l_per_km(v.type) for v in moving],
+            [
+                fuel_l_per_km(v.type) if v.fuel_l_per_km is None else v.fuel_l_per_km
+                for v in moving
+            ],
             scenario.prices,
         ),
     )

@@ -130,6 +130,9 @@ class Vehicle:
         The camp where it starts.
     value_usd
         Replacement value, in US dollars (>= 0), counted as value saved if it moves.
+    fuel_l_per_km
+        Litres of fuel per km (optional column); None for the default of its type
+        (``convoy.params.FUEL_L_PER_KM``).
     """
 
     id: str
@@ -144,8 +147,15 @@ class Vehicle:
     can_tow: bool
     camp: str
     value_usd: float = 0.0
+    fuel_l_per_km: float | None = None
 
     def __post_init__(self) -> None:
+        if self.fuel_l_per_km is not None and not (
+            math.isfinite(self.fuel_l_per_km) and self.fuel_l_per_km >= 0
+        ):
+            raise _bad(
+                self.id, "fuel_l_per_km", "litres per km >= 0", self.fuel_l_per_km
+            )
         if not self.id:
             err = _bad("vehicle", "id", "a non-empty id", self.id)
             raise err

@@ -46,8 +46,7 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
     """Print the plan against its baselines, the loads and the march."""
     t = Table(
         title=f"{doc.scenario.title}: plan against baselines "
-        "(expected incidents; running: km and crew hours priced in incidents; "
-        "times UTC)"
+        "(expected incidents; times UTC)"
     )
     for col in (
         "plan",
@@ -58,7 +57,6 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
         "arrive",
         "days",
         "km",
-        "running",
         "vehicles",
         "carried",
         "left",
@@ -87,6 +85,17 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
             _usd(s.value_left_behind),
         )
     console.print(t)
+    running = [
+        f"{name} {s.running_cost_incidents:.2f}"
+        for name, s in rows
+        if s.running_cost_incidents is not None
+    ]
+    if running:
+        console.print(
+            "Running cost (breakdowns, fuel, crew hours; in expected incidents): "
+            + ", ".join(running)
+            + "."
+        )
     lo = doc.loadout
     by_disp: dict[str, list[float]] = {}
     for row in doc.left_behind:

@@ -1,12 +1,10 @@
 """Timing of the withdrawal: exposure model, trajectories, time-expanded search."""
 
+from convoy.schedule.costs import ColumnCosts, column_costs, column_gaps_min
 from convoy.schedule.exposure import (
     MODES,
-    ColumnCosts,
     ExposureModel,
     build_exposure_model,
-    column_costs,
-    column_gaps_min,
     column_lengths_km,
     column_surface_speeds,
 )
