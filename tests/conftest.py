@@ -330,6 +330,14 @@ DEFECTS: dict[str, tuple[Callable[[Path], None], list[str]]] = {
         set_site("Wells", "kind", "airfield"),
         ["sites.geojson", "feature 3 ('Wells')", "field 'kind'", "'airfield'"],
     ),
+    "SitesBadCapacity": (
+        set_site("Wells", "capacity", "big"),
+        ["sites.geojson", "feature 3 ('Wells')", "field 'capacity'", "'big'"],
+    ),
+    "SitesZeroCapacity": (
+        set_site("Wells", "capacity", 0),
+        ["sites.geojson", "feature 3 ('Wells')", "field 'capacity'", "vehicles >= 1"],
+    ),
     "MissingSitesFile": (
         lambda d: (d / "sites.geojson").unlink(),
         ["sites.geojson", "expected an existing file"],

@@ -142,3 +142,29 @@ def test_halt_sites_too_small_for_the_column(tiny_scenario, tiny_risk):
         sites=[dataclasses.replace(s, capacity=1000) for s in small.sites],
     )
     assert halt_sites_too_small(big, 2) == []
+
+
+def test_site_capacity_and_fleet_fuel_are_read(tmp_path):
+    """A site's ``capacity`` property and the fleet's ``fuel_l_per_km`` column."""
+    import json
+    import shutil
+
+    from convoy.io.scenario import read_scenario
+
+    d = tmp_path / "tiny"
+    shutil.copytree(TINY, d)
+    doc = json.loads((d / "sites.geojson").read_text())
+    for f in doc["features"]:
+        if f["properties"]["name"] == "Wells":
+            f["properties"]["capacity"] = 7
+    (d / "sites.geojson").write_text(json.dumps(doc))
+    lines = (d / "fleet.csv").read_text().splitlines()
+    lines = [lines[0] + ",fuel_l_per_km"] + [
+        line + (",0.9" if i == 0 else ",") for i, line in enumerate(lines[1:])
+    ]
+    (d / "fleet.csv").write_text("\n".join(lines) + "\n")
+    scn = read_scenario(d)
+    caps = {s.name: s.capacity for s in scn.sites}
+    assert caps["Wells"] == 7 and caps["North"] is None
+    fuel = [v.fuel_l_per_km for v in scn.vehicles]
+    assert fuel[0] == 0.9 and all(x is None for x in fuel[1:])
