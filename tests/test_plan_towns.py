@@ -39,7 +39,7 @@ def towns_only_copy(src: Path, dst: Path) -> Path:
 
 @pytest.mark.slow
 def test_towns_only_route_is_short_and_never_revisits(embedded_kidal_gao, tmp_path):
-    """The optimised route is at most 1.25 x the shortest path and visits no node twice."""
+    """The optimised route is at most 1.25 x the shortest path; no node twice."""
     sc = read_scenario(towns_only_copy(embedded_kidal_gao, tmp_path / "towns"))
     plan = plan_withdrawal(sc, runs=0)
     r = sc.roads
