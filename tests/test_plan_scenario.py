@@ -168,3 +168,37 @@ def test_site_capacity_and_fleet_fuel_are_read(tmp_path):
     assert caps["Wells"] == 7 and caps["North"] is None
     fuel = [v.fuel_l_per_km for v in scn.vehicles]
     assert fuel[0] == 0.9 and all(x is None for x in fuel[1:])
+
+
+def test_no_laager_big_enough_and_no_roadside_halts_says_so(tiny_scenario):
+    """Halt sites too small and roadside halts forbidden: the error names both."""
+    import dataclasses
+
+    from convoy.errors import InfeasibleError
+    from convoy.plan import plan_withdrawal
+
+    scn = tiny_scenario
+    mv = dataclasses.replace(
+        scn.movement,
+        halt_capacity_vehicles=1,
+        roadside_halt_factor=0.0,
+        windows=(("06:00", "07:00"),),
+    )
+    with pytest.raises(InfeasibleError) as err:
+        plan_withdrawal(dataclasses.replace(scn, movement=mv), runs=0)
+    text = str(err.value)
+    assert "the halt sites Wells hold fewer than the" in text
+    assert "roadside_halt_factor = 0" in text
+
+
+def test_revisit_note_names_the_node():
+    """A route through a node twice is explained in the notes; a simple one is not."""
+    from types import SimpleNamespace
+
+    from convoy.plan import revisit_note
+
+    model = SimpleNamespace(km_price=1e-4, hour_price=2e-4)
+    twice = SimpleNamespace(node_path=(0, 1, 2, 1, 3))
+    once = SimpleNamespace(node_path=(0, 1, 3))
+    assert "passes Wells more than once" in revisit_note(model, twice, {1: "Wells"})
+    assert revisit_note(model, once, {1: "Wells"}) == ""
