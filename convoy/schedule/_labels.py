@@ -11,7 +11,13 @@ Arrays in, arrays out; no objects, no exceptions, no NaN. The wrapper in
   ``ied_coef * (ci[t+d] - ci[t]) / (d * step)``
   ``+ amb_coef * (ca[t+d] - ca[t]) / (d * step)``
   where ``ci``/``ca`` are cumulative integrals of the diurnal profiles at the points.
-- ``halt_coef[n] * (ch[t+1] - ch[t])``: cost of halting one step at n.
+- ``halt_coef[n] * (ch[t+1] - ch[t])``: cost of halting one step at n (a laager's
+  or a roadside halt's exposure), plus ``step_price`` (crew hours).
+- ``fixed[e]``: price of edge e's km; ``step_price * d``: the crew hours of a
+  traversal of d steps (both in expected incidents, added to its cost).
+- ``tail[(e * 2 + md) * 2 + light]``: the column's pass time in steps; the head's
+  traversal plus it must end by ``run_end[t]`` (and, with ``guard``, by the next
+  midnight ``nextmid[t]``).
 - ``daycum[t]``: fully-daylight steps before t; a traversal is a day traversal when
   all its steps are daylight steps at the day duration.
 - ``run_end[s]``: first step >= s outside the movement windows (T when none).
@@ -149,7 +155,7 @@ def _fill(
     drv,
     act,
 ):
-    # One function of 27 array arguments (about 120 lines with them): the pass is
+    # One function of 31 arguments (about 135 lines with them): the pass is
     # the search's hot loop, and splitting it would pass the same arrays again
     # through every call numba does not inline.
     """
