@@ -308,3 +308,23 @@ def test_kidal_march_tables_equal_the_legs_and_every_unit_keeps_the_rules(kidal_
                     x += step
         limit = sc.movement.daily_driving_limit_h * 60.0
         assert max(per_unit_day.values()) <= limit + 1e-6, name
+
+
+def test_console_summary_columns_line_up_and_running_costs_are_printed():
+    """Each row of the console table has one cell per header; running costs follow."""
+    from rich.console import Console
+
+    from convoy.cli.plan import render_summary
+
+    doc = PlanDocument.from_plan(plan_withdrawal(read_scenario(TINY), runs=0))
+    console = Console(width=250, record=True)
+    render_summary(doc, console)
+    text = console.export_text()
+    header = next(line for line in text.splitlines() if "vehicles" in line)
+    cols = [c.strip() for c in header.strip("┃ ").split("┃")]
+    row = next(line for line in text.splitlines() if line.startswith("│ optimised"))
+    cells = [c.strip() for c in row.strip("│ ").split("│")]
+    assert len(cells) == len(cols)
+    assert cells[cols.index("vehicles")] == str(doc.summary.vehicles_moving)
+    assert "Running cost" in text
+    assert f"optimised {doc.summary.running_cost_incidents:.2f}" in text

@@ -77,9 +77,6 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
             _when(s.arrive),
             f"{s.travel_days:.1f}",
             f"{s.distance_km:.0f}",
-            ""
-            if s.running_cost_incidents is None
-            else f"{s.running_cost_incidents:.2f}",
             str(s.vehicles_moving),
             _usd(s.value_carried),
             _usd(s.value_left_behind),
