@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import scipy.sparse as sp
+from column_checks import check_plan_column_rules
 from scipy.sparse.csgraph import dijkstra
 
 from convoy.io.scenario import read_scenario
@@ -60,3 +61,4 @@ def test_towns_only_route_is_short_and_never_revisits(embedded_kidal_gao, tmp_pa
         assert not twice, (name, twice)
         if name == "optimised":
             assert sum(km[leg.edge] for leg in legs) <= 1.25 * shortest
+    check_plan_column_rules(plan)
