@@ -14,14 +14,17 @@ it plus the time gaps between them. The formulas are FM 55-30's:
   (the pass times and gaps of the units ahead), and its tail clears the point one
   unit pass time after its head arrives (FM 4-01.011, road movement table).
 
-The interval is the open-column figure by day and the close-column figure by night
-(``MovementParams.interval_day_m`` / ``interval_night_m``); the speed is the one the
-head of the column has on the leg that contains the point.
+The table is derived from the legs and halts of the plan (:func:`leg_march_table`):
+one row per unit and per arrival of the head at a named site or a halt. The interval
+is the open-column figure by day and the close-column figure by night
+(``MovementParams.interval_day_m`` / ``interval_night_m``) and the speed the column's
+on the leg that brings the head there, day or night as that leg is: the same pass
+time the schedule keeps inside the movement windows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +33,6 @@ from convoy.loadout import LoadPlan
 from convoy.params import MovementParams
 from convoy.scenario import Vehicle
 from convoy.schedule import ExposureModel, Trajectory
-from convoy.times import parse_hhmm
 
 #: Order of march by vehicle role (a word in the type): route clearance leads, then
 #: the escort and command, the troops, the cargo and tankers; ambulances and recovery
@@ -92,14 +94,6 @@ class MarchRow:
     tail_clearance_min: float
     pass_time_min: float
     halt_until_min: float | None
-
-
-def is_daylight(
-    t_min: float, start_minute_of_day: int, movement: MovementParams
-) -> bool:
-    """Whether minute ``t_min`` after the scenario start is inside daylight (UTC)."""
-    minute = (start_minute_of_day + t_min) % 1440.0
-    return parse_hhmm(movement.day_start) <= minute < parse_hhmm(movement.day_end)
 
 
 def pass_time_min(
@@ -170,105 +164,6 @@ def march_units(
     return units
 
 
-def march_table(
-    units: Sequence[MarchUnit],
-    lengths_by_id: dict[str, float],
-    trajectory: np.ndarray,
-    checkpoints: Sequence[tuple[str, str, float]],
-    halts: Sequence[tuple[float, float, float]],
-    movement: MovementParams,
-    start_minute_of_day: int,
-    speed_at: Callable[[float], float] | None = None,
-) -> list[MarchRow]:
-    """
-    The road movement table: every march unit at every checkpoint.
-
-    Parameters
-    ----------
-    units
-        From :func:`march_units`.
-    lengths_by_id
-        Vehicle lengths in metres, by id.
-    trajectory
-        (P, 2) array of (minutes from start, km from the start point) of the column
-        head, non-decreasing in both; between points the head moves at constant
-        speed (a flat piece is a halt).
-    checkpoints
-        (name, kind, km) of each point to report, in order of km: the start point,
-        named places, halt sites and the release point.
-    halts
-        (km, start_min, end_min) of each halt of the head.
-    movement
-        Intervals by day and night.
-    start_minute_of_day
-        Minute of day (UTC) of the scenario start, for day or night intervals.
-    speed_at
-        The column's speed (km/h) at a km of the route, for pass times. FM 55-30
-        tells *speed* (what the vehicles drive at) from *rate of march* (distance
-        over time, halts included): pass time uses the speed. Default: the head's
-        speed on the trajectory piece containing the point.
-
-    Returns
-    -------
-    list of MarchRow
-        In order of march: unit by unit, checkpoint by checkpoint.
-    """
-    traj = np.asarray(trajectory, dtype=np.float64)
-    rows: list[MarchRow] = []
-    for unit in units:
-        lens = [lengths_by_id[v] for v in unit.vehicle_ids]
-        mean_len = float(np.mean(lens))
-        for name, kind, km in checkpoints:
-            t_head = head_time_at(traj, km)
-            speed = speed_at(km) if speed_at is not None else head_speed_at(traj, km)
-            t_unit = t_head + unit.offset_min
-            day = is_daylight(t_unit, start_minute_of_day, movement)
-            interval = movement.interval_day_m if day else movement.interval_night_m
-            pt = pass_time_min(len(lens), mean_len, interval, speed)
-            halt_until = None
-            for h_km, _h_start, h_end in halts:
-                if abs(h_km - km) < 1e-6:
-                    halt_until = h_end + unit.offset_min
-            rows.append(
-                MarchRow(
-                    unit.name,
-                    unit.serial,
-                    name,
-                    kind,
-                    km,
-                    t_unit,
-                    t_unit + pt,
-                    pt,
-                    halt_until,
-                )
-            )
-    return rows
-
-
-def head_time_at(trajectory: np.ndarray, km: float) -> float:
-    """First minute at which the head reaches ``km`` (linear between points)."""
-    t, d = trajectory[:, 0], trajectory[:, 1]
-    if km <= d[0]:
-        return float(t[0])
-    if km >= d[-1]:
-        return float(t[np.argmax(d >= d[-1])])
-    j = int(np.searchsorted(d, km, side="left"))
-    if d[j] == km:
-        return float(t[j])
-    d0, d1, t0, t1 = d[j - 1], d[j], t[j - 1], t[j]
-    return float(t0 + (t1 - t0) * (km - d0) / (d1 - d0))
-
-
-def head_speed_at(trajectory: np.ndarray, km: float) -> float:
-    """Speed of the head in km/h on the moving piece that contains ``km``."""
-    t, d = trajectory[:, 0], trajectory[:, 1]
-    moving = np.nonzero(np.diff(d) > 0)[0]
-    if len(moving) == 0:
-        return 0.0
-    j = moving[np.searchsorted(d[moving + 1], km, side="left").clip(0, len(moving) - 1)]
-    return float((d[j + 1] - d[j]) / max(t[j + 1] - t[j], 1e-9) * 60.0)
-
-
 def march_rank(vehicle: Vehicle) -> int:
     """Place of a vehicle's role in ``MARCH_ORDER`` (cargo when none matches)."""
     t = vehicle.type.lower()
@@ -317,74 +212,6 @@ def leg_nodes(model: ExposureModel, trajectory: Trajectory) -> list[tuple[int, i
         u, v = int(model.edge_u[leg.edge]), int(model.edge_v[leg.edge])
         out.append((leg.from_node, v if leg.from_node == u else u))
     return out
-
-
-def trajectory_points(model: ExposureModel, trajectory: Trajectory) -> np.ndarray:
-    """(P, 2) array of (minutes after start, km from the origin) of the head."""
-    pts: list[tuple[float, float]] = []
-    km = 0.0
-    lengths = model.edge_length_m
-    for leg in trajectory.legs:
-        if not pts or pts[-1][0] != leg.depart_min:
-            pts.append((leg.depart_min, km))
-        km += float(lengths[leg.edge]) / 1000.0
-        pts.append((leg.arrive_min, km))
-    return np.asarray(pts, dtype=np.float64)
-
-
-def route_checkpoints(
-    model: ExposureModel,
-    trajectory: Trajectory,
-    node_names: Mapping[int, str],
-    site_kinds: Mapping[str, str],
-    origin: str,
-    destination: str,
-) -> tuple[list[tuple[str, str, float]], list[tuple[float, float, float]]]:
-    """
-    Named points along a trip and its halts.
-
-    Parameters
-    ----------
-    model, trajectory
-        The trip.
-    node_names
-        Site name of each named node.
-    site_kinds
-        Kind of each site (``camp``, ``checkpoint``, ``halt``, ...).
-    origin, destination
-        Names of the start point and the release point.
-
-    Returns
-    -------
-    tuple
-        Checkpoints as (name, kind, km) in order along the route (start point,
-        sites, laagers beside the road, release point), and halts as (km, start
-        min, end min).
-    """
-    km_at: dict[int, float] = {}
-    km = 0.0
-    nodes = leg_nodes(model, trajectory)
-    if nodes:
-        km_at[nodes[0][0]] = 0.0
-    for (_a, b), leg in zip(nodes, trajectory.legs, strict=True):
-        km += float(model.edge_length_m[leg.edge]) / 1000.0
-        km_at.setdefault(b, km)
-    halt_nodes = {h.node for h in trajectory.halts}
-    cps: list[tuple[str, str, float]] = []
-    for node, d in sorted(km_at.items(), key=lambda kv: kv[1]):
-        if node not in node_names:
-            if node in halt_nodes:  # a laager beside the road (historical trip)
-                cps.append((f"roadside halt at km {d:.0f}", "halt", d))
-            continue
-        name = node_names[node]
-        kind = site_kinds[name]
-        if name == origin:
-            kind = "start point"
-        elif name == destination:
-            kind = "release point"
-        cps.append((name, kind, d))
-    halts = [(km_at.get(h.node, 0.0), h.start_min, h.end_min) for h in trajectory.halts]
-    return cps, halts
 
 
 def unit_timing(
@@ -538,8 +365,8 @@ def trip_march(
     order
         Its vehicles in order of march.
     places
-        ``(node_names, site_kinds, origin, destination)`` as
-        :func:`route_checkpoints` takes them.
+        ``(node_names, site_kinds, origin, destination)``: the site name of each
+        named node, the kind of each site, and the start and release points.
     movement
         Intervals, gaps and march unit sizes.
     start_minute_of_day
