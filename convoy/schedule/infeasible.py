@@ -96,8 +96,8 @@ def infeasible_message(
     if found < 0:
         tail = (
             f"; nothing arrives even {EXTRA_DAYS} days later: no route can be driven "
-            f"from halt site to halt site inside the movement windows and the daily "
-            f"limit"
+            f"from halt to halt with the whole column (its pass time included) "
+            f"inside the movement windows and the daily limit"
         )
     else:
         tail = f"; the earliest feasible arrival is {fmt_time(found * step, start)}"
