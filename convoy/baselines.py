@@ -117,14 +117,22 @@ def time_model(model: ExposureModel) -> ExposureModel:
     the edge length in km times the halt exposure factor, ``L = 1`` and flat
     profiles it is that factor times the leg's hours. A halt costs
     ``node_ambush * factor * L * hours``, the same factor times hours with
-    ``node_ambush = 1``. So every schedule costs ``factor * (arrival - departure)``.
+    ``node_ambush = 1`` (``1 / roadside_halt_factor`` where the column may only halt
+    at the roadside). So every schedule costs ``factor * (arrival - departure)``;
+    the price of km and hours is set to zero.
     """
     hf = model.halt_exposure_factor
+    # a roadside halt costs roadside_halt_factor times a laager's per unit of
+    # node_ambush: divide it out, so an hour costs the same wherever it is spent
+    roadside = max(1.0, model.roadside_halt_factor)
     return dataclasses.replace(
         model,
         edge_ied=np.zeros_like(model.edge_ied),
         edge_ambush=model.edge_length_m / 1000.0 * hf,
-        node_ambush=np.ones_like(model.node_ambush),
+        node_ambush=np.where(model.node_can_halt, 1.0, 1.0 / roadside),
+        breakdown_price=0.0,
+        fuel_price_l=0.0,
+        crew_hour_price=0.0,
         column_day_km=1.0,
         column_night_km=1.0,
         diurnal_ied=np.ones(24),

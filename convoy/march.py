@@ -14,14 +14,17 @@ it plus the time gaps between them. The formulas are FM 55-30's:
   (the pass times and gaps of the units ahead), and its tail clears the point one
   unit pass time after its head arrives (FM 4-01.011, road movement table).
 
-The interval is the open-column figure by day and the close-column figure by night
-(``MovementParams.interval_day_m`` / ``interval_night_m``); the speed is the one the
-head of the column has on the leg that contains the point.
+The table is derived from the legs and halts of the plan (:func:`leg_march_table`):
+one row per unit and per arrival of the head at a named site or a halt. The interval
+is the open-column figure by day and the close-column figure by night
+(``MovementParams.interval_day_m`` / ``interval_night_m``) and the speed the column's
+on the leg that brings the head there, day or night as that leg is: the same pass
+time the schedule keeps inside the movement windows.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -30,7 +33,6 @@ from convoy.loadout import LoadPlan
 from convoy.params import MovementParams
 from convoy.scenario import Vehicle
 from convoy.schedule import ExposureModel, Trajectory
-from convoy.times import parse_hhmm
 
 #: Order of march by vehicle role (a word in the type): route clearance leads, then
 #: the escort and command, the troops, the cargo and tankers; ambulances and recovery
@@ -92,14 +94,6 @@ class MarchRow:
     tail_clearance_min: float
     pass_time_min: float
     halt_until_min: float | None
-
-
-def is_daylight(
-    t_min: float, start_minute_of_day: int, movement: MovementParams
-) -> bool:
-    """Whether minute ``t_min`` after the scenario start is inside daylight (UTC)."""
-    minute = (start_minute_of_day + t_min) % 1440.0
-    return parse_hhmm(movement.day_start) <= minute < parse_hhmm(movement.day_end)
 
 
 def pass_time_min(
@@ -170,105 +164,6 @@ def march_units(
     return units
 
 
-def march_table(
-    units: Sequence[MarchUnit],
-    lengths_by_id: dict[str, float],
-    trajectory: np.ndarray,
-    checkpoints: Sequence[tuple[str, str, float]],
-    halts: Sequence[tuple[float, float, float]],
-    movement: MovementParams,
-    start_minute_of_day: int,
-    speed_at: Callable[[float], float] | None = None,
-) -> list[MarchRow]:
-    """
-    The road movement table: every march unit at every checkpoint.
-
-    Parameters
-    ----------
-    units
-        From :func:`march_units`.
-    lengths_by_id
-        Vehicle lengths in metres, by id.
-    trajectory
-        (P, 2) array of (minutes from start, km from the start point) of the column
-        head, non-decreasing in both; between points the head moves at constant
-        speed (a flat piece is a halt).
-    checkpoints
-        (name, kind, km) of each point to report, in order of km: the start point,
-        named places, halt sites and the release point.
-    halts
-        (km, start_min, end_min) of each halt of the head.
-    movement
-        Intervals by day and night.
-    start_minute_of_day
-        Minute of day (UTC) of the scenario start, for day or night intervals.
-    speed_at
-        The column's speed (km/h) at a km of the route, for pass times. FM 55-30
-        tells *speed* (what the vehicles drive at) from *rate of march* (distance
-        over time, halts included): pass time uses the speed. Default: the head's
-        speed on the trajectory piece containing the point.
-
-    Returns
-    -------
-    list of MarchRow
-        In order of march: unit by unit, checkpoint by checkpoint.
-    """
-    traj = np.asarray(trajectory, dtype=np.float64)
-    rows: list[MarchRow] = []
-    for unit in units:
-        lens = [lengths_by_id[v] for v in unit.vehicle_ids]
-        mean_len = float(np.mean(lens))
-        for name, kind, km in checkpoints:
-            t_head = head_time_at(traj, km)
-            speed = speed_at(km) if speed_at is not None else head_speed_at(traj, km)
-            t_unit = t_head + unit.offset_min
-            day = is_daylight(t_unit, start_minute_of_day, movement)
-            interval = movement.interval_day_m if day else movement.interval_night_m
-            pt = pass_time_min(len(lens), mean_len, interval, speed)
-            halt_until = None
-            for h_km, _h_start, h_end in halts:
-                if abs(h_km - km) < 1e-6:
-                    halt_until = h_end + unit.offset_min
-            rows.append(
-                MarchRow(
-                    unit.name,
-                    unit.serial,
-                    name,
-                    kind,
-                    km,
-                    t_unit,
-                    t_unit + pt,
-                    pt,
-                    halt_until,
-                )
-            )
-    return rows
-
-
-def head_time_at(trajectory: np.ndarray, km: float) -> float:
-    """First minute at which the head reaches ``km`` (linear between points)."""
-    t, d = trajectory[:, 0], trajectory[:, 1]
-    if km <= d[0]:
-        return float(t[0])
-    if km >= d[-1]:
-        return float(t[np.argmax(d >= d[-1])])
-    j = int(np.searchsorted(d, km, side="left"))
-    if d[j] == km:
-        return float(t[j])
-    d0, d1, t0, t1 = d[j - 1], d[j], t[j - 1], t[j]
-    return float(t0 + (t1 - t0) * (km - d0) / (d1 - d0))
-
-
-def head_speed_at(trajectory: np.ndarray, km: float) -> float:
-    """Speed of the head in km/h on the moving piece that contains ``km``."""
-    t, d = trajectory[:, 0], trajectory[:, 1]
-    moving = np.nonzero(np.diff(d) > 0)[0]
-    if len(moving) == 0:
-        return 0.0
-    j = moving[np.searchsorted(d[moving + 1], km, side="left").clip(0, len(moving) - 1)]
-    return float((d[j + 1] - d[j]) / max(t[j + 1] - t[j], 1e-9) * 60.0)
-
-
 def march_rank(vehicle: Vehicle) -> int:
     """Place of a vehicle's role in ``MARCH_ORDER`` (cargo when none matches)."""
     t = vehicle.type.lower()
@@ -319,72 +214,137 @@ def leg_nodes(model: ExposureModel, trajectory: Trajectory) -> list[tuple[int, i
     return out
 
 
-def trajectory_points(model: ExposureModel, trajectory: Trajectory) -> np.ndarray:
-    """(P, 2) array of (minutes after start, km from the origin) of the head."""
-    pts: list[tuple[float, float]] = []
-    km = 0.0
-    lengths = model.edge_length_m
-    for leg in trajectory.legs:
-        if not pts or pts[-1][0] != leg.depart_min:
-            pts.append((leg.depart_min, km))
-        km += float(lengths[leg.edge]) / 1000.0
-        pts.append((leg.arrive_min, km))
-    return np.asarray(pts, dtype=np.float64)
+def unit_timing(
+    units: Sequence[MarchUnit],
+    lengths_by_id: Mapping[str, float],
+    movement: MovementParams,
+    speed_kph: float,
+    night: bool,
+) -> list[tuple[float, float]]:
+    """
+    (offset, pass time) of each march unit at one speed, in minutes.
+
+    A unit's head passes a point ``offset`` minutes after the column's head: the
+    gaps and the pass times of the units ahead of it at that speed (day or night
+    interval). The last unit's offset plus its pass time is the column's pass time,
+    ``ExposureModel.pass_time_min`` (gaps plus road space over speed).
+    """
+    interval = movement.interval_night_m if night else movement.interval_day_m
+    out: list[tuple[float, float]] = []
+    offset = 0.0
+    for i, unit in enumerate(units):
+        if i > 0:
+            offset += movement.march_unit_gap_min
+            if i % movement.march_units_per_serial == 0:
+                offset += movement.serial_gap_min
+        lens = [lengths_by_id[v] for v in unit.vehicle_ids]
+        pt = pass_time_min(len(lens), float(np.mean(lens)), interval, speed_kph)
+        out.append((offset, pt))
+        offset += pt
+    return out
 
 
-def route_checkpoints(
+@dataclass(frozen=True, slots=True)
+class _Visit:
+    """The head at a checkpoint: where, when, and the legs in and out."""
+
+    name: str
+    kind: str
+    km: float
+    arrive_min: float
+    leg_in: int
+    halt_end_min: float | None
+    leg_out: int | None
+
+
+def _visits(
     model: ExposureModel,
     trajectory: Trajectory,
-    node_names: Mapping[int, str],
-    site_kinds: Mapping[str, str],
-    origin: str,
-    destination: str,
-) -> tuple[list[tuple[str, str, float]], list[tuple[float, float, float]]]:
-    """
-    Named points along a trip and its halts.
-
-    Parameters
-    ----------
-    model, trajectory
-        The trip.
-    node_names
-        Site name of each named node.
-    site_kinds
-        Kind of each site (``camp``, ``checkpoint``, ``halt``, ...).
-    origin, destination
-        Names of the start point and the release point.
-
-    Returns
-    -------
-    tuple
-        Checkpoints as (name, kind, km) in order along the route (start point,
-        sites, laagers beside the road, release point), and halts as (km, start
-        min, end min).
-    """
-    km_at: dict[int, float] = {}
-    km = 0.0
+    places: tuple[Mapping[int, str], Mapping[str, str], str, str],
+) -> list[_Visit]:
+    """Every arrival of the head at a named site or a halt, in the order driven."""
+    node_names, site_kinds, origin, destination = places
+    legs = trajectory.legs
     nodes = leg_nodes(model, trajectory)
-    if nodes:
-        km_at[nodes[0][0]] = 0.0
-    for (_a, b), leg in zip(nodes, trajectory.legs, strict=True):
+    halt_at = {(h.node, h.start_min): h.end_min for h in trajectory.halts}
+    out = [
+        _Visit(origin, "start point", 0.0, legs[0].depart_min, 0, None, 0)
+        if nodes
+        else None
+    ]
+    km = 0.0
+    first_km: dict[int, float] = {}  # a roadside halt is named by its first km
+    for i, ((_a, b), leg) in enumerate(zip(nodes, legs, strict=True)):
         km += float(model.edge_length_m[leg.edge]) / 1000.0
-        km_at.setdefault(b, km)
-    halt_nodes = {h.node for h in trajectory.halts}
-    cps: list[tuple[str, str, float]] = []
-    for node, d in sorted(km_at.items(), key=lambda kv: kv[1]):
-        if node not in node_names:
-            if node in halt_nodes:  # a laager beside the road (historical trip)
-                cps.append((f"laager at km {d:.0f}", "halt", d))
+        first_km.setdefault(b, km)
+        end = halt_at.get((b, leg.arrive_min))
+        if b not in node_names and end is None:
             continue
-        name = node_names[node]
-        kind = site_kinds[name]
-        if name == origin:
-            kind = "start point"
-        elif name == destination:
-            kind = "release point"
-        cps.append((name, kind, d))
-    halts = [(km_at.get(h.node, 0.0), h.start_min, h.end_min) for h in trajectory.halts]
-    return cps, halts
+        if b in node_names:
+            name = node_names[b]
+            kind = site_kinds.get(name, "checkpoint")
+            if i == len(legs) - 1 and name == destination:
+                kind = "release point"
+        else:
+            name, kind = f"roadside halt at km {first_km[b]:.0f}", "halt"
+        nxt = i + 1 if i + 1 < len(legs) else None
+        out.append(_Visit(name, kind, km, leg.arrive_min, i, end, nxt))
+    return [v for v in out if v is not None]
+
+
+def leg_march_table(
+    units: Sequence[MarchUnit],
+    lengths_by_id: Mapping[str, float],
+    model: ExposureModel,
+    trajectory: Trajectory,
+    places: tuple[Mapping[int, str], Mapping[str, str], str, str],
+    movement: MovementParams,
+) -> list[MarchRow]:
+    """
+    The road movement table derived from the legs and halts, for every march unit.
+
+    One row per unit and per arrival of the head at a named site or a halt (a site
+    passed twice has two rows). A unit's head arrives ``offset`` after the column's
+    head and its tail clears one unit pass time later, both at the speed of the leg
+    that brings the head there (``ExposureModel.speed_kph``, the day or night speed
+    and interval of that leg): the same pass time the schedule keeps inside the
+    movement windows. A unit halted there leaves ``offset`` after the head leaves,
+    at the speed of the next leg.
+    """
+    legs = trajectory.legs
+
+    def timing(i: int) -> list[tuple[float, float]]:
+        leg = legs[i]
+        night = not model.is_daylight(leg.depart_min, leg.arrive_min)
+        v = model.speed_kph(leg.edge, leg.mode, night)
+        return unit_timing(units, lengths_by_id, movement, v, night)
+
+    rows: list[MarchRow] = []
+    visits = _visits(model, trajectory, places)
+    for k, unit in enumerate(units):
+        for vis in visits:
+            offset, pt = timing(vis.leg_in)[k]
+            until = None
+            if vis.halt_end_min is not None:
+                out_offset = offset
+                if vis.leg_out is not None:
+                    out_offset = timing(vis.leg_out)[k][0]
+                until = vis.halt_end_min + out_offset
+            head = vis.arrive_min + offset
+            rows.append(
+                MarchRow(
+                    unit.name,
+                    unit.serial,
+                    vis.name,
+                    vis.kind,
+                    vis.km,
+                    head,
+                    head + pt,
+                    pt,
+                    until,
+                )
+            )
+    return rows
 
 
 def trip_march(
@@ -396,7 +356,7 @@ def trip_march(
     start_minute_of_day: int,
 ) -> tuple[list[MarchUnit], list[MarchRow]]:
     """
-    March units and the road movement table of one trip.
+    March units and the road movement table of one trip, from its legs and halts.
 
     Parameters
     ----------
@@ -405,20 +365,17 @@ def trip_march(
     order
         Its vehicles in order of march.
     places
-        ``(node_names, site_kinds, origin, destination)`` as
-        :func:`route_checkpoints` takes them.
+        ``(node_names, site_kinds, origin, destination)``: the site name of each
+        named node, the kind of each site, and the start and release points.
     movement
         Intervals, gaps and march unit sizes.
     start_minute_of_day
-        Minute of the UTC day at the scenario start.
+        Minute of the UTC day at the scenario start (kept for callers; day and
+        night come from the model).
     """
-    checkpoints, halts = route_checkpoints(model, trajectory, *places)
-    traj_arr = trajectory_points(model, trajectory)
-    # Speed, not rate of march (FM 55-30): what the column drives at on each leg,
-    # from the speed model, whatever pace the trajectory averages (the historical
-    # trip's pace folds in its stops).
     legs = trajectory.legs
-    ends_km = np.cumsum([float(model.edge_length_m[leg.edge]) / 1000.0 for leg in legs])
+    # Speed, not rate of march (FM 55-30): the units' offsets shown in the unit
+    # list are at the column's median speed; the table uses each leg's own.
     leg_speed = np.array(
         [
             model.speed_kph(
@@ -429,25 +386,18 @@ def trip_march(
             for leg in legs
         ]
     )
-
-    def speed_at(km: float) -> float:
-        i = min(int(np.searchsorted(ends_km, km - 1e-9)), len(legs) - 1)
-        return float(leg_speed[i])
-
     units = march_units(
         [v.id for v in order],
         [v.length_m for v in order],
         movement,
         float(np.median(leg_speed)),
     )
-    rows = march_table(
+    rows = leg_march_table(
         units,
         {v.id: v.length_m for v in order},
-        traj_arr,
-        checkpoints,
-        halts,
+        model,
+        trajectory,
+        places,
         movement,
-        start_minute_of_day,
-        speed_at=speed_at,
     )
     return units, rows

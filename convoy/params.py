@@ -150,6 +150,20 @@ class MovementParams(FromToml):
         Length of a halted column exposed to the ambush channel, as a fraction of
         its moving length. Default 0.5 (an assumption: a laagered column packs
         into a perimeter).
+    roadside_halt_factor
+        Exposure of a halt at a node that is not a halt site (or a site too small for
+        the column), as a multiple of a laager's. Default 3 (an assumption: a column
+        halted on the road has no perimeter, stays strung out along its length and
+        cannot post pickets on the high ground; 3 x 0.5 = 1.5 times the moving
+        column's length). 0 forbids roadside halts. Must be >= 1, so halt sites stay
+        preferred.
+    halt_capacity_vehicles
+        Vehicles a halt site holds when the site gives no ``capacity``. Default 150
+        (an assumption: a laager of about 6 ha, 250 m x 250 m inside the
+        perimeter, at about 400 m2 per vehicle with dispersion, which is 2 500
+        m2 per vehicle in the open desert less the vehicles' own spacing). A column
+        larger than a site's capacity may not laager there: it may halt only at the
+        roadside (``roadside_halt_factor``).
     """
 
     TABLE: ClassVar[str] = "movement"
@@ -169,8 +183,22 @@ class MovementParams(FromToml):
     max_speed_kph: float = 50.0
     night_speed_factor: float = 0.8
     halt_exposure_factor: float = 0.5
+    roadside_halt_factor: float = 3.0
+    halt_capacity_vehicles: int = 150
 
     def __post_init__(self) -> None:
+        _require(
+            self.roadside_halt_factor == 0 or 1 <= self.roadside_halt_factor <= 100,
+            "roadside_halt_factor",
+            "0 (no roadside halts) or a factor in [1, 100]",
+            self.roadside_halt_factor,
+        )
+        _require(
+            self.halt_capacity_vehicles >= 1,
+            "halt_capacity_vehicles",
+            "an integer >= 1",
+            self.halt_capacity_vehicles,
+        )
         _require(
             0 < self.night_speed_factor <= 1,
             "night_speed_factor",
@@ -508,16 +536,86 @@ class PriceParams(FromToml):
     handover_fraction
         Fraction of a lot's value credited when it is handed over instead of
         carried. Default 0 (value lost to the force either way).
+    breakdown_usd
+        Price of one vehicle breakdown on the road, in US dollars. Default 20 000
+        (an assumption: recovery, repair parts and the column's delay; the same
+        order as a major repair of a tactical truck). Breakdowns per km are the
+        fleet's reliabilities under the Monte Carlo's law.
+    fuel_usd_per_l
+        Price of a litre of fuel delivered in theatre, in US dollars. Default 5 (an
+        assumption: the "fully burdened" cost of fuel delivered by road convoy is
+        several times its purchase price, about 1 USD/l; US DoD fully burdened cost
+        of fuel studies, 2012).
+    crew_hour_usd
+        Price of one crew hour on the move (driving or halted after departure), in
+        US dollars. Default 50 (an assumption: pay, allowances and fatigue of a
+        soldier on convoy duty).
+    crew_per_vehicle
+        Crew of each vehicle, for crew hours. Default 2 (driver and vehicle
+        commander; an assumption when the fleet gives no crew).
+
+    The objective of the schedule adds the price of each kilometre (breakdowns and
+    fuel) and of each hour after departure (crew), converted to expected-incident
+    equivalents by dividing by ``incident_usd`` (none when it is 0).
     """
 
     TABLE: ClassVar[str] = "prices"
     incident_usd: float = 5_000_000.0
     handover_fraction: float = 0.0
+    breakdown_usd: float = 20_000.0
+    fuel_usd_per_l: float = 5.0
+    crew_hour_usd: float = 50.0
+    crew_per_vehicle: float = 2.0
 
     def __post_init__(self) -> None:
         _require(
             self.incident_usd >= 0, "incident_usd", "dollars >= 0", self.incident_usd
         )
+        for name in ("breakdown_usd", "fuel_usd_per_l", "crew_hour_usd"):
+            x = getattr(self, name)
+            _require(math.isfinite(x) and x >= 0, name, "dollars >= 0", x)
+        _require(
+            math.isfinite(self.crew_per_vehicle) and self.crew_per_vehicle >= 0,
+            "crew_per_vehicle",
+            "persons >= 0",
+            self.crew_per_vehicle,
+        )
+
+
+#: Fuel burnt per km by vehicle role, in litres (a word of the vehicle's type, first
+#: match; ``FUEL_L_PER_KM_DEFAULT`` when none matches). Order-of-magnitude figures
+#: for loaded vehicles on unpaved roads, an assumption built from manufacturers'
+#: road figures raised by about half for sand and laterite: MAN HX 6x6 cargo truck
+#: about 40 l/100 km on road, 6x6 APCs (VAB, Bastion) 40-50 l/100 km, tractor and
+#: low-bed semi-trailer 60-70 l/100 km, 4x4 light vehicles 15 l/100 km.
+FUEL_L_PER_KM: tuple[tuple[str, float], ...] = (
+    ("low-bed", 1.0),
+    ("recovery", 0.8),
+    ("fuel", 0.65),
+    ("water", 0.65),
+    ("cargo", 0.6),
+    ("truck", 0.6),
+    ("engineer", 0.7),
+    ("clearance", 0.7),
+    ("apc", 0.7),
+    ("armoured", 0.7),
+    ("ambulance", 0.3),
+    ("command", 0.25),
+    ("light", 0.25),
+    ("pick", 0.2),
+)
+
+#: Fuel per km of a vehicle whose type matches no word of ``FUEL_L_PER_KM``.
+FUEL_L_PER_KM_DEFAULT = 0.6
+
+
+def fuel_l_per_km(vehicle_type: str) -> float:
+    """Litres per km of a vehicle type (``FUEL_L_PER_KM``, first matching word)."""
+    t = vehicle_type.lower()
+    for word, litres in FUEL_L_PER_KM:
+        if word in t:
+            return litres
+    return FUEL_L_PER_KM_DEFAULT
 
 
 @dataclass(frozen=True, slots=True)

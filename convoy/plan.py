@@ -43,7 +43,7 @@ from convoy.baselines import (
     priced_trip,
 )
 from convoy.calibrate import Calibration, calibrate, reference_route, reference_trip
-from convoy.errors import Problem, ScenarioError
+from convoy.errors import InfeasibleError, Problem, ScenarioError
 from convoy.loadout import LoadPlan, RiskTable, choose_loadout
 from convoy.loadout.pareto import pareto_front, pareto_prices
 from convoy.loadout.risk_table import tabulate_risk
@@ -55,7 +55,7 @@ from convoy.march import (
     order_of_march,
     trip_march,
 )
-from convoy.params import SimulationParams
+from convoy.params import SimulationParams, fuel_l_per_km
 from convoy.risk.edges import EdgeRisk, edge_risk
 from convoy.risk.field import RiskField, risk_field_from_events
 from convoy.scenario import Lot, Scenario, Vehicle
@@ -64,6 +64,7 @@ from convoy.schedule import (
     Schedule,
     Trajectory,
     build_exposure_model,
+    column_costs,
     column_surface_speeds,
     plan_schedule,
 )
@@ -201,18 +202,47 @@ def scenario_exposure_model(
             raise ScenarioError(msg)
         moving = [by_id[i] for i in vehicle_ids]
     roads = scenario.roads
+    too_small = set(halt_sites_too_small(scenario, len(moving)))
     return build_exposure_model(
         roads,
         edge_risk,
         surface_speed_kph=column_surface_speeds([v.speed_kph for v in moving]),
         vehicle_lengths_m=[v.length_m for v in moving],
         halt_sites=[
-            s.name for s in scenario.sites if s.can_halt and s.name in roads.site_node
+            s.name
+            for s in scenario.sites
+            if s.can_halt and s.name in roads.site_node and s.name not in too_small
         ],
         start=scenario.start,
         movement=scenario.movement,
         risk_params=scenario.risk,
+        costs=column_costs(
+            [v.reliability for v in moving],
+            [
+                fuel_l_per_km(v.type) if v.fuel_l_per_km is None else v.fuel_l_per_km
+                for v in moving
+            ],
+            scenario.prices,
+        ),
     )
+
+
+def halt_sites_too_small(scenario: Scenario, num_vehicles: int) -> list[str]:
+    """
+    Halt sites that cannot hold a column of ``num_vehicles``.
+
+    A site's ``capacity`` property, else ``[movement] halt_capacity_vehicles``.
+    Camps and the destination hold the whole force. The column may not laager at
+    such a site; it may still halt there at the roadside
+    (``[movement] roadside_halt_factor``).
+    """
+    default = scenario.movement.halt_capacity_vehicles
+    return [
+        s.name
+        for s in scenario.sites
+        if s.kind == "halt"
+        and (default if s.capacity is None else s.capacity) < num_vehicles
+    ]
 
 
 def plan_scenario_schedule(
@@ -471,6 +501,43 @@ def _column_schedule(
     return model, schedule
 
 
+def _capacity_hint(scenario: Scenario) -> str:
+    """Why halts are scarce, when halt sites are too small and roadside halts off."""
+    n = sum(1 for v in scenario.vehicles if v.roadworthy and v.camp == scenario.origin)
+    small = halt_sites_too_small(scenario, n)
+    if not small or scenario.movement.roadside_halt_factor > 0:
+        return ""
+    return (
+        f"the halt sites {', '.join(small)} hold fewer than the {n} roadworthy "
+        f"vehicles at {scenario.origin} (their 'capacity', else [movement] "
+        f"halt_capacity_vehicles = {scenario.movement.halt_capacity_vehicles}) "
+        "and [movement] roadside_halt_factor = 0 forbids halts at the roadside"
+    )
+
+
+def revisit_note(
+    model: ExposureModel, schedule: Schedule, names: dict[int, str]
+) -> str:
+    """
+    Why the optimised route passes a node twice, or "" when it does not.
+
+    The search revisits a node only when that is cheaper under the objective
+    (expected incidents plus the priced km and crew hours) than any route that
+    does not; the note says so and names the nodes.
+    """
+    path = schedule.node_path
+    twice = sorted({n for n in path if path.count(n) > 1})
+    if not twice:
+        return ""
+    where = ", ".join(names.get(n, f"node {n}") for n in twice)
+    return (
+        f"optimised: the route passes {where} more than once: with the running "
+        f"cost priced ({model.km_price:.2g} incidents per km, "
+        f"{model.hour_price:.2g} per hour) that is cheaper than any route that "
+        "does not, e.g. to wait for a safer hour on a road of little risk"
+    )
+
+
 # ---------------------------------------------------------------------------------
 # the plan
 
@@ -515,6 +582,20 @@ def plan_withdrawal(
     >>> round(plan.trips["historical"].trip.exposure.ied, 1)  # doctest: +SKIP
     6.0
     """
+    try:
+        return _plan_withdrawal(scenario, pareto, runs, progress)
+    except InfeasibleError as exc:
+        hint = _capacity_hint(scenario)
+        if not hint:
+            raise
+        msg = f"{exc}; {hint}"
+        raise InfeasibleError(msg) from None
+
+
+def _plan_withdrawal(
+    scenario: Scenario, pareto: bool, runs: int, progress: Progress
+) -> Plan:
+    """The body of :func:`plan_withdrawal`."""
     progress("risk field along the roads")
     field0 = scenario_risk_field(scenario)
     er0 = edge_risk(field0, scenario.roads, scenario.risk.edge_sample_m)
@@ -608,6 +689,18 @@ def _trips(
         "its route and drive after dark, as the real column did",
     )
     notes += baseline_notes(trips["optimised"], trips, scenario.prices.incident_usd)
+    again = revisit_note(model, schedule, _node_names(scenario))
+    if again:
+        notes.append(again)
+    small = halt_sites_too_small(scenario, len(moving))
+    if small:
+        cap = scenario.movement.halt_capacity_vehicles
+        notes.append(
+            f"the column of {len(moving)} vehicles is larger than the halt sites "
+            f"{', '.join(small)} (capacity from the site's 'capacity' or [movement] "
+            f"halt_capacity_vehicles = {cap}): it may not laager there, only halt "
+            "at the roadside"
+        )
     return trips, notes
 
 

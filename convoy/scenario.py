@@ -62,12 +62,16 @@ class Site:
         point for the march table).
     lon, lat
         WGS 84 degrees.
+    capacity
+        Vehicles a halt site holds (optional property ``capacity``); None for
+        ``[movement] halt_capacity_vehicles``.
     """
 
     name: str
     kind: str
     lon: float
     lat: float
+    capacity: float | None = None
 
     def __post_init__(self) -> None:
         if not self.name:
@@ -79,6 +83,12 @@ class Site:
             raise _bad(self.name, "lon", "a longitude in [-180, 180]", self.lon)
         if not (math.isfinite(self.lat) and -90 <= self.lat <= 90):
             raise _bad(self.name, "lat", "a latitude in [-90, 90]", self.lat)
+        if self.capacity is not None and not (
+            isinstance(self.capacity, int | float)
+            and math.isfinite(self.capacity)
+            and self.capacity >= 1
+        ):
+            raise _bad(self.name, "capacity", "vehicles >= 1", self.capacity)
 
     @property
     def can_halt(self) -> bool:
@@ -120,6 +130,9 @@ class Vehicle:
         The camp where it starts.
     value_usd
         Replacement value, in US dollars (>= 0), counted as value saved if it moves.
+    fuel_l_per_km
+        Litres of fuel per km (optional column); None for the default of its type
+        (``convoy.params.FUEL_L_PER_KM``).
     """
 
     id: str
@@ -134,8 +147,15 @@ class Vehicle:
     can_tow: bool
     camp: str
     value_usd: float = 0.0
+    fuel_l_per_km: float | None = None
 
     def __post_init__(self) -> None:
+        if self.fuel_l_per_km is not None and not (
+            math.isfinite(self.fuel_l_per_km) and self.fuel_l_per_km >= 0
+        ):
+            raise _bad(
+                self.id, "fuel_l_per_km", "litres per km >= 0", self.fuel_l_per_km
+            )
         if not self.id:
             err = _bad("vehicle", "id", "a non-empty id", self.id)
             raise err

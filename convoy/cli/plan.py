@@ -82,6 +82,17 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
             _usd(s.value_left_behind),
         )
     console.print(t)
+    running = [
+        f"{name} {s.running_cost_incidents:.2f}"
+        for name, s in rows
+        if s.running_cost_incidents is not None
+    ]
+    if running:
+        console.print(
+            "Running cost (breakdowns, fuel, crew hours; in expected incidents): "
+            + ", ".join(running)
+            + "."
+        )
     lo = doc.loadout
     by_disp: dict[str, list[float]] = {}
     for row in doc.left_behind:

@@ -100,6 +100,10 @@ def trip_summary(plan: Plan, trip: Trip, clock: Clock) -> TripSummary:
         note=trip.note,
         expected_ambush_moving=exp.ambush_moving,
         expected_ambush_halted=exp.ambush_halted,
+        breakdowns_expected=exp.breakdowns,
+        fuel_l=exp.fuel_l,
+        crew_hours=exp.crew_hours,
+        running_cost_incidents=exp.price,
     )
 
 
@@ -198,7 +202,7 @@ def trip_plan(
         km_at.setdefault(leg_out.to_node, done)
     halts = [
         Halt(
-            site=names.get(h.node, f"laager at km {km_at.get(h.node, 0.0):.0f}"),
+            site=names.get(h.node, f"roadside halt at km {km_at.get(h.node, 0.0):.0f}"),
             node=h.node,
             lon=node_ll[h.node][0],
             lat=node_ll[h.node][1],

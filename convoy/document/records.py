@@ -134,6 +134,10 @@ class TripSummary:
     note: str
     expected_ambush_moving: float | None = None
     expected_ambush_halted: float | None = None
+    breakdowns_expected: float | None = None
+    fuel_l: float | None = None
+    crew_hours: float | None = None
+    running_cost_incidents: float | None = None
 
     @classmethod
     def read(cls, f: Fields) -> TripSummary:
@@ -153,6 +157,10 @@ class TripSummary:
             f.str_("note"),
             f.num_or_none("expected_ambush_moving"),
             f.num_or_none("expected_ambush_halted"),
+            f.num_or_none("breakdowns_expected"),
+            f.num_or_none("fuel_l"),
+            f.num_or_none("crew_hours"),
+            f.num_or_none("running_cost_incidents"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -174,6 +182,10 @@ class TripSummary:
             },
             expected_ambush_moving=self.expected_ambush_moving,
             expected_ambush_halted=self.expected_ambush_halted,
+            breakdowns_expected=self.breakdowns_expected,
+            fuel_l=self.fuel_l,
+            crew_hours=self.crew_hours,
+            running_cost_incidents=self.running_cost_incidents,
         )
 
 

@@ -24,7 +24,7 @@ from convoy.io.tables import (
 from convoy.params import SURFACES
 from convoy.scenario import Lot, Vehicle
 
-#: Columns of fleet.csv (``value_usd`` is optional).
+#: Columns of fleet.csv (``value_usd`` and ``fuel_l_per_km`` are optional).
 FLEET_COLUMNS: tuple[str, ...] = (
     "id",
     "type",
@@ -241,6 +241,9 @@ def read_fleet(path: Path, problems: Problems) -> list[tuple[str, Vehicle]]:
             "can_tow": p.boolean("can_tow"),
             "camp": p.text("camp"),
             "value_usd": p.number("value_usd", default=0.0, check=_NON_NEGATIVE),
+            "fuel_l_per_km": p.number("fuel_l_per_km", check=_NON_NEGATIVE)
+            if row.get("fuel_l_per_km", "")
+            else None,
         }
         if not p.ok:
             continue

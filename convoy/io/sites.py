@@ -127,8 +127,10 @@ def read_sites(
     if not (gdf.crs.is_geographic and gdf.crs.equals("EPSG:4326")):
         sub = sub.to_crs("EPSG:4326")
     out: list[tuple[str, Site]] = []
-    for f, g, name, kind in zip(
+    cap_col = cols.get("capacity")
+    for f, idx, g, name, kind in zip(
         np.flatnonzero(ok).tolist(),
+        sub.index,
         sub.geometry.values,
         sub[cols["name"]],
         sub[cols["kind"]],
@@ -142,12 +144,25 @@ def read_sites(
             "lon": float(g.x),
             "lat": float(g.y),
         }
+        if cap_col is not None:
+            kwargs["capacity"] = _capacity(sub.loc[idx, cap_col])
         site = problems.build(Site, kwargs, label, where)
         if site is not None:
             out.append((where, site))
         elif nm:
             unreadable.add(nm)
     return out
+
+
+def _capacity(value: Any) -> Any:
+    """A site's capacity cell: None when empty, a number when it reads as one."""
+    text = cell_text(value)
+    if not text or text.lower() == "nan":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        return text  # Site names the field, the expected and the found value
 
 
 def fallback_crs(sites: list[tuple[str, Site]], params: RoadParams) -> Any:

@@ -144,6 +144,9 @@ def halts_frame(doc: PlanDocument) -> gpd.GeoDataFrame:
 def checkpoints_frame(doc: PlanDocument, sites: Sequence[Site]) -> gpd.GeoDataFrame:
     """The march table: one point per march unit and checkpoint, at the site."""
     where = {s.name: (s.lon, s.lat) for s in sites}
+    # a roadside halt is no site: it stands where the plan's halt stands
+    for h in doc.plans["optimised"].halts if "optimised" in doc.plans else ():
+        where.setdefault(h.site, (float(h.lon), float(h.lat)))
     rows, geoms = [], []
     for i, r in enumerate(doc.march_table):
         name = r.checkpoint

@@ -1,5 +1,6 @@
 """Timing of the withdrawal: exposure model, trajectories, time-expanded search."""
 
+from convoy.schedule.costs import ColumnCosts, column_costs, column_gaps_min
 from convoy.schedule.exposure import (
     MODES,
     ExposureModel,
@@ -20,6 +21,7 @@ from convoy.schedule.trajectory import (
 
 __all__ = [
     "MODES",
+    "ColumnCosts",
     "Exposure",
     "ExposureModel",
     "Halt",
@@ -28,6 +30,8 @@ __all__ = [
     "ScheduleLeg",
     "Trajectory",
     "build_exposure_model",
+    "column_costs",
+    "column_gaps_min",
     "column_lengths_km",
     "column_surface_speeds",
     "edge_path_nodes",

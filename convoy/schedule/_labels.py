@@ -11,7 +11,13 @@ Arrays in, arrays out; no objects, no exceptions, no NaN. The wrapper in
   ``ied_coef * (ci[t+d] - ci[t]) / (d * step)``
   ``+ amb_coef * (ca[t+d] - ca[t]) / (d * step)``
   where ``ci``/``ca`` are cumulative integrals of the diurnal profiles at the points.
-- ``halt_coef[n] * (ch[t+1] - ch[t])``: cost of halting one step at n.
+- ``halt_coef[n] * (ch[t+1] - ch[t])``: cost of halting one step at n (a laager's
+  or a roadside halt's exposure), plus ``step_price`` (crew hours).
+- ``fixed[e]``: price of edge e's km; ``step_price * d``: the crew hours of a
+  traversal of d steps (both in expected incidents, added to its cost).
+- ``tail[(e * 2 + md) * 2 + light]``: the column's pass time in steps; the head's
+  traversal plus it must end by ``run_end[t]`` (and, with ``guard``, by the next
+  midnight ``nextmid[t]``).
 - ``daycum[t]``: fully-daylight steps before t; a traversal is a day traversal when
   all its steps are daylight steps at the day duration.
 - ``run_end[s]``: first step >= s outside the movement windows (T when none).
@@ -58,8 +64,14 @@ def _drive_levels(t, d, h, nextmid, hmax):
 
 
 @njit(cache=True)
-def _traversal(t, e, md, num_steps, dur, daycum, run_end):
-    """Duration and light (0 day, 1 night) of a traversal; (-1, -1) if not allowed."""
+def _traversal(t, e, md, num_steps, dur, tail, daycum, run_end, nextmid, guard):
+    """
+    Duration and light (0 day, 1 night) of a traversal; (-1, -1) if not allowed.
+
+    The head's traversal plus the column's pass time (``tail`` steps) must end
+    inside the movement window the head leaves in; with ``guard`` it must not
+    straddle midnight either (the daily limit then counts every unit's driving).
+    """
     j = (e * 2 + md) * 2
     d = dur[j]
     light = 0
@@ -68,7 +80,10 @@ def _traversal(t, e, md, num_steps, dur, daycum, run_end):
     if daycum[t + d] - daycum[t] != d:
         light = 1
         d = dur[j + 1]
-    if t + d > num_steps or t + d > run_end[t]:
+    if t + d > num_steps:
+        return -1, -1
+    end = t + d + tail[j + light]
+    if end > run_end[t] or (guard and end > nextmid[t]):
         return -1, -1
     return d, light
 
@@ -118,8 +133,12 @@ def _fill(
     num_steps,
     step_min,
     dur,
+    tail,
+    guard,
     ied_coef,
     amb_coef,
+    fixed,
+    step_price,
     ci,
     ca,
     ch,
@@ -136,7 +155,7 @@ def _fill(
     drv,
     act,
 ):
-    # One function of 27 array arguments (about 120 lines with them): the pass is
+    # One function of 31 arguments (about 135 lines with them): the pass is
     # the search's hot loop, and splitting it would pass the same arrays again
     # through every call numba does not inline.
     """
@@ -168,7 +187,7 @@ def _fill(
                 continue
             # best next node so far per level, for tie-breaking
             if can_halt[n]:
-                c0 = halt_coef[n] * (ch[t + 1] - ch[t])
+                c0 = halt_coef[n] * (ch[t + 1] - ch[t]) + step_price
                 same_day = dayidx[t + 1] == dayidx[t]
                 for i in range(cnt):
                     h2 = lo + i if same_day else 0
@@ -184,13 +203,15 @@ def _fill(
                 e = adj_edge[k]
                 m = indices[k]
                 for md in range(2):
-                    d, light = _traversal(t, e, md, num_steps, dur, daycum, run_end)
+                    d, light = _traversal(
+                        t, e, md, num_steps, dur, tail, daycum, run_end, nextmid, guard
+                    )
                     if d < 0:
                         continue
                     ci_, ca_ = _traversal_cost(
                         t, d, e, md, light, step_min, ied_coef, amb_coef, ci, ca
                     )
-                    c0 = ci_ + ca_
+                    c0 = ci_ + ca_ + fixed[e] + step_price * d
                     t2 = t + d
                     same_day = t2 < nextmid[t]
                     lo2 = hlo[t2]
@@ -246,8 +267,12 @@ def _departures(
     num_steps,
     step_min,
     dur,
+    tail,
+    guard,
     ied_coef,
     amb_coef,
+    fixed,
+    step_price,
     ci,
     ca,
     daycum,
@@ -283,7 +308,9 @@ def _departures(
             e = adj_edge[k]
             m = indices[k]
             for md in range(2):
-                d, light = _traversal(t, e, md, num_steps, dur, daycum, run_end)
+                d, light = _traversal(
+                    t, e, md, num_steps, dur, tail, daycum, run_end, nextmid, guard
+                )
                 if d < 0:
                     continue
                 h2 = _drive_levels(t, d, 0, nextmid, hmax)
@@ -295,7 +322,7 @@ def _departures(
                 ci_, ca_ = _traversal_cost(
                     t, d, e, md, light, step_min, ied_coef, amb_coef, ci, ca
                 )
-                c = ci_ + ca_ + cost[j]
+                c = ci_ + ca_ + fixed[e] + step_price * d + cost[j]
                 if dep_act[t] == -1 or _better(
                     c, arr[j], drv[j] + d, m, dep_cost[t], dep_arr[t], dep_drv[t], bnx
                 ):
@@ -316,6 +343,8 @@ def _walk(
     adj_edge,
     num_steps,
     dur,
+    tail,
+    guard,
     daycum,
     run_end,
     dayidx,
@@ -355,7 +384,9 @@ def _walk(
             k = (a - 1) // 2
             md = (a - 1) % 2
             e = adj_edge[k]
-            d, light = _traversal(t, e, md, num_steps, dur, daycum, run_end)
+            d, light = _traversal(
+                t, e, md, num_steps, dur, tail, daycum, run_end, nextmid, guard
+            )
             out[rows, 0] = 1
             out[rows, 1] = n
             out[rows, 2] = e
@@ -384,6 +415,8 @@ def _relax_moves(
     adj_edge,
     num_steps,
     dur,
+    tail,
+    guard,
     daycum,
     run_end,
     nextmid,
@@ -396,7 +429,9 @@ def _relax_moves(
         e = adj_edge[k]
         m = indices[k]
         for md in range(2):
-            d, _light = _traversal(t, e, md, num_steps, dur, daycum, run_end)
+            d, _light = _traversal(
+                t, e, md, num_steps, dur, tail, daycum, run_end, nextmid, guard
+            )
             if d < 0:
                 continue
             h2 = _drive_levels(t, d, h, nextmid, hmax)
@@ -423,6 +458,8 @@ def _earliest_arrival(
     can_halt,
     num_steps,
     dur,
+    tail,
+    guard,
     daycum,
     run_end,
     dayidx,
@@ -457,6 +494,8 @@ def _earliest_arrival(
                 adj_edge,
                 num_steps,
                 dur,
+                tail,
+                guard,
                 daycum,
                 run_end,
                 nextmid,
@@ -485,6 +524,8 @@ def _earliest_arrival(
                     adj_edge,
                     num_steps,
                     dur,
+                    tail,
+                    guard,
                     daycum,
                     run_end,
                     nextmid,

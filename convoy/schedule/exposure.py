@@ -48,6 +48,7 @@ from numpy.typing import ArrayLike, NDArray
 
 from convoy.errors import Problem, ScenarioError
 from convoy.params import SURFACES, MovementParams, RiskParams
+from convoy.schedule.costs import ColumnCosts, column_gaps_min
 from convoy.times import parse_hhmm
 
 #: Speed modes of a leg. ``"clearance"`` is route clearance: engineers lead at
@@ -174,6 +175,25 @@ class ExposureModel:
         Night speed as a fraction of day speed.
     halt_exposure_factor
         Fraction of the column length exposed while halted.
+    roadside_halt_factor
+        Exposure of a halt at a node where the column may not laager
+        (``node_can_halt`` false), as a multiple of a laager's; 0 forbids it.
+    pass_gap_min
+        Time gaps inside the column (between march units and serials), in minutes:
+        the column's pass time at speed v is ``pass_gap_min + 60 * P / v``.
+    pass_day_km, pass_night_km
+        Road space P of the column for its pass time, in km (FM 55-30: vehicles
+        times (interval + length), one interval more than the column length);
+        0 for the column length.
+    breakdowns_per_km
+        Expected breakdowns per km of route of the whole column: the sum over its
+        vehicles of ``-ln(reliability) / 100`` (the Monte Carlo's law).
+    fuel_l_per_km
+        Litres of fuel the whole column burns per km of route.
+    crew
+        Crew of the column (persons), for crew hours.
+    breakdown_price, fuel_price_l, crew_hour_price
+        Price of a breakdown, a litre and a crew hour, in expected incidents.
     """
 
     edge_u: IntArray
@@ -195,6 +215,16 @@ class ExposureModel:
     clearance_ied_factor: float = 0.3
     night_speed_factor: float = 0.8
     halt_exposure_factor: float = 0.5
+    roadside_halt_factor: float = 0.0
+    pass_gap_min: float = 0.0
+    pass_day_km: float = 0.0
+    pass_night_km: float = 0.0
+    breakdowns_per_km: float = 0.0
+    fuel_l_per_km: float = 0.0
+    crew: float = 0.0
+    breakdown_price: float = 0.0
+    fuel_price_l: float = 0.0
+    crew_hour_price: float = 0.0
     _ied_min: FloatArray = field(init=False, repr=False)
     _amb_min: FloatArray = field(init=False, repr=False)
     _day_min: FloatArray = field(init=False, repr=False)
@@ -252,6 +282,21 @@ class ExposureModel:
             x = float(getattr(self, name))
             if not 0 <= x <= 1:
                 _fail(name, "a fraction in [0, 1]", x)
+        for name in (
+            "roadside_halt_factor",
+            "pass_gap_min",
+            "pass_day_km",
+            "pass_night_km",
+            "breakdowns_per_km",
+            "fuel_l_per_km",
+            "crew",
+            "breakdown_price",
+            "fuel_price_l",
+            "crew_hour_price",
+        ):
+            x = float(getattr(self, name))
+            if not (math.isfinite(x) and x >= 0):
+                _fail(name, "a finite number >= 0", x)
         if not 0 < self.night_speed_factor <= 1:
             _fail("night_speed_factor", "a fraction in (0, 1]", self.night_speed_factor)
         if not 0 <= self.start_minute_of_day < _MIN_PER_DAY:
@@ -291,6 +336,41 @@ class ExposureModel:
         return periodic_integral(
             getattr(self, name), x_min, self.start_minute_of_day, self._cums[name]
         )
+
+    @property
+    def km_price(self) -> float:
+        """Price of one km of route (breakdowns and fuel), in expected incidents."""
+        return (
+            self.breakdowns_per_km * self.breakdown_price
+            + self.fuel_l_per_km * self.fuel_price_l
+        )
+
+    @property
+    def hour_price(self) -> float:
+        """Price of one hour after departure (crew hours), in expected incidents."""
+        return self.crew * self.crew_hour_price
+
+    def pass_time_min(self, speed_kph: float, night: bool) -> float:
+        """Column pass time at a speed, in minutes: gaps plus road space over speed."""
+        return self.pass_gap_min + 60.0 * self.pass_km(night) / speed_kph
+
+    def pass_km(self, night: bool) -> float:
+        """Road space of the column for its pass time, in km."""
+        if night:
+            return self.pass_night_km or self.column_night_km
+        return self.pass_day_km or self.column_day_km
+
+    def halt_factor(self, node: int) -> float:
+        """
+        Exposed fraction of the column halted at a node.
+
+        A laager's where the column may laager, else ``roadside_halt_factor``
+        times that (at least a laager's: a reconstructed trip may halt where the
+        search may not).
+        """
+        if self.node_can_halt[node]:
+            return self.halt_exposure_factor
+        return self.halt_exposure_factor * max(1.0, self.roadside_halt_factor)
 
     @property
     def num_nodes(self) -> int:
@@ -410,6 +490,7 @@ def build_exposure_model(
     start: datetime,
     movement: MovementParams,
     risk_params: RiskParams,
+    costs: ColumnCosts | None = None,
 ) -> ExposureModel:
     """
     The exposure model of one column on a road network with its risk.
@@ -433,6 +514,8 @@ def build_exposure_model(
         t0, a timezone-aware UTC datetime.
     movement, risk_params
         Parameter tables.
+    costs
+        What a km and an hour of this column cost (default: nothing).
 
     Returns
     -------
@@ -463,6 +546,7 @@ def build_exposure_model(
             raise ScenarioError(msg)
         can_halt[roads.site_node[name]] = True
     day_km, night_km = column_lengths_km(vehicle_lengths_m, movement)
+    costs = costs or ColumnCosts()
     mod = start.hour * 60 + start.minute + start.second / 60.0
     return ExposureModel(
         edge_u=np.asarray(roads.edge_u),
@@ -484,6 +568,16 @@ def build_exposure_model(
         clearance_ied_factor=movement.clearance_ied_factor,
         night_speed_factor=movement.night_speed_factor,
         halt_exposure_factor=movement.halt_exposure_factor,
+        roadside_halt_factor=movement.roadside_halt_factor,
+        pass_gap_min=column_gaps_min(len(vehicle_lengths_m), movement),
+        pass_day_km=day_km + movement.interval_day_m / 1000.0,
+        pass_night_km=night_km + movement.interval_night_m / 1000.0,
+        breakdowns_per_km=costs.breakdowns_per_km,
+        fuel_l_per_km=costs.fuel_l_per_km,
+        crew=costs.crew,
+        breakdown_price=costs.breakdown_price,
+        fuel_price_l=costs.fuel_price_l,
+        crew_hour_price=costs.crew_hour_price,
     )
 
 

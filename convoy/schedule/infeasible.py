@@ -40,7 +40,7 @@ def _earliest_arrival_step(
     latest: int,
     num_steps: int,
 ) -> int:
-    tab = step_tables(model, movement, num_steps)
+    tab = step_tables(model, movement, num_steps, int(g.tail.max(initial=0)))
     scratch = np.empty((num_steps + 1) * model.num_nodes, dtype=np.int64)
     return int(
         _labels._earliest_arrival(
@@ -55,6 +55,8 @@ def _earliest_arrival_step(
             g.can_halt,
             num_steps,
             g.dur,
+            g.tail,
+            int(movement.daily_driving_limit_h < 24.0),
             tab.daycum,
             tab.run_end,
             tab.dayidx,
@@ -94,8 +96,8 @@ def infeasible_message(
     if found < 0:
         tail = (
             f"; nothing arrives even {EXTRA_DAYS} days later: no route can be driven "
-            f"from halt site to halt site inside the movement windows and the daily "
-            f"limit"
+            f"from halt to halt with the whole column (its pass time included) "
+            f"inside the movement windows and the daily limit"
         )
     else:
         tail = f"; the earliest feasible arrival is {fmt_time(found * step, start)}"

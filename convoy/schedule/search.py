@@ -21,7 +21,10 @@ the night one. The column then drives the edge at the pace that fills the d step
 v_eff = length / (d * step) <= v: it occupies the edge for whole steps, and pricing
 it at v would let a column shuttle on a short edge more cheaply than it could halt.
 A whole traversal must lie inside the movement windows (a column cannot stop
-between nodes) and end by the deadline.
+between nodes) and end by the deadline; and the whole column must: the head's
+traversal must end at least the column's pass time (``ExposureModel.pass_time_min``
+at the leg's speed, day or night, rounded up to steps) before its window closes, so
+that the last march unit's tail clears the edge inside the window.
 
 Its cost, in expected incidents, is the exposure of :mod:`convoy.schedule.exposure`
 on the interval [t, t + d): ``edge_ied * f_mode * mean(d_ied)`` plus
@@ -30,17 +33,29 @@ hourly profiles over the interval (prefix sums at the step points, so each
 traversal costs O(1)). The column may wait only at nodes where it may halt (camps,
 halt sites, the destination) and, before departing, at the origin; waiting at the
 origin before departure is free (the force is still in its camp), any later halt
-costs ``node_ambush * halt_exposure_factor * L * hours * d_ambush``.
+costs ``node_ambush * halt_exposure_factor * L * hours * d_ambush``. With
+``roadside_halt_factor`` > 0 the column may also halt at any other node, at that
+factor times the cost (no perimeter): halt sites stay preferred. A site too small
+for the column is no halt site (see :func:`convoy.plan.halt_sites_too_small`).
+
+The objective adds the running cost of the column to the expected incidents: each
+edge's km times ``ExposureModel.km_price`` (expected breakdowns and fuel) and each
+step after departure, driving or halted, times ``hour_price`` (crew hours), all in
+expected-incident equivalents. Without it a zero-risk road costs nothing and the
+column drives in circles rather than wait.
 
 Hard constraints: departure in [earliest, latest] (destruction work before leaving
-sets the earliest), movement inside the windows, at most ``daily_driving_limit_h``
-of driving per UTC calendar day (a step counts in the day it starts; the count
-resets at midnight), arrival at the destination by the deadline.
+sets the earliest), movement of the whole column inside the windows, at most
+``daily_driving_limit_h`` of driving per UTC calendar day (a step counts in the day
+it starts; the count resets at midnight), arrival of the head at the destination by
+the deadline. The daily limit holds for every march unit: with a limit under 24 h
+no traversal plus pass time may straddle midnight, so each unit drives each leg on
+the head's calendar day and its daily driving equals the head's.
 
 Search
 ------
 Label setting backwards in time over states (node, point, steps driven today).
-The label of a state is the best (expected incidents, arrival step, steps driven)
+The label of a state is the best (objective, arrival step, steps driven)
 to reach the destination from it, in that lexicographic order (then the lowest next
 node id), so ties are broken deterministically: earliest arrival, then fewest steps
 driven, then lowest node ids. Dominance: at the same node and point, a label with no
@@ -143,10 +158,13 @@ class Schedule:
         Length of a step, in minutes.
     depart_step, arrive_step
         Departure from the origin and arrival at the destination, in steps.
+    price
+        Price of the km driven and the hours from departure to arrival, in
+        expected incidents (``ExposureModel.km_price`` and ``hour_price``).
     cost_by_departure
-        Optimal expected incidents when leaving the origin exactly at step t, for
-        t = 0 .. num_steps (inf where no schedule leaving then meets the deadline
-        or t is outside the departure window).
+        Optimal objective (expected incidents plus price) when leaving the
+        origin exactly at step t, for t = 0 .. num_steps (inf where no schedule
+        leaving then meets the deadline or t is outside the departure window).
     """
 
     legs: tuple[ScheduleLeg, ...]
@@ -158,11 +176,17 @@ class Schedule:
     depart_step: int
     arrive_step: int
     cost_by_departure: NDArray[np.float64] = field(repr=False)
+    price: float = 0.0
 
     @property
     def expected_incidents(self) -> float:
         """Total expected incidents."""
         return self.ied + self.ambush_moving + self.ambush_halted
+
+    @property
+    def objective(self) -> float:
+        """What the search minimises: expected incidents plus the price."""
+        return self.expected_incidents + self.price
 
     @property
     def node_path(self) -> tuple[int, ...]:
@@ -278,7 +302,7 @@ def plan_schedule(
         earliest_depart_min,
         latest_depart_min,
     )
-    g = search_graph(model, step)
+    g = search_graph(model, step, movement.daily_driving_limit_h)
     o_name = names.get(origin, f"node {origin}")
     d_name = names.get(destination, f"node {destination}")
     if not connected(g, origin, destination):
@@ -292,7 +316,7 @@ def plan_schedule(
         )
         raise InfeasibleError(msg)
 
-    tab = step_tables(model, movement, num_steps)
+    tab = step_tables(model, movement, num_steps, int(g.tail.max(initial=0)))
     labels = _fill_labels(model, g, tab, destination, step)
     dep = _departure_labels(model, g, tab, labels, origin, earliest, latest, step)
     dep_cost, dep_arr, dep_drv, dep_act = dep
@@ -388,8 +412,12 @@ def _fill_labels(
         tab.num_steps,
         float(step),
         g.dur,
+        g.tail,
+        g.midnight_guard,
         g.ied_coef,
         g.amb_coef,
+        g.fixed,
+        g.step_price,
         tab.ci,
         tab.ca,
         tab.ch,
@@ -441,8 +469,12 @@ def _departure_labels(
             num_steps,
             float(step),
             g.dur,
+            g.tail,
+            g.midnight_guard,
             g.ied_coef,
             g.amb_coef,
+            g.fixed,
+            g.step_price,
             tab.ci,
             tab.ca,
             tab.daycum,
@@ -484,6 +516,8 @@ def _walk(
         g.adj_edge,
         tab.num_steps,
         g.dur,
+        g.tail,
+        g.midnight_guard,
         tab.daycum,
         tab.run_end,
         tab.dayidx,
@@ -562,4 +596,6 @@ def _assemble(
         depart_step=t_dep,
         arrive_step=legs[-1].arrive_step,
         cost_by_departure=dep_cost,
+        price=float(sum(float(g.fixed[leg.edge]) for leg in legs))
+        + g.step_price * (legs[-1].arrive_step - t_dep),
     )

@@ -43,9 +43,14 @@ class StepTables:
 
 
 def step_tables(
-    model: ExposureModel, movement: MovementParams, num_steps: int
+    model: ExposureModel, movement: MovementParams, num_steps: int, lookahead: int = 0
 ) -> StepTables:
-    """Per-step integrals, windows, days and driving levels of one horizon."""
+    """
+    Per-step integrals, windows, days and driving levels of one horizon.
+
+    ``run_end[s]`` (the first step >= s outside the windows) looks ``lookahead``
+    steps past the horizon, so it may exceed ``num_steps``.
+    """
     step = movement.step_min
     pts = np.arange(num_steps + 1, dtype=np.float64) * step
     m0 = model.start_minute_of_day
@@ -54,14 +59,23 @@ def step_tables(
     ch = np.ascontiguousarray(model.halt_integral(pts), dtype=np.float64)
     isday = np.diff(model.daylight_integral(pts)) >= step - _EPS
     daycum = np.concatenate(([0], np.cumsum(isday))).astype(np.int64)
-    win = periodic_integral(window_profile(movement.window_minutes()), pts, m0)
-    movable = np.diff(win) >= step - _EPS
-    run_end = np.empty(num_steps + 1, dtype=np.int64)
-    run_end[num_steps] = num_steps
-    for s in range(num_steps - 1, -1, -1):
-        run_end[s] = run_end[s + 1] if movable[s] else s
-    dayidx = np.floor((m0 + pts) / 1440.0 + _EPS).astype(np.int64)
-    nextmid = np.searchsorted(dayidx, dayidx, side="right").astype(np.int64)
+    # the windows are looked at ``lookahead`` steps past the deadline: the deadline
+    # binds the head's arrival, the tail may clear after it
+    ext = num_steps + lookahead
+    pts_ext = np.arange(ext + 1, dtype=np.float64) * step
+    win = periodic_integral(window_profile(movement.window_minutes()), pts_ext, m0)
+    movable_ext = np.diff(win) >= step - _EPS
+    run_ext = np.empty(ext + 1, dtype=np.int64)
+    run_ext[ext] = ext
+    for s in range(ext - 1, -1, -1):
+        run_ext[s] = run_ext[s + 1] if movable_ext[s] else s
+    run_end = np.ascontiguousarray(run_ext[: num_steps + 1])
+    movable = movable_ext[:num_steps]
+    # one day more past the look-ahead, so the last midnight is a true one
+    pts_mid = np.arange(ext + 1441 // step + 2, dtype=np.float64) * step
+    dayidx_ext = np.floor((m0 + pts_mid) / 1440.0 + _EPS).astype(np.int64)
+    dayidx = np.ascontiguousarray(dayidx_ext[: num_steps + 1])
+    nextmid = np.searchsorted(dayidx_ext, dayidx, side="right").astype(np.int64)
     daystart = np.searchsorted(dayidx, dayidx, side="left")
     hmax = math.floor(movement.daily_driving_limit_h * 60.0 / step + _EPS)
     mc = np.concatenate(([0], np.cumsum(movable))).astype(np.int64)
@@ -90,10 +104,28 @@ class SearchGraph:
     amb_coef: NDArray[np.float64]
     can_halt: NDArray[np.int64]
     halt_coef: NDArray[np.float64]
+    tail: NDArray[np.int64]
+    fixed: NDArray[np.float64]
+    step_price: float
+    midnight_guard: int
 
 
-def search_graph(model: ExposureModel, step_min: int) -> SearchGraph:
-    """The model's graph in CSR form with each edge's steps, speeds and costs."""
+def search_graph(
+    model: ExposureModel, step_min: int, daily_limit_h: float = 24.0
+) -> SearchGraph:
+    """
+    The model's graph in CSR form with each edge's steps, speeds and costs.
+
+    ``tail[(e * 2 + md) * 2 + light]`` is the column's pass time in whole steps at
+    the leg's speed (``ExposureModel.pass_time_min``, rounded up): the head's
+    traversal must end that many steps before its movement window closes, so that
+    the tail of the last march unit clears the edge's end inside the window.
+    ``fixed[e]`` is the price of the edge's km, ``step_price`` that of one step
+    after departure (crew hours), both in expected incidents. ``midnight_guard`` is
+    1 when the daily driving limit can bind (below 24 h): then no traversal plus
+    pass time may straddle midnight UTC, so every march unit drives each leg on the
+    head's calendar day and the head's count of driving per day is every unit's.
+    """
     n, e = model.num_nodes, model.num_edges
     src = np.concatenate((model.edge_u, model.edge_v))
     dst = np.concatenate((model.edge_v, model.edge_u))
@@ -113,10 +145,16 @@ def search_graph(model: ExposureModel, step_min: int) -> SearchGraph:
     v[:, 1, 0] = np.minimum(v[:, 0, 0], model.clearance_speed_kph)
     v[:, 1, 1] = np.minimum(v[:, 0, 1], model.clearance_speed_kph)
     hours = (model.edge_length_m / 1000.0)[:, None, None] / v
+    v_model = v
     dur = np.maximum(np.ceil(hours * 60.0 / step_min - _EPS), 1).astype(np.int64)
     # the column occupies the edge for whole steps: it drives at the pace that fills
     # them, so a short edge cannot hide the column for less time than it spends there
     v = (model.edge_length_m / 1000.0)[:, None, None] / (dur * step_min / 60.0)
+    pass_min = model.pass_gap_min + 60.0 * (
+        np.array([model.pass_km(False), model.pass_km(True)])[None, None, :]
+        / np.maximum(v_model, 1e-9)
+    )
+    tail = np.ceil(pass_min / step_min - _EPS).astype(np.int64)
     col = np.array([model.column_day_km, model.column_night_km])
     amb = model.edge_ambush[:, None, None] * col[None, None, :] / v
     ied = model.edge_ied[:, None] * np.array([1.0, model.clearance_ied_factor])[None, :]
@@ -128,10 +166,18 @@ def search_graph(model: ExposureModel, step_min: int) -> SearchGraph:
         speed=np.ascontiguousarray(v.ravel()),
         ied_coef=np.ascontiguousarray(ied.ravel()),
         amb_coef=np.ascontiguousarray(amb.ravel()),
-        can_halt=model.node_can_halt.astype(np.int64),
-        halt_coef=np.ascontiguousarray(
-            model.node_ambush * model.halt_exposure_factor * model.node_can_halt
+        can_halt=(model.node_can_halt | (model.roadside_halt_factor > 0)).astype(
+            np.int64
         ),
+        halt_coef=np.ascontiguousarray(
+            model.node_ambush
+            * model.halt_exposure_factor
+            * np.where(model.node_can_halt, 1.0, model.roadside_halt_factor)
+        ),
+        tail=np.ascontiguousarray(tail.ravel()),
+        fixed=np.ascontiguousarray(model.edge_length_m / 1000.0 * model.km_price),
+        step_price=model.hour_price * step_min / 60.0,
+        midnight_guard=int(daily_limit_h < 24.0),
     )
 
 

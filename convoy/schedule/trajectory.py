@@ -89,6 +89,13 @@ class Exposure:
         Per leg, in the order of the trajectory.
     halt_ambush
         Per halt.
+    km, hours
+        Route length in km, and hours from the first departure to the arrival.
+    breakdowns, fuel_l, crew_hours
+        Expected breakdowns (``breakdowns_per_km * km``), litres of fuel and crew
+        hours of the trip.
+    price
+        Their price in expected-incident equivalents (not in ``total``).
     """
 
     ied: float
@@ -97,6 +104,17 @@ class Exposure:
     leg_ied: FloatArray
     leg_ambush: FloatArray
     halt_ambush: FloatArray
+    km: float = 0.0
+    hours: float = 0.0
+    breakdowns: float = 0.0
+    fuel_l: float = 0.0
+    crew_hours: float = 0.0
+    price: float = 0.0
+
+    @property
+    def objective(self) -> float:
+        """Expected incidents plus the price of the km and hours, as the search."""
+        return self.total + self.price
 
     @property
     def ambush(self) -> float:
@@ -209,9 +227,11 @@ def trajectory_exposure(
             raise ScenarioError(msg)
         halt_amb[j] = (
             model.node_ambush[h.node]
-            * model.halt_exposure_factor
+            * model.halt_factor(h.node)
             * (model.halt_integral(h.end_min) - model.halt_integral(h.start_min))
         )
+    km = sum(float(model.edge_length_m[leg.edge]) for leg in legs) / 1000.0
+    hours = (legs[-1].arrive_min - legs[0].depart_min) / 60.0 if legs else 0.0
     return Exposure(
         ied=float(leg_ied.sum()),
         ambush_moving=float(leg_amb.sum()),
@@ -219,6 +239,12 @@ def trajectory_exposure(
         leg_ied=leg_ied,
         leg_ambush=leg_amb,
         halt_ambush=halt_amb,
+        km=km,
+        hours=hours,
+        breakdowns=model.breakdowns_per_km * km,
+        fuel_l=model.fuel_l_per_km * km,
+        crew_hours=model.crew * hours,
+        price=model.km_price * km + model.hour_price * hours,
     )
 
 

@@ -1,10 +1,15 @@
 """Slow, obviously right twins of the schedule kernels, for small cases only.
 
-Everything is recomputed minute by minute from the model's raw fields (hourly
-profiles, daylight, windows), without the prefix sums and level merging of the
-optimiser. The search is an exhaustive depth-first search over every choice (wait,
-each edge, each mode) at every (node, step, steps driven today), memoised on that
-full state.
+Everything is recomputed minute by minute from the model's raw fields (hourly profiles,
+daylight, windows), without the prefix sums and level merging of the optimiser. The
+column rules are applied in their plain form: every step from the head's departure to
+the tail's clearance (the column's pass time, gaps plus length over the leg's speed,
+rounded up to steps) lies inside the movement windows (the deadline binds the head's
+arrival); with a daily limit under 24 h that span stays within one calendar day; the
+column may halt at a halt site, or anywhere at ``roadside_halt_factor`` times the
+exposure when that factor is > 0; each km and each step after departure has its price.
+The search is an exhaustive depth-first search over every choice (wait, each edge, each
+mode) at every (node, step, steps driven today), memoised on that full state.
 """
 
 from __future__ import annotations
@@ -36,6 +41,7 @@ class NaiveSchedule:
         lm = horizon_min if latest_min is None else latest_min
         self.latest = math.floor(lm / self.step + EPS)
         self.H = math.floor(movement.daily_driving_limit_h * 60 / self.step + EPS)
+        self.one_day = movement.daily_driving_limit_h < 24.0
         self.windows = movement.window_minutes()
         assert float(model.start_minute_of_day).is_integer()
         self.m0 = int(model.start_minute_of_day)
@@ -99,7 +105,15 @@ class NaiveSchedule:
                 continue
             if t + d > self.T:
                 return None
-            if not all(self.step_all(s, self.in_window) for s in range(t, t + d)):
+            if night:
+                space = m.pass_night_km or m.column_night_km
+            else:
+                space = m.pass_day_km or m.column_day_km
+            pass_min = m.pass_gap_min + 60.0 * space / v
+            end = t + d + max(0, math.ceil(pass_min / self.step - EPS))
+            if not all(self.step_all(s, self.in_window) for s in range(t, end)):
+                return None
+            if self.one_day and self.day(t) != (self.m0 + end * self.step - 1) // 1440:
                 return None
             return d, night, m.edge_length_m[e] / 1000 / (d * self.step / 60)
         raise AssertionError
@@ -112,12 +126,28 @@ class NaiveSchedule:
         amb = m.edge_ambush[e] * col / v * self.mean_profile(m.diurnal_ambush, t, d)
         return ied, amb
 
+    def price(self, e: int | None, d: int) -> float:
+        """Price of d steps after departure, plus the km of edge e if driven."""
+        m = self.m
+        hours = d * self.step / 60.0
+        km = 0.0 if e is None else m.edge_length_m[e] / 1000.0
+        crew = m.crew * m.crew_hour_price * hours
+        per_km = m.breakdowns_per_km * m.breakdown_price
+        per_km += m.fuel_l_per_km * m.fuel_price_l
+        return crew + per_km * km
+
+    def may_halt(self, n: int) -> bool:
+        return bool(self.m.node_can_halt[n]) or self.m.roadside_halt_factor > 0
+
     def halt_cost(self, n: int, t: int) -> float:
         m = self.m
         key = ("halt", t)
         if key not in self._memo:
             self._memo[key] = self._halt_exposure(t)
-        return m.node_ambush[n] * m.halt_exposure_factor * self._memo[key]
+        f = m.halt_exposure_factor
+        if not m.node_can_halt[n]:
+            f *= m.roadside_halt_factor
+        return m.node_ambush[n] * f * self._memo[key]
 
     def _halt_exposure(self, t: int) -> float:
         m = self.m
@@ -152,7 +182,6 @@ class NaiveSchedule:
     # ---- searches -----------------------------------------------------------
     def best_cost(self, origin: int, dest: int):
         """(optimal cost, {departure step: optimal cost}) or (inf, {})."""
-        can_halt = self.m.node_can_halt
 
         @cache
         def value(n: int, t: int, h: int) -> float:
@@ -161,14 +190,16 @@ class NaiveSchedule:
             if t >= self.T:
                 return math.inf
             best = math.inf
-            if can_halt[n]:
+            if self.may_halt(n):
                 h2 = h if self.day(t + 1) == self.day(t) else 0
-                best = min(best, self.halt_cost(n, t) + value(n, t + 1, h2))
+                c = self.halt_cost(n, t) + self.price(None, 1)
+                best = min(best, c + value(n, t + 1, h2))
             for e, nxt, md, (d, night, v) in self.moves(n, t):
                 h2 = self.drive(t, d, h)
                 if h2 is None:
                     continue
                 c = sum(self.traversal_cost(e, md, t, d, night, v))
+                c += self.price(e, d)
                 best = min(best, c + value(nxt, t + d, h2))
             return best
 
@@ -180,6 +211,7 @@ class NaiveSchedule:
                 if h2 is None:
                     continue
                 c = sum(self.traversal_cost(e, md, t, d, night, v))
+                c += self.price(e, d)
                 best = min(best, c + value(nxt, t + d, h2))
             by_dep[t] = best
         return min(by_dep.values(), default=math.inf), by_dep
@@ -202,7 +234,7 @@ class NaiveSchedule:
                     seen.add((n, t, h))
                     if n == dest and h >= 0:
                         return t
-                    if h >= 0 and self.m.node_can_halt[n] and t < self.T:
+                    if h >= 0 and self.may_halt(n) and t < self.T:
                         h2 = h if self.day(t + 1) == self.day(t) else 0
                         frontier.setdefault(t + 1, set()).add((n, h2))
                     for _e, nxt, _md, (d, _night, _v) in self.moves(n, t):
@@ -224,8 +256,6 @@ def enumerate_trajectories(ref: NaiveSchedule, origin: int, dest: int):
     """
     from convoy.schedule.trajectory import Halt, Leg
 
-    m = ref.m
-
     @cache
     def can_reach(n: int, t: int, h: int, departed: bool) -> bool:
         if departed and n == dest:
@@ -238,7 +268,7 @@ def enumerate_trajectories(ref: NaiveSchedule, origin: int, dest: int):
             and can_reach(n, t + 1, 0, False)
         ):
             return True
-        if departed and m.node_can_halt[n]:
+        if departed and ref.may_halt(n):
             h2 = h if ref.day(t + 1) == ref.day(t) else 0
             if can_reach(n, t + 1, h2, True):
                 return True
@@ -267,7 +297,7 @@ def enumerate_trajectories(ref: NaiveSchedule, origin: int, dest: int):
             return
         if not departed and t + 1 <= min(ref.latest, ref.T):
             yield from go(n, t + 1, 0, False, legs, halt_steps)
-        if departed and m.node_can_halt[n]:
+        if departed and ref.may_halt(n):
             h2 = h if ref.day(t + 1) == ref.day(t) else 0
             halt_steps.append((n, t))
             yield from go(n, t + 1, h2, True, legs, halt_steps)

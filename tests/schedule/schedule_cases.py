@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -93,5 +93,20 @@ def random_case(
     earliest = float(rng.integers(0, 8)) * 60.0
     latest = (
         None if rng.random() < 0.5 else earliest + float(rng.integers(0, 30)) * 60.0
+    )
+    # the column rules and prices: pass-time gaps, roadside halts, km and hours
+    rules = rng.random(6)
+    model = replace(
+        model,
+        roadside_halt_factor=0.0 if rules[0] < 0.4 else float(1 + 4 * rules[1]),
+        pass_gap_min=float(rules[2] * 60),
+        pass_day_km=float(rng.uniform(0, 20)) if rules[1] < 0.5 else 0.0,
+        pass_night_km=float(rng.uniform(0, 10)) if rules[1] < 0.5 else 0.0,
+        breakdowns_per_km=float(rules[3] * 0.05) if rules[5] < 0.7 else 0.0,
+        fuel_l_per_km=float(rules[4] * 20) if rules[5] < 0.7 else 0.0,
+        crew=float(rng.integers(0, 40)),
+        breakdown_price=float(rng.uniform(0, 0.02)),
+        fuel_price_l=float(rng.uniform(0, 1e-4)),
+        crew_hour_price=float(rng.uniform(0, 1e-3)),
     )
     return Case(model, movement, 0, n - 1, horizon, earliest, latest)
