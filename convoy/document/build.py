@@ -351,6 +351,18 @@ def loadout_info(plan: Plan) -> LoadoutInfo:
         method=lp.method,
         destruction_team_hours=lp.destruction_team_hours,
         expected_incidents_table=lp.expected_incidents,
+        gap_target=lp.gap_target,
+        time_limit_s=lp.time_limit_s,
+        solves=tuple(
+            {
+                "role": r.role,
+                "status": r.status,
+                "bound": r.bound_usd,
+                "limit_s": r.limit_s,
+                "time_s": r.time_s,
+            }
+            for r in lp.solves
+        ),
     )
 
 
