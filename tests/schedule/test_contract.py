@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import heapq
+import itertools
 
 import numpy as np
 import pytest
@@ -164,7 +165,7 @@ def test_expanded_leg_costs_what_the_contracted_leg_costs(seed, mode):
         assert len(legs) == len(c.pieces[e])
         assert legs[0].depart_min == 100.0 and legs[-1].arrive_min == 100.0 + span
         assert legs[0].from_node == start
-        for a, b in zip(legs, legs[1:], strict=False):
+        for a, b in itertools.pairwise(legs):
             assert a.arrive_min == pytest.approx(b.depart_min)
             assert b.depart_min >= a.depart_min
         exp_c = trajectory_exposure(cm, [leg])
