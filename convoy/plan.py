@@ -680,6 +680,12 @@ def _trips(
         if any(v.status not in ("moving", "towed") for v in loadout.vehicles)
         else loadout
     )
+    if hist_plan is not loadout and not hist_plan.proven:
+        notes.append(
+            f"historical: its loads (every vehicle moved, no price on incidents) are "
+            f"not proven within the {100 * hist_plan.gap_target:g} % target "
+            f"(status {hist_plan.status})"
+        )
     trips["historical"] = priced_trip(
         "historical",
         hist_model,

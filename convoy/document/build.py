@@ -387,6 +387,7 @@ def pareto_points(plan: Plan) -> tuple[ParetoPoint, ...]:
             vehicles_moving=p["vehicles_moving"],
             gap=p.get("gap"),
             dominated=None if "dominated" not in p else bool(p["dominated"]),
+            proven=None if "proven" not in p else bool(p["proven"]),
         )
         for p in plan.pareto
     )

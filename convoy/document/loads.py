@@ -257,6 +257,7 @@ class ParetoPoint:
     vehicles_moving: float
     gap: float | None = None
     dominated: bool | None = None
+    proven: bool | None = None
 
     @classmethod
     def read(cls, f: Fields) -> ParetoPoint:
@@ -268,6 +269,7 @@ class ParetoPoint:
             f.num("vehicles_moving"),
             f.num_or_none("gap"),
             f.bool_or_none("dominated"),
+            f.bool_or_none("proven"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -281,6 +283,7 @@ class ParetoPoint:
             },
             gap=self.gap,
             dominated=self.dominated,
+            proven=self.proven,
         )
 
 

@@ -81,7 +81,8 @@ def pareto_front(
     list of dict
         Per price: ``incident_usd``, ``expected_incidents``, ``value_saved_usd``,
         ``vehicles_moving``, ``gap`` (of the CP-SAT solve; absent when it proved
-        no bound) and ``dominated``.
+        no bound), ``proven`` (the gap within ``SolverParams.gap_target``) and
+        ``dominated``.
     """
     front: list[dict[str, float]] = []
     for price in prices:
@@ -95,6 +96,7 @@ def pareto_front(
         }
         if lp.gap is not None:
             point["gap"] = float(lp.gap)
+        point["proven"] = lp.proven
         front.append(point)
     mark_dominated(front)
     return front
