@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import shutil
 from pathlib import Path
@@ -27,7 +28,7 @@ def _split(coords: list[list[float]], pieces: int) -> list[list[list[float]]]:
         [np.interp(allpos, cum, pts[:, 0]), np.interp(allpos, cum, pts[:, 1])]
     )
     out = []
-    for a, b in zip(cuts[:-1], cuts[1:], strict=True):
+    for a, b in itertools.pairwise(cuts):
         i, j = np.searchsorted(allpos, a), np.searchsorted(allpos, b)
         out.append(xy[i : j + 1].round(9).tolist())
     return out
