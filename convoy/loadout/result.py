@@ -52,7 +52,9 @@ class SolveRecord:
         The deterministic time limit of the solve, seconds.
     time_s
         Deterministic seconds the solve took (CP-SAT's count of work: the same
-        for the same inputs and seed; it may overrun ``limit_s``).
+        for the same inputs and seed unless the wall-clock guard stopped the solve
+        on an overloaded machine; it may overrun ``limit_s``). Not part of
+        equality.
     wall_s
         Wall-clock seconds the solve took (not part of equality).
     """
@@ -61,7 +63,7 @@ class SolveRecord:
     status: str
     bound_usd: float | None
     limit_s: float
-    time_s: float
+    time_s: float = field(compare=False)
     wall_s: float = field(default=0.0, compare=False)
 
 

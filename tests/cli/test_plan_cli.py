@@ -153,9 +153,12 @@ def test_small_time_limits_plan_the_tiny_scenario(tmp_path, limit_s):
     folder = _with_solver(tmp_path, TINY, time_limit_s=limit_s)
     out = tmp_path / "out"
     res = _run(str(folder), "-o", str(out), "--no-maps", "--runs", "0")
-    assert res.exit_code == 0, res.output
     lo = json.loads((out / "plan.json").read_text())["loadout"]
     assert lo["time_limit_s"] == limit_s and lo["gap_target"] == 0.01
+    if res.exit_code == 3:  # only when the wall-clock guard fired (loaded machine)
+        assert limit_s < 0.1 and lo["status"] == "GREEDY", res.output
+        return
+    assert res.exit_code == 0, res.output
     assert lo["status"] in ("OPTIMAL", "WITHIN_TARGET")
     assert lo["solves"][0]["role"] == "aggregate"
 
