@@ -633,8 +633,10 @@ def _trips(
     The optimised trip and the baselines, priced, with notes on the comparison.
 
     The optimised and fast baseline schedules are searched on the contracted
-    model; their trajectories are expanded to the road network's edges and priced
-    on the original model, as the historical trip is.
+    model; their trajectories are expanded to the road network's edges, every leg
+    at its exact minutes (the search's rounding to whole steps becomes waiting at
+    the next halt or an earlier arrival), and priced on the original model, as
+    the historical trip is.
     """
     moving = loadout.moving_ids
     values = (loadout.value_saved_usd, loadout.value_left_usd)
@@ -643,7 +645,7 @@ def _trips(
         "optimised": priced_trip(
             "optimised",
             model,
-            expand_trajectory(contraction, schedule.trajectory()),
+            expand_trajectory(contraction, schedule.trajectory(), exact=True),
             moving,
             values,
         )
@@ -666,7 +668,7 @@ def _trips(
             priced_trip(
                 name,
                 model,
-                expand_trajectory(contraction, t.trip.trajectory),
+                expand_trajectory(contraction, t.trip.trajectory, exact=True),
                 t.vehicle_ids,
                 (t.value_carried, t.value_left_behind),
                 t.note,

@@ -246,7 +246,59 @@ def expand_leg(c: Contraction, leg: Leg) -> list[Leg]:
     return out
 
 
-def expand_trajectory(c: Contraction, trajectory: Trajectory) -> Trajectory:
-    """``trajectory`` on contracted edges as one on the original edges (halts kept)."""
+def expand_trajectory(
+    c: Contraction, trajectory: Trajectory, *, exact: bool = False
+) -> Trajectory:
+    """
+    ``trajectory`` on contracted edges as one on the original edges (halts kept).
+
+    With ``exact``, every leg then takes its exact minutes (:func:`exact_times`).
+    """
     legs = [piece for leg in trajectory.legs for piece in expand_leg(c, leg)]
-    return Trajectory(tuple(legs), trajectory.halts)
+    out = Trajectory(tuple(legs), trajectory.halts)
+    return exact_times(c.original, out) if exact else out
+
+
+def _drive(model: ExposureModel, leg: Leg, t: float) -> Leg:
+    """``leg`` driven from ``t`` at its mode's top speed (night speed if not day)."""
+    km = float(model.edge_length_m[leg.edge]) / 1000.0
+    v = model.speed_kph(leg.edge, leg.mode, night=False)
+    if not model.is_daylight(t, t + 60.0 * km / v):
+        v = model.speed_kph(leg.edge, leg.mode, night=True)
+    return Leg(leg.edge, leg.from_node, t, t + 60.0 * km / v, leg.mode, v)
+
+
+def exact_times(model: ExposureModel, trajectory: Trajectory) -> Trajectory:
+    """
+    ``trajectory`` with every leg at its exact time, rounding moved to the waits.
+
+    The search counts whole steps, so each of its legs ends on a step. Here each
+    run of legs driven without a halt leaves when the search's run leaves and
+    drives every leg in its exact minutes (length over the mode's speed, night
+    speed when the leg is not wholly in daylight). The run then arrives no later
+    than the search's run did; the difference is spent waiting where the column
+    waits anyway: the halt that follows starts earlier (same node, same end), or
+    the column reaches the destination earlier. Routes, modes, departures and
+    halt ends are unchanged, so the movement windows and the daily driving limit
+    still hold.
+    """
+    legs = list(trajectory.legs)
+    halts = list(trajectory.halts)
+    out: list[Leg] = []
+    t = legs[0].depart_min if legs else 0.0
+    for i, leg in enumerate(legs):
+        run_starts = i == 0 or legs[i - 1].arrive_min < leg.depart_min - 1e-9
+        if run_starts:
+            t = leg.depart_min
+        exact = _drive(model, leg, t)
+        if exact.arrive_min > leg.arrive_min + 1e-6:
+            exact = leg  # never later than the search planned (night boundary)
+        out.append(exact)
+        t = exact.arrive_min
+        run_ends = i + 1 == len(legs) or legs[i + 1].depart_min > leg.arrive_min + 1e-9
+        if run_ends and t < leg.arrive_min:
+            to_node = _other(model, leg.edge, leg.from_node)
+            for j, h in enumerate(halts):
+                if h.node == to_node and abs(h.start_min - leg.arrive_min) < 1e-6:
+                    halts[j] = dataclasses.replace(h, start_min=t)
+    return Trajectory(tuple(out), tuple(halts))

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from convoy.errors import ScenarioError
-from convoy.schedule.contract import contract_model, expand_trajectory
+from convoy.schedule.contract import contract_model, exact_times, expand_trajectory
 from convoy.schedule.exposure import ExposureModel
-from convoy.schedule.trajectory import Leg, Trajectory, trajectory_exposure
+from convoy.schedule.trajectory import Halt, Leg, Trajectory, trajectory_exposure
 
 
 def _model(u, v, rng, halts=()):
@@ -184,3 +184,40 @@ def test_expanded_leg_costs_what_the_contracted_leg_costs(seed, mode):
             assert exp_o.ambush_moving == pytest.approx(
                 trajectory_exposure(flat, [leg]).ambush_moving, rel=1e-9, abs=1e-15
             )
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_exact_times_move_the_rounding_to_the_waits(seed):
+    """Exact legs, the same run departures and halt ends, halts starting earlier."""
+    rng = np.random.default_rng(seed)
+    model = _model([0, 1, 2, 3], [1, 2, 3, 4], rng, halts=[2])
+    step = 30.0
+
+    def rounded(edge, node, t, mode="normal"):
+        v = model.speed_kph(edge, mode, night=False)
+        km = model.edge_length_m[edge] / 1000.0
+        dur = step * np.ceil(60.0 * km / v / step)
+        return Leg(edge, node, t, t + dur, mode, km / (dur / 60.0))
+
+    t0 = 8 * 60.0  # 08:00 UTC, daylight 06:00-18:00
+    a = rounded(0, 0, t0)
+    b = rounded(1, 1, a.arrive_min, "clearance")
+    halt_end = b.arrive_min + 60.0
+    c = rounded(2, 2, halt_end)
+    d = rounded(3, 3, c.arrive_min)
+    traj = Trajectory((a, b, c, d), (Halt(2, b.arrive_min, halt_end),))
+    out = exact_times(model, traj)
+    for new, old in zip(out.legs, traj.legs, strict=True):
+        km = model.edge_length_m[new.edge] / 1000.0
+        v = model.speed_kph(new.edge, new.mode, night=False)
+        assert new.speed_kph == v
+        assert new.arrive_min - new.depart_min == pytest.approx(60.0 * km / v)
+        assert new.arrive_min <= old.arrive_min + 1e-9
+        assert new.from_node == old.from_node and new.mode == old.mode
+    assert out.legs[0].depart_min == t0 and out.legs[2].depart_min == halt_end
+    assert out.legs[1].depart_min == out.legs[0].arrive_min
+    (h,) = out.halts
+    assert h.end_min == halt_end and h.start_min == out.legs[1].arrive_min
+    exp_old = trajectory_exposure(model, traj.legs, traj.halts)
+    exp_new = trajectory_exposure(model, out.legs, out.halts)
+    assert exp_new.ied == pytest.approx(exp_old.ied)
