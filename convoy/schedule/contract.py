@@ -42,13 +42,18 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
 from convoy.errors import ScenarioError
 from convoy.schedule.exposure import ExposureModel, FloatArray, IntArray
-from convoy.schedule.trajectory import Leg, Trajectory
+from convoy.schedule.trajectory import Halt, Leg, Trajectory, trajectory_exposure
+
+#: Relative saving in expected incidents (of a run and its neighbouring halts) for
+#: which a run keeps the search's pace rather than exact times and a wait at a
+#: halt (an assumption: near ties go to the exact times).
+PACE_MARGIN = 0.01
 
 #: One piece of a contracted edge: (edge of the original model, node it is driven
 #: from when the contracted edge is driven from its ``edge_u`` to its ``edge_v``).
@@ -268,37 +273,106 @@ def _drive(model: ExposureModel, leg: Leg, t: float) -> Leg:
     return Leg(leg.edge, leg.from_node, t, t + 60.0 * km / v, leg.mode, v)
 
 
+def _drive_run(model: ExposureModel, run: list[Leg], t: float) -> list[Leg]:
+    out = []
+    for leg in run:
+        exact = _drive(model, leg, t)
+        out.append(exact)
+        t = exact.arrive_min
+    return out
+
+
+def _runs(legs: list[Leg]) -> list[tuple[int, int]]:
+    """Index ranges of the runs of legs driven without a stop."""
+    out: list[tuple[int, int]] = []
+    start = 0
+    for i in range(1, len(legs) + 1):
+        if i == len(legs) or legs[i].depart_min > legs[i - 1].arrive_min + 1e-9:
+            out.append((start, i))
+            start = i
+    return out
+
+
+def _halt_at(halts: list[Halt], node: int, t: float, end: bool) -> int | None:
+    for j, h in enumerate(halts):
+        if h.node == node and abs((h.end_min if end else h.start_min) - t) < 1e-6:
+            return j
+    return None
+
+
+def _cost(model: ExposureModel, run: list[Leg], halts: list[Halt]) -> float:
+    return trajectory_exposure(model, run, halts).total
+
+
+def _exact_run(
+    model: ExposureModel,
+    run: list[Leg],
+    halts: list[Halt],
+    wait_before: bool,
+    wait_after: bool,
+) -> tuple[list[Leg], list[Halt]]:
+    """The run as searched or at exact times (see :func:`exact_times`), its halts."""
+    t0, t1 = run[0].depart_min, run[-1].arrive_min
+    before = _halt_at(halts, run[0].from_node, t0, end=True)
+    after = _halt_at(halts, _other(model, run[-1].edge, run[-1].from_node), t1, False)
+    early = _drive_run(model, run, t0)
+    slack = t1 - early[-1].arrive_min
+    if slack <= 1e-9:
+        return run, halts
+    if wait_after and after is None:  # the destination: arriving early is free
+        return early, halts
+    near = (before, after)
+    local = [h for j, h in enumerate(halts) if j in near]
+    # the searched pace is kept only when it is clearly cheaper: near ties go to
+    # the exact times, so that the same road cut differently plans the same
+    best = (_cost(model, run, local) * (1.0 + PACE_MARGIN), run, dict[int, Halt]())
+    options: list[tuple[list[Leg], dict[int, Halt]]] = []
+    if after is not None:
+        options.append((early, {after: replace(halts[after], start_min=t1 - slack)}))
+    late = _drive_run(model, run, t0 + slack)
+    if late[-1].arrive_min <= t1 + 1e-6 and (before is not None or wait_before):
+        moved = (
+            {}
+            if before is None
+            else {before: replace(halts[before], end_min=t0 + slack)}
+        )
+        options.append((late, moved))
+    for legs, moved in options:
+        new = [moved.get(j, h) for j, h in enumerate(halts) if j in near]
+        cost = _cost(model, legs, new)
+        if cost <= best[0] + 1e-12:
+            best = (cost, legs, moved)
+    _, legs, moved = best
+    return legs, [moved.get(j, h) for j, h in enumerate(halts)]
+
+
 def exact_times(model: ExposureModel, trajectory: Trajectory) -> Trajectory:
     """
-    ``trajectory`` with every leg at its exact time, rounding moved to the waits.
+    ``trajectory`` with its legs at their exact times, rounding moved to the waits.
 
-    The search counts whole steps, so each of its legs ends on a step. Here each
-    run of legs driven without a halt leaves when the search's run leaves and
-    drives every leg in its exact minutes (length over the mode's speed, night
-    speed when the leg is not wholly in daylight). The run then arrives no later
-    than the search's run did; the difference is spent waiting where the column
-    waits anyway: the halt that follows starts earlier (same node, same end), or
-    the column reaches the destination earlier. Routes, modes, departures and
-    halt ends are unchanged, so the movement windows and the daily driving limit
-    still hold.
+    The search counts whole steps, so each of its legs ends on a step and the
+    column drives at the pace that fills them. Here each run of legs driven
+    without a stop may instead drive every leg in its exact minutes (length over
+    the mode's speed; night speed when the leg is not wholly in daylight) and
+    spend the rest waiting where the column waits anyway: at the halt that
+    follows (it starts earlier), at the halt before (the run leaves later; never
+    the departure from the origin, which stays the plan's), or at the destination
+    (an earlier arrival). The run to the
+    destination always drives at exact times; any other run keeps the search's
+    pace only if that costs at least ``PACE_MARGIN`` fewer expected incidents
+    (waiting at a halt site can cost more than a slower pace on a quiet road).
+    Routes, modes, halt places and the span of every run are unchanged, so the
+    movement windows and the daily driving limit still hold.
     """
     legs = list(trajectory.legs)
     halts = list(trajectory.halts)
+    runs = _runs(legs)
     out: list[Leg] = []
-    t = legs[0].depart_min if legs else 0.0
-    for i, leg in enumerate(legs):
-        run_starts = i == 0 or legs[i - 1].arrive_min < leg.depart_min - 1e-9
-        if run_starts:
-            t = leg.depart_min
-        exact = _drive(model, leg, t)
-        if exact.arrive_min > leg.arrive_min + 1e-6:
-            exact = leg  # never later than the search planned (night boundary)
-        out.append(exact)
-        t = exact.arrive_min
-        run_ends = i + 1 == len(legs) or legs[i + 1].depart_min > leg.arrive_min + 1e-9
-        if run_ends and t < leg.arrive_min:
-            to_node = _other(model, leg.edge, leg.from_node)
-            for j, h in enumerate(halts):
-                if h.node == to_node and abs(h.start_min - leg.arrive_min) < 1e-6:
-                    halts[j] = dataclasses.replace(h, start_min=t)
+    for k, (i0, i1) in enumerate(runs):
+        # the departure is the plan's (a baseline's rule may fix it): the first run
+        # never leaves later; the last may arrive early
+        run, halts = _exact_run(
+            model, legs[i0:i1], halts, wait_before=False, wait_after=k == len(runs) - 1
+        )
+        out.extend(run)
     return Trajectory(tuple(out), tuple(halts))
