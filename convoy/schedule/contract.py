@@ -319,8 +319,6 @@ def _exact_run(
     slack = t1 - early[-1].arrive_min
     if slack <= 1e-9:
         return run, halts
-    if wait_after and after is None:  # the destination: arriving early is free
-        return early, halts
     near = (before, after)
     local = [h for j, h in enumerate(halts) if j in near]
     # the searched pace is kept only when it is clearly cheaper: near ties go to
@@ -329,6 +327,8 @@ def _exact_run(
     options: list[tuple[list[Leg], dict[int, Halt]]] = []
     if after is not None:
         options.append((early, {after: replace(halts[after], start_min=t1 - slack)}))
+    elif wait_after:  # the destination: arriving early costs nothing more
+        options.append((early, {}))
     late = _drive_run(model, run, t0 + slack)
     if late[-1].arrive_min <= t1 + 1e-6 and (before is not None or wait_before):
         moved = (
@@ -357,10 +357,11 @@ def exact_times(model: ExposureModel, trajectory: Trajectory) -> Trajectory:
     spend the rest waiting where the column waits anyway: at the halt that
     follows (it starts earlier), at the halt before (the run leaves later; never
     the departure from the origin, which stays the plan's), or at the destination
-    (an earlier arrival). The run to the
-    destination always drives at exact times; any other run keeps the search's
-    pace only if that costs at least ``PACE_MARGIN`` fewer expected incidents
-    (waiting at a halt site can cost more than a slower pace on a quiet road).
+    (an earlier arrival). A run keeps the
+    search's pace only if that costs at least ``PACE_MARGIN`` fewer expected
+    incidents than the cheapest of these (waiting at a halt site can cost more
+    than a slower pace on a quiet road, and driving earlier in the day can meet
+    a higher hourly risk).
     Routes, modes, halt places and the span of every run are unchanged, so the
     movement windows and the daily driving limit still hold.
     """
