@@ -245,7 +245,7 @@ def _run(benchmark, vehicles, lots, personnel, origin, solver):
     greedy = evaluate_greedy_loadout(vehicles, lots, **kwargs)
     greedy_gap = (
         (plan.bound_usd - greedy.objective_usd) / abs(plan.bound_usd)
-        if greedy
+        if greedy and plan.bound_usd is not None
         else float("nan")
     )
     benchmark.extra_info.update(
@@ -259,13 +259,14 @@ def _run(benchmark, vehicles, lots, personnel, origin, solver):
         greedy_gap=greedy_gap,
         solve_time_s=plan.solve_time_s,
     )
+    gap = "none proven" if plan.gap is None else f"{plan.gap:.4%}"
     print(
         f"\n{len(vehicles)} vehicles, {len(lots)} lots: {plan.solve_time_s:.2f} s, "
-        f"gap {plan.gap:.4%} ({plan.status}, {plan.method}); greedy gap "
+        f"gap {gap} ({plan.status}, {plan.method}); greedy gap "
         f"{greedy_gap:.4%}; moving {plan.num_vehicles_moving}, delay "
         f"{plan.departure_delay_min:.0f} min"
     )
-    assert plan.objective_usd <= plan.bound_usd
+    assert plan.bound_usd is not None and plan.objective_usd <= plan.bound_usd
     if greedy is not None:
         assert plan.objective_usd >= greedy.objective_usd - 1e-6
     return plan

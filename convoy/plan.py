@@ -68,6 +68,7 @@ from convoy.schedule import (
     column_surface_speeds,
     plan_schedule,
 )
+from convoy.schedule.contract import Contraction, contract_model, expand_trajectory
 from convoy.simulate import (
     ColumnVehicle,
     PlannedVehicle,
@@ -90,7 +91,13 @@ def _quiet(_msg: str) -> None:
 
 @dataclass(frozen=True)
 class Plan:
-    """Everything :func:`plan_withdrawal` decided, with what it was decided from."""
+    """
+    Everything :func:`plan_withdrawal` decided, with what it was decided from.
+
+    ``schedule`` is the search's result on the contracted graph
+    (``contraction.model``: chains of two-way nodes merged); ``trips`` hold the
+    trajectories on the road network's own edges.
+    """
 
     scenario: Scenario
     risk_field: RiskField
@@ -106,6 +113,7 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     baseline_march: dict[str, list[MarchRow]] = field(default_factory=dict)
     simulation: SimulationResult | None = None
+    contraction: Contraction | None = None
 
     @property
     def optimised(self) -> Trip:
@@ -458,6 +466,7 @@ def scenario_risk_table(
         start=scenario.start,
         node_names=_node_names(scenario),
         progress=progress,
+        prepare=lambda m: contracted_model(scenario, m).model,
     )
 
 
@@ -482,14 +491,33 @@ def _solve_loads(
     )
 
 
+def contracted_model(scenario: Scenario, model: ExposureModel) -> Contraction:
+    """
+    ``model`` with its chains of two-way nodes merged (:mod:`convoy.schedule.contract`).
+
+    Every site (camps, checkpoints, halt sites, the destination) stays a node, so
+    the legs and the march table still pass them.
+    """
+    keep = set(scenario.roads.site_node.values()) | set(_end_nodes(scenario))
+    return contract_model(model, sorted(keep))
+
+
 def _column_schedule(
     scenario: Scenario, er: EdgeRisk, loadout: LoadPlan, *, named: bool = True
-) -> tuple[ExposureModel, Schedule]:
-    """The optimal schedule of the column ``loadout`` moves, after destruction."""
+) -> tuple[ExposureModel, Contraction, Schedule]:
+    """
+    The optimal schedule of the column ``loadout`` moves, after destruction.
+
+    The search runs on the contracted model (one step of rounding per chain, not
+    per piece of road); the schedule's edges are the contraction's, and
+    :func:`convoy.schedule.contract.expand_trajectory` gives its trajectory on the
+    road network's edges.
+    """
     origin, dest = _end_nodes(scenario)
     model = scenario_exposure_model(scenario, er, vehicle_ids=loadout.moving_ids)
+    contraction = contracted_model(scenario, model)
     schedule = plan_schedule(
-        model,
+        contraction.model,
         origin,
         dest,
         horizon_min=scenario.horizon_min,
@@ -498,7 +526,7 @@ def _column_schedule(
         start=scenario.start,
         node_names=_node_names(scenario) if named else None,
     )
-    return model, schedule
+    return model, contraction, schedule
 
 
 def _capacity_hint(scenario: Scenario) -> str:
@@ -608,8 +636,8 @@ def _plan_withdrawal(
     progress("loads and abandonment (CP-SAT)")
     loadout = _solve_loads(scenario, table, scenario.prices.incident_usd)
     progress("schedule of the chosen column")
-    model, schedule = _column_schedule(scenario, er, loadout)
-    trips, notes = _trips(scenario, er, table, loadout, model, schedule, progress)
+    _model, contraction, schedule = _column_schedule(scenario, er, loadout)
+    trips, notes = _trips(scenario, er, table, loadout, contraction, schedule, progress)
 
     progress("march tables")
     marches = _marches(scenario, loadout, trips)
@@ -629,6 +657,7 @@ def _plan_withdrawal(
         front,
         notes,
         {name: r for name, (_u, r) in marches.items() if name != "optimised"},
+        contraction=contraction,
     )
     if runs:
         progress(f"Monte Carlo, {runs:,} runs")
@@ -647,22 +676,35 @@ def _trips(
     er: EdgeRisk,
     table: RiskTable,
     loadout: LoadPlan,
-    model: ExposureModel,
+    contraction: Contraction,
     schedule: Schedule,
     progress: Progress,
 ) -> tuple[dict[str, Trip], list[str]]:
-    """The optimised trip and the baselines, priced, with notes on the comparison."""
+    """
+    The optimised trip and the baselines, priced, with notes on the comparison.
+
+    The optimised and fast baseline schedules are searched on the contracted
+    model; their trajectories are expanded to the road network's edges, every leg
+    at its exact minutes (the search's rounding to whole steps becomes waiting at
+    the next halt or an earlier arrival), and priced on the original model, as
+    the historical trip is.
+    """
     moving = loadout.moving_ids
     values = (loadout.value_saved_usd, loadout.value_left_usd)
+    model = contraction.original
     trips: dict[str, Trip] = {
         "optimised": priced_trip(
-            "optimised", model, schedule.trajectory(), moving, values
+            "optimised",
+            model,
+            expand_trajectory(contraction, schedule.trajectory(), exact=True),
+            moving,
+            values,
         )
     }
     progress("baselines")
     origin, dest = _end_nodes(scenario)
     fast, notes = fast_baselines(
-        model,
+        contraction.model,
         origin,
         dest,
         horizon_min=scenario.horizon_min,
@@ -671,13 +713,32 @@ def _trips(
         vehicle_ids=moving,
         values=values,
     )
-    trips.update(fast)
+    trips.update(
+        (
+            name,
+            priced_trip(
+                name,
+                model,
+                expand_trajectory(contraction, t.trip.trajectory, exact=True),
+                t.vehicle_ids,
+                (t.value_carried, t.value_left_behind),
+                t.note,
+            ),
+        )
+        for name, t in fast.items()
+    )
     hist_model, hist_traj = _historical_trip(scenario, er)
     hist_plan = (
         _solve_loads(scenario, table, 0.0)
         if any(v.status not in ("moving", "towed") for v in loadout.vehicles)
         else loadout
     )
+    if hist_plan is not loadout and not hist_plan.proven:
+        notes.append(
+            f"historical: its loads (every vehicle moved, no price on incidents) are "
+            f"not proven within the {100 * hist_plan.gap_target:g} % target "
+            f"(status {hist_plan.status})"
+        )
     trips["historical"] = priced_trip(
         "historical",
         hist_model,
@@ -743,7 +804,7 @@ def _pareto_front(
         return _solve_loads(scenario, table, price, PARETO_TIME_SHARE)
 
     def incidents(lp: LoadPlan) -> float:
-        return _column_schedule(scenario, er, lp, named=False)[1].expected_incidents
+        return _column_schedule(scenario, er, lp, named=False)[2].expected_incidents
 
     return pareto_front(prices, solve, incidents, progress)
 

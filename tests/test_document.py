@@ -8,6 +8,8 @@ import json
 import pytest
 
 from convoy.document import PLAN_ORDER, PlanDocument, canonical_json
+from convoy.document._fields import Fields
+from convoy.document.loads import LoadoutInfo
 from convoy.errors import ScenarioError
 
 
@@ -104,3 +106,37 @@ def test_mistyped_movement_keys(tiny_json, key, value):
     doc[key] = value
     with pytest.raises(ScenarioError, match=key):
         PlanDocument.from_dict(doc)
+
+
+def test_loadout_status_keys_round_trip():
+    """Solver status, target, limit and solves survive plan.json; a null bound too."""
+    raw = {
+        "status": "GREEDY",
+        "objective": 9.0e7,
+        "bound": None,
+        "gap": None,
+        "departure_delay_min": 0.0,
+        "incident_usd": 5e6,
+        "method": "greedy",
+        "gap_target": 0.01,
+        "time_limit_s": 0.2,
+        "solves": [
+            {
+                "role": "aggregate",
+                "status": "UNKNOWN",
+                "bound": None,
+                "limit_s": 0.2,
+                "time_s": 0.05,
+            }
+        ],
+    }
+    info = LoadoutInfo.read(Fields(raw, "loadout"))
+    assert info.gap is None and info.bound is None and not info.proven
+    assert "greedy heuristic" in (info.warning() or "")
+    out = info.to_dict()
+    assert out["solves"] == raw["solves"] and out["status"] == "GREEDY"
+    assert "bound" not in out or out["bound"] is None
+    assert LoadoutInfo.read(Fields(out, "loadout")) == info
+    bad = dict(raw, solves="none")
+    with pytest.raises(ScenarioError, match="solves"):
+        LoadoutInfo.read(Fields(bad, "loadout"))

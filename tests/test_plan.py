@@ -175,6 +175,7 @@ def test_pareto_front_trades_value_for_risk():
         assert b["value_saved_usd"] <= a["value_saved_usd"] + 1e-6
     for p in front:
         assert 0.0 <= p["gap"] < 1.0
+        assert p["proven"] == (p["gap"] <= plan.scenario.solver.gap_target)
 
 
 @pytest.mark.slow

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from convoy.cli.options import guarded, out_option, overwrite_option, scenario_argument
@@ -15,6 +17,11 @@ from convoy.document import PlanDocument, SimulationSummary
 from convoy.io.scenario import read_scenario
 from convoy.outputs.folder import output_names, plan_into
 from convoy.simulate import MAX_RUNS
+
+#: Exit code of ``convoy plan`` when the plan is feasible but its loads are not
+#: proven within ``[solver] gap_target`` (outputs are written; ``--accept-gap``
+#: makes it 0).
+EXIT_GAP = 3
 
 
 def _usd(x: float) -> str:
@@ -100,11 +107,15 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
         acc[0] += 1
         acc[1] += row.value_usd
     team_hours = lo.destruction_team_hours or 0.0
+    gap = "no proven bound" if lo.gap is None else f"gap to bound {100 * lo.gap:.2f} %"
     console.print(
-        f"Loads: {lo.status.lower()} ({lo.method}), gap to bound "
-        f"{100 * lo.gap:.2f} %; destruction {team_hours:.1f} "
+        f"Loads: {lo.status.lower().replace('_', ' ')} ({lo.method}), {gap}; "
+        f"destruction {team_hours:.1f} "
         f"team-hours, departure delayed {lo.departure_delay_min / 60:.1f} h."
     )
+    warning = doc.loadout.warning()
+    if warning:
+        console.print(f"[bold red]warning:[/] {escape(warning)}", soft_wrap=True)
     for k, (n, v) in sorted(by_disp.items()):
         console.print(f"  {k}: {n:.0f} ({_usd(v)})")
     units = doc.march_units
@@ -148,6 +159,12 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
     help="Monte Carlo runs of the optimised plan recorded in plan.json and "
     "the report (0: none).",
 )
+@click.option(
+    "--accept-gap",
+    is_flag=True,
+    help="Exit 0 even when the loads are not proven within [solver] gap_target "
+    "(default: exit 3, outputs written).",
+)
 @guarded
 def plan(
     scenario: str,
@@ -157,6 +174,7 @@ def plan(
     no_maps: bool,
     crs: str,
     num_runs: int,
+    accept_gap: bool,
 ) -> None:
     """Plan the withdrawal: route, timing, loads, march table, baselines, maps.
 
@@ -165,6 +183,8 @@ def plan(
     left_behind.csv and (unless --no-maps) the maps and report into OUT, all at
     once at the end: a failed run writes nothing. Unless --runs 0, plan.json and the
     report carry a Monte Carlo of the optimised plan (seeded by the scenario seed).
+    Exit code 3 (outputs written) when the loads solver stopped at its time limit
+    without proving a gap within [solver] gap_target, unless --accept-gap.
     """
     console = Console(stderr=True)
     t0 = time.perf_counter()
@@ -187,3 +207,10 @@ def plan(
         )
     render_summary(doc, summary_console())
     click.echo(f"wrote {out}/ ({', '.join(names)}) in {time.perf_counter() - t0:.1f} s")
+    warning = doc.loadout.warning()
+    if warning and not accept_gap:
+        click.echo(
+            f"warning: {warning} Exit code {EXIT_GAP}; --accept-gap accepts it.",
+            err=True,
+        )
+        sys.exit(EXIT_GAP)

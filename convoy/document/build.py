@@ -355,6 +355,18 @@ def loadout_info(plan: Plan) -> LoadoutInfo:
         method=lp.method,
         destruction_team_hours=lp.destruction_team_hours,
         expected_incidents_table=lp.expected_incidents,
+        gap_target=lp.gap_target,
+        time_limit_s=lp.time_limit_s,
+        solves=tuple(
+            {
+                "role": r.role,
+                "status": r.status,
+                "bound": r.bound_usd,
+                "limit_s": r.limit_s,
+                "time_s": r.time_s,
+            }
+            for r in lp.solves
+        ),
     )
 
 
@@ -379,6 +391,7 @@ def pareto_points(plan: Plan) -> tuple[ParetoPoint, ...]:
             vehicles_moving=p["vehicles_moving"],
             gap=p.get("gap"),
             dominated=None if "dominated" not in p else bool(p["dominated"]),
+            proven=None if "proven" not in p else bool(p["proven"]),
         )
         for p in plan.pareto
     )

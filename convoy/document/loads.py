@@ -145,31 +145,86 @@ class LeftBehindRow:
 
 @dataclass(frozen=True, slots=True)
 class LoadoutInfo:
-    """How the loads were decided: solver status, gap, delay, price of an incident."""
+    """
+    How the loads were decided: solver status, gap, delay, price of an incident.
+
+    ``status`` is one of OPTIMAL, WITHIN_TARGET, NOT_PROVEN, GREEDY
+    (:data:`convoy.loadout.result.LOAD_STATUSES`; older files say FEASIBLE);
+    ``bound`` and ``gap`` are None when no solve proved a bound; ``gap_target``,
+    ``time_limit_s`` and ``solves`` (one object per CP-SAT solve: role, status,
+    bound, limit_s and time_s, its deterministic seconds of work) say what the
+    solver was asked and did.
+    """
 
     status: str
     objective: float
-    bound: float
-    gap: float
+    bound: float | None
+    gap: float | None
     departure_delay_min: float
     incident_usd: float
     method: str | None = None
     destruction_team_hours: float | None = None
     expected_incidents_table: float | None = None
+    gap_target: float | None = None
+    time_limit_s: float | None = None
+    solves: tuple[dict[str, Any], ...] = ()
+
+    @property
+    def proven(self) -> bool:
+        """True unless the gap is unknown or above ``gap_target`` (or GREEDY)."""
+        if self.status in ("NOT_PROVEN", "GREEDY") or self.gap is None:
+            return False
+        return self.gap_target is None or self.gap <= self.gap_target + 1e-12
+
+    def warning(self) -> str | None:
+        """
+        One line when the loads are not proven within the gap target, else None.
+
+        A NOT_PROVEN solve (stopped at its time limit above ``[solver]
+        gap_target``) and the GREEDY fallback (CP-SAT found no plan in time) warn.
+        """
+        if self.proven:
+            return None
+        target = (
+            "" if self.gap_target is None else f" (target {100 * self.gap_target:g} %)"
+        )
+        limit = "" if self.time_limit_s is None else f" {self.time_limit_s:g} s"
+        if self.status == "GREEDY":
+            return (
+                f"loads: CP-SAT found no plan within its{limit} time limit; the "
+                f"loads are the greedy heuristic's, not proven{target}. "
+                "Raise [solver] time_limit_s."
+            )
+        gap = (
+            "no proven bound"
+            if self.gap is None
+            else f"a gap of {100 * self.gap:.2f} %"
+        )
+        return (
+            f"loads: CP-SAT stopped at its{limit} time limit with {gap}, above the "
+            f"target{target}: a better load plan may exist. "
+            "Raise [solver] time_limit_s."
+        )
 
     @classmethod
     def read(cls, f: Fields) -> LoadoutInfo:
         """Read the ``loadout`` object."""
+        solves = f.raw.get("solves", [])
+        if not isinstance(solves, list) or not all(isinstance(x, dict) for x in solves):
+            f.fail("solves", "a list of objects")
         return cls(
             f.str_("status"),
             f.num("objective"),
-            f.num("bound"),
-            f.num("gap"),
+            f.num_or_none("bound"),
+            f.num_or_none("gap"),
             f.num("departure_delay_min"),
             f.num("incident_usd"),
             f.str_or_none("method"),
             f.num_or_none("destruction_team_hours"),
             f.num_or_none("expected_incidents_table"),
+            f.num_or_none("gap_target"),
+            f.num_or_none("time_limit_s"),
+            tuple(solves),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -186,6 +241,9 @@ class LoadoutInfo:
             method=self.method,
             destruction_team_hours=self.destruction_team_hours,
             expected_incidents_table=self.expected_incidents_table,
+            gap_target=self.gap_target,
+            time_limit_s=self.time_limit_s,
+            solves=list(self.solves) if self.solves else None,
         )
 
 
@@ -199,6 +257,7 @@ class ParetoPoint:
     vehicles_moving: float
     gap: float | None = None
     dominated: bool | None = None
+    proven: bool | None = None
 
     @classmethod
     def read(cls, f: Fields) -> ParetoPoint:
@@ -210,6 +269,7 @@ class ParetoPoint:
             f.num("vehicles_moving"),
             f.num_or_none("gap"),
             f.bool_or_none("dominated"),
+            f.bool_or_none("proven"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -223,6 +283,7 @@ class ParetoPoint:
             },
             gap=self.gap,
             dominated=self.dominated,
+            proven=self.proven,
         )
 
 

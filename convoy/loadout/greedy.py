@@ -216,8 +216,8 @@ def evaluate_greedy_loadout(
     """
     The greedy baseline alone: first fit by value density, then drop empty vehicles.
 
-    Same model and prices as :func:`choose_loadout`; its ``bound_usd`` is its own
-    objective (no bound is computed), so its ``gap`` is 0 and means nothing.
+    Same model and prices as :func:`choose_loadout`; no bound is computed, so its
+    ``bound_usd`` and ``gap`` are None and its status is GREEDY.
     Returns None when the greedy finds no feasible plan.
 
     Examples
@@ -231,5 +231,4 @@ def evaluate_greedy_loadout(
     cand = _greedy(inst)
     if cand is None:
         return None
-    obj = _evaluate(inst, cand)[0]
-    return _to_plan(inst, cand, obj, t0)
+    return _to_plan(inst, cand, None, t0, fallback=True)

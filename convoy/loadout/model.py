@@ -104,7 +104,7 @@ from convoy.loadout.instance import (
     _solver,
 )
 from convoy.loadout.packing import _Aggregate, _realise
-from convoy.loadout.result import LoadPlan, _to_plan
+from convoy.loadout.result import LoadPlan, SolveRecord, _to_plan
 from convoy.loadout.risk_table import RiskTable
 from convoy.params import LoadParams, PriceParams, SolverParams
 from convoy.scenario import Lot, Vehicle
@@ -115,6 +115,13 @@ _CUT_RTOL = 1e-6
 #: Resolution of the dual-feasible-function cuts (sizes in thousandths of a vehicle).
 _DFF_UNIT = 1000
 _MAX_RESOLVES = 1
+_STATUS_NAMES = {
+    int(cp_model.OPTIMAL): "OPTIMAL",
+    int(cp_model.FEASIBLE): "FEASIBLE",
+    int(cp_model.INFEASIBLE): "INFEASIBLE",
+    int(cp_model.UNKNOWN): "UNKNOWN",
+    int(cp_model.MODEL_INVALID): "MODEL_INVALID",
+}
 
 
 _Terms = list[cp_model.LinearExprT]
@@ -129,13 +136,19 @@ def _solve_aggregate(
     shrink: dict[int, float],
     only_step: int | None = None,
     limit_s: float | None = None,
-) -> tuple[int, _Aggregate | None, float]:
+    role: str = "aggregate",
+) -> tuple[int, _Aggregate | None, float | None, SolveRecord]:
     """
-    Build and solve the aggregate model; status, solution and bound (USD).
+    Build and solve the aggregate model; status, solution, bound (USD) and record.
 
     ``only_step`` restricts the departure to one delay step (a smaller model whose
-    relaxation is tighter: a quick source of good plans, not of bounds).
+    relaxation is tighter: a quick source of good plans, not of bounds). The bound
+    is None when the solve stopped without a plan (status UNKNOWN): CP-SAT then
+    reports the bound of an unfinished presolve (0.0 was seen at a 0.2 s limit),
+    which is no bound at all.
     """
+    t0 = time.perf_counter()
+    limit = params.time_limit_s if limit_s is None else limit_s
     # The model is built in a fixed order (variables, then constraints): CP-SAT's
     # search depends on it, and the same order gives the same plan.
     m = cp_model.CpModel()
@@ -143,11 +156,21 @@ def _solve_aggregate(
     x, carried = _add_capacities(inst, m, mv, road_g, shrink)
     terms = _add_values(inst, m, mv, carried)
     if terms is None:
-        return int(cp_model.INFEASIBLE), None, -math.inf
+        return (
+            int(cp_model.INFEASIBLE),
+            None,
+            -math.inf,
+            _record(role, int(cp_model.INFEASIBLE), None, limit),
+        )
     obj_terms, const, destroy_terms, destroy_const = terms
     cells = _add_risk(inst, m, mv, destroy_terms, destroy_const, only_step)
     if cells is None:
-        return int(cp_model.INFEASIBLE), None, -math.inf
+        return (
+            int(cp_model.INFEASIBLE),
+            None,
+            -math.inf,
+            _record(role, int(cp_model.INFEASIBLE), None, limit),
+        )
     for pc, on, off in cells:
         c0 = math.floor(inst.incident_usd * pc.inc0 * _USD_UNIT + 1e-9)
         c1 = math.floor(inst.incident_usd * pc.slope * _USD_UNIT + 1e-9)
@@ -161,23 +184,36 @@ def _solve_aggregate(
         only_step is None or only_step == _evaluate(inst, hint)[2]
     ):
         _add_hint(inst, m, hint, mv, x, cells)
-    solver = _solver(params, seed, params.time_limit_s if limit_s is None else limit_s)
+    solver = _solver(params, seed, limit)
     status = solver.solve(m)
     if status == cp_model.MODEL_INVALID:
         msg = f"load model invalid: {m.validate()}"
         raise RuntimeError(msg)
     if status not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-        bound = (
-            solver.best_objective_bound / _USD_UNIT
-            if status == cp_model.UNKNOWN
-            else -math.inf
-        )
-        return int(status), None, bound
+        bound = None if status == cp_model.UNKNOWN else -math.inf
+        rec = _record(role, int(status), None, limit, solver, t0)
+        return int(status), None, bound, rec
     sol = _Aggregate(
         moving={g: int(solver.value(v)) for g, v in mv.items()},
         carried={k: int(solver.value(v)) for k, v in x.items()},
     )
-    return int(status), sol, solver.best_objective_bound / _USD_UNIT
+    bound = solver.best_objective_bound / _USD_UNIT
+    return int(status), sol, bound, _record(role, int(status), bound, limit, solver, t0)
+
+
+def _record(
+    role: str,
+    status: int,
+    bound: float | None,
+    limit: float,
+    solver: cp_model.CpSolver | None = None,
+    t0: float | None = None,
+) -> SolveRecord:
+    """The record of one solve (``status`` a CP-SAT status code)."""
+    name = _STATUS_NAMES.get(status, str(status))
+    work = 0.0 if solver is None else float(solver.deterministic_time)
+    wall = 0.0 if t0 is None else time.perf_counter() - t0
+    return SolveRecord(role, name, bound, limit, round(work, 3), wall)
 
 
 def _add_column(
@@ -436,10 +472,11 @@ def _risk_pieces(inst: _Instance) -> list[_Piece]:
 def _realise_or_tighten(
     inst: _Instance,
     agg: _Aggregate | None,
-    bound: float,
+    bound: float | None,
     solver: SolverParams,
     seed: int,
     candidates: list[_Candidate],
+    solves: list[SolveRecord],
 ) -> None:
     """
     Pack aggregate solutions into plans, appended to ``candidates``.
@@ -461,16 +498,26 @@ def _realise_or_tighten(
                 raise RuntimeError(msg)
             candidates.append(cand)
         top = max((_evaluate(inst, c)[0] for c in candidates), default=-math.inf)
-        if not lost or bound - top <= solver.relative_gap * max(abs(bound), 1.0):
+        if not lost or (
+            bound is not None
+            and bound - top <= solver.relative_gap * max(abs(bound), 1.0)
+        ):
             return
         for g, share in lost.items():
             shrink[g] = shrink.get(g, 1.0) * (1.0 - max(share, _TIGHTEN_MIN))
         hint = (
             max(candidates, key=lambda c: _evaluate(inst, c)[0]) if candidates else None
         )
-        _, agg, _ = _solve_aggregate(
-            inst, solver, seed, hint, shrink, limit_s=solver.time_limit_s / 4
+        _, agg, _, rec = _solve_aggregate(
+            inst,
+            solver,
+            seed,
+            hint,
+            shrink,
+            limit_s=solver.time_limit_s / 4,
+            role="tightened",
         )
+        solves.append(rec)
 
 
 def choose_loadout(
@@ -539,19 +586,29 @@ def choose_loadout(
     _precheck(inst)
     greedy = _greedy(inst)
     candidates: list[_Candidate] = [] if greedy is None else [greedy]
-    status, agg, bound = _solve_aggregate(inst, solver, seed, greedy, {})
+    status, agg, bound, first = _solve_aggregate(inst, solver, seed, greedy, {})
     if status == cp_model.INFEASIBLE:
         raise InfeasibleError(_infeasible_message(inst))
-    _realise_or_tighten(inst, agg, bound, solver, seed, candidates)
+    solves = [first]
+    _realise_or_tighten(inst, agg, bound, solver, seed, candidates, solves)
     if not candidates:
         msg = (
             f"{_infeasible_message(inst)}: none found within "
-            f"{solver.time_limit_s:g} s of search"
+            f"{solver.time_limit_s:g} s of search; raise [solver] time_limit_s"
         )
         raise InfeasibleError(msg)
     best = max(candidates, key=lambda c: _evaluate(inst, c)[0])
     obj = _evaluate(inst, best)[0]
-    if not obj <= bound + 1e-6 * max(abs(bound), 1.0):
+    if bound is not None and not obj <= bound + 1e-6 * max(abs(bound), 1.0):
         msg = f"load plan objective {obj} above the proven bound {bound}"
         raise RuntimeError(msg)
-    return _to_plan(inst, best, max(bound, obj), t0)
+    return _to_plan(
+        inst,
+        best,
+        None if bound is None else max(bound, obj),
+        t0,
+        gap_target=solver.gap_target,
+        time_limit_s=solver.time_limit_s,
+        solves=tuple(solves),
+        fallback=agg is None,
+    )

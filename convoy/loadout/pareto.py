@@ -80,20 +80,23 @@ def pareto_front(
     -------
     list of dict
         Per price: ``incident_usd``, ``expected_incidents``, ``value_saved_usd``,
-        ``vehicles_moving``, ``gap`` (of the CP-SAT solve) and ``dominated``.
+        ``vehicles_moving``, ``gap`` (of the CP-SAT solve; absent when it proved
+        no bound), ``proven`` (the gap within ``SolverParams.gap_target``) and
+        ``dominated``.
     """
     front: list[dict[str, float]] = []
     for price in prices:
         progress(f"Pareto front: ${price:,.0f} per incident")
         lp = solve(price)
-        front.append(
-            {
-                "incident_usd": price,
-                "expected_incidents": incidents(lp),
-                "value_saved_usd": lp.value_saved_usd,
-                "vehicles_moving": float(len(lp.moving_ids)),
-                "gap": float(lp.gap),
-            }
-        )
+        point = {
+            "incident_usd": price,
+            "expected_incidents": incidents(lp),
+            "value_saved_usd": lp.value_saved_usd,
+            "vehicles_moving": float(len(lp.moving_ids)),
+        }
+        if lp.gap is not None:
+            point["gap"] = float(lp.gap)
+        point["proven"] = lp.proven
+        front.append(point)
     mark_dominated(front)
     return front

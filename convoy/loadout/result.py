@@ -25,6 +25,46 @@ from convoy.loadout.instance import (
 DISPOSITIONS: tuple[str, ...] = ("carried", "destroyed", "handed_over", "abandoned")
 #: What can happen to a vehicle.
 VEHICLE_STATUSES: tuple[str, ...] = ("moving", "towed", "destroyed", "abandoned")
+#: What the loads solve proved: OPTIMAL (gap zero), WITHIN_TARGET (gap at most
+#: ``gap_target``), NOT_PROVEN (CP-SAT stopped at its time limit with the gap above
+#: the target, or with no bound), GREEDY (CP-SAT found no plan within its time
+#: limit: the greedy heuristic's plan is used).
+LOAD_STATUSES: tuple[str, ...] = ("OPTIMAL", "WITHIN_TARGET", "NOT_PROVEN", "GREEDY")
+
+
+@dataclass(frozen=True, slots=True)
+class SolveRecord:
+    """
+    One CP-SAT solve of the aggregate loads model.
+
+    Parameters
+    ----------
+    role
+        ``"aggregate"`` (the first solve, whose bound is reported) or
+        ``"tightened"`` (a re-solve with shrunk capacities, see
+        :mod:`convoy.loadout.model`).
+    status
+        CP-SAT's status name: OPTIMAL, FEASIBLE, INFEASIBLE or UNKNOWN (stopped
+        before it found a plan).
+    bound_usd
+        CP-SAT's proven upper bound, USD; None when the solve stopped without one.
+    limit_s
+        The deterministic time limit of the solve, seconds.
+    time_s
+        Deterministic seconds the solve took (CP-SAT's count of work: the same
+        for the same inputs and seed unless the wall-clock guard stopped the solve
+        on an overloaded machine; it may overrun ``limit_s``). Not part of
+        equality.
+    wall_s
+        Wall-clock seconds the solve took (not part of equality).
+    """
+
+    role: str
+    status: str
+    bound_usd: float | None
+    limit_s: float
+    time_s: float = field(compare=False)
+    wall_s: float = field(default=0.0, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,15 +154,23 @@ class LoadPlan:
     objective_usd
         Value saved minus ``incident_usd * expected_incidents``, USD.
     bound_usd
-        Proven upper bound of the objective of any plan, USD (see module docs).
+        Proven upper bound of the objective of any plan, USD (see
+        :mod:`convoy.loadout.model`); None when no solve proved one.
     gap
-        ``(bound_usd - objective_usd) / max(|bound_usd|, 1)``.
+        ``(bound_usd - objective_usd) / max(|bound_usd|, 1)``; None without a bound.
     status
-        ``"OPTIMAL"`` (the gap is zero) or ``"FEASIBLE"``.
+        One of ``LOAD_STATUSES``: OPTIMAL, WITHIN_TARGET, NOT_PROVEN or GREEDY.
     method
         ``"cp-sat"`` or ``"greedy"``: which candidate plan was best.
     solve_time_s
         Wall-clock seconds spent (not part of equality: it varies run to run).
+    gap_target
+        ``SolverParams.gap_target``: the gap a plan must be proven within
+        (fraction). Default 0.01.
+    time_limit_s
+        ``SolverParams.time_limit_s`` of the solve, deterministic seconds.
+    solves
+        One record per CP-SAT solve of the aggregate model, in order.
     """
 
     lots: tuple[LotDecision, ...]
@@ -137,11 +185,19 @@ class LoadPlan:
     value_handed_over_usd: float
     value_left_usd: float
     objective_usd: float
-    bound_usd: float
-    gap: float
+    bound_usd: float | None
+    gap: float | None
     status: str
     method: str
     solve_time_s: float = field(default=0.0, compare=False)
+    gap_target: float = 0.01
+    time_limit_s: float = 0.0
+    solves: tuple[SolveRecord, ...] = ()
+
+    @property
+    def proven(self) -> bool:
+        """True if the gap is proven within ``gap_target``."""
+        return self.gap is not None and self.gap <= self.gap_target + 1e-12
 
     @property
     def moving_ids(self) -> tuple[str, ...]:
@@ -190,7 +246,26 @@ def _reason_left(
     return "no capacity"
 
 
-def _to_plan(inst: _Instance, cand: _Candidate, bound: float, t0: float) -> LoadPlan:
+def _status(gap: float | None, gap_target: float, fallback: bool) -> str:
+    """The status of a plan with ``gap`` (see ``LOAD_STATUSES``)."""
+    if fallback:
+        return "GREEDY"
+    if gap is None or gap > gap_target + 1e-12:
+        return "NOT_PROVEN"
+    return "OPTIMAL" if gap <= 1e-9 else "WITHIN_TARGET"
+
+
+def _to_plan(
+    inst: _Instance,
+    cand: _Candidate,
+    bound: float | None,
+    t0: float,
+    *,
+    gap_target: float = 0.01,
+    time_limit_s: float = 0.0,
+    solves: tuple[SolveRecord, ...] = (),
+    fallback: bool = False,
+) -> LoadPlan:
     obj, n, b, inc = _evaluate(inst, cand)
     disp = _lot_disposition(inst, cand)
     nv = len(inst.vehicles)
@@ -249,7 +324,7 @@ def _to_plan(inst: _Instance, cand: _Candidate, bound: float, t0: float) -> Load
     handed_v = float(inst.l_value[disp == _HANDED].sum())
     total_v = float(inst.l_value.sum() + inst.v_value.sum())
     destroy_s = _destroy_s(inst, cand)
-    gap = max(0.0, (bound - obj) / max(abs(bound), 1.0))
+    gap = None if bound is None else max(0.0, (bound - obj) / max(abs(bound), 1.0))
     return LoadPlan(
         lots=tuple(lots_out),
         vehicles=tuple(veh_out),
@@ -265,7 +340,10 @@ def _to_plan(inst: _Instance, cand: _Candidate, bound: float, t0: float) -> Load
         objective_usd=obj,
         bound_usd=bound,
         gap=gap,
-        status="OPTIMAL" if gap <= 1e-9 else "FEASIBLE",
+        status=_status(gap, gap_target, fallback),
         method=cand.method,
         solve_time_s=time.perf_counter() - t0,
+        gap_target=gap_target,
+        time_limit_s=time_limit_s,
+        solves=solves,
     )

@@ -205,6 +205,7 @@ def tabulate_risk(
     start: datetime,
     node_names: Mapping[int, str],
     progress: Callable[[str], None] = _quiet,
+    prepare: Callable[[ExposureModel], ExposureModel] | None = None,
 ) -> RiskTable:
     """
     Expected incidents of the optimal schedule by column size and departure delay.
@@ -239,6 +240,10 @@ def tabulate_risk(
         Site names of nodes (for messages).
     progress
         Called with a short message before each search.
+    prepare
+        Applied to each column size's model before its search (the planner merges
+        chains of two-way nodes there, :mod:`convoy.schedule.contract`); None for
+        the model as it is.
 
     Returns
     -------
@@ -273,7 +278,7 @@ def tabulate_risk(
             ),
         )
         sched = plan_schedule(
-            model,
+            model if prepare is None else prepare(model),
             origin,
             destination,
             horizon_min=horizon_min,

@@ -49,7 +49,20 @@ td.num { text-align: right; font-variant-numeric: tabular-nums; }
 tr.best td { font-weight: bold; background: #e5f5e0; }
 img { max-width: 100%; border: 1px solid #ddd; }
 .note { color: #555; font-size: 0.9em; }
+.warning { color: #8a1c1c; background: #fde8e8; border: 1px solid #d33;
+           padding: 0.5em 0.8em; }
 """
+
+
+def _pct(x: float | None) -> float | None:
+    return None if x is None else 100 * x
+
+
+def _loads_warning(text: str | None) -> str:
+    """A prominent box when the loads are not proven within the gap target."""
+    if not text:
+        return ""
+    return f'<p class="warning"><b>Warning:</b> {escape(text)}</p>'
 
 
 def _num(x: Any, fmt: str = "{:,.2f}") -> str:
@@ -403,6 +416,7 @@ seed {escape(str(sc.seed))}; convoy {escape(doc.convoy_version)}.</p>
 <b>{_num(s.expected_incidents, "{:.2f}")}</b> expected incidents
 ({_num(s.expected_ied_incidents, "{:.2f}")} IED,
 {_num(s.expected_ambush_incidents, "{:.2f}")} ambush).</p>
+{_loads_warning(lo.warning())}
 {f"<ul class='note'>{notes}</ul>" if notes else ""}
 <h2>Routes</h2>{imgs["map.png"]}
 <h2>Baselines</h2>
@@ -419,7 +433,9 @@ risk along the route).</p>
 <h2>Risk and value</h2>{imgs["pareto.png"]}
 <h2>Loads and what is left behind</h2>
 <p class="note">Load plan: {escape(lo.status)}, gap to the bound
-{_num(float(gap) * 100 if gap is not None else None, "{:.2f}")} %, departure delay for
+{_num(float(gap) * 100 if gap is not None else None, "{:.2f}")} %
+(target {_num(_pct(lo.gap_target), "{:g}")} %; solver limit
+{_num(lo.time_limit_s, "{:g}")} s), departure delay for
 destruction {_num(lo.departure_delay_min, "{:.0f}")} min.</p>
 {loads_table(doc)}
 {left_behind_table(doc)}

@@ -133,3 +133,65 @@ def test_api_and_cli_write_the_same_plan_json(tmp_path):
         assert (api_out / name).read_bytes() == (cli_out / name).read_bytes(), name
     assert doc.simulation is not None
     assert convoy.PlanDocument.read(api_out / "plan.json").to_json() == doc.to_json()
+
+
+KIDAL_GAO = Path(__file__).parents[2] / "geodata" / "kidal-gao"
+
+
+def _with_solver(tmp_path: Path, src: Path, **solver: float) -> Path:
+    folder = tmp_path / "scenario"
+    shutil.copytree(src, folder)
+    text = "".join(f"{k} = {v!r}\n" for k, v in solver.items())
+    with (folder / "scenario.toml").open("a") as f:
+        f.write(f"\n[solver]\n{text}")
+    return folder
+
+
+@pytest.mark.parametrize("limit_s", [0.01, 0.2, 1.0])
+def test_small_time_limits_plan_the_tiny_scenario(tmp_path, limit_s):
+    """Any legal limit works on the tiny scenario (it is proven at each)."""
+    folder = _with_solver(tmp_path, TINY, time_limit_s=limit_s)
+    out = tmp_path / "out"
+    res = _run(str(folder), "-o", str(out), "--no-maps", "--runs", "0")
+    lo = json.loads((out / "plan.json").read_text())["loadout"]
+    assert lo["time_limit_s"] == limit_s and lo["gap_target"] == 0.01
+    if res.exit_code == 3:  # only when the wall-clock guard fired (loaded machine)
+        assert limit_s < 0.1 and lo["status"] == "GREEDY", res.output
+        return
+    assert res.exit_code == 0, res.output
+    assert lo["status"] in ("OPTIMAL", "WITHIN_TARGET")
+    assert lo["solves"][0]["role"] == "aggregate"
+
+
+def test_unproven_loads_exit_3_unless_accepted(tmp_path):
+    """A solve cut short with a 0 % target: outputs written, warning, exit 3."""
+    folder = _with_solver(tmp_path, KIDAL_GAO, time_limit_s=0.2, gap_target=0.0)
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        cli,
+        ["plan", str(folder), "-o", str(out), "--no-maps", "--runs", "0"],
+        catch_exceptions=False,
+    )
+    assert res.exit_code == 3, res.output
+    assert "warning: loads:" in res.output and "--accept-gap" in res.output
+    assert "[solver] time_limit_s" in res.output
+    lo = json.loads((out / "plan.json").read_text())["loadout"]
+    assert lo["status"] in ("NOT_PROVEN", "GREEDY")
+    assert lo["gap_target"] == 0.0 and lo["time_limit_s"] == 0.2
+    assert lo["solves"][0]["limit_s"] == 0.2
+    for name in FILES:
+        assert (out / name).stat().st_size > 0
+    res = _run(
+        str(folder),
+        "-o",
+        str(out),
+        "--no-maps",
+        "--runs",
+        "0",
+        "--overwrite",
+        "--accept-gap",
+    )
+    assert res.exit_code == 0, res.output
+    assert "warning: loads:" in res.output
+    again = json.loads((out / "plan.json").read_text())["loadout"]
+    assert again == lo

@@ -234,3 +234,28 @@ def test_poisson_pmf_reference():
     top = poisson_pmf(m, 4, open_top=True)
     assert top[-1] == pytest.approx(1 - sum(want[:3]))
     np.testing.assert_array_equal(poisson_pmf(0.0, 3), [1.0, 0.0, 0.0])
+
+
+@pytest.mark.parametrize(
+    ("status", "gap", "words"),
+    [
+        ("NOT_PROVEN", 0.05, "a gap of 5.00 %"),
+        ("GREEDY", None, "greedy heuristic"),
+        ("WITHIN_TARGET", 0.004, None),
+    ],
+)
+def test_unproven_loads_warn_in_the_report(
+    tmp_path, export_plan, export_scenario, status, gap, words
+):
+    """A loads solve not proven within the target is a warning box at the top."""
+    plan = copy.deepcopy(export_plan)
+    plan["loadout"].update(status=status, gap=gap, gap_target=0.01, time_limit_s=0.2)
+    doc = PlanDocument.from_dict(plan)
+    html = write_report(doc, export_scenario.sites, tmp_path).read_text("utf-8")
+    if words is None:
+        assert doc.loadout.warning() is None
+        assert 'class="warning"' not in html
+    else:
+        assert 'class="warning"' in html and words in html
+        assert html.index('class="warning"') < html.index("<h2>Routes</h2>")
+        assert "target 1 %" in html
