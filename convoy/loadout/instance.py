@@ -278,6 +278,9 @@ def _solver(params: SolverParams, seed: int, limit_s: float) -> cp_model.CpSolve
     # the load, which the deterministic limit above never does
     p.max_time_in_seconds = _WALL_GUARD * limit_s
     p.relative_gap_limit = params.relative_gap
+    # CP-SAT would otherwise take Ctrl-C as "stop early, keep the best found" and
+    # the run would go on; left to Python, it stops the run once the solve returns
+    p.catch_sigint_signal = False
     return s
 
 
