@@ -216,7 +216,9 @@ def run_guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
                 traceback.print_exc()
             name = signal.Signals(exc.signum).name
             click.echo(
-                f"error: interrupted by {name}; stopped, no output was half-written",
+                f"error: interrupted by {name}; stopped. The output folder holds a "
+                "complete set: the previous one, or the new one if it was already "
+                "being switched in",
                 err=True,
             )
             sys.exit(128 + exc.signum)
