@@ -82,7 +82,13 @@ def _cell(value: Any) -> str:
         return str(value)
     if isinstance(value, list | tuple):
         return safe_text(" ".join(_cell(v) for v in value))
-    return safe_text(str(value))
+    return _one_line_ends(safe_text(str(value)))
+
+
+def _one_line_ends(text: str) -> str:
+    # the csv module (Python 3.11) does not quote a bare CR when lines end in LF,
+    # and a reader would split the row there: carriage returns become newlines
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _write(
@@ -102,7 +108,7 @@ def write_tables(doc: PlanDocument, out_dir: Path) -> list[Path]:
     Cells are the plan document's values as plan.json writes them (times ISO 8601
     UTC, floats to 6 significant digits, lists space-separated), except that a text
     cell a spreadsheet would evaluate as a formula gets a leading ``'``
-    (:func:`safe_text`).
+    (:func:`safe_text`) and a carriage return inside a text becomes a newline.
 
     Returns
     -------

@@ -118,8 +118,8 @@ def test_signal_at_a_time(tmp_path, sets, sig, delay_s):
     time.sleep(delay_s)
     proc.send_signal(sig)
     _, err = proc.communicate(timeout=120)
-    if "paused at stage" in err:  # too slow a machine: the run got further
-        pytest.skip("the run reached the staging pause before the signal")
+    # the pause before the switch holds the run there if it gets that far, so the
+    # signal always lands before the switch
     assert proc.returncode == 128 + sig, err
     assert f"interrupted by {signal.Signals(sig).name}" in err
     assert "Traceback" not in err

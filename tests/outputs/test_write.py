@@ -133,7 +133,7 @@ def test_non_file_at_an_output_name_is_an_error(tmp_path, kind):
         os.mkfifo(target)
     before = _tree(out)
     with (
-        pytest.raises(OutputExistsError, match="plan.json: expected convoy's output"),
+        pytest.raises(OutputExistsError, match=r"plan\.json: expected convoy's output"),
         staged_outputs(out, NAMES, overwrite=True) as tmp,
     ):
         _write_new(tmp)
@@ -142,7 +142,7 @@ def test_non_file_at_an_output_name_is_an_error(tmp_path, kind):
 
 
 def test_stale_outputs_removed_only_with_overwrite(tmp_path):
-    """convoy's outputs the new set lacks go with --overwrite; a folder of that name stays."""
+    """Outputs the new set lacks go with --overwrite; a folder of that name stays."""
     out = tmp_path / "out"
     _old_set(out, [*NAMES, "plan.gpkg"])
     (out / "report.html").mkdir()
@@ -166,7 +166,7 @@ def test_refuses_scenario_folder_and_files(tmp_path):
         ):
             pass
     with (
-        pytest.raises(OutputFolderError, match="input file fleet.csv"),
+        pytest.raises(OutputFolderError, match=r"input file fleet\.csv"),
         staged_outputs(sc, NAMES, overwrite=True, protect=[sc / "fleet.csv"]),
     ):
         pass
