@@ -12,11 +12,13 @@ over an input or over anything of the user's. :func:`staged_outputs` guarantees:
   ``renameat2(RENAME_EXCHANGE)`` system call. Before that call OUT holds the
   complete previous set, after it the complete new set; a kill at any moment
   (SIGKILL included) leaves one or the other. The old folder, now under the
-  staging name, is then deleted. When OUT does not exist yet, a plain ``rename``
-  of the staging folder makes it appear whole.
+  staging name, is then deleted (so a shell whose working folder was OUT must
+  ``cd`` into it again to see the new files). When OUT does not exist yet, a
+  plain ``rename`` of the staging folder makes it appear whole.
 * **Journaled fallback.** Where the swap is impossible (OUT holds a folder of the
   user's, which cannot be hard-linked; a file system without hard links or without
-  ``RENAME_EXCHANGE``; not Linux) the staging folder holds ``new/``, ``old/`` and,
+  ``RENAME_EXCHANGE``; not Linux; OUT is the working folder of convoy itself) the
+  staging folder holds ``new/``, ``old/`` and,
   once ``new/`` is complete and synced, a ``journal`` naming every file to move.
   The journal is the commit point: the files are then moved one by one (an old
   output into ``old/``, the new one into OUT). A run killed before the journal is
@@ -226,6 +228,13 @@ def _check_folder(
     if out_dir.exists() and not out_dir.is_dir():
         msg = f"{out_dir}: expected an output folder, found an existing file"
         raise OutputFolderError(msg)
+    if out_dir.is_dir() and out_dir.stat().st_dev != out_dir.parent.stat().st_dev:
+        msg = (
+            f"{out_dir}: expected an output folder on the same file system as its "
+            "parent folder (outputs are staged there), found a mount point; write "
+            "to a folder inside it"
+        )
+        raise OutputFolderError(msg)
     if scenario_dir is not None:
         sc = scenario_dir.resolve()
         if out_dir == sc or sc in out_dir.parents:
@@ -356,9 +365,11 @@ def _switch(staging: Path, out_dir: Path, built: list[str], stale: list[str]) ->
         return
     ours = set(built) | set(stale)
     others = [p for p in out_dir.iterdir() if p.name not in ours]
-    if all(not (p.is_dir() and not p.is_symlink()) for p in others) and _link_all(
-        others, new
-    ):
+    # a swapped-out folder is deleted: never do that to this process's own folder
+    swappable = Path.cwd().resolve() != out_dir and all(
+        not (p.is_dir() and not p.is_symlink()) for p in others
+    )
+    if swappable and _link_all(others, new):
         with contextlib.suppress(OSError):
             os.chmod(new, stat.S_IMODE(out_dir.stat().st_mode))
         with held_signals() as held:

@@ -262,3 +262,19 @@ def test_refuses_existing_without_overwrite(tmp_path):
         staged_outputs(out, NAMES, overwrite=False),
     ):
         pytest.fail("the block must not run")
+
+
+def test_working_folder_is_never_swapped(tmp_path, monkeypatch):
+    """OUT = the process's working folder: journaled switch, the folder itself kept."""
+    out = tmp_path / "out"
+    _old_set(out)
+    inode = out.stat().st_ino
+    monkeypatch.chdir(out)
+    swapped = []
+    monkeypatch.setattr(write, "_exchange", lambda a, b: swapped.append(1) or False)
+    with staged_outputs(Path("."), NAMES, overwrite=True) as tmp:
+        _write_new(tmp)
+    assert not swapped
+    assert out.stat().st_ino == inode
+    assert (out / "plan.json").read_text() == "new plan.json\n"
+    assert not _staging_left(out)
