@@ -24,7 +24,8 @@ over an input or over anything of the user's. :func:`staged_outputs` guarantees:
   output into ``old/``, the new one into OUT). A run killed before the journal is
   written left OUT untouched; one killed after it is **rolled forward** by the next
   run that writes to OUT (or by :func:`recover_outputs`) before anything else, so
-  OUT again holds exactly the new set.
+  OUT again holds exactly the new set. A move that fails (an OS error) is **rolled
+  back** at once: the previous set is put back and the error reported.
 * **Leftovers are cleaned.** Each run first recovers or deletes the staging folders
   of earlier killed runs beside OUT (only folders named ``.convoy-staging-<OUT
   name>-*``; nothing else is ever deleted).
@@ -420,5 +421,27 @@ def _journaled_switch(
             return
         os.rename(tmp, staging / _JOURNAL)  # the commit point
         _fsync_dir(staging)
-        _roll_forward(staging, out_dir, entries)
+        try:
+            _roll_forward(staging, out_dir, entries)
+        except OSError:
+            _roll_back(staging, out_dir, entries)
+            raise
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def _roll_back(staging: Path, out_dir: Path, entries: dict[str, Any]) -> None:
+    """After a failed move, put the previous set back and drop the journal.
+
+    If putting back fails too, the journal stays and the next run rolls forward.
+    """
+    new, old = staging / "new", staging / "old"
+    try:
+        for name in entries["install"]:
+            if not (new / name).exists() and (out_dir / name).is_file():
+                os.replace(out_dir / name, new / name)
+        for p in old.iterdir():
+            os.replace(p, out_dir / p.name)
+        (staging / _JOURNAL).unlink()
+    except OSError:
+        return
+    _fsync_dir(out_dir)

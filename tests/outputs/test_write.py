@@ -278,3 +278,28 @@ def test_working_folder_is_never_swapped(tmp_path, monkeypatch):
     assert out.stat().st_ino == inode
     assert (out / "plan.json").read_text() == "new plan.json\n"
     assert not _staging_left(out)
+
+
+def test_failed_journaled_move_is_rolled_back(tmp_path, monkeypatch):
+    """An OS error on the third move of the journal: the previous set is put back."""
+    out = tmp_path / "out"
+    _old_set(out, [*NAMES, "plan.gpkg"])
+    (out / "mine").mkdir()
+    before = _tree(out)
+    real = os.replace
+    calls = []
+
+    def flaky(src, dst):
+        calls.append(dst)
+        if len(calls) == 3:
+            raise OSError(errno.EIO, os.strerror(errno.EIO), str(dst))
+        real(src, dst)
+
+    monkeypatch.setattr(write.os, "replace", flaky)
+    with (
+        pytest.raises(OSError),
+        staged_outputs(out, NAMES, overwrite=True, stale=["plan.gpkg"]) as tmp,
+    ):
+        _write_new(tmp)
+    assert _tree(out) == before
+    assert not _staging_left(out)
