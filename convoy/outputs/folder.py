@@ -57,6 +57,7 @@ def _staged(
         protect=scenario.files.inputs(),
         stale=output_names(maps=True, simulation=True),
         scenario_dir=scenario.files.scenario.parent,
+        swap_folder=True,
     )
 
 

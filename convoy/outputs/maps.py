@@ -357,7 +357,9 @@ def export_plan_dir(
         scenario = read_scenario(Path(doc.scenario.path))
     names = MAP_FILES + tuple(n for n in REPORT_CHARTS if n not in MAP_FILES)
     protect = scenario.files.inputs()
-    with staged_outputs(plan_dir, names, overwrite=True, protect=protect) as tmp:
+    with staged_outputs(
+        plan_dir, names, overwrite=True, protect=protect, swap_folder=True
+    ) as tmp:
         written = write_maps(doc, map_inputs(scenario), tmp, crs=crs)
         for path in written:
             if path.name in PLAN_INPUTS:

@@ -6,7 +6,8 @@ over an input or over anything of the user's. :func:`staged_outputs` guarantees:
 * **Staging beside OUT.** The new files are built in a sibling folder of OUT,
   ``.convoy-staging-<OUT name>-<random>`` in OUT's parent (same file system, so every
   later move is a rename). Nothing is written into OUT while building.
-* **One atomic switch (Linux).** When the set is complete, the staging folder is
+* **One atomic switch (Linux).** For a plan folder (``swap_folder``), when the set
+  is complete, the staging folder is
   completed with a hard link to every other entry of OUT (the user's files, kept by
   inode, never copied) and the two folders are swapped with one
   ``renameat2(RENAME_EXCHANGE)`` system call. Before that call OUT holds the
@@ -15,7 +16,8 @@ over an input or over anything of the user's. :func:`staged_outputs` guarantees:
   staging name, is then deleted (so a shell whose working folder was OUT must
   ``cd`` into it again to see the new files). When OUT does not exist yet, a
   plain ``rename`` of the staging folder makes it appear whole.
-* **Journaled fallback.** Where the swap is impossible (OUT holds a folder of the
+* **Journaled switch.** For a file or two written into any folder, and where the
+  swap is impossible (OUT holds a folder of the
   user's, which cannot be hard-linked; a file system without hard links or without
   ``RENAME_EXCHANGE``; not Linux; OUT is the working folder of convoy itself) the
   staging folder holds ``new/``, ``old/`` and,
@@ -284,6 +286,7 @@ def staged_outputs(
     protect: Iterable[Path] = (),
     stale: Iterable[str] = (),
     scenario_dir: Path | None = None,
+    swap_folder: bool = False,
 ) -> Iterator[Path]:
     """
     Yield a staging folder; on success switch its files into ``out_dir`` at once.
@@ -306,6 +309,10 @@ def staged_outputs(
         ``overwrite`` (so that OUT is exactly the new set), kept otherwise.
     scenario_dir
         The scenario's folder: OUT equal to it or inside it is refused.
+    swap_folder
+        OUT is an output folder (a plan folder) that may be swapped whole; false
+        (the default, for a file or two written into any folder, as ``convoy
+        risk`` does) always uses the journaled switch.
 
     Raises
     ------
@@ -349,13 +356,20 @@ def staged_outputs(
         _check_targets(out_dir, built, overwrite=overwrite, protected=protected)
         _sync_tree(new)
         _test_pause("stage")
-        _switch(staging, out_dir, built, stale)
+        _switch(staging, out_dir, built, stale, swap_folder=swap_folder)
     finally:
         if staging.exists() and not (staging / _JOURNAL).exists():
             shutil.rmtree(staging, ignore_errors=True)
 
 
-def _switch(staging: Path, out_dir: Path, built: list[str], stale: list[str]) -> None:
+def _switch(
+    staging: Path,
+    out_dir: Path,
+    built: list[str],
+    stale: list[str],
+    *,
+    swap_folder: bool,
+) -> None:
     """Put the built set in place: swap folders, or rename, or journal and move."""
     new = staging / "new"
     if not out_dir.exists():
@@ -367,8 +381,10 @@ def _switch(staging: Path, out_dir: Path, built: list[str], stale: list[str]) ->
     ours = set(built) | set(stale)
     others = [p for p in out_dir.iterdir() if p.name not in ours]
     # a swapped-out folder is deleted: never do that to this process's own folder
-    swappable = Path.cwd().resolve() != out_dir and all(
-        not (p.is_dir() and not p.is_symlink()) for p in others
+    swappable = (
+        swap_folder
+        and Path.cwd().resolve() != out_dir
+        and all(not (p.is_dir() and not p.is_symlink()) for p in others)
     )
     if swappable and _link_all(others, new):
         with contextlib.suppress(OSError):

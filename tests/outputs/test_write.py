@@ -61,8 +61,10 @@ def test_swap_replaces_the_set_and_keeps_user_files(tmp_path):
     (out / "notes.txt").write_text("mine\n")
     (out / "link").symlink_to("notes.txt")
     inode = (out / "notes.txt").stat().st_ino
-    with staged_outputs(out, NAMES, overwrite=True) as tmp:
+    folder_inode = out.stat().st_ino
+    with staged_outputs(out, NAMES, overwrite=True, swap_folder=True) as tmp:
         _write_new(tmp)
+    assert out.stat().st_ino != folder_inode  # the folders were swapped
     for n in NAMES:
         assert (out / n).read_text() == f"new {n}\n"
     assert (out / "notes.txt").read_text() == "mine\n"
@@ -83,7 +85,7 @@ def test_user_folder_uses_the_journal_and_is_never_moved(tmp_path, monkeypatch):
     inode = (out / "mine").stat().st_ino
     swapped = []
     monkeypatch.setattr(write, "_exchange", lambda a, b: swapped.append(1) or False)
-    with staged_outputs(out, NAMES, overwrite=True) as tmp:
+    with staged_outputs(out, NAMES, overwrite=True, swap_folder=True) as tmp:
         _write_new(tmp)
     assert not swapped  # a folder cannot be hard-linked: no swap was tried
     assert (out / "mine").stat().st_ino == inode
@@ -99,7 +101,7 @@ def test_no_exchange_falls_back_to_the_journal(tmp_path, monkeypatch):
     _old_set(out)
     (out / "notes.txt").write_text("mine\n")
     monkeypatch.setattr(write, "_exchange", lambda a, b: False)
-    with staged_outputs(out, NAMES, overwrite=True) as tmp:
+    with staged_outputs(out, NAMES, overwrite=True, swap_folder=True) as tmp:
         _write_new(tmp)
     assert {p.name for p in out.iterdir()} == {*NAMES, "notes.txt"}
     assert (out / "loads.csv").read_text() == "new loads.csv\n"
@@ -204,7 +206,7 @@ def test_os_error_in_the_switch_leaves_out_unchanged(
         monkeypatch.setattr(write.os, "rename", fail)
     with (
         pytest.raises(OSError) as info,
-        staged_outputs(out, NAMES, overwrite=True) as tmp,
+        staged_outputs(out, NAMES, overwrite=True, swap_folder=True) as tmp,
     ):
         _write_new(tmp)
     assert info.value.errno == code
@@ -272,7 +274,7 @@ def test_working_folder_is_never_swapped(tmp_path, monkeypatch):
     monkeypatch.chdir(out)
     swapped = []
     monkeypatch.setattr(write, "_exchange", lambda a, b: swapped.append(1) or False)
-    with staged_outputs(Path("."), NAMES, overwrite=True) as tmp:
+    with staged_outputs(Path("."), NAMES, overwrite=True, swap_folder=True) as tmp:
         _write_new(tmp)
     assert not swapped
     assert out.stat().st_ino == inode
@@ -303,3 +305,16 @@ def test_failed_journaled_move_is_rolled_back(tmp_path, monkeypatch):
         _write_new(tmp)
     assert _tree(out) == before
     assert not _staging_left(out)
+
+
+def test_files_into_any_folder_use_the_journal(tmp_path, monkeypatch):
+    """Without swap_folder (a file written into any folder) OUT is never swapped."""
+    out = tmp_path / "out"
+    _old_set(out)
+    inode = out.stat().st_ino
+    swapped = []
+    monkeypatch.setattr(write, "_exchange", lambda a, b: swapped.append(1) or False)
+    with staged_outputs(out, NAMES, overwrite=True) as tmp:
+        _write_new(tmp)
+    assert not swapped and out.stat().st_ino == inode
+    assert (out / "loads.csv").read_text() == "new loads.csv\n"
