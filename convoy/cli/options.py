@@ -149,7 +149,9 @@ def os_error_text(exc: OSError) -> str:
 
 
 def _failure_text(exc: BaseException) -> str | None:
-    """The message for an expected failure; None for a bug."""
+    """The message for an expected failure; None for a bug or click's own exits."""
+    if isinstance(exc, click.exceptions.Exit | click.Abort | click.ClickException):
+        return None  # click.Exit and Abort are RuntimeErrors: not solver failures
     if isinstance(exc, ConvoyError):
         return error_text(exc)
     if isinstance(exc, OSError):

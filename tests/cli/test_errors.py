@@ -13,6 +13,7 @@ import os
 import shutil
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -175,3 +176,15 @@ def test_user_files_survive_overwrite(previous):
         "notes.txt",
         "mine",
     }
+
+
+def test_click_exits_pass_through(previous, monkeypatch):
+    """click's Exit (a RuntimeError) keeps its code; it is not a solver failure."""
+
+    def leave(*_a, **_k):
+        raise click.exceptions.Exit(0)
+
+    monkeypatch.setattr(folder, "plan_withdrawal", leave)
+    result = _invoke([*PLAN, "-o", str(previous), str(TINY)])
+    assert result.exit_code == 0
+    assert "solver" not in result.output
