@@ -300,9 +300,11 @@ def export_plan_dir(
     """
     Rebuild a plan folder's maps and report from its plan.json.
 
-    Everything is built in a temporary folder beside ``plan_dir`` (in its parent, on
-    the same file system) and moved into ``plan_dir`` only when all of it succeeded;
-    plan.json and the CSV tables are never written.
+    Everything is built in a staging folder beside ``plan_dir`` (in its parent, on
+    the same file system) and switched into ``plan_dir`` at once only when all of it
+    succeeded (:func:`convoy.outputs.write.staged_outputs`); plan.json and the CSV
+    tables are never written. A plan.json that cannot be read (no plans, a mistyped
+    field) stops the export before anything is built.
 
     Parameters
     ----------
