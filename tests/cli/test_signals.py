@@ -26,6 +26,7 @@ from convoy.outputs.write import STAGING_PREFIX, recover_outputs
 ROOT = Path(__file__).resolve().parents[2]
 TINY = ROOT / "tests" / "data" / "tiny"
 BASE = ["-m", "convoy", "plan", "--no-maps", "--overwrite", str(TINY)]
+EMBEDDED = ["-m", "convoy", "plan", "--no-maps", "--runs", "0", "--overwrite"]
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -196,4 +197,27 @@ def test_next_run_cleans_a_killed_run(tmp_path, sets):
     assert [p for p in out.parent.iterdir() if p.name.startswith(STAGING_PREFIX)]
     _run(out, 20)
     assert _digests(out) == _expected(new, True)
+    _no_staging(out)
+
+
+@pytest.mark.parametrize("delay_s", [2.5])
+def test_sigint_on_the_embedded_scenario(tmp_path, sets, delay_s):
+    """Ctrl-C a few seconds into the embedded plan (loads, CP-SAT): 130, OUT kept."""
+    old, _ = sets
+    out = _prepare(tmp_path, old, user_folder=False)
+    proc = subprocess.Popen(
+        [sys.executable, *EMBEDDED, "-o", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=_env(CONVOY_TEST_PAUSE_AT="stage"),
+    )
+    time.sleep(delay_s)
+    t0 = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert time.perf_counter() - t0 < 5.0
+    assert "interrupted by SIGINT" in err and "Traceback" not in err
+    assert _digests(out) == _expected(old, False)
     _no_staging(out)
