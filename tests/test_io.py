@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from convoy.document import canonical_json
-from convoy.outputs.write import OutputExistsError, staged_outputs
+from convoy.outputs.write import OutputExistsError, OutputFolderError, staged_outputs
 
 
 def test_staged_outputs_moves_on_success(tmp_path: Path):
@@ -25,7 +25,8 @@ def test_staged_outputs_leaves_nothing_on_failure(tmp_path: Path):
         (tmp / "a.txt").write_text("x")
         msg = "boom"
         raise RuntimeError(msg)
-    assert list(out.iterdir()) == []
+    assert not out.exists()
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_staged_outputs_refuses_existing_and_inputs(tmp_path: Path):
@@ -38,7 +39,7 @@ def test_staged_outputs_refuses_existing_and_inputs(tmp_path: Path):
     ):
         pass
     with (
-        pytest.raises(OutputExistsError),
+        pytest.raises(OutputFolderError),
         staged_outputs(out, ["a.txt"], overwrite=True, protect=[out / "a.txt"]),
     ):
         pass

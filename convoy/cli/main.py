@@ -15,6 +15,7 @@ import click
 
 from convoy._version import __version__
 from convoy.cli.export import export
+from convoy.cli.options import VERBOSE_KEY, add_verbose_option
 from convoy.cli.plan import plan
 from convoy.cli.risk import risk
 from convoy.cli.simulate import simulate
@@ -56,20 +57,23 @@ def configure_logging(verbose: int) -> None:
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, "--version", prog_name="convoy")
 @click.option(
-    "-v", "--verbose", count=True, help="More log output (-v info, -vv debug)."
+    "-v",
+    "--verbose",
+    count=True,
+    help="More log output (-v info, -vv debug) and tracebacks of failures; "
+    "also accepted after the command name.",
 )
-def cli(verbose: int) -> None:
+@click.pass_context
+def cli(ctx: click.Context, verbose: int) -> None:
     """Plan the withdrawal of a force by road convoy through contested ground.
 
     A scenario is a folder (scenario.toml, roads, sites, events, fleet, manifest)
     or the name of an embedded one; `convoy scenarios` lists those.
     """
+    ctx.meta[VERBOSE_KEY] = verbose
+    ctx.meta["convoy.configure_logging"] = configure_logging
     configure_logging(verbose)
 
 
-cli.add_command(scenarios)
-cli.add_command(validate)
-cli.add_command(plan)
-cli.add_command(risk)
-cli.add_command(export)
-cli.add_command(simulate)
+for _command in (scenarios, validate, plan, risk, export, simulate):
+    cli.add_command(add_verbose_option(_command))

@@ -9,6 +9,7 @@ arrays; a :class:`_Candidate` is a complete plan over them, which
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -278,7 +279,49 @@ def _solver(params: SolverParams, seed: int, limit_s: float) -> cp_model.CpSolve
     # the load, which the deterministic limit above never does
     p.max_time_in_seconds = _WALL_GUARD * limit_s
     p.relative_gap_limit = params.relative_gap
+    # CP-SAT would otherwise take Ctrl-C as "stop early, keep the best found" and
+    # the run would go on; left to Python, it stops the run once the solve returns
+    p.catch_sigint_signal = False
     return s
+
+
+def _solve(solver: cp_model.CpSolver, model: cp_model.CpModel) -> int:
+    """
+    ``solver.solve(model)``, stopped at once by an exception such as Ctrl-C.
+
+    The solve runs in a worker thread while this (main) thread waits in short
+    steps, so that Python's signal handlers run during the solve (they run only in
+    the main thread, between bytecodes). Whatever the handler raises stops the
+    search (``stop_search``), waits for the worker and goes up. The result is the
+    same as a direct call: the thread changes nothing in the search.
+    """
+    status: list[int] = []
+    errors: list[BaseException] = []
+    done = threading.Event()
+
+    def run() -> None:
+        try:
+            status.append(int(solver.solve(model)))
+        except BaseException as exc:  # handed to the caller's thread below
+            errors.append(exc)
+        finally:
+            done.set()
+
+    worker = threading.Thread(target=run, name="cp-sat", daemon=True)
+    worker.start()
+    # an Event, not Thread.join: a join interrupted by a signal can leave the
+    # thread marked as finished while it still runs (Python 3.11)
+    try:
+        while not done.wait(0.05):
+            pass
+    except BaseException:
+        solver.stop_search()
+        done.wait()
+        raise
+    worker.join()
+    if errors:
+        raise errors[0]
+    return status[0]
 
 
 def _precheck(inst: _Instance) -> None:

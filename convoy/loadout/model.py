@@ -101,6 +101,7 @@ from convoy.loadout.instance import (
     _Instance,
     _make_instance,
     _precheck,
+    _solve,
     _solver,
 )
 from convoy.loadout.packing import _Aggregate, _realise
@@ -185,7 +186,7 @@ def _solve_aggregate(
     ):
         _add_hint(inst, m, hint, mv, x, cells)
     solver = _solver(params, seed, limit)
-    status = solver.solve(m)
+    status = _solve(solver, m)
     if status == cp_model.MODEL_INVALID:
         msg = f"load model invalid: {m.validate()}"
         raise RuntimeError(msg)

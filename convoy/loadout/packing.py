@@ -29,6 +29,7 @@ from convoy.loadout.instance import (
     _evaluate,
     _fits,
     _Instance,
+    _solve,
     _solver,
 )
 from convoy.params import SolverParams
@@ -157,7 +158,7 @@ def _pack_group(
     m.maximize(sum(gain[k] * y[k, b] for k in kinds for b in range(nb)))
     solver = _solver(params, seed, min(params.time_limit_s, _EXACT_PACK_S))
     solver.parameters.relative_gap_limit = 0.0
-    if solver.solve(m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
+    if _solve(solver, m) not in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         return res
     packed = np.full(lots_a.size, -1, dtype=np.int64)
     for k in kinds:

@@ -2,13 +2,17 @@
 
 :func:`write_outputs` writes a planned withdrawal; :func:`plan_into` checks the
 folder, plans and writes, so a run that would fail to write fails before planning.
-Both build everything in a temporary folder and move it in only when all of it
-succeeded (:func:`convoy.outputs.write.staged_outputs`); inputs are never replaced.
+Both build everything in a staging folder beside the destination and switch the
+whole set in at once only when all of it succeeded
+(:func:`convoy.outputs.write.staged_outputs`: a kill at any moment leaves the
+previous set or the new one); inputs are never replaced, the scenario folder is
+never an output folder, and files of the user's in the folder are kept.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 from convoy.document import PLAN_FILE, PlanDocument
@@ -40,6 +44,21 @@ def output_names(*, maps: bool = True, simulation: bool = True) -> tuple[str, ..
         return PLAN_FILES
     charts = tuple(n for n in REPORT_CHARTS if simulation or n != SIMULATION_CHART)
     return PLAN_FILES + MAP_FILES + charts
+
+
+def _staged(
+    scenario: Scenario, out_dir: Path, names: tuple[str, ...], overwrite: bool
+) -> AbstractContextManager[Path]:
+    """The staged output set of a plan folder: inputs protected, old outputs stale."""
+    return staged_outputs(
+        out_dir,
+        names,
+        overwrite=overwrite,
+        protect=scenario.files.inputs(),
+        stale=output_names(maps=True, simulation=True),
+        scenario_dir=scenario.files.scenario.parent,
+        swap_folder=True,
+    )
 
 
 def write_plan_files(
@@ -101,7 +120,10 @@ def write_outputs(
     Raises
     ------
     OutputExistsError
-        An output exists and ``overwrite`` is false, or an output is an input.
+        An output exists and ``overwrite`` is false, an output is an input, or a
+        non-file stands where an output goes.
+    OutputFolderError
+        OUT is a file, the scenario folder or inside it, or holds an input file.
 
     Examples
     --------
@@ -109,10 +131,7 @@ def write_outputs(
     >>> doc = write_outputs(plan, "plan")  # doctest: +SKIP
     """
     names = output_names(maps=maps, simulation=plan.simulation is not None)
-    protect = plan.scenario.files.inputs()
-    with staged_outputs(
-        Path(out_dir), names, overwrite=overwrite, protect=protect
-    ) as tmp:
+    with _staged(plan.scenario, Path(out_dir), names, overwrite) as tmp:
         return write_plan_files(plan, tmp, maps=maps, crs=crs, progress=progress)
 
 
@@ -137,14 +156,14 @@ def plan_into(
     Raises
     ------
     OutputExistsError
-        An output exists and ``overwrite`` is false, or an output is an input.
+        An output exists and ``overwrite`` is false, an output is an input, or a
+        non-file stands where an output goes.
+    OutputFolderError
+        OUT is a file, the scenario folder or inside it, or holds an input file.
     InfeasibleError
         No plan meets the deadline (nothing is written).
     """
     names = output_names(maps=maps, simulation=runs > 0)
-    protect = scenario.files.inputs()
-    with staged_outputs(
-        Path(out_dir), names, overwrite=overwrite, protect=protect
-    ) as tmp:
+    with _staged(scenario, Path(out_dir), names, overwrite) as tmp:
         plan = plan_withdrawal(scenario, pareto=pareto, runs=runs, progress=progress)
         return write_plan_files(plan, tmp, maps=maps, crs=crs, progress=progress)

@@ -7,10 +7,7 @@ Writes into one folder: ``plan.gpkg`` (styled layers), ``risk.tif`` and ``risk.q
 
 from __future__ import annotations
 
-import os
-import shutil
 import sqlite3
-import tempfile
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -29,7 +26,7 @@ from convoy.io.scenario import read_scenario
 from convoy.outputs.geotiff import write_field_raster
 from convoy.outputs.gpkg import write_plan_gpkg
 from convoy.outputs.qgis_project import ProjectLayer, write_qgis_project
-from convoy.outputs.write import OutputExistsError
+from convoy.outputs.write import OutputExistsError, staged_outputs
 from convoy.params import RiskParams
 from convoy.report import write_report
 from convoy.report.html import CHARTS
@@ -303,9 +300,11 @@ def export_plan_dir(
     """
     Rebuild a plan folder's maps and report from its plan.json.
 
-    Everything is built in a temporary folder beside ``plan_dir`` (in its parent, on
-    the same file system) and moved into ``plan_dir`` only when all of it succeeded;
-    plan.json and the CSV tables are never written.
+    Everything is built in a staging folder beside ``plan_dir`` (in its parent, on
+    the same file system) and switched into ``plan_dir`` at once only when all of it
+    succeeded (:func:`convoy.outputs.write.staged_outputs`); plan.json and the CSV
+    tables are never written. A plan.json that cannot be read (no plans, a mistyped
+    field) stops the export before anything is built.
 
     Parameters
     ----------
@@ -358,18 +357,14 @@ def export_plan_dir(
         )
     if scenario is None:
         scenario = read_scenario(Path(doc.scenario.path))
-    tmp = Path(
-        tempfile.mkdtemp(prefix=f".{plan_dir.name}-export-", dir=plan_dir.parent)
-    )
-    try:
+    names = MAP_FILES + tuple(n for n in REPORT_CHARTS if n not in MAP_FILES)
+    protect = scenario.files.inputs()
+    with staged_outputs(
+        plan_dir, names, overwrite=True, protect=protect, swap_folder=True
+    ) as tmp:
         written = write_maps(doc, map_inputs(scenario), tmp, crs=crs)
-        moved = []
         for path in written:
             if path.name in PLAN_INPUTS:
                 msg = f"{plan_dir / path.name}: refusing to write over the plan's files"
                 raise OutputExistsError(msg)
-            os.replace(path, plan_dir / path.name)
-            moved.append(plan_dir / path.name)
-        return moved
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+    return [plan_dir / path.name for path in written]

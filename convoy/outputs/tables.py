@@ -50,14 +50,45 @@ LEFT_COLUMNS: tuple[str, ...] = (
 )
 
 
+#: First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
+FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(text: str) -> str:
+    """
+    Text a spreadsheet shows as text: a leading quote if it would be a formula.
+
+    The OWASP rule for CSV injection: a cell starting with ``=``, ``+``, ``-``,
+    ``@``, a tab or a carriage return gets a leading ``'``. Only text cells (ids,
+    names, categories, reasons) go through it: numbers convoy writes as numbers,
+    negative ones included, stay numbers. plan.json keeps the true value.
+
+    Examples
+    --------
+    >>> safe_text("=SUM(A1)"), safe_text("@x"), safe_text("V-01")
+    ("'=SUM(A1)", "'@x", 'V-01')
+    """
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def _cell(value: Any) -> str:
     if value is None:
         return ""
+    if isinstance(value, bool):
+        return str(value)
     if isinstance(value, float):
         return f"{value:.6g}" if abs(value) < 1e6 else f"{value:.0f}"
+    if isinstance(value, int):
+        return str(value)
     if isinstance(value, list | tuple):
-        return " ".join(str(v) for v in value)
-    return str(value)
+        return safe_text(" ".join(_cell(v) for v in value))
+    return _one_line_ends(safe_text(str(value)))
+
+
+def _one_line_ends(text: str) -> str:
+    # the csv module (Python 3.11) does not quote a bare CR when lines end in LF,
+    # and a reader would split the row there: carriage returns become newlines
+    return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def _write(
@@ -75,7 +106,9 @@ def write_tables(doc: PlanDocument, out_dir: Path) -> list[Path]:
     Write march_table.csv, loads.csv and left_behind.csv into ``out_dir``.
 
     Cells are the plan document's values as plan.json writes them (times ISO 8601
-    UTC, floats to 6 significant digits, lists space-separated).
+    UTC, floats to 6 significant digits, lists space-separated), except that a text
+    cell a spreadsheet would evaluate as a formula gets a leading ``'``
+    (:func:`safe_text`) and a carriage return inside a text becomes a newline.
 
     Returns
     -------
