@@ -37,7 +37,7 @@ from convoy.document.records import (
 from convoy.io.files import file_sha256
 from convoy.march import MarchRow
 from convoy.params import parse_hhmm
-from convoy.plan import Plan, Trip, _leg_km, _leg_nodes, _minute_of_day, _node_names
+from convoy.plan import Plan, Trip, leg_km, minute_of_day, node_names, trip_leg_nodes
 from convoy.roads.network import RoadNetwork
 
 #: Reasons recorded for a vehicle left behind.
@@ -84,7 +84,7 @@ def trip_summary(plan: Plan, trip: Trip, clock: Clock) -> TripSummary:
     legs = trip.trip.trajectory.legs
     exp = trip.trip.exposure
     depart, arrive = legs[0].depart_min, legs[-1].arrive_min
-    distance = sum(_leg_km(plan.scenario, leg.edge) for leg in legs)
+    distance = sum(leg_km(plan.scenario, leg.edge) for leg in legs)
     return TripSummary(
         expected_incidents=exp.total,
         expected_ied_incidents=exp.ied,
@@ -133,7 +133,7 @@ def _risk_pieces(
     for j in range(len(s) - 1):
         d_km = (s[j + 1] - s[j]) / 1000.0
         t_head = leg.depart_min + span * (s[j] / max(s[-1], 1e-9))
-        hour = int(((_minute_of_day(sc.start) + t_head) // 60) % 24)
+        hour = int(((minute_of_day(sc.start) + t_head) // 60) % 24)
         ied_km = 0.5 * (ied[j] + ied[j + 1]) * er.diurnal_ied[hour] * f
         amb_kmh = 0.5 * (amb[j] + amb[j + 1]) * er.diurnal_ambush[hour]
         out.append(
@@ -159,7 +159,7 @@ def trip_plan(
     """PLAN of one priced trip: legs, halts, risk along the route, trajectory."""
     sc = plan.scenario
     clock = Clock(sc.start)
-    names = _node_names(sc)
+    names = node_names(sc)
     m = trip.model
     exp = trip.trip.exposure
     legs: list[Leg] = []
@@ -167,11 +167,11 @@ def trip_plan(
     traj: list[TrajectoryPoint] = []
     km = 0.0
     for i, (leg, (a, b)) in enumerate(
-        zip(trip.trip.trajectory.legs, _leg_nodes(trip), strict=True)
+        zip(trip.trip.trajectory.legs, trip_leg_nodes(trip), strict=True)
     ):
         e = leg.edge
         reverse = a != int(m.edge_u[e])
-        length_km = _leg_km(sc, e)
+        length_km = leg_km(sc, e)
         legs.append(
             Leg(
                 from_site=names.get(a, f"km {km:.0f}"),
