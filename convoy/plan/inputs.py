@@ -1,0 +1,502 @@
+"""The scenario, unpacked: the one place below the CLI that opens a ``Scenario``.
+
+Every function the planner calls below this package takes the records, arrays and
+parameters it uses. The functions here turn a :class:`~convoy.scenario.Scenario`
+into those inputs (:func:`scenario_risk_field`, :func:`scenario_exposure_model`,
+:func:`plan_scenario_schedule`, :func:`scenario_calibration`,
+:func:`calibrated_risk_field`, :func:`scenario_risk_table`, the column's running
+costs, the contracted search graph); ``_reference`` is the one function that reads
+``[calibration]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from convoy.baselines import Trip
+from convoy.calibrate import Calibration, calibrate, reference_route, reference_trip
+from convoy.errors import Problem, ScenarioError
+from convoy.loadout import LoadPlan, RiskTable, choose_loadout
+from convoy.loadout.risk_table import tabulate_risk
+from convoy.march import leg_nodes
+from convoy.params import fuel_l_per_km
+from convoy.risk.edges import EdgeRisk, edge_risk
+from convoy.risk.field import RiskField, risk_field_from_events
+from convoy.scenario import Lot, Scenario, Vehicle
+from convoy.schedule import (
+    ExposureModel,
+    Schedule,
+    Trajectory,
+    build_exposure_model,
+    column_costs,
+    column_surface_speeds,
+    plan_schedule,
+)
+from convoy.schedule.contract import Contraction, contract_model
+
+#: A callback told what the planner is doing, for a progress display.
+Progress = Callable[[str], None]
+
+
+def _quiet(_msg: str) -> None:
+    return None
+
+
+def origin_vehicles(scenario: Scenario) -> list[Vehicle]:
+    """Vehicles at the origin camp, in input order."""
+    return [v for v in scenario.vehicles if v.camp == scenario.origin]
+
+
+def _origin_lots(scenario: Scenario) -> list[Lot]:
+    return [lot for lot in scenario.lots if lot.camp == scenario.origin]
+
+
+def node_names(scenario: Scenario) -> dict[int, str]:
+    """Road node -> the name of the site on it (camps and destination first)."""
+    names: dict[int, str] = {}
+    # camps and the destination name a node before halts and checkpoints do
+    order = {"camp": 0, "destination": 0, "checkpoint": 1, "halt": 2}
+    for s in sorted(scenario.sites, key=lambda s: order[s.kind]):
+        node = scenario.roads.site_node.get(s.name)
+        if node is not None and node not in names:
+            names[node] = s.name
+    return names
+
+
+def _end_nodes(scenario: Scenario) -> tuple[int, int]:
+    """Nodes of the origin and the destination."""
+    site_node = scenario.roads.site_node
+    return site_node[scenario.origin], site_node[scenario.destination]
+
+
+def scenario_risk_field(scenario: Scenario) -> RiskField:
+    """
+    The risk field of a loaded scenario, in its road network's CRS (not calibrated).
+
+    Examples
+    --------
+    >>> field = scenario_risk_field(read_scenario("kidal-gao"))  # doctest: +SKIP
+    """
+    return risk_field_from_events(
+        scenario.events,
+        scenario.risk,
+        crs=scenario.roads.crs,
+        air_cover=scenario.air_cover,
+    )
+
+
+def scenario_exposure_model(
+    scenario: Scenario, edge_risk: EdgeRisk, vehicle_ids: Sequence[str] | None = None
+) -> ExposureModel:
+    """
+    The exposure model of a scenario's column.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its ``roads`` a RoadNetwork).
+    edge_risk
+        The EdgeRisk of the scenario.
+    vehicle_ids
+        Vehicles that move; default every roadworthy vehicle at the origin. The
+        slowest sets the speed on each surface; all set the column length.
+
+    Returns
+    -------
+    ExposureModel
+        Halts allowed at every camp, halt site and destination on the network.
+
+    Raises
+    ------
+    ScenarioError
+        If a vehicle id is not in the fleet or no vehicle moves.
+
+    Examples
+    --------
+    >>> model = scenario_exposure_model(scn, edge_risk)
+    >>> model.column_day_km  # doctest: +SKIP
+    """
+    if vehicle_ids is None:
+        moving = [
+            v for v in scenario.vehicles if v.roadworthy and v.camp == scenario.origin
+        ]
+    else:
+        by_id = {v.id: v for v in scenario.vehicles}
+        missing = [i for i in vehicle_ids if i not in by_id]
+        if missing:
+            msg = f"schedule: vehicle ids expected in the fleet, found {missing}"
+            raise ScenarioError(msg)
+        moving = [by_id[i] for i in vehicle_ids]
+    roads = scenario.roads
+    too_small = set(halt_sites_too_small(scenario, len(moving)))
+    return build_exposure_model(
+        roads,
+        edge_risk,
+        surface_speed_kph=column_surface_speeds([v.speed_kph for v in moving]),
+        vehicle_lengths_m=[v.length_m for v in moving],
+        halt_sites=[
+            s.name
+            for s in scenario.sites
+            if s.can_halt and s.name in roads.site_node and s.name not in too_small
+        ],
+        start=scenario.start,
+        movement=scenario.movement,
+        risk_params=scenario.risk,
+        costs=column_costs(
+            [v.reliability for v in moving],
+            [
+                fuel_l_per_km(v.type) if v.fuel_l_per_km is None else v.fuel_l_per_km
+                for v in moving
+            ],
+            scenario.prices,
+        ),
+    )
+
+
+def halt_sites_too_small(scenario: Scenario, num_vehicles: int) -> list[str]:
+    """
+    Halt sites that cannot hold a column of ``num_vehicles``.
+
+    A site's ``capacity`` property, else ``[movement] halt_capacity_vehicles``.
+    Camps and the destination hold the whole force. The column may not laager at
+    such a site; it may still halt there at the roadside
+    (``[movement] roadside_halt_factor``).
+    """
+    default = scenario.movement.halt_capacity_vehicles
+    return [
+        s.name
+        for s in scenario.sites
+        if s.kind == "halt"
+        and (default if s.capacity is None else s.capacity) < num_vehicles
+    ]
+
+
+def plan_scenario_schedule(
+    scenario: Scenario,
+    edge_risk: EdgeRisk,
+    *,
+    vehicle_ids: Sequence[str] | None = None,
+    earliest_depart_min: float = 0.0,
+    latest_depart_min: float | None = None,
+) -> Schedule:
+    """
+    Schedule a scenario's column from its origin to its destination.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its ``roads`` a RoadNetwork).
+    edge_risk
+        The EdgeRisk of the scenario.
+    vehicle_ids
+        Vehicles that move; default every roadworthy vehicle at the origin.
+    earliest_depart_min, latest_depart_min
+        Departure window, minutes after the scenario start (destruction work sets
+        the earliest).
+
+    Returns
+    -------
+    Schedule
+
+    Raises
+    ------
+    ScenarioError, NoRouteError, InfeasibleError
+        As :func:`convoy.schedule.plan_schedule`.
+
+    Examples
+    --------
+    >>> sched = plan_scenario_schedule(scn, edge_risk)
+    >>> sched.arrive_min / 60  # doctest: +SKIP
+    """
+    model = scenario_exposure_model(scenario, edge_risk, vehicle_ids)
+    roads = scenario.roads
+    origin = int(roads.site_node[scenario.origin])
+    destination = int(roads.site_node[scenario.destination])
+    return plan_schedule(
+        model,
+        origin,
+        destination,
+        horizon_min=scenario.horizon_min,
+        movement=scenario.movement,
+        earliest_depart_min=earliest_depart_min,
+        latest_depart_min=latest_depart_min,
+        start=scenario.start,
+        node_names={
+            **{n: name for name, n in roads.site_node.items()},
+            origin: scenario.origin,
+            destination: scenario.destination,
+        },
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Reference:
+    """The reference trip of ``[calibration]``, in minutes, edges and vehicle ids."""
+
+    depart_min: float
+    arrive_min: float
+    route_edges: tuple[int, ...]
+    vehicle_ids: tuple[str, ...]
+
+
+def _reference(scenario: Scenario) -> _Reference:
+    """The scenario's reference trip: the one place ``[calibration]`` is unpacked."""
+    trip = scenario.reference_trip
+    if trip is None:  # read_scenario refuses a bad trip when calibration is on
+        raise ScenarioError(
+            Problem(
+                "scenario.toml",
+                "[calibration]",
+                "depart",
+                "a reference trip (depart before arrive, ISO 8601 UTC times)",
+                f"{scenario.calibration.depart!r} to {scenario.calibration.arrive!r}",
+            )
+        )
+    # the reference column: the first ``calibration.vehicles`` at the origin
+    ids = tuple(v.id for v in origin_vehicles(scenario))[: trip.vehicles]
+    route = reference_route(
+        scenario.roads, list(trip.route), scenario.origin, scenario.destination
+    )
+    return _Reference(
+        trip.depart_min(scenario.start), trip.arrive_min(scenario.start), route, ids
+    )
+
+
+def scenario_calibration(scenario: Scenario, edge_risk: EdgeRisk) -> Calibration:
+    """
+    Calibrate a scenario's risk to its reference trip (``[calibration]``).
+
+    ``edge_risk`` may carry any scales; the result is absolute. When
+    ``[calibration] enabled = false`` the scenario's ``[risk] scale_ied`` and
+    ``scale_ambush`` are used as given (both must then be set).
+
+    Raises
+    ------
+    ScenarioError
+        If calibration is disabled without scales, the reference trip is malformed,
+        or it sees no risk at all (no events near the route).
+
+    Examples
+    --------
+    >>> cal = scenario_calibration(scenario, edge_risk)  # doctest: +SKIP
+    >>> table = edge_risk.with_scales(cal.scale_ied, cal.scale_ambush)  # doctest: +SKIP
+    """
+    cal, risk = scenario.calibration, scenario.risk
+    given: tuple[float, float] | None = None
+    if not cal.enabled:
+        if risk.scale_ied is None or risk.scale_ambush is None:
+            raise ScenarioError(
+                Problem(
+                    "scenario.toml",
+                    "[risk]",
+                    "scale_ied, scale_ambush",
+                    "both set when [calibration] enabled = false",
+                    "missing",
+                )
+            )
+        given = (risk.scale_ied, risk.scale_ambush)
+    ref = _reference(scenario)
+    return calibrate(
+        scenario_exposure_model(scenario, edge_risk, vehicle_ids=ref.vehicle_ids),
+        ref.route_edges,
+        ref.depart_min,
+        ref.arrive_min,
+        origin=_end_nodes(scenario)[0],
+        windows_min=scenario.movement.window_minutes(),
+        ied_incidents=cal.ied_incidents,
+        ambush_per_ied=risk.ambush_per_ied,
+        table_scales=(edge_risk.scale_ied, edge_risk.scale_ambush),
+        vehicle_ids=ref.vehicle_ids,
+        given_scales=given,
+    )
+
+
+def calibrated_risk_field(
+    scenario: Scenario, risk_field: RiskField | None = None
+) -> RiskField:
+    """
+    The scenario's risk field with the calibration scales ``convoy plan`` uses.
+
+    Parameters
+    ----------
+    scenario
+        The scenario (its reference trip, roads and parameters).
+    risk_field
+        The field to calibrate; default :func:`scenario_risk_field`.
+
+    Raises
+    ------
+    ScenarioError
+        As :func:`scenario_calibration`.
+
+    Examples
+    --------
+    >>> field = calibrated_risk_field(read_scenario("kidal-gao"))  # doctest: +SKIP
+    """
+    f = scenario_risk_field(scenario) if risk_field is None else risk_field
+    cal = scenario_calibration(
+        scenario, edge_risk(f, scenario.roads, scenario.risk.edge_sample_m)
+    )
+    return f.with_scales(cal.scale_ied, cal.scale_ambush)
+
+
+def _historical_trip(
+    scenario: Scenario, edge_risk: EdgeRisk
+) -> tuple[ExposureModel, Trajectory]:
+    """The reference trip priced on ``edge_risk``: its model and trajectory."""
+    ref = _reference(scenario)
+    model, traj, _exp = reference_trip(
+        scenario_exposure_model(scenario, edge_risk, vehicle_ids=ref.vehicle_ids),
+        _end_nodes(scenario)[0],
+        ref.route_edges,
+        ref.depart_min,
+        ref.arrive_min,
+        scenario.movement.window_minutes(),
+    )
+    return model, traj
+
+
+def scenario_risk_table(
+    scenario: Scenario, er: EdgeRisk, *, progress: Progress = _quiet
+) -> RiskTable:
+    """
+    Expected incidents of the optimal schedule by column size and departure delay.
+
+    See :func:`convoy.loadout.risk_table.tabulate_risk`; the column is the
+    vehicles at the origin.
+
+    Raises
+    ------
+    InfeasibleError
+        If no schedule meets the deadline even for the smallest column.
+    """
+    vehicles = origin_vehicles(scenario)
+    origin, dest = _end_nodes(scenario)
+    return tabulate_risk(
+        scenario_exposure_model(scenario, er, vehicle_ids=[v.id for v in vehicles]),
+        scenario.roads,
+        vehicles,
+        personnel=scenario.personnel,
+        origin=origin,
+        destination=dest,
+        horizon_min=scenario.horizon_min,
+        movement=scenario.movement,
+        start=scenario.start,
+        node_names=node_names(scenario),
+        progress=progress,
+        prepare=lambda m: contracted_model(scenario, m).model,
+    )
+
+
+def _solve_loads(
+    scenario: Scenario, table: RiskTable, incident_usd: float, time_share: float = 1.0
+) -> LoadPlan:
+    """The loads at the origin with ``incident_usd`` per expected incident."""
+    prices = dataclasses.replace(scenario.prices, incident_usd=incident_usd)
+    solver = dataclasses.replace(
+        scenario.solver, time_limit_s=scenario.solver.time_limit_s * time_share
+    )
+    return choose_loadout(
+        origin_vehicles(scenario),
+        _origin_lots(scenario),
+        personnel=scenario.personnel,
+        origin=scenario.origin,
+        risk_table=table,
+        prices=prices,
+        solver=solver,
+        loads=scenario.loads,
+        seed=scenario.seed,
+    )
+
+
+def contracted_model(scenario: Scenario, model: ExposureModel) -> Contraction:
+    """
+    ``model`` with its chains of two-way nodes merged (:mod:`convoy.schedule.contract`).
+
+    Every site (camps, checkpoints, halt sites, the destination) stays a node, so
+    the legs and the march table still pass them.
+    """
+    keep = set(scenario.roads.site_node.values()) | set(_end_nodes(scenario))
+    return contract_model(model, sorted(keep))
+
+
+def _column_schedule(
+    scenario: Scenario, er: EdgeRisk, loadout: LoadPlan, *, named: bool = True
+) -> tuple[ExposureModel, Contraction, Schedule]:
+    """
+    The optimal schedule of the column ``loadout`` moves, after destruction.
+
+    The search runs on the contracted model (one step of rounding per chain, not
+    per piece of road); the schedule's edges are the contraction's, and
+    :func:`convoy.schedule.contract.expand_trajectory` gives its trajectory on the
+    road network's edges.
+    """
+    origin, dest = _end_nodes(scenario)
+    model = scenario_exposure_model(scenario, er, vehicle_ids=loadout.moving_ids)
+    contraction = contracted_model(scenario, model)
+    schedule = plan_schedule(
+        contraction.model,
+        origin,
+        dest,
+        horizon_min=scenario.horizon_min,
+        movement=scenario.movement,
+        earliest_depart_min=loadout.departure_delay_min,
+        start=scenario.start,
+        node_names=node_names(scenario) if named else None,
+    )
+    return model, contraction, schedule
+
+
+def _capacity_hint(scenario: Scenario) -> str:
+    """Why halts are scarce, when halt sites are too small and roadside halts off."""
+    n = sum(1 for v in scenario.vehicles if v.roadworthy and v.camp == scenario.origin)
+    small = halt_sites_too_small(scenario, n)
+    if not small or scenario.movement.roadside_halt_factor > 0:
+        return ""
+    return (
+        f"the halt sites {', '.join(small)} hold fewer than the {n} roadworthy "
+        f"vehicles at {scenario.origin} (their 'capacity', else [movement] "
+        f"halt_capacity_vehicles = {scenario.movement.halt_capacity_vehicles}) "
+        "and [movement] roadside_halt_factor = 0 forbids halts at the roadside"
+    )
+
+
+def revisit_note(
+    model: ExposureModel, schedule: Schedule, names: dict[int, str]
+) -> str:
+    """
+    Why the optimised route passes a node twice, or "" when it does not.
+
+    The search revisits a node only when that is cheaper under the objective
+    (expected incidents plus the priced km and crew hours) than any route that
+    does not; the note says so and names the nodes.
+    """
+    path = schedule.node_path
+    twice = sorted({n for n in path if path.count(n) > 1})
+    if not twice:
+        return ""
+    where = ", ".join(names.get(n, f"node {n}") for n in twice)
+    return (
+        f"optimised: the route passes {where} more than once: with the running "
+        f"cost priced ({model.km_price:.2g} incidents per km, "
+        f"{model.hour_price:.2g} per hour) that is cheaper than any route that "
+        "does not, e.g. to wait for a safer hour on a road of little risk"
+    )
+
+
+def minute_of_day(t: datetime) -> int:
+    """Minutes since midnight UTC of ``t`` (whole minutes)."""
+    return t.hour * 60 + t.minute
+
+
+def leg_km(scenario: Scenario, edge: int) -> float:
+    """Length of road edge ``edge`` in km."""
+    return float(scenario.roads.edge_length_m[edge]) / 1000.0
+
+
+def trip_leg_nodes(trip: Trip) -> list[tuple[int, int]]:
+    """(from, to) node of each leg of a priced trip, in the order driven."""
+    return leg_nodes(trip.model, trip.trip.trajectory)
