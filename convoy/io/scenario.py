@@ -282,6 +282,40 @@ def _escapes(value: str) -> bool:
     return Path(os.path.normpath(value)).parts[:1] == ("..",)
 
 
+#: What may follow a file's path after ``|``, by ``[files]`` key: a layer of a
+#: vector file, a sheet of a spreadsheet.
+_PART_KEYS: dict[str, str] = {
+    "roads": "layername",
+    "sites": "layername",
+    "events": "layername",
+    "fleet": "sheet",
+    "manifest": "sheet",
+}
+
+
+def _split_part(key: str, value: str) -> tuple[str, str, str]:
+    """
+    A ``[files]`` value split into (path, layer or sheet, what is wrong or '').
+
+    Examples
+    --------
+    >>> _split_part("roads", "data.gpkg|layername=roads")
+    ('data.gpkg', 'roads', '')
+    >>> _split_part("fleet", "fleet.xlsx|sheet=Vehicles")
+    ('fleet.xlsx', 'Vehicles', '')
+    >>> _split_part("fleet", "fleet.csv")
+    ('fleet.csv', '', '')
+    """
+    if "|" not in value:
+        return value, "", ""
+    path, _, part = value.partition("|")
+    name, eq, chosen = part.partition("=")
+    want = _PART_KEYS[key]
+    if not eq or name.strip().lower() != want or not chosen.strip():
+        return path.strip(), "", f"'PATH|{want}=NAME' after the path"
+    return path.strip(), chosen.strip(), ""
+
+
 def _read_files(
     doc: Mapping[str, Any], folder: Path, toml: Path, label: str, problems: Problems
 ) -> ScenarioFiles:
@@ -289,6 +323,7 @@ def _read_files(
     table = doc.get("files")
     where = "[files]"
     values: dict[str, str] = {**_FILE_DEFAULTS, **_FILE_OPTIONS}
+    layers: dict[str, str] = {}
     if not isinstance(table, dict):
         problems.add(
             label,
@@ -306,14 +341,16 @@ def _read_files(
             key in _FILE_DEFAULTS and not value.strip()
         ):
             problems.add(label, where, key, "a file path (a string)", repr(value))
-        elif key in _FILE_DEFAULTS and _escapes(value.strip()):
-            problems.add(
-                label,
-                where,
-                key,
-                _INSIDE,
-                repr(value.strip()),
-            )
+        elif key in _FILE_DEFAULTS:
+            path, part, wrong = _split_part(key, value.strip())
+            if wrong:
+                problems.add(label, where, key, wrong, repr(value.strip()))
+            elif _escapes(path):
+                problems.add(label, where, key, _INSIDE, repr(path))
+            else:
+                values[key] = path
+                if part:
+                    layers[key] = part
         else:
             values[key] = value.strip()
     fmt = values["events_format"]
@@ -331,6 +368,7 @@ def _read_files(
         events_format=fmt,
         events_date_field=values["events_date_field"],
         events_type_field=values["events_type_field"],
+        layers=tuple(layers.items()),
     )
 
 
@@ -379,6 +417,7 @@ def _read_roads(
             sites=[s for _, s in sites],
             label=roads_label,
             sites_label=label_of(files.sites),
+            layer=files.layer("roads"),
         )
     except ScenarioError as exc:
         fmt = files.events_format or ("acled" if files.events.suffix == ".csv" else "")
@@ -416,6 +455,7 @@ def _read_events(
             date_field=files.events_date_field,
             type_field=files.events_type_field,
             max_geo_precision=risk.max_geo_precision,
+            layer=files.layer("events"),
         )
     except ScenarioError as exc:
         problems.take(exc, file=label_of(files.events))
@@ -488,11 +528,13 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     )
 
     unreadable_sites: set[str] = set()
-    sites = read_sites(files.sites, problems, unreadable_sites)
+    sites = read_sites(
+        files.sites, problems, unreadable_sites, layer=files.layer("sites")
+    )
     before = len(problems)
-    vehicles = read_fleet(files.fleet, problems)
+    vehicles = read_fleet(files.fleet, problems, sheet=files.layer("fleet"))
     fleet_complete = len(problems) == before
-    lots = read_manifest(files.manifest, problems)
+    lots = read_manifest(files.manifest, problems, sheet=files.layer("manifest"))
     roads = _read_roads(files, params["roads"], sites, label, problems)
     crs = roads.crs if roads is not None else fallback_crs(sites, params["roads"])
     events = _read_events(files, crs, header["start"], params["risk"], problems)
