@@ -9,6 +9,7 @@ ways. Protocol buffers are encoded by hand (varints, zigzag, packed fields).
 
 from __future__ import annotations
 
+import itertools
 import struct
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
@@ -83,7 +84,7 @@ def write_pbf(
     )
     way_msgs = b""
     for w, (refs, tags) in enumerate(ways, start=100):
-        deltas = [refs[0]] + [b - a for a, b in zip(refs, refs[1:], strict=False)]
+        deltas = [refs[0]] + [b - a for a, b in itertools.pairwise(refs)]
         way_msgs += _bytes(
             3,
             _int(1, w)

@@ -124,10 +124,18 @@ def test_xlsx_bad_cell_named_by_spreadsheet_row(xlsx_dir: Path) -> None:
     assert p.found == "'high'"
 
 
+def test_a_file_that_is_not_a_spreadsheet(xlsx_dir: Path) -> None:
+    (xlsx_dir / "manifest.xlsx").write_bytes(b"id,category\nL01,x\n")
+    with pytest.raises(ScenarioError) as err:
+        read_scenario(xlsx_dir)
+    (p,) = [p for p in err.value.problems if p.file.endswith("manifest.xlsx")]
+    assert p.found == "a file that is not an XLSX spreadsheet"
+
+
 def test_sheet_on_a_csv_is_an_error(tmp_path: Path) -> None:
     d = _copy(tmp_path)
     _set_file(d, "fleet", "fleet.csv|sheet=Vehicles")
-    with pytest.raises(ScenarioError, match="only .* files have sheets"):
+    with pytest.raises(ScenarioError, match=r"only .* files have sheets"):
         read_scenario(d)
 
 
@@ -288,6 +296,19 @@ def test_geopackage_missing_layer_lists_layers(gpkg_dir: Path) -> None:
     text = str(err.value)
     assert "geodata.gpkg" in text and "'routes'" in text
     assert "'camps'" in text and "'roads'" in text
+
+
+def test_events_layer_of_a_geopackage(gpkg_dir: Path, tiny) -> None:
+    df = pd.read_csv(gpkg_dir / "events.csv")
+    points = gpd.GeoDataFrame(
+        df, geometry=gpd.points_from_xy(df.longitude, df.latitude), crs="EPSG:4326"
+    )
+    points.to_file(gpkg_dir / "geodata.gpkg", layer="acled", driver="GPKG")
+    _set_file(gpkg_dir, "events", "geodata.gpkg|layername=acled")
+    _set_file(gpkg_dir, "events_format", "layer")
+    sc = read_scenario(gpkg_dir)
+    assert len(sc.events.xy) == len(tiny.events.xy)
+    assert sc.events.xy == pytest.approx(tiny.events.xy)
 
 
 # --- OpenStreetMap --------------------------------------------------------------

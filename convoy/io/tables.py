@@ -319,6 +319,8 @@ def sheet_names(path: Path, file: str) -> list[str]:
         return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
     except Exception as exc:  # pyogrio raises several types; all mean unreadable
         text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        if "not recognized" in text or "supported file format" in text:
+            text = f"a file that is not an {driver} spreadsheet"
         raise ScenarioError(
             Problem(file, "", "", f"a spreadsheet GDAL's {driver} driver reads", text)
         ) from None
