@@ -14,6 +14,7 @@ from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
 import geopandas as gpd
+import numpy as np
 import openpyxl
 import pandas as pd
 import pyogrio
@@ -311,6 +312,15 @@ def test_events_layer_of_a_geopackage(gpkg_dir: Path, tiny) -> None:
     assert sc.events.xy == pytest.approx(tiny.events.xy)
 
 
+def test_events_layername_needs_the_layer_format(gpkg_dir: Path) -> None:
+    _set_file(gpkg_dir, "events", "events.csv|layername=acled")
+    with pytest.raises(ScenarioError) as err:
+        read_scenario(gpkg_dir)
+    (p,) = err.value.problems
+    assert p.file.endswith("scenario.toml") and p.field == "events"
+    assert "events_format" in p.expected
+
+
 # --- OpenStreetMap --------------------------------------------------------------
 
 #: How each surface of the tiny roads is tagged in the OSM copy, so that each of
@@ -371,6 +381,17 @@ def test_osm_roads_plan(tmp_path: Path, tiny, kind: str) -> None:
     sc = read_scenario(d)
     # the same roads with the same surfaces: the footway is dropped
     assert sc.roads.surface_km() == pytest.approx(tiny.roads.surface_km())
+    # the same speed caps and names per kilometre of road
+    for net in (sc.roads, tiny.roads):
+        assert sorted(set(net.edge_name)) == sorted(set(tiny.roads.edge_name))
+    capped = [
+        round(float(n.edge_length_m[np.isfinite(n.edge_maxspeed_kph)].sum()))
+        for n in (sc.roads, tiny.roads)
+    ]
+    assert capped[0] == capped[1] > 0
+    assert set(sc.roads.edge_maxspeed_kph[np.isfinite(sc.roads.edge_maxspeed_kph)]) == {
+        60.0
+    }
     plan_withdrawal(sc, runs=0)
 
 

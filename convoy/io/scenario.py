@@ -447,6 +447,16 @@ def _read_events(
     events_path = Path(label_of(files.events))
     try:
         fmt = files.events_format or guess_events_format(events_path)
+        if files.layer("events") and fmt != "layer":
+            raise ScenarioError(
+                Problem(
+                    label_of(files.scenario),
+                    "[files]",
+                    "events",
+                    "'|layername=' only with events_format = 'layer'",
+                    f"events_format {fmt!r}",
+                )
+            )
         return read_events(
             events_path,
             fmt,
