@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import openpyxl
 import pandas as pd
 import pyogrio
 import pytest
@@ -177,3 +178,24 @@ def test_sheet_rows_numbered_as_a_spreadsheet(tmp_path, driver):
 def test_missing_spreadsheet(tmp_path):
     with pytest.raises(ScenarioError, match="no such file"):
         read_table(tmp_path / "f.xlsx", "f.xlsx", empty_expected="x")
+
+
+def test_sheet_header_below_blank_rows(tmp_path):
+    """As in a CSV, leading blank rows are skipped and counted."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in ([], [], ["ID", "n"], ["a", 1], [], ["b", "x"]):
+        ws.append(row)
+    p = tmp_path / "t.xlsx"
+    wb.save(p)
+    t = read_table(p, p.name, empty_expected="x")
+    assert t.header == ["id", "n"]
+    assert t.row_numbers == [4, 6]
+    assert t.rows == [["a", "1"], ["b", "x"]]
+
+
+def test_empty_sheet(tmp_path):
+    p = tmp_path / "t.xlsx"
+    openpyxl.Workbook().save(p)
+    with pytest.raises(ScenarioError, match="an empty sheet"):
+        read_table(p, p.name, empty_expected="x")

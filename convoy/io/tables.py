@@ -386,6 +386,11 @@ def read_sheet(
         if any(c.strip() for c in cells):
             rows.append(cells)
             numbers.append(i + 2)
+    if rows and header == [f"field{i + 1}" for i in range(len(header))]:
+        # the first row was blank: GDAL named the columns; as in a CSV, the
+        # first non-blank row is the header
+        header = [c.strip().lower() for c in rows[0]]
+        rows, numbers = rows[1:], numbers[1:]
     return CsvTable(header, rows, numbers)
 
 
