@@ -21,9 +21,9 @@ spreadsheet (:func:`read_sheet`, through GDAL's XLSX and ODS drivers).
   12.5 (spreadsheets in French, German... locales do); :attr:`CsvTable.decimal_comma`
   tells the reader of the cells, and :func:`number_text` turns such a cell into
   ``12.5``. In a ``,``-delimited file a comma is never a decimal mark.
-- Spreadsheets: the first row of the sheet is the header; numbers are written as
-  text the way Python writes them (``12.5``, a whole number ``12``), true/false
-  as ``true``/``false``; blank rows count and are skipped as in a CSV.
+- Spreadsheets: the first non-blank row of the sheet is the header; numbers are
+  written as text the way Python writes them (``12.5``, a whole number ``12``),
+  true/false as ``true``/``false``; blank rows count and are skipped as in a CSV.
 """
 
 from __future__ import annotations
