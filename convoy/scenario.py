@@ -298,6 +298,10 @@ class ScenarioFiles:
         ``"acled"``, ``"ucdp"`` or ``"layer"``.
     events_date_field, events_type_field
         For the ``layer`` format: the date and type attributes.
+    layers
+        The layer or sheet named after a file's path (``roads.gpkg|layername=
+        roads``, ``fleet.xlsx|sheet=Vehicles``) as ``([files] key, name)`` pairs;
+        a key not listed reads the file's first layer or sheet.
     """
 
     scenario: Path
@@ -309,6 +313,11 @@ class ScenarioFiles:
     events_format: str = "acled"
     events_date_field: str = "event_date"
     events_type_field: str = "event_type"
+    layers: tuple[tuple[str, str], ...] = ()
+
+    def layer(self, key: str) -> str:
+        """The layer or sheet named for a ``[files]`` key; empty for the first."""
+        return dict(self.layers).get(key, "")
 
     def inputs(self) -> tuple[Path, ...]:
         """Every input file, so that outputs never write over one."""

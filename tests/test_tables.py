@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
+import openpyxl
+import pandas as pd
+import pyogrio
 import pytest
 
 from convoy.errors import ScenarioError
-from convoy.io.tables import MAX_LINE_BYTES, csv_rows, delimiter_of, read_csv_table
+from convoy.io.tables import (
+    MAX_LINE_BYTES,
+    csv_rows,
+    delimiter_of,
+    number_text,
+    read_csv_table,
+    read_table,
+)
 
 
 def _read(path):
@@ -123,3 +133,69 @@ def test_endless_line_is_an_error(tmp_path):
         ScenarioError, match=r"t\.csv: row 2: expected lines of at most"
     ):
         _read(p)
+
+
+@pytest.mark.parametrize(
+    ("cell", "comma", "expected"),
+    [
+        ("12,5", True, "12.5"),
+        ("-0,75", True, "-0.75"),
+        (",5", True, ".5"),
+        ("12,5", False, "12,5"),
+        ("1.234,5", True, "1.234,5"),
+        ("1,234,5", True, "1,234,5"),
+        ("12.5", True, "12.5"),
+        ("abc,5", True, "abc,5"),
+    ],
+)
+def test_number_text(cell, comma, expected):
+    """Only one comma among digits, in a table that allows it, becomes a point."""
+    assert number_text(cell, comma) == expected
+
+
+@pytest.mark.parametrize(("sep", "comma"), [(",", False), (";", True), ("\t", True)])
+def test_decimal_comma_follows_the_delimiter(tmp_path, sep, comma):
+    p = tmp_path / "t.csv"
+    p.write_text(f"\n\nid{sep}length_m\nA{sep}7\n")
+    assert _read(p).decimal_comma is comma
+
+
+@pytest.mark.parametrize("driver", ["XLSX", "ODS"])
+def test_sheet_rows_numbered_as_a_spreadsheet(tmp_path, driver):
+    """Blank rows of a sheet count; numbers read as a CSV writes them."""
+    df = pd.DataFrame({"ID": ["a", None, "b"], "n": [1.5, float("nan"), 2.0]})
+    p = tmp_path / f"t.{driver.lower()}"
+    pyogrio.write_dataframe(df, p, driver=driver, layer="Data")
+    t = read_table(p, p.name, empty_expected="a table")
+    assert t.header == ["id", "n"]
+    assert t.row_numbers == [2, 4]
+    assert t.rows == [["a", "1.5"], ["b", "2"]]
+    assert read_table(p, p.name, sheet="Data", empty_expected="x") == t
+    with pytest.raises(ScenarioError, match=r"\['Data'\]"):
+        read_table(p, p.name, sheet="Other", empty_expected="x")
+
+
+def test_missing_spreadsheet(tmp_path):
+    with pytest.raises(ScenarioError, match="no such file"):
+        read_table(tmp_path / "f.xlsx", "f.xlsx", empty_expected="x")
+
+
+def test_sheet_header_below_blank_rows(tmp_path):
+    """As in a CSV, leading blank rows are skipped and counted."""
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for row in ([], [], ["ID", "n"], ["a", 1], [], ["b", "x"]):
+        ws.append(row)
+    p = tmp_path / "t.xlsx"
+    wb.save(p)
+    t = read_table(p, p.name, empty_expected="x")
+    assert t.header == ["id", "n"]
+    assert t.row_numbers == [4, 6]
+    assert t.rows == [["a", "1"], ["b", "x"]]
+
+
+def test_empty_sheet(tmp_path):
+    p = tmp_path / "t.xlsx"
+    openpyxl.Workbook().save(p)
+    with pytest.raises(ScenarioError, match="an empty sheet"):
+        read_table(p, p.name, empty_expected="x")

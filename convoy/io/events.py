@@ -233,6 +233,7 @@ def read_event_layer(
     date_field: str | None = None,
     type_field: str | None = None,
     max_geo_precision: int = 3,
+    layer: str = "",
 ) -> ThreatEvents:
     """
     Read a point layer (GeoJSON, GeoPackage, Shapefile...) of events.
@@ -245,6 +246,8 @@ def read_event_layer(
         The date and type attribute names; default ``"event_date"`` and
         ``"event_type"``. ``sub_event_type``, ``fatalities`` and ``geo_precision``
         are used when present.
+    layer
+        The layer of a multi-layer file (a GeoPackage's table); empty: the first.
 
     Other parameters are as in :func:`read_events`.
 
@@ -256,7 +259,7 @@ def read_event_layer(
     file = str(path)
     date_field = date_field or "event_date"
     type_field = type_field or "event_type"
-    gdf = read_layer(Path(path), file)
+    gdf = read_layer(Path(path), file, layer)
     if len(gdf) == 0:
         raise ScenarioError(
             Problem(file, "", "", "at least one event feature", "no features")
@@ -339,6 +342,7 @@ def read_events(
     date_field: str | None = None,
     type_field: str | None = None,
     max_geo_precision: int = 3,
+    layer: str = "",
 ) -> ThreatEvents:
     """
     Read, check and project threat events from an ACLED, UCDP GED or layer file.
@@ -362,6 +366,8 @@ def read_events(
     max_geo_precision
         Drop events whose precision code is above this (counted in
         ``num_imprecise``). Default 3 keeps every ACLED event.
+    layer
+        ``layer`` only: the layer of a multi-layer file; empty: the first.
 
     Returns
     -------
@@ -403,6 +409,7 @@ def read_events(
             date_field=date_field,
             type_field=type_field,
             max_geo_precision=max_geo_precision,
+            layer=layer,
         )
     return _read_table_format(
         path, fmt, start=start, crs=crs, max_geo_precision=max_geo_precision

@@ -1,9 +1,11 @@
 """Reading fleet.csv and manifest.csv into :class:`Vehicle` and :class:`Lot` records.
 
-Both are read by :func:`convoy.io.tables.read_csv_table`; each cell is parsed and
-checked here, each record checks its own fields, and every bad cell is recorded so
-that the whole file is reported at once. Rows are numbered as a spreadsheet shows
-them (the header is row 1, the first vehicle or lot row 2).
+Both are read by :func:`convoy.io.tables.read_table` (a CSV with any common
+delimiter and a decimal comma where unambiguous, or a sheet of an XLSX or ODS
+file); each cell is parsed and checked here, each record checks its own fields,
+and every bad cell is recorded so that the whole file is reported at once. Rows
+are numbered as a spreadsheet shows them (the header is row 1, the first vehicle
+or lot row 2).
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from convoy.io.files import label_of
 from convoy.io.tables import (
     describe_header,
     missing_columns,
-    read_csv_table,
+    number_text,
+    read_table,
     repeated_columns,
 )
 from convoy.params import SURFACES
@@ -67,6 +70,9 @@ LARGEST: dict[str, float] = {
     **{f"speed_{s}_kph": 1e3 for s in SURFACES},
 }
 
+#: Columns whose cells are numbers (a decimal comma is read in these only).
+_NUMERIC = frozenset({*LARGEST, "reliability", "fuel_l_per_km"})
+
 _POSITIVE: tuple[Callable[[float], bool], str] = (lambda v: v > 0, "a number > 0")
 _NON_NEGATIVE: tuple[Callable[[float], bool], str] = (lambda v: v >= 0, "a number >= 0")
 _PROBABILITY: tuple[Callable[[float], bool], str] = (
@@ -79,20 +85,28 @@ _FALSE = frozenset({"false", "0", "no"})
 
 
 def _read_rows(
-    path: Path, label: str, required: tuple[str, ...], problems: Problems
+    path: Path,
+    label: str,
+    required: tuple[str, ...],
+    problems: Problems,
+    sheet: str = "",
 ) -> list[tuple[int, dict[str, str]]] | None:
     """
-    Rows of a CSV as ``(spreadsheet row number, {column: text})``.
+    Rows of a table as ``(spreadsheet row number, {column: text})``.
+
+    A number written with a decimal comma (where the table allows it) is given
+    with a point.
 
     Returns None (after recording why) when the file cannot be used at all:
     missing, unreadable, not UTF-8, empty, or without a required column. A row
     with more or fewer cells than the header is a problem and is skipped.
     """
     try:
-        table = read_csv_table(
+        table = read_table(
             path,
             label,
-            empty_expected=f"a CSV with a header ({', '.join(required)})",
+            sheet=sheet,
+            empty_expected=f"a table with a header ({', '.join(required)})",
         )
     except ScenarioError as exc:
         problems.take(exc, file=label)
@@ -116,7 +130,17 @@ def _read_rows(
                 f"{len(cells)} cells",
             )
             continue
-        rows.append((n, {h: c.strip() for h, c in zip(header, cells, strict=True)}))
+        rows.append(
+            (
+                n,
+                {
+                    h: number_text(c.strip(), table.decimal_comma)
+                    if h in _NUMERIC
+                    else c.strip()
+                    for h, c in zip(header, cells, strict=True)
+                },
+            )
+        )
     return rows
 
 
@@ -208,16 +232,20 @@ def _where(n: int, ident: str) -> str:
     return f"row {n}" + (f" ({ident!r})" if ident else "")
 
 
-def read_fleet(path: Path, problems: Problems) -> list[tuple[str, Vehicle]]:
+def read_fleet(
+    path: Path, problems: Problems, *, sheet: str = ""
+) -> list[tuple[str, Vehicle]]:
     """
     The vehicles of fleet.csv that load, each with its row; a bad cell is a problem.
+
+    ``sheet`` names the sheet of an XLSX or ODS file (empty: the first).
 
     Examples
     --------
     >>> vehicles = read_fleet(Path("fleet.csv"), Problems())  # doctest: +SKIP
     """
     label = label_of(path)
-    rows = _read_rows(path, label, FLEET_COLUMNS, problems)
+    rows = _read_rows(path, label, FLEET_COLUMNS, problems, sheet)
     if rows is None:
         return []
     if not rows:
@@ -266,16 +294,20 @@ def read_fleet(path: Path, problems: Problems) -> list[tuple[str, Vehicle]]:
     return out
 
 
-def read_manifest(path: Path, problems: Problems) -> list[tuple[str, Lot]]:
+def read_manifest(
+    path: Path, problems: Problems, *, sheet: str = ""
+) -> list[tuple[str, Lot]]:
     """
     The lots of manifest.csv that load, each with its row; a bad cell is a problem.
+
+    ``sheet`` names the sheet of an XLSX or ODS file (empty: the first).
 
     Examples
     --------
     >>> lots = read_manifest(Path("manifest.csv"), Problems())  # doctest: +SKIP
     """
     label = label_of(path)
-    rows = _read_rows(path, label, MANIFEST_COLUMNS, problems)
+    rows = _read_rows(path, label, MANIFEST_COLUMNS, problems, sheet)
     if rows is None:
         return []
     out: list[tuple[str, Lot]] = []

@@ -19,7 +19,7 @@ from convoy.errors import GeodataError, Problem, ScenarioError
 from convoy.io.files import check_size
 
 
-def _bad_geometries(path: Path, label: str) -> list[Problem]:
+def _bad_geometries(path: Path, label: str, layer: str = "") -> list[Problem]:
     """
     The features whose geometry GEOS refuses (a one-point line...), by number.
 
@@ -27,7 +27,7 @@ def _bad_geometries(path: Path, label: str) -> list[Problem]:
     the file itself is what cannot be read.
     """
     try:
-        wkb = pyogrio.raw.read(path)[2]
+        wkb = pyogrio.raw.read(path, layer=layer or None)[2]
     except Exception:  # the file itself is unreadable: the caller says so
         return []
     problems: list[Problem] = []
@@ -49,7 +49,42 @@ def _bad_geometries(path: Path, label: str) -> list[Problem]:
     return problems
 
 
-def read_layer(path: Path, label: str) -> gpd.GeoDataFrame:
+def layer_names(path: Path, label: str) -> list[str]:
+    """
+    The layers of a vector file, in order.
+
+    Raises
+    ------
+    GeodataError
+        The file cannot be opened by GDAL.
+    """
+    try:
+        return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception as exc:  # pyogrio raises several types; all mean unreadable
+        text = str(exc).strip()
+        first = text.splitlines()[0][:200] if text else type(exc).__name__
+        raise GeodataError(
+            Problem(label, "", "", "a vector file GDAL can read", first)
+        ) from None
+
+
+def _check_layer(path: Path, label: str, layer: str) -> None:
+    """Refuse a layer name the file does not have, listing the layers it has."""
+    names = layer_names(path, label)
+    if layer not in names:
+        more = " ..." if len(names) > 20 else ""
+        raise GeodataError(
+            Problem(
+                label,
+                "",
+                "layername",
+                f"one of the file's layers {names[:20]}{more}",
+                repr(layer),
+            )
+        )
+
+
+def read_layer(path: Path, label: str, layer: str = "") -> gpd.GeoDataFrame:
     """
     Read a vector layer with pyogrio; every failure is a GeodataError naming it.
 
@@ -59,6 +94,9 @@ def read_layer(path: Path, label: str) -> gpd.GeoDataFrame:
         A GeoJSON, GeoPackage, Shapefile or any other vector file GDAL reads.
     label
         How messages name the file.
+    layer
+        The layer of a multi-layer file (a GeoPackage's table, an OSM file's
+        ``lines``); empty for the first.
 
     Returns
     -------
@@ -69,7 +107,8 @@ def read_layer(path: Path, label: str) -> gpd.GeoDataFrame:
     ------
     GeodataError
         If the file is missing, empty, larger than the input limit
-        (:func:`~convoy.io.files.check_size`), unreadable, or the layer has no CRS.
+        (:func:`~convoy.io.files.check_size`), unreadable, has no layer of that
+        name (the layers it has are listed), or the layer has no CRS.
 
     Examples
     --------
@@ -84,10 +123,12 @@ def read_layer(path: Path, label: str) -> gpd.GeoDataFrame:
         raise GeodataError(exc.problems) from None
     if path.is_file() and path.stat().st_size == 0:
         raise GeodataError(Problem(label, "", "", "a vector layer", "an empty file"))
+    if layer:
+        _check_layer(path, label, layer)
     try:
-        gdf = gpd.read_file(path, engine="pyogrio")
+        gdf = gpd.read_file(path, engine="pyogrio", layer=layer or None)
     except Exception as exc:  # pyogrio raises several types; all mean unreadable
-        bad = _bad_geometries(path, label)
+        bad = _bad_geometries(path, label, layer)
         if bad:
             raise GeodataError(bad) from None
         text = str(exc).strip()

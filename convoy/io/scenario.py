@@ -1,10 +1,11 @@
 """Reading a whole scenario folder: ``scenario.toml`` and the files it names.
 
 :func:`read_scenario` loads every file (see ``docs/scenario-format.md``) with the
-readers of :mod:`convoy.io` (tables, layers, events, fleet, sites, roads), runs the
-cross-record checks of :mod:`convoy.io.validate`, collects every problem of every
-file and raises them together, before any work starts. :func:`resolve_scenario`
-and :func:`embedded_scenarios` find the scenario a command names.
+readers of :mod:`convoy.io` (``[files]`` keys, tables, layers, events, fleet,
+sites, roads), runs the cross-record checks of :mod:`convoy.io.validate`, collects
+every problem of every file and raises them together, before any work starts.
+:func:`resolve_scenario` and :func:`embedded_scenarios` find the scenario a
+command names.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from convoy._problems import Problems
 from convoy.errors import DataQualityWarning, Problem, ScenarioError
 from convoy.events import ThreatEvents
 from convoy.io.events import guess_events_format, read_events
+from convoy.io.file_keys import INSIDE_FOLDER, read_files
 from convoy.io.files import label_of
 from convoy.io.fleet import read_fleet, read_manifest
 from convoy.io.reference import read_reference_trip
@@ -62,20 +64,6 @@ _SCENARIO_KEYS: tuple[str, ...] = (
     "personnel",
     "seed",
 )
-
-#: Keys of ``[files]`` and their defaults (the conventional file names).
-_FILE_DEFAULTS: dict[str, str] = {
-    "roads": "roads.geojson",
-    "sites": "sites.geojson",
-    "events": "events.csv",
-    "fleet": "fleet.csv",
-    "manifest": "manifest.csv",
-}
-_FILE_OPTIONS: dict[str, str] = {
-    "events_format": "",
-    "events_date_field": "event_date",
-    "events_type_field": "event_type",
-}
 
 #: Parameter tables of ``scenario.toml`` and their dataclasses.
 _PARAM_TABLES: dict[str, type[Any]] = {
@@ -262,78 +250,6 @@ def _read_header(
     return out
 
 
-_INSIDE = "a path inside the scenario folder, or an absolute path"
-
-
-def _escapes(value: str) -> bool:
-    """
-    Whether a relative path climbs out of the scenario folder (``../x.csv``).
-
-    Such a path depends on where the folder is put and can reach any file; a file
-    outside the folder must be named by its absolute path.
-
-    Examples
-    --------
-    >>> _escapes("../x.csv"), _escapes("data/../fleet.csv"), _escapes("/srv/x.csv")
-    (True, False, False)
-    """
-    if Path(value).is_absolute():
-        return False
-    return Path(os.path.normpath(value)).parts[:1] == ("..",)
-
-
-def _read_files(
-    doc: Mapping[str, Any], folder: Path, toml: Path, label: str, problems: Problems
-) -> ScenarioFiles:
-    """The ``[files]`` table: paths relative to the scenario file, checked."""
-    table = doc.get("files")
-    where = "[files]"
-    values: dict[str, str] = {**_FILE_DEFAULTS, **_FILE_OPTIONS}
-    if not isinstance(table, dict):
-        problems.add(
-            label,
-            where,
-            "",
-            "a [files] table naming the input files",
-            "none" if table is None else repr(table),
-        )
-        table = {}
-    allowed = sorted([*_FILE_DEFAULTS, *_FILE_OPTIONS])
-    for key, value in table.items():
-        if key not in values:
-            problems.add(label, where, key, f"one of {allowed}", "an unknown key")
-        elif not isinstance(value, str) or (
-            key in _FILE_DEFAULTS and not value.strip()
-        ):
-            problems.add(label, where, key, "a file path (a string)", repr(value))
-        elif key in _FILE_DEFAULTS and _escapes(value.strip()):
-            problems.add(
-                label,
-                where,
-                key,
-                _INSIDE,
-                repr(value.strip()),
-            )
-        else:
-            values[key] = value.strip()
-    fmt = values["events_format"]
-    if fmt and fmt not in ("acled", "ucdp", "layer"):
-        problems.add(
-            label,
-            where,
-            "events_format",
-            "one of ['acled', 'ucdp', 'layer']",
-            repr(fmt),
-        )
-    return ScenarioFiles(
-        scenario=toml,
-        **{k: (folder / values[k]).resolve() for k in _FILE_DEFAULTS},
-        events_format=fmt,
-        events_date_field=values["events_date_field"],
-        events_type_field=values["events_type_field"],
-    )
-
-
 def _read_params(
     doc: Mapping[str, Any], label: str, problems: Problems
 ) -> dict[str, Any]:
@@ -379,6 +295,7 @@ def _read_roads(
             sites=[s for _, s in sites],
             label=roads_label,
             sites_label=label_of(files.sites),
+            layer=files.layer("roads"),
         )
     except ScenarioError as exc:
         fmt = files.events_format or ("acled" if files.events.suffix == ".csv" else "")
@@ -408,6 +325,16 @@ def _read_events(
     events_path = Path(label_of(files.events))
     try:
         fmt = files.events_format or guess_events_format(events_path)
+        if files.layer("events") and fmt != "layer":
+            raise ScenarioError(
+                Problem(
+                    label_of(files.scenario),
+                    "[files]",
+                    "events",
+                    "'|layername=' only with events_format = 'layer'",
+                    f"events_format {fmt!r}",
+                )
+            )
         return read_events(
             events_path,
             fmt,
@@ -416,6 +343,7 @@ def _read_events(
             date_field=files.events_date_field,
             type_field=files.events_type_field,
             max_geo_precision=risk.max_geo_precision,
+            layer=files.layer("events"),
         )
     except ScenarioError as exc:
         problems.take(exc, file=label_of(files.events))
@@ -470,9 +398,9 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     if doc is None:
         raise problems.error()
     header = _read_header(doc, label, problems)
-    files = _read_files(doc, toml.parent, toml, label, problems)
+    files = read_files(doc, toml.parent, toml, label, problems)
     if any(
-        isinstance(p, Problem) and p.expected.startswith(_INSIDE)
+        isinstance(p, Problem) and p.expected.startswith(INSIDE_FOLDER)
         for p in problems.items
     ):
         raise problems.error()  # a file outside the folder is never read
@@ -488,11 +416,13 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     )
 
     unreadable_sites: set[str] = set()
-    sites = read_sites(files.sites, problems, unreadable_sites)
+    sites = read_sites(
+        files.sites, problems, unreadable_sites, layer=files.layer("sites")
+    )
     before = len(problems)
-    vehicles = read_fleet(files.fleet, problems)
+    vehicles = read_fleet(files.fleet, problems, sheet=files.layer("fleet"))
     fleet_complete = len(problems) == before
-    lots = read_manifest(files.manifest, problems)
+    lots = read_manifest(files.manifest, problems, sheet=files.layer("manifest"))
     roads = _read_roads(files, params["roads"], sites, label, problems)
     crs = roads.crs if roads is not None else fallback_crs(sites, params["roads"])
     events = _read_events(files, crs, header["start"], params["risk"], problems)

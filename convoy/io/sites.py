@@ -66,7 +66,7 @@ def _point_problems(
 
 
 def read_sites(
-    path: Path, problems: Problems, unreadable: set[str]
+    path: Path, problems: Problems, unreadable: set[str], *, layer: str = ""
 ) -> list[tuple[str, Site]]:
     """
     The sites that load, each with its feature; every bad feature is a problem.
@@ -80,6 +80,8 @@ def read_sites(
     unreadable
         Filled with the names of sites in the layer that could not be loaded, so
         that references to them are not reported again.
+    layer
+        The layer of a multi-layer file (a GeoPackage's table); empty: the first.
 
     Returns
     -------
@@ -92,7 +94,7 @@ def read_sites(
     """
     label = label_of(path)
     try:
-        gdf = read_layer(path, label)
+        gdf = read_layer(path, label, layer)
     except ScenarioError as exc:
         problems.take(exc, file=label)
         return []

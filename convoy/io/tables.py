@@ -1,4 +1,7 @@
-"""The one CSV reader: one encoding, delimiter, header and row-number rule for all.
+"""The one table reader: CSV, XLSX and ODS under one header and row-number rule.
+
+:func:`read_table` reads a CSV (rules below) or the first or a named sheet of a
+spreadsheet (:func:`read_sheet`, through GDAL's XLSX and ODS drivers).
 
 - Encoding: UTF-8, with or without a byte-order mark. Any other bytes are an error
   naming the file and the row where they are (save the file as UTF-8); there is no
@@ -14,6 +17,13 @@
 - Rows are numbered as a spreadsheet shows them: the header is row 1, the first
   data row 2; blank lines count but are skipped; a quoted cell spanning lines
   stays one row.
+- Decimal comma: a file delimited by ``;``, tab or ``|`` may write ``12,5`` for
+  12.5 (spreadsheets in French, German... locales do); :attr:`CsvTable.decimal_comma`
+  tells the reader of the cells, and :func:`number_text` turns such a cell into
+  ``12.5``. In a ``,``-delimited file a comma is never a decimal mark.
+- Spreadsheets: the first non-blank row of the sheet is the header; numbers are
+  written as text the way Python writes them (``12.5``, a whole number ``12``),
+  true/false as ``true``/``false``; blank rows count and are skipped as in a CSV.
 """
 
 from __future__ import annotations
@@ -21,12 +31,16 @@ from __future__ import annotations
 import codecs
 import csv
 import itertools
+import math
 import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
+
+import numpy as np
+import pyogrio
 
 from convoy.errors import Problem, ScenarioError
 from convoy.io.files import check_size
@@ -48,11 +62,15 @@ class CsvTable:
         The non-blank rows, cells as written (not stripped).
     row_numbers
         Each row's number as a spreadsheet shows it (the header is row 1).
+    decimal_comma
+        Whether a number's cell may write its decimal mark as a comma (a CSV
+        delimited by ``;``, tab or ``|``; see :func:`number_text`).
     """
 
     header: list[str]
     rows: list[list[str]]
     row_numbers: list[int]
+    decimal_comma: bool = False
 
 
 #: Longest physical line read, in bytes: a file of one endless line (or with
@@ -227,7 +245,187 @@ def read_csv_table(path: Path, file: str, *, empty_expected: str) -> CsvTable:
     """
     with csv_rows(path, file, empty_expected=empty_expected) as (header, rows):
         kept = list(rows)
-    return CsvTable(header, [r for _, r in kept], [n for n, _ in kept])
+        comma = _delimiter_used(path) != ","
+    return CsvTable(header, [r for _, r in kept], [n for n, _ in kept], comma)
+
+
+def _delimiter_used(path: Path) -> str:
+    """The delimiter of a CSV's first non-blank line (already read once: readable)."""
+    with open(path, "rb") as f:
+        for raw in f:
+            line = raw.decode("utf-8", errors="replace").lstrip("\ufeff")
+            if line.strip():
+                return delimiter_of(line)
+    return ","
+
+
+_DECIMAL_COMMA = re.compile(r"^\s*[+-]?\d*,\d+\s*$")
+
+
+def number_text(cell: str, decimal_comma: bool) -> str:
+    """
+    A number's cell with a decimal comma made a point, when unambiguous.
+
+    Only a cell of digits with one comma and no point is changed (``12,5``,
+    ``-0,75``); ``1.234,5`` or ``1,234,5`` stay as written (and fail as numbers).
+
+    Examples
+    --------
+    >>> number_text("12,5", True), number_text("12,5", False)
+    ('12.5', '12,5')
+    >>> number_text("1.234,5", True)
+    '1.234,5'
+    """
+    if decimal_comma and _DECIMAL_COMMA.match(cell):
+        return cell.replace(",", ".")
+    return cell
+
+
+#: Spreadsheet file suffixes and the GDAL driver of each.
+SPREADSHEETS: dict[str, str] = {".xlsx": "XLSX", ".ods": "ODS"}
+
+
+def _cell_text(value: object) -> str:
+    """A spreadsheet cell as the text a CSV would hold (see the module notes)."""
+    if value is None:
+        return ""
+    if isinstance(value, bool | np.bool_):
+        return "true" if value else "false"
+    if isinstance(value, float | np.floating):
+        if math.isnan(value):
+            return ""
+        return str(int(value)) if float(value).is_integer() else repr(float(value))
+    if isinstance(value, int | np.integer):
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def sheet_names(path: Path, file: str) -> list[str]:
+    """
+    The sheets of a spreadsheet, in order.
+
+    Raises
+    ------
+    ScenarioError
+        The file is missing, too large or not a spreadsheet GDAL can read.
+    """
+    if not path.is_file():
+        raise ScenarioError(Problem(file, "", "", "an existing file", "no such file"))
+    check_size(path, file)
+    driver = SPREADSHEETS.get(path.suffix.lower(), "")
+    try:
+        return [str(n) for n in pyogrio.list_layers(path)[:, 0]]
+    except Exception as exc:  # pyogrio raises several types; all mean unreadable
+        text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        if "not recognized" in text or "supported file format" in text:
+            text = f"a file that is not an {driver} spreadsheet"
+        raise ScenarioError(
+            Problem(file, "", "", f"a spreadsheet GDAL's {driver} driver reads", text)
+        ) from None
+
+
+def read_sheet(
+    path: Path, file: str, *, sheet: str = "", empty_expected: str
+) -> CsvTable:
+    """
+    Read one sheet of an XLSX or ODS file as a table of text cells.
+
+    Parameters
+    ----------
+    path
+        The spreadsheet (``.xlsx`` or ``.ods``).
+    file
+        How messages name it.
+    sheet
+        The sheet's name; empty for the first sheet.
+    empty_expected
+        What an empty sheet should have held, for its message.
+
+    Returns
+    -------
+    CsvTable
+        Header and non-blank rows, numbered as the spreadsheet shows them.
+
+    Raises
+    ------
+    ScenarioError
+        A missing, too large or unreadable file, a sheet it does not have (the
+        sheets it has are listed), an empty sheet.
+
+    Examples
+    --------
+    >>> t = read_sheet(Path("fleet.xlsx"), "fleet.xlsx", sheet="Vehicles",
+    ...                empty_expected="vehicles")  # doctest: +SKIP
+    """
+    names = sheet_names(path, file)
+    if sheet and sheet not in names:
+        raise ScenarioError(
+            Problem(file, "", "sheet", f"one of the sheets {names}", repr(sheet))
+        )
+    if not names:
+        raise ScenarioError(Problem(file, "", "", empty_expected, "no sheet"))
+    driver = SPREADSHEETS.get(path.suffix.lower(), "XLSX")
+    # the first row is the header even when every cell of the sheet is text
+    pyogrio.set_gdal_config_options({f"OGR_{driver}_HEADERS": "FORCE"})
+    try:
+        df = pyogrio.read_dataframe(path, layer=sheet or names[0], read_geometry=False)
+    except Exception as exc:  # pyogrio raises several types; all mean unreadable
+        text = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        raise ScenarioError(
+            Problem(file, "", "", f"a sheet GDAL's {driver} driver reads", text)
+        ) from None
+    header = [str(c).strip().lower() for c in df.columns]
+    if not header:
+        raise ScenarioError(Problem(file, "", "", empty_expected, "an empty sheet"))
+    rows: list[list[str]] = []
+    numbers: list[int] = []
+    for i, record in enumerate(df.itertuples(index=False, name=None)):
+        cells = [_cell_text(v) for v in record]
+        if any(c.strip() for c in cells):
+            rows.append(cells)
+            numbers.append(i + 2)
+    if rows and header == [f"field{i + 1}" for i in range(len(header))]:
+        # the first row was blank: GDAL named the columns; as in a CSV, the
+        # first non-blank row is the header
+        header = [c.strip().lower() for c in rows[0]]
+        rows, numbers = rows[1:], numbers[1:]
+    return CsvTable(header, rows, numbers)
+
+
+def read_table(
+    path: Path, file: str, *, sheet: str = "", empty_expected: str
+) -> CsvTable:
+    """
+    Read a table: a sheet of an ``.xlsx`` or ``.ods`` file, else a CSV.
+
+    As :func:`read_sheet` for spreadsheets, :func:`read_csv_table` otherwise
+    (``sheet`` must then be empty: a CSV has one table).
+
+    Raises
+    ------
+    ScenarioError
+        As the reader of the file's kind; a sheet named for a CSV.
+
+    Examples
+    --------
+    >>> t = read_table(Path("fleet.xlsx"), "fleet.xlsx", empty_expected="vehicles")
+    ... # doctest: +SKIP
+    """
+    if path.suffix.lower() in SPREADSHEETS:
+        return read_sheet(path, file, sheet=sheet, empty_expected=empty_expected)
+    if sheet:
+        raise ScenarioError(
+            Problem(
+                file,
+                "",
+                "sheet",
+                f"no sheet: only {sorted(SPREADSHEETS)} files have sheets",
+                repr(sheet),
+            )
+        )
+    return read_csv_table(path, file, empty_expected=empty_expected)
 
 
 #: What a column name may look like to be shown in a message.
