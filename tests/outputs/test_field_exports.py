@@ -6,6 +6,7 @@ that fastkml ships, fastkml, openpyxl) and checked against the plan document.
 
 from __future__ import annotations
 
+import bisect
 import csv
 import math
 from datetime import UTC, datetime
@@ -283,3 +284,51 @@ def test_stops_without_march_table(export_doc):
     assert got[0].kind == "start point" and got[-1].kind == "release point"
     assert [s.name for s in got[1:-1]] == [h.site for h in trip.halts]
     assert got[-1].arrive == trip.legs[-1].arrive
+
+
+def _km_at(track, when):
+    times = [p.time for p in track]
+    i = bisect.bisect_right(times, when)
+    if i == 0 or i >= len(track):
+        return None
+    a, b = track[i - 1], track[i]
+    f = 0.0 if b.time == a.time else (when - a.time) / (b.time - a.time)
+    return a.km + f * (b.km - a.km)
+
+
+def test_track_agrees_with_plan_trajectory(export_doc):
+    """The track's km at each time of the plan's own trajectory is that km."""
+    for name in export_doc.plan_keys():
+        trip = export_doc.plans[name]
+        track = head_track(trip)
+        checked = 0
+        for q in trip.trajectory:
+            km = _km_at(track, q.time)
+            if km is not None:
+                assert km == pytest.approx(q.km, abs=0.01)
+                checked += 1
+        assert checked > 0 or len(trip.trajectory) <= 2
+
+
+def test_stops_sit_where_their_legs_end(export_doc):
+    """A stop placed by its km is at the vertex its leg ends on (within 50 m).
+
+    Halts keep their recorded lon/lat (a site may lie off the road's vertex).
+    """
+    trip = export_doc.trip()
+    ends = {leg.to_site: leg.coords[-1] for leg in trip.legs}
+    found = 0
+    for s in plan_stops(export_doc, OPTIMISED, head_track(trip)):
+        if s.name in ends and s.kind != "halt":
+            assert haversine_m(s.lon, s.lat, *ends[s.name]) < 50
+            found += 1
+    assert found > 0
+
+
+def test_write_maps_writes_field_exports(maps_dir, export_doc):
+    """write_maps() (so convoy plan and convoy export) writes the four files."""
+    gpx = gpxpy.parse((maps_dir / "plan.gpx").read_text(encoding="utf-8"))
+    assert gpx.tracks[0].name == OPTIMISED
+    etree.parse(str(maps_dir / "plan.kml"))
+    for name in ("march_table.xlsx", "loads.xlsx"):
+        assert openpyxl.load_workbook(maps_dir / name).active.max_row > 2
