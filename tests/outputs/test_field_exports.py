@@ -12,6 +12,7 @@ import math
 from datetime import UTC, datetime
 from pathlib import Path
 
+import fastkml
 import gpxpy
 import openpyxl
 import pytest
@@ -155,7 +156,6 @@ def test_gpx_parses_with_tracks_and_timed_waypoints(field_dir, export_doc):
 
 
 def test_kml_valid_against_ogc_schema(field_dir):
-    fastkml = pytest.importorskip("fastkml")
     xsd = Path(fastkml.__file__).parent / "schema" / "ogckml22.xsd"
     schema = etree.XMLSchema(etree.parse(str(xsd)))
     tree = etree.parse(str(field_dir / "plan.kml"))
@@ -192,7 +192,6 @@ def test_kml_folders_styles_and_times(field_dir, export_doc):
 
 
 def test_kml_reads_with_fastkml(field_dir):
-    fastkml = pytest.importorskip("fastkml")
     k = fastkml.KML.parse(str(field_dir / "plan.kml"), strict=False)
     document = k.features[0]
     assert next(f.name for f in document.features) == OPTIMISED
@@ -332,3 +331,15 @@ def test_write_maps_writes_field_exports(maps_dir, export_doc):
     etree.parse(str(maps_dir / "plan.kml"))
     for name in ("march_table.xlsx", "loads.xlsx"):
         assert openpyxl.load_workbook(maps_dir / name).active.max_row > 2
+
+
+def test_kml_schema_catches_misordered_elements(field_dir):
+    """The schema check can fail: a description moved after its TimeStamp is refused."""
+    xsd = Path(fastkml.__file__).parent / "schema" / "ogckml22.xsd"
+    schema = etree.XMLSchema(etree.parse(str(xsd)))
+    tree = etree.parse(str(field_dir / "plan.kml"))
+    pm = tree.getroot().find("k:Document/k:Folder/k:Placemark[k:TimeStamp]", K)
+    desc = pm.find("k:description", K)
+    pm.remove(desc)
+    pm.append(desc)
+    assert not schema.validate(tree)
