@@ -2,7 +2,8 @@
 
 Writes into one folder: ``plan.gpkg`` (styled layers), ``risk.tif`` and ``risk.qml``
 (the risk field, by :func:`convoy.outputs.geotiff.write_risk_geotiff`), ``plan.qgz``
-(a QGIS project of both) and ``report.html`` with its PNG charts.
+(a QGIS project of both), ``report.html`` with its PNG charts, and the field exports:
+``plan.gpx``, ``plan.kml``, ``march_table.xlsx`` and ``loads.xlsx``.
 """
 
 from __future__ import annotations
@@ -25,8 +26,11 @@ from convoy.io.files import file_sha256
 from convoy.io.scenario import read_scenario
 from convoy.outputs.geotiff import write_field_raster
 from convoy.outputs.gpkg import write_plan_gpkg
+from convoy.outputs.gpx import GPX_FILE, write_gpx
+from convoy.outputs.kml import KML_FILE, write_kml
 from convoy.outputs.qgis_project import ProjectLayer, write_qgis_project
 from convoy.outputs.write import OutputExistsError, staged_outputs
+from convoy.outputs.xlsx import LOADS_XLSX, MARCH_XLSX, write_xlsx_tables
 from convoy.params import RiskParams
 from convoy.report import write_report
 from convoy.report.html import CHARTS
@@ -40,6 +44,10 @@ MAP_FILES: tuple[str, ...] = (
     "risk.qml",
     "plan.qgz",
     "report.html",
+    GPX_FILE,
+    KML_FILE,
+    MARCH_XLSX,
+    LOADS_XLSX,
 )
 
 #: The report's charts, written beside report.html.
@@ -213,7 +221,9 @@ def write_maps(
     field: RiskField | None = None,
 ) -> list[Path]:
     """
-    Write plan.gpkg, risk.tif (+ .qml), plan.qgz and report.html (+ PNGs).
+    Write plan.gpkg, risk.tif (+ .qml), plan.qgz, report.html (+ PNGs), field exports.
+
+    The field exports are plan.gpx, plan.kml, march_table.xlsx and loads.xlsx.
 
     Parameters
     ----------
@@ -267,6 +277,8 @@ def write_maps(
     )
     charts = sorted(p for p in out.glob("*.png"))
     written = [out / "plan.gpkg", raster, raster.with_suffix(".qml"), project, report]
+    written += [write_gpx(doc, out / GPX_FILE), write_kml(doc, out / KML_FILE)]
+    written += write_xlsx_tables(doc, out)
     return written + [c for c in charts if c not in written]
 
 

@@ -1,17 +1,22 @@
 """The plan's tables as CSV: the march table, the loads, and what is left behind.
 
 Each is written from the plan document (:class:`convoy.document.PlanDocument`), the
-records plan.json holds. Columns carry their unit in the name; times are ISO 8601 UTC.
+records plan.json holds. Columns carry their unit in the name; times are ISO 8601 UTC,
+and the march table has each time again as a date-time group (:func:`dtg`) beside it,
+km to 0.1 and minutes whole (plan.json keeps full precision).
 """
 
 from __future__ import annotations
 
 import csv
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from convoy.document import PlanDocument
+
+_HALF_MINUTE = timedelta(seconds=30)
 
 MARCH_COLUMNS: tuple[str, ...] = (
     "unit",
@@ -20,9 +25,12 @@ MARCH_COLUMNS: tuple[str, ...] = (
     "kind",
     "km",
     "head_arrival",
+    "head_arrival_dtg",
     "tail_clearance",
+    "tail_clearance_dtg",
     "pass_time_min",
     "halt_until",
+    "halt_until_dtg",
 )
 LOAD_COLUMNS: tuple[str, ...] = (
     "vehicle",
@@ -53,6 +61,9 @@ LEFT_COLUMNS: tuple[str, ...] = (
 #: First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
+_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV")
+MONTHS: tuple[str, ...] = (*_MONTHS, "DEC")
+
 
 def safe_text(text: str) -> str:
     """
@@ -69,6 +80,46 @@ def safe_text(text: str) -> str:
     ("'=SUM(A1)", "'@x", 'V-01')
     """
     return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def dtg(t: datetime) -> str:
+    """
+    A UTC time as a military date-time group, ``DDHHMMZ MON YY``.
+
+    Day of month, hours and minutes (UTC, seconds rounded half up to the minute),
+    the zone letter Z, the month's three-letter abbreviation in capitals and the
+    two-digit year (the NATO form, STANAG 2014 / ATP-3.2.2).
+
+    Examples
+    --------
+    >>> from datetime import UTC
+    >>> dtg(datetime(2023, 10, 31, 11, 0, 29, tzinfo=UTC))
+    '311100Z OCT 23'
+    """
+    if t.tzinfo is not None:
+        t = t.astimezone(UTC)
+    t = (t + _HALF_MINUTE).replace(second=0, microsecond=0)
+    return f"{t:%d%H%M}Z {MONTHS[t.month - 1]} {t:%y}"
+
+
+def march_rows(doc: PlanDocument) -> list[dict[str, Any]]:
+    """
+    The optimised plan's march table as the CSV and XLSX write it.
+
+    ``km`` to 0.1 km, ``pass_time_min`` whole minutes, each time with its DTG
+    (``..._dtg``, see :func:`dtg`) beside it; ``halt_until`` and its DTG are
+    ``None`` away from a halt.
+    """
+    out = []
+    for r in doc.march_table:
+        row = r.to_dict()
+        row["km"] = round(r.km, 1)
+        row["pass_time_min"] = round(r.pass_time_min)
+        row["head_arrival_dtg"] = dtg(r.head_arrival)
+        row["tail_clearance_dtg"] = dtg(r.tail_clearance)
+        row["halt_until_dtg"] = None if r.halt_until is None else dtg(r.halt_until)
+        out.append(row)
+    return out
 
 
 def _cell(value: Any) -> str:
@@ -106,9 +157,10 @@ def write_tables(doc: PlanDocument, out_dir: Path) -> list[Path]:
     Write march_table.csv, loads.csv and left_behind.csv into ``out_dir``.
 
     Cells are the plan document's values as plan.json writes them (times ISO 8601
-    UTC, floats to 6 significant digits, lists space-separated), except that a text
-    cell a spreadsheet would evaluate as a formula gets a leading ``'``
-    (:func:`safe_text`) and a carriage return inside a text becomes a newline.
+    UTC, floats to 6 significant digits, lists space-separated), except the march
+    table's (:func:`march_rows`: km to 0.1, whole minutes, DTG columns), a text
+    cell a spreadsheet would evaluate as a formula, which gets a leading ``'``
+    (:func:`safe_text`), and a carriage return inside a text, which becomes a newline.
 
     Returns
     -------
@@ -118,7 +170,7 @@ def write_tables(doc: PlanDocument, out_dir: Path) -> list[Path]:
     out_dir = Path(out_dir)
     loads = [dict(row.to_dict(), num_lots=len(row.lots)) for row in doc.loads]
     files: dict[str, tuple[Sequence[str], list[dict[str, Any]]]] = {
-        "march_table.csv": (MARCH_COLUMNS, [r.to_dict() for r in doc.march_table]),
+        "march_table.csv": (MARCH_COLUMNS, march_rows(doc)),
         "loads.csv": (LOAD_COLUMNS, loads),
         "left_behind.csv": (LEFT_COLUMNS, [r.to_dict() for r in doc.left_behind]),
     }
