@@ -16,6 +16,7 @@ import click
 from convoy._version import __version__
 from convoy.cli.export import export
 from convoy.cli.plan import plan
+from convoy.cli.report import report
 from convoy.cli.risk import risk
 from convoy.cli.simulate import simulate
 from convoy.cli.validate import scenarios, validate
@@ -73,3 +74,4 @@ cli.add_command(plan)
 cli.add_command(risk)
 cli.add_command(export)
 cli.add_command(simulate)
+cli.add_command(report)
