@@ -13,7 +13,20 @@ from datetime import UTC, datetime
 from convoy.document import OPTIMISED, Leg, PlanDocument, TripPlan
 from convoy.report._common import plan_label
 
-_MONTHS = "JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split()
+_MONTHS = [
+    "JAN",
+    "FEB",
+    "MAR",
+    "APR",
+    "MAY",
+    "JUN",
+    "JUL",
+    "AUG",
+    "SEP",
+    "OCT",
+    "NOV",
+    "DEC",
+]
 
 #: Sites the planner names after a kilometre post ("km 36"), not a place.
 _KM_POST = re.compile(r"^km \d+(\.\d+)?$")
@@ -226,7 +239,10 @@ def comparisons(doc: PlanDocument) -> list[Comparison]:
         ratio = s.expected_incidents / mine if mine > 0 else None
         out.append(
             Comparison(
-                plan_label(key), s.expected_incidents, ratio, s.expected_incidents - mine
+                plan_label(key),
+                s.expected_incidents,
+                ratio,
+                s.expected_incidents - mine,
             )
         )
     return out

@@ -67,7 +67,7 @@ h1 { font-size: 1.6em; } h2 { font-size: 1.2em; border-bottom: 1px solid #ccc; }
 h1, h2 { break-after: avoid; page-break-after: avoid; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em 0; font-size: 0.9em; }
 th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; vertical-align: top; }
-th { background: #eee; }
+th { background: #eee; overflow-wrap: normal; }
 tr, img { break-inside: avoid; page-break-inside: avoid; }
 thead { display: table-header-group; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
@@ -90,7 +90,7 @@ img { max-width: 100%; height: auto; border: 1px solid #ddd; }
 @media print {
   body { max-width: none; margin: 0; padding: 0; font-size: 9pt; }
   .scroll { overflow: visible; }
-  table { width: 100%; table-layout: auto; font-size: 8pt; }
+  table { width: 100%; table-layout: auto; font-size: 7.5pt; }
   th, td { padding: 0.15em 0.3em; }
   img { max-height: 170mm; }
 }
@@ -145,8 +145,8 @@ def baselines_table(doc: PlanDocument) -> str:
         "expected incidents",
         "IED",
         "ambush",
-        "depart (UTC)",
-        "arrive (UTC)",
+        "depart",
+        "arrive",
         "days",
         "distance (km)",
         "vehicles moving",
@@ -168,8 +168,8 @@ def baselines_table(doc: PlanDocument) -> str:
                 _num(s.expected_incidents, "{:.3f}"),
                 _num(s.expected_ied_incidents, "{:.3f}"),
                 _num(s.expected_ambush_incidents, "{:.3f}"),
-                escape(iso(s.depart)),
-                escape(iso(s.arrive)),
+                escape(dtg(s.depart)),
+                escape(dtg(s.arrive)),
                 _num(s.travel_days, "{:.2f}"),
                 _num(s.distance_km, "{:.1f}"),
                 _num(s.vehicles_moving, "{:.0f}"),
@@ -524,7 +524,9 @@ def report_context(doc: PlanDocument, charts: dict[str, Markup]) -> dict[str, An
         "notes": [str(n) for n in doc.notes],
         "warning": Markup(_loads_warning(lo.warning())),
         "baselines_table": Markup(baselines_table(doc)),
-        "simulation_section": Markup(simulation_section(doc, charts.get("simulation.png", ""))),
+        "simulation_section": Markup(
+            simulation_section(doc, charts.get("simulation.png", ""))
+        ),
         "loads_note": loads_note,
         "loads_table": Markup(loads_table(doc)),
         "left_behind_table": Markup(left_behind_table(doc)),
@@ -564,5 +566,6 @@ def render_report(
     try:
         return env.get_template(name).render(**report_context(doc, charts))
     except TemplateError as exc:
-        msg = f"{template or TEMPLATE}: expected a valid Jinja2 report template, found {exc}"
+        where = template or TEMPLATE
+        msg = f"{where}: expected a valid Jinja2 report template, found {exc}"
         raise ScenarioError(msg) from None

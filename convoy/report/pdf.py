@@ -7,12 +7,16 @@ command line can stop with a clear message instead of a traceback.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 from convoy.errors import ConvoyError
 
 try:  # optional: the PDF engine and its system libraries
-    import weasyprint
+    with warnings.catch_warnings():
+        # Older WeasyPrint releases warn at import when HarfBuzz-Subset is missing.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import weasyprint
 
     _IMPORT_ERROR: str | None = None
 except (ImportError, OSError) as exc:  # OSError: Pango missing
