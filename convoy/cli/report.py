@@ -20,8 +20,9 @@ def run_report(
     """
     Write PLANDIR/report.html (and report.pdf) from PLANDIR/plan.json.
 
-    The scenario the plan names is read again for its sites and the IED's daily
-    profile; the charts are drawn again beside the page.
+    The scenario the plan names is read again for its sites, the IED's daily
+    profile and its ``[report] template`` (used unless ``template`` is given);
+    the charts are drawn again beside the page.
 
     Raises
     ------
@@ -34,6 +35,8 @@ def run_report(
     if pdf and (problem := pdf_engine_problem()) is not None:
         raise ConvoyError(problem)
     scenario = plan_scenario(doc, folder)
+    if template is None and scenario.report.template:
+        template = scenario.files.scenario.parent / scenario.report.template
     html = write_report(
         doc,
         scenario.sites,
@@ -55,7 +58,8 @@ def run_report(
     "--template",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="A Jinja2 template to use instead of the packaged one.",
+    help="A Jinja2 template to use instead of the packaged one "
+    "(default: the scenario's [report] template, if any).",
 )
 @guarded
 def report(plan_dir: Path, pdf: bool, template: Path | None) -> None:

@@ -34,6 +34,7 @@ from convoy.params import (
     LoadParams,
     MovementParams,
     PriceParams,
+    ReportParams,
     RiskParams,
     RoadParams,
     SimulationParams,
@@ -87,6 +88,7 @@ _PARAM_TABLES: dict[str, type[Any]] = {
     "loads": LoadParams,
     "solver": SolverParams,
     "simulation": SimulationParams,
+    "report": ReportParams,
 }
 
 
@@ -578,5 +580,6 @@ def _scenario(
         loads=params["loads"],
         solver=params["solver"],
         simulation=params["simulation"],
+        report=params["report"],
         reference_trip=reference,
     )

@@ -212,3 +212,23 @@ def test_pdf_pages_hold_whole_tables(plan_folder):
         assert img.shape[1] > img.shape[0]  # landscape
         margin = img[:, -int(img.shape[1] * 12 / 297) + 2 :]
         assert margin.min() >= 250, png.name  # nothing printed into the right margin
+
+
+def test_scenario_template_key(tmp_path, export_doc, export_scenario):
+    """[report] template is read from scenario.toml and used by convoy report."""
+    scen = tmp_path / "scen"
+    shutil.copytree(export_scenario.files.scenario.parent, scen)
+    toml = scen / "scenario.toml"
+    toml.write_text(
+        toml.read_text("utf-8") + '\n[report]\ntemplate = "mine.j2"\n', "utf-8"
+    )
+    (scen / "mine.j2").write_text("route: {{ bl.route }}", encoding="utf-8")
+    raw = export_doc.to_dict()
+    raw["scenario"]["path"] = str(scen)
+    plan = tmp_path / "plan"
+    plan.mkdir()
+    PlanDocument.from_dict(raw).write(plan / "plan.json")
+    r = CliRunner().invoke(cli, ["report", str(plan)])
+    assert r.exit_code == 0, r.output
+    want = route_in_words(export_doc.trip())
+    assert (plan / "report.html").read_text("utf-8") == f"route: {want}"
