@@ -358,7 +358,7 @@ reliability, repaired on the spot with probability
 {_num(params.get("repair_p"), "{:g}")}, otherwise towed by a free recovery vehicle or
 lost. Delays do not re-apply the movement windows (planning assumptions; see
 <code>convoy.simulate</code>).</p>
-{simulation_table(sim)}
+<div class="scroll">{simulation_table(sim)}</div>
 {img}"""
 
 
