@@ -149,7 +149,7 @@ def baselines_table(doc: PlanDocument) -> str:
         "arrive",
         "days",
         "distance (km)",
-        "vehicles moving",
+        "vehicles in column",
         "value carried (M USD)",
         "value left (M USD)",
         "breakdowns expected",
@@ -342,13 +342,25 @@ def simulation_section(doc: PlanDocument, img: str) -> str:
     planned = sim.planned
     params = sim.params
     p_miss = sim.p_miss_deadline
+    counts = vehicle_counts(doc)
+    towed = counts.get("towed", 0)
+    column = (
+        f"The column is {planned.vehicles_moving + towed} vehicles: "
+        f"{planned.vehicles_moving} under their own power and {towed} towed; "
+        "breakdowns are drawn among the "
+        f"{planned.vehicles_moving} that drive (a towed vehicle is lost only "
+        "when its recovery vehicle breaks down and drops it). "
+        if towed
+        else ""
+    )
     return f"""<h2>How sure</h2>
 <p>Over <b>{_num(sim.num_runs, "{:,.0f}")}</b> simulated runs of the
 {escape(sim.plan)} plan (seed {escape(str(sim.seed))}), the
 chance of missing the deadline ({_hhmm(planned.deadline)} UTC, slack
 {_num(planned.slack_h, "{:.1f}")} h after the planned arrival) is
 <b>{_num(p_miss, "{:.3f}")}</b>.</p>
-<p class="note">Incidents are Poisson counts with the planner's own intensities on
+<p class="note">{column}Incidents are Poisson counts with the planner's own
+intensities on
 every leg and halt, so their mean is the plan's expected incidents up to Monte Carlo
 error; each IED delays the column {_num(params.get("ied_delay_h"), "{:g}")} h and each
 ambush {_num(params.get("ambush_delay_h"), "{:g}")} h on average and destroys a vehicle

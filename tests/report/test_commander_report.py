@@ -267,3 +267,15 @@ def test_narrow_screen_does_not_overflow(maps_dir):
     doc = weasyprint.HTML(string=unboxed, media_type="screen").render()
     page = doc.pages[0]._page_box
     assert [b for c in page.children for b in _overflowing(c, 480)]
+
+
+def test_vehicle_counts_explained(maps_dir, export_doc):
+    """Summary count = own power + towed; the page says both, as the chart does."""
+    counts = vehicle_counts(export_doc)
+    towed = counts.get("towed", 0)
+    own = counts.get("moving", 0)
+    text = _text((maps_dir / "report.html").read_text(encoding="utf-8"))
+    assert f"{own + towed} vehicles: {own} under their own power" in text
+    if towed and export_doc.simulation is not None:
+        assert export_doc.simulation.planned.vehicles_moving == own
+        assert f"{own} under their own power and {towed} towed" in text
