@@ -772,3 +772,21 @@ class SimulationParams(FromToml):
                 )
         if problems:
             raise ScenarioError(problems)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportParams(FromToml):
+    """
+    How the report is rendered (``[report]``).
+
+    Parameters
+    ----------
+    template
+        A Jinja2 file (path relative to the scenario folder, or absolute) used by
+        ``convoy report`` instead of the packaged template; ``--template`` wins over
+        it. Default ``""``: the packaged ``convoy/report/templates/report.html.j2``.
+        A choice of presentation, not an assumption.
+    """
+
+    TABLE: ClassVar[str] = "report"
+    template: str = ""

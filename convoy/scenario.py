@@ -22,6 +22,7 @@ from convoy.params import (
     LoadParams,
     MovementParams,
     PriceParams,
+    ReportParams,
     RiskParams,
     RoadParams,
     SimulationParams,
@@ -359,7 +360,8 @@ class Scenario:
         The routable road network with sites snapped to it.
     events
         The threat events, projected into the network's CRS.
-    roads_params, movement, risk, calibration, prices, loads, solver, simulation
+    roads_params, movement, risk, calibration, prices, loads, solver, simulation,
+        report
         Parameter tables.
     reference_trip
         The observed trip of ``[calibration]``, parsed and checked; None only when
@@ -390,6 +392,7 @@ class Scenario:
     loads: LoadParams
     solver: SolverParams
     simulation: SimulationParams = field(default_factory=SimulationParams)
+    report: ReportParams = field(default_factory=ReportParams)
     reference_trip: ReferenceTrip | None = None
 
     def site(self, name: str) -> Site:

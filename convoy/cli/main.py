@@ -17,6 +17,7 @@ from convoy._version import __version__
 from convoy.cli.export import export
 from convoy.cli.options import VERBOSE_KEY, add_verbose_option
 from convoy.cli.plan import plan
+from convoy.cli.report import report
 from convoy.cli.risk import risk
 from convoy.cli.simulate import simulate
 from convoy.cli.validate import scenarios, validate
@@ -75,5 +76,5 @@ def cli(ctx: click.Context, verbose: int) -> None:
     configure_logging(verbose)
 
 
-for _command in (scenarios, validate, plan, risk, export, simulate):
+for _command in (scenarios, validate, plan, risk, export, simulate, report):
     cli.add_command(add_verbose_option(_command))

@@ -36,6 +36,7 @@ from convoy.params import (
     LoadParams,
     MovementParams,
     PriceParams,
+    ReportParams,
     RiskParams,
     RoadParams,
     SimulationParams,
@@ -75,6 +76,7 @@ _PARAM_TABLES: dict[str, type[Any]] = {
     "loads": LoadParams,
     "solver": SolverParams,
     "simulation": SimulationParams,
+    "report": ReportParams,
 }
 
 
@@ -508,5 +510,6 @@ def _scenario(
         loads=params["loads"],
         solver=params["solver"],
         simulation=params["simulation"],
+        report=params["report"],
         reference_trip=reference,
     )

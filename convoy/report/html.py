@@ -13,9 +13,28 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
+from jinja2 import (
+    Environment,
+    FileSystemLoader,
+    PackageLoader,
+    TemplateError,
+    select_autoescape,
+)
+from markupsafe import Markup
+
 from convoy.document import PlanDocument, SimulationSummary, iso
+from convoy.errors import ScenarioError
 from convoy.params import DEFAULT_DIURNAL_IED
 from convoy.report._common import plan_label
+from convoy.report.bottom_line import (
+    comparisons,
+    dtg,
+    incidents_interval,
+    itinerary,
+    route_in_words,
+    vehicle_counts,
+    why_this_route,
+)
 from convoy.report.plot_loads import (
     DISPOSITIONS,
     left_behind_by_category,
@@ -38,19 +57,43 @@ CHARTS: tuple[str, ...] = (
     "simulation.png",
 )
 
+#: The packaged report template (package data of ``convoy.report``).
+TEMPLATE = "report.html.j2"
+
 _CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em auto; max-width: 70em;
-       color: #222; }
+       padding: 0 1em; color: #222; overflow-wrap: anywhere; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.2em; border-bottom: 1px solid #ccc; }
+h1, h2 { break-after: avoid; page-break-after: avoid; }
 table { border-collapse: collapse; margin: 0.5em 0 1.5em 0; font-size: 0.9em; }
-th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; }
-th { background: #eee; }
-td.num { text-align: right; font-variant-numeric: tabular-nums; }
+th, td { border: 1px solid #bbb; padding: 0.25em 0.6em; vertical-align: top; }
+th { background: #eee; overflow-wrap: normal; }
+tr, img { break-inside: avoid; page-break-inside: avoid; }
+thead { display: table-header-group; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 tr.best td { font-weight: bold; background: #e5f5e0; }
-img { max-width: 100%; border: 1px solid #ddd; }
+img { max-width: 100%; height: auto; border: 1px solid #ddd; }
+.scroll { max-width: 100%; overflow-x: auto; }
 .note { color: #555; font-size: 0.9em; }
 .warning { color: #8a1c1c; background: #fde8e8; border: 1px solid #d33;
            padding: 0.5em 0.8em; }
+.bottom-line { border: 2px solid #006d2c; background: #f3faf1; padding: 0 1em 0.5em;
+               break-inside: avoid; page-break-inside: avoid; }
+.bottom-line dl { display: grid; grid-template-columns: 11em 1fr; gap: 0.2em 1em; }
+.bottom-line dt { font-weight: bold; } .bottom-line dd { margin: 0; }
+.bottom-line ul { margin: 0; padding-left: 1.2em; }
+@media (max-width: 600px) {
+  body { margin: 0.5em auto; font-size: 0.95em; }
+  .bottom-line dl { grid-template-columns: 1fr; }
+}
+@page { size: A4 landscape; margin: 12mm; }
+@media print {
+  body { max-width: none; margin: 0; padding: 0; font-size: 9pt; }
+  .scroll { overflow: visible; }
+  table { width: 100%; table-layout: auto; font-size: 7.5pt; }
+  th, td { padding: 0.15em 0.3em; }
+  img { max-height: 170mm; }
+}
 """
 
 
@@ -102,11 +145,11 @@ def baselines_table(doc: PlanDocument) -> str:
         "expected incidents",
         "IED",
         "ambush",
-        "depart (UTC)",
-        "arrive (UTC)",
+        "depart",
+        "arrive",
         "days",
         "distance (km)",
-        "vehicles moving",
+        "vehicles in column",
         "value carried (M USD)",
         "value left (M USD)",
         "breakdowns expected",
@@ -125,8 +168,8 @@ def baselines_table(doc: PlanDocument) -> str:
                 _num(s.expected_incidents, "{:.3f}"),
                 _num(s.expected_ied_incidents, "{:.3f}"),
                 _num(s.expected_ambush_incidents, "{:.3f}"),
-                escape(iso(s.depart)),
-                escape(iso(s.arrive)),
+                escape(dtg(s.depart)),
+                escape(dtg(s.arrive)),
                 _num(s.travel_days, "{:.2f}"),
                 _num(s.distance_km, "{:.1f}"),
                 _num(s.vehicles_moving, "{:.0f}"),
@@ -299,13 +342,25 @@ def simulation_section(doc: PlanDocument, img: str) -> str:
     planned = sim.planned
     params = sim.params
     p_miss = sim.p_miss_deadline
+    counts = vehicle_counts(doc)
+    towed = counts.get("towed", 0)
+    column = (
+        f"The column is {planned.vehicles_moving + towed} vehicles: "
+        f"{planned.vehicles_moving} under their own power and {towed} towed; "
+        "breakdowns are drawn among the "
+        f"{planned.vehicles_moving} that drive (a towed vehicle is lost only "
+        "when its recovery vehicle breaks down and drops it). "
+        if towed
+        else ""
+    )
     return f"""<h2>How sure</h2>
 <p>Over <b>{_num(sim.num_runs, "{:,.0f}")}</b> simulated runs of the
 {escape(sim.plan)} plan (seed {escape(str(sim.seed))}), the
 chance of missing the deadline ({_hhmm(planned.deadline)} UTC, slack
 {_num(planned.slack_h, "{:.1f}")} h after the planned arrival) is
 <b>{_num(p_miss, "{:.3f}")}</b>.</p>
-<p class="note">Incidents are Poisson counts with the planner's own intensities on
+<p class="note">{column}Incidents are Poisson counts with the planner's own
+intensities on
 every leg and halt, so their mean is the plan's expected incidents up to Monte Carlo
 error; each IED delays the column {_num(params.get("ied_delay_h"), "{:g}")} h and each
 ambush {_num(params.get("ambush_delay_h"), "{:g}")} h on average and destroys a vehicle
@@ -315,7 +370,7 @@ reliability, repaired on the spot with probability
 {_num(params.get("repair_p"), "{:g}")}, otherwise towed by a free recovery vehicle or
 lost. Delays do not re-apply the movement windows (planning assumptions; see
 <code>convoy.simulate</code>).</p>
-{simulation_table(sim)}
+<div class="scroll">{simulation_table(sim)}</div>
 {img}"""
 
 
@@ -331,6 +386,7 @@ def write_report(
     *,
     risk_tif: str | Path | None = None,
     diurnal_ied: Sequence[float] = DEFAULT_DIURNAL_IED,
+    template: str | Path | None = None,
 ) -> Path:
     """
     Write report.html and its PNG charts into ``out_dir``.
@@ -353,6 +409,9 @@ def write_report(
     diurnal_ied
         The IED channel's hourly profile (``[risk] diurnal_ied``), for the
         time-distance graph.
+    template
+        A Jinja2 template file to render instead of the packaged one
+        (:data:`TEMPLATE`); it receives the variables of :func:`report_context`.
 
     Returns
     -------
@@ -365,6 +424,8 @@ def write_report(
     PosixPath('out/report.html')
     """
     out = Path(out_dir)
+    for stale in ("pareto.png", "simulation.png"):
+        (out / stale).unlink(missing_ok=True)
     tif = Path(risk_tif) if risk_tif is not None else out / "risk.tif"
     charts: list[tuple[str, str, Callable[[Path], Path]]] = [
         (
@@ -382,9 +443,13 @@ def write_report(
             "March timeline",
             lambda p: plot_march_timeline(doc, p),
         ),
-        ("pareto.png", "Risk against value saved", lambda p: plot_pareto(doc, p)),
         ("left_behind.png", "Left behind", lambda p: plot_left_behind(doc, p)),
     ]
+    if doc.pareto:
+        # Without a price sweep the chart would be the plans' dots at one value.
+        charts.append(
+            ("pareto.png", "Risk against value saved", lambda p: plot_pareto(doc, p))
+        )
     if doc.simulation is not None and doc.simulation.histograms is not None:
         charts.append(
             (
@@ -393,55 +458,126 @@ def write_report(
                 lambda p: plot_simulation(doc, p),
             )
         )
-    imgs = {name: _img(draw(out / name), alt) for name, alt, draw in charts}
-    sc = doc.scenario
-    s = doc.summary
-    lo = doc.loadout
-    title = sc.title or sc.name or "Withdrawal plan"
-    notes = "".join(f"<li>{escape(str(n))}</li>" for n in doc.notes)
-    gap = lo.gap
-    page = f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"/>
-<title>{escape(title)}: withdrawal plan</title><style>{_CSS}</style></head>
-<body>
-<h1>{escape(title)}</h1>
-<p>From <b>{escape(sc.origin)}</b> to
-<b>{escape(sc.destination)}</b>; start {escape(iso(sc.start))},
-deadline {escape(iso(sc.deadline))} (UTC); air cover:
-{"yes" if sc.air_cover else "no"}; personnel {escape(str(sc.personnel))};
-seed {escape(str(sc.seed))}; convoy {escape(doc.convoy_version)}.</p>
-<p>The optimised plan departs <b>{escape(iso(s.depart))}</b>, arrives
-<b>{escape(iso(s.arrive))}</b> over {_num(s.distance_km, "{:.1f}")} km with
-{_num(s.vehicles_moving, "{:.0f}")} vehicles, for
-<b>{_num(s.expected_incidents, "{:.2f}")}</b> expected incidents
-({_num(s.expected_ied_incidents, "{:.2f}")} IED,
-{_num(s.expected_ambush_incidents, "{:.2f}")} ambush).</p>
-{_loads_warning(lo.warning())}
-{f"<ul class='note'>{notes}</ul>" if notes else ""}
-<h2>Routes</h2>{imgs["map.png"]}
-<h2>Baselines</h2>
-<p class="note">Every plan priced by the same risk model; the optimised plan in
-bold.</p>
-{baselines_table(doc)}
-{simulation_section(doc, imgs.get("simulation.png", ""))}
-<h2>Movement</h2>
-<p class="note">Head and tail of the column against time; the background is the IED risk
-the head would meet at each place and hour (the field's daily profile applied to the
-risk along the route).</p>
-{imgs["time_distance.png"]}
-{imgs["march_timeline.png"]}
-<h2>Risk and value</h2>{imgs["pareto.png"]}
-<h2>Loads and what is left behind</h2>
-<p class="note">Load plan: {escape(lo.status)}, gap to the bound
-{_num(float(gap) * 100 if gap is not None else None, "{:.2f}")} %
-(target {_num(_pct(lo.gap_target), "{:g}")} %; solver limit
-{_num(lo.time_limit_s, "{:g}")} s), departure delay for
-destruction {_num(lo.departure_delay_min, "{:.0f}")} min.</p>
-{loads_table(doc)}
-{left_behind_table(doc)}
-{imgs["left_behind.png"]}
-</body></html>
-"""
+    imgs = {name: Markup(_img(draw(out / name), alt)) for name, alt, draw in charts}
+    page = render_report(doc, imgs, template=template)
     path = out / "report.html"
     path.write_text(page, encoding="utf-8")
     return path
+
+
+def _left_text(doc: PlanDocument) -> str:
+    """What is left behind, by disposition: items and value."""
+    by: dict[str, list[float]] = {}
+    for r in doc.left_behind:
+        c = by.setdefault(r.disposition, [0.0, 0.0])
+        c[0] += 1
+        c[1] += float(r.value_usd or 0.0)
+    if not by:
+        return "nothing"
+    return "; ".join(
+        f"{n:.0f} items {d.replace('_', ' ')} ({usd / 1e6:.2f} M USD)"
+        for d, (n, usd) in sorted(by.items())
+    )
+
+
+def report_context(doc: PlanDocument, charts: dict[str, Markup]) -> dict[str, Any]:
+    """
+    The variables the report template receives.
+
+    ``bl`` holds the bottom line (route, DTGs, counts, interval, comparisons,
+    reasons), ``itinerary`` the merged stretches, ``march_table`` the rows,
+    ``charts`` the ``<img>`` tags by file name, ``dtg`` the DTG formatter, and the
+    ready-made tables (``baselines_table`` ...) as markup.
+    """
+    trip = doc.trip()
+    s = doc.summary
+    lo = doc.loadout
+    counts = vehicle_counts(doc)
+    towed = counts.get("towed", 0)
+    own = counts.get("moving", s.vehicles_moving - towed)
+    gap = lo.gap
+    bl = {
+        "route": route_in_words(trip),
+        "start": dtg(doc.scenario.start),
+        "depart": dtg(s.depart),
+        "arrive": dtg(s.arrive),
+        "deadline": dtg(doc.scenario.deadline),
+        "halts": len(trip.halts),
+        "clearance_legs": sum(1 for g in trip.legs if g.mode == "clearance"),
+        "clearance_km": sum(g.length_km for g in trip.legs if g.mode == "clearance"),
+        "vehicles_total": own + towed,
+        "vehicles_own": own,
+        "vehicles_towed": towed,
+        "left_text": _left_text(doc),
+        "interval": incidents_interval(doc),
+        "runs": doc.simulation.num_runs if doc.simulation is not None else 0,
+        "comparisons": comparisons(doc),
+        "why": why_this_route(doc),
+    }
+    loads_note = (
+        f"Load plan: {lo.status}, gap to the bound "
+        f"{_num(float(gap) * 100 if gap is not None else None, '{:.2f}')} % "
+        f"(target {_num(_pct(lo.gap_target), '{:g}')} %; solver limit "
+        f"{_num(lo.time_limit_s, '{:g}')} s), departure delay for destruction "
+        f"{_num(lo.departure_delay_min, '{:.0f}')} min."
+    )
+    sc = doc.scenario
+    return {
+        "title": sc.title or sc.name or "Withdrawal plan",
+        "css": Markup(_CSS),
+        "scenario": sc,
+        "summary": s,
+        "version": doc.convoy_version,
+        "bl": bl,
+        "itinerary": itinerary(trip.legs),
+        "march_table": doc.march_table,
+        "dtg": dtg,
+        "charts": charts,
+        "notes": [str(n) for n in doc.notes],
+        "warning": Markup(_loads_warning(lo.warning())),
+        "baselines_table": Markup(baselines_table(doc)),
+        "simulation_section": Markup(
+            simulation_section(doc, charts.get("simulation.png", ""))
+        ),
+        "loads_note": loads_note,
+        "loads_table": Markup(loads_table(doc)),
+        "left_behind_table": Markup(left_behind_table(doc)),
+    }
+
+
+def render_report(
+    doc: PlanDocument,
+    charts: dict[str, Markup],
+    *,
+    template: str | Path | None = None,
+) -> str:
+    """
+    The report page: :func:`report_context` through the Jinja2 template.
+
+    Raises
+    ------
+    ScenarioError
+        The template file is missing or not a valid Jinja2 template.
+    """
+    if template is None:
+        env = Environment(
+            loader=PackageLoader("convoy.report", "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+        )
+        name = TEMPLATE
+    else:
+        path = Path(template)
+        if not path.is_file():
+            msg = f"{path}: expected a Jinja2 report template, found no file"
+            raise ScenarioError(msg)
+        env = Environment(
+            loader=FileSystemLoader(str(path.parent)),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+        )
+        name = path.name
+    try:
+        return env.get_template(name).render(**report_context(doc, charts))
+    except TemplateError as exc:
+        where = template or TEMPLATE
+        msg = f"{where}: expected a valid Jinja2 report template, found {exc}"
+        raise ScenarioError(msg) from None

@@ -173,7 +173,7 @@ def _lost_panel(ax: Axes, sim: SimulationSummary, hist: Histograms) -> None:
         label=f"p90 {float(s.p90):.0f}",
     )
     _count_ticks(ax, len(counts), open_top)
-    of = f" (of {int(sim.planned.vehicles_moving)} moving)"
+    of = f" (of {int(sim.planned.vehicles_moving)} under their own power)"
     ax.set_xlabel(f"vehicles lost per run{of}")
     ax.set_ylabel("share of runs (%)")
     ax.set_title(

@@ -28,9 +28,11 @@ def test_every_chart_embedded(maps_dir):
     """report.html embeds each chart as a base64 PNG equal to the file beside it."""
     html = (maps_dir / "report.html").read_text(encoding="utf-8")
     uris = re.findall(r'src="data:image/png;base64,([A-Za-z0-9+/=]+)"', html)
-    assert len(uris) == len(CHARTS)
+    drawn = [c for c in CHARTS if c != "pareto.png"]  # the fixture has no sweep
+    assert len(uris) == len(drawn)
+    assert not (maps_dir / "pareto.png").exists()
     embedded = {base64.b64decode(u) for u in uris}
-    for name in CHARTS:
+    for name in drawn:
         data = (maps_dir / name).read_bytes()
         assert data.startswith(PNG) and data in embedded, name
     assert 'src="http' not in html and "<script" not in html
@@ -123,7 +125,7 @@ def test_report_without_raster(tmp_path, export_doc, export_scenario):
     """Without risk.tif the report is still complete (the map has no raster)."""
     path = write_report(export_doc, export_scenario.sites, tmp_path)
     html = path.read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == len(CHARTS)
+    assert html.count("data:image/png;base64,") == len(CHARTS) - 1  # no pareto
     assert not (tmp_path / "risk.tif").exists()
 
 
@@ -135,7 +137,7 @@ def test_report_with_infeasible_baseline(tmp_path, export_plan, export_scenario)
     hist["summary"].update(feasible=False, note="misses the deadline")
     path = write_report(PlanDocument.from_dict(plan), export_scenario.sites, tmp_path)
     html = path.read_text(encoding="utf-8")
-    assert html.count("data:image/png;base64,") == len(CHARTS)
+    assert html.count("data:image/png;base64,") == len(CHARTS) - 1  # no pareto
     assert "misses the deadline" in html
 
 
@@ -187,7 +189,7 @@ def test_report_without_simulation(tmp_path, export_plan, export_scenario):
         encoding="utf-8"
     )
     assert "No Monte Carlo simulation" in html and "convoy simulate" in html
-    assert html.count("data:image/png;base64,") == len(CHARTS) - 1
+    assert html.count("data:image/png;base64,") == len(CHARTS) - 2
     assert not (tmp_path / "simulation.png").exists()
     with pytest.raises(ScenarioError, match="simulation"):
         simulation_figure(plan)
