@@ -1,9 +1,10 @@
 """The risk field as a GeoTIFF, with a QGIS style sidecar.
 
 :func:`write_risk_geotiff` evaluates the field on a north-up grid in row bands (so a
-progress bar can follow it), and writes one float32 band per channel: tiled 256 x
-256, deflate-compressed, with the CRS, a nodata value, band descriptions (the channel
-names) and the units in the band tags. Next to it, ``<name>.qml`` holds a
+progress bar can follow it), and writes one float32 band per channel as a Cloud
+Optimized GeoTIFF (tiled 256 x 256, deflate-compressed, internal overviews, stored
+statistics), with the CRS, a nodata value, band descriptions (the channel names)
+and the units in the band tags. Next to it, ``<name>.qml`` holds a
 single-band pseudocolour style (yellow-orange-red, transparent at zero, topped at
 a high percentile of the first band) that QGIS applies when it opens the raster.
 
@@ -25,6 +26,7 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pyproj
 import rasterio
+import rasterio.shutil
 from affine import Affine
 from numpy.typing import NDArray
 from rasterio.windows import Window
@@ -474,7 +476,8 @@ def write_risk_geotiff(
         # Computed and written in bands of tile rows, so memory stays at one band
         # whatever the raster's size; the colour ramp is fitted on a regular
         # subsample of the first band.
-        with rasterio.open(tmp / path.name, "w", **profile) as dst:
+        plain = tmp / f"plain-{path.name}"
+        with rasterio.open(plain, "w", **profile) as dst:
             best, sample = _write_bands(
                 dst, field, channels, origin_xy, cell_m, (rows, cols), hour, progress
             )
@@ -486,6 +489,8 @@ def write_risk_geotiff(
                 **{str(k): str(v) for k, v in (tags or {}).items()},
             )
             bands += _describe_bands(dst, field, channels, best, origin_xy, cell_m)
+        write_cog(plain, tmp / path.name)
+        plain.unlink()
         ramp_max = _ramp_max(np.concatenate([a.ravel() for a in sample]))
         label = field.channel(channels[0]).units.split(" (")[0]
         (tmp / qml_path.name).write_text(
@@ -500,6 +505,69 @@ def write_risk_geotiff(
         shape=(rows, cols),
         bands=tuple(bands),
         ramp_max=ramp_max,
+    )
+
+
+#: Resampling of the COG's overviews: the mean keeps a coarse pixel's risk the
+#: average of the cells it covers.
+OVERVIEW_RESAMPLING = "AVERAGE"
+
+
+def store_statistics(dst: Any) -> None:
+    """
+    Store each band's exact statistics as GDAL's ``STATISTICS_*`` band tags.
+
+    QGIS and ``gdalinfo`` read them instead of scanning the raster.
+    """
+    for b in range(1, dst.count + 1):
+        a = dst.read(b, masked=True)
+        valid = a.compressed().astype(np.float64)
+        if valid.size == 0:
+            continue
+        dst.update_tags(
+            b,
+            STATISTICS_MINIMUM=f"{valid.min():.9g}",
+            STATISTICS_MAXIMUM=f"{valid.max():.9g}",
+            STATISTICS_MEAN=f"{valid.mean():.9g}",
+            STATISTICS_STDDEV=f"{valid.std():.9g}",
+            STATISTICS_VALID_PERCENT=f"{100.0 * valid.size / a.size:.6g}",
+        )
+
+
+#: The coarsest overview's longest side, pixels (at least one overview is built).
+OVERVIEW_MIN_SIDE = 64
+
+
+def overview_count(side: int) -> int:
+    """Overviews (each half the previous) until the longest side is 64 px or less."""
+    n = 1
+    while side / 2 ** (n + 1) >= OVERVIEW_MIN_SIDE:
+        n += 1
+    return n
+
+
+def write_cog(src_path: Path, dst_path: Path) -> None:
+    """
+    Copy a GeoTIFF to a Cloud Optimized GeoTIFF (GDAL's COG driver).
+
+    The copy is tiled (:data:`TILE`), deflate-compressed with the floating-point
+    predictor, has internal overviews (:data:`OVERVIEW_RESAMPLING`) down to one
+    tile, and keeps every tag, band description and the stored statistics.
+    """
+    with rasterio.open(src_path, "r+") as src:
+        store_statistics(src)
+        side = max(src.width, src.height)
+    rasterio.shutil.copy(
+        src_path,
+        dst_path,
+        driver="COG",
+        BLOCKSIZE=TILE,
+        COMPRESS="DEFLATE",
+        PREDICTOR="FLOATING_POINT",
+        OVERVIEWS="IGNORE_EXISTING",
+        OVERVIEW_COUNT=overview_count(side),
+        RESAMPLING=OVERVIEW_RESAMPLING,
+        BIGTIFF="IF_SAFER",
     )
 
 
