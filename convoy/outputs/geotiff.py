@@ -541,7 +541,7 @@ OVERVIEW_MIN_SIDE = 64
 def overview_count(side: int) -> int:
     """Overviews (each half the previous) until the longest side is 64 px or less."""
     n = 1
-    while side / 2 ** (n + 1) >= OVERVIEW_MIN_SIDE:
+    while side / 2**n > OVERVIEW_MIN_SIDE:
         n += 1
     return n
 

@@ -93,7 +93,7 @@ def layout_xml(
 
     The legend follows the project's layer tree (groups and layers as shown).
     """
-    page_w, page_h = PAGE_MM
+    page_w = PAGE_MM[0]
     map_pos, map_size = (8.0, 22.0), (190.0, 150.0)
     page = (
         "<PageCollection>"
@@ -166,9 +166,9 @@ def layout_xml(
         _FRAME_UUID,
         (204.0, 22.0),
         (85.0, 48.0),
-        'multiFrameTemplateUuid="{0}" multiFrame="{0}" sectionX="0" sectionY="0" '
-        'sectionWidth="85" sectionHeight="48" hidePageIfEmpty="0" '
-        'hideBackgroundIfEmpty="0"'.format(_HTML_UUID),
+        f'multiFrameTemplateUuid="{_HTML_UUID}" multiFrame="{_HTML_UUID}" '
+        'sectionX="0" sectionY="0" sectionWidth="85" sectionHeight="48" '
+        'hidePageIfEmpty="0" hideBackgroundIfEmpty="0"',
     )
     html = (
         f'<LayoutMultiFrame type="{HTML}" uuid="{_HTML_UUID}" '

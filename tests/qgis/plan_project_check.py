@@ -31,6 +31,7 @@ from qgis.core import (
     QgsRasterLayer,
     QgsVectorLayer,
 )
+from qgis.PyQt.QtGui import QImage
 
 
 def _vector(path: Path, name: str) -> dict:
@@ -100,7 +101,6 @@ def _layout(project: QgsProject, png: Path) -> dict:
 
 
 def _colours(png: Path) -> dict:
-    from qgis.PyQt.QtGui import QImage  # noqa: PLC0415 - needs the app first
 
     img = QImage(str(png))
     if img.isNull():
