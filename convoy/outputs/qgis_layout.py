@@ -194,14 +194,14 @@ def march_table_html(rows: Sequence[Sequence[str]], header: Sequence[str]) -> st
     """A small HTML table (8 pt) for the layout's march-table frame."""
     # the font is set on every cell too: QGIS without QtWebKit renders the frame
     # with Qt's rich text, which does not inherit it from <body>
-    cell = 'style="font-size:5pt"'
+    cell = 'style="font-size:6pt"'
     head = "".join(f"<th {cell}>{escape(h)}</th>" for h in header)
     body = "".join(
         "<tr>" + "".join(f"<td {cell}>{escape(c)}</td>" for c in r) + "</tr>"
         for r in rows
     )
     style = (
-        "<style>body{font-family:sans-serif;font-size:5pt;margin:0}"
+        "<style>body{font-family:sans-serif;font-size:6pt;margin:0}"
         "table{border-collapse:collapse;width:100%}"
         "th,td{border:0.2mm solid #999;padding:0.5mm 1mm;text-align:left}"
         "th{background:#e5e5e5}</style>"

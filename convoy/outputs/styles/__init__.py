@@ -523,7 +523,7 @@ LEG_STYLES: dict[str, tuple[str, tuple[int, int, int], float, bool]] = {
 
 
 def legs_qml() -> str:
-    """Legs by mode: clearance legs orange and dashed; only the optimised plan."""
+    """Legs of every plan by mode: normal legs blue, clearance legs orange, dashed."""
     cats = [
         Category(k, label, line_symbol(str(i), rgb, w, dashed=d))
         for i, (k, (label, rgb, w, d)) in enumerate(LEG_STYLES.items())
