@@ -322,7 +322,7 @@ def events_frame(ev: ThreatEvents, risk: RiskParams) -> gpd.GeoDataFrame:
     channels, weight = event_channels(ev, risk)
     rows = [
         {
-            "date": str(ev.date[i]),
+            "date": pd.Timestamp(ev.date[i]).tz_localize("UTC"),  # midnight UTC
             "type": str(ev.event_type[i]),
             "sub_type": str(ev.sub_event_type[i]),
             "channel": channels[i],

@@ -319,6 +319,7 @@ def test_time_fields_are_datetime(maps_dir):
         "halts": ("start", "end"),
         "checkpoints": ("first_head", "last_tail"),
         "route_risk": ("head_time",),
+        "events": ("date",),
     }.items():
         info = pyogrio.read_info(gpkg, layer=layer)
         types = dict(zip(info["fields"], info["dtypes"], strict=True))
