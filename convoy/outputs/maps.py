@@ -55,7 +55,12 @@ REPORT_CHARTS: tuple[str, ...] = CHARTS
 #: temporal (start, end) DateTime fields (None: always shown), checked at opening.
 PROJECT_LAYERS: dict[str, tuple[str, str, tuple[str, str] | None, bool]] = {
     "left_behind": ("Left behind at the camps", "Sites", None, True),
-    "checkpoints": ("Checkpoints (times of every unit)", "Plans", None, True),
+    "checkpoints": (
+        "Checkpoints (times of every unit)",
+        "Plans",
+        ("first_head", "last_tail"),
+        True,
+    ),
     "halts": ("Halts", "Plans", ("start", "end"), True),
     "sites": ("Sites", "Sites", None, True),
     "events": ("Threat events", "Threat", None, True),

@@ -86,7 +86,7 @@ def test_temporal_and_layout_written(maps_dir):
     temporal = {
         ml.findtext("layername"): ml.find("temporal") for ml in root.iter("maplayer")
     }
-    for raw in ("legs", "halts"):
+    for raw in ("legs", "halts", "checkpoints"):
         shown, _, fields, _ = PROJECT_LAYERS[raw]
         t = temporal[shown]
         assert t is not None and t.get("enabled") == "1" and t.get("mode") == "2"

@@ -144,7 +144,7 @@ def test_road_network_and_ambush_band(qgis_report, maps_dir):
 def test_temporal_settings(qgis_report, export_plan):
     """Legs and halts play in the Temporal Controller over the plans' span."""
     layers = _project_layers(qgis_report)
-    for raw in ("legs", "halts"):
+    for raw in ("legs", "halts", "checkpoints"):
         shown, _, fields, _ = PROJECT_LAYERS[raw]
         t = layers[shown]["temporal"]
         assert fields is not None
