@@ -26,12 +26,12 @@ from xml.sax.saxutils import quoteattr
 import numpy as np
 import pyproj
 import rasterio
-import rasterio.shutil
 from affine import Affine
 from numpy.typing import NDArray
 from rasterio.windows import Window
 
 from convoy.errors import Problem, ScenarioError
+from convoy.outputs.cog import TILE, write_cog
 from convoy.outputs.write import staged_outputs
 from convoy.risk.field import CHANNELS, RiskField, raster_grid
 
@@ -39,8 +39,6 @@ from convoy.risk.field import CHANNELS, RiskField, raster_grid
 #: never appears in convoy's own rasters; it is set for GIS tools that expect one.
 NODATA = -9999.0
 
-#: GeoTIFF tile size, pixels (GDAL's usual choice; a multiple of 16 as TIFF needs).
-TILE = 256
 
 #: Percentile of the first band's non-background cells that tops the colour ramp:
 #: the few hottest cells saturate instead of washing out the corridor.
@@ -505,69 +503,6 @@ def write_risk_geotiff(
         shape=(rows, cols),
         bands=tuple(bands),
         ramp_max=ramp_max,
-    )
-
-
-#: Resampling of the COG's overviews: the mean keeps a coarse pixel's risk the
-#: average of the cells it covers.
-OVERVIEW_RESAMPLING = "AVERAGE"
-
-
-def store_statistics(dst: Any) -> None:
-    """
-    Store each band's exact statistics as GDAL's ``STATISTICS_*`` band tags.
-
-    QGIS and ``gdalinfo`` read them instead of scanning the raster.
-    """
-    for b in range(1, dst.count + 1):
-        a = dst.read(b, masked=True)
-        valid = a.compressed().astype(np.float64)
-        if valid.size == 0:
-            continue
-        dst.update_tags(
-            b,
-            STATISTICS_MINIMUM=f"{valid.min():.9g}",
-            STATISTICS_MAXIMUM=f"{valid.max():.9g}",
-            STATISTICS_MEAN=f"{valid.mean():.9g}",
-            STATISTICS_STDDEV=f"{valid.std():.9g}",
-            STATISTICS_VALID_PERCENT=f"{100.0 * valid.size / a.size:.6g}",
-        )
-
-
-#: The coarsest overview's longest side, pixels (at least one overview is built).
-OVERVIEW_MIN_SIDE = 64
-
-
-def overview_count(side: int) -> int:
-    """Overviews (each half the previous) until the longest side is 64 px or less."""
-    n = 1
-    while side / 2**n > OVERVIEW_MIN_SIDE:
-        n += 1
-    return n
-
-
-def write_cog(src_path: Path, dst_path: Path) -> None:
-    """
-    Copy a GeoTIFF to a Cloud Optimized GeoTIFF (GDAL's COG driver).
-
-    The copy is tiled (:data:`TILE`), deflate-compressed with the floating-point
-    predictor, has internal overviews (:data:`OVERVIEW_RESAMPLING`) down to one
-    tile, and keeps every tag, band description and the stored statistics.
-    """
-    with rasterio.open(src_path, "r+") as src:
-        store_statistics(src)
-        side = max(src.width, src.height)
-    rasterio.shutil.copy(
-        src_path,
-        dst_path,
-        driver="COG",
-        BLOCKSIZE=TILE,
-        COMPRESS="DEFLATE",
-        PREDICTOR="FLOATING_POINT",
-        OVERVIEWS="IGNORE_EXISTING",
-        OVERVIEW_COUNT=overview_count(side),
-        RESAMPLING=OVERVIEW_RESAMPLING,
-        BIGTIFF="IF_SAFER",
     )
 
 

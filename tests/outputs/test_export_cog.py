@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import rasterio
 
-from convoy.outputs.geotiff import OVERVIEW_MIN_SIDE, TILE, overview_count
+from convoy.outputs.cog import OVERVIEW_MIN_SIDE, TILE, overview_count
 
 
 def test_risk_tif_is_cog(maps_dir):
