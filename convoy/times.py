@@ -8,7 +8,7 @@ put it in a :class:`~convoy.errors.Problem` beside the value it found.
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import numpy as np
 
@@ -172,3 +172,38 @@ def parse_hhmm(text: str) -> int:
         msg = f"a time of day between 00:00 and 24:00, got {text!r}"
         raise ValueError(msg)
     return h * 60 + m
+
+
+#: Months as a date-time group writes them.
+MONTHS: tuple[str, ...] = (
+    *("JAN", "FEB", "MAR", "APR", "MAY", "JUN"),
+    *("JUL", "AUG", "SEP", "OCT", "NOV", "DEC"),
+)
+
+
+def dtg(t: datetime | None, *, short: bool = False) -> str:
+    """
+    A time as a military date-time group in UTC, ``DDHHMMZ MON YY``.
+
+    Day of month, hours and minutes (seconds rounded half up to the minute), the
+    zone letter Z, the month's three-letter abbreviation in capitals and the
+    two-digit year (the NATO form, STANAG 2014 / ATP-3.2.2). ``short`` gives
+    ``DDHHMMZ`` alone, for tables whose month is plain from context. ``None``
+    gives an empty string.
+
+    Examples
+    --------
+    >>> dtg(datetime(2023, 10, 31, 11, 0, 29, tzinfo=UTC))
+    '311100Z OCT 23'
+    >>> dtg(datetime(2023, 10, 31, 11, 0, 30, tzinfo=UTC), short=True)
+    '311101Z'
+    >>> dtg(None)
+    ''
+    """
+    if t is None:
+        return ""
+    if t.tzinfo is not None:
+        t = t.astimezone(UTC)
+    t = (t + timedelta(seconds=30)).replace(second=0, microsecond=0)
+    head = f"{t:%d%H%M}Z"
+    return head if short else f"{head} {MONTHS[t.month - 1]} {t:%y}"

@@ -11,11 +11,9 @@ the default (``useAsDefault = 1``), so QGIS shows it styled when the file is ope
 
 from __future__ import annotations
 
-import os
-import sqlite3
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +23,13 @@ import pandas as pd
 import pyogrio
 from shapely.geometry import LineString, MultiLineString, Point
 
-from convoy.document import DISPOSITIONS, PlanDocument, iso
+from convoy.document import DISPOSITIONS, PlanDocument
 from convoy.errors import ScenarioError
 from convoy.events import ThreatEvents
 from convoy.outputs import styles
-from convoy.params import RiskParams
+from convoy.outputs.layer_styles import timestamp, write_layer_styles
+from convoy.params import SURFACES, RiskParams
+from convoy.roads.network import RoadNetwork
 from convoy.scenario import Site
 
 #: GeoPackage version written (dataset creation option VERSION).
@@ -45,18 +45,10 @@ LAYER_ORDER: tuple[str, ...] = (
     "halts",
     "sites",
     "events",
+    "legs",
     "route_risk",
     "route",
-)
-
-#: The ``layer_styles`` table as QGIS creates it in a GeoPackage.
-LAYER_STYLES_DDL = (
-    "CREATE TABLE IF NOT EXISTS layer_styles ("
-    "id INTEGER PRIMARY KEY AUTOINCREMENT NOT NULL, "
-    "f_table_catalog TEXT(256), f_table_schema TEXT(256), f_table_name TEXT(256), "
-    "f_geometry_column TEXT(256), styleName TEXT(30), styleQML TEXT, styleSLD TEXT, "
-    "useAsDefault BOOLEAN, description TEXT, owner TEXT(30), ui TEXT(30), "
-    "update_time DATETIME DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ','now')))"
+    "roads",
 )
 
 
@@ -68,6 +60,14 @@ class PlanLayer:
     frame: gpd.GeoDataFrame
     qml: str
     description: str
+
+
+def utc(t: datetime | None) -> pd.Timestamp:
+    """A plan time as a UTC timestamp (a GeoPackage DateTime field); NaT for None."""
+    if t is None:
+        return pd.NaT
+    ts = pd.Timestamp(t)
+    return ts.tz_localize("UTC") if ts.tzinfo is None else ts.tz_convert("UTC")
 
 
 def _frame(
@@ -97,8 +97,8 @@ def route_frame(doc: PlanDocument) -> gpd.GeoDataFrame:
                 "expected_incidents": exp,
                 "ied": float(s.expected_ied_incidents),
                 "ambush": float(s.expected_ambush_incidents),
-                "depart": iso(s.depart),
-                "arrive": iso(s.arrive),
+                "depart": utc(s.depart),
+                "arrive": utc(s.arrive),
                 "distance_km": float(s.distance_km),
                 "vehicles_moving": int(s.vehicles_moving),
                 "feasible": bool(s.feasible),
@@ -129,8 +129,8 @@ def halts_frame(doc: PlanDocument) -> gpd.GeoDataFrame:
                 {
                     "site": h.site,
                     "plan": key,
-                    "start": iso(h.start),
-                    "end": iso(h.end),
+                    "start": utc(h.start),
+                    "end": utc(h.end),
                     "hours": float(h.hours),
                     "expected_ambush": float(h.expected_ambush),
                 }
@@ -142,12 +142,19 @@ def halts_frame(doc: PlanDocument) -> gpd.GeoDataFrame:
 
 
 def checkpoints_frame(doc: PlanDocument, sites: Sequence[Site]) -> gpd.GeoDataFrame:
-    """The march table: one point per march unit and checkpoint, at the site."""
+    """
+    The march table by place: one point per checkpoint, every unit's times in it.
+
+    ``first_head`` is the first head's arrival and ``last_tail`` the last tail's
+    clearance (DateTime, UTC); ``units`` counts the march units and ``times`` lists
+    each unit's head arrival and tail clearance (``"Serial 1: 06:10-06:25"``, UTC,
+    in march-table order).
+    """
     where = {s.name: (s.lon, s.lat) for s in sites}
     # a roadside halt is no site: it stands where the plan's halt stands
     for h in doc.plans["optimised"].halts if "optimised" in doc.plans else ():
         where.setdefault(h.site, (float(h.lon), float(h.lat)))
-    rows, geoms = [], []
+    places: dict[str, list[Any]] = {}
     for i, r in enumerate(doc.march_table):
         name = r.checkpoint
         if name not in where:
@@ -156,32 +163,102 @@ def checkpoints_frame(doc: PlanDocument, sites: Sequence[Site]) -> gpd.GeoDataFr
                 f"the scenario, found {name!r}"
             )
             raise ScenarioError(msg)
+        places.setdefault(name, []).append(r)
+    rows, geoms = [], []
+    for name, recs in places.items():
+        heads = [utc(r.head_arrival) for r in recs]
+        tails = [utc(r.tail_clearance) for r in recs]
+        times = "; ".join(
+            f"{r.unit}: {h:%d %H:%M}-{t:%H:%M}"
+            for r, h, t in zip(recs, heads, tails, strict=True)
+        )
         rows.append(
             {
                 "checkpoint": name,
-                "kind": r.kind,
-                "unit": r.unit,
-                "serial": r.serial,
-                "km": float(r.km),
-                "head_arrival": iso(r.head_arrival),
-                "tail_clearance": iso(r.tail_clearance),
-                "pass_time_min": float(r.pass_time_min),
-                "halt_until": "" if r.halt_until is None else iso(r.halt_until),
+                "kind": recs[0].kind,
+                "km": round(float(recs[0].km), 1),
+                "units": len(recs),
+                "first_head": min(heads),
+                "last_tail": max(tails),
+                "pass_time_min": round(sum(float(r.pass_time_min) for r in recs)),
+                "times": times,
             }
         )
         geoms.append(Point(*where[name]))
     cols = [
         "checkpoint",
         "kind",
-        "unit",
-        "serial",
         "km",
-        "head_arrival",
-        "tail_clearance",
+        "units",
+        "first_head",
+        "last_tail",
         "pass_time_min",
-        "halt_until",
+        "times",
     ]
     return _frame(rows, geoms, cols)
+
+
+def legs_frame(doc: PlanDocument) -> gpd.GeoDataFrame:
+    """
+    One line per leg of every plan: mode, road, km and times (DateTime, UTC).
+
+    ``mode`` is ``normal`` or ``clearance`` (a route-clearance leg), as in plan.json.
+    """
+    rows, geoms = [], []
+    for key in doc.plan_keys():
+        for i, leg in enumerate(doc.plans[key].legs):
+            rows.append(
+                {
+                    "plan": key,
+                    "seq": i + 1,
+                    "from_site": leg.from_site,
+                    "to_site": leg.to_site,
+                    "mode": leg.mode,
+                    "road": leg.road,
+                    "km": round(float(leg.length_km), 2),
+                    "speed_kph": round(float(leg.speed_kph), 1),
+                    "depart": utc(leg.depart),
+                    "arrive": utc(leg.arrive),
+                    "expected_incidents": float(leg.expected_ied + leg.expected_ambush),
+                }
+            )
+            geoms.append(LineString(leg.coords))
+    cols = [
+        "plan",
+        "seq",
+        "from_site",
+        "to_site",
+        "mode",
+        "road",
+        "km",
+        "speed_kph",
+        "depart",
+        "arrive",
+        "expected_incidents",
+    ]
+    return _frame(rows, geoms, cols)
+
+
+def roads_frame(net: RoadNetwork | None) -> gpd.GeoDataFrame:
+    """The road network: one line per edge with name, surface, km and speed limit."""
+    cols = ["name", "surface", "km", "maxspeed_kph"]
+    if net is None or len(net.edge_geometry) == 0:
+        return _frame([], [], cols)
+    rows = [
+        {
+            "name": net.edge_name[i],
+            "surface": SURFACES[int(net.edge_surface[i])],
+            "km": round(float(net.edge_length_m[i]) / 1000.0, 2),
+            "maxspeed_kph": float(net.edge_maxspeed_kph[i]),
+        }
+        for i in range(len(net.edge_geometry))
+    ]
+    frame = gpd.GeoDataFrame(
+        pd.DataFrame(rows, columns=cols),
+        geometry=gpd.GeoSeries(list(net.edge_geometry), crs=net.crs),
+        crs=net.crs,
+    )
+    return frame.to_crs("EPSG:4326")
 
 
 def sites_frame(sites: Sequence[Site]) -> gpd.GeoDataFrame:
@@ -234,7 +311,7 @@ def events_frame(ev: ThreatEvents, risk: RiskParams) -> gpd.GeoDataFrame:
     channels, weight = event_channels(ev, risk)
     rows = [
         {
-            "date": str(ev.date[i]),
+            "date": pd.Timestamp(ev.date[i]).tz_localize("UTC"),  # midnight UTC
             "type": str(ev.event_type[i]),
             "sub_type": str(ev.sub_event_type[i]),
             "channel": channels[i],
@@ -260,7 +337,7 @@ def route_risk_frame(doc: PlanDocument) -> gpd.GeoDataFrame:
             {
                 "km_from": km0,
                 "km_to": km1,
-                "head_time": iso(r.head_time),
+                "head_time": utc(r.head_time),
                 "ied_per_km": float(r.ied_per_km),
                 "ambush_per_km_h": float(r.ambush_per_km_h),
                 "expected": exp,
@@ -329,6 +406,7 @@ def plan_layers(
     sites: Sequence[Site],
     events: ThreatEvents,
     risk_params: RiskParams,
+    roads: RoadNetwork | None = None,
 ) -> list[PlanLayer]:
     """
     Every layer of plan.gpkg with its style, in drawing order (top first).
@@ -349,9 +427,14 @@ def plan_layers(
         "checkpoints": (
             checkpoints_frame(doc, sites),
             styles.checkpoints_qml(),
-            "Road movement table: head arrival and tail clearance (UTC)",
+            "Checkpoints: every march unit's head arrival and tail clearance (UTC)",
         ),
         "halts": (halts_frame(doc), styles.halts_qml(), "Halts of every plan (UTC)"),
+        "legs": (
+            legs_frame(doc),
+            styles.legs_qml(),
+            "Legs of every plan: mode, road, km, depart and arrive (UTC)",
+        ),
         "sites": (
             site_frame,
             styles.sites_qml(sorted(set(site_frame["kind"]))),
@@ -366,6 +449,11 @@ def plan_layers(
             route,
             styles.route_qml(list(route["plan"])),
             "Routes of the optimised plan and the baselines",
+        ),
+        "roads": (
+            roads_frame(roads),
+            styles.roads_qml(),
+            "Road network: name, surface, km, speed limit",
         ),
         "route_risk": (
             risk,
@@ -389,6 +477,7 @@ def write_plan_gpkg(
     path: str | Path,
     *,
     crs: str = "EPSG:4326",
+    roads: RoadNetwork | None = None,
 ) -> list[str]:
     """
     Write plan.gpkg: the plan's layers, each with its default QGIS style.
@@ -408,6 +497,8 @@ def write_plan_gpkg(
     crs
         CRS of the layers (any string pyproj reads); the plan's coordinates are
         EPSG:4326 and are transformed.
+    roads
+        The road network, written as the ``roads`` layer (none when None).
 
     Returns
     -------
@@ -425,7 +516,7 @@ def write_plan_gpkg(
     ['left_behind', 'checkpoints', 'halts', 'sites', 'events', 'route', 'route_risk']
     """
     path = Path(path)
-    layers = plan_layers(doc, sites, events, risk_params)
+    layers = plan_layers(doc, sites, events, risk_params, roads)
     if path.exists():
         path.unlink()
     stamp = timestamp()
@@ -456,73 +547,3 @@ def write_plan_gpkg(
         update_time=stamp,
     )
     return [layer.name for layer in layers]
-
-
-def timestamp() -> str:
-    """
-    The time written into the GeoPackage's metadata, ISO 8601 UTC.
-
-    ``SOURCE_DATE_EPOCH`` (seconds since 1970, the reproducible-builds convention)
-    when set, so that the same plan gives the same bytes; the clock otherwise.
-    """
-    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
-    when = (
-        datetime.fromtimestamp(int(epoch), UTC)
-        if epoch.isdigit()
-        else datetime.now(UTC)
-    )
-    return when.strftime("%Y-%m-%dT%H:%M:%S.000Z")
-
-
-def write_layer_styles(
-    path: Path,
-    qml: Mapping[str, str],
-    descriptions: Mapping[str, str] | None = None,
-    *,
-    update_time: str | None = None,
-) -> None:
-    """
-    Store each layer's QML as its default style in the GeoPackage's ``layer_styles``.
-
-    The table is created with QGIS' schema and registered in ``gpkg_contents`` as an
-    attributes table, as QGIS does. ``f_table_schema`` is ``''`` (QGIS matches the
-    empty string, not NULL) and ``f_geometry_column`` is the layer's geometry column
-    read from ``gpkg_geometry_columns``.
-    """
-    now = update_time or timestamp()
-    con = sqlite3.connect(path)
-    try:
-        with con:
-            con.execute(LAYER_STYLES_DDL)
-            con.execute(
-                "INSERT OR IGNORE INTO gpkg_contents (table_name, data_type, "
-                "identifier, description, last_change) VALUES ('layer_styles', "
-                "'attributes', 'layer_styles', 'QGIS layer styles', ?)",
-                (now,),
-            )
-            geomcols = dict(
-                con.execute(
-                    "SELECT table_name, column_name FROM gpkg_geometry_columns"
-                ).fetchall()
-            )
-            for name, doc in qml.items():
-                if name not in geomcols:
-                    msg = f"{path}: no spatial layer named {name!r} to style"
-                    raise ScenarioError(msg)
-                con.execute("DELETE FROM layer_styles WHERE f_table_name = ?", (name,))
-                con.execute(
-                    "INSERT INTO layer_styles (f_table_catalog, f_table_schema, "
-                    "f_table_name, f_geometry_column, styleName, styleQML, styleSLD, "
-                    "useAsDefault, description, owner, ui, update_time) "
-                    "VALUES ('', '', ?, ?, ?, ?, '', 1, ?, '', '', ?)",
-                    (
-                        name,
-                        geomcols[name],
-                        name,
-                        doc,
-                        (descriptions or {}).get(name, ""),
-                        now,
-                    ),
-                )
-    finally:
-        con.close()

@@ -14,8 +14,8 @@ from pathlib import Path
 import gpxpy.gpx
 
 from convoy.document import PlanDocument
-from convoy.outputs.tables import dtg
 from convoy.outputs.track import Stop, head_track, plan_stops
+from convoy.times import dtg
 
 #: The file's name in a plan folder.
 GPX_FILE = "plan.gpx"

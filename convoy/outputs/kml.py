@@ -15,8 +15,8 @@ from pathlib import Path
 from lxml import etree
 
 from convoy.document import OPTIMISED, PlanDocument, iso
-from convoy.outputs.tables import dtg
 from convoy.outputs.track import Stop, TrackPoint, head_track, plan_stops
+from convoy.times import dtg
 
 #: The file's name in a plan folder.
 KML_FILE = "plan.kml"

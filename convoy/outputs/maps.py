@@ -13,21 +13,23 @@ import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyogrio
 import pyproj
 import rasterio
 
-from convoy.document import PLAN_FILE, PlanDocument
+from convoy.document import PLAN_FILE, PlanDocument, iso
 from convoy.errors import DataQualityWarning
 from convoy.events import ThreatEvents
 from convoy.io.files import file_sha256
 from convoy.io.scenario import read_scenario
-from convoy.outputs.geotiff import write_field_raster
+from convoy.outputs.geotiff import risk_qml, write_field_raster
 from convoy.outputs.gpkg import write_plan_gpkg
 from convoy.outputs.gpx import GPX_FILE, write_gpx
 from convoy.outputs.kml import KML_FILE, write_kml
+from convoy.outputs.qgis_layout import march_table_html
 from convoy.outputs.qgis_project import ProjectLayer, write_qgis_project
 from convoy.outputs.write import OutputExistsError, staged_outputs
 from convoy.outputs.xlsx import LOADS_XLSX, MARCH_XLSX, write_xlsx_tables
@@ -35,7 +37,9 @@ from convoy.params import RiskParams
 from convoy.report import write_report
 from convoy.report.html import CHARTS
 from convoy.risk.field import RiskField, risk_field_from_events
+from convoy.roads.network import RoadNetwork
 from convoy.scenario import Scenario, Site
+from convoy.times import dtg
 
 #: Files write_maps() writes (the report's charts come on top, see convoy.report).
 MAP_FILES: tuple[str, ...] = (
@@ -53,8 +57,45 @@ MAP_FILES: tuple[str, ...] = (
 #: The report's charts, written beside report.html.
 REPORT_CHARTS: tuple[str, ...] = CHARTS
 
-#: Layers the project's initial view frames.
-FOCUS_LAYERS: tuple[str, ...] = ("route", "sites")
+#: How the project shows each layer of plan.gpkg: name in the layer tree, group,
+#: temporal (start, end) DateTime fields (None: always shown), checked at opening.
+PROJECT_LAYERS: dict[str, tuple[str, str, tuple[str, str] | None, bool]] = {
+    "left_behind": ("Left behind at the camps", "Sites", None, True),
+    "checkpoints": (
+        "Checkpoints (times of every unit)",
+        "Plans",
+        ("first_head", "last_tail"),
+        True,
+    ),
+    "halts": ("Halts", "Plans", ("start", "end"), True),
+    "sites": ("Sites", "Sites", None, True),
+    "events": ("Threat events", "Threat", None, True),
+    "legs": ("Legs (normal / clearance)", "Plans", ("depart", "arrive"), False),
+    "route_risk": ("Risk along the route", "Plans", None, True),
+    "route": ("Optimised route and baselines", "Plans", None, True),
+    "roads": ("Road network", "Network", None, True),
+}
+
+#: The raster layers: band, name in the layer tree, group, checked at opening.
+RASTER_LAYERS: tuple[tuple[int, str, str, bool], ...] = (
+    (1, "Risk field: IED", "Threat", True),
+    (2, "Risk field: ambush", "Threat", False),
+)
+
+#: Layers the project's initial view frames (names in the layer tree).
+FOCUS_LAYERS: tuple[str, ...] = ("Optimised route and baselines", "Sites")
+
+#: Columns of the march table in the print layout.
+LAYOUT_COLUMNS: tuple[str, ...] = (
+    "Checkpoint",
+    "km",
+    "Units",
+    "First head",
+    "Last tail",
+)
+
+#: Order of the project's layer-tree groups.
+GROUP_ORDER: tuple[str, ...] = ("Plans", "Threat", "Network", "Sites")
 
 _GEOMETRY = {
     "Point": "Point",
@@ -83,6 +124,8 @@ class MapInputs:
         The working (projected) CRS of the risk field.
     air_cover
         Whether the column has air cover (scales the field).
+    roads
+        The road network, drawn as a layer (none when None).
     """
 
     sites: tuple[Site, ...]
@@ -90,6 +133,7 @@ class MapInputs:
     risk: RiskParams
     crs: object
     air_cover: bool
+    roads: RoadNetwork | None = None
 
 
 def map_inputs(scenario: Scenario) -> MapInputs:
@@ -100,6 +144,7 @@ def map_inputs(scenario: Scenario) -> MapInputs:
         risk=scenario.risk,
         crs=scenario.roads.crs,
         air_cover=scenario.air_cover,
+        roads=scenario.roads,
     )
 
 
@@ -167,7 +212,14 @@ def write_risk_raster(
 def project_layers(
     out_dir: Path, gpkg_layers: list[str], raster: Path | None
 ) -> list[ProjectLayer]:
-    """The project's layers, top first: the GeoPackage's, then the risk raster."""
+    """
+    The project's layers, top first: the GeoPackage's, then one per raster band.
+
+    Names, groups and temporal fields come from :data:`PROJECT_LAYERS` and
+    :data:`RASTER_LAYERS`; a band the raster lacks is left out. Band 1 keeps the
+    style of ``risk.qml``; any other band gets the same ramp, topped at the band's
+    stored maximum.
+    """
     gpkg = out_dir / "plan.gpkg"
     con = sqlite3.connect(f"file:{gpkg}?mode=ro", uri=True)
     try:
@@ -183,9 +235,12 @@ def project_layers(
         info = pyogrio.read_info(gpkg, layer=name)
         gtype = str(info["geometry_type"])
         bx0, by0, bx1, by1 = (float(v) for v in info["total_bounds"])
+        shown, group, temporal, visible = PROJECT_LAYERS.get(
+            name, (name, "", None, True)
+        )
         layers.append(
             ProjectLayer(
-                name=name,
+                name=shown,
                 source=f"./plan.gpkg|layername={name}",
                 kind="vector",
                 qml=qml[name],
@@ -193,23 +248,80 @@ def project_layers(
                 crs=str(info["crs"]),
                 geometry=_GEOMETRY.get(gtype.replace(" Z", ""), "Line"),
                 wkb_type=gtype.replace(" ", ""),
+                group=group,
+                temporal=temporal,
+                visible=visible,
             )
         )
     if raster is not None:
-        with rasterio.open(raster) as src:
-            b = src.bounds
-            crs = src.crs.to_string()
-        layers.append(
+        layers += raster_layers(raster)
+    return layers
+
+
+def raster_layers(raster: Path) -> list[ProjectLayer]:
+    """One project layer per band of :data:`RASTER_LAYERS` that the raster has."""
+    with rasterio.open(raster) as src:
+        b = src.bounds
+        crs = src.crs.to_string()
+        count = src.count
+        tops = [
+            float(src.tags(i).get("STATISTICS_MAXIMUM", "1") or 1)
+            for i in range(1, count + 1)
+        ]
+        labels = [src.tags(i).get("channel", "") for i in range(1, count + 1)]
+    first = raster.with_suffix(".qml").read_text(encoding="utf-8")
+    out = []
+    for band, shown, group, visible in RASTER_LAYERS:
+        if band > count:
+            continue
+        style = first
+        if band > 1:
+            style = risk_qml(tops[band - 1] or 1.0, band=band, label=labels[band - 1])
+        out.append(
             ProjectLayer(
-                name="risk",
+                name=shown,
                 source=f"./{raster.name}",
                 kind="raster",
-                qml=raster.with_suffix(".qml").read_text(encoding="utf-8"),
+                qml=style,
                 extent=(b.left, b.bottom, b.right, b.top),
                 crs=crs,
+                group=group,
+                visible=visible,
             )
         )
-    return layers
+    return out
+
+
+def march_table_rows(doc: PlanDocument) -> list[tuple[str, ...]]:
+    """
+    The layout's march table, one row per checkpoint in order of passing.
+
+    Checkpoint, km, number of march units, the first head's arrival and the last
+    tail's clearance as date-time groups (``DDHHMMZ``, UTC).
+    """
+    places: dict[str, list[Any]] = {}
+    for r in doc.march_table:
+        places.setdefault(r.checkpoint, []).append(r)
+    return [
+        (
+            name,
+            f"{float(rs[0].km):.1f}",
+            str(len(rs)),
+            dtg(min(r.head_arrival for r in rs), short=True),
+            dtg(max(r.tail_clearance for r in rs), short=True),
+        )
+        for name, rs in places.items()
+    ]
+
+
+def time_range(doc: PlanDocument) -> tuple[str, str] | None:
+    """First departure and last arrival of every plan, ISO 8601 UTC."""
+    legs = [leg for k in doc.plan_keys() for leg in doc.plans[k].legs]
+    if not legs:
+        return None
+    start = min(leg.depart for leg in legs)
+    end = max(leg.arrive for leg in legs)
+    return (iso(start), iso(end))
 
 
 def write_maps(
@@ -257,7 +369,13 @@ def write_maps(
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     layers = write_plan_gpkg(
-        doc, inputs.sites, inputs.events, inputs.risk, out / "plan.gpkg", crs=crs
+        doc,
+        inputs.sites,
+        inputs.events,
+        inputs.risk,
+        out / "plan.gpkg",
+        crs=crs,
+        roads=inputs.roads,
     )
     raster = write_risk_raster(doc, inputs, out, field)
     title = doc.scenario.title or "convoy plan"
@@ -267,6 +385,9 @@ def write_maps(
         title=f"{title}: withdrawal plan",
         crs=crs,
         focus=FOCUS_LAYERS,
+        time_range=time_range(doc),
+        layout_html=march_table_html(march_table_rows(doc), LAYOUT_COLUMNS),
+        group_order=GROUP_ORDER,
     )
     report = write_report(
         doc,

@@ -19,6 +19,7 @@ from xml.sax.saxutils import escape, quoteattr
 import pyproj
 
 from convoy.errors import ScenarioError
+from convoy.outputs.qgis_layout import layout_xml
 from convoy.outputs.styles import QGIS_VERSION
 
 #: Margin added around the layers' extent for the initial view, as a fraction.
@@ -49,6 +50,13 @@ class ProjectLayer:
         ``"Point"``, ``"Line"`` or ``"Polygon"`` for vectors; ignored for rasters.
     wkb_type
         The vector layer's WKB type name, e.g. ``"MultiLineString"``.
+    group
+        Layer-tree group the layer is shown in ("" for the top level).
+    temporal
+        (start field, end field) of DateTime fields: the layer's temporal
+        properties, so QGIS' Temporal Controller shows each feature over that span.
+    visible
+        Whether the layer is checked (drawn) when the project opens.
     """
 
     name: str
@@ -59,6 +67,9 @@ class ProjectLayer:
     crs: str
     geometry: str = ""
     wkb_type: str = ""
+    group: str = ""
+    temporal: tuple[str, str] | None = None
+    visible: bool = True
 
     @property
     def layer_id(self) -> str:
@@ -130,8 +141,89 @@ def _extent_xml(tag: str, e: Sequence[float]) -> str:
     )
 
 
+def _tree_layer(ly: ProjectLayer) -> str:
+    checked = "Qt::Checked" if ly.visible else "Qt::Unchecked"
+    return (
+        f'<layer-tree-layer id="{ly.layer_id}" name={quoteattr(ly.name)} '
+        f"source={quoteattr(ly.source)} providerKey={quoteattr(_provider(ly))} "
+        f'checked="{checked}" expanded="1" legend_exp="" patch_size="-1,-1" '
+        'legend_split_behavior="0"><customproperties/></layer-tree-layer>'
+    )
+
+
+def layer_tree_xml(
+    layers: Sequence[ProjectLayer], group_order: Sequence[str] = ()
+) -> str:
+    """
+    The layer tree: each group holding its layers, in their drawing order.
+
+    Groups named in ``group_order`` come first, in that order; the others follow
+    in order of their first layer. Layers with no group stand at the top level,
+    where they come in the order.
+    """
+    rank = {g: i for i, g in enumerate(group_order)}
+    layers = sorted(layers, key=lambda ly: rank.get(ly.group, len(rank)))
+    order: list[ProjectLayer | str] = []
+    groups: dict[str, list[ProjectLayer]] = {}
+    for ly in layers:
+        if not ly.group:
+            order.append(ly)
+        elif ly.group not in groups:
+            groups[ly.group] = [ly]
+            order.append(ly.group)
+        else:
+            groups[ly.group].append(ly)
+    parts = []
+    for item in order:
+        if isinstance(item, ProjectLayer):
+            parts.append(_tree_layer(item))
+            continue
+        inner = "".join(_tree_layer(ly) for ly in groups[item])
+        parts.append(
+            f'<layer-tree-group name={quoteattr(item)} checked="Qt::Checked" '
+            f'expanded="1"><customproperties/>{inner}</layer-tree-group>'
+        )
+    return "".join(parts)
+
+
+def temporal_xml(ly: ProjectLayer) -> str:
+    """
+    The vector layer's ``<temporal>`` element: start and end from two fields.
+
+    Mode 2 is QgsVectorLayerTemporalProperties.ModeFeatureDateTimeStartAndEndFromFields.
+    """
+    if ly.kind != "vector" or ly.temporal is None:
+        return ""
+    start, end = ly.temporal
+    return (
+        f'<temporal enabled="1" mode="2" startField={quoteattr(start)} '
+        f'endField={quoteattr(end)} durationField="" durationUnit="min" '
+        'fixedDuration="0" accumulate="0" startExpression="" endExpression="" '
+        'limitMode="1"><fixedRange><start></start><end></end></fixedRange></temporal>'
+    )
+
+
+def time_settings_xml(time_range: tuple[str, str] | None) -> str:
+    """``<ProjectTimeSettings>``: the animation's range (ISO, UTC), 10-minute steps."""
+    if time_range is None:
+        return "<ProjectTimeSettings/>"
+    return (
+        '<ProjectTimeSettings cumulativeTemporalRange="0" timeStep="10" '
+        'timeStepUnit="min" frameRate="2">'
+        f"<TemporalRange><start>{escape(time_range[0])}</start>"
+        f"<end>{escape(time_range[1])}</end></TemporalRange></ProjectTimeSettings>"
+    )
+
+
 def project_xml(
-    title: str, layers: Sequence[ProjectLayer], crs: str, extent: Sequence[float]
+    title: str,
+    layers: Sequence[ProjectLayer],
+    crs: str,
+    extent: Sequence[float],
+    *,
+    time_range: tuple[str, str] | None = None,
+    layout_html: str | None = None,
+    group_order: Sequence[str] = (),
 ) -> str:
     """
     The .qgs document: layers top first, project CRS, initial extent, title.
@@ -146,16 +238,18 @@ def project_xml(
         Project CRS.
     extent
         Initial view (xmin, ymin, xmax, ymax) in ``crs``.
+    time_range
+        (start, end), ISO 8601 UTC: the Temporal Controller's range.
+    layout_html
+        The march table (HTML) of the print layout; no layout when None.
+    group_order
+        Order of the layer tree's groups; the drawing order stays ``layers``'
+        (a custom layer order), so points draw above lines whatever the groups.
     """
     srs = spatialrefsys_xml(crs)
     geographic = pyproj.CRS.from_user_input(crs).is_geographic
-    tree = "".join(
-        f'<layer-tree-layer id="{ly.layer_id}" name={quoteattr(ly.name)} '
-        f"source={quoteattr(ly.source)} providerKey={quoteattr(_provider(ly))} "
-        'checked="Qt::Checked" expanded="0" legend_exp="" patch_size="-1,-1" '
-        'legend_split_behavior="0"><customproperties/></layer-tree-layer>'
-        for ly in layers
-    )
+    tree = layer_tree_xml(layers, group_order)
+    custom = "1" if group_order else "0"
     maplayers = []
     for ly in layers:
         style = _style_parts(ly.qml, ly.kind)
@@ -185,7 +279,7 @@ def project_xml(
             f"<datasource>{escape(ly.source)}</datasource>"
             f"<layername>{escape(ly.name)}</layername>"
             f"<srs>{spatialrefsys_xml(ly.crs)}</srs>{provider}"
-            f"<layerOpacity>1</layerOpacity>{style}</maplayer>"
+            f"<layerOpacity>1</layerOpacity>{style}{temporal_xml(ly)}</maplayer>"
         )
     order = "".join(f'<layer id="{ly.layer_id}"/>' for ly in layers)
     custom_order = "".join(f"<item>{ly.layer_id}</item>" for ly in layers)
@@ -200,7 +294,8 @@ def project_xml(
         '<trust active="0"/>\n'
         f"<projectCrs>{srs}</projectCrs>\n"
         f"<layer-tree-group><customproperties/>{tree}"
-        f'<custom-order enabled="0">{custom_order}</custom-order></layer-tree-group>\n'
+        f'<custom-order enabled="{custom}">{custom_order}</custom-order>'
+        "</layer-tree-group>\n"
         '<snapping-settings enabled="0" mode="2" type="1" tolerance="12" unit="1" '
         'intersection-snapping="0"><individual-layer-settings/></snapping-settings>\n'
         "<relations/>\n"
@@ -215,6 +310,8 @@ def project_xml(
         # without ProjectionsEnabled QGIS ignores <projectCrs> and the project has none
         '<SpatialRefSys><ProjectionsEnabled type="int">1</ProjectionsEnabled>'
         "</SpatialRefSys>"
+        # distances (the layout's scale bar) on the WGS 84 ellipsoid, in km
+        '<Measure><Ellipsoid type="QString">EPSG:7030</Ellipsoid></Measure>'
         '<Measurement><DistanceUnits type="QString">km</DistanceUnits>'
         '<AreaUnits type="QString">km2</AreaUnits></Measurement>'
         '<PositionPrecision><Automatic type="bool">true</Automatic>'
@@ -224,7 +321,8 @@ def project_xml(
         f'<DefaultViewExtent xmin="{extent[0]!r}" ymin="{extent[1]!r}" '
         f'xmax="{extent[2]!r}" ymax="{extent[3]!r}">{srs}</DefaultViewExtent>'
         "</ProjectViewSettings>\n"
-        f"<ProjectStyleSettings/><ProjectTimeSettings/>\n"
+        f"<ProjectStyleSettings/>{time_settings_xml(time_range)}\n"
+        f"{'' if layout_html is None else layout_xml(title, extent, layout_html)}\n"
         "</qgis>\n"
     )
 
@@ -261,6 +359,9 @@ def write_qgis_project(
     crs: str = "EPSG:4326",
     name: str = "plan.qgz",
     focus: Sequence[str] = (),
+    time_range: tuple[str, str] | None = None,
+    layout_html: str | None = None,
+    group_order: Sequence[str] = (),
 ) -> Path:
     """
     Write a QGIS project (a .qgz zip holding one .qgs) into ``out_dir``.
@@ -279,6 +380,12 @@ def write_qgis_project(
         File name of the project.
     focus
         Names of the layers the initial view frames (all when empty).
+    time_range
+        (start, end), ISO 8601 UTC: the Temporal Controller's range.
+    layout_html
+        The march table (HTML) of the print layout; no layout when None.
+    group_order
+        Order of the layer tree's groups (see :func:`project_xml`).
 
     Returns
     -------
@@ -307,7 +414,15 @@ def write_qgis_project(
     if not layers:
         msg = f"{out_dir / name}: expected at least one layer, found none"
         raise ScenarioError(msg)
-    xml = project_xml(title, layers, crs, view_extent(layers, crs, focus))
+    xml = project_xml(
+        title,
+        layers,
+        crs,
+        view_extent(layers, crs, focus),
+        time_range=time_range,
+        layout_html=layout_html,
+        group_order=group_order,
+    )
     path = out_dir / name
     qgs_name = Path(name).with_suffix(".qgs").name
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as zf:

@@ -10,13 +10,11 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 from convoy.document import PlanDocument
-
-_HALF_MINUTE = timedelta(seconds=30)
+from convoy.times import dtg
 
 MARCH_COLUMNS: tuple[str, ...] = (
     "unit",
@@ -61,9 +59,6 @@ LEFT_COLUMNS: tuple[str, ...] = (
 #: First characters that make a spreadsheet evaluate a cell (OWASP CSV injection).
 FORMULA_STARTS: tuple[str, ...] = ("=", "+", "-", "@", "\t", "\r")
 
-_MONTHS = ("JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV")
-MONTHS: tuple[str, ...] = (*_MONTHS, "DEC")
-
 
 def safe_text(text: str) -> str:
     """
@@ -80,26 +75,6 @@ def safe_text(text: str) -> str:
     ("'=SUM(A1)", "'@x", 'V-01')
     """
     return "'" + text if text.startswith(FORMULA_STARTS) else text
-
-
-def dtg(t: datetime) -> str:
-    """
-    A UTC time as a military date-time group, ``DDHHMMZ MON YY``.
-
-    Day of month, hours and minutes (UTC, seconds rounded half up to the minute),
-    the zone letter Z, the month's three-letter abbreviation in capitals and the
-    two-digit year (the NATO form, STANAG 2014 / ATP-3.2.2).
-
-    Examples
-    --------
-    >>> from datetime import UTC
-    >>> dtg(datetime(2023, 10, 31, 11, 0, 29, tzinfo=UTC))
-    '311100Z OCT 23'
-    """
-    if t.tzinfo is not None:
-        t = t.astimezone(UTC)
-    t = (t + _HALF_MINUTE).replace(second=0, microsecond=0)
-    return f"{t:%d%H%M}Z {MONTHS[t.month - 1]} {t:%y}"
 
 
 def march_rows(doc: PlanDocument) -> list[dict[str, Any]]:

@@ -8,43 +8,13 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from convoy.document import OPTIMISED, Leg, PlanDocument, TripPlan
 from convoy.report._common import plan_label
 
-_MONTHS = [
-    "JAN",
-    "FEB",
-    "MAR",
-    "APR",
-    "MAY",
-    "JUN",
-    "JUL",
-    "AUG",
-    "SEP",
-    "OCT",
-    "NOV",
-    "DEC",
-]
-
 #: Sites the planner names after a kilometre post ("km 36"), not a place.
 _KM_POST = re.compile(r"^km \d+(\.\d+)?$")
-
-
-def dtg(t: datetime | None) -> str:
-    """
-    A date-time group in UTC: ``DDHHMMZ MON YY``.
-
-    Examples
-    --------
-    >>> dtg(datetime(2023, 10, 31, 11, 0, tzinfo=UTC))
-    '311100Z OCT 23'
-    """
-    if t is None:
-        return ""
-    u = t.astimezone(UTC)
-    return f"{u:%d%H%M}Z {_MONTHS[u.month - 1]} {u:%y}"
 
 
 def is_named_place(site: str) -> bool:

@@ -28,7 +28,6 @@ from convoy.params import DEFAULT_DIURNAL_IED
 from convoy.report._common import plan_label
 from convoy.report.bottom_line import (
     comparisons,
-    dtg,
     incidents_interval,
     itinerary,
     route_in_words,
@@ -46,6 +45,7 @@ from convoy.report.plot_simulation import plot_simulation
 from convoy.report.plot_time_distance import plot_time_distance
 from convoy.report.plot_timeline import plot_march_timeline
 from convoy.scenario import Site
+from convoy.times import dtg
 
 #: Chart files written beside report.html, in page order.
 CHARTS: tuple[str, ...] = (

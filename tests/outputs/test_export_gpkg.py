@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import copy
+import itertools
+import re
 import sqlite3
 import xml.etree.ElementTree as ET
 
 import numpy as np
+import pandas as pd
 import pyogrio
 import pytest
 
@@ -31,7 +34,7 @@ def test_layers_and_crs(maps_dir):
     for name in LAYERS:
         info = pyogrio.read_info(maps_dir / "plan.gpkg", layer=name)
         assert info["crs"] == "EPSG:4326", name
-        kind = "Line" if name in ("route", "route_risk") else "Point"
+        kind = "Line" if name in ("route", "route_risk", "legs", "roads") else "Point"
         assert kind in info["geometry_type"], (name, info["geometry_type"])
 
 
@@ -42,7 +45,11 @@ def test_feature_counts_match_plan(maps_dir, export_plan, export_scenario):
     count = {n: pyogrio.read_info(gpkg, layer=n)["features"] for n in LAYERS}
     assert count["route"] == len(plans)
     assert count["halts"] == sum(len(p["halts"]) for p in plans.values())
-    assert count["checkpoints"] == len(export_plan["march_table"])
+    # one checkpoint per place of the march table
+    assert count["checkpoints"] == len(
+        {r["checkpoint"] for r in export_plan["march_table"]}
+    )
+    assert count["legs"] == sum(len(p["legs"]) for p in plans.values())
     assert count["sites"] == len(export_scenario.sites)
     assert count["events"] == len(export_scenario.events)
     assert count["route_risk"] == len(plans["optimised"]["risk_along_route"])
@@ -57,7 +64,8 @@ def test_route_attributes(maps_dir, export_plan):
         assert row["expected_incidents"] == pytest.approx(s["expected_incidents"])
         assert row["distance_km"] == pytest.approx(s["distance_km"])
         assert row["vehicles_moving"] == s["vehicles_moving"]
-        assert row["depart"] == s["depart"] and row["arrive"] == s["arrive"]
+        assert row["depart"] == pd.Timestamp(s["depart"])
+        assert row["arrive"] == pd.Timestamp(s["arrive"])
     opt = df[df["plan"] == "optimised"].geometry.iloc[0]
     first = export_plan["plans"]["optimised"]["legs"][0]["coords"][0]
     assert opt.geoms[0].coords[0] == pytest.approx(tuple(first))
@@ -203,7 +211,8 @@ def test_projected_crs(tmp_path, export_doc, export_scenario):
     """With crs='EPSG:32631' the layers are written in UTM 31N, in metres."""
     names = _gpkg(export_doc, export_scenario, tmp_path / "p.gpkg", crs="EPSG:32631")
     info = pyogrio.read_info(tmp_path / "p.gpkg", layer="sites")
-    assert set(names) == LAYERS
+    # no road network given: no roads layer
+    assert set(names) == LAYERS - {"roads"}
     assert info["crs"] == "EPSG:32631"
     x0, y0, x1, y1 = info["total_bounds"]
     assert 200_000 < x0 < x1 < 400_000 and 1_900_000 < y0 < y1 < 2_100_000
@@ -263,3 +272,94 @@ def test_reproducible_bytes(tmp_path, monkeypatch, export_doc, export_scenario):
     finally:
         con.close()
     assert stamps == {"2023-11-14T22:13:20.000Z"}
+
+
+def test_checkpoints_one_per_place(maps_dir, export_plan):
+    """A checkpoint feature holds the first head and last tail of all its units."""
+    df = pyogrio.read_dataframe(maps_dir / "plan.gpkg", layer="checkpoints")
+    assert df["checkpoint"].is_unique
+    for _, row in df.iterrows():
+        rows = [
+            r
+            for r in export_plan["march_table"]
+            if r["checkpoint"] == row["checkpoint"]
+        ]
+        assert row["units"] == len(rows)
+        assert row["first_head"] == min(pd.Timestamp(r["head_arrival"]) for r in rows)
+        assert row["last_tail"] == max(pd.Timestamp(r["tail_clearance"]) for r in rows)
+        for r in rows:
+            assert f"{r['unit']}: " in row["times"]
+
+
+def test_legs_layer(maps_dir, export_plan):
+    """One leg feature per leg of each plan: mode, road, km and times of plan.json."""
+    df = pyogrio.read_dataframe(maps_dir / "plan.gpkg", layer="legs")
+    want = [
+        (k, i, lg)
+        for k, p in export_plan["plans"].items()
+        for i, lg in enumerate(p["legs"])
+    ]
+    assert len(df) == len(want)
+    got = {(r["plan"], r["seq"]): r for _, r in df.iterrows()}
+    for key, i, lg in want:
+        r = got[(key, i + 1)]
+        assert r["mode"] == lg["mode"] and r["road"] == lg["road"]
+        assert r["km"] == pytest.approx(lg["length_km"], abs=0.005)
+        assert r["depart"] == pd.Timestamp(lg["depart"])
+        assert r["arrive"] == pd.Timestamp(lg["arrive"])
+        assert r.geometry.coords[0] == pytest.approx(tuple(lg["coords"][0]))
+
+
+def test_time_fields_are_datetime(maps_dir):
+    """Times are DateTime fields of the GeoPackage, not strings."""
+    gpkg = maps_dir / "plan.gpkg"
+    for layer, cols in {
+        "route": ("depart", "arrive"),
+        "legs": ("depart", "arrive"),
+        "halts": ("start", "end"),
+        "checkpoints": ("first_head", "last_tail"),
+        "route_risk": ("head_time",),
+        "events": ("date",),
+    }.items():
+        info = pyogrio.read_info(gpkg, layer=layer)
+        types = dict(zip(info["fields"], info["dtypes"], strict=True))
+        for c in cols:
+            assert types[c].startswith("datetime64"), (layer, c, types[c])
+
+
+def test_roads_layer(maps_dir, export_scenario):
+    """The road network: one line per edge, its total length the network's."""
+    df = pyogrio.read_dataframe(maps_dir / "plan.gpkg", layer="roads")
+    net = export_scenario.roads
+    assert len(df) == len(net.edge_geometry)
+    assert df["km"].sum() == pytest.approx(net.edge_length_m.sum() / 1000, rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("breaks", "want"),
+    [
+        (
+            [6.1e-08, 0.00025, 0.0056, 0.085, 0.56, 3.05],
+            [0, 0.00025, 0.0056, 0.085, 0.56, 3.1],
+        ),
+        ([0.2, 0.2001, 5.0], [0, 0.2, 5.0]),
+        ([1.0, 12.34, 12.36, 99.1], [0, 12, 100]),
+    ],
+)
+def test_readable_breaks(breaks, want):
+    """Breaks: 0 at the bottom, two significant digits, the top rounded up."""
+    got = styles.readable_breaks(breaks)
+    assert got == pytest.approx(want)
+    assert all(a < b for a, b in itertools.pairwise(got))
+    assert got[-1] >= breaks[-1]
+
+
+def test_risk_legend_unit():
+    """The legend reads per km, per 100 km, ... whichever makes the top class >= 1."""
+    assert styles.risk_unit(3.0) == (1.0, "per km")
+    assert styles.risk_unit(0.03) == (100.0, "per 100 km")
+    assert styles.risk_unit(2.98e-06)[1] == "per million km"
+    qml = styles.route_risk_qml(np.array([8.33e-10, 1e-8, 2e-7, 1e-6, 2.98e-06]))
+    labels = re.findall(r' label="([^"]*)"', qml)
+    assert len(labels) >= 2 and all("per million km" in lb for lb in labels)
+    assert not any("e-" in lb for lb in labels), labels

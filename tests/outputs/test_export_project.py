@@ -8,6 +8,8 @@ import zipfile
 import pytest
 
 from convoy.errors import ScenarioError
+from convoy.outputs.maps import GROUP_ORDER, PROJECT_LAYERS, RASTER_LAYERS
+from convoy.outputs.qgis_layout import fit_extent
 from convoy.outputs.qgis_project import (
     ProjectLayer,
     spatialrefsys_xml,
@@ -46,17 +48,64 @@ def test_sources_relative_and_exist(maps_dir):
 def test_layer_order(maps_dir):
     """Points and labels on top, lines below, the risk raster at the bottom."""
     root = _project(maps_dir)
-    order = [
-        ly.get("name")
-        for ly in root.find("layer-tree-group")
-        if ly.tag == "layer-tree-layer"
-    ]
-    assert order[-1] == "risk"
-    assert order.index("sites") < order.index("route") < order.index("risk")
-    assert order.index("halts") < order.index("route_risk")
+    tree = root.find("layer-tree-group")
+    custom = tree.find("custom-order")
+    assert custom.get("enabled") == "1"
+    ids = {ly.findtext("id"): ly.findtext("layername") for ly in root.iter("maplayer")}
+    order = [ids[item.text] for item in custom]
+    assert order[-2:] == [shown for _, shown, _, _ in RASTER_LAYERS]
+    names = {raw: v[0] for raw, v in PROJECT_LAYERS.items()}
+    assert order.index(names["sites"]) < order.index(names["route"])
+    assert order.index(names["halts"]) < order.index(names["route_risk"])
+    assert order.index(names["route"]) < order.index(names["roads"])
     drawn = [ly.get("id") for ly in root.find("layerorder")]
-    ids = {ly.findtext("layername"): ly.findtext("id") for ly in root.iter("maplayer")}
-    assert drawn == [ids[n] for n in order]
+    assert drawn == [item.text for item in custom]
+
+
+def test_layer_tree_groups(maps_dir):
+    """The tree holds the groups in order, each layer in its group, by human name."""
+    root = _project(maps_dir)
+    tree = root.find("layer-tree-group")
+    groups = [g.get("name") for g in tree.findall("layer-tree-group")]
+    assert groups == list(GROUP_ORDER)
+    assert tree.findall("layer-tree-layer") == []
+    where = {
+        ly.get("name"): g.get("name")
+        for g in tree.findall("layer-tree-group")
+        for ly in g.findall("layer-tree-layer")
+    }
+    for shown, group, _, _ in PROJECT_LAYERS.values():
+        if shown in where:
+            assert where[shown] == group
+    assert where["Risk field: ambush"] == "Threat"
+
+
+def test_temporal_and_layout_written(maps_dir):
+    """Legs and halts carry temporal settings; the project has one print layout."""
+    root = _project(maps_dir)
+    temporal = {
+        ml.findtext("layername"): ml.find("temporal") for ml in root.iter("maplayer")
+    }
+    for raw in ("legs", "halts", "checkpoints"):
+        shown, _, fields, _ = PROJECT_LAYERS[raw]
+        t = temporal[shown]
+        assert t is not None and t.get("enabled") == "1" and t.get("mode") == "2"
+        assert (t.get("startField"), t.get("endField")) == fields
+    rng = root.find("ProjectTimeSettings/TemporalRange")
+    assert rng.findtext("start") < rng.findtext("end")
+    (layout,) = root.findall("Layouts/Layout")
+    kinds = {int(it.get("type")) for it in layout.iter("LayoutItem")}
+    assert kinds >= {65638, 65639, 65641, 65642, 65646, 65647}
+    assert layout.find("LayoutMultiFrame").get("type") == "65648"
+
+
+def test_fit_extent():
+    """The map item's extent keeps the whole view and takes the item's shape."""
+    for ext, aspect in [((0, 0, 1, 4), 1.5), ((0, 0, 10, 1), 0.5), ((2, 2, 3, 3), 1.0)]:
+        x0, y0, x1, y1 = fit_extent(ext, aspect)
+        assert (x1 - x0) / (y1 - y0) == pytest.approx(aspect)
+        assert x0 <= ext[0] and y0 <= ext[1] and x1 >= ext[2] and y1 >= ext[3]
+        assert (x0 + x1) / 2 == pytest.approx((ext[0] + ext[2]) / 2)
 
 
 def test_styles_embedded(maps_dir):

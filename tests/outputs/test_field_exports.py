@@ -21,7 +21,7 @@ from lxml import etree
 from convoy.document import OPTIMISED, PlanDocument
 from convoy.outputs.gpx import write_gpx
 from convoy.outputs.kml import GX_NS, KML_NS, kml_colour, write_kml
-from convoy.outputs.tables import dtg, safe_text, write_tables
+from convoy.outputs.tables import safe_text, write_tables
 from convoy.outputs.track import (
     haversine_m,
     head_track,
@@ -30,6 +30,7 @@ from convoy.outputs.track import (
     stops,
 )
 from convoy.outputs.xlsx import write_xlsx_tables
+from convoy.times import dtg
 
 K = {"k": KML_NS, "gx": GX_NS}
 

@@ -1,7 +1,8 @@
 """The map outputs open in a real QGIS: valid, styled as stored, drawn, project loads.
 
-Runs the checker ``qgis_check.py`` beside this file with Debian's Python, which has
-PyQGIS. Skipped when PyQGIS is missing.
+Runs the generic checker ``qgis_check.py`` beside this file with Debian's Python,
+which has PyQGIS: an extra check beside the project's own, ``test_qgis_project.py``
+(groups, legs, temporal settings, print layout). Skipped when PyQGIS is missing.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import subprocess
 from pathlib import Path
 
 import pytest
+
+from convoy.outputs.maps import RASTER_LAYERS
 
 QGIS_PYTHON = "/usr/bin/python3"
 CHECKER = Path(__file__).resolve().parent / "qgis_check.py"
@@ -68,6 +71,8 @@ def test_outputs_open_in_qgis(tmp_path, maps_dir, export_plan):
         "sites",
         "events",
         "left_behind",
+        "legs",
+        "roads",
         "risk",
     }
     for name, ly in layers.items():
@@ -75,7 +80,8 @@ def test_outputs_open_in_qgis(tmp_path, maps_dir, export_plan):
     (project,) = summary["projects"]
     assert project["read_ok"] and project["crs"] == "EPSG:4326"
     assert all(ly["valid"] for ly in project["layers"])
-    assert len(project["layers"]) == len(layers)
+    # risk.tif is in the project once per band shown (IED, ambush)
+    assert len(project["layers"]) == len(layers) - 1 + len(RASTER_LAYERS)
     assert png.is_file() and png.stat().st_size > 0
 
 

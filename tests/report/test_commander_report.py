@@ -18,7 +18,6 @@ from convoy.errors import ScenarioError
 from convoy.report import write_report
 from convoy.report.bottom_line import (
     comparisons,
-    dtg,
     incidents_interval,
     is_named_place,
     itinerary,
@@ -27,6 +26,7 @@ from convoy.report.bottom_line import (
     why_this_route,
 )
 from convoy.report.pdf import pdf_engine_problem
+from convoy.times import dtg
 
 
 def test_dtg():

@@ -375,7 +375,13 @@ def route_qml(plans: Sequence[str]) -> str:
     return qml_document(
         categorized_renderer("plan", cats, line_symbol("0", (99, 99, 99), 0.8)),
         "line",
-        labeling('"label"', geometry="line", size_pt=7.5, priority=3),
+        # only the optimised plan is labelled: the baselines share its towns
+        labeling(
+            'if("plan" = \'optimised\', "label", NULL)',
+            geometry="line",
+            size_pt=7.5,
+            priority=3,
+        ),
     )
 
 
@@ -403,13 +409,75 @@ def risk_classes(values: np.ndarray, num_classes: int = 5) -> list[float]:
     return out
 
 
+#: Units the risk legend may read in: factor on "per km" and its text.
+RISK_UNITS: tuple[tuple[float, str], ...] = (
+    (1.0, "per km"),
+    (100.0, "per 100 km"),
+    (1e4, "per 10,000 km"),
+    (1e6, "per million km"),
+    (1e8, "per 100 million km"),
+    (1e10, "per 10 billion km"),
+    (1e12, "per trillion km"),
+)
+
+
+def risk_unit(top: float) -> tuple[float, str]:
+    """The smallest unit of :data:`RISK_UNITS` in which ``top`` reads 1 or more."""
+    for factor, unit in RISK_UNITS:
+        if top * factor >= 1.0:
+            return factor, unit
+    return RISK_UNITS[-1]
+
+
+def _round2(x: float) -> str:
+    """``x`` to two significant digits, without an exponent (e.g. 0.083, 30, 2.9)."""
+    if x == 0:
+        return "0"
+    return f"{float(f'{x:.2g}'):,.{max(0, 1 - int(np.floor(np.log10(abs(x)))))}f}"
+
+
+def _ceil2(x: float) -> float:
+    """``x`` rounded up to two significant digits."""
+    if x <= 0:
+        return 0.0
+    step = 10.0 ** (np.floor(np.log10(x)) - 1)
+    return float(np.ceil(x / step - 1e-9) * step)
+
+
+def readable_breaks(breaks: Sequence[float]) -> list[float]:
+    """
+    Class breaks a reader takes in, strictly increasing.
+
+    0 at the bottom (for non-negative values), inner breaks to two significant
+    digits, the top rounded up. Every value the input breaks covered stays covered.
+    """
+    lo = 0.0 if breaks[0] >= 0 else breaks[0]
+    top = _ceil2(breaks[-1]) if breaks[-1] > 0 else breaks[-1]
+    out = [lo]
+    for b in breaks[1:-1]:
+        r = float(f"{b:.2g}")
+        if out[-1] < r < top:
+            out.append(r)
+    if top > out[-1]:
+        out.append(top)
+    return out
+
+
 def route_risk_qml(risk_per_km: np.ndarray) -> str:
-    """Route pieces graduated by expected incidents per km (YlOrRd, quantiles)."""
+    """
+    Route pieces graduated by expected incidents per km (PuRd, quantiles).
+
+    The legend reads in the unit of :data:`RISK_UNITS` where the top class is 1
+    or more (e.g. "0.5 - 2.9 per 100 km"), with breaks from :func:`readable_breaks`.
+    """
     breaks = risk_classes(risk_per_km, len(RISK_RAMP))
+    factor, unit = risk_unit(breaks[-1])
+    shown = readable_breaks([b * factor for b in breaks])
+    breaks = [b / factor for b in shown]
     n = len(breaks) - 1
     idx = np.linspace(0, len(RISK_RAMP) - 1, n).round().astype(int) if n > 1 else [2]
     symbols = [line_symbol(str(i), RISK_RAMP[int(k)], 2.0) for i, k in enumerate(idx)]
-    labels = [f"{breaks[i]:.3g} - {breaks[i + 1]:.3g} per km" for i in range(n)]
+    labels = [f"{_round2(shown[i])} - {_round2(shown[i + 1])} {unit}" for i in range(n)]
     return qml_document(
         graduated_renderer(
             "risk_per_km", breaks, symbols, labels, line_symbol("0", RISK_RAMP[2], 2.0)
@@ -426,24 +494,48 @@ def halts_qml() -> str:
     the same place, the halt's label, which names the site too, is the one shown.
     """
     sym = marker_symbol("0", "square", (33, 113, 181), 3.2, outline=(255, 255, 255))
+    # only the optimised plan's halts are labelled: the baselines' crowd its towns
     expr = (
-        "\"site\" || ' (' || \"plan\" || ')' || '\\n' || "
-        "replace(substr(\"start\", 6, 11), 'T', ' ') || ' - ' || "
-        "replace(substr(\"end\", 6, 11), 'T', ' ') || ' UTC'"
+        "if(\"plan\" = 'optimised', \"site\" || '\\n' || "
+        "format_date(\"start\", 'dd HH:mm') || ' - ' || "
+        "format_date(\"end\", 'dd HH:mm') || ' UTC', NULL)"
     )
     return qml_document(single_renderer(sym), "point", labeling(expr, priority=10))
 
 
 def checkpoints_qml() -> str:
-    """March-table points labelled with unit, head arrival and tail clearance (UTC)."""
+    """Checkpoints labelled with the first head's arrival and last tail's clearance."""
     sym = marker_symbol("0", "diamond", (106, 81, 163), 2.6, outline=(255, 255, 255))
     expr = (
-        "\"checkpoint\" || ' ' || \"unit\" || ': ' || "
-        "replace(substr(\"head_arrival\", 9, 8), 'T', ' ') || ' - ' || "
-        'substr("tail_clearance", 12, 5)'
+        "\"checkpoint\" || ': ' || format_date(\"first_head\", 'dd HH:mm') || "
+        "' - ' || format_date(\"last_tail\", 'dd HH:mm') || ' UTC'"
     )
     return qml_document(
         single_renderer(sym), "point", labeling(expr, size_pt=7, priority=4)
+    )
+
+
+#: Leg modes: label, colour, width in mm, dashed.
+LEG_STYLES: dict[str, tuple[str, tuple[int, int, int], float, bool]] = {
+    "normal": ("Normal march", (49, 130, 189), 0.9, False),
+    "clearance": ("Route clearance (slow)", (230, 85, 13), 1.4, True),
+}
+
+
+def legs_qml() -> str:
+    """Legs of every plan by mode: normal legs blue, clearance legs orange, dashed."""
+    cats = [
+        Category(k, label, line_symbol(str(i), rgb, w, dashed=d))
+        for i, (k, (label, rgb, w, d)) in enumerate(LEG_STYLES.items())
+    ]
+    renderer = categorized_renderer("mode", cats, line_symbol("0", (99, 99, 99), 0.8))
+    return qml_document(renderer, "line")
+
+
+def roads_qml() -> str:
+    """The road network: thin grey lines, drawn under everything else."""
+    return qml_document(
+        single_renderer(line_symbol("0", (150, 150, 150), 0.35)), "line"
     )
 
 
