@@ -26,8 +26,10 @@ from __future__ import annotations
 
 import errno
 import functools
+import os
 import signal
 import sys
+import threading
 import traceback
 import warnings
 from collections.abc import Callable, Iterator
@@ -168,7 +170,28 @@ def _failure_text(exc: BaseException) -> str | None:
     return None
 
 
-def _raise_interrupted(signum: int, _frame: FrameType | None) -> None:
+def _in_llvmlite_callback(frame: FrameType | None) -> bool:
+    """True while Python runs inside one of llvmlite's ctypes callbacks."""
+    llvmlite = sys.modules.get("llvmlite")
+    root = (
+        os.path.dirname(getattr(llvmlite, "__file__", None) or "") if llvmlite else ""
+    )
+    while root and frame is not None:
+        if frame.f_code.co_filename.startswith(root):
+            return True
+        frame = frame.f_back
+    return False
+
+
+def _raise_interrupted(signum: int, frame: FrameType | None) -> None:
+    if _in_llvmlite_callback(frame):
+        # An exception raised inside a ctypes callback (llvmlite's object cache,
+        # called while numba compiles) is printed and dropped by ctypes, and the
+        # run would go on: deliver the signal again a moment later instead.
+        timer = threading.Timer(0.05, os.kill, (os.getpid(), signum))
+        timer.daemon = True
+        timer.start()
+        return
     raise Interrupted(signum)
 
 

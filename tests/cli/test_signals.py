@@ -221,3 +221,30 @@ def test_sigint_on_the_embedded_scenario(tmp_path, sets, delay_s):
     assert "interrupted by SIGINT" in err and "Traceback" not in err
     assert _digests(out) == _expected(old, False)
     _no_staging(out)
+
+
+def test_signal_inside_an_llvmlite_callback_is_delivered_again():
+    """ctypes drops an exception raised in a callback: the signal comes back later."""
+    import os
+    import threading
+
+    import llvmlite
+
+    from convoy.cli import options
+
+    got = threading.Event()
+    previous = signal.signal(signal.SIGUSR1, lambda *_: got.set())
+    try:
+        # a frame whose code lives in llvmlite's folder, as its callbacks' do
+        fake = os.path.join(os.path.dirname(llvmlite.__file__), "callback.py")
+        scope = {"handler": options._raise_interrupted, "sig": signal.SIGUSR1}
+        code = compile("import sys\nhandler(sig, sys._getframe())", fake, "exec")
+        exec(code, scope)  # returns: no Interrupted raised inside the callback
+        deadline = time.monotonic() + 5
+        while not got.is_set() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert got.is_set()
+        with pytest.raises(options.Interrupted):
+            options._raise_interrupted(signal.SIGUSR1, sys._getframe())
+    finally:
+        signal.signal(signal.SIGUSR1, previous)
