@@ -644,8 +644,8 @@ def test_any_legal_time_limit_works_on_a_small_camp(limit_s):
         solver=SolverParams(time_limit_s=limit_s),
     )
     assert_honest(plan)
-    # at 0.01 s the wall-clock guard (0.1 s) may fire on a loaded machine
-    assert plan.proven or (limit_s < 0.1 and plan.status == "GREEDY")
+    # at 0.01 s a loaded machine may stop short of the proof (honestly reported)
+    assert plan.proven or (limit_s < 0.1 and plan.status in ("GREEDY", "NOT_PROVEN"))
 
 
 @pytest.mark.parametrize(

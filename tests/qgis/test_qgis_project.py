@@ -19,30 +19,15 @@ import pytest
 
 from convoy.outputs.maps import GROUP_ORDER, PROJECT_LAYERS, RASTER_LAYERS
 from convoy.outputs.styles import PLAN_STYLES
+from tests.qgis.qgis_python import QGIS_PYTHON, have_qgis
 
-QGIS_PYTHON = "/usr/bin/python3"
 SCRIPT = Path(__file__).resolve().parent / "plan_project_check.py"
-
-
-def _have_qgis() -> bool:
-    if not Path(QGIS_PYTHON).is_file():
-        return False
-    try:
-        r = subprocess.run(
-            [QGIS_PYTHON, "-c", "import qgis.core"],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return r.returncode == 0
 
 
 @pytest.fixture(scope="module")
 def qgis_report(tmp_path_factory, maps_dir):
     """The JSON of plan_project_check.py on a copy of the export scenario's maps."""
-    if not _have_qgis():
+    if not have_qgis():
         pytest.skip(f"{QGIS_PYTHON} cannot import qgis.core (python3-qgis missing)")
     tmp = tmp_path_factory.mktemp("qgis_project")
     out = tmp / "maps"

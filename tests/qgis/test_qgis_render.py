@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from convoy.outputs.maps import RASTER_LAYERS
+from tests.qgis.qgis_python import QGIS_PYTHON, have_qgis
 
-QGIS_PYTHON = "/usr/bin/python3"
 CHECKER = Path(__file__).resolve().parent / "qgis_check.py"
 
 #: Where every layer of the export scenario must lie (lon/lat, the raster's padding
@@ -25,27 +25,12 @@ CHECKER = Path(__file__).resolve().parent / "qgis_check.py"
 BBOX = "0.4,17.7,2.0,18.8"
 
 
-def _have_qgis() -> bool:
-    if not Path(QGIS_PYTHON).is_file():
-        return False
-    try:
-        r = subprocess.run(
-            [QGIS_PYTHON, "-c", "import qgis.core"],
-            capture_output=True,
-            timeout=120,
-            check=False,
-        )
-    except (OSError, subprocess.TimeoutExpired):
-        return False
-    return r.returncode == 0
-
-
 @pytest.mark.qgis
 def test_outputs_open_in_qgis(tmp_path, maps_dir, export_plan):
     """qgis_check.py passes: every layer valid, styled, drawn; plan.qgz loads."""
     if not CHECKER.is_file():
         pytest.skip(f"reference checker not found at {CHECKER}")
-    if not _have_qgis():
+    if not have_qgis():
         pytest.skip(f"{QGIS_PYTHON} cannot import qgis.core (python3-qgis missing)")
     out = tmp_path / "maps"
     shutil.copytree(maps_dir, out)
@@ -93,7 +78,7 @@ def _check_planned(tmp_path, scenario):
 
     if not CHECKER.is_file():
         pytest.skip(f"reference checker not found at {CHECKER}")
-    if not _have_qgis():
+    if not have_qgis():
         pytest.skip(f"{QGIS_PYTHON} cannot import qgis.core (python3-qgis missing)")
     out = tmp_path / "plan"
     result = CliRunner().invoke(cli, ["plan", str(scenario), "-o", str(out)])
