@@ -121,7 +121,7 @@ def _risk_pieces(
     if reverse:
         s = s[-1] - s[::-1]
         ied, amb = ied[::-1], amb[::-1]
-    f = 1.0 if leg.mode == "normal" else m.clearance_ied_factor
+    f = (1.0 if leg.mode == "normal" else m.clearance_ied_factor) * m.ied_column_factor
     span = leg.arrive_min - leg.depart_min
     line = sc.roads.edge_geometry[e]
     pos = np.asarray(s if not reverse else line.length - s)
