@@ -511,7 +511,16 @@ def revisit_note(
     does not; the note says so and names the nodes.
     """
     path = schedule.node_path
-    twice = sorted({n for n in path if path.count(n) > 1})
+    halted = {h[0] for h in schedule.halts}
+    # into a halt site off the road and back out is no loop: its junction is free
+    spur = {
+        path[i - 1]
+        for i in range(1, len(path) - 1)
+        if path[i - 1] == path[i + 1] and path[i] in halted
+    }
+    twice = sorted(
+        {n for n in path if path.count(n) > 1 and not (n in spur and path.count(n) == 2)}
+    )
     if not twice:
         return ""
     where = ", ".join(names.get(n, f"node {n}") for n in twice)
