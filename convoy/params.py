@@ -318,7 +318,8 @@ DEFAULT_CHANNEL_RULES: dict[str, ChannelRule] = {
 #: event's date, not its hour, so no event data set in convoy's inputs can support a
 #: shape. Use it (or give ``diurnal_ied`` / ``diurnal_ambush``) only with a theatre's
 #: own incident timings.
-SHAPED_DIURNAL_IED: tuple[float, ...] = (    0.9,
+SHAPED_DIURNAL_IED: tuple[float, ...] = (
+    0.9,
     0.9,
     0.9,
     0.9,
@@ -549,7 +550,10 @@ class RiskParams(FromToml):
             )
         for name in ("ied_victim_share", "ied_command_share"):
             _require(
-                0 <= getattr(self, name) <= 1, name, "a share in [0, 1]", getattr(self, name)
+                0 <= getattr(self, name) <= 1,
+                name,
+                "a share in [0, 1]",
+                getattr(self, name),
             )
         _require(
             0 < self.ied_victim_share + self.ied_command_share <= 1,

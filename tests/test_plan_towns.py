@@ -82,8 +82,11 @@ def test_towns_only_route_is_short_and_never_revisits(embedded_kidal_gao, tmp_pa
             a, b = int(u[leg.edge]), int(v[leg.edge])
             assert nodes[-1] == leg.from_node
             nodes.append(b if leg.from_node == a else a)
-        spurs = {nodes[i - 1] for i in range(1, len(nodes)) if nodes[i] in
-                 _halt_spurs(trip, nodes)}
+        spurs = {
+            nodes[i - 1]
+            for i in range(1, len(nodes))
+            if nodes[i] in _halt_spurs(trip, nodes)
+        }
         twice = [
             x
             for x, c in collections.Counter(nodes).items()

@@ -142,7 +142,7 @@ class TripSummary:
 
     @property
     def background_share(self) -> float | None:
-        """Share of the expected incidents due to the background rate (None if unknown)."""
+        """Share of the expected incidents due to the background (None: unknown)."""
         if self.background_incidents is None:
             return None
         if self.expected_incidents <= 0:

@@ -1,5 +1,7 @@
-"""What the risk rests on: the background rate, the IED trigger split, the profiles and
-the age of the events (plan.json's ``risk_model`` and each plan's background part).
+"""What the risk rests on: plan.json's ``risk_model`` and each plan's background part.
+
+The background rate, the IED trigger split, the hourly profiles and the age of the
+events.
 """
 
 from __future__ import annotations

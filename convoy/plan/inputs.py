@@ -519,7 +519,11 @@ def revisit_note(
         if path[i - 1] == path[i + 1] and path[i] in halted
     }
     twice = sorted(
-        {n for n in path if path.count(n) > 1 and not (n in spur and path.count(n) == 2)}
+        {
+            n
+            for n in path
+            if path.count(n) > 1 and not (n in spur and path.count(n) == 2)
+        }
     )
     if not twice:
         return ""

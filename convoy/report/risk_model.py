@@ -1,5 +1,7 @@
-"""The report's paragraph on what the risk rests on: background share, IED triggers,
-hourly profile, the age of the events."""
+"""The report's paragraph on what the risk rests on.
+
+The background share, the IED trigger split, the hourly profile, the age of the events.
+"""
 
 from __future__ import annotations
 
@@ -33,8 +35,7 @@ def risk_model_sentences(doc: PlanDocument) -> list[str]:
             f"rate every road carries, {rm.background_factor:g} times the network's "
             f"mean ({rm.background_ied_per_km:.2g} IED per km, "
             f"{rm.background_ambush_per_km_h:.2g} ambush per hour per km of column), "
-            "not from reported events"
-            + (f"; baselines: {others}." if others else ".")
+            "not from reported events" + (f"; baselines: {others}." if others else ".")
         )
     elif not rm.background:
         out.append(
@@ -50,7 +51,7 @@ def risk_model_sentences(doc: PlanDocument) -> list[str]:
         "Hour of day: "
         + {
             "flat": "every hour alike (no source gives the hour of attacks).",
-            "shaped": "the shaped profiles of [risk] diurnal = \"shaped\", an "
+            "shaped": 'the shaped profiles of [risk] diurnal = "shaped", an '
             "unsourced planning assumption.",
         }.get(rm.diurnal, "the profiles given in [risk].")
     )

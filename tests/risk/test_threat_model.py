@@ -1,5 +1,7 @@
-"""The threat model's assumptions: background rate, IED triggers, precision, profiles,
-stale events."""
+"""The threat model's assumptions.
+
+Background rate, IED triggers, location precision, hourly profiles, stale events.
+"""
 
 from __future__ import annotations
 
@@ -37,9 +39,9 @@ from convoy.schedule import trajectory_exposure
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from test_field import CLASH, IED, X0, Y0, make_events  # noqa: E402
-from test_field import roads as _roads  # noqa: E402, F401
-from test_plan_towns import towns_only_copy  # noqa: E402
+from test_field import CLASH, IED, X0, Y0, make_events
+from test_field import roads as _roads
+from test_plan_towns import towns_only_copy
 
 roads = _roads
 
@@ -100,13 +102,15 @@ def test_background_rates_of_a_constant_is_factor_times_it():
 
 def test_background_params_checked():
     assert RiskParams().background and RiskParams().background_factor == 0.5
-    assert RiskParams(background_surface_factors={"track": 2}).surface_background_factors() == (
+    assert RiskParams(
+        background_surface_factors={"track": 2}
+    ).surface_background_factors() == (
         1.0,
         1.0,
         2.0,
         1.0,
     )
-    with pytest.raises(ScenarioError, match="background_surface_factors.mud"):
+    with pytest.raises(ScenarioError, match=r"background_surface_factors\.mud"):
         RiskParams.from_toml({"background_surface_factors": {"mud": 1.0}})
     with pytest.raises(ScenarioError, match="background_factor"):
         RiskParams.from_toml({"background_factor": -0.1})
@@ -142,9 +146,7 @@ def test_embedded_plan_has_background_everywhere(embedded_plan):
     assert again.to_json() == doc.to_json()
     assert again.risk_model is not None
     assert again.risk_model.background_factor == rm.background_factor
-    assert again.summary.background_share == pytest.approx(
-        doc.summary.background_share
-    )
+    assert again.summary.background_share == pytest.approx(doc.summary.background_share)
 
 
 @pytest.mark.slow
@@ -191,7 +193,10 @@ def test_towns_only_plan_has_background_everywhere(embedded_kidal_gao, tmp_path)
 
 def test_ied_command_fraction_splits_the_unknown():
     assert RiskParams().ied_command_fraction == pytest.approx(16 / 83)
-    assert RiskParams(ied_victim_share=1.0, ied_command_share=0.0).ied_command_fraction == 0
+    assert (
+        RiskParams(ied_victim_share=1.0, ied_command_share=0.0).ied_command_fraction
+        == 0
+    )
     with pytest.raises(ScenarioError, match="ied_command_share"):
         RiskParams(ied_victim_share=0.9, ied_command_share=0.2)
 
@@ -236,7 +241,9 @@ def test_coarse_event_spreads_wider():
     assert exact.at(at_event, "ied")[0] > near.at(at_event, "ied")[0]
     assert near.at(far, "ied")[0] > exact.at(far, "ied")[0]
     # the mass is the same: a wider kernel, not more risk
-    grid = dict(origin_xy=(X0 - 300_000, Y0 + 300_000), cell_m=2_000.0, shape=(300, 300))
+    grid = dict(
+        origin_xy=(X0 - 300_000, Y0 + 300_000), cell_m=2_000.0, shape=(300, 300)
+    )
     masses = [
         f.raster(channel="ied", **grid).sum() * 4.0 for f in (exact, near, region)
     ]
@@ -257,9 +264,7 @@ def test_kidal_spike_flattens(embedded_kidal_gao, tmp_path):
     unless their precision widens them."""
     sc = read_scenario(towns_only_copy(embedded_kidal_gao, tmp_path / "towns"))
     kidal = sc.roads.node_xy[sc.roads.site_node["Kidal"]]
-    sharp_params = dataclasses.replace(
-        sc.risk, precision_km_acled=(0.0, 0.0, 0.0)
-    )
+    sharp_params = dataclasses.replace(sc.risk, precision_km_acled=(0.0, 0.0, 0.0))
     sharp = risk_field_from_events(sc.events, sharp_params, crs=sc.roads.crs)
     wide = risk_field_from_events(sc.events, sc.risk, crs=sc.roads.crs)
     ring = kidal + 40_000.0 * np.array([[1, 0], [0, 1], [-1, 0], [0, -1]])
@@ -298,7 +303,9 @@ def test_stale_events_warn_with_the_decay():
     assert st_ is not None and st_.stale
     assert st_.newest_age_days == 1105.0
     assert st_.decay_weight == pytest.approx(0.5 ** (1105 / 365))
-    assert st_.newest_date == str(np.datetime64("2023-10-31") - np.timedelta64(1105, "D"))
+    assert st_.newest_date == str(
+        np.datetime64("2023-10-31") - np.timedelta64(1105, "D")
+    )
 
 
 def test_recent_events_do_not_warn():
@@ -308,9 +315,7 @@ def test_recent_events_do_not_warn():
     assert f.staleness is not None and not f.staleness.stale
     assert event_staleness(make_events([]), RiskParams()) is None
     with pytest.warns(DataQualityWarning):
-        risk_field_from_events(
-            _events(ages=(30.0,)), RiskParams(stale_after_days=10.0)
-        )
+        risk_field_from_events(_events(ages=(30.0,)), RiskParams(stale_after_days=10.0))
 
 
 @pytest.mark.slow
