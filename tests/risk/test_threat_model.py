@@ -347,3 +347,20 @@ def test_stale_scenario_recorded_in_plan_json(embedded_kidal_gao, tmp_path):
     assert doc.risk_model is not None and "calibration rescales" in (
         doc.risk_model.stale_message()
     )
+
+
+@pytest.mark.slow
+def test_risk_table_prices_smaller_columns_lower_ied(embedded_kidal_gao):
+    """The loads' risk table sees the trigger split: the full (reference) column
+    costs the same with or without it, smaller columns cost less with it."""
+    from convoy.plan.inputs import scenario_risk_table
+
+    sc = read_scenario(embedded_kidal_gao)
+    er = scenario_edge_risk(sc, scenario_risk_field(sc))
+    victim_only = dataclasses.replace(
+        sc, risk=dataclasses.replace(sc.risk, ied_command_share=0.0)
+    )
+    split = scenario_risk_table(sc, er).incidents[:, 0]
+    head = scenario_risk_table(victim_only, er).incidents[:, 0]
+    assert split[-1] == pytest.approx(head[-1], rel=1e-9)
+    assert (split[:-1] < head[:-1]).all()
