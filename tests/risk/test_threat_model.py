@@ -364,3 +364,18 @@ def test_risk_table_prices_smaller_columns_lower_ied(embedded_kidal_gao):
     head = scenario_risk_table(victim_only, er).incidents[:, 0]
     assert split[-1] == pytest.approx(head[-1], rel=1e-9)
     assert (split[:-1] < head[:-1]).all()
+
+
+@pytest.mark.slow
+def test_report_states_the_background_share(embedded_plan):
+    from convoy.report.html import render_report
+
+    doc = PlanDocument.from_plan(embedded_plan)
+    html = render_report(doc, {})
+    share = 100 * (doc.summary.background_share or 0)
+    assert 'id="risk-model"' in html
+    assert f"Background: {share:.0f} % of the optimised plan" in html
+    assert "command-initiated" in html and "every hour alike" in html
+    # a document without the record (older plan.json) renders without the paragraph
+    old = dataclasses.replace(doc, risk_model=None)
+    assert 'id="risk-model"' not in render_report(old, {})
