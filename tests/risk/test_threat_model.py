@@ -318,9 +318,8 @@ def test_recent_events_do_not_warn():
         risk_field_from_events(_events(ages=(30.0,)), RiskParams(stale_after_days=10.0))
 
 
-@pytest.mark.slow
-def test_stale_scenario_recorded_in_plan_json(embedded_kidal_gao, tmp_path):
-    """Events all moved three years back: the plan warns and plan.json says so."""
+def _stale_copy(embedded_kidal_gao, tmp_path):
+    """The embedded scenario with every event dated three years earlier."""
     import shutil
 
     dst = tmp_path / "stale"
@@ -336,6 +335,13 @@ def test_stale_scenario_recorded_in_plan_json(embedded_kidal_gao, tmp_path):
             r["event_date"] = f"{y3}-{rest}".replace("-02-29", "-02-28")
             r["year"] = y3
             w.writerow(r)
+    return dst
+
+
+@pytest.mark.slow
+def test_stale_scenario_recorded_in_plan_json(embedded_kidal_gao, tmp_path):
+    """Events all moved three years back: the plan warns and plan.json says so."""
+    dst = _stale_copy(embedded_kidal_gao, tmp_path)
     sc = read_scenario(dst)
     with pytest.warns(DataQualityWarning, match="newest event"):
         plan = plan_withdrawal(sc, runs=0)
@@ -379,3 +385,19 @@ def test_report_states_the_background_share(embedded_plan):
     # a document without the record (older plan.json) renders without the paragraph
     old = dataclasses.replace(doc, risk_model=None)
     assert 'id="risk-model"' not in render_report(old, {})
+
+
+@pytest.mark.slow
+def test_validate_warns_of_stale_events(embedded_kidal_gao, tmp_path):
+    from click.testing import CliRunner
+
+    from convoy.cli.main import cli
+
+    dst = _stale_copy(embedded_kidal_gao, tmp_path)
+    result = CliRunner().invoke(cli, ["validate", str(dst)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "warning:" in result.output and "days before the start" in result.output
+    fresh = CliRunner().invoke(
+        cli, ["validate", str(embedded_kidal_gao)], catch_exceptions=False
+    )
+    assert "stale_after_days" not in fresh.output
