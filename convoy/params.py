@@ -18,6 +18,8 @@ Sources named below:
 - **MINUSMA 2023**: the UN mission's public statements on the Kidal-Gao withdrawal of
   31 October - 7 November 2023 (about 850 personnel, 143 vehicles, eight days, six
   IEDs, no air cover because flights were refused).
+- **UNMAS 2021**: United Nations Mine Action Service, Mali programme (2021): of the
+  IED incidents recorded in Mali, 67 % victim-operated and 16 % remote-controlled.
 """
 
 from __future__ import annotations
@@ -310,10 +312,13 @@ DEFAULT_CHANNEL_RULES: dict[str, ChannelRule] = {
     "ucdp:3": ChannelRule("ambush", 0.2, 10.0),
 }
 
-#: Relative risk by hour of day (UTC), mean 1. IEDs are laid at night and strike the
-#: first vehicles of the morning; ambushes cluster at dawn and dusk. Planning
-#: assumptions shaped on ACLED's Sahel timing notes; tune per theatre.
-DEFAULT_DIURNAL_IED: tuple[float, ...] = (
+#: Relative risk by hour of day (UTC), mean 1, of the ``diurnal = "shaped"`` option:
+#: IEDs laid at night that strike the first vehicles of the morning, ambushes at dawn
+#: and dusk. A planning assumption with no published source: ACLED and UCDP record an
+#: event's date, not its hour, so no event data set in convoy's inputs can support a
+#: shape. Use it (or give ``diurnal_ied`` / ``diurnal_ambush``) only with a theatre's
+#: own incident timings.
+SHAPED_DIURNAL_IED: tuple[float, ...] = (
     0.9,
     0.9,
     0.9,
@@ -339,7 +344,7 @@ DEFAULT_DIURNAL_IED: tuple[float, ...] = (
     0.9,
     0.9,
 )
-DEFAULT_DIURNAL_AMBUSH: tuple[float, ...] = (
+SHAPED_DIURNAL_AMBUSH: tuple[float, ...] = (
     1.2,
     1.1,
     1.1,
@@ -365,6 +370,41 @@ DEFAULT_DIURNAL_AMBUSH: tuple[float, ...] = (
     1.2,
     1.2,
 )
+
+#: The default hourly profile: flat (every hour alike). What convoy assumes when no
+#: source gives the hour of attacks; the optimiser then has no reason to prefer an
+#: hour of day for risk (it still prices night speed and column length).
+FLAT_DIURNAL: tuple[float, ...] = (1.0,) * 24
+#: Profiles of the ``diurnal`` choice of ``[risk]``: (IED, ambush).
+DIURNAL_PROFILES: dict[str, tuple[tuple[float, ...], tuple[float, ...]]] = {
+    "flat": (FLAT_DIURNAL, FLAT_DIURNAL),
+    "shaped": (SHAPED_DIURNAL_IED, SHAPED_DIURNAL_AMBUSH),
+}
+#: The profiles used when ``[risk]`` gives none (``diurnal = "flat"``).
+DEFAULT_DIURNAL_IED: tuple[float, ...] = FLAT_DIURNAL
+DEFAULT_DIURNAL_AMBUSH: tuple[float, ...] = FLAT_DIURNAL
+
+#: Spread (Gaussian sigma, km) added to an event's kernel for its location
+#: precision, by precision code (index 0 is code 1). The rule's bandwidth h and this
+#: width p combine as sqrt(h^2 + p^2): the event's place is uncertain by p around
+#: the point it is coded at. ACLED ``geo_precision`` (codebook 2023): 1 the place
+#: itself (0 km); 2 "part of a region" near the named town (25 km: the town's
+#: surroundings within about a day's walk); 3 only a larger region, coded at its
+#: capital (50 km: of the order of a Malian cercle). UCDP GED ``where_prec``
+#: (codebook 23.1): 1 exact (0); 2 within 25 km of the point (12.5 km, radius as two
+#: sigma); 3 second-order admin unit (25 km); 4 first-order unit (50 km); 5 a linear
+#: feature such as a road or river (25 km); 6 the country (100 km); 7 international
+#: waters or airspace (100 km). The widths are assumptions, not from the codebooks.
+PRECISION_KM_ACLED: tuple[float, ...] = (0.0, 25.0, 50.0)
+PRECISION_KM_UCDP: tuple[float, ...] = (0.0, 12.5, 25.0, 50.0, 25.0, 100.0, 100.0)
+
+#: Shares of IEDs by trigger in Mali: UNMAS, *Mali programme 2021*: 67 %
+#: victim-operated (pressure plates: the device strikes the first vehicle over it),
+#: 16 % remote-controlled (command-initiated: the triggerman picks any vehicle of the
+#: column). The other 17 % (time-delayed, unknown) are taken to split as the known
+#: ones do, so the command-initiated share of all IEDs is 16 / 83.
+IED_VICTIM_SHARE_MALI = 0.67
+IED_COMMAND_SHARE_MALI = 0.16
 
 
 @dataclass(frozen=True, slots=True)
@@ -403,10 +443,43 @@ class RiskParams(FromToml):
     raster_cell_m
         Cell size of the risk raster, in metres. Default 500.
     diurnal_ied, diurnal_ambush
-        24 hourly multipliers (UTC), normalised to mean 1 when used.
+        24 hourly multipliers (UTC), normalised to mean 1 when used. Empty (the
+        default): the profiles of ``diurnal``.
     rules
         Overrides of ``DEFAULT_CHANNEL_RULES``: ``{"type|sub" = {channel, weight,
         bandwidth_km}}``.
+    diurnal
+        ``"flat"`` (default: every hour alike, since ACLED and UCDP record dates,
+        not hours, and no source gives the hour of attacks on this theatre) or
+        ``"shaped"`` (:data:`SHAPED_DIURNAL_IED`, :data:`SHAPED_DIURNAL_AMBUSH`: a
+        planning assumption, unsourced).
+    precision_km_acled, precision_km_ucdp
+        Location uncertainty added to an event's kernel by precision code, km (see
+        :data:`PRECISION_KM_ACLED`); the ucdp table also serves point layers.
+    background
+        Whether every road carries a background rate of each channel (default
+        true): a road with no reported event is not known to be safe, only
+        unreported. See :func:`convoy.risk.edges.background_rates`.
+    background_factor
+        The background rate as a fraction of the channel's mean along the whole
+        road network (length-weighted). Default 0.5: an assumption, that a road
+        with no report is half as dangerous as the average road of the region; no
+        source measures how much of the Sahel's violence goes unreported.
+    background_surface_factors
+        Multipliers of the background per road surface, e.g. ``{track = 1.5}``;
+        surfaces not named keep 1 (default: all 1, no source to tell them apart).
+    ied_victim_share, ied_command_share
+        Shares of IEDs by trigger (UNMAS 2021, Mali: 0.67 and 0.16). Victim-
+        operated ones strike the head of the column whatever its length;
+        command-initiated ones strike any vehicle, so their rate grows with the
+        column's road space (its pass time at a given speed). The remainder
+        (other, unknown triggers) is split in the known ratio. The IED channel is
+        calibrated on the reference column; a column of road space L is priced
+        ``(v + c * L / L_ref) / (v + c)`` times the reference's per km.
+    stale_after_days
+        Warn when the newest event is older than this at the start, in days.
+        Default 365: an assumption, one half-life of the event weights (a year
+        in which armed groups' positions may have moved).
     """
 
     TABLE: ClassVar[str] = "risk"
@@ -420,11 +493,80 @@ class RiskParams(FromToml):
     accuracy: float = 1e-6
     edge_sample_m: float = 250.0
     raster_cell_m: float = 500.0
-    diurnal_ied: tuple[float, ...] = DEFAULT_DIURNAL_IED
-    diurnal_ambush: tuple[float, ...] = DEFAULT_DIURNAL_AMBUSH
+    diurnal_ied: tuple[float, ...] = ()
+    diurnal_ambush: tuple[float, ...] = ()
     rules: dict[str, Any] = field(default_factory=dict)
+    diurnal: str = "flat"
+    precision_km_acled: tuple[float, ...] = PRECISION_KM_ACLED
+    precision_km_ucdp: tuple[float, ...] = PRECISION_KM_UCDP
+    background: bool = True
+    background_factor: float = 0.5
+    background_surface_factors: dict[str, Any] = field(default_factory=dict)
+    ied_victim_share: float = IED_VICTIM_SHARE_MALI
+    ied_command_share: float = IED_COMMAND_SHARE_MALI
+    stale_after_days: float = 365.0
 
     def __post_init__(self) -> None:
+        _require(
+            self.diurnal in DIURNAL_PROFILES,
+            "diurnal",
+            f"one of {sorted(DIURNAL_PROFILES)}",
+            self.diurnal,
+        )
+        shaped = DIURNAL_PROFILES[self.diurnal]
+        if not self.diurnal_ied:
+            object.__setattr__(self, "diurnal_ied", shaped[0])
+        if not self.diurnal_ambush:
+            object.__setattr__(self, "diurnal_ambush", shaped[1])
+        for name, n in (("precision_km_acled", 3), ("precision_km_ucdp", 7)):
+            w = getattr(self, name)
+            _require(
+                len(w) == n and all(math.isfinite(x) and x >= 0 for x in w),
+                name,
+                f"{n} widths in km >= 0 (one per precision code)",
+                w,
+            )
+        _require(
+            math.isfinite(self.background_factor) and self.background_factor >= 0,
+            "background_factor",
+            "a number >= 0",
+            self.background_factor,
+        )
+        for key, val in self.background_surface_factors.items():
+            _require(
+                key in SURFACES,
+                f"background_surface_factors.{key}",
+                f"one of {list(SURFACES)}",
+                key,
+            )
+            _require(
+                isinstance(val, int | float)
+                and not isinstance(val, bool)
+                and math.isfinite(val)
+                and val >= 0,
+                f"background_surface_factors.{key}",
+                "a number >= 0",
+                val,
+            )
+        for name in ("ied_victim_share", "ied_command_share"):
+            _require(
+                0 <= getattr(self, name) <= 1,
+                name,
+                "a share in [0, 1]",
+                getattr(self, name),
+            )
+        _require(
+            0 < self.ied_victim_share + self.ied_command_share <= 1,
+            "ied_command_share",
+            "shares with 0 < ied_victim_share + ied_command_share <= 1",
+            self.ied_victim_share + self.ied_command_share,
+        )
+        _require(
+            math.isfinite(self.stale_after_days) and self.stale_after_days > 0,
+            "stale_after_days",
+            "days > 0",
+            self.stale_after_days,
+        )
         _require(
             self.half_life_days > 0, "half_life_days", "days > 0", self.half_life_days
         )
@@ -479,6 +621,26 @@ class RiskParams(FromToml):
                 ch, float(spec.get("weight", 1.0)), float(spec.get("bandwidth_km", 5.0))
             )
         return out
+
+    def surface_background_factors(self) -> tuple[float, ...]:
+        """Background multiplier of each surface of :data:`SURFACES` (default 1)."""
+        return tuple(
+            float(self.background_surface_factors.get(s, 1.0)) for s in SURFACES
+        )
+
+    @property
+    def ied_command_fraction(self) -> float:
+        """
+        Command-initiated share of all IEDs, the unknown remainder split as the known.
+
+        ``ied_command_share / (ied_victim_share + ied_command_share)``: 16 / 83 =
+        0.193 with the UNMAS 2021 shares.
+        """
+        return self.ied_command_share / (self.ied_victim_share + self.ied_command_share)
+
+    def precision_widths_km(self, fmt: str) -> tuple[float, ...]:
+        """Location widths by precision code for an event format (see above)."""
+        return self.precision_km_acled if fmt == "acled" else self.precision_km_ucdp
 
 
 @dataclass(frozen=True, slots=True)

@@ -282,3 +282,29 @@ def test_utf8_with_bom_is_read(tmp_path):
     p = tmp_path / "bom.csv"
     p.write_bytes(b"\xef\xbb\xbf" + (DATA / "acled_current.csv").read_bytes())
     assert len(read_events(p, "acled", start=START, crs=CRS)) == 4
+
+
+def test_acled_without_precision_column_reads_precision_one(tmp_path):
+    """A file lacking geo_precision is read as precise: the rule's bandwidth only."""
+    import csv
+
+    from convoy.params import RiskParams
+    from convoy.risk.field import risk_field_from_events
+
+    with (DATA / "acled_current.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    cols = [c for c in rows[0] if c != "geo_precision"]
+    p = tmp_path / "events.csv"
+    with p.open("w", newline="") as fh:
+        w = csv.DictWriter(fh, fieldnames=cols, extrasaction="ignore")
+        w.writeheader()
+        w.writerows(rows)
+    ev = read_events(p, "acled", start=START, crs=CRS)
+    np.testing.assert_array_equal(ev.geo_precision, np.ones(len(ev), dtype=np.int64))
+    with_col = _read("acled_current.csv", "acled")
+    field = risk_field_from_events(ev, RiskParams())
+    coarse = risk_field_from_events(with_col, RiskParams())
+    chans = [(field.ied, coarse.ied), (field.ambush, coarse.ambush)]
+    for plain, wide in chans:
+        assert (plain.bandwidth_m <= wide.bandwidth_m + 1e-9).all()
+    assert any((wide.bandwidth_m > plain.bandwidth_m).any() for plain, wide in chans)

@@ -198,7 +198,12 @@ def test_revisit_note_names_the_node():
     from convoy.plan import revisit_note
 
     model = SimpleNamespace(km_price=1e-4, hour_price=2e-4)
-    twice = SimpleNamespace(node_path=(0, 1, 2, 1, 3))
-    once = SimpleNamespace(node_path=(0, 1, 3))
+    twice = SimpleNamespace(node_path=(0, 1, 2, 1, 3), halts=())
+    once = SimpleNamespace(node_path=(0, 1, 3), halts=())
     assert "passes Wells more than once" in revisit_note(model, twice, {1: "Wells"})
     assert revisit_note(model, once, {1: "Wells"}) == ""
+    # into a halt site off the road (node 2) for the night and back out: no loop
+    laager = SimpleNamespace(node_path=(0, 1, 2, 1, 3), halts=((2, 10, 90),))
+    assert revisit_note(model, laager, {1: "Wells"}) == ""
+    again = SimpleNamespace(node_path=(0, 1, 2, 1, 4, 1, 3), halts=((2, 10, 90),))
+    assert "passes Wells" in revisit_note(model, again, {1: "Wells"})

@@ -38,9 +38,33 @@ def towns_only_copy(src: Path, dst: Path) -> Path:
     return dst
 
 
+def _halt_spurs(trip, nodes):
+    """Nodes passed twice only to drive into a halt site and back out (x, h, x)."""
+    halted = {h.node for h in trip.trip.trajectory.halts}
+    return {
+        nodes[i]
+        for i in range(1, len(nodes) - 1)
+        if nodes[i - 1] == nodes[i + 1] and nodes[i] in halted
+    }
+
+
+def assert_background_on_every_leg(trip):
+    """No road edge of a plan carries zero risk: the background is on every road."""
+    m = trip.model
+    for leg in trip.trip.trajectory.legs:
+        assert m.edge_ied[leg.edge] > 0, leg.edge
+        assert m.edge_ambush[leg.edge] > 0, leg.edge
+
+
 @pytest.mark.slow
 def test_towns_only_route_is_short_and_never_revisits(embedded_kidal_gao, tmp_path):
-    """The optimised route is at most 1.25 x the shortest path; no node twice."""
+    """
+    The optimised route is at most 1.25 x the shortest path; no loops.
+
+    The one node a route may pass twice is the junction of a halt site off the
+    road: in to laager, out the next morning. With every road carrying a background
+    rate, a night at a halt site costs less than driving on, so the plans halt.
+    """
     sc = read_scenario(towns_only_copy(embedded_kidal_gao, tmp_path / "towns"))
     plan = plan_withdrawal(sc, runs=0)
     r = sc.roads
@@ -52,12 +76,22 @@ def test_towns_only_route_is_short_and_never_revisits(embedded_kidal_gao, tmp_pa
     shortest = float(dijkstra(g.tocsr(), indices=origin)[dest])
     for name, trip in plan.trips.items():
         legs = trip.trip.trajectory.legs
+        assert_background_on_every_leg(trip)
         nodes = [legs[0].from_node]
         for leg in legs:
             a, b = int(u[leg.edge]), int(v[leg.edge])
             assert nodes[-1] == leg.from_node
             nodes.append(b if leg.from_node == a else a)
-        twice = [x for x, c in collections.Counter(nodes).items() if c > 1]
+        spurs = {
+            nodes[i - 1]
+            for i in range(1, len(nodes))
+            if nodes[i] in _halt_spurs(trip, nodes)
+        }
+        twice = [
+            x
+            for x, c in collections.Counter(nodes).items()
+            if c > 1 and not (x in spurs and c == 2)
+        ]
         assert not twice, (name, twice)
         if name == "optimised":
             assert sum(km[leg.edge] for leg in legs) <= 1.25 * shortest

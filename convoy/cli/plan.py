@@ -100,6 +100,16 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
             + ", ".join(running)
             + "."
         )
+    background = [
+        f"{name} {100 * share:.0f} %"
+        for name, s in rows
+        if (share := s.background_share) is not None
+    ]
+    if background and doc.risk_model is not None and doc.risk_model.background:
+        console.print(
+            "Background rate (roads with no reported event; share of expected "
+            "incidents): " + ", ".join(background) + "."
+        )
     lo = doc.loadout
     by_disp: dict[str, list[float]] = {}
     for row in doc.left_behind:

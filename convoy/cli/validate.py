@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -12,7 +13,7 @@ from rich.table import Table
 from rich.text import Text
 
 from convoy.cli.options import guarded, scenario_argument
-from convoy.errors import NoRouteError
+from convoy.errors import DataQualityWarning, NoRouteError
 from convoy.io.scenario import (
     embedded_scenarios,
     geodata_dir,
@@ -20,6 +21,7 @@ from convoy.io.scenario import (
     scenario_title,
 )
 from convoy.params import SURFACES
+from convoy.risk.field import event_staleness
 from convoy.scenario import SITE_KINDS, Scenario
 
 
@@ -126,15 +128,24 @@ def render_summary(sc: Scenario, console: Console) -> None:
         f"value {_num(sum(lot.value_usd for lot in sc.lots))} USD",
     )
     ev = sc.events
+    stale = event_staleness(ev, sc.risk)
+    newest = (
+        ""
+        if stale is None
+        else f"; newest {stale.newest_date}, {stale.newest_age_days:.0f} days "
+        "before the start"
+    )
     counts.add_row(
         "events used",
         str(ev.num_events),
         Text(
             f"{ev.fmt} ({Path(ev.source).name}); ignored: "
             f"{ev.num_after_start} after the start, {ev.num_imprecise} "
-            "imprecise"
+            f"imprecise{newest}"
         ),
     )
+    if stale is not None and stale.stale:
+        warnings.warn(stale.message(ev.source), DataQualityWarning, stacklevel=2)
     console.print(counts)
 
     roads = Table(title="Road network", title_justify="left")

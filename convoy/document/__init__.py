@@ -40,6 +40,7 @@ from convoy.document.records import (
     TripPlan,
     TripSummary,
 )
+from convoy.document.risk_model import RiskModelInfo, risk_model_info
 from convoy.document.simulation import (
     CountHistogram,
     CountStats,
@@ -82,6 +83,7 @@ __all__ = [
     "MarchUnitRow",
     "ParetoPoint",
     "PlanDocument",
+    "RiskModelInfo",
     "RiskPiece",
     "RiskTableInfo",
     "ScenarioInfo",
@@ -143,6 +145,7 @@ class PlanDocument:
     daylight: tuple[str, str] | None = None
     start_minute_of_day: int | None = None
     simulation: SimulationSummary | None = None
+    risk_model: RiskModelInfo | None = None
 
     # ------------------------------------------------------------------ views
 
@@ -240,6 +243,7 @@ class PlanDocument:
             daylight=daylight,
             start_minute_of_day=start_minute,
             simulation=None if sim is None else SimulationSummary.from_result(sim),
+            risk_model=risk_model_info(plan),
         )
 
     def with_simulation(self, simulation: SimulationSummary | None) -> PlanDocument:
@@ -277,6 +281,8 @@ class PlanDocument:
             out["start_minute_of_day"] = self.start_minute_of_day
         if self.simulation is not None:
             out["simulation"] = self.simulation.to_dict()
+        if self.risk_model is not None:
+            out["risk_model"] = self.risk_model.to_dict()
         return out
 
     def to_json(self) -> str:
@@ -312,6 +318,7 @@ class PlanDocument:
             f.fail("plans", f"an object with the plan {OPTIMISED!r}", sorted(trips))
         risk = f.obj_or_none("risk_table")
         sim = f.obj_or_none("simulation")
+        risk_model = f.obj_or_none("risk_model")
         versions = f.mapping("versions")
         return cls(
             format=PLAN_FORMAT,
@@ -334,6 +341,7 @@ class PlanDocument:
             if not f.has("start_minute_of_day")
             else f.int_("start_minute_of_day"),
             simulation=None if sim is None else SimulationSummary.read(sim),
+            risk_model=None if risk_model is None else RiskModelInfo.read(risk_model),
         )
 
     @classmethod

@@ -34,6 +34,7 @@ from convoy.document.records import (
     TripPlan,
     TripSummary,
 )
+from convoy.document.risk_model import background_incidents
 from convoy.io.files import file_sha256
 from convoy.march import MarchRow
 from convoy.params import parse_hhmm
@@ -104,6 +105,7 @@ def trip_summary(plan: Plan, trip: Trip, clock: Clock) -> TripSummary:
         fuel_l=exp.fuel_l,
         crew_hours=exp.crew_hours,
         running_cost_incidents=exp.price,
+        background_incidents=background_incidents(plan, trip),
     )
 
 
@@ -121,7 +123,7 @@ def _risk_pieces(
     if reverse:
         s = s[-1] - s[::-1]
         ied, amb = ied[::-1], amb[::-1]
-    f = 1.0 if leg.mode == "normal" else m.clearance_ied_factor
+    f = (1.0 if leg.mode == "normal" else m.clearance_ied_factor) * m.ied_column_factor
     span = leg.arrive_min - leg.depart_min
     line = sc.roads.edge_geometry[e]
     pos = np.asarray(s if not reverse else line.length - s)

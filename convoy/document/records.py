@@ -138,6 +138,16 @@ class TripSummary:
     fuel_l: float | None = None
     crew_hours: float | None = None
     running_cost_incidents: float | None = None
+    background_incidents: float | None = None
+
+    @property
+    def background_share(self) -> float | None:
+        """Share of the expected incidents due to the background (None: unknown)."""
+        if self.background_incidents is None:
+            return None
+        if self.expected_incidents <= 0:
+            return 0.0
+        return self.background_incidents / self.expected_incidents
 
     @classmethod
     def read(cls, f: Fields) -> TripSummary:
@@ -161,6 +171,7 @@ class TripSummary:
             f.num_or_none("fuel_l"),
             f.num_or_none("crew_hours"),
             f.num_or_none("running_cost_incidents"),
+            f.num_or_none("background_incidents"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -186,6 +197,7 @@ class TripSummary:
             fuel_l=self.fuel_l,
             crew_hours=self.crew_hours,
             running_cost_incidents=self.running_cost_incidents,
+            background_incidents=self.background_incidents,
         )
 
 

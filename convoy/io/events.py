@@ -8,12 +8,12 @@ Three formats are read (``fmt``):
 
 - ``"acled"``: an ACLED export CSV, current schema (``event_date``, ``event_type``,
   ``sub_event_type``, ``latitude``, ``longitude``, ``fatalities``,
-  ``geo_precision``) or the older one (no ``sub_event_type`` column, type
+  ``geo_precision``, optional: precision 1 without it) or the older one (no ``sub_event_type`` column, type
   ``"Remote violence"``). Column names are matched case-insensitively, since old
   exports wrote them in capitals.
 - ``"ucdp"``: a UCDP GED CSV (``date_start``, ``type_of_violence`` 1/2/3 read as
   types ``"ucdp:1"``..., ``best`` as fatalities, ``latitude``, ``longitude``,
-  ``where_prec`` as precision).
+  ``where_prec`` as precision, optional: 1 without it).
 - ``"layer"``: any point layer GeoPandas reads, with a date column and a type
   column named by the caller (optional ``sub_event_type``, ``fatalities`` and
   ``geo_precision`` columns are used when present).
@@ -58,7 +58,6 @@ ACLED_COLUMNS: tuple[str, ...] = (
     "latitude",
     "longitude",
     "fatalities",
-    "geo_precision",
 )
 #: Columns a UCDP GED file must have.
 UCDP_COLUMNS: tuple[str, ...] = (
@@ -67,7 +66,6 @@ UCDP_COLUMNS: tuple[str, ...] = (
     "latitude",
     "longitude",
     "best",
-    "where_prec",
 )
 
 _EMPTY_CSV = "a CSV with a header and events"
@@ -115,7 +113,7 @@ def _table_columns(
             "latitude",
             "longitude",
             "fatalities",
-            "geo_precision",
+            "geo_precision" if "geo_precision" in header else None,
         ), None
     _need(header, UCDP_COLUMNS, problems, fmt="UCDP GED")
     if problems and "date_start" not in header and "event_date" in header:
@@ -129,7 +127,7 @@ def _table_columns(
         "latitude",
         "longitude",
         "best",
-        "where_prec",
+        "where_prec" if "where_prec" in header else None,
     )
     return cols, ucdp_type
 

@@ -32,6 +32,7 @@ from convoy.schedule import (
     Trajectory,
     build_exposure_model,
     column_costs,
+    column_lengths_km,
     column_surface_speeds,
     plan_schedule,
 )
@@ -86,6 +87,42 @@ def scenario_risk_field(scenario: Scenario) -> RiskField:
         crs=scenario.roads.crs,
         air_cover=scenario.air_cover,
     )
+
+
+def scenario_edge_risk(scenario: Scenario, field: RiskField) -> EdgeRisk:
+    """
+    The risk tables along the scenario's roads, with the ``[risk]`` background.
+
+    Examples
+    --------
+    >>> er = scenario_edge_risk(scn, scenario_risk_field(scn))  # doctest: +SKIP
+    """
+    risk = scenario.risk
+    return edge_risk(
+        field,
+        scenario.roads,
+        risk.edge_sample_m,
+        background_factor=risk.background_factor if risk.background else 0.0,
+        surface_factors=risk.surface_background_factors(),
+    )
+
+
+def ied_reference_km(scenario: Scenario) -> float:
+    """
+    Day length of the column the IED channel is calibrated on, in km.
+
+    The reference trip's column (``[calibration] vehicles``, the first ones at the
+    origin) when the scenario has one, else every roadworthy vehicle at the origin.
+    """
+    moving = [
+        v for v in scenario.vehicles if v.roadworthy and v.camp == scenario.origin
+    ]
+    trip = scenario.reference_trip
+    if trip is not None:
+        moving = origin_vehicles(scenario)[: trip.vehicles] or moving
+    if not moving:
+        return 0.0
+    return column_lengths_km([v.length_m for v in moving], scenario.movement)[0]
 
 
 def scenario_exposure_model(
@@ -153,6 +190,7 @@ def scenario_exposure_model(
             ],
             scenario.prices,
         ),
+        ied_reference_km=ied_reference_km(scenario),
     )
 
 
@@ -337,9 +375,7 @@ def calibrated_risk_field(
     >>> field = calibrated_risk_field(read_scenario("kidal-gao"))  # doctest: +SKIP
     """
     f = scenario_risk_field(scenario) if risk_field is None else risk_field
-    cal = scenario_calibration(
-        scenario, edge_risk(f, scenario.roads, scenario.risk.edge_sample_m)
-    )
+    cal = scenario_calibration(scenario, scenario_edge_risk(scenario, f))
     return f.with_scales(cal.scale_ied, cal.scale_ambush)
 
 
@@ -475,7 +511,20 @@ def revisit_note(
     does not; the note says so and names the nodes.
     """
     path = schedule.node_path
-    twice = sorted({n for n in path if path.count(n) > 1})
+    halted = {h[0] for h in schedule.halts}
+    # into a halt site off the road and back out is no loop: its junction is free
+    spur = {
+        path[i - 1]
+        for i in range(1, len(path) - 1)
+        if path[i - 1] == path[i + 1] and path[i] in halted
+    }
+    twice = sorted(
+        {
+            n
+            for n in path
+            if path.count(n) > 1 and not (n in spur and path.count(n) == 2)
+        }
+    )
     if not twice:
         return ""
     where = ", ".join(names.get(n, f"node {n}") for n in twice)

@@ -57,11 +57,12 @@ from convoy.plan.inputs import (
     origin_vehicles,
     revisit_note,
     scenario_calibration,
+    scenario_edge_risk,
     scenario_risk_field,
     scenario_risk_table,
 )
 from convoy.plan.montecarlo import planned_vehicles, simulate_plan, trip_exposure
-from convoy.risk.edges import EdgeRisk, edge_risk
+from convoy.risk.edges import EdgeRisk
 from convoy.risk.field import RiskField
 from convoy.scenario import Scenario
 from convoy.schedule import (
@@ -166,7 +167,7 @@ def _plan_withdrawal(
     """The body of :func:`plan_withdrawal`."""
     progress("risk field along the roads")
     field0 = scenario_risk_field(scenario)
-    er0 = edge_risk(field0, scenario.roads, scenario.risk.edge_sample_m)
+    er0 = scenario_edge_risk(scenario, field0)
     progress("calibration to the historical trip")
     cal = scenario_calibration(scenario, er0)
     risk_field = field0.with_scales(cal.scale_ied, cal.scale_ambush)

@@ -44,6 +44,7 @@ from convoy.report.plot_pareto import plot_pareto
 from convoy.report.plot_simulation import plot_simulation
 from convoy.report.plot_time_distance import plot_time_distance
 from convoy.report.plot_timeline import plot_march_timeline
+from convoy.report.risk_model import risk_model_note
 from convoy.scenario import Site
 from convoy.times import dtg
 
@@ -535,6 +536,7 @@ def report_context(doc: PlanDocument, charts: dict[str, Markup]) -> dict[str, An
         "charts": charts,
         "notes": [str(n) for n in doc.notes],
         "warning": Markup(_loads_warning(lo.warning())),
+        "risk_model_note": risk_model_note(doc),
         "baselines_table": Markup(baselines_table(doc)),
         "simulation_section": Markup(
             simulation_section(doc, charts.get("simulation.png", ""))

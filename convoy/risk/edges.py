@@ -3,6 +3,10 @@
 :func:`edge_risk` samples a :class:`~convoy.risk.field.RiskField` every
 ``step_m`` along each road edge and tabulates the prefix integrals the exposure
 model prices trips with (:class:`EdgeRisk`).
+
+Every road also carries a background rate of each channel (:func:`background_rates`):
+a road with no event reported near it is a road where nothing was reported, not a
+safe road, so it takes a documented fraction of the region's mean rather than 0.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ import shapely
 from numpy.typing import ArrayLike
 
 from convoy.errors import GeodataError, Problem, ScenarioError
+from convoy.params import SURFACES
 from convoy.risk.field import CHANNELS, FloatArray, IntArray, RiskField
 from convoy.roads.network import RoadNetwork
 
@@ -59,6 +64,12 @@ class EdgeRisk:
         (24,) hourly profiles (UTC), mean 1.
     scale_ied, scale_ambush
         The calibration scales included in the values.
+    background_ied, background_ambush
+        Background rate of each channel on a road of surface factor 1, in the
+        channel's units (included in the values; 0 without background).
+    edge_bg_ied, edge_bg_ambush, node_bg_ambush
+        (E,), (E,), (N,) the background's part of ``edge_ied``, ``edge_ambush``
+        and ``node_ambush`` (zeros without background).
     """
 
     step_m: float
@@ -76,6 +87,32 @@ class EdgeRisk:
     diurnal_ambush: FloatArray
     scale_ied: float = 1.0
     scale_ambush: float = 1.0
+    background_ied: float = 0.0
+    background_ambush: float = 0.0
+    edge_bg_ied: FloatArray | None = None
+    edge_bg_ambush: FloatArray | None = None
+    node_bg_ambush: FloatArray | None = None
+
+    def __post_init__(self) -> None:
+        for name, like in (
+            ("edge_bg_ied", self.edge_ied),
+            ("edge_bg_ambush", self.edge_ambush),
+            ("node_bg_ambush", self.node_ambush),
+        ):
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.zeros_like(like))
+
+    def background_only(self) -> EdgeRisk:
+        """The tables of the background alone (no events), to price its share."""
+        assert self.edge_bg_ied is not None and self.edge_bg_ambush is not None
+        assert self.node_bg_ambush is not None
+        return dataclasses.replace(
+            self,
+            edge_ied=self.edge_bg_ied,
+            edge_ambush=self.edge_bg_ambush,
+            node_ambush=self.node_bg_ambush,
+            node_ied=np.zeros_like(self.node_ied),
+        )
 
     @property
     def num_edges(self) -> int:
@@ -182,6 +219,15 @@ class EdgeRisk:
             node_ambush=self.node_ambush * fa,
             scale_ied=float(scale_ied),
             scale_ambush=float(scale_ambush),
+            background_ied=self.background_ied * fi,
+            background_ambush=self.background_ambush * fa,
+            edge_bg_ied=None if self.edge_bg_ied is None else self.edge_bg_ied * fi,
+            edge_bg_ambush=(
+                None if self.edge_bg_ambush is None else self.edge_bg_ambush * fa
+            ),
+            node_bg_ambush=(
+                None if self.node_bg_ambush is None else self.node_bg_ambush * fa
+            ),
         )
 
 
@@ -248,7 +294,50 @@ def _cum_trapezoid(
     return cum - cum[offsets[:-1]][edge_of]
 
 
-def edge_risk(field: RiskField, roads: RoadNetwork, step_m: float = 250.0) -> EdgeRisk:
+def background_rates(
+    values: FloatArray, s_m: FloatArray, offsets: IntArray, factor: float
+) -> float:
+    """
+    A channel's background rate: ``factor`` times its mean along the road network.
+
+    The mean is length-weighted over every edge: the integral of the channel along
+    all roads over their total length, i.e. the rate a column would meet per km on
+    a road drawn at random from the region's network. An estimator that needs no
+    extra parameter (no buffer width, no quantile), scales with the region's
+    violence, and is calibrated with the rest of the field.
+
+    Parameters
+    ----------
+    values, s_m, offsets
+        The channel's samples along the edges (as in :class:`EdgeRisk`).
+    factor
+        The fraction of the mean (``RiskParams.background_factor``), >= 0.
+
+    Returns
+    -------
+    float
+        The background rate, in the channel's units (0 for a network of no length).
+    """
+    if not (math.isfinite(factor) and factor >= 0):
+        raise ScenarioError(
+            Problem("", "[risk]", "background_factor", "a number >= 0", repr(factor))
+        )
+    cum = _cum_trapezoid(values, s_m, offsets)
+    last = offsets[1:] - 1
+    total_km = float(s_m[last].sum()) / 1000.0
+    if total_km <= 0:
+        return 0.0
+    return factor * float(cum[last].sum()) / total_km
+
+
+def edge_risk(
+    field: RiskField,
+    roads: RoadNetwork,
+    step_m: float = 250.0,
+    *,
+    background_factor: float = 0.0,
+    surface_factors: ArrayLike | None = None,
+) -> EdgeRisk:
     """
     Sample both channels along every road edge and tabulate their integrals.
 
@@ -263,6 +352,12 @@ def edge_risk(field: RiskField, roads: RoadNetwork, step_m: float = 250.0) -> Ed
         (``RiskParams.edge_sample_m``): a twelfth of the narrowest default
         bandwidth, so linear interpolation between samples is accurate to well
         under 1 %.
+    background_factor
+        Every road carries this fraction of each channel's network mean
+        (:func:`background_rates`) on top of its events' field. Default 0 (none);
+        ``convoy plan`` uses ``RiskParams.background_factor``.
+    surface_factors
+        Multiplier of the background per surface of ``SURFACES`` (default all 1).
 
     Returns
     -------
@@ -297,9 +392,39 @@ def edge_risk(field: RiskField, roads: RoadNetwork, step_m: float = 250.0) -> Ed
         tables[name] = (np.ascontiguousarray(v[:n_s]), np.ascontiguousarray(v[n_s:]))
     ied, node_ied = tables["ied"]
     ambush, node_ambush = tables["ambush"]
+    sf = np.ones(len(SURFACES)) if surface_factors is None else surface_factors
+    sf = np.asarray(sf, dtype=np.float64)
+    if sf.shape != (len(SURFACES),) or not (np.isfinite(sf) & (sf >= 0)).all():
+        raise ScenarioError(
+            Problem(
+                "",
+                "[risk]",
+                "background_surface_factors",
+                f"{len(SURFACES)} numbers >= 0",
+                repr(sf.tolist()),
+            )
+        )
+    edge_of = np.repeat(np.arange(offsets.shape[0] - 1), np.diff(offsets))
+    edge_sf = sf[np.asarray(roads.edge_surface, dtype=np.int64)]
+    node_sf = np.zeros(node_xy.shape[0])
+    if edge_sf.size:
+        np.maximum.at(node_sf, np.asarray(roads.edge_u, dtype=np.int64), edge_sf)
+        np.maximum.at(node_sf, np.asarray(roads.edge_v, dtype=np.int64), edge_sf)
+    bg = {
+        name: background_rates(tables[name][0], s_m, offsets, background_factor)
+        for name in CHANNELS
+    }
+    bg_ied = bg["ied"] * edge_sf[edge_of]
+    bg_amb = bg["ambush"] * edge_sf[edge_of]
+    ied = ied + bg_ied
+    ambush = ambush + bg_amb
+    node_bg_ambush = bg["ambush"] * node_sf
+    node_ied = node_ied + bg["ied"] * node_sf
+    node_ambush = node_ambush + node_bg_ambush
     ied_cum = _cum_trapezoid(ied, s_m, offsets)
     ambush_cum = _cum_trapezoid(ambush, s_m, offsets)
     last = offsets[1:] - 1
+    edge_km = s_m[last] / 1000.0
     return EdgeRisk(
         step_m=float(step_m),
         offsets=offsets,
@@ -316,4 +441,9 @@ def edge_risk(field: RiskField, roads: RoadNetwork, step_m: float = 250.0) -> Ed
         diurnal_ambush=field.ambush.diurnal.copy(),
         scale_ied=field.ied.scale,
         scale_ambush=field.ambush.scale,
+        background_ied=bg["ied"],
+        background_ambush=bg["ambush"],
+        edge_bg_ied=np.ascontiguousarray(bg["ied"] * edge_sf * edge_km),
+        edge_bg_ambush=np.ascontiguousarray(bg["ambush"] * edge_sf * edge_km),
+        node_bg_ambush=np.ascontiguousarray(node_bg_ambush),
     )

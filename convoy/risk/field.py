@@ -10,7 +10,11 @@ Each channel ``c`` (``"ied"`` and ``"ambush"``, DESIGN.md "The risk field") is
   (:meth:`convoy.params.RiskParams.channel_rules`, keyed
   ``"event_type|sub_event_type"``, falling back to ``"event_type"``, then for old
   ACLED types to the current type they became);
-- ``h_k`` the rule's bandwidth, in metres;
+- ``h_k = sqrt(h_rule^2 + p_k^2)``, in metres: the rule's bandwidth widened by the
+  event's location uncertainty ``p_k`` (its precision code's width,
+  ``RiskParams.precision_km_acled`` / ``precision_km_ucdp``), so an event coded at a
+  town's centre for "somewhere near the town" spreads over the town's surroundings
+  instead of making a spike at the centre;
 - the kernel sum is a density per square metre; ``1e6`` makes it per km^2, so with
   ``s_c = 1`` a channel reads "weighted events per km^2";
 - ``s_c`` the calibration scale (``RiskParams.scale_ied`` / ``scale_ambush``, 1 when
@@ -171,6 +175,77 @@ def _profile(values: tuple[float, ...] | FloatArray, name: str) -> FloatArray:
     return np.ascontiguousarray(d / d.mean())
 
 
+@dataclass(frozen=True, slots=True)
+class Staleness:
+    """
+    How old the newest event is at the scenario start, and what the decay made of it.
+
+    Parameters
+    ----------
+    newest_date
+        Date of the newest event kept, ISO ``YYYY-MM-DD``.
+    newest_age_days
+        Days from it to the start.
+    decay_weight
+        Its time-decay weight at the start, ``0.5 ** (age / half_life)`` (1 for an
+        event of the start's day).
+    stale_after_days
+        The age beyond which the events are called stale (``[risk]``).
+    stale
+        Whether ``newest_age_days > stale_after_days``.
+    """
+
+    newest_date: str
+    newest_age_days: float
+    decay_weight: float
+    stale_after_days: float
+    stale: bool
+
+    def message(self, source: str) -> str:
+        """The warning printed for stale events."""
+        return (
+            f"{source}: the newest event ({self.newest_date}) is "
+            f"{self.newest_age_days:.0f} days before the start (more than "
+            f"[risk] stale_after_days = {self.stale_after_days:g}); its time-decay "
+            f"weight at the start is {self.decay_weight:.3g}, and calibration rescales "
+            "the field to the reference trip, so the risk reads as if current: "
+            "update the events"
+        )
+
+
+def event_staleness(events: ThreatEvents, params: RiskParams) -> Staleness | None:
+    """
+    The age of the newest event at the start (None without events).
+
+    Examples
+    --------
+    >>> event_staleness(events, RiskParams()).stale  # doctest: +SKIP
+    False
+    """
+    if len(events) == 0:
+        return None
+    i = int(np.argmin(events.age_days))
+    age = float(events.age_days[i])
+    return Staleness(
+        newest_date=str(events.date[i]),
+        newest_age_days=age,
+        decay_weight=float(0.5 ** (age / params.half_life_days)),
+        stale_after_days=float(params.stale_after_days),
+        stale=age > params.stale_after_days,
+    )
+
+
+def precision_widths_m(events: ThreatEvents, params: RiskParams) -> FloatArray:
+    """
+    (K,) location uncertainty of each event from its precision code, metres.
+
+    Codes beyond the table (not read from a file) take its last width.
+    """
+    widths = np.asarray(params.precision_widths_km(events.fmt), dtype=np.float64)
+    code = np.clip(np.asarray(events.geo_precision, dtype=np.int64), 1, len(widths))
+    return widths[code - 1] * 1000.0
+
+
 @dataclass(frozen=True, eq=False)
 class RiskField:
     """
@@ -201,6 +276,7 @@ class RiskField:
     num_events: int = 0
     num_ignored: int = 0
     unknown_types: dict[str, int] = dataclasses.field(default_factory=dict)
+    staleness: Staleness | None = None
 
     def channel(self, name: str) -> RiskChannel:
         """The channel called ``name``; ScenarioError listing the choices otherwise."""
@@ -483,7 +559,8 @@ def risk_field_from_events(
     -----
     DataQualityWarning
         When events have types no rule knows (they are ignored; the message counts
-        them per type).
+        them per type), and when the newest event is older than
+        ``params.stale_after_days`` at the start.
 
     Examples
     --------
@@ -506,6 +583,10 @@ def risk_field_from_events(
             DataQualityWarning,
             stacklevel=2,
         )
+    stale = event_staleness(events, params)
+    if stale is not None and stale.stale:
+        warnings.warn(stale.message(events.source), DataQualityWarning, stacklevel=2)
+    rule_h = np.sqrt(rule_h**2 + precision_widths_m(events, params) ** 2)
     decay = 0.5 ** (events.age_days / params.half_life_days)
     weight = rule_w * (1.0 + params.fatality_weight * events.fatalities) * decay
 
@@ -545,6 +626,7 @@ def risk_field_from_events(
         num_events=num,
         num_ignored=num - ied.num_events - ambush.num_events - sum(unknown.values()),
         unknown_types=dict(sorted(unknown.items())),
+        staleness=stale,
     )
 
 

@@ -5,11 +5,18 @@ A trajectory is a sequence of legs (one road edge each, driven from ``depart_min
 (a node, from ``start_min`` to ``end_min``). Its expected incidents are the sum of
 three terms, each an exact integral of piecewise-constant functions of time:
 
-IED (head of the column)
-    ``edge_ied[e] * f_mode * mean(d_ied over [depart, arrive))``, where ``edge_ied`` is
-    the integral of the IED channel along the edge (expected incidents, daily mean),
-    ``f_mode`` is 1 for ``"normal"`` and ``clearance_ied_factor`` for
-    ``"clearance"``, and ``d_ied`` the hourly IED profile normalised to mean 1.
+IED (head of the column, and command-initiated along it)
+    ``edge_ied[e] * k * f_mode * mean(d_ied over [depart, arrive))``, where
+    ``edge_ied`` is the integral of the IED channel along the edge (expected
+    incidents, daily mean, calibrated on a reference column), ``f_mode`` is 1 for
+    ``"normal"`` and ``clearance_ied_factor`` for ``"clearance"``, ``d_ied`` the
+    hourly IED profile normalised to mean 1, and ``k`` the column factor
+    (:attr:`ExposureModel.ied_column_factor`): ``1 - c + c * L / L_ref`` with ``c``
+    the command-initiated share of IEDs and ``L / L_ref`` the column's day length
+    over the reference column's. A victim-operated IED strikes the first vehicle to
+    pass, whatever follows it; a command-initiated one may be fired at any vehicle,
+    so its chance grows with the column's time over the device, its pass time, and
+    at a given speed that is proportional to its length.
 Ambush, moving (the whole column)
     ``edge_ambush[e] * (L_km / v_kph) * mean(d_ambush over [depart, arrive))``.
     ``edge_ambush`` is the integral along the edge of the ambush rate (incidents per
@@ -194,6 +201,12 @@ class ExposureModel:
         Crew of the column (persons), for crew hours.
     breakdown_price, fuel_price_l, crew_hour_price
         Price of a breakdown, a litre and a crew hour, in expected incidents.
+    ied_command_share
+        Share of IEDs that are command-initiated (fired at any vehicle of the
+        column), in [0, 1]; the rest strike the head. Default 0.
+    ied_reference_km
+        Day length of the column ``edge_ied`` was calibrated on, in km; 0 (the
+        default) for this column's own, so that ``ied_column_factor`` is 1.
     """
 
     edge_u: IntArray
@@ -225,6 +238,8 @@ class ExposureModel:
     breakdown_price: float = 0.0
     fuel_price_l: float = 0.0
     crew_hour_price: float = 0.0
+    ied_command_share: float = 0.0
+    ied_reference_km: float = 0.0
     _ied_min: FloatArray = field(init=False, repr=False)
     _amb_min: FloatArray = field(init=False, repr=False)
     _day_min: FloatArray = field(init=False, repr=False)
@@ -293,10 +308,13 @@ class ExposureModel:
             "breakdown_price",
             "fuel_price_l",
             "crew_hour_price",
+            "ied_reference_km",
         ):
             x = float(getattr(self, name))
             if not (math.isfinite(x) and x >= 0):
                 _fail(name, "a finite number >= 0", x)
+        if not 0 <= self.ied_command_share <= 1:
+            _fail("ied_command_share", "a share in [0, 1]", self.ied_command_share)
         if not 0 < self.night_speed_factor <= 1:
             _fail("night_speed_factor", "a fraction in (0, 1]", self.night_speed_factor)
         if not 0 <= self.start_minute_of_day < _MIN_PER_DAY:
@@ -344,6 +362,20 @@ class ExposureModel:
             self.breakdowns_per_km * self.breakdown_price
             + self.fuel_l_per_km * self.fuel_price_l
         )
+
+    @property
+    def ied_column_factor(self) -> float:
+        """
+        IED price of this column relative to the reference column's, per km.
+
+        ``1 - c + c * column_day_km / ied_reference_km`` (1 without a reference):
+        victim-operated IEDs (share ``1 - c``) strike the head whatever the column's
+        length, command-initiated ones (share ``c``) in proportion to its length.
+        """
+        if self.ied_reference_km <= 0:
+            return 1.0
+        c = self.ied_command_share
+        return 1.0 - c + c * self.column_day_km / self.ied_reference_km
 
     @property
     def hour_price(self) -> float:
@@ -491,6 +523,7 @@ def build_exposure_model(
     movement: MovementParams,
     risk_params: RiskParams,
     costs: ColumnCosts | None = None,
+    ied_reference_km: float = 0.0,
 ) -> ExposureModel:
     """
     The exposure model of one column on a road network with its risk.
@@ -516,6 +549,9 @@ def build_exposure_model(
         Parameter tables.
     costs
         What a km and an hour of this column cost (default: nothing).
+    ied_reference_km
+        Day length of the column the IED channel was calibrated on, in km (see
+        :attr:`ExposureModel.ied_column_factor`); 0 for this column's own.
 
     Returns
     -------
@@ -578,6 +614,8 @@ def build_exposure_model(
         breakdown_price=costs.breakdown_price,
         fuel_price_l=costs.fuel_price_l,
         crew_hour_price=costs.crew_hour_price,
+        ied_command_share=risk_params.ied_command_fraction,
+        ied_reference_km=ied_reference_km,
     )
 
 

@@ -157,7 +157,9 @@ def search_graph(
     tail = np.ceil(pass_min / step_min - _EPS).astype(np.int64)
     col = np.array([model.column_day_km, model.column_night_km])
     amb = model.edge_ambush[:, None, None] * col[None, None, :] / v
-    ied = model.edge_ied[:, None] * np.array([1.0, model.clearance_ied_factor])[None, :]
+    ied = (model.edge_ied * model.ied_column_factor)[:, None] * np.array(
+        [1.0, model.clearance_ied_factor]
+    )[None, :]
     return SearchGraph(
         indptr=indptr,
         indices=np.ascontiguousarray(dst, dtype=np.int64),

@@ -212,7 +212,7 @@ def trajectory_exposure(
         length_km = (
             model.column_day_km if model.is_daylight(a, b) else model.column_night_km
         )
-        leg_ied[i] = model.edge_ied[leg.edge] * f * mean_ied
+        leg_ied[i] = model.edge_ied[leg.edge] * model.ied_column_factor * f * mean_ied
         leg_amb[i] = (
             model.edge_ambush[leg.edge] * (length_km / leg.speed_kph) * mean_amb
         )

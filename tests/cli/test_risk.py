@@ -48,15 +48,14 @@ def tiny_raster(tmp_path_factory):
 def test_default_raster_is_calibrated(tiny, tmp_path):
     """By default the bands are the field scaled as convoy plan scales it."""
     from convoy.plan import scenario_calibration
-    from convoy.risk.edges import edge_risk
+    from convoy.plan.inputs import scenario_edge_risk
 
     out = tmp_path / "risk.tif"
     result = invoke(TINY, "-o", out, "--resolution", "2000")
     assert result.exit_code == 0, result.output
     field = scenario_risk_field(tiny)
-    cal = scenario_calibration(
-        tiny, edge_risk(field, tiny.roads, tiny.risk.edge_sample_m)
-    )
+    # calibrated on the tables convoy plan uses: the field plus the background
+    cal = scenario_calibration(tiny, scenario_edge_risk(tiny, field))
     field = field.with_scales(cal.scale_ied, cal.scale_ambush)
     with rasterio.open(out) as ds:
         assert ds.tags(1)["units"].startswith("expected incidents per km")
