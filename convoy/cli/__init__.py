@@ -9,15 +9,18 @@ has been written then. A command replaces these handlers while it runs
 
 from __future__ import annotations
 
+import os
 import signal
-import sys
 from types import FrameType
 
 
 def _exit_on_signal(signum: int, _frame: FrameType | None) -> None:
+    # Nothing is open or written yet, so the process ends at once: an exception
+    # raised here could land inside an extension module's initialisation (OR-Tools,
+    # numba), which turns it into an ImportError and exit code 1.
     name = signal.Signals(signum).name
-    sys.stderr.write(f"error: interrupted by {name}; nothing was written\n")
-    raise SystemExit(128 + signum)
+    os.write(2, f"error: interrupted by {name}; nothing was written\n".encode())
+    os._exit(128 + signum)
 
 
 def _install_start_up_handlers() -> None:
