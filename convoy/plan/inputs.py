@@ -5,19 +5,30 @@ parameters it uses. The functions here turn a :class:`~convoy.scenario.Scenario`
 into those inputs (:func:`scenario_risk_field`, :func:`scenario_exposure_model`,
 :func:`plan_scenario_schedule`, :func:`scenario_calibration`,
 :func:`calibrated_risk_field`, :func:`scenario_risk_table`, the column's running
-costs, the contracted search graph); ``_reference`` is the one function that reads
-``[calibration]``.
+costs, the contracted search graph); ``_trip_reference`` is the one function that
+unpacks a reference trip (``[[reference_trips]]`` or ``[calibration]``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+
 from convoy.baselines import Trip
-from convoy.calibrate import Calibration, calibrate, reference_route, reference_trip
+from convoy.calibrate import (
+    Calibration,
+    TripFit,
+    fit_scales,
+    reference_route,
+    reference_trip,
+)
 from convoy.errors import Problem, ScenarioError
 from convoy.loadout import LoadPlan, RiskTable, choose_loadout
 from convoy.loadout.risk_table import tabulate_risk
@@ -25,8 +36,9 @@ from convoy.march import leg_nodes
 from convoy.params import fuel_l_per_km
 from convoy.risk.edges import EdgeRisk, edge_risk
 from convoy.risk.field import RiskField, risk_field_from_events
-from convoy.scenario import Lot, Scenario, Vehicle
+from convoy.scenario import Lot, ReferenceTrip, Scenario, Vehicle
 from convoy.schedule import (
+    Exposure,
     ExposureModel,
     Schedule,
     Trajectory,
@@ -234,16 +246,82 @@ def plan_scenario_schedule(
 
 @dataclass(frozen=True, slots=True)
 class _Reference:
-    """The reference trip of ``[calibration]``, in minutes, edges and vehicle ids."""
+    """A reference trip in minutes, edges, waypoint anchors and vehicle ids."""
 
     depart_min: float
     arrive_min: float
     route_edges: tuple[int, ...]
     vehicle_ids: tuple[str, ...]
+    origin: int = 0
+    anchors: tuple[tuple[int, float], ...] = ()
+    mode: str = "normal"
+
+
+def reference_vehicles(scenario: Scenario, trip: ReferenceTrip) -> tuple[str, ...]:
+    """
+    The vehicles of a reference column: its listed ids, or a representative draw.
+
+    A count is drawn from the vehicles at the trip's first site (the whole fleet
+    when fewer are there), stratified by type: each type gets its share of the
+    count by largest remainder (ties by type name), and its vehicles are drawn
+    at random, seeded by the scenario seed and the trip's name, so the same
+    scenario draws the same column. A count at least the pool's size takes the
+    whole pool, and so does an unknown count (0). Ids come back in fleet order.
+
+    Examples
+    --------
+    >>> reference_vehicles(scenario, scenario.reference_trip)[:2]  # doctest: +SKIP
+    ('V001', 'V002')
+    """
+    if trip.vehicle_ids:
+        return trip.vehicle_ids
+    here = [v for v in scenario.vehicles if v.camp == trip.route[0]]
+    pool = here if here and len(here) >= trip.vehicles else list(scenario.vehicles)
+    if not trip.vehicles or trip.vehicles >= len(pool):
+        return tuple(v.id for v in pool)
+    by_type: dict[str, list[int]] = {}
+    for i, v in enumerate(pool):
+        by_type.setdefault(v.type, []).append(i)
+    quota = {t: trip.vehicles * len(ix) / len(pool) for t, ix in by_type.items()}
+    take = {t: math.floor(q) for t, q in quota.items()}
+    rest = trip.vehicles - sum(take.values())
+    for t in sorted(quota, key=lambda t: (-(quota[t] - take[t]), t))[:rest]:
+        take[t] += 1
+    rng = np.random.default_rng([scenario.seed, zlib.crc32(trip.name.encode())])
+    chosen: list[int] = []
+    for t in sorted(by_type):
+        ix = by_type[t]
+        chosen += [ix[k] for k in rng.choice(len(ix), size=take[t], replace=False)]
+    return tuple(pool[i].id for i in sorted(chosen))
+
+
+def _trip_reference(scenario: Scenario, trip: ReferenceTrip) -> _Reference:
+    """One reference trip unpacked: route edges, waypoint anchors, vehicles."""
+    roads, start = scenario.roads, scenario.start
+    route = list(trip.route)
+    counts = [0]
+    for a, b in itertools.pairwise(route):
+        counts.append(counts[-1] + len(reference_route(roads, [a, b], a, b)))
+    edges = reference_route(roads, route, route[0], route[-1])
+    anchors: list[tuple[int, float]] = []
+    cursor = 0
+    marks = trip.anchors()
+    for w in marks:
+        cursor = route.index(w.site, cursor)
+        anchors.append((counts[cursor], (w.time - start).total_seconds() / 60.0))
+    return _Reference(
+        anchors[0][1],
+        anchors[-1][1],
+        edges,
+        reference_vehicles(scenario, trip),
+        int(roads.site_node[route[0]]),
+        tuple(anchors[1:-1]),
+        trip.mode,
+    )
 
 
 def _reference(scenario: Scenario) -> _Reference:
-    """The scenario's reference trip: the one place ``[calibration]`` is unpacked."""
+    """The historical trip unpacked (the first reference trip origin to destination)."""
     trip = scenario.reference_trip
     if trip is None:  # read_scenario refuses a bad trip when calibration is on
         raise ScenarioError(
@@ -255,29 +333,61 @@ def _reference(scenario: Scenario) -> _Reference:
                 f"{scenario.calibration.depart!r} to {scenario.calibration.arrive!r}",
             )
         )
-    # the reference column: the first ``calibration.vehicles`` at the origin
-    ids = tuple(v.id for v in origin_vehicles(scenario))[: trip.vehicles]
-    route = reference_route(
-        scenario.roads, list(trip.route), scenario.origin, scenario.destination
+    return _trip_reference(scenario, trip)
+
+
+def price_reference_trip(
+    scenario: Scenario, er: EdgeRisk, trip: ReferenceTrip
+) -> tuple[ExposureModel, Trajectory, Exposure]:
+    """A reference trip rebuilt (waypoints, mode) and priced on ``er``."""
+    ref = _trip_reference(scenario, trip)
+    return reference_trip(
+        scenario_exposure_model(scenario, er, vehicle_ids=ref.vehicle_ids),
+        ref.origin,
+        ref.route_edges,
+        ref.depart_min,
+        ref.arrive_min,
+        scenario.movement.window_minutes(),
+        anchors=ref.anchors,
+        mode=ref.mode,
     )
-    return _Reference(
-        trip.depart_min(scenario.start), trip.arrive_min(scenario.start), route, ids
-    )
+
+
+def reference_fits(scenario: Scenario, er: EdgeRisk) -> list[TripFit]:
+    """Every reference trip's expected incidents at scale 1 and its observed counts."""
+    out: list[TripFit] = []
+    for trip in scenario.reference_trips:
+        _m, _t, exp = price_reference_trip(scenario, er, trip)
+        out.append(
+            TripFit(
+                trip.name,
+                exp.ied / er.scale_ied if er.scale_ied else 0.0,
+                exp.ambush / er.scale_ambush if er.scale_ambush else 0.0,
+                trip.ied_incidents,
+                trip.ambush_incidents,
+                trip.used_for_calibration,
+                trip.holdout,
+            )
+        )
+    return out
 
 
 def scenario_calibration(scenario: Scenario, edge_risk: EdgeRisk) -> Calibration:
     """
-    Calibrate a scenario's risk to its reference trip (``[calibration]``).
+    Calibrate a scenario's risk to its reference trips (jointly, Poisson).
 
-    ``edge_risk`` may carry any scales; the result is absolute. When
-    ``[calibration] enabled = false`` the scenario's ``[risk] scale_ied`` and
-    ``scale_ambush`` are used as given (both must then be set).
+    ``edge_risk`` may carry any scales; the result is absolute. Every reference
+    trip is rebuilt and priced at scale 1; the trips marked for calibration (and
+    not held out) set each channel's scale by :func:`convoy.calibrate.fit_scales`.
+    With ``[calibration] enabled = false``, or no trip marked for calibration,
+    the scenario's ``[risk] scale_ied`` and ``scale_ambush`` are used as given
+    (both must then be set).
 
     Raises
     ------
     ScenarioError
-        If calibration is disabled without scales, the reference trip is malformed,
-        or it sees no risk at all (no events near the route).
+        If the scales are needed and not given, a reference trip is malformed,
+        or the trips see no risk at all (no events near their routes).
 
     Examples
     --------
@@ -285,32 +395,57 @@ def scenario_calibration(scenario: Scenario, edge_risk: EdgeRisk) -> Calibration
     >>> table = edge_risk.with_scales(cal.scale_ied, cal.scale_ambush)  # doctest: +SKIP
     """
     cal, risk = scenario.calibration, scenario.risk
-    given: tuple[float, float] | None = None
-    if not cal.enabled:
+    trips = scenario.reference_trips
+    ref = _reference(scenario)
+    hist = scenario.reference_trip
+    assert hist is not None  # _reference raised otherwise
+    _m, traj, _exp = price_reference_trip(scenario, edge_risk, hist)
+    fits = reference_fits(scenario, edge_risk)
+    target = hist.ied_incidents or 0.0
+    if not cal.enabled or not any(t.used_for_calibration for t in trips):
         if risk.scale_ied is None or risk.scale_ambush is None:
             raise ScenarioError(
                 Problem(
                     "scenario.toml",
                     "[risk]",
                     "scale_ied, scale_ambush",
-                    "both set when [calibration] enabled = false",
+                    "both set when [calibration] enabled = false or no reference "
+                    "trip is marked calibrate = true",
                     "missing",
                 )
             )
-        given = (risk.scale_ied, risk.scale_ambush)
-    ref = _reference(scenario)
-    return calibrate(
-        scenario_exposure_model(scenario, edge_risk, vehicle_ids=ref.vehicle_ids),
-        ref.route_edges,
-        ref.depart_min,
-        ref.arrive_min,
-        origin=_end_nodes(scenario)[0],
-        windows_min=scenario.movement.window_minutes(),
-        ied_incidents=cal.ied_incidents,
+        return Calibration(
+            risk.scale_ied,
+            risk.scale_ambush,
+            False,
+            target,
+            ref.vehicle_ids,
+            ref.route_edges,
+            traj,
+            trips=tuple(fits),
+            interval=cal.interval,
+            historical=hist.name,
+        )
+    where = "[calibration]" if hist.where == "[calibration]" else "[[reference_trips]]"
+    channels = fit_scales(
+        fits,
         ambush_per_ied=risk.ambush_per_ied,
-        table_scales=(edge_risk.scale_ied, edge_risk.scale_ambush),
-        vehicle_ids=ref.vehicle_ids,
-        given_scales=given,
+        interval=cal.interval,
+        prior_shape=cal.prior_shape,
+        where=where,
+    )
+    return Calibration(
+        channels[0].scale,
+        channels[1].scale,
+        True,
+        target,
+        ref.vehicle_ids,
+        ref.route_edges,
+        traj,
+        channels=channels,
+        trips=tuple(fits),
+        interval=cal.interval,
+        historical=hist.name,
     )
 
 
@@ -346,16 +481,12 @@ def calibrated_risk_field(
 def _historical_trip(
     scenario: Scenario, edge_risk: EdgeRisk
 ) -> tuple[ExposureModel, Trajectory]:
-    """The reference trip priced on ``edge_risk``: its model and trajectory."""
-    ref = _reference(scenario)
-    model, traj, _exp = reference_trip(
-        scenario_exposure_model(scenario, edge_risk, vehicle_ids=ref.vehicle_ids),
-        _end_nodes(scenario)[0],
-        ref.route_edges,
-        ref.depart_min,
-        ref.arrive_min,
-        scenario.movement.window_minutes(),
-    )
+    """The historical trip priced on ``edge_risk``: its model and trajectory."""
+    trip = scenario.reference_trip
+    if trip is None:
+        _reference(scenario)  # raises the reference trip's problem
+    assert trip is not None
+    model, traj, _exp = price_reference_trip(scenario, edge_risk, trip)
     return model, traj
 
 

@@ -282,6 +282,7 @@ def paced_trajectory(
     depart_min: float,
     arrive_min: float,
     windows_min: Sequence[tuple[int, int]],
+    mode: str = "normal",
 ) -> Trajectory:
     """
     A fixed-route, fixed-timing profile: leave at one time, arrive at another.
@@ -295,7 +296,8 @@ def paced_trajectory(
     (``node_can_halt``, the origin included) nearest to x_k along the path, never
     behind its previous stop; it reaches the destination in the last period. Within
     each period it drives from its previous stop to the next at that period's own
-    uniform pace; between periods it halts. Legs are ``"normal"`` mode at that
+    uniform pace; between periods it halts. Legs are in ``mode`` (``"normal"``
+    unless the column moved behind route clearance, ``"clearance"``) at that
     pace, whatever the edges' speeds: the profile is priced as it was driven, not
     checked against the speed model.
 
@@ -311,6 +313,8 @@ def paced_trajectory(
         Departure and arrival, minutes after t0.
     windows_min
         Movement windows, (start, end) minutes after midnight UTC.
+    mode
+        Mode of every leg, one of ``MODES``.
 
     Returns
     -------
@@ -371,7 +375,7 @@ def paced_trajectory(
             for i in range(stop, nxt):
                 t1 = a + (pos[i] - pos[stop]) / (pos[nxt] - pos[stop]) * (b - a)
                 t2 = a + (pos[i + 1] - pos[stop]) / (pos[nxt] - pos[stop]) * (b - a)
-                legs.append(Leg(int(edge_path[i]), nodes[i], t1, t2, "normal", pace))
+                legs.append(Leg(int(edge_path[i]), nodes[i], t1, t2, mode, pace))
             stop = nxt
         if k + 1 < len(periods):
             halts.append(Halt(nodes[stop], b, periods[k + 1][0]))
