@@ -31,9 +31,11 @@ from convoy.document.loads import (
 )
 from convoy.document.records import (
     CalibrationInfo,
+    ChannelInfo,
     Halt,
     Leg,
     MarchTableRow,
+    ReferenceTripInfo,
     RiskPiece,
     ScenarioInfo,
     TrajectoryPoint,
@@ -69,6 +71,7 @@ __all__ = [
     "PLAN_FORMAT",
     "PLAN_ORDER",
     "CalibrationInfo",
+    "ChannelInfo",
     "CountHistogram",
     "CountStats",
     "DelayHistogram",
@@ -82,6 +85,7 @@ __all__ = [
     "MarchUnitRow",
     "ParetoPoint",
     "PlanDocument",
+    "ReferenceTripInfo",
     "RiskPiece",
     "RiskTableInfo",
     "ScenarioInfo",
