@@ -93,7 +93,7 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
     bands = [
         f"{name} {s.expected_incidents_low:.2f}-{s.expected_incidents_high:.2f}"
         for name, s in rows
-        if s.expected_incidents_low is not None
+        if None not in (s.expected_incidents_low, s.expected_incidents_high)
         and s.expected_incidents_high is not None
     ]
     if bands:
