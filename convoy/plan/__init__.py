@@ -26,6 +26,7 @@ from convoy.plan.inputs import (
     scenario_risk_field,
     scenario_risk_table,
     trip_leg_nodes,
+    validate_reference_trips,
 )
 from convoy.plan.montecarlo import planned_vehicles, simulate_plan, trip_exposure
 from convoy.plan.withdrawal import PARETO_TIME_SHARE, Plan, plan_withdrawal
@@ -55,4 +56,5 @@ __all__ = [
     "simulate_plan",
     "trip_exposure",
     "trip_leg_nodes",
+    "validate_reference_trips",
 ]

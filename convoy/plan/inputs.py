@@ -24,8 +24,10 @@ import numpy as np
 from convoy.baselines import Trip
 from convoy.calibrate import (
     Calibration,
+    LooRow,
     TripFit,
     fit_scales,
+    leave_one_out,
     reference_route,
     reference_trip,
 )
@@ -631,3 +633,76 @@ def leg_km(scenario: Scenario, edge: int) -> float:
 def trip_leg_nodes(trip: Trip) -> list[tuple[int, int]]:
     """(from, to) node of each leg of a priced trip, in the order driven."""
     return leg_nodes(trip.model, trip.trip.trajectory)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelValidation:
+    """
+    Leave-one-out over a scenario's reference trips (:func:`validate_reference_trips`).
+
+    Parameters
+    ----------
+    rows
+        One row per observed count of each trip.
+    unobserved
+        Trips with no observed count, with their expected incidents under the full
+        calibration: (name, IED, ambush); they cannot be checked.
+    interval
+        Probability of the predictive intervals.
+    calibration_trips
+        The trips marked for calibration.
+    """
+
+    rows: tuple[LooRow, ...]
+    unobserved: tuple[tuple[str, float, float], ...]
+    interval: float
+    calibration_trips: tuple[str, ...]
+
+
+def validate_reference_trips(scenario: Scenario) -> ModelValidation:
+    """
+    Predict each reference trip's observed incidents from the other trips.
+
+    Every trip is priced at scale 1 (:func:`reference_fits`); each trip with an
+    observed count is predicted by the scales fitted on the other trips marked for
+    calibration (a holdout trip by all of them), with the negative binomial
+    predictive interval of :func:`convoy.calibrate.leave_one_out`.
+
+    Examples
+    --------
+    >>> v = validate_reference_trips(read_scenario("kidal-gao"))  # doctest: +SKIP
+    >>> [r.inside for r in v.rows]  # doctest: +SKIP
+    [None]
+    """
+    field = scenario_risk_field(scenario)
+    er = edge_risk(field, scenario.roads, scenario.risk.edge_sample_m)
+    fits = reference_fits(scenario, er)
+    cal, risk = scenario.calibration, scenario.risk
+    rows = leave_one_out(
+        fits,
+        ambush_per_ied=risk.ambush_per_ied,
+        interval=cal.interval,
+        prior_shape=cal.prior_shape,
+    )
+    unobserved: list[tuple[str, float, float]] = []
+    blind = [t for t in fits if t.observed_ied is None and t.observed_ambush is None]
+    if blind:
+        try:
+            ied, amb = fit_scales(
+                fits,
+                ambush_per_ied=risk.ambush_per_ied,
+                interval=cal.interval,
+                prior_shape=cal.prior_shape,
+            )
+            unobserved = [
+                (t.name, t.unit_ied * ied.scale, t.unit_ambush * amb.scale)
+                for t in blind
+            ]
+        except ScenarioError:
+            unobserved = [(t.name, math.nan, math.nan) for t in blind]
+    return ModelValidation(
+        tuple(rows),
+        tuple(unobserved),
+        cal.interval,
+        tuple(t.name for t in fits if t.used),
+    )
