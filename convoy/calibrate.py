@@ -376,25 +376,29 @@ def leave_one_out(
 
 
 def incidents_interval(
-    channels: tuple[ChannelFit, ChannelFit] | None, ied: float, ambush: float
+    channels: tuple[ChannelFit, ChannelFit] | None, unit_ied: float, unit_ambush: float
 ) -> tuple[float, float] | None:
     """
     Interval of a plan's expected incidents from the channels' scale intervals.
 
-    ``ied`` and ``ambush`` are the plan's expected incidents at the fitted scales.
-    When the ambush scale is tied to the IED one (``source = "assumed"``) both
-    move together and the interval is exact: the total times ``lower / scale`` and
-    ``upper / scale`` of the IED channel. With two observed channels the bounds
-    are summed, which is conservative (both channels at their bounds at once).
-    None when the scales were given (no interval).
+    ``unit_ied`` and ``unit_ambush`` are the plan's expected incidents at scale 1;
+    the interval is ``sum(lower_c * unit_c)`` to ``sum(upper_c * unit_c)``. When
+    the ambush scale is tied to the IED one (``source = "assumed"``) both move
+    together and this is exact; with two observed channels it is conservative
+    (both channels at their bounds at once). None when the scales were given.
+
+    Examples
+    --------
+    >>> fits = fit_scales([TripFit("a", 2.0, 4.0, 6.0, None)], ambush_per_ied=0.5)
+    >>> lo, hi = incidents_interval(fits, 2.0, 4.0)
+    >>> lo < 9.0 < hi
+    True
     """
     if channels is None or any(c.lower is None or c.upper is None for c in channels):
         return None
-    lo = hi = 0.0
-    for fit, value in zip(channels, (ied, ambush), strict=True):
-        if fit.scale > 0:
-            lo += value * (fit.lower or 0.0) / fit.scale
-            hi += value * (fit.upper or 0.0) / fit.scale
+    pairs = list(zip(channels, (unit_ied, unit_ambush), strict=True))
+    lo = sum((c.lower or 0.0) * u for c, u in pairs)
+    hi = sum((c.upper or 0.0) * u for c, u in pairs)
     return lo, hi
 
 

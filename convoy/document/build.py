@@ -40,7 +40,15 @@ from convoy.document.records import (
 from convoy.io.files import file_sha256
 from convoy.march import MarchRow
 from convoy.params import parse_hhmm
-from convoy.plan import Plan, Trip, leg_km, minute_of_day, node_names, trip_leg_nodes
+from convoy.plan import (
+    Plan,
+    Trip,
+    leg_km,
+    minute_of_day,
+    node_names,
+    trip_leg_nodes,
+    unit_incidents,
+)
 from convoy.roads.network import RoadNetwork
 
 #: Reasons recorded for a vehicle left behind.
@@ -88,7 +96,13 @@ def trip_summary(plan: Plan, trip: Trip, clock: Clock) -> TripSummary:
     exp = trip.trip.exposure
     depart, arrive = legs[0].depart_min, legs[-1].arrive_min
     distance = sum(leg_km(plan.scenario, leg.edge) for leg in legs)
-    band = incidents_interval(plan.calibration.channels, exp.ied, exp.ambush)
+    cal = plan.calibration
+    band = None
+    if cal.channels is not None:
+        units = unit_incidents(
+            plan.scenario, plan.edge_risk, trip, (cal.scale_ied, cal.scale_ambush)
+        )
+        band = incidents_interval(cal.channels, *units)
     return TripSummary(
         expected_incidents=exp.total,
         expected_ied_incidents=exp.ied,

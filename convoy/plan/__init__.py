@@ -26,6 +26,7 @@ from convoy.plan.inputs import (
     scenario_risk_field,
     scenario_risk_table,
     trip_leg_nodes,
+    unit_incidents,
     validate_reference_trips,
 )
 from convoy.plan.montecarlo import planned_vehicles, simulate_plan, trip_exposure
@@ -56,5 +57,6 @@ __all__ = [
     "simulate_plan",
     "trip_exposure",
     "trip_leg_nodes",
+    "unit_incidents",
     "validate_reference_trips",
 ]

@@ -48,6 +48,7 @@ from convoy.schedule import (
     column_costs,
     column_surface_speeds,
     plan_schedule,
+    trajectory_exposure,
 )
 from convoy.schedule.contract import Contraction, contract_model
 
@@ -706,3 +707,37 @@ def validate_reference_trips(scenario: Scenario) -> ModelValidation:
         cal.interval,
         tuple(t.name for t in fits if t.used),
     )
+
+
+def unit_incidents(
+    scenario: Scenario, er: EdgeRisk, trip: Trip, scales: tuple[float, float]
+) -> tuple[float, float]:
+    """
+    A priced trip's expected (IED, ambush) incidents at channel scale 1.
+
+    ``trip`` was priced on tables with ``scales``; a channel with a positive scale
+    is divided by it, one with scale 0 (no incident observed) is priced again on
+    unit tables, so the interval of its expected incidents is not lost.
+    """
+    exp = trip.trip.exposure
+    out = [
+        value / s if s > 0 else math.nan
+        for value, s in zip((exp.ied, exp.ambush), scales, strict=True)
+    ]
+    if any(math.isnan(v) for v in out):
+        unit = scenario_exposure_model(
+            scenario, er.with_scales(1.0, 1.0), vehicle_ids=trip.vehicle_ids
+        )
+        model = dataclasses.replace(
+            trip.model,
+            edge_ied=unit.edge_ied,
+            edge_ambush=unit.edge_ambush,
+            node_ambush=unit.node_ambush,
+        )
+        traj = trip.trip.trajectory
+        again = trajectory_exposure(model, traj.legs, traj.halts)
+        out = [
+            again.ied if math.isnan(out[0]) else out[0],
+            again.ambush if math.isnan(out[1]) else out[1],
+        ]
+    return out[0], out[1]

@@ -297,10 +297,10 @@ def paced_trajectory(
     behind its previous stop; it reaches the destination in the last period. Within
     each period it drives from its previous stop to the next at that period's own
     uniform pace; between periods it halts (through a whole period when it has no
-    next stop to reach in it: one halt, so the idle day is priced). Legs are in ``mode`` (``"normal"``
-    unless the column moved behind route clearance, ``"clearance"``) at that
-    pace, whatever the edges' speeds: the profile is priced as it was driven, not
-    checked against the speed model.
+    next stop to reach in it: one halt, so the idle day is priced). Legs are in
+    ``mode`` (``"normal"`` unless the column moved behind route clearance,
+    ``"clearance"``) at that pace, whatever the edges' speeds: the profile is
+    priced as it was driven, not checked against the speed model.
 
     Parameters
     ----------
