@@ -100,7 +100,7 @@ def trip_summary(plan: Plan, trip: Trip, clock: Clock) -> TripSummary:
     band = None
     if cal.channels is not None:
         units = unit_incidents(
-            plan.scenario, plan.edge_risk, trip, (cal.scale_ied, cal.scale_ambush)
+            plan.scenario, plan.risk_field, trip, (cal.scale_ied, cal.scale_ambush)
         )
         band = incidents_interval(cal.channels, *units)
     return TripSummary(

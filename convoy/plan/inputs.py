@@ -710,14 +710,15 @@ def validate_reference_trips(scenario: Scenario) -> ModelValidation:
 
 
 def unit_incidents(
-    scenario: Scenario, er: EdgeRisk, trip: Trip, scales: tuple[float, float]
+    scenario: Scenario, field: RiskField, trip: Trip, scales: tuple[float, float]
 ) -> tuple[float, float]:
     """
     A priced trip's expected (IED, ambush) incidents at channel scale 1.
 
     ``trip`` was priced on tables with ``scales``; a channel with a positive scale
     is divided by it, one with scale 0 (no incident observed) is priced again on
-    unit tables, so the interval of its expected incidents is not lost.
+    unit tables built from ``field``, so the interval of its expected incidents
+    is not lost.
     """
     exp = trip.trip.exposure
     out = [
@@ -725,9 +726,10 @@ def unit_incidents(
         for value, s in zip((exp.ied, exp.ambush), scales, strict=True)
     ]
     if any(math.isnan(v) for v in out):
-        unit = scenario_exposure_model(
-            scenario, er.with_scales(1.0, 1.0), vehicle_ids=trip.vehicle_ids
+        er = edge_risk(
+            field.with_scales(1.0, 1.0), scenario.roads, scenario.risk.edge_sample_m
         )
+        unit = scenario_exposure_model(scenario, er, vehicle_ids=trip.vehicle_ids)
         model = dataclasses.replace(
             trip.model,
             edge_ied=unit.edge_ied,
