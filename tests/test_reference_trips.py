@@ -27,7 +27,7 @@ from convoy.calibrate import (
     scale_interval,
 )
 from convoy.cli.main import cli
-from convoy.document import PlanDocument
+from convoy.document import CalibrationInfo, PlanDocument, ReferenceTripInfo
 from convoy.errors import ScenarioError
 from convoy.io.scenario import read_scenario
 from convoy.plan import plan_withdrawal, reference_vehicles, validate_reference_trips
@@ -361,3 +361,11 @@ def test_plan_records_calibration_and_intervals(three_trips, tmp_path):
         assert s.expected_incidents <= s.expected_incidents_high, name
     assert again.summary.expected_incidents_high > again.summary.expected_incidents
     assert any("Calibration" in s or "scale" in s for s in cal.sentences())
+
+
+def test_given_scales_say_the_counts_are_unused():
+    trip = ReferenceTripInfo("old", 1.0, 0.5, 6.0, None, True, False)
+    info = CalibrationInfo(1.0, 1.0, "historical", 6.0, False, 0.9, None, (trip,))
+    text = " ".join(info.sentences())
+    assert "not calibrated" in text and "not used" in text
+    assert "old (unused): predicted IED 1.00" in text

@@ -219,15 +219,15 @@ class CalibrationInfo:
 
         The console summary and the report print these.
         """
-        if not self.calibrated or not self.channels:
-            return [
-                "Risk scales given in the scenario ([risk] scale_*), not "
-                "calibrated: no interval."
-            ]
         pct = f"{100 * (self.interval or 0.9):g} %"
         used = [t for t in self.trips or () if t.used]
         out = []
-        for c in self.channels:
+        if not self.calibrated or not self.channels:
+            out.append(
+                "Risk scales given in the scenario ([risk] scale_*), not "
+                "calibrated: no interval; the observed counts below are not used."
+            )
+        for c in self.channels or ():
             band = (
                 f" ({pct} interval {c.lower:.3g}-{c.upper:.3g})"
                 if c.lower is not None and c.upper is not None
@@ -246,7 +246,13 @@ class CalibrationInfo:
                     "observed (ambush_per_ied times the IED level)."
                 )
         for t in self.trips or ():
-            role = "calibration" if t.used else "holdout" if t.holdout else "unused"
+            role = (
+                "calibration"
+                if t.used and self.calibrated
+                else "holdout"
+                if t.holdout
+                else "unused"
+            )
             seen = (
                 ", ".join(
                     f"{ch} {v:g}"
