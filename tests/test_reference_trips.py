@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import shutil
@@ -369,3 +370,25 @@ def test_given_scales_say_the_counts_are_unused():
     text = " ".join(info.sentences())
     assert "not calibrated" in text and "not used" in text
     assert "old (unused): predicted IED 1.00" in text
+
+
+def test_route_not_joined_by_road_is_named():
+    from convoy.errors import NoRouteError
+    from convoy.io.reference import trip_problems
+
+    class Roads:
+        def site_path(self, a, b):
+            if {a, b} == {"B", "C"}:
+                msg = "no road"
+                raise NoRouteError(msg)
+            return (), (), 0.0
+
+    sc = read_scenario(TINY)
+    trip = dataclasses.replace(
+        sc.reference_trip, route=("A", "B", "C"), where="reference_trips[3]"
+    )
+    (p,) = trip_problems(
+        [trip], sites=["A", "B", "C"], roads=Roads(), vehicle_ids=[], file="s.toml"
+    )
+    assert (p.where, p.field) == ("reference_trips[3]", "route")
+    assert "'B' to 'C'" in p.found
