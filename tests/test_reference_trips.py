@@ -392,3 +392,27 @@ def test_route_not_joined_by_road_is_named():
     )
     assert (p.where, p.field) == ("reference_trips[3]", "route")
     assert "'B' to 'C'" in p.found
+
+
+def test_historical_notes_say_when_the_daily_limit_is_broken():
+    from convoy.baselines import driving_hours_by_day, historical_notes
+    from convoy.schedule.trajectory import Leg, Trajectory
+
+    # start at 06:00; drive 06:00-19:00 on day one, 05:30-09:30 the next day
+    legs = (
+        Leg(0, 0, 0.0, 13 * 60.0, "clearance", 3.0),
+        Leg(1, 1, 23.5 * 60.0, 27.5 * 60.0, "clearance", 3.0),
+    )
+    traj = Trajectory(legs, ())
+    assert driving_hours_by_day(traj, 360.0) == pytest.approx([13.0, 4.0])
+    notes = historical_notes(
+        traj,
+        start_minute_of_day=360.0,
+        daily_limit_h=10.0,
+        mode="clearance",
+        pace_kph=2.0,
+        distance_km=51.0,
+    )
+    assert "up to 13.0 h a day on 1 of the 2 days it moved" in notes[0]
+    assert "clearance mode" in notes[1] and "3.0 km/h" in notes[1]
+    assert "reported: 2 km/h" in notes[1]
