@@ -288,3 +288,58 @@ def baseline_notes(
                 "not worth the extra risk"
             )
     return notes
+
+
+def driving_hours_by_day(
+    trajectory: Trajectory, start_minute_of_day: float
+) -> list[float]:
+    """Hours the column's head drives on each UTC day the trajectory spans."""
+    hours: dict[int, float] = {}
+    for leg in trajectory.legs:
+        a, b = (
+            leg.depart_min + start_minute_of_day,
+            leg.arrive_min + start_minute_of_day,
+        )
+        while b > a:
+            day = math.floor(a / 1440.0)
+            end = min(b, (day + 1) * 1440.0)
+            hours[day] = hours.get(day, 0.0) + (end - a) / 60.0
+            a = end
+    return [hours[d] for d in sorted(hours)]
+
+
+def historical_notes(
+    trajectory: Trajectory,
+    *,
+    start_minute_of_day: float,
+    daily_limit_h: float,
+    mode: str,
+    pace_kph: float | None,
+    distance_km: float,
+) -> list[str]:
+    """
+    What the historical reconstruction does that a plan may not, in words.
+
+    It is history, not a plan: it may drive more than the daily driving limit
+    (``daily_limit_h``) and moves in the mode the column moved in; the note says
+    so, with its pace against the pace reported (``pace_kph``) when one was.
+    """
+    notes: list[str] = []
+    days = driving_hours_by_day(trajectory, start_minute_of_day)
+    over = [h for h in days if h > daily_limit_h + 1e-9]
+    if over:
+        notes.append(
+            f"historical: the reconstruction drives up to {max(days):.1f} h a day "
+            f"on {len(over)} of the {len(days)} days it moved, beyond the {daily_limit_h:g} h "
+            "daily driving limit the plans keep: it is what the column did, "
+            "paced through its waypoints, not a plan"
+        )
+    moving_h = sum(days)
+    if moving_h > 0:
+        pace = distance_km / moving_h
+        said = f" (reported: {pace_kph:g} km/h)" if pace_kph is not None else ""
+        notes.append(
+            f"historical: priced in {mode} mode at its paced speed, "
+            f"{pace:.1f} km/h on average while moving{said}"
+        )
+    return notes

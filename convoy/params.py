@@ -667,6 +667,17 @@ class CalibrationParams(FromToml):
     route
         Site names the observed route passed, in order; the path between
         consecutive ones is the shortest. Empty means origin to destination.
+        (``depart`` to ``route`` describe one trip, the older form; a scenario may
+        give ``[[reference_trips]]`` instead, and then only the keys below.)
+    interval
+        Probability of the intervals reported on the channel scales and on every
+        plan's expected incidents. Default 0.90 (a reporting convention, an
+        assumption: wide enough to be honest about six counted incidents, narrow
+        enough to still say something).
+    prior_shape
+        Shape added to each channel's observed count for its Gamma posterior
+        (``posterior_shape = observed + prior_shape``; the rate is the summed
+        predicted exposure). Default 0.5, the Jeffreys prior of a Poisson rate.
     """
 
     TABLE: ClassVar[str] = "calibration"
@@ -676,8 +687,19 @@ class CalibrationParams(FromToml):
     ied_incidents: float = 6.0
     vehicles: int = 143
     route: tuple[str, ...] = ()
+    interval: float = 0.90
+    prior_shape: float = 0.5
 
     def __post_init__(self) -> None:
+        _require(
+            0 < self.interval < 1, "interval", "a probability in (0, 1)", self.interval
+        )
+        _require(
+            0 < self.prior_shape <= 10,
+            "prior_shape",
+            "a number in (0, 10]",
+            self.prior_shape,
+        )
         _require(
             self.ied_incidents > 0, "ied_incidents", "a number > 0", self.ied_incidents
         )

@@ -229,30 +229,85 @@ class Lot:
 
 
 @dataclass(frozen=True, slots=True)
+class Waypoint:
+    """
+    A site a reference trip passed, and when.
+
+    Parameters
+    ----------
+    site
+        Site name (on the trip's route).
+    time
+        Timezone-aware UTC time the column was there.
+    timed
+        True when the time of day was observed; False when only the date was and
+        ``time`` was inferred from it (see :mod:`convoy.io.reference`).
+    """
+
+    site: str
+    time: datetime
+    timed: bool = True
+
+
+#: Speed modes a reference trip may have moved in (as legs of a plan).
+TRIP_MODES: tuple[str, ...] = ("normal", "clearance")
+
+
+@dataclass(frozen=True, slots=True)
 class ReferenceTrip:
     """
-    The observed convoy the risk is calibrated to (``[calibration]``), parsed.
+    An observed convoy (``[[reference_trips]]`` or ``[calibration]``), parsed.
 
     Parameters
     ----------
     depart, arrive
-        Timezone-aware UTC datetimes of the observed departure from the origin and
-        arrival at the destination; ``depart < arrive``.
+        Timezone-aware UTC datetimes of the observed departure from the first site
+        of the route and arrival at its last; ``depart < arrive``.
     route
-        Site names the observed route passed, in order, from the origin to the
-        destination (``[calibration] route``, or the two when it is empty); the
-        path between consecutive ones is the shortest.
+        Site names the observed route passed, in order; the path between
+        consecutive ones is the shortest.
     vehicles
-        Vehicles in the observed column (>= 1).
+        Vehicles in the observed column (>= 1); 0 when not known (the whole
+        fleet is then priced, an assumption).
     ied_incidents
-        IED incidents observed on the trip (> 0).
+        IED incidents observed on the trip (>= 0); None when not known.
+    name
+        The trip's name, unique in the scenario.
+    waypoints
+        Sites with the times the column was there, in order, the first and last
+        sites of the route included; empty means only ``depart`` and ``arrive``.
+    vehicle_ids
+        The column's vehicles by id, when the scenario lists them; empty means
+        ``vehicles`` drawn from the fleet (:func:`convoy.plan.reference_vehicles`).
+    mode
+        ``"normal"`` or ``"clearance"``: how the column moved (route clearance:
+        engineers leading, the IED channel times ``clearance_ied_factor``).
+    pace_kph
+        Observed pace while moving, in km/h, when reported; None otherwise.
+    ambush_incidents
+        Ambush (attack by fire) incidents observed (>= 0); None when not known.
+    calibrate
+        Whether the trip's observed counts set the channel scales.
+    holdout
+        Never used for calibration, only predicted.
+    where
+        Where the trip is in scenario.toml (``reference_trips[2]``), for messages.
     """
 
     depart: datetime
     arrive: datetime
     route: tuple[str, ...]
     vehicles: int
-    ied_incidents: float
+    ied_incidents: float | None
+    name: str = "reference"
+    waypoints: tuple[Waypoint, ...] = ()
+    vehicle_ids: tuple[str, ...] = ()
+    mode: str = "normal"
+    pace_kph: float | None = None
+    ambush_incidents: float | None = None
+    calibrate: bool = True
+    holdout: bool = False
+    where: str = "[calibration]"
 
     def __post_init__(self) -> None:
         err = self._error()
@@ -261,7 +316,7 @@ class ReferenceTrip:
 
     def _error(self) -> ScenarioError | None:
         """The first field that is wrong, as an error; None when all are right."""
-        where = "[calibration]"
+        where = self.where
         for key in ("depart", "arrive"):
             t = getattr(self, key)
             if t.tzinfo is None or t.utcoffset() is None:
@@ -271,11 +326,35 @@ class ReferenceTrip:
             return _bad(where, "arrive", expected, self.arrive.isoformat())
         if len(self.route) < 2:
             return _bad(where, "route", "at least two site names", self.route)
-        if self.vehicles < 1:
-            return _bad(where, "vehicles", "an integer >= 1", self.vehicles)
-        if not (math.isfinite(self.ied_incidents) and self.ied_incidents > 0):
-            return _bad(where, "ied_incidents", "a number > 0", self.ied_incidents)
+        if self.vehicles < 0:
+            return _bad(
+                where, "vehicles", "an integer >= 1 (0: not known)", self.vehicles
+            )
+        for key in ("ied_incidents", "ambush_incidents"):
+            n = getattr(self, key)
+            if n is not None and not (math.isfinite(n) and n >= 0):
+                return _bad(where, key, "a number >= 0", n)
+        if self.mode not in TRIP_MODES:
+            return _bad(where, "mode", f"one of {list(TRIP_MODES)}", self.mode)
+        if self.pace_kph is not None and not (
+            math.isfinite(self.pace_kph) and self.pace_kph > 0
+        ):
+            return _bad(where, "pace_kph", "a number > 0", self.pace_kph)
         return None
+
+    @property
+    def used_for_calibration(self) -> bool:
+        """Marked ``calibrate`` and not ``holdout``."""
+        return self.calibrate and not self.holdout
+
+    def anchors(self) -> tuple[Waypoint, ...]:
+        """The waypoints, or the departure and arrival when none are given."""
+        if self.waypoints:
+            return self.waypoints
+        return (
+            Waypoint(self.route[0], self.depart),
+            Waypoint(self.route[-1], self.arrive),
+        )
 
     def depart_min(self, start: datetime) -> float:
         """Minutes from ``start`` to the departure."""
@@ -366,7 +445,11 @@ class Scenario:
     reference_trip
         The observed trip of ``[calibration]``, parsed and checked; None only when
         calibration is disabled and its times do not make a trip (unparseable, or
-        ``arrive`` not after ``depart``).
+        ``arrive`` not after ``depart``). With ``[[reference_trips]]``: the first
+        trip from the origin to the destination (the historical baseline).
+    reference_trips
+        Every observed trip (``[[reference_trips]]``, or the one of
+        ``[calibration]``), in file order.
     """
 
     name: str
@@ -394,6 +477,7 @@ class Scenario:
     simulation: SimulationParams = field(default_factory=SimulationParams)
     report: ReportParams = field(default_factory=ReportParams)
     reference_trip: ReferenceTrip | None = None
+    reference_trips: tuple[ReferenceTrip, ...] = ()
 
     def site(self, name: str) -> Site:
         """The site called ``name``; ScenarioError if there is none."""

@@ -22,7 +22,6 @@ from scipy.sparse.csgraph import connected_components, dijkstra
 from convoy.params import (
     DEFAULT_CHANNEL_RULES,
     SURFACES,
-    CalibrationParams,
     RoadParams,
 )
 from convoy.scenario import SITE_KINDS
@@ -156,7 +155,11 @@ def test_scenario_toml_uses_known_keys(toml):
         assert (DIR / toml["files"][key]).is_file()
     assert toml["files"]["events_format"] == "acled"
     assert RoadParams.from_toml(toml["roads"]).crs == "EPSG:32631"
-    assert CalibrationParams.from_toml(toml["calibration"]).route == tuple(MAIN_ROUTE)
+    trips = toml["reference_trips"]
+    assert trips[0]["route"] == list(MAIN_ROUTE)
+    assert trips[0]["observed"] == {"ied": 6} and trips[0]["mode"] == "clearance"
+    assert trips[1]["holdout"] is True and "observed" not in trips[1]
+    assert "calibration" not in toml
 
 
 def test_roads_are_wgs84_lines_with_known_surfaces(roads):

@@ -108,8 +108,18 @@ def test_kidal_historical_is_calibrated_to_six_ieds(kidal_doc):
     last = max(r["tail_clearance"] for r in march)[:10]
     span = (date.fromisoformat(last) - date.fromisoformat(first)).days + 1
     assert span == 8, (first, last)
-    # every night is a halt in the table
-    assert sum(1 for r in march if r["unit"] == "MU01" and r["halt_until"]) == 7
+    # the column is always moving or halted: every night (and a day it did not
+    # move, between sparse road nodes) is a halt, so no time goes unpriced
+    plan = kidal_doc["plans"]["historical"]
+    spans = sorted(
+        [(g["depart"], g["arrive"]) for g in plan["legs"]]
+        + [(h["start"], h["end"]) for h in plan["halts"]]
+    )
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(spans)), spans
+    assert all(g["mode"] == "clearance" for g in plan["legs"])
+    # its waypoint: near Anefis on 4 November
+    at_anefis = [g["arrive"] for g in plan["legs"] if g["to"] == "Anefis"]
+    assert at_anefis and at_anefis[0].startswith("2023-11-04"), at_anefis
 
 
 @pytest.mark.slow

@@ -21,6 +21,7 @@ from convoy.cli.report import report
 from convoy.cli.risk import risk
 from convoy.cli.simulate import simulate
 from convoy.cli.validate import scenarios, validate
+from convoy.cli.validate_model import validate_model
 
 #: Log format on stderr; -v shows INFO, -vv DEBUG.
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
@@ -76,5 +77,14 @@ def cli(ctx: click.Context, verbose: int) -> None:
     configure_logging(verbose)
 
 
-for _command in (scenarios, validate, plan, risk, export, simulate, report):
+for _command in (
+    scenarios,
+    validate,
+    validate_model,
+    plan,
+    risk,
+    export,
+    simulate,
+    report,
+):
     cli.add_command(add_verbose_option(_command))

@@ -89,6 +89,22 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
             _usd(s.value_left_behind),
         )
     console.print(t)
+    pct = f"{100 * (doc.calibration.interval or 0.9):g} %"
+    bands = [
+        f"{name} {s.expected_incidents_low:.2f}-{s.expected_incidents_high:.2f}"
+        for name, s in rows
+        if None not in (s.expected_incidents_low, s.expected_incidents_high)
+        and s.expected_incidents_high is not None
+    ]
+    if bands:
+        console.print(
+            f"Expected incidents, {pct} interval from the calibration: "
+            + ", ".join(bands)
+            + "."
+        )
+    console.print(
+        f"Calibration ({pct} intervals): " + " ".join(doc.calibration.sentences())
+    )
     running = [
         f"{name} {s.running_cost_incidents:.2f}"
         for name, s in rows

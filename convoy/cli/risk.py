@@ -125,7 +125,8 @@ def risk(
 
     PATH|NAME is a scenario folder, its scenario.toml, or the name of an embedded
     scenario (default kidal-gao). Values are daily means, calibrated to the
-    scenario's reference trip ([calibration]) unless --relative.
+    scenario's reference trips ([[reference_trips]] or [calibration]) unless
+    --relative.
     """
     bar = _ProgressBar()
     try:

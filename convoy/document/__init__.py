@@ -31,9 +31,11 @@ from convoy.document.loads import (
 )
 from convoy.document.records import (
     CalibrationInfo,
+    ChannelInfo,
     Halt,
     Leg,
     MarchTableRow,
+    ReferenceTripInfo,
     RiskPiece,
     ScenarioInfo,
     TrajectoryPoint,
@@ -70,6 +72,7 @@ __all__ = [
     "PLAN_FORMAT",
     "PLAN_ORDER",
     "CalibrationInfo",
+    "ChannelInfo",
     "CountHistogram",
     "CountStats",
     "DelayHistogram",
@@ -83,6 +86,7 @@ __all__ = [
     "MarchUnitRow",
     "ParetoPoint",
     "PlanDocument",
+    "ReferenceTripInfo",
     "RiskModelInfo",
     "RiskPiece",
     "RiskTableInfo",

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import numpy as np
 from pyproj import Transformer
 
+from convoy.calibrate import incidents_interval, ratio_interval
 from convoy.document.loads import (
     LeftBehindRow,
     LoadoutInfo,
@@ -25,9 +26,11 @@ from convoy.document.loads import (
 )
 from convoy.document.records import (
     CalibrationInfo,
+    ChannelInfo,
     Halt,
     Leg,
     MarchTableRow,
+    ReferenceTripInfo,
     RiskPiece,
     ScenarioInfo,
     TrajectoryPoint,
@@ -38,7 +41,15 @@ from convoy.document.risk_model import background_incidents
 from convoy.io.files import file_sha256
 from convoy.march import MarchRow
 from convoy.params import parse_hhmm
-from convoy.plan import Plan, Trip, leg_km, minute_of_day, node_names, trip_leg_nodes
+from convoy.plan import (
+    Plan,
+    Trip,
+    leg_km,
+    minute_of_day,
+    node_names,
+    trip_leg_nodes,
+    unit_incidents,
+)
 from convoy.roads.network import RoadNetwork
 
 #: Reasons recorded for a vehicle left behind.
@@ -86,6 +97,13 @@ def trip_summary(plan: Plan, trip: Trip, clock: Clock) -> TripSummary:
     exp = trip.trip.exposure
     depart, arrive = legs[0].depart_min, legs[-1].arrive_min
     distance = sum(leg_km(plan.scenario, leg.edge) for leg in legs)
+    cal = plan.calibration
+    band = None
+    if cal.channels is not None:
+        units = unit_incidents(
+            plan.scenario, plan.risk_field, trip, (cal.scale_ied, cal.scale_ambush)
+        )
+        band = incidents_interval(cal.channels, *units)
     return TripSummary(
         expected_incidents=exp.total,
         expected_ied_incidents=exp.ied,
@@ -106,6 +124,8 @@ def trip_summary(plan: Plan, trip: Trip, clock: Clock) -> TripSummary:
         crew_hours=exp.crew_hours,
         running_cost_incidents=exp.price,
         background_incidents=background_incidents(plan, trip),
+        expected_incidents_low=None if band is None else band[0],
+        expected_incidents_high=None if band is None else band[1],
     )
 
 
@@ -332,15 +352,61 @@ def scenario_info(plan: Plan) -> ScenarioInfo:
     )
 
 
+#: What the document says when no trip counted ambushes.
+AMBUSH_ASSUMED = (
+    "ambush: assumed, not observed: no reference trip counted attacks by fire, so "
+    "the ambush level is ambush_per_ied ({k:g}) expected ambushes per observed IED "
+    "on the calibration trips, with the IED count's interval"
+)
+
+
 def calibration_info(plan: Plan) -> CalibrationInfo:
-    """The calibration scales the plan used."""
+    """The calibration scales the plan used, their intervals and the trips."""
     cal = plan.calibration
+    channels = None
+    if cal.channels is not None:
+        channels = tuple(
+            ChannelInfo(
+                c.channel,
+                c.scale,
+                c.lower,
+                c.upper,
+                c.count,
+                c.exposure,
+                c.posterior_shape,
+                c.source,
+            )
+            for c in cal.channels
+        )
+    trips = tuple(
+        ReferenceTripInfo(
+            t.name,
+            t.unit_ied * cal.scale_ied,
+            t.unit_ambush * cal.scale_ambush,
+            t.observed_ied,
+            t.observed_ambush,
+            t.used,
+            t.holdout,
+        )
+        for t in cal.trips
+    )
+    ratio = None
+    if "historical" in plan.trips:
+        h, o = plan.trips["historical"].trip.exposure, plan.optimised.trip.exposure
+        ratio = ratio_interval(cal.channels, (h.ied, h.ambush), (o.ied, o.ambush))
     return CalibrationInfo(
         scale_ied=cal.scale_ied,
         scale_ambush=cal.scale_ambush,
         reference="historical",
         target_ied_incidents=cal.target_ied_incidents,
         calibrated=cal.calibrated,
+        interval=cal.interval,
+        channels=channels,
+        trips=trips or None,
+        ambush_note=AMBUSH_ASSUMED.format(k=plan.scenario.risk.ambush_per_ied)
+        if cal.ambush_assumed
+        else None,
+        historical_ratio=ratio,
     )
 
 

@@ -83,14 +83,115 @@ class ScenarioInfo:
 
 
 @dataclass(frozen=True, slots=True)
+class ChannelInfo:
+    """
+    One channel's calibrated scale with its interval and Gamma posterior.
+
+    ``source`` is ``observed`` (fitted to counts of the channel), ``assumed``
+    (not observed on any trip: ``ambush_per_ied`` times the IED level) or
+    ``given``. ``posterior_shape`` is observed + prior shape; the posterior's
+    rate is ``exposure`` (expected incidents at scale 1 on the trips used).
+    """
+
+    channel: str
+    scale: float
+    lower: float | None
+    upper: float | None
+    observed: float
+    exposure: float
+    posterior_shape: float | None
+    source: str
+
+    @classmethod
+    def read(cls, f: Fields) -> ChannelInfo:
+        """Read one ``calibration.channels`` object."""
+        return cls(
+            f.str_("channel"),
+            f.num("scale", lo=0.0),
+            f.num_or_none("lower"),
+            f.num_or_none("upper"),
+            f.num("observed", lo=0.0),
+            f.num("exposure", lo=0.0),
+            f.num_or_none("posterior_shape"),
+            f.choice("source", ("observed", "assumed", "given")),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object."""
+        return with_optional(
+            {
+                "channel": self.channel,
+                "scale": self.scale,
+                "observed": self.observed,
+                "exposure": self.exposure,
+                "source": self.source,
+            },
+            lower=self.lower,
+            upper=self.upper,
+            posterior_shape=self.posterior_shape,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ReferenceTripInfo:
+    """One reference trip: predicted (at the fitted scales) and observed incidents."""
+
+    name: str
+    predicted_ied: float
+    predicted_ambush: float
+    observed_ied: float | None
+    observed_ambush: float | None
+    used: bool
+    holdout: bool
+
+    @classmethod
+    def read(cls, f: Fields) -> ReferenceTripInfo:
+        """Read one ``calibration.trips`` object."""
+        return cls(
+            f.str_("name"),
+            f.num("predicted_ied", lo=0.0),
+            f.num("predicted_ambush", lo=0.0),
+            f.num_or_none("observed_ied"),
+            f.num_or_none("observed_ambush"),
+            f.bool_("used"),
+            f.bool_("holdout"),
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        """The JSON object (an unknown count is null)."""
+        return {
+            "name": self.name,
+            "predicted_ied": self.predicted_ied,
+            "predicted_ambush": self.predicted_ambush,
+            "observed_ied": self.observed_ied,
+            "observed_ambush": self.observed_ambush,
+            "used": self.used,
+            "holdout": self.holdout,
+        }
+
+
+@dataclass(frozen=True, slots=True)
 class CalibrationInfo:
-    """The scales the planner applied to the two risk channels."""
+    """
+    The scales the planner applied to the two risk channels, and where from.
+
+    ``channels`` and ``trips`` are the joint calibration on the reference trips;
+    ``interval`` the probability of every interval in the document;
+    ``ambush_note`` says when the ambush level is assumed, not observed;
+    ``historical_ratio`` is the historical profile's expected incidents over the
+    optimised plan's, with its interval (value, low, high).
+    """
 
     scale_ied: float
     scale_ambush: float
     reference: str
     target_ied_incidents: float
     calibrated: bool | None = None
+    interval: float | None = None
+    channels: tuple[ChannelInfo, ...] | None = None
+    trips: tuple[ReferenceTripInfo, ...] | None = None
+    ambush_note: str | None = None
+    historical_ratio: tuple[float, ...] | None = None
 
     @classmethod
     def read(cls, f: Fields) -> CalibrationInfo:
@@ -101,7 +202,86 @@ class CalibrationInfo:
             f.str_("reference"),
             f.num("target_ied_incidents"),
             f.bool_or_none("calibrated"),
+            f.num_or_none("interval"),
+            f.rows_or_none("channels", ChannelInfo.read),
+            f.rows_or_none("trips", ReferenceTripInfo.read),
+            f.str_or_none("ambush_note"),
+            f.nums("historical_ratio") if f.has("historical_ratio") else None,
         )
+
+    def channel(self, name: str) -> ChannelInfo | None:
+        """The fit of channel ``name``, None when not recorded."""
+        return next((c for c in self.channels or () if c.channel == name), None)
+
+    def sentences(self) -> list[str]:
+        """
+        The calibration in words: scales with intervals, the trips, the ratio.
+
+        The console summary and the report print these.
+        """
+        pct = f"{100 * (self.interval or 0.9):g} %"
+        used = [t for t in self.trips or () if t.used]
+        out = []
+        if not self.calibrated or not self.channels:
+            out.append(
+                "Risk scales given in the scenario ([risk] scale_*), not "
+                "calibrated: no interval; the observed counts below are not used."
+            )
+        for c in self.channels or ():
+            band = (
+                f" ({pct} interval {c.lower:.3g}-{c.upper:.3g})"
+                if c.lower is not None and c.upper is not None
+                else ""
+            )
+            if c.source == "observed":
+                names = ", ".join(t.name for t in used) or "none"
+                out.append(
+                    f"{c.channel} scale {c.scale:.3g}{band}: {c.observed:g} "
+                    f"observed against {c.exposure:.3g} expected at scale 1 on "
+                    f"{names}."
+                )
+            else:
+                out.append(
+                    f"{c.channel} scale {c.scale:.3g}{band}: assumed, not "
+                    "observed (ambush_per_ied times the IED level)."
+                )
+        for t in self.trips or ():
+            role = (
+                "calibration"
+                if t.used and self.calibrated
+                else "holdout"
+                if t.holdout
+                else "unused"
+            )
+            seen = (
+                ", ".join(
+                    f"{ch} {v:g}"
+                    for ch, v in (
+                        ("IED", t.observed_ied),
+                        ("ambush", t.observed_ambush),
+                    )
+                    if v is not None
+                )
+                or "not known"
+            )
+            out.append(
+                f"{t.name} ({role}): predicted IED {t.predicted_ied:.2f}, ambush "
+                f"{t.predicted_ambush:.2f}; observed {seen}."
+            )
+        if self.historical_ratio is not None:
+            v, lo, hi = self.historical_ratio
+            tail = (
+                "scale-free: both channels share one scale, so its uncertainty "
+                "is the model's, not the count's"
+                if abs(hi - lo) <= 1e-9 * max(1.0, v)
+                else f"{pct} interval {lo:.2f}-{hi:.2f} over the ambush to IED "
+                "scale ratio"
+            )
+            out.append(
+                f"The historical profile has {v:.2f} times the optimised plan's "
+                f"expected incidents ({tail})."
+            )
+        return out
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object."""
@@ -113,6 +293,15 @@ class CalibrationInfo:
                 "target_ied_incidents": self.target_ied_incidents,
             },
             calibrated=self.calibrated,
+            interval=self.interval,
+            channels=None
+            if self.channels is None
+            else [c.to_dict() for c in self.channels],
+            trips=None if self.trips is None else [t.to_dict() for t in self.trips],
+            ambush_note=self.ambush_note,
+            historical_ratio=None
+            if self.historical_ratio is None
+            else list(self.historical_ratio),
         )
 
 
@@ -148,6 +337,8 @@ class TripSummary:
         if self.expected_incidents <= 0:
             return 0.0
         return self.background_incidents / self.expected_incidents
+    expected_incidents_low: float | None = None
+    expected_incidents_high: float | None = None
 
     @classmethod
     def read(cls, f: Fields) -> TripSummary:
@@ -172,6 +363,8 @@ class TripSummary:
             f.num_or_none("crew_hours"),
             f.num_or_none("running_cost_incidents"),
             f.num_or_none("background_incidents"),
+            f.num_or_none("expected_incidents_low"),
+            f.num_or_none("expected_incidents_high"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -198,6 +391,8 @@ class TripSummary:
             crew_hours=self.crew_hours,
             running_cost_incidents=self.running_cost_incidents,
             background_incidents=self.background_incidents,
+            expected_incidents_low=self.expected_incidents_low,
+            expected_incidents_high=self.expected_incidents_high,
         )
 
 

@@ -25,7 +25,12 @@ from convoy.io.events import guess_events_format, read_events
 from convoy.io.file_keys import INSIDE_FOLDER, read_files
 from convoy.io.files import label_of
 from convoy.io.fleet import read_fleet, read_manifest
-from convoy.io.reference import read_reference_trip
+from convoy.io.reference import (
+    historical_trip,
+    read_reference_trip,
+    read_reference_trips,
+    trip_problems,
+)
 from convoy.io.roads import read_roads
 from convoy.io.sites import fallback_crs, read_sites
 from convoy.io.swaps import blame_roads, events_centre
@@ -257,7 +262,7 @@ def _read_params(
 ) -> dict[str, Any]:
     """Every parameter table; a bad one is reported and replaced by its defaults."""
     out: dict[str, Any] = {}
-    known = ["scenario", "files", *_PARAM_TABLES]
+    known = ["scenario", "files", *_PARAM_TABLES, "reference_trips"]
     for key, value in doc.items():
         if key not in known:
             problems.add(
@@ -407,15 +412,7 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     ):
         raise problems.error()  # a file outside the folder is never read
     params = _read_params(doc, label, problems)
-    reference = read_reference_trip(
-        params["calibration"],
-        start=header["start"],
-        deadline=header["deadline"],
-        origin=header["origin"],
-        destination=header["destination"],
-        file=label,
-        problems=problems,
-    )
+    reference, trips = _read_trips(doc, header, params, label, problems)
 
     unreadable_sites: set[str] = set()
     sites = read_sites(
@@ -445,6 +442,15 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
         fleet_complete=fleet_complete,
     )
     problems.extend(cross)
+    problems.extend(
+        trip_problems(
+            trips,
+            sites=[s.name for _, s in sites],
+            roads=roads,
+            vehicle_ids=[v.id for _, v in vehicles],
+            file=label,
+        )
+    )
     problems.raise_if_any(geodata_files=[label_of(files.roads), label_of(files.sites)])
     if roads is None or events is None:  # unreachable: a failed read is a problem
         msg = f"{label}: the roads or the events could not be read"
@@ -467,8 +473,59 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
         records=(sites, vehicles, lots),
         roads=roads,
         events=events,
-        reference=reference,
+        reference=(reference, trips),
     )
+
+
+#: ``[calibration]`` keys that describe a trip: not allowed beside [[reference_trips]].
+_TRIP_KEYS_OF_CALIBRATION = ("depart", "arrive", "ied_incidents", "vehicles", "route")
+
+
+def _read_trips(
+    doc: Mapping[str, Any],
+    header: Mapping[str, Any],
+    params: Mapping[str, Any],
+    label: str,
+    problems: Problems,
+) -> tuple[ReferenceTrip | None, tuple[ReferenceTrip, ...]]:
+    """The historical trip and every reference trip (new form, or ``[calibration]``)."""
+    if "reference_trips" not in doc:
+        one = read_reference_trip(
+            params["calibration"],
+            start=header["start"],
+            deadline=header["deadline"],
+            origin=header["origin"],
+            destination=header["destination"],
+            file=label,
+            problems=problems,
+        )
+        return one, (() if one is None else (one,))
+    table = doc.get("calibration")
+    both = [
+        k for k in _TRIP_KEYS_OF_CALIBRATION if isinstance(table, dict) and k in table
+    ]
+    if both:
+        problems.add(
+            label,
+            "[calibration]",
+            both[0],
+            "no trip keys in [calibration] when [[reference_trips]] are given "
+            "(keep enabled, interval, prior_shape there)",
+            "both forms",
+        )
+    trips = read_reference_trips(
+        doc["reference_trips"],
+        windows_min=params["movement"].window_minutes(),
+        origin=header["origin"],
+        destination=header["destination"],
+        file=label,
+        problems=problems,
+    )
+    origin, destination = header["origin"], header["destination"]
+    hist = (
+        historical_trip(trips, origin, destination) if origin and destination else None
+    )
+    return hist, trips
 
 
 def _scenario(
@@ -482,7 +539,7 @@ def _scenario(
     ],
     roads: RoadNetwork,
     events: ThreatEvents,
-    reference: ReferenceTrip | None,
+    reference: tuple[ReferenceTrip | None, tuple[ReferenceTrip, ...]],
 ) -> Scenario:
     """The Scenario record from what was read and checked."""
     sites, vehicles, lots = records
@@ -511,5 +568,6 @@ def _scenario(
         solver=params["solver"],
         simulation=params["simulation"],
         report=params["report"],
-        reference_trip=reference,
+        reference_trip=reference[0],
+        reference_trips=reference[1],
     )

@@ -17,12 +17,17 @@ from convoy.plan.inputs import (
     node_names,
     origin_vehicles,
     plan_scenario_schedule,
+    price_reference_trip,
+    reference_fits,
+    reference_vehicles,
     revisit_note,
     scenario_calibration,
     scenario_exposure_model,
     scenario_risk_field,
     scenario_risk_table,
     trip_leg_nodes,
+    unit_incidents,
+    validate_reference_trips,
 )
 from convoy.plan.montecarlo import planned_vehicles, simulate_plan, trip_exposure
 from convoy.plan.withdrawal import PARETO_TIME_SHARE, Plan, plan_withdrawal
@@ -41,6 +46,9 @@ __all__ = [
     "plan_scenario_schedule",
     "plan_withdrawal",
     "planned_vehicles",
+    "price_reference_trip",
+    "reference_fits",
+    "reference_vehicles",
     "revisit_note",
     "scenario_calibration",
     "scenario_exposure_model",
@@ -49,4 +57,6 @@ __all__ = [
     "simulate_plan",
     "trip_exposure",
     "trip_leg_nodes",
+    "unit_incidents",
+    "validate_reference_trips",
 ]

@@ -5,19 +5,32 @@ parameters it uses. The functions here turn a :class:`~convoy.scenario.Scenario`
 into those inputs (:func:`scenario_risk_field`, :func:`scenario_exposure_model`,
 :func:`plan_scenario_schedule`, :func:`scenario_calibration`,
 :func:`calibrated_risk_field`, :func:`scenario_risk_table`, the column's running
-costs, the contracted search graph); ``_reference`` is the one function that reads
-``[calibration]``.
+costs, the contracted search graph); ``_trip_reference`` is the one function that
+unpacks a reference trip (``[[reference_trips]]`` or ``[calibration]``).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import math
+import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+import numpy as np
+
 from convoy.baselines import Trip
-from convoy.calibrate import Calibration, calibrate, reference_route, reference_trip
+from convoy.calibrate import (
+    Calibration,
+    LooRow,
+    TripFit,
+    fit_scales,
+    leave_one_out,
+    reference_route,
+    reference_trip,
+)
 from convoy.errors import Problem, ScenarioError
 from convoy.loadout import LoadPlan, RiskTable, choose_loadout
 from convoy.loadout.risk_table import tabulate_risk
@@ -25,8 +38,9 @@ from convoy.march import leg_nodes
 from convoy.params import fuel_l_per_km
 from convoy.risk.edges import EdgeRisk, edge_risk
 from convoy.risk.field import RiskField, risk_field_from_events
-from convoy.scenario import Lot, Scenario, Vehicle
+from convoy.scenario import Lot, ReferenceTrip, Scenario, Vehicle
 from convoy.schedule import (
+    Exposure,
     ExposureModel,
     Schedule,
     Trajectory,
@@ -35,6 +49,7 @@ from convoy.schedule import (
     column_lengths_km,
     column_surface_speeds,
     plan_schedule,
+    trajectory_exposure,
 )
 from convoy.schedule.contract import Contraction, contract_model
 
@@ -272,16 +287,82 @@ def plan_scenario_schedule(
 
 @dataclass(frozen=True, slots=True)
 class _Reference:
-    """The reference trip of ``[calibration]``, in minutes, edges and vehicle ids."""
+    """A reference trip in minutes, edges, waypoint anchors and vehicle ids."""
 
     depart_min: float
     arrive_min: float
     route_edges: tuple[int, ...]
     vehicle_ids: tuple[str, ...]
+    origin: int = 0
+    anchors: tuple[tuple[int, float], ...] = ()
+    mode: str = "normal"
+
+
+def reference_vehicles(scenario: Scenario, trip: ReferenceTrip) -> tuple[str, ...]:
+    """
+    The vehicles of a reference column: its listed ids, or a representative draw.
+
+    A count is drawn from the vehicles at the trip's first site (the whole fleet
+    when fewer are there), stratified by type: each type gets its share of the
+    count by largest remainder (ties by type name), and its vehicles are drawn
+    at random, seeded by the scenario seed and the trip's name, so the same
+    scenario draws the same column. A count at least the pool's size takes the
+    whole pool, and so does an unknown count (0). Ids come back in fleet order.
+
+    Examples
+    --------
+    >>> reference_vehicles(scenario, scenario.reference_trip)[:2]  # doctest: +SKIP
+    ('V001', 'V002')
+    """
+    if trip.vehicle_ids:
+        return trip.vehicle_ids
+    here = [v for v in scenario.vehicles if v.camp == trip.route[0]]
+    pool = here if here and len(here) >= trip.vehicles else list(scenario.vehicles)
+    if not trip.vehicles or trip.vehicles >= len(pool):
+        return tuple(v.id for v in pool)
+    by_type: dict[str, list[int]] = {}
+    for i, v in enumerate(pool):
+        by_type.setdefault(v.type, []).append(i)
+    quota = {t: trip.vehicles * len(ix) / len(pool) for t, ix in by_type.items()}
+    take = {t: math.floor(q) for t, q in quota.items()}
+    rest = trip.vehicles - sum(take.values())
+    for t in sorted(quota, key=lambda t: (-(quota[t] - take[t]), t))[:rest]:
+        take[t] += 1
+    rng = np.random.default_rng([scenario.seed, zlib.crc32(trip.name.encode())])
+    chosen: list[int] = []
+    for t in sorted(by_type):
+        ix = by_type[t]
+        chosen += [ix[k] for k in rng.choice(len(ix), size=take[t], replace=False)]
+    return tuple(pool[i].id for i in sorted(chosen))
+
+
+def _trip_reference(scenario: Scenario, trip: ReferenceTrip) -> _Reference:
+    """One reference trip unpacked: route edges, waypoint anchors, vehicles."""
+    roads, start = scenario.roads, scenario.start
+    route = list(trip.route)
+    counts = [0]
+    for a, b in itertools.pairwise(route):
+        counts.append(counts[-1] + len(reference_route(roads, [a, b], a, b)))
+    edges = reference_route(roads, route, route[0], route[-1])
+    anchors: list[tuple[int, float]] = []
+    cursor = 0
+    marks = trip.anchors()
+    for w in marks:
+        cursor = route.index(w.site, cursor)
+        anchors.append((counts[cursor], (w.time - start).total_seconds() / 60.0))
+    return _Reference(
+        anchors[0][1],
+        anchors[-1][1],
+        edges,
+        reference_vehicles(scenario, trip),
+        int(roads.site_node[route[0]]),
+        tuple(anchors[1:-1]),
+        trip.mode,
+    )
 
 
 def _reference(scenario: Scenario) -> _Reference:
-    """The scenario's reference trip: the one place ``[calibration]`` is unpacked."""
+    """The historical trip unpacked (the first reference trip origin to destination)."""
     trip = scenario.reference_trip
     if trip is None:  # read_scenario refuses a bad trip when calibration is on
         raise ScenarioError(
@@ -293,29 +374,61 @@ def _reference(scenario: Scenario) -> _Reference:
                 f"{scenario.calibration.depart!r} to {scenario.calibration.arrive!r}",
             )
         )
-    # the reference column: the first ``calibration.vehicles`` at the origin
-    ids = tuple(v.id for v in origin_vehicles(scenario))[: trip.vehicles]
-    route = reference_route(
-        scenario.roads, list(trip.route), scenario.origin, scenario.destination
+    return _trip_reference(scenario, trip)
+
+
+def price_reference_trip(
+    scenario: Scenario, er: EdgeRisk, trip: ReferenceTrip
+) -> tuple[ExposureModel, Trajectory, Exposure]:
+    """A reference trip rebuilt (waypoints, mode) and priced on ``er``."""
+    ref = _trip_reference(scenario, trip)
+    return reference_trip(
+        scenario_exposure_model(scenario, er, vehicle_ids=ref.vehicle_ids),
+        ref.origin,
+        ref.route_edges,
+        ref.depart_min,
+        ref.arrive_min,
+        scenario.movement.window_minutes(),
+        anchors=ref.anchors,
+        mode=ref.mode,
     )
-    return _Reference(
-        trip.depart_min(scenario.start), trip.arrive_min(scenario.start), route, ids
-    )
+
+
+def reference_fits(scenario: Scenario, er: EdgeRisk) -> list[TripFit]:
+    """Every reference trip's expected incidents at scale 1 and its observed counts."""
+    out: list[TripFit] = []
+    for trip in scenario.reference_trips:
+        _m, _t, exp = price_reference_trip(scenario, er, trip)
+        out.append(
+            TripFit(
+                trip.name,
+                exp.ied / er.scale_ied if er.scale_ied else 0.0,
+                exp.ambush / er.scale_ambush if er.scale_ambush else 0.0,
+                trip.ied_incidents,
+                trip.ambush_incidents,
+                trip.used_for_calibration,
+                trip.holdout,
+            )
+        )
+    return out
 
 
 def scenario_calibration(scenario: Scenario, edge_risk: EdgeRisk) -> Calibration:
     """
-    Calibrate a scenario's risk to its reference trip (``[calibration]``).
+    Calibrate a scenario's risk to its reference trips (jointly, Poisson).
 
-    ``edge_risk`` may carry any scales; the result is absolute. When
-    ``[calibration] enabled = false`` the scenario's ``[risk] scale_ied`` and
-    ``scale_ambush`` are used as given (both must then be set).
+    ``edge_risk`` may carry any scales; the result is absolute. Every reference
+    trip is rebuilt and priced at scale 1; the trips marked for calibration (and
+    not held out) set each channel's scale by :func:`convoy.calibrate.fit_scales`.
+    With ``[calibration] enabled = false``, or no trip marked for calibration,
+    the scenario's ``[risk] scale_ied`` and ``scale_ambush`` are used as given
+    (both must then be set).
 
     Raises
     ------
     ScenarioError
-        If calibration is disabled without scales, the reference trip is malformed,
-        or it sees no risk at all (no events near the route).
+        If the scales are needed and not given, a reference trip is malformed,
+        or the trips see no risk at all (no events near their routes).
 
     Examples
     --------
@@ -323,32 +436,57 @@ def scenario_calibration(scenario: Scenario, edge_risk: EdgeRisk) -> Calibration
     >>> table = edge_risk.with_scales(cal.scale_ied, cal.scale_ambush)  # doctest: +SKIP
     """
     cal, risk = scenario.calibration, scenario.risk
-    given: tuple[float, float] | None = None
-    if not cal.enabled:
+    trips = scenario.reference_trips
+    ref = _reference(scenario)
+    hist = scenario.reference_trip
+    assert hist is not None  # _reference raised otherwise
+    _m, traj, _exp = price_reference_trip(scenario, edge_risk, hist)
+    fits = reference_fits(scenario, edge_risk)
+    target = hist.ied_incidents or 0.0
+    if not cal.enabled or not any(t.used_for_calibration for t in trips):
         if risk.scale_ied is None or risk.scale_ambush is None:
             raise ScenarioError(
                 Problem(
                     "scenario.toml",
                     "[risk]",
                     "scale_ied, scale_ambush",
-                    "both set when [calibration] enabled = false",
+                    "both set when [calibration] enabled = false or no reference "
+                    "trip is marked calibrate = true",
                     "missing",
                 )
             )
-        given = (risk.scale_ied, risk.scale_ambush)
-    ref = _reference(scenario)
-    return calibrate(
-        scenario_exposure_model(scenario, edge_risk, vehicle_ids=ref.vehicle_ids),
-        ref.route_edges,
-        ref.depart_min,
-        ref.arrive_min,
-        origin=_end_nodes(scenario)[0],
-        windows_min=scenario.movement.window_minutes(),
-        ied_incidents=cal.ied_incidents,
+        return Calibration(
+            risk.scale_ied,
+            risk.scale_ambush,
+            False,
+            target,
+            ref.vehicle_ids,
+            ref.route_edges,
+            traj,
+            trips=tuple(fits),
+            interval=cal.interval,
+            historical=hist.name,
+        )
+    where = "[calibration]" if hist.where == "[calibration]" else "[[reference_trips]]"
+    channels = fit_scales(
+        fits,
         ambush_per_ied=risk.ambush_per_ied,
-        table_scales=(edge_risk.scale_ied, edge_risk.scale_ambush),
-        vehicle_ids=ref.vehicle_ids,
-        given_scales=given,
+        interval=cal.interval,
+        prior_shape=cal.prior_shape,
+        where=where,
+    )
+    return Calibration(
+        channels[0].scale,
+        channels[1].scale,
+        True,
+        target,
+        ref.vehicle_ids,
+        ref.route_edges,
+        traj,
+        channels=channels,
+        trips=tuple(fits),
+        interval=cal.interval,
+        historical=hist.name,
     )
 
 
@@ -382,16 +520,12 @@ def calibrated_risk_field(
 def _historical_trip(
     scenario: Scenario, edge_risk: EdgeRisk
 ) -> tuple[ExposureModel, Trajectory]:
-    """The reference trip priced on ``edge_risk``: its model and trajectory."""
-    ref = _reference(scenario)
-    model, traj, _exp = reference_trip(
-        scenario_exposure_model(scenario, edge_risk, vehicle_ids=ref.vehicle_ids),
-        _end_nodes(scenario)[0],
-        ref.route_edges,
-        ref.depart_min,
-        ref.arrive_min,
-        scenario.movement.window_minutes(),
-    )
+    """The historical trip priced on ``edge_risk``: its model and trajectory."""
+    trip = scenario.reference_trip
+    if trip is None:
+        _reference(scenario)  # raises the reference trip's problem
+    assert trip is not None
+    model, traj, _exp = price_reference_trip(scenario, edge_risk, trip)
     return model, traj
 
 
@@ -549,3 +683,112 @@ def leg_km(scenario: Scenario, edge: int) -> float:
 def trip_leg_nodes(trip: Trip) -> list[tuple[int, int]]:
     """(from, to) node of each leg of a priced trip, in the order driven."""
     return leg_nodes(trip.model, trip.trip.trajectory)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelValidation:
+    """
+    Leave-one-out over a scenario's reference trips (:func:`validate_reference_trips`).
+
+    Parameters
+    ----------
+    rows
+        One row per observed count of each trip.
+    unobserved
+        Trips with no observed count, with their expected incidents under the full
+        calibration: (name, IED, ambush); they cannot be checked.
+    interval
+        Probability of the predictive intervals.
+    calibration_trips
+        The trips marked for calibration.
+    """
+
+    rows: tuple[LooRow, ...]
+    unobserved: tuple[tuple[str, float, float], ...]
+    interval: float
+    calibration_trips: tuple[str, ...]
+
+
+def validate_reference_trips(scenario: Scenario) -> ModelValidation:
+    """
+    Predict each reference trip's observed incidents from the other trips.
+
+    Every trip is priced at scale 1 (:func:`reference_fits`); each trip with an
+    observed count is predicted by the scales fitted on the other trips marked for
+    calibration (a holdout trip by all of them), with the negative binomial
+    predictive interval of :func:`convoy.calibrate.leave_one_out`.
+
+    Examples
+    --------
+    >>> v = validate_reference_trips(read_scenario("kidal-gao"))  # doctest: +SKIP
+    >>> [r.inside for r in v.rows]  # doctest: +SKIP
+    [None]
+    """
+    field = scenario_risk_field(scenario)
+    er = edge_risk(field, scenario.roads, scenario.risk.edge_sample_m)
+    fits = reference_fits(scenario, er)
+    cal, risk = scenario.calibration, scenario.risk
+    rows = leave_one_out(
+        fits,
+        ambush_per_ied=risk.ambush_per_ied,
+        interval=cal.interval,
+        prior_shape=cal.prior_shape,
+    )
+    unobserved: list[tuple[str, float, float]] = []
+    blind = [t for t in fits if t.observed_ied is None and t.observed_ambush is None]
+    if blind:
+        try:
+            ied, amb = fit_scales(
+                fits,
+                ambush_per_ied=risk.ambush_per_ied,
+                interval=cal.interval,
+                prior_shape=cal.prior_shape,
+            )
+            unobserved = [
+                (t.name, t.unit_ied * ied.scale, t.unit_ambush * amb.scale)
+                for t in blind
+            ]
+        except ScenarioError:
+            unobserved = [(t.name, math.nan, math.nan) for t in blind]
+    return ModelValidation(
+        tuple(rows),
+        tuple(unobserved),
+        cal.interval,
+        tuple(t.name for t in fits if t.used),
+    )
+
+
+def unit_incidents(
+    scenario: Scenario, field: RiskField, trip: Trip, scales: tuple[float, float]
+) -> tuple[float, float]:
+    """
+    A priced trip's expected (IED, ambush) incidents at channel scale 1.
+
+    ``trip`` was priced on tables with ``scales``; a channel with a positive scale
+    is divided by it, one with scale 0 (no incident observed) is priced again on
+    unit tables built from ``field``, so the interval of its expected incidents
+    is not lost.
+    """
+    exp = trip.trip.exposure
+    out = [
+        value / s if s > 0 else math.nan
+        for value, s in zip((exp.ied, exp.ambush), scales, strict=True)
+    ]
+    if any(math.isnan(v) for v in out):
+        er = edge_risk(
+            field.with_scales(1.0, 1.0), scenario.roads, scenario.risk.edge_sample_m
+        )
+        unit = scenario_exposure_model(scenario, er, vehicle_ids=trip.vehicle_ids)
+        model = dataclasses.replace(
+            trip.model,
+            edge_ied=unit.edge_ied,
+            edge_ambush=unit.edge_ambush,
+            node_ambush=unit.node_ambush,
+        )
+        traj = trip.trip.trajectory
+        again = trajectory_exposure(model, traj.legs, traj.halts)
+        out = [
+            again.ied if math.isnan(out[0]) else out[0],
+            again.ambush if math.isnan(out[1]) else out[1],
+        ]
+    return out[0], out[1]

@@ -28,6 +28,7 @@ from convoy.baselines import (
     Trip,
     baseline_notes,
     fast_baselines,
+    historical_notes,
     priced_trip,
 )
 from convoy.calibrate import Calibration
@@ -52,6 +53,7 @@ from convoy.plan.inputs import (
     _reference,
     _solve_loads,
     halt_sites_too_small,
+    leg_km,
     minute_of_day,
     node_names,
     origin_vehicles,
@@ -286,11 +288,21 @@ def _trips(
         hist_traj,
         _reference(scenario).vehicle_ids,
         (hist_plan.value_saved_usd, hist_plan.value_left_usd),
-        note="reconstruction of the observed trip: every vehicle, the main axis, "
-        "paced to the observed departure and arrival; it may halt anywhere on "
-        "its route and drive after dark, as the real column did",
+        note="reconstruction of the observed trip: its column, its route, "
+        "paced through its waypoints in the mode it moved in; it may halt "
+        "anywhere on its route and drive after dark, as the real column did",
     )
     notes += baseline_notes(trips["optimised"], trips, scenario.prices.incident_usd)
+    hist = scenario.reference_trip
+    if hist is not None:
+        notes += historical_notes(
+            hist_traj,
+            start_minute_of_day=minute_of_day(scenario.start),
+            daily_limit_h=scenario.movement.daily_driving_limit_h,
+            mode=hist.mode,
+            pace_kph=hist.pace_kph,
+            distance_km=sum(leg_km(scenario, g.edge) for g in hist_traj.legs),
+        )
     again = revisit_note(model, schedule, node_names(scenario))
     if again:
         notes.append(again)

@@ -144,6 +144,7 @@ def baselines_table(doc: PlanDocument) -> str:
     header = [
         "plan",
         "expected incidents",
+        "interval (calibration)",
         "IED",
         "ambush",
         "depart",
@@ -167,6 +168,10 @@ def baselines_table(doc: PlanDocument) -> str:
             [
                 escape(plan_label(key)),
                 _num(s.expected_incidents, "{:.3f}"),
+                "&ndash;"
+                if s.expected_incidents_low is None or s.expected_incidents_high is None
+                else f"{s.expected_incidents_low:.2f}&ndash;"
+                f"{s.expected_incidents_high:.2f}",
                 _num(s.expected_ied_incidents, "{:.3f}"),
                 _num(s.expected_ambush_incidents, "{:.3f}"),
                 escape(dtg(s.depart)),
@@ -535,6 +540,8 @@ def report_context(doc: PlanDocument, charts: dict[str, Markup]) -> dict[str, An
         "dtg": dtg,
         "charts": charts,
         "notes": [str(n) for n in doc.notes],
+        "calibration": doc.calibration.sentences(),
+        "calibration_pct": f"{100 * (doc.calibration.interval or 0.9):g} %",
         "warning": Markup(_loads_warning(lo.warning())),
         "risk_model_note": risk_model_note(doc),
         "baselines_table": Markup(baselines_table(doc)),

@@ -282,6 +282,7 @@ def paced_trajectory(
     depart_min: float,
     arrive_min: float,
     windows_min: Sequence[tuple[int, int]],
+    mode: str = "normal",
 ) -> Trajectory:
     """
     A fixed-route, fixed-timing profile: leave at one time, arrive at another.
@@ -295,9 +296,11 @@ def paced_trajectory(
     (``node_can_halt``, the origin included) nearest to x_k along the path, never
     behind its previous stop; it reaches the destination in the last period. Within
     each period it drives from its previous stop to the next at that period's own
-    uniform pace; between periods it halts. Legs are ``"normal"`` mode at that
-    pace, whatever the edges' speeds: the profile is priced as it was driven, not
-    checked against the speed model.
+    uniform pace; between periods it halts (through a whole period when it has no
+    next stop to reach in it: one halt, so the idle day is priced). Legs are in
+    ``mode`` (``"normal"`` unless the column moved behind route clearance,
+    ``"clearance"``) at that pace, whatever the edges' speeds: the profile is
+    priced as it was driven, not checked against the speed model.
 
     Parameters
     ----------
@@ -311,6 +314,8 @@ def paced_trajectory(
         Departure and arrival, minutes after t0.
     windows_min
         Movement windows, (start, end) minutes after midnight UTC.
+    mode
+        Mode of every leg, one of ``MODES``.
 
     Returns
     -------
@@ -357,6 +362,7 @@ def paced_trajectory(
     halts: list[Halt] = []
     stop = 0  # index into nodes of the current stop
     elapsed = 0.0
+    idle_since_halt = False
     for k, (a, b) in enumerate(periods):
         elapsed += b - a
         if k == len(periods) - 1:
@@ -367,14 +373,21 @@ def paced_trajectory(
             cands = [i for i in halt_idx if stop <= i < len(nodes) - 1]
             nxt = min(cands, key=lambda i: (abs(pos[i] - x), i))
         if nxt > stop:
+            idle_since_halt = False
             pace = (pos[nxt] - pos[stop]) * 60.0 / (b - a)
             for i in range(stop, nxt):
                 t1 = a + (pos[i] - pos[stop]) / (pos[nxt] - pos[stop]) * (b - a)
                 t2 = a + (pos[i + 1] - pos[stop]) / (pos[nxt] - pos[stop]) * (b - a)
-                legs.append(Leg(int(edge_path[i]), nodes[i], t1, t2, "normal", pace))
+                legs.append(Leg(int(edge_path[i]), nodes[i], t1, t2, mode, pace))
             stop = nxt
         if k + 1 < len(periods):
-            halts.append(Halt(nodes[stop], b, periods[k + 1][0]))
+            end = periods[k + 1][0]
+            if halts and halts[-1].node == nodes[stop] and idle_since_halt:
+                # no move since the last halt: the column stayed, halted, all day
+                halts[-1] = Halt(nodes[stop], halts[-1].start_min, end)
+            else:
+                halts.append(Halt(nodes[stop], b, end))
+            idle_since_halt = True
     # a stop before the first leg is still inside the camp: not a halt
     first = legs[0].depart_min
     halts = [h for h in halts if h.start_min >= first]

@@ -1197,12 +1197,52 @@ manifest = "manifest.csv"    # equipment lots, representative, not the real list
 # but for the last kilometres round Gao and the Niger road (a few km west of 0)
 crs = "EPSG:32631"
 
-[calibration]
-# The observed convoy the risk is calibrated to; the defaults are the MINUSMA 2023
-# trip (left 31 Oct, reached Gao 7 Nov, 143 vehicles, six IEDs). Only the route is
-# set here: site names along the main axis, in order (each consecutive pair joined by
-# the shortest road path, which is the main axis).
+# The observed convoys. Each is rebuilt as a paced profile through its waypoints
+# (driving inside the movement windows between them) and priced by the same model
+# as the plans; the trips marked for calibration set the level of each risk channel
+# (Poisson maximum likelihood, with a 90 % interval). The first trip from the origin
+# to the destination is the historical baseline. A date alone is read as the middle
+# of that day's movement windows (first waypoint: their opening; last: their close).
+
+[[reference_trips]]
+# MINUSMA's Kidal column (MINUSMA 2023): left Kidal early on 31 October, reached Gao
+# on 7 November; six IED strikes reported, two on 31 October near Kidal and two near
+# Anefis on 4 November. It moved behind its own route-clearance engineers. Attacks
+# by fire were reported without a count, so the ambush channel is not observed.
+name = "Kidal 2023"
 route = {route}
+waypoints = [
+  # "early on 31 October": 06:00Z, the scenario's start, is an assumption
+  {{ site = "Kidal", time = "2023-10-31T06:00:00Z" }},
+  # the IEDs near Anefis on 4 November put the column there that day
+  {{ site = "Anefis", date = "2023-11-04" }},
+  # reached Gao on 7 November; the hour is not stated
+  {{ site = "Gao", date = "2023-11-07" }},
+]
+vehicles = 143           # MINUSMA 2023 count; drawn from fleet.csv (all of it here)
+mode = "clearance"       # behind its own engineers; the pace follows the waypoints
+observed = {{ ied = 6 }}   # six IEDs (MINUSMA 2023); ambush not counted: unknown
+calibrate = true
+
+[[reference_trips]]
+# The Chadian contingent's column (MINUSMA 2023): left Tessalit on 21 October and
+# Aguelhok on 23 October 2023, reached Gao on 29 October. The road from Aguelhok
+# joins the main axis at Anefis. Neither its size nor its incidents are known here
+# from a source this scenario can cite: no observed counts, the whole fleet stands
+# in for the column, its mode is assumed normal, and it is held out (predicted,
+# never used for calibration).
+name = "Tessalit 2023"
+route = [
+  "Tessalit", "Aguelhok", "Anefis", "Tabankort", "Tabricha", "Tarkint", "Tin Aouker",
+  "Gao",
+]
+waypoints = [
+  {{ site = "Tessalit", date = "2023-10-21" }},
+  {{ site = "Aguelhok", date = "2023-10-23" }},
+  {{ site = "Gao", date = "2023-10-29" }},
+]
+mode = "normal"
+holdout = true
 """
 
 
