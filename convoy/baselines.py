@@ -330,7 +330,8 @@ def historical_notes(
     if over:
         notes.append(
             f"historical: the reconstruction drives up to {max(days):.1f} h a day "
-            f"on {len(over)} of the {len(days)} days it moved, beyond the {daily_limit_h:g} h "
+            f"on {len(over)} of the {len(days)} days it moved, "
+            f"beyond the {daily_limit_h:g} h "
             "daily driving limit the plans keep: it is what the column did, "
             "paced through its waypoints, not a plan"
         )

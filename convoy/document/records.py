@@ -337,6 +337,7 @@ class TripSummary:
         if self.expected_incidents <= 0:
             return 0.0
         return self.background_incidents / self.expected_incidents
+
     expected_incidents_low: float | None = None
     expected_incidents_high: float | None = None
 

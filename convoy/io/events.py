@@ -8,7 +8,8 @@ Three formats are read (``fmt``):
 
 - ``"acled"``: an ACLED export CSV, current schema (``event_date``, ``event_type``,
   ``sub_event_type``, ``latitude``, ``longitude``, ``fatalities``,
-  ``geo_precision``, optional: precision 1 without it) or the older one (no ``sub_event_type`` column, type
+  ``geo_precision``, optional: precision 1 without it) or the older one (no
+  ``sub_event_type`` column, type
   ``"Remote violence"``). Column names are matched case-insensitively, since old
   exports wrote them in capitals.
 - ``"ucdp"``: a UCDP GED CSV (``date_start``, ``type_of_violence`` 1/2/3 read as
