@@ -1,0 +1,112 @@
+"""The progress display of the long commands: a rich bar on stderr, or nothing.
+
+The layers below report through plain callbacks: ``progress(message)`` before each
+long step and ``steps(what, done, total)`` as a counted step goes on (prices of the
+Pareto sweep solved, Monte Carlo runs simulated). :class:`ProgressDisplay` draws
+them: the current step with its elapsed time, and for a counted step a bar, ``done
+of total``, the elapsed time and an estimate of the time left. It draws only when
+stderr is a terminal and neither ``-q`` nor ``--json`` was given; it is transient
+(gone when the command ends), and it never writes to stdout.
+"""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+
+class ProgressDisplay:
+    """
+    A transient rich progress display on stderr, fed by plain callbacks.
+
+    Parameters
+    ----------
+    enabled
+        Draw at all; when false (``-q``, ``--json``) the callbacks do nothing.
+    console
+        Where to draw; default a stderr console. Nothing is drawn unless it is a
+        terminal.
+
+    Examples
+    --------
+    >>> with ProgressDisplay(enabled=False) as show:
+    ...     show.message("loads")
+    ...     show.steps("Monte Carlo: runs", 1, 2)
+    """
+
+    def __init__(self, *, enabled: bool = True, console: Console | None = None):
+        self.console = console or Console(stderr=True)
+        self.enabled = enabled and self.console.is_terminal
+        self._bar: Progress | None = None
+        self._phase: TaskID | None = None
+        self._counted: dict[str, TaskID] = {}
+
+    def __enter__(self) -> ProgressDisplay:
+        if self.enabled:
+            self._bar = Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(bar_width=24),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("ETA"),
+                TimeRemainingColumn(),
+                console=self.console,
+                transient=True,
+            )
+            self._bar.start()
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._bar is not None:
+            self._bar.stop()
+            self._bar = None
+
+    def message(self, text: str) -> None:
+        """Show ``text`` as the step under way (no count)."""
+        if self._bar is None:
+            return
+        if self._phase is None:
+            self._phase = self._bar.add_task(text, total=None)
+        else:
+            self._bar.update(self._phase, description=text)
+
+    def steps(self, what: str, done: int, total: int) -> None:
+        """Show ``done`` of ``total`` for the counted step ``what``."""
+        if self._bar is None:
+            return
+        task = self._counted.get(what)
+        if task is None:
+            task = self._counted[what] = self._bar.add_task(what, total=total)
+        self._bar.update(task, completed=done, total=total)
+
+    def counter(self, what: str) -> _Counter:
+        """A ``(done, total)`` callback for the counted step ``what``."""
+        return _Counter(self, what)
+
+
+class _Counter:
+    """``(done, total)`` -> :meth:`ProgressDisplay.steps` of one counted step."""
+
+    def __init__(self, display: ProgressDisplay, what: str) -> None:
+        self.display = display
+        self.what = what
+
+    def __call__(self, done: int, total: int) -> None:
+        self.display.steps(self.what, done, total)
