@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import errno
 import functools
-import json
 import math
 import signal
 import sys
@@ -57,6 +56,7 @@ from typing import Any, TypeVar
 
 import click
 
+from convoy.document import canonical_json
 from convoy.errors import ConvoyError, DataQualityWarning, ScenarioError
 from convoy.io.scenario import DEFAULT_SCENARIO
 
@@ -187,7 +187,8 @@ def json_text(obj: Mapping[str, Any]) -> str:
     """
     ``obj`` as the JSON ``--json`` prints: sorted keys, two-space indent.
 
-    Dates become ISO 8601 text, paths text, NaN and infinities null (strict JSON).
+    Dates become ISO 8601 text, paths text, NaN and infinities null (strict JSON);
+    numbers are rounded as plan.json's are (:func:`convoy.document.canonical_json`).
 
     Examples
     --------
@@ -197,7 +198,7 @@ def json_text(obj: Mapping[str, Any]) -> str:
       "b": null
     }
     """
-    return json.dumps(_jsonable(obj), sort_keys=True, indent=2, allow_nan=False)
+    return canonical_json(_jsonable(obj)).rstrip("\n")
 
 
 def echo_json(obj: Mapping[str, Any]) -> None:

@@ -13,17 +13,31 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from rich.console import Console
+from rich.console import Console, RenderableType
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
     Progress,
+    ProgressColumn,
     SpinnerColumn,
+    Task,
     TaskID,
     TextColumn,
     TimeElapsedColumn,
     TimeRemainingColumn,
 )
+from rich.text import Text
+
+
+class _Counted(ProgressColumn):
+    """``column`` for a counted task; nothing for a step without a total."""
+
+    def __init__(self, column: ProgressColumn) -> None:
+        super().__init__()
+        self.column = column
+
+    def render(self, task: Task) -> RenderableType:
+        return self.column.render(task) if task.total is not None else Text("")
 
 
 class ProgressDisplay:
@@ -57,11 +71,11 @@ class ProgressDisplay:
             self._bar = Progress(
                 SpinnerColumn(),
                 TextColumn("{task.description}"),
-                BarColumn(bar_width=24),
-                MofNCompleteColumn(),
+                _Counted(BarColumn(bar_width=20)),
+                _Counted(MofNCompleteColumn()),
                 TimeElapsedColumn(),
-                TextColumn("ETA"),
-                TimeRemainingColumn(),
+                _Counted(TextColumn("ETA")),
+                _Counted(TimeRemainingColumn()),
                 console=self.console,
                 transient=True,
             )
@@ -79,9 +93,13 @@ class ProgressDisplay:
             self._bar = None
 
     def message(self, text: str) -> None:
-        """Show ``text`` as the step under way (no count)."""
+        """Show ``text`` as the step under way (no count); drop finished counts."""
         if self._bar is None:
             return
+        for what, task in list(self._counted.items()):
+            if self._bar.tasks[task].finished:
+                self._bar.remove_task(task)
+                del self._counted[what]
         if self._phase is None:
             self._phase = self._bar.add_task(text, total=None)
         else:
