@@ -77,7 +77,7 @@ Examples:
   convoy report plan --pdf              the commander's report, HTML and PDF
   convoy export plan --crs EPSG:32631   rebuild the maps in another CRS
   convoy risk kidal-gao -o risk.tif     the risk field as a GeoTIFF
-  convoy plan -q --json > plan.json     a summary for scripts (stdout only)
+  convoy plan --json > summary.json     a summary for scripts (stdout only)
 
 \b
 Output: the summary goes to stdout; progress, warnings and errors to stderr.
