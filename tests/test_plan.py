@@ -195,9 +195,7 @@ def test_console_summary_columns_line_up_and_running_costs_are_printed():
     labels = [str(c) for c in table.columns[0].cells]
     assert labels == [label for label, _ in SUMMARY_ROWS] + ["running cost"]
     names = ["optimised", *doc.baselines]
-    assert [c.header for c in table.columns[1:]] == [
-        n.replace("_", " ") for n in names
-    ]
+    assert [c.header for c in table.columns[1:]] == [n.replace("_", " ") for n in names]
     optimised = [str(c) for c in table.columns[1].cells]
     assert optimised[labels.index("vehicles")] == str(doc.summary.vehicles_moving)
     assert optimised[labels.index("running cost")] == (
