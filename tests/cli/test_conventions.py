@@ -7,8 +7,10 @@ apart in ``result.stdout`` and ``result.stderr``.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
+import logging
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -388,3 +390,35 @@ def test_bash_completion_script():
     )
     assert res.exit_code == 0
     assert "_convoy_completion" in res.stdout
+
+
+def test_unproven_loads_with_json_exit_3(work, tiny_doc, monkeypatch):
+    """Loads not proven: the JSON says exit 3 and proven false; the reason on stderr."""
+    from convoy.cli import plan as plan_cmd
+
+    loadout = dataclasses.replace(tiny_doc.loadout, status="NOT_PROVEN")
+    doc = dataclasses.replace(tiny_doc, loadout=loadout)
+    monkeypatch.setattr(plan_cmd, "plan_into", lambda *_a, **_k: doc)
+    args = ("plan", str(work / "tiny"), "-o", str(work / "gap"), "--json")
+    for extra in ((), ("-q",)):
+        res = _run(*args, *extra)
+        assert res.exit_code == 3, res.output
+        out = _json(res)
+        assert out["exit_code"] == 3 and out["loads"]["proven"] is False
+        assert "--accept-gap" in res.stderr
+    res = _run(*args, "--accept-gap")
+    assert res.exit_code == 0 and _json(res)["exit_code"] == 0
+
+
+def test_quiet_logs_errors_only(work):
+    """-q lowers convoy's log level to errors; -v wins over it."""
+    logger = logging.getLogger("convoy")
+    tiny = str(work / "tiny")
+    for argv, level in (
+        (["-q", "validate", tiny], logging.ERROR),
+        (["validate", tiny, "-q"], logging.ERROR),
+        (["-q", "validate", tiny, "-v"], logging.INFO),
+        (["validate", tiny], logging.WARNING),  # and the default is back
+    ):
+        assert _run(*argv).exit_code == 0
+        assert logger.level == level, argv
