@@ -29,6 +29,11 @@ from rich.progress import (
 from rich.text import Text
 
 
+#: Seconds over which the rate (and so the ETA) of a counted step is averaged;
+#: a display choice, long enough to cover a whole Pareto sweep (about 5 min).
+SPEED_WINDOW_S = 3600.0
+
+
 class _Counted(ProgressColumn):
     """``column`` for a counted task; nothing for a step without a total."""
 
@@ -78,6 +83,9 @@ class ProgressDisplay:
                 _Counted(TimeRemainingColumn()),
                 console=self.console,
                 transient=True,
+                # the ETA from the mean rate since the start: the prices of a
+                # sweep take very different times, a short window gives none
+                speed_estimate_period=SPEED_WINDOW_S,
             )
             self._bar.start()
         return self
