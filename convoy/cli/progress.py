@@ -28,7 +28,6 @@ from rich.progress import (
 )
 from rich.text import Text
 
-
 #: Seconds over which the rate (and so the ETA) of a counted step is averaged;
 #: a display choice, long enough to cover a whole Pareto sweep (about 5 min).
 SPEED_WINDOW_S = 3600.0
