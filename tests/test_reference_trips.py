@@ -305,7 +305,7 @@ def test_leave_one_out_on_three_trips(three_trips):
 
 def test_validate_model_cli_embedded(tmp_path):
     out = tmp_path / "v.json"
-    res = CliRunner().invoke(cli, ["validate-model", "kidal-gao", "--json", str(out)])
+    res = CliRunner().invoke(cli, ["validate-model", "kidal-gao", "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert "nothing left to calibrate on" in res.output
     assert "Tessalit 2023: no observed count" in res.output
@@ -318,9 +318,7 @@ def test_validate_model_cli_embedded(tmp_path):
 
 def test_validate_model_cli_three_trips(three_trips, tmp_path):
     out = tmp_path / "sub" / "v.json"
-    res = CliRunner().invoke(
-        cli, ["validate-model", str(three_trips), "--json", str(out)]
-    )
+    res = CliRunner().invoke(cli, ["validate-model", str(three_trips), "-o", str(out)])
     assert res.exit_code == 0, res.output
     assert "NO" in res.output
     doc = json.loads(out.read_text())
@@ -335,7 +333,17 @@ def test_validate_model_cli_three_trips(three_trips, tmp_path):
     assert rows[("third", "ied")]["inside"] is False
     assert rows[("third", "ied")]["observed"] == 40
     assert rows[("second", "ambush")]["note"].startswith("ambush scale assumed")
-    assert not list(out.parent.glob(".v.json.*"))  # no temporary left
+    assert sorted(p.name for p in out.parent.iterdir()) == ["v.json"]
+    again = CliRunner().invoke(
+        cli, ["validate-model", str(three_trips), "--json", "-o", str(out)]
+    )
+    assert again.exit_code == 2  # exists: --overwrite needed
+    again = CliRunner().invoke(
+        cli,
+        ["validate-model", str(three_trips), "--json", "--overwrite", "-o", str(out)],
+    )
+    assert again.exit_code == 0, again.output
+    assert json.loads(again.stdout)["rows"] == doc["rows"]
 
 
 def test_validate_model_cli_bad_scenario_exits_2(tmp_path):

@@ -15,7 +15,13 @@ import click
 
 from convoy._version import __version__
 from convoy.cli.export import export
-from convoy.cli.options import VERBOSE_KEY, add_verbose_option
+from convoy.cli.options import (
+    QUIET_KEY,
+    VERBOSE_HELP,
+    VERBOSE_KEY,
+    add_verbose_option,
+    quiet_option,
+)
 from convoy.cli.plan import plan
 from convoy.cli.report import report
 from convoy.cli.risk import risk
@@ -40,10 +46,15 @@ class _StderrHandler(logging.StreamHandler):
 
 
 def configure_logging(verbose: int) -> None:
-    """Send convoy's log records to stderr: WARNING, INFO with -v, DEBUG with -vv."""
+    """Send convoy's log records to stderr: WARNING, INFO with -v, DEBUG with -vv.
+
+    A negative ``verbose`` (``-q``) shows errors only.
+    """
     level = (
-        logging.WARNING
-        if verbose <= 0
+        logging.ERROR
+        if verbose < 0
+        else logging.WARNING
+        if verbose == 0
         else logging.INFO
         if verbose == 1
         else logging.DEBUG
@@ -56,15 +67,45 @@ def configure_logging(verbose: int) -> None:
         logger.addHandler(handler)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+#: The end of ``convoy --help``: examples, output conventions, shell completion.
+EPILOG = """\b
+Examples:
+  convoy scenarios                      list the embedded scenarios
+  convoy validate kidal-gao             check a scenario and summarise it
+  convoy plan kidal-gao -o plan         plan it into the folder plan/
+  convoy plan kidal-gao --pareto        also sweep the price of an incident
+  convoy simulate plan -n 100000        Monte Carlo of the written plan
+  convoy report plan --pdf              the commander's report, HTML and PDF
+  convoy export plan --crs EPSG:32631   rebuild the maps in another CRS
+  convoy risk kidal-gao -o risk.tif     the risk field as a GeoTIFF
+  convoy plan --json > summary.json     a summary for scripts (stdout only)
+
+\b
+Output: the summary goes to stdout; progress, warnings and errors to stderr.
+-q keeps only errors; --json prints one JSON object on stdout. Exit codes:
+0 done, 2 bad input, 3 loads not proven within the gap (plan, unless
+--accept-gap), 130/143 interrupted. `convoy COMMAND -h` shows examples.
+
+\b
+Shell completion (add to the shell's start-up file):
+  bash: eval "$(_CONVOY_COMPLETE=bash_source convoy)"
+  zsh:  eval "$(_CONVOY_COMPLETE=zsh_source convoy)"
+  fish: _CONVOY_COMPLETE=fish_source convoy | source
+"""
+
+
+@click.group(
+    context_settings={"help_option_names": ["-h", "--help"]},
+    epilog=EPILOG,
+)
 @click.version_option(__version__, "--version", prog_name="convoy")
 @click.option(
     "-v",
     "--verbose",
     count=True,
-    help="More log output (-v info, -vv debug) and tracebacks of failures; "
-    "also accepted after the command name.",
+    help=VERBOSE_HELP[:-1] + "; also accepted after the command name.",
 )
+@quiet_option
 @click.pass_context
 def cli(ctx: click.Context, verbose: int) -> None:
     """Plan the withdrawal of a force by road convoy through contested ground.
@@ -74,7 +115,7 @@ def cli(ctx: click.Context, verbose: int) -> None:
     """
     ctx.meta[VERBOSE_KEY] = verbose
     ctx.meta["convoy.configure_logging"] = configure_logging
-    configure_logging(verbose)
+    configure_logging(-1 if verbose == 0 and ctx.meta.get(QUIET_KEY) else verbose)
 
 
 for _command in (

@@ -11,6 +11,22 @@ holds a complete set. Each :class:`~convoy.errors.DataQualityWarning` is printed
 a one-line warning while the command goes on. ``-v`` (before or after the command
 name) also prints the traceback of a failure, for a developer.
 
+Output conventions, the same for every command (:func:`add_verbose_option`,
+:func:`json_option`):
+
+- stdout carries the result (the human summary, or with ``--json`` one JSON
+  object and nothing else); stderr carries progress, warnings, log records and
+  errors.
+- ``-q/--quiet`` silences the progress display, the human summary and the
+  warnings (a script reads the exit code; ``--json`` lists the warnings in its
+  object); errors are always printed. ``-v`` adds log records and tracebacks,
+  also with ``-q``.
+- ``--json`` prints one JSON object with sorted keys on stdout, also when the
+  command fails (``{"error": ..., "exit_code": ...}``); progress is not drawn.
+- Exit codes: 0 done, 2 bad input (or any failure with a message), 3 ``convoy
+  plan`` loads not proven within the gap target (unless ``--accept-gap``), 130
+  or 143 stopped by SIGINT or SIGTERM.
+
 Example of a command::
 
     @click.command("plan")
@@ -26,20 +42,23 @@ from __future__ import annotations
 
 import errno
 import functools
+import math
 import os
 import signal
 import sys
 import threading
 import traceback
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
+from datetime import date, datetime
 from pathlib import Path
 from types import FrameType
 from typing import Any, TypeVar
 
 import click
 
+from convoy.document import canonical_json
 from convoy.errors import ConvoyError, DataQualityWarning, ScenarioError
 from convoy.io.scenario import DEFAULT_SCENARIO
 
@@ -52,6 +71,15 @@ STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 #: Key of ``click.Context.meta`` counting ``-v`` flags (group and command).
 VERBOSE_KEY = "convoy.verbose"
+
+#: Key of ``click.Context.meta``: ``-q`` was given (group or command).
+QUIET_KEY = "convoy.quiet"
+
+#: Key of ``click.Context.meta``: ``--json`` was given.
+JSON_KEY = "convoy.json"
+
+#: Key of ``click.Context.meta``: the warnings of the run, for ``--json``.
+WARNINGS_KEY = "convoy.warnings"
 
 
 class Interrupted(KeyboardInterrupt):
@@ -108,6 +136,78 @@ def error_text(exc: ConvoyError) -> str:
     return f"error: {text}"
 
 
+def _meta() -> dict[str, Any]:
+    ctx = click.get_current_context(silent=True)
+    return {} if ctx is None else ctx.meta
+
+
+def quiet() -> bool:
+    """``-q`` was given: no progress, no human summary, no warnings."""
+    return bool(_meta().get(QUIET_KEY, False))
+
+
+def json_output() -> bool:
+    """``--json`` was given: stdout holds one JSON object and nothing else."""
+    return bool(_meta().get(JSON_KEY, False))
+
+
+def human_output() -> bool:
+    """Print the human summary (neither ``-q`` nor ``--json``)."""
+    return not (quiet() or json_output())
+
+
+def show_progress() -> bool:
+    """Draw a progress display (neither ``-q`` nor ``--json``; stderr a terminal)."""
+    return human_output()
+
+
+def run_warnings() -> list[str]:
+    """The warnings of this run so far, one line each (for ``--json``)."""
+    return list(_meta().get(WARNINGS_KEY, []))
+
+
+def _jsonable(value: Any) -> Any:
+    """``value`` with dates as ISO 8601, paths as text and non-finite numbers null."""
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if hasattr(value, "item"):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def json_text(obj: Mapping[str, Any]) -> str:
+    """
+    ``obj`` as the JSON ``--json`` prints: sorted keys, two-space indent.
+
+    Dates become ISO 8601 text, paths text, NaN and infinities null (strict JSON);
+    numbers are rounded as plan.json's are (:func:`convoy.document.canonical_json`).
+
+    Examples
+    --------
+    >>> print(json_text({"b": float("nan"), "a": Path("plan")}))
+    {
+      "a": "plan",
+      "b": null
+    }
+    """
+    return canonical_json(_jsonable(obj)).rstrip("\n")
+
+
+def echo_json(obj: Mapping[str, Any]) -> None:
+    """Print ``obj`` on stdout (:func:`json_text`), with the run's ``warnings``."""
+    click.echo(json_text({"warnings": run_warnings(), **obj}))
+
+
 def _show_warning(
     message: Warning | str,
     category: type[Warning],
@@ -116,7 +216,14 @@ def _show_warning(
     file: Any = None,
     line: str | None = None,
 ) -> None:
-    """Print a DataQualityWarning as one line on stderr; others as Python does."""
+    """Print a DataQualityWarning as one line on stderr; others as Python does.
+
+    Every warning is also recorded for ``--json``; ``-q`` prints none.
+    """
+    meta = _meta()
+    meta.setdefault(WARNINGS_KEY, []).append(str(message))
+    if quiet():
+        return
     if issubclass(category, DataQualityWarning):
         click.echo(f"warning: {message}", err=True)
     else:
@@ -213,17 +320,33 @@ def stop_on_signals() -> Iterator[None]:
 
 
 def _verbose() -> int:
-    ctx = click.get_current_context(silent=True)
-    return 0 if ctx is None else int(ctx.meta.get(VERBOSE_KEY, 0))
+    return int(_meta().get(VERBOSE_KEY, 0))
+
+
+def _fail(text: str, code: int) -> None:
+    """Print ``text`` on stderr (and the JSON failure object) and exit ``code``."""
+    click.echo(text, err=True)
+    if json_output():
+        lines = text.removeprefix("error: ").splitlines()
+        echo_json(
+            {
+                "error": lines[0],
+                "problems": [line.strip() for line in lines[1:]],
+                "exit_code": code,
+            }
+        )
+    sys.exit(code)
 
 
 def run_guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
     """
     Call ``fn``; an expected failure becomes a message on stderr and exit code 2.
 
-    DataQualityWarnings are printed as they happen (``warning: ...`` on stderr)
-    and the call goes on. SIGINT and SIGTERM end the call with exit code 130 or
-    143. With ``-v`` the traceback of a failure is printed too.
+    DataQualityWarnings are printed as they happen (``warning: ...`` on stderr,
+    unless ``-q``) and the call goes on. With ``--json`` a failure also prints
+    ``{"error": ..., "exit_code": ...}`` on stdout. SIGINT and SIGTERM end the
+    call with exit code 130 or 143. With ``-v`` the traceback of a failure is
+    printed too.
 
     Raises
     ------
@@ -240,13 +363,12 @@ def run_guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
             if _verbose():
                 traceback.print_exc()
             name = signal.Signals(exc.signum).name
-            click.echo(
+            _fail(
                 f"error: interrupted by {name}; stopped. The output folder holds a "
                 "complete set: the previous one, or the new one if it was already "
                 "being switched in",
-                err=True,
+                128 + exc.signum,
             )
-            sys.exit(128 + exc.signum)
         except Exception as exc:
             text = _failure_text(exc)
             if text is None:
@@ -259,8 +381,7 @@ def run_guarded(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
                     if not isinstance(exc, ConvoyError)
                     else ""
                 )
-            click.echo(text, err=True)
-            sys.exit(EXIT_INPUT)
+            _fail(text, EXIT_INPUT)
 
 
 def guarded(fn: F) -> F:
@@ -277,14 +398,73 @@ def _count_verbose(ctx: click.Context, _param: click.Parameter, value: int) -> i
     """Add this ``-v`` count to the group's and configure logging to match."""
     total = int(ctx.meta.get(VERBOSE_KEY, 0)) + value
     ctx.meta[VERBOSE_KEY] = total
-    configure = ctx.meta.get("convoy.configure_logging")
-    if configure is not None:
-        configure(total)
+    _configure_logging(ctx)
     return total
 
 
+def _configure_logging(ctx: click.Context) -> None:
+    """Log level from ``-v`` (info, debug) and ``-q`` (errors only, unless -v)."""
+    configure = ctx.meta.get("convoy.configure_logging")
+    if configure is not None:
+        total = int(ctx.meta.get(VERBOSE_KEY, 0))
+        configure(-1 if total == 0 and ctx.meta.get(QUIET_KEY) else total)
+
+
+def _set_quiet(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    """Record ``-q`` (group or command) and lower the log level to errors."""
+    if value:
+        ctx.meta[QUIET_KEY] = True
+        _configure_logging(ctx)
+    return value
+
+
+#: Help of ``-v/--verbose``.
+VERBOSE_HELP = "More log output (-v info, -vv debug) and tracebacks of failures."
+
+#: Help of ``-q/--quiet``.
+QUIET_HELP = (
+    "No progress, no summary, no warnings: only errors (stderr) and the exit code."
+)
+
+
+def quiet_option(fn: F) -> F:
+    """``-q/--quiet``: recorded in ``ctx.meta`` (:func:`quiet`), not passed on."""
+    return click.option(
+        "-q",
+        "--quiet",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_quiet,
+        help=QUIET_HELP,
+    )(fn)
+
+
+def _set_json(ctx: click.Context, _param: click.Parameter, value: bool) -> bool:
+    ctx.meta[JSON_KEY] = bool(value)
+    return value
+
+
+def json_option(fn: F) -> F:
+    """``--json``: one JSON summary on stdout (:func:`json_output`)."""
+    return click.option(
+        "--json",
+        "as_json",
+        is_flag=True,
+        expose_value=False,
+        is_eager=True,
+        callback=_set_json,
+        help="Print one JSON object (sorted keys) on stdout instead of the summary; "
+        "progress and warnings go to stderr.",
+    )(fn)
+
+
 def add_verbose_option(command: click.Command) -> click.Command:
-    """Give ``command`` its own ``-v/--verbose``, so ``convoy plan -v`` works too."""
+    """
+    Give ``command`` its own ``-v/--verbose`` and ``-q/--quiet``.
+
+    So ``convoy plan -v`` and ``convoy plan -q`` work as ``convoy -v plan`` does.
+    """
     command.params.append(
         click.Option(
             ["-v", "--verbose"],
@@ -292,7 +472,17 @@ def add_verbose_option(command: click.Command) -> click.Command:
             expose_value=False,
             is_eager=True,
             callback=_count_verbose,
-            help="More log output (-v info, -vv debug) and tracebacks of failures.",
+            help=VERBOSE_HELP,
+        )
+    )
+    command.params.append(
+        click.Option(
+            ["-q", "--quiet"],
+            is_flag=True,
+            expose_value=False,
+            is_eager=True,
+            callback=_set_quiet,
+            help=QUIET_HELP,
         )
     )
     return command

@@ -4,16 +4,33 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import click
+from rich import box
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
-from convoy.cli.options import guarded, out_option, overwrite_option, scenario_argument
+from convoy.cli.console import summary_console
+from convoy.cli.options import (
+    echo_json,
+    guarded,
+    human_output,
+    json_option,
+    json_output,
+    out_option,
+    overwrite_option,
+    scenario_argument,
+    show_progress,
+)
+from convoy.cli.progress import ProgressDisplay
 from convoy.document import PlanDocument, SimulationSummary
+from convoy.document.records import TripSummary
 from convoy.io.scenario import read_scenario
 from convoy.outputs.folder import output_names, plan_into
 from convoy.simulate import MAX_RUNS
@@ -43,88 +60,100 @@ def simulation_line(sim: SimulationSummary) -> str:
     )
 
 
-def summary_console() -> Console:
-    """stdout; at least 120 columns wide when it is not a terminal (logs, pipes)."""
-    probe = Console()
-    return probe if probe.is_terminal else Console(width=120)
+def _cell(text: str) -> Text:
+    """A table cell that wraps, never ends in an ellipsis."""
+    return Text(text, overflow="fold")
+
+
+#: Rows of the plan summary: label, and the text of one plan's summary.
+SUMMARY_ROWS: tuple[tuple[str, Callable[[TripSummary], str]], ...] = (
+    ("incidents", lambda s: f"{s.expected_incidents:.2f}"),
+    ("  IED", lambda s: f"{s.expected_ied_incidents:.2f}"),
+    ("  ambush", lambda s: f"{s.expected_ambush_incidents:.2f}"),
+    ("depart", lambda s: _when(s.depart)),
+    ("arrive", lambda s: _when(s.arrive)),
+    ("days", lambda s: f"{s.travel_days:.1f}"),
+    ("km", lambda s: f"{s.distance_km:.0f}"),
+    ("vehicles", lambda s: str(s.vehicles_moving)),
+    ("carried", lambda s: _usd(s.value_carried)),
+    ("left", lambda s: _usd(s.value_left_behind)),
+)
+
+
+def summary_table(doc: PlanDocument) -> Table:
+    """
+    The plan against its baselines: one column a plan, one row a measure.
+
+    A plan a column keeps the table within 80 columns for the four plans (names
+    wrap at their underscores, shown as spaces); no cell is ever cut short.
+    """
+    rows = [("optimised", doc.summary), *doc.baselines.items()]
+    t = Table(
+        title=f"{doc.scenario.title}: plan against baselines",
+        caption="incidents: expected (IED + ambush); times UTC"
+        + (
+            "; running cost: breakdowns, fuel and crew hours in expected incidents"
+            if any(s.running_cost_incidents is not None for _n, s in rows)
+            else ""
+        ),
+        box=box.SIMPLE_HEAD,
+    )
+    t.add_column("", justify="left", overflow="fold")
+    for name, _s in rows:
+        t.add_column(name.replace("_", " "), justify="right", overflow="fold")
+    for label, text in SUMMARY_ROWS:
+        t.add_row(label, *(_cell(text(s)) for _n, s in rows))
+    if any(s.expected_incidents_high is not None for _n, s in rows):
+        pct = f"{100 * (doc.calibration.interval or 0.9):g} %"
+        t.add_row(
+            f"  {pct} range",
+            *(
+                _cell(
+                    "-"
+                    if s.expected_incidents_low is None
+                    or s.expected_incidents_high is None
+                    else f"{s.expected_incidents_low:.2f}-"
+                    f"{s.expected_incidents_high:.2f}"
+                )
+                for _n, s in rows
+            ),
+        )
+    if doc.risk_model is not None and doc.risk_model.background:
+        t.add_row(
+            "background",
+            *(
+                _cell(
+                    "-" if s.background_share is None else f"{s.background_share:.0%}"
+                )
+                for _n, s in rows
+            ),
+        )
+    if any(s.running_cost_incidents is not None for _n, s in rows):
+        t.add_row(
+            "running cost",
+            *(
+                _cell(
+                    "-"
+                    if s.running_cost_incidents is None
+                    else f"{s.running_cost_incidents:.2f}"
+                )
+                for _n, s in rows
+            ),
+        )
+    return t
 
 
 def render_summary(doc: PlanDocument, console: Console) -> None:
     """Print the plan against its baselines, the loads and the march."""
-    t = Table(
-        title=f"{doc.scenario.title}: plan against baselines "
-        "(expected incidents; times UTC)"
-    )
-    for col in (
-        "plan",
-        "incidents",
-        "IED",
-        "ambush",
-        "depart",
-        "arrive",
-        "days",
-        "km",
-        "vehicles",
-        "carried",
-        "left",
-    ):
-        t.add_column(
-            col,
-            justify="left" if col in ("plan", "depart", "arrive") else "right",
-            no_wrap=True,
-        )
-    rows = [("optimised", doc.summary), *doc.baselines.items()]
-    for name, s in rows:
-        t.add_row(
-            name,
-            f"{s.expected_incidents:.2f}",
-            f"{s.expected_ied_incidents:.2f}",
-            f"{s.expected_ambush_incidents:.2f}",
-            _when(s.depart),
-            _when(s.arrive),
-            f"{s.travel_days:.1f}",
-            f"{s.distance_km:.0f}",
-            str(s.vehicles_moving),
-            _usd(s.value_carried),
-            _usd(s.value_left_behind),
-        )
-    console.print(t)
+    console.print(summary_table(doc))
     pct = f"{100 * (doc.calibration.interval or 0.9):g} %"
-    bands = [
-        f"{name} {s.expected_incidents_low:.2f}-{s.expected_incidents_high:.2f}"
-        for name, s in rows
-        if None not in (s.expected_incidents_low, s.expected_incidents_high)
-        and s.expected_incidents_high is not None
-    ]
-    if bands:
-        console.print(
-            f"Expected incidents, {pct} interval from the calibration: "
-            + ", ".join(bands)
-            + "."
-        )
     console.print(
         f"Calibration ({pct} intervals): " + " ".join(doc.calibration.sentences())
     )
-    running = [
-        f"{name} {s.running_cost_incidents:.2f}"
-        for name, s in rows
-        if s.running_cost_incidents is not None
-    ]
-    if running:
+    if doc.risk_model is not None and doc.risk_model.background:
         console.print(
-            "Running cost (breakdowns, fuel, crew hours; in expected incidents): "
-            + ", ".join(running)
-            + "."
-        )
-    background = [
-        f"{name} {100 * share:.0f} %"
-        for name, s in rows
-        if (share := s.background_share) is not None
-    ]
-    if background and doc.risk_model is not None and doc.risk_model.background:
-        console.print(
-            "Background rate (roads with no reported event; share of expected "
-            "incidents): " + ", ".join(background) + "."
+            "background: the share of expected incidents from the background rate "
+            "(roads with no reported event)."
         )
     lo = doc.loadout
     by_disp: dict[str, list[float]] = {}
@@ -153,10 +182,97 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
     if doc.simulation is not None:
         console.print(simulation_line(doc.simulation), soft_wrap=True)
     for note in doc.notes:
-        console.print(f"[yellow]note:[/] {note}")
+        console.print(f"[yellow]note:[/] {escape(note)}")
 
 
-@click.command("plan")
+def plan_json(
+    doc: PlanDocument, out: Path, files: Sequence[str], exit_code: int
+) -> dict[str, Any]:
+    """
+    The ``convoy plan --json`` object (README, "Command line").
+
+    ``out`` and ``files`` (names in ``out``), ``exit_code`` (0, or 3 for loads not
+    proven within the gap target), ``scenario`` (name, title, seed), ``plans``
+    (per plan: expected incidents, IED and ambush, depart and arrive in ISO 8601
+    UTC, travel days, km, vehicles moving, value carried and left in USD,
+    feasible), ``loads`` (solver status, method, gap, gap target, proven, departure
+    delay, destruction team-hours), ``simulation`` (null with ``--runs 0``),
+    ``pareto`` (the sweep's points; empty without ``--pareto``) and ``notes``.
+    """
+    lo = doc.loadout
+    sim = doc.simulation
+    return {
+        "command": "plan",
+        "exit_code": exit_code,
+        "out": str(out),
+        "files": list(files),
+        "scenario": {
+            "name": doc.scenario.name,
+            "title": doc.scenario.title,
+            "seed": doc.scenario.seed,
+        },
+        "plans": {
+            name: {
+                "expected_incidents": s.expected_incidents,
+                "expected_ied_incidents": s.expected_ied_incidents,
+                "expected_ambush_incidents": s.expected_ambush_incidents,
+                "depart": s.depart,
+                "arrive": s.arrive,
+                "travel_days": s.travel_days,
+                "distance_km": s.distance_km,
+                "vehicles_moving": s.vehicles_moving,
+                "value_carried_usd": s.value_carried,
+                "value_left_behind_usd": s.value_left_behind,
+                "feasible": s.feasible,
+            }
+            for name in doc.plan_keys()
+            for s in (doc.plans[name].summary,)
+        },
+        "loads": {
+            "status": lo.status,
+            "method": lo.method,
+            "gap": lo.gap,
+            "gap_target": lo.gap_target,
+            "proven": lo.proven,
+            "departure_delay_min": lo.departure_delay_min,
+            "destruction_team_hours": lo.destruction_team_hours,
+        },
+        "simulation": None
+        if sim is None
+        else {
+            "num_runs": sim.num_runs,
+            "seed": sim.seed,
+            "incidents_mean": sim.incidents.mean,
+            "incidents_p90": sim.incidents.p90,
+            "p_incident": sim.incidents.p_ge1,
+            "vehicles_lost_mean": sim.vehicles_lost.mean,
+            "arrival_p90": sim.arrival["p90"],
+            "p_miss_deadline": sim.p_miss_deadline,
+        },
+        "pareto": [
+            {
+                "incident_usd": p.incident_usd,
+                "expected_incidents": p.expected_incidents,
+                "value_saved_usd": p.value_saved_usd,
+                "vehicles_moving": p.vehicles_moving,
+                "dominated": p.dominated,
+                "proven": p.proven,
+            }
+            for p in doc.pareto
+        ],
+        "notes": list(doc.notes),
+    }
+
+
+@click.command(
+    "plan",
+    short_help="Plan the withdrawal: route, timing, loads, march, maps.",
+    epilog="""\b
+Examples:
+  convoy plan kidal-gao -o plan --overwrite
+  convoy plan my-scenario/ -o plan --pareto --runs 100000
+  convoy plan -q --json --no-maps > summary.json""",
+)
 @scenario_argument
 @out_option(default="plan", help_text="Output folder.")
 @overwrite_option
@@ -191,6 +307,7 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
     help="Exit 0 even when the loads are not proven within [solver] gap_target "
     "(default: exit 3, outputs written).",
 )
+@json_option
 @guarded
 def plan(
     scenario: str,
@@ -212,15 +329,11 @@ def plan(
     Exit code 3 (outputs written) when the loads solver stopped at its time limit
     without proving a gap within [solver] gap_target, unless --accept-gap.
     """
-    console = Console(stderr=True)
     t0 = time.perf_counter()
     sc = read_scenario(scenario)
     names = output_names(maps=not no_maps, simulation=num_runs > 0)
-    with console.status("planning") as status:
-
-        def progress(msg: str) -> None:
-            status.update(f"{msg} ({time.perf_counter() - t0:.0f} s)")
-
+    with ProgressDisplay(enabled=show_progress()) as shown:
+        shown.message("planning")
         doc = plan_into(
             sc,
             out,
@@ -229,14 +342,23 @@ def plan(
             maps=not no_maps,
             crs=crs,
             overwrite=overwrite,
-            progress=progress,
+            progress=shown.message,
+            steps=shown.steps,
         )
-    render_summary(doc, summary_console())
-    click.echo(f"wrote {out}/ ({', '.join(names)}) in {time.perf_counter() - t0:.1f} s")
     warning = doc.loadout.warning()
-    if warning and not accept_gap:
+    code = EXIT_GAP if warning and not accept_gap else 0
+    if json_output():
+        echo_json(plan_json(doc, out, names, code))
+    elif human_output():
+        render_summary(doc, summary_console())
+        summary_console().print(
+            f"wrote {out}/ ({', '.join(names)}) in {time.perf_counter() - t0:.1f} s",
+            markup=False,
+            highlight=False,
+        )
+    if code:
         click.echo(
             f"warning: {warning} Exit code {EXIT_GAP}; --accept-gap accepts it.",
             err=True,
         )
-        sys.exit(EXIT_GAP)
+        sys.exit(code)

@@ -6,7 +6,13 @@ from pathlib import Path
 
 import click
 
-from convoy.cli.options import guarded
+from convoy.cli.options import (
+    echo_json,
+    guarded,
+    human_output,
+    json_option,
+    json_output,
+)
 from convoy.cli.simulate import plan_scenario
 from convoy.document import PLAN_FILE, PlanDocument
 from convoy.errors import ConvoyError
@@ -47,7 +53,14 @@ def run_report(
     return [html, write_pdf(html)] if pdf else [html]
 
 
-@click.command("report")
+@click.command(
+    "report",
+    short_help="Write the commander's report of a written plan (HTML, PDF).",
+    epilog="""\b
+Examples:
+  convoy report plan
+  convoy report plan --pdf --template my-report.html.j2""",
+)
 @click.argument(
     "plan_dir",
     metavar="PLANDIR",
@@ -61,6 +74,7 @@ def run_report(
     help="A Jinja2 template to use instead of the packaged one "
     "(default: the scenario's [report] template, if any).",
 )
+@json_option
 @guarded
 def report(plan_dir: Path, pdf: bool, template: Path | None) -> None:
     """Write the commander's report of a written plan: report.html, --pdf.
@@ -68,5 +82,16 @@ def report(plan_dir: Path, pdf: bool, template: Path | None) -> None:
     PLANDIR is a folder written by `convoy plan`. The page opens with the bottom
     line, then the itinerary, the march table, the baselines and the charts.
     """
-    for path in run_report(plan_dir, pdf=pdf, template=template):
-        click.echo(f"wrote {path}")
+    written = run_report(plan_dir, pdf=pdf, template=template)
+    if json_output():
+        echo_json(
+            {
+                "command": "report",
+                "exit_code": 0,
+                "out": plan_dir,
+                "files": [str(p) for p in written],
+            }
+        )
+    elif human_output():
+        for path in written:
+            click.echo(f"wrote {path}")

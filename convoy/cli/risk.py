@@ -4,11 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
+from rich.console import Console
 from rich.progress import Progress, TaskID
 
-from convoy.cli.options import guarded, out_option, overwrite_option, scenario_argument
+from convoy.cli.options import (
+    echo_json,
+    guarded,
+    human_output,
+    json_option,
+    json_output,
+    out_option,
+    overwrite_option,
+    scenario_argument,
+    show_progress,
+)
 from convoy.outputs.risk_map import RiskRun, write_scenario_risk
 from convoy.risk.field import CHANNELS
 
@@ -26,9 +38,9 @@ class _ProgressBar:
     def __call__(
         self, shape: tuple[int, int], num_bands: int
     ) -> Callable[[int, int], None] | None:
-        if shape[0] * shape[1] * num_bands <= PROGRESS_CELLS:
+        if shape[0] * shape[1] * num_bands <= PROGRESS_CELLS or not show_progress():
             return None
-        self.bar = Progress(transient=True)
+        self.bar = Progress(console=Console(stderr=True), transient=True)
         self.bar.start()
         self.task = self.bar.add_task(
             f"risk field, {shape[0]} x {shape[1]} cells", total=shape[0] * num_bands
@@ -75,7 +87,56 @@ def summary_lines(run: RiskRun) -> list[str]:
     return lines
 
 
-@click.command("risk")
+def risk_json(run: RiskRun) -> dict[str, Any]:
+    """
+    The ``convoy risk --json`` object (README, "Command line").
+
+    ``file`` and ``style`` (the GeoTIFF and its .qml), ``shape`` (rows, cols),
+    ``cell_m``, ``crs``, ``events`` (used, source, format, after the start,
+    imprecise; per channel) and ``bands`` (band, channel, units, max value and
+    where: lon, lat).
+    """
+    ev, f, r = run.events, run.field, run.raster
+    return {
+        "command": "risk",
+        "exit_code": 0,
+        "file": r.path,
+        "style": r.qml_path,
+        "shape": list(r.shape),
+        "cell_m": r.cell_m,
+        "crs": str(r.crs),
+        "events": {
+            "used": len(ev),
+            "source": str(ev.source),
+            "format": ev.fmt,
+            "after_start": ev.num_after_start,
+            "imprecise": ev.num_imprecise,
+            "ied": f.ied.num_events,
+            "ambush": f.ambush.num_events,
+            "no_channel": f.num_ignored,
+            "unknown_type": f.num_unknown,
+        },
+        "bands": [
+            {
+                "band": b.band,
+                "channel": b.channel,
+                "units": b.units,
+                "max_value": b.max_value,
+                "max_lonlat": list(b.max_lonlat),
+            }
+            for b in r.bands
+        ],
+    }
+
+
+@click.command(
+    "risk",
+    short_help="Write the risk field (IED and ambush) as a styled GeoTIFF.",
+    epilog="""\b
+Examples:
+  convoy risk kidal-gao -o risk.tif --overwrite
+  convoy risk my-scenario/ --events acled.csv --resolution 250 --channel ied""",
+)
 @scenario_argument
 @click.option(
     "--events",
@@ -111,6 +172,7 @@ def summary_lines(run: RiskRun) -> list[str]:
     help_text="GeoTIFF to write; its QGIS style goes beside it as .qml.",
 )
 @overwrite_option
+@json_option
 @guarded
 def risk(
     scenario: str,
@@ -142,5 +204,8 @@ def risk(
         )
     finally:
         bar.close()
-    for line in summary_lines(run):
-        click.echo(line)
+    if json_output():
+        echo_json(risk_json(run))
+    elif human_output():
+        for line in summary_lines(run):
+            click.echo(line)

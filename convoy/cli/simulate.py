@@ -3,13 +3,25 @@
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from pathlib import Path
 
 import click
+from rich import box
 from rich.table import Table
+from rich.text import Text
 
-from convoy.cli.options import guarded, overwrite_option
-from convoy.cli.plan import summary_console
+from convoy.cli.console import summary_console
+from convoy.cli.options import (
+    echo_json,
+    guarded,
+    human_output,
+    json_option,
+    json_output,
+    overwrite_option,
+    show_progress,
+)
+from convoy.cli.progress import ProgressDisplay
 from convoy.document import PLAN_FILE, PlanDocument, canonical_json
 from convoy.errors import ConvoyError, DataQualityWarning, Problem, ScenarioError
 from convoy.io.files import file_sha256
@@ -80,9 +92,12 @@ def run_simulate(
     seed: int | None = None,
     plan: str = "optimised",
     overwrite: bool = False,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
     """
     Simulate the plan in ``plan_dir`` and write ``plan_dir/simulation.json``.
+
+    ``progress(done, num_runs)`` is called as the chunks of runs are done.
 
     Raises
     ------
@@ -113,6 +128,7 @@ def run_simulate(
             doc.planned_vehicles(),
             num_runs=num_runs,
             seed=doc.scenario.seed if seed is None else seed,
+            progress=progress,
         )
         (tmp / SIMULATION_FILE).write_text(
             canonical_json(result.to_document()), encoding="utf-8"
@@ -121,11 +137,12 @@ def run_simulate(
 
 
 def render_result(result: SimulationResult) -> Table:
-    """The short table ``convoy simulate`` prints."""
+    """The short table ``convoy simulate`` prints (within 80 columns)."""
     doc = result.to_document()
     t = Table(
         title=f"{result.plan} plan: {result.num_runs:,} simulated runs "
-        f"(seed {result.seed}; times UTC)"
+        f"(seed {result.seed})",
+        box=box.SIMPLE_HEAD,
     )
     for col in (
         "outcome",
@@ -138,7 +155,9 @@ def render_result(result: SimulationResult) -> Table:
         "P(>=1)",
         "P(>=3)",
     ):
-        t.add_column(col, justify="left" if col == "outcome" else "right", no_wrap=True)
+        t.add_column(
+            col, justify="left" if col == "outcome" else "right", overflow="fold"
+        )
     planned = {
         "incidents": result.expected_ied + result.expected_ambush,
         "ied": result.expected_ied,
@@ -147,7 +166,7 @@ def render_result(result: SimulationResult) -> Table:
     for key in ("incidents", "ied", "ambush", "breakdowns", "vehicles_lost"):
         s = doc[key]
         t.add_row(
-            key.replace("_", " "),
+            Text(key.replace("_", " "), overflow="fold"),
             f"{planned[key]:.2f}" if key in planned else "",
             f"{s['mean']:.2f}",
             f"{s['p50']:.0f}",
@@ -169,20 +188,29 @@ def render_result(result: SimulationResult) -> Table:
         "",
         "",
     )
-    a = doc["arrival"]
-    t.add_row(
-        "arrival",
-        doc["planned"]["arrive"][5:16].replace("T", " "),
-        "",
-        *(a[k][5:16].replace("T", " ") for k in ("p50", "p90", "p99")),
-        "",
-        "",
-        "",
-    )
     return t
 
 
-@click.command("simulate")
+def arrival_line(result: SimulationResult) -> str:
+    """Planned and simulated arrival (p50, p90, p99), times UTC."""
+    day = "%d %b %H:%M"
+    return f"Arrival (UTC): planned {result.planned_arrive.strftime(day)}; " + (
+        ", ".join(
+            f"p{round(100 * q)} {result.arrival(q).strftime(day)}"
+            for q in (0.5, 0.9, 0.99)
+        )
+    )
+
+
+@click.command(
+    "simulate",
+    short_help="Monte Carlo of a written plan: incidents, losses, arrival.",
+    epilog="""\b
+Examples:
+  convoy simulate plan
+  convoy simulate plan -n 1000000 --seed 7 --overwrite
+  convoy simulate plan --plan historical --json --overwrite""",
+)
 @click.argument(
     "plan_dir",
     metavar="PLANDIR",
@@ -212,6 +240,7 @@ def render_result(result: SimulationResult) -> Table:
     "daylight_only or historical.",
 )
 @overwrite_option
+@json_option
 @guarded
 def simulate(
     plan_dir: Path, num_runs: int, seed: int | None, plan_name: str, overwrite: bool
@@ -221,13 +250,33 @@ def simulate(
     PLANDIR is a folder written by `convoy plan`; the scenario it names is read
     again for vehicle reliability. Writes PLANDIR/simulation.json.
     """
-    result = run_simulate(
-        plan_dir, num_runs=num_runs, seed=seed, plan=plan_name, overwrite=overwrite
-    )
-    console = summary_console()
-    console.print(render_result(result))
-    console.print(
-        f"P(miss deadline {result.deadline.strftime('%d %b %H:%M')}): "
-        f"{result.p_miss_deadline:.4f}; slack {result.slack_h:.1f} h"
-    )
-    click.echo(f"wrote {Path(plan_dir) / SIMULATION_FILE}")
+    with ProgressDisplay(enabled=show_progress()) as shown:
+        result = run_simulate(
+            plan_dir,
+            num_runs=num_runs,
+            seed=seed,
+            plan=plan_name,
+            overwrite=overwrite,
+            progress=shown.counter("Monte Carlo: runs"),
+        )
+    path = Path(plan_dir) / SIMULATION_FILE
+    if json_output():
+        echo_json(
+            {
+                "command": "simulate",
+                "exit_code": 0,
+                "file": path,
+                "simulation": result.to_document(),
+            }
+        )
+    elif human_output():
+        console = summary_console()
+        console.print(render_result(result))
+        console.print(arrival_line(result), markup=False, highlight=False)
+        console.print(
+            f"P(miss deadline {result.deadline.strftime('%d %b %H:%M')}): "
+            f"{result.p_miss_deadline:.4f}; slack {result.slack_h:.1f} h",
+            markup=False,
+            highlight=False,
+        )
+        console.print(f"wrote {path}", markup=False, highlight=False)

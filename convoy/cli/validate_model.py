@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import contextlib
 import math
-import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +10,19 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from convoy.cli.options import guarded, scenario_argument
+from convoy.cli.console import summary_console
+from convoy.cli.options import (
+    echo_json,
+    guarded,
+    human_output,
+    json_option,
+    json_output,
+    overwrite_option,
+    scenario_argument,
+)
 from convoy.document._json import canonical_json
 from convoy.io.scenario import read_scenario
+from convoy.outputs.write import staged_outputs
 from convoy.plan import validate_reference_trips
 from convoy.plan.inputs import ModelValidation
 
@@ -45,22 +52,6 @@ def validation_json(v: ModelValidation, scenario: str) -> dict[str, Any]:
             for name, ied, amb in v.unobserved
         ],
     }
-
-
-def write_json_atomic(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` through a temporary file in the same folder."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 def render_validation(v: ModelValidation, console: Console) -> None:
@@ -94,17 +85,29 @@ def render_validation(v: ModelValidation, console: Console) -> None:
         console.print("No reference trip has an observed count: nothing to check.")
 
 
-@click.command("validate-model")
+@click.command(
+    "validate-model",
+    short_help="Check the risk model against the observed convoys.",
+    epilog="""\b
+Examples:
+  convoy validate-model                      the embedded Kidal-Gao scenario
+  convoy validate-model my-scenario/ -o loo.json
+  convoy validate-model my-scenario/ --json  the table as JSON on stdout
+""",
+)
 @scenario_argument
 @click.option(
-    "--json",
-    "json_path",
+    "-o",
+    "--out",
+    "out_path",
     type=click.Path(dir_okay=False, path_type=Path),
     default=None,
-    help="Also write the table to this JSON file (replaced atomically).",
+    help="Also write the table to this JSON file (switched in whole).",
 )
+@overwrite_option
+@json_option
 @guarded
-def validate_model(scenario: str, json_path: Path | None) -> None:
+def validate_model(scenario: str, out_path: Path | None, overwrite: bool) -> None:
     """Check the risk model against the scenario's observed convoys.
 
     Leave-one-out over the reference trips ([[reference_trips]]): each trip with
@@ -115,8 +118,15 @@ def validate_model(scenario: str, json_path: Path | None) -> None:
     """
     sc = read_scenario(scenario)
     v = validate_reference_trips(sc)
-    console = Console() if Console().is_terminal else Console(width=120)
-    render_validation(v, console)
-    if json_path is not None:
-        write_json_atomic(json_path, canonical_json(validation_json(v, sc.name)))
-        click.echo(f"wrote {json_path}")
+    table = validation_json(v, sc.name)
+    if out_path is not None:
+        with staged_outputs(
+            out_path.parent, [out_path.name], overwrite=overwrite
+        ) as tmp:
+            (tmp / out_path.name).write_text(canonical_json(table), encoding="utf-8")
+    if json_output():
+        echo_json({"command": "validate-model", "exit_code": 0, **table})
+    elif human_output():
+        render_validation(v, summary_console())
+        if out_path is not None:
+            click.echo(f"wrote {out_path}")

@@ -61,6 +61,7 @@ def pareto_front(
     solve: Callable[[float], LoadPlan],
     incidents: Callable[[LoadPlan], float],
     progress: Callable[[str], None],
+    steps: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, float]]:
     """
     The loads at each price of an incident, and the front they make.
@@ -75,6 +76,10 @@ def pareto_front(
         Expected incidents of the best schedule of the column a plan moves.
     progress
         Called with a short message before each price.
+    steps
+        Called as ``steps(done, total)`` after each price is solved (``done`` of
+        the ``total`` prices), for a count and an ETA; it does not change the
+        front.
 
     Returns
     -------
@@ -85,6 +90,8 @@ def pareto_front(
         ``dominated``.
     """
     front: list[dict[str, float]] = []
+    if steps is not None:
+        steps(0, len(prices))
     for price in prices:
         progress(f"Pareto front: ${price:,.0f} per incident")
         lp = solve(price)
@@ -98,5 +105,7 @@ def pareto_front(
             point["gap"] = float(lp.gap)
         point["proven"] = lp.proven
         front.append(point)
+        if steps is not None:
+            steps(len(front), len(prices))
     mark_dominated(front)
     return front

@@ -145,13 +145,15 @@ def plan_into(
     crs: str = "EPSG:4326",
     overwrite: bool = False,
     progress: Callable[[str], None] = _quiet,
+    steps: Callable[[str, int, int], None] | None = None,
 ) -> PlanDocument:
     """
     Plan a scenario into a folder, as ``convoy plan`` does.
 
     The folder is checked first (existing outputs, inputs), so a run that could not
     write stops before planning; then :func:`convoy.plan.plan_withdrawal` and the
-    files of :func:`write_outputs`, moved in together at the end.
+    files of :func:`write_outputs`, moved in together at the end. ``progress`` and
+    ``steps`` are handed to :func:`convoy.plan.plan_withdrawal`.
 
     Raises
     ------
@@ -165,5 +167,7 @@ def plan_into(
     """
     names = output_names(maps=maps, simulation=runs > 0)
     with _staged(scenario, Path(out_dir), names, overwrite) as tmp:
-        plan = plan_withdrawal(scenario, pareto=pareto, runs=runs, progress=progress)
+        plan = plan_withdrawal(
+            scenario, pareto=pareto, runs=runs, progress=progress, steps=steps
+        )
         return write_plan_files(plan, tmp, maps=maps, crs=crs, progress=progress)

@@ -7,7 +7,7 @@ into the plain records :mod:`convoy.simulate` takes; :func:`simulate_plan` runs 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime, timedelta
 
 from convoy.baselines import (
@@ -63,6 +63,7 @@ def simulate_plan(
     num_runs: int = 10_000,
     seed: int | None = None,
     params: SimulationParams | None = None,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
     """
     Monte Carlo of one planned trip, with the scenario's fleet and assumptions.
@@ -85,6 +86,9 @@ def simulate_plan(
         Seed of the generator; default the scenario's.
     params
         Assumptions; default the scenario's ``[simulation]``.
+    progress
+        Called as ``progress(done, num_runs)`` as the chunks of runs are done
+        (:func:`convoy.simulate.simulate_column`); the result does not depend on it.
 
     Returns
     -------
@@ -128,4 +132,5 @@ def simulate_plan(
         num_runs=num_runs,
         seed=scenario.seed if seed is None else int(seed),
         params=params or scenario.simulation,
+        progress=progress,
     )

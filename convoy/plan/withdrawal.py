@@ -22,6 +22,7 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from convoy.baselines import (
@@ -113,12 +114,30 @@ class Plan:
         return self.trips["optimised"]
 
 
+#: A callback told how far a long counted step is: ``steps(what, done, total)``.
+Steps = Callable[[str, int, int], None]
+
+#: ``what`` of :data:`Steps` during the Pareto sweep: prices of an incident solved.
+PARETO_STEPS = "Pareto front: prices"
+
+#: ``what`` of :data:`Steps` during the Monte Carlo: runs simulated.
+MONTE_CARLO_STEPS = "Monte Carlo: runs"
+
+
+def _counted(steps: Steps | None, what: str) -> Callable[[int, int], None] | None:
+    """``steps`` with ``what`` filled in, or None."""
+    if steps is None:
+        return None
+    return lambda done, total: steps(what, done, total)
+
+
 def plan_withdrawal(
     scenario: Scenario,
     *,
     pareto: bool = False,
     runs: int = 10_000,
     progress: Progress = _quiet,
+    steps: Steps | None = None,
 ) -> Plan:
     """
     Plan the withdrawal of a loaded scenario.
@@ -136,6 +155,11 @@ def plan_withdrawal(
         (seeded with the scenario seed); 0 for none.
     progress
         Called with a short message before each long step.
+    steps
+        Called as ``steps(what, done, total)`` as the long counted steps go on:
+        ``what`` is :data:`PARETO_STEPS` (prices of the sweep solved) or
+        :data:`MONTE_CARLO_STEPS` (runs simulated); for a count and an ETA, it
+        does not change the plan.
 
     Returns
     -------
@@ -154,7 +178,7 @@ def plan_withdrawal(
     6.0
     """
     try:
-        return _plan_withdrawal(scenario, pareto, runs, progress)
+        return _plan_withdrawal(scenario, pareto, runs, progress, steps)
     except InfeasibleError as exc:
         hint = _capacity_hint(scenario)
         if not hint:
@@ -164,7 +188,11 @@ def plan_withdrawal(
 
 
 def _plan_withdrawal(
-    scenario: Scenario, pareto: bool, runs: int, progress: Progress
+    scenario: Scenario,
+    pareto: bool,
+    runs: int,
+    progress: Progress,
+    steps: Steps | None = None,
 ) -> Plan:
     """The body of :func:`plan_withdrawal`."""
     progress("risk field along the roads")
@@ -185,7 +213,11 @@ def _plan_withdrawal(
     progress("march tables")
     marches = _marches(scenario, loadout, trips)
     units, rows = marches["optimised"]
-    front = _pareto_front(scenario, er, table, progress) if pareto else []
+    front = (
+        _pareto_front(scenario, er, table, progress, _counted(steps, PARETO_STEPS))
+        if pareto
+        else []
+    )
     plan = Plan(
         scenario,
         risk_field,
@@ -209,6 +241,7 @@ def _plan_withdrawal(
             trip_exposure(scenario, plan.optimised),
             planned_vehicles(loadout),
             num_runs=runs,
+            progress=_counted(steps, MONTE_CARLO_STEPS),
         )
         plan = dataclasses.replace(plan, simulation=sim)
     return plan
@@ -342,7 +375,11 @@ def _marches(
 
 
 def _pareto_front(
-    scenario: Scenario, er: EdgeRisk, table: RiskTable, progress: Progress
+    scenario: Scenario,
+    er: EdgeRisk,
+    table: RiskTable,
+    progress: Progress,
+    steps: Callable[[int, int], None] | None = None,
 ) -> list[dict[str, float]]:
     """Expected incidents against value saved over a sweep of incident prices."""
     prices = pareto_prices(
@@ -359,4 +396,4 @@ def _pareto_front(
     def incidents(lp: LoadPlan) -> float:
         return _column_schedule(scenario, er, lp, named=False)[2].expected_incidents
 
-    return pareto_front(prices, solve, incidents, progress)
+    return pareto_front(prices, solve, incidents, progress, steps)

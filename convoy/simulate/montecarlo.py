@@ -54,7 +54,7 @@ give an identical result.
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -255,8 +255,15 @@ def _run_chunks(
     column: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
     distance_km: float,
     params: SimulationParams,
+    progress: Callable[[int, int], None] | None = None,
 ) -> tuple[NDArray[Any], ...]:
-    """Draw and simulate ``n`` runs: IED, ambush, delay, destroyed, breakdowns, lost."""
+    """
+    Draw and simulate ``n`` runs: IED, ambush, delay, destroyed, breakdowns, lost.
+
+    ``progress(done, n)`` is called before the first chunk (``done`` 0) and after
+    each chunk of :data:`RUN_CHUNK` runs; it draws no random numbers, so the
+    runs are the same with or without it.
+    """
     log_rel, is_rec, is_tow = column
     num_ied = np.empty(n, dtype=np.int64)
     num_amb = np.empty(n, dtype=np.int64)
@@ -267,6 +274,8 @@ def _run_chunks(
     # Runs go in chunks of RUN_CHUNK so the draws stay a few tens of MB; within
     # each chunk the draw order is fixed: IED counts, ambush counts, per-incident
     # delays and destruction draws, then breakdown draws.
+    if progress is not None:
+        progress(0, n)
     for lo in range(0, n, RUN_CHUNK):
         hi = min(n, lo + RUN_CHUNK)
         m = hi - lo
@@ -302,6 +311,8 @@ def _run_chunks(
             breakdowns[lo:hi],
             lost[lo:hi],
         )
+        if progress is not None:
+            progress(hi, n)
     return num_ied, num_amb, delay_h, destroyed, breakdowns, lost
 
 
@@ -312,6 +323,7 @@ def simulate_column(
     num_runs: int = 10_000,
     seed: int,
     params: SimulationParams,
+    progress: Callable[[int, int], None] | None = None,
 ) -> SimulationResult:
     """
     Simulate a trip ``num_runs`` times: incidents, breakdowns, losses and arrival.
@@ -328,6 +340,10 @@ def simulate_column(
         Seed of the generator.
     params
         Assumptions (delays, destruction and repair probabilities).
+    progress
+        Called as ``progress(done, num_runs)`` before the first and after each
+        chunk of :data:`RUN_CHUNK` runs, for a count and an ETA; the result does
+        not depend on it.
 
     Returns
     -------
@@ -373,6 +389,7 @@ def simulate_column(
         (log_rel, is_rec, is_tow),
         distance_km,
         params,
+        progress,
     )
     num_ied, num_amb, delay_h, destroyed, breakdowns, lost = runs
     return SimulationResult(
