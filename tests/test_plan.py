@@ -203,7 +203,8 @@ def test_console_summary_columns_line_up_and_running_costs_are_printed():
     doc = PlanDocument.from_plan(plan_withdrawal(read_scenario(TINY), runs=0))
     table = summary_table(doc)
     labels = [str(c) for c in table.columns[0].cells]
-    assert labels == [label for label, _ in SUMMARY_ROWS] + ["running cost"]
+    extra = ["  90 % range", "background", "running cost"]
+    assert labels == [label for label, _ in SUMMARY_ROWS] + extra
     names = ["optimised", *doc.baselines]
     assert [c.header for c in table.columns[1:]] == [n.replace("_", " ") for n in names]
     optimised = [str(c) for c in table.columns[1].cells]
@@ -211,6 +212,8 @@ def test_console_summary_columns_line_up_and_running_costs_are_printed():
     assert optimised[labels.index("running cost")] == (
         f"{doc.summary.running_cost_incidents:.2f}"
     )
+    low, high = doc.summary.expected_incidents_low, doc.summary.expected_incidents_high
+    assert optimised[labels.index("  90 % range")] == f"{low:.2f}-{high:.2f}"
     console = Console(width=250, record=True)
     render_summary(doc, console)
     text = console.export_text()
