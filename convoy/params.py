@@ -133,13 +133,35 @@ class MovementParams(FromToml):
     march_units_per_serial
         March units grouped into one serial. Default 3 (FM 55-30: 2-5).
     clearance_speed_kph
-        Speed of route clearance (engineers leading on a suspected-IED stretch), in
-        km/h. Default 8 km/h (MINUSMA convoys in the Kidal region averaged well under
-        10 km/h when cleared; ATP 4-01.45).
+        Speed of route clearance by one clearance team (engineers leading on a
+        suspected-IED stretch), in km/h. Default 8 km/h (MINUSMA convoys in the Kidal
+        region averaged well under 10 km/h when cleared; ATP 4-01.45). Route
+        clearance is a resource: the column clears only with its own teams
+        (``clearance_team_vehicles``); with none, no leg is driven in clearance.
     clearance_ied_factor
-        Fraction of the IED channel left when the route is cleared ahead of the
-        column. Default 0.3 (counter-IED teams find roughly two thirds of devices;
-        an assumption to be tuned per theatre).
+        Fraction of the IED channel left on a kilometre swept by a clearance team.
+        Default 0.3 (counter-IED teams find roughly two thirds of devices; an
+        assumption to be tuned per theatre). It does not depend on the number of
+        teams: leapfrogging teams each sweep their own bound, so every kilometre is
+        swept once (an assumption; a double sweep is not modelled).
+    clearance_team_vehicles
+        Vehicles of role ``route_clearance`` (fleet.csv) that make one clearance
+        team, a count >= 1. The column's teams are its moving ``route_clearance``
+        vehicles divided by this, rounded down. Default 3: a detection vehicle, an
+        interrogation (mine-protected, arm-equipped) vehicle and a protected
+        command/EOD vehicle, the core of a route clearance patrol (the US route
+        clearance package pairs a Husky detector with a Buffalo interrogator under
+        protection); an assumption for a mission's engineers.
+    clearance_max_speed_kph
+        Cap on the clearance speed however many teams leapfrog, in km/h. With k
+        teams the column clears at ``min(k * clearance_speed_kph, this)`` (never
+        slower than one team): teams
+        leapfrog (one sweeps a bound while the next moves through the cleared
+        road to the bound after it), so the head advances up to k times as fast
+        (ATP 4-01.45 and route clearance doctrine describe leapfrogging; the
+        linear gain and the cap are assumptions). Default 12 km/h: detection
+        equipment is swept at walking to slow driving pace, and a column behind
+        it still halts at every find.
     max_speed_kph
         Speed cap of the column on any surface, in km/h. Default 50.
     night_speed_factor
@@ -185,8 +207,22 @@ class MovementParams(FromToml):
     halt_exposure_factor: float = 0.5
     roadside_halt_factor: float = 3.0
     halt_capacity_vehicles: int = 150
+    clearance_team_vehicles: int = 3
+    clearance_max_speed_kph: float = 12.0
 
     def __post_init__(self) -> None:
+        _require(
+            self.clearance_team_vehicles >= 1,
+            "clearance_team_vehicles",
+            "an integer >= 1",
+            self.clearance_team_vehicles,
+        )
+        _require(
+            0 < self.clearance_max_speed_kph <= 60,
+            "clearance_max_speed_kph",
+            "km/h in (0, 60]",
+            self.clearance_max_speed_kph,
+        )
         _require(
             self.roadside_halt_factor == 0 or 1 <= self.roadside_halt_factor <= 100,
             "roadside_halt_factor",
@@ -255,6 +291,24 @@ class MovementParams(FromToml):
             "a fraction in [0, 1]",
             self.clearance_ied_factor,
         )
+
+    def clearance_teams(self, route_clearance_vehicles: int) -> int:
+        """Clearance teams of a column with this many ``route_clearance`` vehicles."""
+        return max(0, int(route_clearance_vehicles)) // self.clearance_team_vehicles
+
+    def clearance_speed_for(self, teams: int) -> float:
+        """
+        Clearance speed of ``teams`` leapfrogging teams, in km/h (0 for none).
+
+        Examples
+        --------
+        >>> MovementParams().clearance_speed_for(2)
+        12.0
+        """
+        if teams <= 0:
+            return 0.0
+        v1 = self.clearance_speed_kph
+        return max(v1, min(teams * v1, self.clearance_max_speed_kph))
 
     def window_minutes(self) -> tuple[tuple[int, int], ...]:
         """Movement windows as (start, end) minutes after midnight UTC."""

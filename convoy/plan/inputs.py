@@ -153,7 +153,19 @@ def scenario_exposure_model(
             ],
             scenario.prices,
         ),
+        clearance_teams=clearance_teams(scenario, moving),
     )
+
+
+def clearance_teams(scenario: Scenario, moving: Sequence[Vehicle]) -> int:
+    """
+    Route clearance teams of a column (``[movement] clearance_team_vehicles`` each).
+
+    Its self-propelled vehicles of role ``route_clearance`` (fleet.csv) count; a
+    towed one does not clear.
+    """
+    n = sum(1 for v in moving if v.role == "route_clearance" and v.roadworthy)
+    return scenario.movement.clearance_teams(n)
 
 
 def halt_sites_too_small(scenario: Scenario, num_vehicles: int) -> list[str]:
