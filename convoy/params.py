@@ -134,8 +134,9 @@ class MovementParams(FromToml):
         March units grouped into one serial. Default 3 (FM 55-30: 2-5).
     clearance_speed_kph
         Speed of route clearance by one clearance team (engineers leading on a
-        suspected-IED stretch), in km/h. Default 8 km/h (MINUSMA convoys in the Kidal
-        region averaged well under 10 km/h when cleared; ATP 4-01.45). Route
+        suspected-IED stretch), in km/h. Default 4 km/h: the 2023 Kidal-Gao column
+        moved behind its own engineers at about 1.8-4.2 km/h on the road (MINUSMA
+        2023), and a team sweeps at a few km/h (ATP 4-01.45). Route
         clearance is a resource: the column clears only with its own teams
         (``clearance_team_vehicles``); with none, no leg is driven in clearance.
     clearance_ied_factor
@@ -159,7 +160,7 @@ class MovementParams(FromToml):
         leapfrog (one sweeps a bound while the next moves through the cleared
         road to the bound after it), so the head advances up to k times as fast
         (ATP 4-01.45 and route clearance doctrine describe leapfrogging; the
-        linear gain and the cap are assumptions). Default 12 km/h: detection
+        linear gain and the cap are assumptions). Default 10 km/h: detection
         equipment is swept at walking to slow driving pace, and a column behind
         it still halts at every find.
     max_speed_kph
@@ -200,7 +201,7 @@ class MovementParams(FromToml):
     march_unit_gap_min: float = 2.0
     serial_gap_min: float = 5.0
     march_units_per_serial: int = 3
-    clearance_speed_kph: float = 8.0
+    clearance_speed_kph: float = 4.0
     clearance_ied_factor: float = 0.3
     max_speed_kph: float = 50.0
     night_speed_factor: float = 0.8
@@ -208,7 +209,7 @@ class MovementParams(FromToml):
     roadside_halt_factor: float = 3.0
     halt_capacity_vehicles: int = 150
     clearance_team_vehicles: int = 3
-    clearance_max_speed_kph: float = 12.0
+    clearance_max_speed_kph: float = 10.0
 
     def __post_init__(self) -> None:
         _require(
@@ -303,7 +304,7 @@ class MovementParams(FromToml):
         Examples
         --------
         >>> MovementParams().clearance_speed_for(2)
-        12.0
+        8.0
         """
         if teams <= 0:
             return 0.0
