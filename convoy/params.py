@@ -804,6 +804,48 @@ class SimulationParams(FromToml):
         recovery), in [0, 1]. Default 0.7, a planning assumption: without it every
         breakdown needs a tow, and a fleet rated 0.93 per 100 km would lose a fifth
         of its vehicles on a 380 km road, which convoys do not.
+    laager_repair_h
+        Hours the mechanics need at a halt to repair a towed vehicle (>= 0): a halt
+        at least this long repairs it, and its recovery vehicle is free again this
+        long after the halt begins. Default 4 h: an assembly changed by the trail
+        party's maintenance section at the night's laager (FM 55-30: the trail
+        party carries maintenance and recovery). Planning assumption.
+    laager_repair_p
+        Probability that a towed vehicle is repaired at the first such halt, in
+        [0, 1]; otherwise it stays in tow to the destination. Default 0.8, a
+        planning assumption (most breakdowns are of parts a maintenance section
+        carries).
+    tow_wait_h
+        Hours a broken-down vehicle may wait, guarded, for a recovery vehicle to
+        come free (>= 0); past that it is stripped and destroyed (lost). Default
+        2 h: a planning assumption (the column does not leave a vehicle and its
+        guard alone on the road for longer in daylight).
+    fixed_rates
+        True to draw incidents at the planner's rates exactly (no uncertainty of
+        the calibration). Default false: the rate of each channel is drawn per run
+        (see ``rate_shape_ied``).
+    rate_shape_ied, rate_shape_ambush
+        Shape k (> 0) of the Gamma(k, 1/k) multiplier (mean 1, variance 1/k) drawn
+        per run on each channel's incident rate: the uncertainty of the
+        calibrated scale, which makes the counts overdispersed (negative binomial,
+        variance mean + mean^2 / k). Unset (the default): the calibration's
+        posterior shape when the planner hands one over, else fixed rates.
+    near_repeat_boost
+        Near-repeat clustering: after an incident, its channel's rate on the next
+        ``near_repeat_km`` of route within ``near_repeat_h`` hours is multiplied by
+        this (>= 1; 1 turns it off). Default 2, an assumption: near-repeat
+        studies report significant space-time clustering of IED attacks but no
+        rate multiplier usable as is. The background rate is lowered so that the
+        mean number of incidents stays the planner's expected incidents (the
+        calibration counted clustered incidents too).
+    near_repeat_km, near_repeat_h
+        Reach of the boost along the route, km (> 0), and in time, hours (> 0).
+        Defaults 1 km and 48 h: IED risk is highest within about 1 km and 2 days
+        of an IED attack (Townsley, Johnson and Ratcliffe, "Space time dynamics of
+        insurgent activity in Iraq", Security Journal 21(3), 2008; Braithwaite and
+        Johnson, "Space-time modeling of insurgency and counterinsurgency in
+        Iraq", J. Quantitative Criminology 28, 2012, find the same clustering).
+        Applied to ambushes too, an assumption.
     """
 
     TABLE: ClassVar[str] = "simulation"
@@ -813,20 +855,64 @@ class SimulationParams(FromToml):
     ambush_destroy_p: float = 0.1
     breakdown_delay_h: float = 0.5
     repair_p: float = 0.7
+    laager_repair_h: float = 4.0
+    laager_repair_p: float = 0.8
+    tow_wait_h: float = 2.0
+    fixed_rates: bool = False
+    rate_shape_ied: float | None = None
+    rate_shape_ambush: float | None = None
+    near_repeat_boost: float = 2.0
+    near_repeat_km: float = 1.0
+    near_repeat_h: float = 48.0
 
     def __post_init__(self) -> None:
         problems = []
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if isinstance(value, bool) or value is None:
+                continue
             prob = f.name.endswith("_p")
-            ok = math.isfinite(value) and value >= 0 and (not prob or value <= 1)
-            if not ok:
+            if f.name.startswith("rate_shape") or f.name in (
+                "near_repeat_km",
+                "near_repeat_h",
+            ):
+                ok, expected = math.isfinite(value) and value > 0, "a number > 0"
+            elif f.name == "near_repeat_boost":
+                ok, expected = math.isfinite(value) and value >= 1, "a factor >= 1"
+            else:
+                ok = math.isfinite(value) and value >= 0 and (not prob or value <= 1)
                 expected = "a probability in [0, 1]" if prob else "hours >= 0"
+            if not ok:
                 problems.append(
                     Problem("[simulation]", "", f.name, expected, repr(value))
                 )
         if problems:
             raise ScenarioError(problems)
+
+    def numbers(self) -> dict[str, float]:
+        """The numeric assumptions (delays, probabilities, hours), by name."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if not f.name.startswith(("rate_shape", "near_repeat", "fixed_rates"))
+        }
+
+    def rate_shapes(
+        self, posterior: tuple[float | None, float | None] | None = None
+    ) -> tuple[float | None, float | None]:
+        """
+        Gamma shapes of the IED and ambush rate multipliers (None: fixed rate).
+
+        ``rate_shape_*`` when set, else the calibration's ``posterior`` shapes;
+        none with ``fixed_rates``.
+        """
+        if self.fixed_rates:
+            return (None, None)
+        post = posterior or (None, None)
+        return (
+            self.rate_shape_ied if self.rate_shape_ied is not None else post[0],
+            self.rate_shape_ambush if self.rate_shape_ambush is not None else post[1],
+        )
 
 
 @dataclass(frozen=True, slots=True)

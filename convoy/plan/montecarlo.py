@@ -45,6 +45,10 @@ def trip_exposure(scenario: Scenario, trip: Trip) -> TripExposure:
         leg_km=tuple(leg_km(scenario, leg.edge) for leg in legs),
         planned_arrive=_whole_seconds(scenario, legs[-1].arrive_min),
         deadline=_whole_seconds(scenario, scenario.horizon_min),
+        leg_hours=tuple((leg.depart_min / 60.0, leg.arrive_min / 60.0) for leg in legs),
+        halt_hours=tuple(
+            (h.start_min / 60.0, h.end_min / 60.0) for h in trip.trip.trajectory.halts
+        ),
     )
 
 
@@ -63,6 +67,7 @@ def simulate_plan(
     num_runs: int = 10_000,
     seed: int | None = None,
     params: SimulationParams | None = None,
+    rate_shape: tuple[float | None, float | None] | None = None,
 ) -> SimulationResult:
     """
     Monte Carlo of one planned trip, with the scenario's fleet and assumptions.
@@ -85,6 +90,9 @@ def simulate_plan(
         Seed of the generator; default the scenario's.
     params
         Assumptions; default the scenario's ``[simulation]``.
+    rate_shape
+        Gamma shapes (IED, ambush) of the calibration's posterior on its scales
+        (None each: fixed); see :func:`convoy.simulate.simulate_column`.
 
     Returns
     -------
@@ -128,4 +136,5 @@ def simulate_plan(
         num_runs=num_runs,
         seed=scenario.seed if seed is None else int(seed),
         params=params or scenario.simulation,
+        rate_shape=rate_shape,
     )
