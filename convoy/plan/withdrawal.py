@@ -51,6 +51,7 @@ from convoy.plan.inputs import (
     _quiet,
     _reference,
     _solve_loads,
+    clearance_note,
     halt_sites_too_small,
     minute_of_day,
     node_names,
@@ -293,6 +294,7 @@ def _trips(
     again = revisit_note(model, schedule, node_names(scenario))
     if again:
         notes.append(again)
+    notes.append(clearance_note(scenario, moving))
     small = halt_sites_too_small(scenario, len(moving))
     if small:
         cap = scenario.movement.halt_capacity_vehicles
