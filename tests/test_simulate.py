@@ -69,7 +69,15 @@ def _within_mc_error(mean, expected, n):
     return abs(mean - expected) < 4.0 * math.sqrt(max(expected, 1e-12) / n)
 
 
-def test_tiny_plan_mean_incidents_match_planner(tiny_doc, tiny_scenario):
+@pytest.mark.parametrize(
+    "params",
+    [
+        SimulationParams(fixed_rates=True, near_repeat_boost=1.0),
+        SimulationParams(near_repeat_boost=3.0, near_repeat_km=5.0),
+    ],
+    ids=["uncertainty off", "near repeats on"],
+)
+def test_tiny_plan_mean_incidents_match_planner(tiny_doc, tiny_scenario, params):
     """Each plan of the tiny scenario: simulated mean = expected incidents (4 sigma)."""
     doc = PlanDocument.from_dict(tiny_doc)
     for name, trip in tiny_doc["plans"].items():
@@ -78,6 +86,7 @@ def test_tiny_plan_mean_incidents_match_planner(tiny_doc, tiny_scenario):
             doc.trip_exposure(name),
             doc.planned_vehicles(),
             num_runs=NUM_RUNS,
+            params=params,
         )
         s = trip["summary"]
         assert _within_mc_error(
