@@ -580,3 +580,29 @@ def test_tows_are_freed_at_a_laager():
     assert freed.breakdowns.mean() <= freed.expected_breakdowns
     long_wait = _column_sim(trip, replace(params, tow_wait_h=48.0), 5000, column=column)
     assert long_wait.lost_breakdown.mean() < freed.lost_breakdown.mean()
+
+
+def test_recovery_note_compares_with_free_recovery(tiny_scenario):
+    """Tows from the camp: the note gives the losses with and without them."""
+    from convoy.plan.montecarlo import recovery_note
+
+    rec = next(v.id for v in tiny_scenario.vehicles if v.can_tow)
+    loads = [
+        PlannedVehicle(
+            pv.vehicle_id, pv.status, "TRK-2" if pv.vehicle_id == rec else None
+        )
+        for pv in synthetic_loads(tiny_scenario)
+    ]
+    params = SimulationParams(repair_p=0.0)
+    res = _sim(tiny_scenario, loads=loads, num_runs=500, params=params)
+    note = recovery_note(tiny_scenario, synthetic_trip(), loads, res)
+    assert note.startswith("recovery: 1 of 1 recovery vehicles tow")
+    free = _sim(tiny_scenario, num_runs=500, params=params)
+    assert f"{free.lost_breakdown.mean():.1f} if they were free" in note
+    assert free.lost_breakdown.mean() < res.lost_breakdown.mean()
+    assert (
+        recovery_note(
+            tiny_scenario, synthetic_trip(), synthetic_loads(tiny_scenario), free
+        )
+        == ""
+    )

@@ -138,3 +138,39 @@ def simulate_plan(
         params=params or scenario.simulation,
         rate_shape=rate_shape,
     )
+
+
+def recovery_note(
+    scenario: Scenario,
+    trip: TripExposure,
+    vehicles: Sequence[PlannedVehicle],
+    result: SimulationResult,
+) -> str:
+    """
+    What the tows from the camp cost on the road, or "" when there are none.
+
+    Recovery vehicles that tow unroadworthy vehicles from the origin are busy to
+    the destination; the note compares the Monte Carlo's vehicles lost to
+    breakdowns with those of the same runs (same seed) with every recovery
+    vehicle free.
+    """
+    towing = sum(1 for v in vehicles if v.status == "moving" and v.tows is not None)
+    if not towing:
+        return ""
+    free = [PlannedVehicle(v.vehicle_id, v.status, None) for v in vehicles]
+    alt = simulate_plan(
+        scenario,
+        trip,
+        [v for v in free if v.status == "moving"],
+        num_runs=result.num_runs,
+        seed=result.seed,
+        params=result.params,
+        rate_shape=result.rate_shape,
+    )
+    return (
+        f"recovery: {towing} of {result.num_recovery + towing} recovery vehicles "
+        f"tow unroadworthy vehicles from {scenario.origin} to the destination; the "
+        f"Monte Carlo loses {result.lost_breakdown.mean():.1f} vehicles a run to "
+        f"breakdowns, {alt.lost_breakdown.mean():.1f} if they were free to recover "
+        "breakdowns on the road"
+    )

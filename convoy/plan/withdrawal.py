@@ -61,7 +61,12 @@ from convoy.plan.inputs import (
     scenario_risk_field,
     scenario_risk_table,
 )
-from convoy.plan.montecarlo import planned_vehicles, simulate_plan, trip_exposure
+from convoy.plan.montecarlo import (
+    planned_vehicles,
+    recovery_note,
+    simulate_plan,
+    trip_exposure,
+)
 from convoy.risk.edges import EdgeRisk, edge_risk
 from convoy.risk.field import RiskField
 from convoy.scenario import Scenario
@@ -202,13 +207,12 @@ def _plan_withdrawal(
     )
     if runs:
         progress(f"Monte Carlo, {runs:,} runs")
-        sim = simulate_plan(
-            scenario,
-            trip_exposure(scenario, plan.optimised),
-            planned_vehicles(loadout),
-            num_runs=runs,
-        )
-        plan = dataclasses.replace(plan, simulation=sim)
+        trip = trip_exposure(scenario, plan.optimised)
+        loads = planned_vehicles(loadout)
+        sim = simulate_plan(scenario, trip, loads, num_runs=runs)
+        rec = recovery_note(scenario, trip, loads, sim)
+        notes = [*plan.notes, rec] if rec else plan.notes
+        plan = dataclasses.replace(plan, simulation=sim, notes=notes)
     return plan
 
 
