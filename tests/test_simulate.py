@@ -606,3 +606,32 @@ def test_recovery_note_compares_with_free_recovery(tiny_scenario):
         )
         == ""
     )
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        {"leg_hours": ((0.0, 4.0), (4.0, 8.0), (20.0, 24.0))},  # halts untimed
+        {"halt_hours": ((8.0, 20.0),)},  # legs untimed
+        {"leg_hours": ((0.0, 4.0), (4.0, 8.0)), "halt_hours": ((8.0, 20.0),)},
+        {
+            "leg_hours": ((0.0, 4.0), (4.0, 8.0), (20.0, 24.0)),
+            "halt_hours": ((20.0, 8.0),),
+        },
+        {
+            "leg_hours": ((0.0, 4.0), (4.0, math.nan), (20.0, 24.0)),
+            "halt_hours": ((8.0, 20.0),),
+        },
+    ],
+)
+def test_bad_trip_times_are_refused(times):
+    """Times for some pieces only, reversed or not finite: a ScenarioError."""
+    base = timed_trip()
+    fields = ("plan", "leg_ied", "leg_ambush", "halt_ambush", "leg_km")
+    with pytest.raises(ScenarioError):
+        TripExposure(
+            **{f: getattr(base, f) for f in fields},
+            planned_arrive=base.planned_arrive,
+            deadline=base.deadline,
+            **times,
+        )

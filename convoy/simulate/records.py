@@ -95,9 +95,16 @@ class TripExposure:
     def __post_init__(self) -> None:
         _check_times(self.leg_hours, len(self.leg_km), "leg_hours")
         _check_times(self.halt_hours, len(self.halt_ambush), "halt_hours")
-        if self.halt_hours and not self.leg_hours:
+        if bool(self.halt_hours) != bool(self.leg_hours and self.halt_ambush):
             raise ScenarioError(
-                Problem("trip", "halt_hours", "", "leg_hours as well", "none")
+                Problem(
+                    "trip",
+                    "halt_hours",
+                    "",
+                    "times of every halt exactly when leg_hours are given",
+                    f"{len(self.halt_hours)} halt times, {len(self.leg_hours)} leg "
+                    "times",
+                )
             )
         if not (len(self.leg_ied) == len(self.leg_ambush) == len(self.leg_km)):
             msg = (
