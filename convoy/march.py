@@ -164,8 +164,22 @@ def march_units(
     return units
 
 
+#: The word of ``MARCH_ORDER`` a vehicle role (fleet.csv ``role``) marches as; a
+#: vehicle with no role marches by the words of its type.
+ROLE_MARCH_WORD: dict[str, str] = {
+    "route_clearance": "clearance",
+    "escort": "armoured vehicle",
+    "command": "command",
+    "cargo": "cargo",
+    "ambulance": "ambulance",
+    "recovery": "recovery",
+}
+
+
 def march_rank(vehicle: Vehicle) -> int:
     """Place of a vehicle's role in ``MARCH_ORDER`` (cargo when none matches)."""
+    if vehicle.role in ROLE_MARCH_WORD:
+        return MARCH_ORDER.index(ROLE_MARCH_WORD[vehicle.role])
     t = vehicle.type.lower()
     for i, word in enumerate(MARCH_ORDER):
         if word in t:

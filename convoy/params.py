@@ -135,13 +135,36 @@ class MovementParams(FromToml):
     march_units_per_serial
         March units grouped into one serial. Default 3 (FM 55-30: 2-5).
     clearance_speed_kph
-        Speed of route clearance (engineers leading on a suspected-IED stretch), in
-        km/h. Default 8 km/h (MINUSMA convoys in the Kidal region averaged well under
-        10 km/h when cleared; ATP 4-01.45).
+        Speed of route clearance by one clearance team (engineers leading on a
+        suspected-IED stretch), in km/h. Default 4 km/h: the 2023 Kidal-Gao column
+        moved behind its own engineers at about 1.8-4.2 km/h on the road (MINUSMA
+        2023), and a team sweeps at a few km/h (ATP 4-01.45). Route
+        clearance is a resource: the column clears only with its own teams
+        (``clearance_team_vehicles``); with none, no leg is driven in clearance.
     clearance_ied_factor
-        Fraction of the IED channel left when the route is cleared ahead of the
-        column. Default 0.3 (counter-IED teams find roughly two thirds of devices;
-        an assumption to be tuned per theatre).
+        Fraction of the IED channel left on a kilometre swept by a clearance team.
+        Default 0.3 (counter-IED teams find roughly two thirds of devices; an
+        assumption to be tuned per theatre). It does not depend on the number of
+        teams: leapfrogging teams each sweep their own bound, so every kilometre is
+        swept once (an assumption; a double sweep is not modelled).
+    clearance_team_vehicles
+        Vehicles of role ``route_clearance`` (fleet.csv) that make one clearance
+        team, a count >= 1. The column's teams are its moving ``route_clearance``
+        vehicles divided by this, rounded down. Default 3: a detection vehicle, an
+        interrogation (mine-protected, arm-equipped) vehicle and a protected
+        command/EOD vehicle, the core of a route clearance patrol (the US route
+        clearance package pairs a Husky detector with a Buffalo interrogator under
+        protection); an assumption for a mission's engineers.
+    clearance_max_speed_kph
+        Cap on the clearance speed however many teams leapfrog, in km/h. With k
+        teams the column clears at ``min(k * clearance_speed_kph, this)`` (never
+        slower than one team): teams
+        leapfrog (one sweeps a bound while the next moves through the cleared
+        road to the bound after it), so the head advances up to k times as fast
+        (ATP 4-01.45 and route clearance doctrine describe leapfrogging; the
+        linear gain and the cap are assumptions). Default 10 km/h: detection
+        equipment is swept at walking to slow driving pace, and a column behind
+        it still halts at every find.
     max_speed_kph
         Speed cap of the column on any surface, in km/h. Default 50.
     night_speed_factor
@@ -180,15 +203,29 @@ class MovementParams(FromToml):
     march_unit_gap_min: float = 2.0
     serial_gap_min: float = 5.0
     march_units_per_serial: int = 3
-    clearance_speed_kph: float = 8.0
+    clearance_speed_kph: float = 4.0
     clearance_ied_factor: float = 0.3
     max_speed_kph: float = 50.0
     night_speed_factor: float = 0.8
     halt_exposure_factor: float = 0.5
     roadside_halt_factor: float = 3.0
     halt_capacity_vehicles: int = 150
+    clearance_team_vehicles: int = 3
+    clearance_max_speed_kph: float = 10.0
 
     def __post_init__(self) -> None:
+        _require(
+            self.clearance_team_vehicles >= 1,
+            "clearance_team_vehicles",
+            "an integer >= 1",
+            self.clearance_team_vehicles,
+        )
+        _require(
+            0 < self.clearance_max_speed_kph <= 60,
+            "clearance_max_speed_kph",
+            "km/h in (0, 60]",
+            self.clearance_max_speed_kph,
+        )
         _require(
             self.roadside_halt_factor == 0 or 1 <= self.roadside_halt_factor <= 100,
             "roadside_halt_factor",
@@ -257,6 +294,24 @@ class MovementParams(FromToml):
             "a fraction in [0, 1]",
             self.clearance_ied_factor,
         )
+
+    def clearance_teams(self, route_clearance_vehicles: int) -> int:
+        """Clearance teams of a column with this many ``route_clearance`` vehicles."""
+        return max(0, int(route_clearance_vehicles)) // self.clearance_team_vehicles
+
+    def clearance_speed_for(self, teams: int) -> float:
+        """
+        Clearance speed of ``teams`` leapfrogging teams, in km/h (0 for none).
+
+        Examples
+        --------
+        >>> MovementParams().clearance_speed_for(2)
+        8.0
+        """
+        if teams <= 0:
+            return 0.0
+        v1 = self.clearance_speed_kph
+        return max(v1, min(teams * v1, self.clearance_max_speed_kph))
 
     def window_minutes(self) -> tuple[tuple[int, int], ...]:
         """Movement windows as (start, end) minutes after midnight UTC."""
@@ -933,6 +988,48 @@ class SimulationParams(FromToml):
         recovery), in [0, 1]. Default 0.7, a planning assumption: without it every
         breakdown needs a tow, and a fleet rated 0.93 per 100 km would lose a fifth
         of its vehicles on a 380 km road, which convoys do not.
+    laager_repair_h
+        Hours the mechanics need at a halt to repair a towed vehicle (>= 0): a halt
+        at least this long repairs it, and its recovery vehicle is free again this
+        long after the halt begins. Default 4 h: an assembly changed by the trail
+        party's maintenance section at the night's laager (FM 55-30: the trail
+        party carries maintenance and recovery). Planning assumption.
+    laager_repair_p
+        Probability that a towed vehicle is repaired at the first such halt, in
+        [0, 1]; otherwise it stays in tow to the destination. Default 0.8, a
+        planning assumption (most breakdowns are of parts a maintenance section
+        carries).
+    tow_wait_h
+        Hours a broken-down vehicle may wait, guarded, for a recovery vehicle to
+        come free (>= 0); past that it is stripped and destroyed (lost). Default
+        2 h: a planning assumption (the column does not leave a vehicle and its
+        guard alone on the road for longer in daylight).
+    fixed_rates
+        True to draw incidents at the planner's rates exactly (no uncertainty of
+        the calibration). Default false: the rate of each channel is drawn per run
+        (see ``rate_shape_ied``).
+    rate_shape_ied, rate_shape_ambush
+        Shape k (> 0) of the Gamma(k, 1/k) multiplier (mean 1, variance 1/k) drawn
+        per run on each channel's incident rate: the uncertainty of the
+        calibrated scale, which makes the counts overdispersed (negative binomial,
+        variance mean + mean^2 / k). Unset (the default): the calibration's
+        posterior shape when the planner hands one over, else fixed rates.
+    near_repeat_boost
+        Near-repeat clustering: after an incident, its channel's rate on the next
+        ``near_repeat_km`` of route within ``near_repeat_h`` hours is multiplied by
+        this (>= 1; 1 turns it off). Default 2, an assumption: near-repeat
+        studies report significant space-time clustering of IED attacks but no
+        rate multiplier usable as is. The background rate is lowered so that the
+        mean number of incidents stays the planner's expected incidents (the
+        calibration counted clustered incidents too).
+    near_repeat_km, near_repeat_h
+        Reach of the boost along the route, km (> 0), and in time, hours (> 0).
+        Defaults 1 km and 48 h: IED risk is highest within about 1 km and 2 days
+        of an IED attack (Townsley, Johnson and Ratcliffe, "Space time dynamics of
+        insurgent activity in Iraq", Security Journal 21(3), 2008; Braithwaite and
+        Johnson, "Space-time modeling of insurgency and counterinsurgency in
+        Iraq", J. Quantitative Criminology 28, 2012, find the same clustering).
+        Applied to ambushes too, an assumption.
     """
 
     TABLE: ClassVar[str] = "simulation"
@@ -942,20 +1039,64 @@ class SimulationParams(FromToml):
     ambush_destroy_p: float = 0.1
     breakdown_delay_h: float = 0.5
     repair_p: float = 0.7
+    laager_repair_h: float = 4.0
+    laager_repair_p: float = 0.8
+    tow_wait_h: float = 2.0
+    fixed_rates: bool = False
+    rate_shape_ied: float | None = None
+    rate_shape_ambush: float | None = None
+    near_repeat_boost: float = 2.0
+    near_repeat_km: float = 1.0
+    near_repeat_h: float = 48.0
 
     def __post_init__(self) -> None:
         problems = []
         for f in dataclasses.fields(self):
             value = getattr(self, f.name)
+            if isinstance(value, bool) or value is None:
+                continue
             prob = f.name.endswith("_p")
-            ok = math.isfinite(value) and value >= 0 and (not prob or value <= 1)
-            if not ok:
+            if f.name.startswith("rate_shape") or f.name in (
+                "near_repeat_km",
+                "near_repeat_h",
+            ):
+                ok, expected = math.isfinite(value) and value > 0, "a number > 0"
+            elif f.name == "near_repeat_boost":
+                ok, expected = math.isfinite(value) and value >= 1, "a factor >= 1"
+            else:
+                ok = math.isfinite(value) and value >= 0 and (not prob or value <= 1)
                 expected = "a probability in [0, 1]" if prob else "hours >= 0"
+            if not ok:
                 problems.append(
                     Problem("[simulation]", "", f.name, expected, repr(value))
                 )
         if problems:
             raise ScenarioError(problems)
+
+    def numbers(self) -> dict[str, float]:
+        """The numeric assumptions (delays, probabilities, hours), by name."""
+        return {
+            f.name: getattr(self, f.name)
+            for f in dataclasses.fields(self)
+            if not f.name.startswith(("rate_shape", "near_repeat", "fixed_rates"))
+        }
+
+    def rate_shapes(
+        self, posterior: tuple[float | None, float | None] | None = None
+    ) -> tuple[float | None, float | None]:
+        """
+        Gamma shapes of the IED and ambush rate multipliers (None: fixed rate).
+
+        ``rate_shape_*`` when set, else the calibration's ``posterior`` shapes;
+        none with ``fixed_rates``.
+        """
+        if self.fixed_rates:
+            return (None, None)
+        post = posterior or (None, None)
+        return (
+            self.rate_shape_ied if self.rate_shape_ied is not None else post[0],
+            self.rate_shape_ambush if self.rate_shape_ambush is not None else post[1],
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,6 +33,25 @@ from convoy.roads.network import RoadNetwork
 #: Kinds of site a sites layer may hold.
 SITE_KINDS: tuple[str, ...] = ("camp", "destination", "halt", "checkpoint")
 
+#: Roles a vehicle may have (fleet.csv's optional ``role`` column); ``""`` (a blank
+#: cell, or no column) is a general vehicle with no special role. What reads them:
+#: ``route_clearance`` vehicles form the column's route clearance teams
+#: (``[movement] clearance_team_vehicles`` each; no team, no clearance legs);
+#: ``recovery`` vehicles tow broken-down vehicles, so a ``recovery`` vehicle must
+#: have ``can_tow`` true (``can_tow`` alone, on a general vehicle, also tows);
+#: every role sets the vehicle's place in the order of march
+#: (:data:`convoy.march.MARCH_ORDER`). ``cargo``, ``escort``, ``command`` and
+#: ``ambulance`` are descriptive otherwise.
+VEHICLE_ROLES: tuple[str, ...] = (
+    "",
+    "cargo",
+    "escort",
+    "command",
+    "ambulance",
+    "recovery",
+    "route_clearance",
+)
+
 
 def _bad(name: str, field_name: str, expected: str, found: object) -> ScenarioError:
     return ScenarioError(Problem("", name, field_name, expected, repr(found)))
@@ -134,6 +153,9 @@ class Vehicle:
     fuel_l_per_km
         Litres of fuel per km (optional column); None for the default of its type
         (``convoy.params.FUEL_L_PER_KM``).
+    role
+        One of :data:`VEHICLE_ROLES` (optional column); ``""`` for a general vehicle.
+        A ``recovery`` vehicle must have ``can_tow``.
     """
 
     id: str
@@ -149,8 +171,23 @@ class Vehicle:
     camp: str
     value_usd: float = 0.0
     fuel_l_per_km: float | None = None
+    role: str = ""
 
     def __post_init__(self) -> None:
+        if self.role not in VEHICLE_ROLES:
+            raise _bad(
+                self.id,
+                "role",
+                f"blank or one of {list(VEHICLE_ROLES[1:])}",
+                self.role,
+            )
+        if self.role == "recovery" and not self.can_tow:
+            raise _bad(
+                self.id,
+                "can_tow",
+                "true for a vehicle of role 'recovery' (a recovery vehicle tows)",
+                self.can_tow,
+            )
         if self.fuel_l_per_km is not None and not (
             math.isfinite(self.fuel_l_per_km) and self.fuel_l_per_km >= 0
         ):

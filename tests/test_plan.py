@@ -218,3 +218,30 @@ def test_console_summary_columns_line_up_and_running_costs_are_printed():
     render_summary(doc, console)
     text = console.export_text()
     assert "running cost" in text and "optimised" in text
+
+
+def _clearance_km(doc: dict, name: str = "optimised") -> float:
+    return sum(
+        g["length_km"] for g in doc["plans"][name]["legs"] if g["mode"] == "clearance"
+    )
+
+
+def test_kidal_clearance_needs_clearance_vehicles(kidal_doc, tmp_path):
+    """The plan clears with the fleet's engineers; without them no leg is cleared."""
+    assert _clearance_km(kidal_doc) > 0
+    folder = tmp_path / "kidal-gao"
+    shutil.copytree(Path(__file__).parents[1] / "geodata" / "kidal-gao", folder)
+    fleet = folder / "fleet.csv"
+    lines = fleet.read_text().splitlines()
+    kept = [x for x in lines if not x.endswith(",route_clearance")]
+    assert len(lines) - len(kept) == 6
+    fleet.write_text("\n".join(kept) + "\n")
+    doc = PlanDocument.from_plan(plan_withdrawal(read_scenario(folder), runs=0))
+    d = doc.to_dict()
+    for name in d["plans"]:
+        if name != "historical":  # the observed trip is priced as it was driven
+            assert _clearance_km(d, name) == 0.0, name
+    # clearance was worth something: without it the optimised plan is riskier
+    assert (
+        d["summary"]["expected_incidents"] > kidal_doc["summary"]["expected_incidents"]
+    )

@@ -262,3 +262,40 @@ def test_reference_trip_not_checked_when_calibration_is_off(tmp_path, tiny_dir, 
     sc = read_scenario(d)
     assert sc.reference_trip is not None
     assert sc.reference_trip.depart.year == 2023
+
+
+def _add_role_column(path, roles):
+    """Append a ``role`` column to a fleet CSV: ``roles`` by vehicle id, else blank."""
+    import csv
+
+    from tests.conftest import write_csv
+
+    rows = list(csv.reader(path.read_text().splitlines()))
+    rows[0].append("role")
+    for r in rows[1:]:
+        r.append(roles.get(r[0], ""))
+    write_csv(path, rows)
+
+
+def test_fleet_roles_read_and_checked(tmp_path, tiny_dir, tiny_scenario):
+    """The optional role column: read, blank by default, bad values named by row."""
+    assert {v.role for v in tiny_scenario.vehicles} == {""}  # no column: no roles
+    d = tmp_path / "roles"
+    shutil.copytree(tiny_dir, d)
+    _add_role_column(d / "fleet.csv", {"REC-1": "Recovery", "APC-1": "route-clearance"})
+    sc = read_scenario(d)
+    roles = {v.id: v.role for v in sc.vehicles}
+    assert roles["REC-1"] == "recovery" and roles["APC-1"] == "route_clearance"
+    assert roles["TRK-1"] == ""
+    bad = tmp_path / "bad_roles"
+    shutil.copytree(tiny_dir, bad)
+    _add_role_column(bad / "fleet.csv", {"TRK-1": "sapper", "BUS-1": "recovery"})
+    with pytest.raises(ScenarioError) as err:
+        read_scenario(bad)
+    problems = [str(p) for p in err.value.problems]
+    assert len(problems) == 2
+    for parts in (
+        ["fleet.csv: row 3 ('TRK-1')", "role", "route_clearance", "'sapper'"],
+        ["fleet.csv: row 6 ('BUS-1')", "can_tow", "recovery", "False"],
+    ):
+        assert any(all(p in line for p in parts) for line in problems), problems

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -68,7 +69,15 @@ def _within_mc_error(mean, expected, n):
     return abs(mean - expected) < 4.0 * math.sqrt(max(expected, 1e-12) / n)
 
 
-def test_tiny_plan_mean_incidents_match_planner(tiny_doc, tiny_scenario):
+@pytest.mark.parametrize(
+    "params",
+    [
+        SimulationParams(fixed_rates=True, near_repeat_boost=1.0),
+        SimulationParams(near_repeat_boost=3.0, near_repeat_km=5.0),
+    ],
+    ids=["uncertainty off", "near repeats on"],
+)
+def test_tiny_plan_mean_incidents_match_planner(tiny_doc, tiny_scenario, params):
     """Each plan of the tiny scenario: simulated mean = expected incidents (4 sigma)."""
     doc = PlanDocument.from_dict(tiny_doc)
     for name, trip in tiny_doc["plans"].items():
@@ -77,6 +86,7 @@ def test_tiny_plan_mean_incidents_match_planner(tiny_doc, tiny_scenario):
             doc.trip_exposure(name),
             doc.planned_vehicles(),
             num_runs=NUM_RUNS,
+            params=params,
         )
         s = trip["summary"]
         assert _within_mc_error(
@@ -98,11 +108,14 @@ def test_synthetic_plan_matches_poisson(tiny_scenario):
     assert _within_mc_error(res.num_ambush.mean(), 1.05, n)
     p0 = math.exp(-3.4)
     assert abs(np.mean(res.incidents == 0) - p0) < 4 * math.sqrt(p0 * (1 - p0) / n)
-    p_bd = sum(1 - v.reliability**3.0 for v in tiny_scenario.vehicles)
-    sd = math.sqrt(
-        sum((1 - v.reliability**3) * v.reliability**3 for v in tiny_scenario.vehicles)
-    )
-    assert abs(res.breakdowns.mean() - p_bd) < 4 * sd / math.sqrt(n)
+    # an untimed trip has no halt to repair a tow at: a vehicle breaks down at
+    # -ln(r) / 100 per km until its first breakdown that needs a tow (share q)
+    q = 1.0 - res.params.repair_p
+    hazard = [-math.log(v.reliability) * 3.0 for v in tiny_scenario.vehicles]
+    want = sum((1.0 - math.exp(-q * h)) / q for h in hazard)
+    sd = float(res.breakdowns.std())
+    assert abs(res.breakdowns.mean() - want) < 4 * sd / math.sqrt(n)
+    assert res.expected_breakdowns == pytest.approx(sum(hazard))
     assert res.num_moving == len(tiny_scenario.vehicles)
     assert res.num_recovery == sum(v.can_tow for v in tiny_scenario.vehicles)
     d = res.to_document()
@@ -253,21 +266,13 @@ def test_count_stats():
 # ------------------------------------------------------------------ kernel reference
 
 
-def reference_runs(
-    num_ied,
-    num_amb,
-    offsets,
-    inc_exp,
-    inc_u,
-    p,
-    bd_u,
-    rep_u,
-    log_rel,
-    is_rec,
-    is_tow,
-    distance_km,
-):
-    """Plain NumPy/Python twin of _simulate_runs."""
+def reference_runs(num_ied, num_amb, offsets, inc_exp, inc_u, p, bd, halts, column):
+    """
+    Plain NumPy/Python twin of _simulate_runs.
+
+    ``bd`` is (offsets, vehicle, km, time, repair_u, laager_u), ``halts`` (km,
+    release), ``column`` (is_recovery, is_towing).
+    """
     n = num_ied.size
     kind_ied = np.concatenate(
         [
@@ -282,47 +287,86 @@ def reference_runs(
     pd = np.where(kind_ied, p["ied_destroy_p"], p["ambush_destroy_p"])
     inc_delay = np.bincount(run_of, weights=mean * inc_exp, minlength=n)
     destroyed = np.bincount(run_of, weights=inc_u < pd, minlength=n).astype(np.int64)
-    p_break = 1.0 - np.exp(log_rel * distance_km / 100.0)
-    breaks = bd_u < p_break[None, :]
-    with np.errstate(divide="ignore", invalid="ignore"):
-        where_km = 100.0 * np.log(1.0 - bd_u) / log_rel[None, :]
+    bd_off, vehicle, km, time_h, rep_u, lag_u = bd
+    is_rec, is_tow = (c.astype(bool) for c in column)
+    num_bd = np.zeros(n, dtype=np.int64)
     lost = np.zeros(n, dtype=np.int64)
+    tows = np.zeros(n, dtype=np.int64)
     for r in range(n):
-        towing = is_tow.astype(bool).copy()
-        broken = np.zeros(log_rel.size, bool)
-        for v in sorted(np.flatnonzero(breaks[r]), key=lambda v: where_km[r, v]):
-            if rep_u[r, v] < p["repair_p"]:
+        lost_set: set[int] = set()
+        towed_until: dict[int, float] = {}  # vehicle -> back in the column at
+        busy: dict[int, tuple[float, int | None]] = {
+            w: (math.inf, None) for w in np.flatnonzero(is_rec & is_tow)
+        }  # recovery vehicle -> (free at, the column vehicle it tows)
+        events = sorted(range(bd_off[r], bd_off[r + 1]), key=lambda e: km[e])
+        for e in events:
+            v, t = int(vehicle[e]), float(time_h[e])
+            if v in lost_set or towed_until.get(v, -math.inf) > t:
                 continue
-            broken[v] = True
-            if towing[v]:
-                towing[v] = False
+            towed_until.pop(v, None)
+            num_bd[r] += 1
+            if rep_u[e] < p["repair_p"]:
+                continue
+            if is_rec[v] and busy.get(v, (-math.inf, None))[0] > t:
+                lost[r] += 1  # its tow is dropped
+                if busy[v][1] is not None:
+                    lost_set.add(busy[v][1])
+            if is_rec[v]:
+                busy[v] = (math.inf, None)
+            cands = [
+                (busy.get(w, (-math.inf, None))[0], w)
+                for w in np.flatnonzero(is_rec)
+                if w != v and w not in lost_set
+            ]
+            cands = [c for c in cands if c[0] <= t + p["tow_wait_h"]]
+            if not cands:
+                lost_set.add(v)
                 lost[r] += 1
-            free = np.flatnonzero(is_rec.astype(bool) & ~broken & ~towing)
-            if free.size:
-                towing[free[0]] = True
-            else:
-                lost[r] += 1
-    num_bd = breaks.sum(axis=1)
-    return inc_delay + num_bd * p["breakdown_delay_h"], destroyed, num_bd, lost
+                continue
+            free_at, w = min(cands)
+            tows[r] += 1
+            towed_until.pop(int(w), None)
+            pick = max(t, free_at)
+            release = math.inf
+            for hk, hr in zip(*halts, strict=True):
+                if hk >= km[e] and hr >= pick:
+                    if lag_u[e] < p["laager_repair_p"]:
+                        release = float(hr)
+                    break
+            towed_until[v] = release
+            if is_rec[v]:
+                busy[v] = (release, None)
+            busy[int(w)] = (release, v)
+    return inc_delay + num_bd * p["breakdown_delay_h"], destroyed, num_bd, lost, tows
 
 
-def test_kernel_matches_reference():
-    """Same pre-drawn numbers: the kernel and its NumPy twin agree run by run."""
-    rng = np.random.default_rng(3)
-    n, nv = 300, 9
+def _kernel_inputs(seed, n=300, nv=9):
+    rng = np.random.default_rng(seed)
     num_ied = rng.poisson(1.5, n).astype(np.int64)
     num_amb = rng.poisson(0.7, n).astype(np.int64)
     offsets = np.r_[0, np.cumsum(num_ied + num_amb)].astype(np.int64)
     t = int(offsets[-1])
-    inc_exp = rng.standard_exponential(t)
-    inc_u = rng.random(t)
-    bd_u = rng.random((n, nv))
-    rep_u = rng.random((n, nv))
-    rel = rng.uniform(0.5, 1.0, nv)
-    rel[2] = 1.0  # a vehicle that never breaks down
-    log_rel = np.log(rel)
-    is_rec = np.array([1, 0, 1, 0, 0, 1, 0, 0, 0], dtype=np.int64)
-    is_tow = np.array([0, 0, 1, 0, 0, 0, 0, 0, 0], dtype=np.int64)
+    inc = (rng.standard_exponential(t), rng.random(t))
+    counts = rng.poisson(rng.uniform(0.0, 2.5, nv), size=(n, nv))
+    counts[:, 2] = 0  # a vehicle that never breaks down
+    bd_off = np.r_[0, np.cumsum(counts.sum(axis=1))].astype(np.int64)
+    vehicle = np.repeat(np.tile(np.arange(nv, dtype=np.int64), n), counts.ravel())
+    nb = int(bd_off[-1])
+    km = rng.random(nb) * 250.0
+    time_h = km / 10.0 + np.floor(km / 80.0) * 12.0  # halts at km 80 and 160
+    bd = (bd_off, vehicle, km, time_h, rng.random(nb), rng.random(nb))
+    halts = (np.array([80.0, 160.0]), np.array([12.0, 28.0]))
+    column = (
+        np.array([1, 0, 1, 0, 0, 1, 0, 0, 0], dtype=np.int64),
+        np.array([0, 0, 1, 0, 0, 0, 0, 0, 0], dtype=np.int64),
+    )
+    return num_ied, num_amb, offsets, inc, bd, halts, column
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_kernel_matches_reference(seed):
+    """Same pre-drawn numbers: the kernel and its NumPy twin agree run by run."""
+    num_ied, num_amb, offsets, inc, bd, halts, column = _kernel_inputs(seed)
     p = {
         "ied_delay_h": 2.0,
         "ambush_delay_h": 1.0,
@@ -330,9 +374,13 @@ def test_kernel_matches_reference():
         "ambush_destroy_p": 0.1,
         "breakdown_delay_h": 0.5,
         "repair_p": 0.4,
+        "laager_repair_p": 0.7,
+        "tow_wait_h": 3.0,
     }
+    n = num_ied.size
     out = (
         np.empty(n),
+        np.empty(n, np.int64),
         np.empty(n, np.int64),
         np.empty(n, np.int64),
         np.empty(n, np.int64),
@@ -341,41 +389,27 @@ def test_kernel_matches_reference():
         num_ied,
         num_amb,
         offsets,
-        inc_exp,
-        inc_u,
+        *inc,
         p["ied_delay_h"],
         p["ambush_delay_h"],
         p["ied_destroy_p"],
         p["ambush_destroy_p"],
-        bd_u,
-        rep_u,
+        *bd,
         p["repair_p"],
-        log_rel,
-        is_rec,
-        is_tow,
-        250.0,
+        p["laager_repair_p"],
+        p["tow_wait_h"],
+        *halts,
+        *column,
         p["breakdown_delay_h"],
         *out,
     )
-    ref = reference_runs(
-        num_ied,
-        num_amb,
-        offsets,
-        inc_exp,
-        inc_u,
-        p,
-        bd_u,
-        rep_u,
-        log_rel,
-        is_rec,
-        is_tow,
-        250.0,
-    )
+    ref = reference_runs(num_ied, num_amb, offsets, *inc, p, bd, halts, column)
     np.testing.assert_allclose(out[0], ref[0], rtol=1e-12, atol=1e-12)
     for got, want in zip(out[1:], ref[1:], strict=True):
         assert np.array_equal(got, want)
     assert out[2].max() >= 4  # the recovery pool runs out in some runs
     assert (out[3] > 0).any() and (out[3] < out[2]).any()
+    assert (out[4] >= 2).any()  # a recovery vehicle freed at a halt tows again
 
 
 def test_runs_in_chunks(tiny_scenario, monkeypatch):
@@ -408,3 +442,196 @@ def test_simulation_table_in_scenario_toml(tmp_path):
     toml.write_text(base + "\n[simulation]\nrepair_p = 1.5\n")
     with pytest.raises(ScenarioError, match="repair_p"):
         read_scenario(folder)
+
+
+# ------------------------------------------------------ uncertainty and near repeats
+
+
+def timed_trip(ied=(1.5, 0.5, 1.0), ambush=(0.2, 0.2, 0.2), halt=(0.3,)):
+    """Three 40 km legs driven at 10 km/h; a 12 h halt after the second."""
+    return TripExposure(
+        plan="optimised",
+        leg_ied=ied,
+        leg_ambush=ambush,
+        halt_ambush=halt,
+        leg_km=(40.0, 40.0, 40.0),
+        planned_arrive=datetime(2023, 11, 1, 12, tzinfo=UTC),
+        deadline=datetime(2023, 11, 3, 18, tzinfo=UTC),
+        leg_hours=((0.0, 4.0), (4.0, 8.0), (20.0, 24.0)),
+        halt_hours=((8.0, 20.0),),
+    )
+
+
+def _column_sim(trip, params, n=20_000, seed=5, column=None, **kw):
+    return simulate_column(
+        trip,
+        column or [ColumnVehicle("V1", 1.0)],
+        num_runs=n,
+        seed=seed,
+        params=params,
+        **kw,
+    )
+
+
+def test_fixed_rates_give_poisson_counts():
+    """Uncertainty off: mean = planned, variance = mean (index of dispersion test)."""
+    from scipy import stats
+
+    off = SimulationParams(fixed_rates=True, near_repeat_boost=1.0)
+    n = 20_000
+    res = _column_sim(timed_trip(), off, n)
+    for counts, mu in ((res.num_ied, 3.0), (res.num_ambush, 0.9)):
+        assert _within_mc_error(counts.mean(), mu, n)
+        d = (n - 1) * counts.var(ddof=1) / counts.mean()
+        assert stats.chi2.cdf(d, n - 1) > 0.0005
+        assert stats.chi2.sf(d, n - 1) > 0.0005
+    assert res.uncertainty()["rate_shape_ied"] is None
+
+
+def test_gamma_scales_overdisperse_with_the_right_variance():
+    """Shape k: negative binomial counts, variance mean + mean^2 / k; mean kept."""
+    n = 40_000
+    params = SimulationParams(near_repeat_boost=1.0)
+    res = _column_sim(timed_trip(), params, n, rate_shape=(2.0, None))
+    assert res.rate_shape == (2.0, None)
+    mu = 3.0
+    assert abs(res.num_ied.mean() - mu) < 4 * math.sqrt((mu + mu * mu / 2) / n)
+    assert res.num_ied.var() == pytest.approx(mu + mu * mu / 2.0, rel=0.06)
+    assert res.num_ambush.var() == pytest.approx(0.9, rel=0.05)  # still Poisson
+    # [simulation] wins over the calibration's shape; fixed_rates turns both off
+    own = SimulationParams(near_repeat_boost=1.0, rate_shape_ied=50.0)
+    assert own.rate_shapes((2.0, 3.0)) == (50.0, 3.0)
+    assert SimulationParams(fixed_rates=True).rate_shapes((2.0, 3.0)) == (None, None)
+
+
+def test_near_repeats_pair_incidents_and_keep_the_mean():
+    """A strong near-repeat boost raises variance and pairs; the mean stays."""
+    n = 40_000
+    off = SimulationParams(fixed_rates=True, near_repeat_boost=1.0)
+    on = SimulationParams(
+        fixed_rates=True, near_repeat_boost=4.0, near_repeat_km=10.0, near_repeat_h=48.0
+    )
+    trip = timed_trip(ied=(0.3, 0.1, 0.2))
+    a = _column_sim(trip, off, n)
+    b = _column_sim(trip, on, n)
+    for res in (a, b):  # the boost keeps the mean (a generous 2 x MC error)
+        assert _within_mc_error(res.num_ied.mean(), 0.6, n // 4)
+    var_a, var_b = a.num_ied.var(ddof=1), b.num_ied.var(ddof=1)
+    se = math.sqrt(2.0 / (n - 1)) * var_a  # standard error of a sample variance
+    assert var_b > var_a + 6 * se
+    # given one IED, another is likelier: incidents come in pairs
+
+    def pair(x):
+        return np.mean(x >= 2) / np.mean(x >= 1)
+
+    hit = np.mean(a.num_ied >= 1) * n
+    se_pair = math.sqrt(pair(a.num_ied) * (1 - pair(a.num_ied)) / hit)
+    assert pair(b.num_ied) > pair(a.num_ied) + 6 * se_pair
+    assert np.mean(b.num_ied == 0) > np.mean(a.num_ied == 0)  # fewer, bigger clusters
+    doc = b.to_document()
+    assert doc["uncertainty"]["near_repeat_boost"] == 4.0
+    assert doc["uncertainty"]["incidents_variance"] == pytest.approx(
+        b.incidents.var(ddof=1)
+    )
+
+
+def test_near_repeat_reaches_a_halt_inside_the_window_only():
+    """An ambush at the end of a leg boosts the halt after it, not a halt far away."""
+    from convoy.simulate.montecarlo import _timeline, _window_mass
+
+    trip = timed_trip()
+    line = _timeline(trip)
+    params = SimulationParams(near_repeat_km=1.0, near_repeat_h=48.0)
+    x = np.array([79.5, 10.0])
+    t = line.time_at_km(x)
+    assert t == pytest.approx([7.95, 1.0])
+    w = _window_mass(line, line.amb, t, x, params)
+    # the last 0.5 km of leg 2 (0.2 per 40 km), the whole halt (0.3) and the first
+    # 0.5 km of leg 3; then 1 km of leg 1
+    assert w == pytest.approx([0.2 * 1.0 / 40 + 0.3, 0.2 / 40])
+    short = SimulationParams(near_repeat_km=1.0, near_repeat_h=6.0)
+    w = _window_mass(line, line.amb, t[:1], x[:1], short)
+    # to 13.95 h: 0.5 km of leg 2 and 5.95 h of the 12 h halt
+    assert w == pytest.approx([0.2 * 0.5 / 40 + 0.3 * 5.95 / 12.0])
+
+
+def test_tows_are_freed_at_a_laager():
+    """A recovery vehicle freed at a long halt tows again: fewer losses than without."""
+    column = [ColumnVehicle(f"V{i}", 0.5) for i in range(8)]
+    column.append(ColumnVehicle("REC", 1.0, can_tow=True))
+    params = SimulationParams(repair_p=0.0, laager_repair_p=1.0, tow_wait_h=0.0)
+    trip = timed_trip()
+    untimed = TripExposure(
+        **{
+            f: getattr(trip, f)
+            for f in ("plan", "leg_ied", "leg_ambush", "halt_ambush", "leg_km")
+        },
+        planned_arrive=trip.planned_arrive,
+        deadline=trip.deadline,
+    )
+    freed = _column_sim(trip, params, 5000, column=column)
+    held = _column_sim(untimed, params, 5000, column=column)
+    assert held.tows.max() == 1  # one recovery vehicle, busy to the destination
+    assert freed.tows.max() >= 2
+    assert freed.lost_breakdown.mean() < held.lost_breakdown.mean()
+    # every breakdown needs a tow: each is towed or lost
+    assert np.all(freed.tows + freed.lost_breakdown >= freed.breakdowns)
+    # breakdowns add up: the planner's expectation less the km spent in tow
+    assert freed.breakdowns.mean() <= freed.expected_breakdowns
+    long_wait = _column_sim(trip, replace(params, tow_wait_h=48.0), 5000, column=column)
+    assert long_wait.lost_breakdown.mean() < freed.lost_breakdown.mean()
+
+
+def test_recovery_note_compares_with_free_recovery(tiny_scenario):
+    """Tows from the camp: the note gives the losses with and without them."""
+    from convoy.plan.montecarlo import recovery_note
+
+    rec = next(v.id for v in tiny_scenario.vehicles if v.can_tow)
+    loads = [
+        PlannedVehicle(
+            pv.vehicle_id, pv.status, "TRK-2" if pv.vehicle_id == rec else None
+        )
+        for pv in synthetic_loads(tiny_scenario)
+    ]
+    params = SimulationParams(repair_p=0.0)
+    res = _sim(tiny_scenario, loads=loads, num_runs=500, params=params)
+    note = recovery_note(tiny_scenario, synthetic_trip(), loads, res)
+    assert note.startswith("recovery: 1 of 1 recovery vehicles tow")
+    free = _sim(tiny_scenario, num_runs=500, params=params)
+    assert f"{free.lost_breakdown.mean():.1f} if they were free" in note
+    assert free.lost_breakdown.mean() < res.lost_breakdown.mean()
+    assert (
+        recovery_note(
+            tiny_scenario, synthetic_trip(), synthetic_loads(tiny_scenario), free
+        )
+        == ""
+    )
+
+
+@pytest.mark.parametrize(
+    "times",
+    [
+        {"leg_hours": ((0.0, 4.0), (4.0, 8.0), (20.0, 24.0))},  # halts untimed
+        {"halt_hours": ((8.0, 20.0),)},  # legs untimed
+        {"leg_hours": ((0.0, 4.0), (4.0, 8.0)), "halt_hours": ((8.0, 20.0),)},
+        {
+            "leg_hours": ((0.0, 4.0), (4.0, 8.0), (20.0, 24.0)),
+            "halt_hours": ((20.0, 8.0),),
+        },
+        {
+            "leg_hours": ((0.0, 4.0), (4.0, math.nan), (20.0, 24.0)),
+            "halt_hours": ((8.0, 20.0),),
+        },
+    ],
+)
+def test_bad_trip_times_are_refused(times):
+    """Times for some pieces only, reversed or not finite: a ScenarioError."""
+    base = timed_trip()
+    fields = ("plan", "leg_ied", "leg_ambush", "halt_ambush", "leg_km")
+    with pytest.raises(ScenarioError):
+        TripExposure(
+            **{f: getattr(base, f) for f in fields},
+            planned_arrive=base.planned_arrive,
+            deadline=base.deadline,
+            **times,
+        )

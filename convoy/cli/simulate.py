@@ -122,6 +122,7 @@ def run_simulate(
         raise ScenarioError(msg)
     with staged_outputs(plan_dir, [SIMULATION_FILE], overwrite=overwrite) as tmp:
         scenario = plan_scenario(doc, plan_dir)
+        shapes, follows = doc.calibration.rate_shapes()
         result = simulate_plan(
             scenario,
             doc.trip_exposure(plan),
@@ -129,6 +130,8 @@ def run_simulate(
             num_runs=num_runs,
             seed=doc.scenario.seed if seed is None else seed,
             progress=progress,
+            rate_shape=shapes,
+            ambush_follows_ied=follows,
         )
         (tmp / SIMULATION_FILE).write_text(
             canonical_json(result.to_document()), encoding="utf-8"

@@ -182,11 +182,13 @@ def render_summary(sc: Scenario, console: Console) -> None:
     moving = sum(v.roadworthy for v in sc.vehicles)
     tows = sum(v.can_tow for v in sc.vehicles)
     types = Counter(v.type for v in sc.vehicles)
+    clear = sum(v.role == "route_clearance" and v.roadworthy for v in sc.vehicles)
+    teams = sc.movement.clearance_teams(clear)
     counts.add_row(
         "vehicles",
         str(len(sc.vehicles)),
         f"{moving} roadworthy, {len(sc.vehicles) - moving} not, {tows} can tow; "
-        f"{len(types)} types",
+        f"{len(types)} types; {clear} route clearance ({teams} teams)",
     )
     counts.add_row(
         "equipment lots",

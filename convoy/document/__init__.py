@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -189,6 +190,7 @@ class PlanDocument:
     def trip_exposure(self, name: str = OPTIMISED) -> TripExposure:
         """One plan's trip as the Monte Carlo takes it (:mod:`convoy.simulate`)."""
         t = self.trip(name)
+        t0 = self.scenario.start
         return TripExposure(
             plan=name,
             leg_ied=tuple(leg.expected_ied for leg in t.legs),
@@ -197,6 +199,10 @@ class PlanDocument:
             leg_km=tuple(leg.length_km for leg in t.legs),
             planned_arrive=t.summary.arrive,
             deadline=self.scenario.deadline,
+            leg_hours=tuple(
+                (_hours(g.depart, t0), _hours(g.arrive, t0)) for g in t.legs
+            ),
+            halt_hours=tuple((_hours(h.start, t0), _hours(h.end, t0)) for h in t.halts),
         )
 
     def planned_vehicles(self) -> tuple[PlannedVehicle, ...]:
@@ -387,3 +393,8 @@ class PlanDocument:
             msg = f"{path}: expected a JSON document, found unreadable text ({exc})"
             raise ScenarioError(msg) from None
         return cls.from_json(text, source=str(path))
+
+
+def _hours(t: datetime, t0: datetime) -> float:
+    """Hours from ``t0`` to ``t``."""
+    return (t - t0).total_seconds() / 3600.0

@@ -213,6 +213,21 @@ class CalibrationInfo:
         """The fit of channel ``name``, None when not recorded."""
         return next((c for c in self.channels or () if c.channel == name), None)
 
+    def rate_shapes(self) -> tuple[tuple[float | None, float | None], bool]:
+        """
+        The Monte Carlo's draws of the scales, as ``convoy plan`` makes them.
+
+        Gamma shapes (IED, ambush) of the calibration's posterior, ``(None,
+        None)`` when the scales were given, and whether the ambush draw follows
+        the IED one (its level was assumed from it).
+        """
+        ied, amb = self.channel("ied"), self.channel("ambush")
+        shapes = (
+            None if ied is None else ied.posterior_shape,
+            None if amb is None else amb.posterior_shape,
+        )
+        return shapes, amb is not None and amb.source == "assumed"
+
     def sentences(self) -> list[str]:
         """
         The calibration in words: scales with intervals, the trips, the ratio.

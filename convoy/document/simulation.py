@@ -13,6 +13,17 @@ from convoy.simulate import SimulationResult, result_histograms
 #: Quantile keys of every distribution.
 QUANTILE_KEYS: tuple[str, ...] = ("p50", "p90", "p99")
 
+#: Keys of the ``uncertainty`` object: what the Monte Carlo drew beyond the
+#: planner's rates (null shape: a fixed rate), and the incidents' variance.
+UNCERTAINTY_KEYS: tuple[str, ...] = (
+    "rate_shape_ied",
+    "rate_shape_ambush",
+    "near_repeat_boost",
+    "near_repeat_km",
+    "near_repeat_h",
+    "incidents_variance",
+)
+
 #: The count statistics of a simulation, in the order the report lists them.
 COUNT_KEYS: tuple[str, ...] = (
     "incidents",
@@ -88,6 +99,7 @@ class SimulationPlanned:
     distance_km: float
     vehicles_moving: int
     recovery_vehicles_free: int
+    expected_breakdowns: float | None = None
 
     @classmethod
     def read(cls, f: Fields) -> SimulationPlanned:
@@ -102,11 +114,18 @@ class SimulationPlanned:
             f.num("distance_km"),
             f.int_("vehicles_moving"),
             f.int_("recovery_vehicles_free"),
+            f.num_or_none("expected_breakdowns"),
         )
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON object."""
+        extra = (
+            {}
+            if self.expected_breakdowns is None
+            else {"expected_breakdowns": self.expected_breakdowns}
+        )
         return {
+            **extra,
             "expected_incidents": self.expected_incidents,
             "expected_ied_incidents": self.expected_ied_incidents,
             "expected_ambush_incidents": self.expected_ambush_incidents,
@@ -203,6 +222,8 @@ class SimulationSummary:
     arrival: dict[str, datetime]
     p_miss_deadline: float
     histograms: Histograms | None = None
+    uncertainty: dict[str, float | None] | None = None
+    tows: CountStats | None = None
 
     @property
     def incidents(self) -> CountStats:
@@ -225,6 +246,8 @@ class SimulationSummary:
             f.fail("params", "an object of numbers")
         arrival = f.obj("arrival")
         hist = f.obj_or_none("histograms")
+        unc = f.obj_or_none("uncertainty")
+        tows = f.obj_or_none("tows")
         return cls(
             f.str_("format"),
             f.str_("plan"),
@@ -237,6 +260,10 @@ class SimulationSummary:
             {q: arrival.time(q) for q in QUANTILE_KEYS},
             f.num("p_miss_deadline", lo=0.0),
             None if hist is None else Histograms.read(hist),
+            None
+            if unc is None
+            else {k: unc.num_or_none(k) for k in UNCERTAINTY_KEYS if unc.has(k)},
+            None if tows is None else CountStats.read(tows),
         )
 
     @classmethod
@@ -265,4 +292,8 @@ class SimulationSummary:
         }
         if self.histograms is not None:
             out["histograms"] = self.histograms.to_dict()
+        if self.uncertainty is not None:
+            out["uncertainty"] = dict(self.uncertainty)
+        if self.tows is not None:
+            out["tows"] = self.tows.to_dict()
         return out

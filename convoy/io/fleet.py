@@ -25,9 +25,10 @@ from convoy.io.tables import (
     repeated_columns,
 )
 from convoy.params import SURFACES
-from convoy.scenario import Lot, Vehicle
+from convoy.scenario import VEHICLE_ROLES, Lot, Vehicle
 
-#: Columns of fleet.csv (``value_usd`` and ``fuel_l_per_km`` are optional).
+#: Columns of fleet.csv (``value_usd``, ``fuel_l_per_km`` and ``role`` are optional;
+#: ``role`` is one of :data:`convoy.scenario.VEHICLE_ROLES`, blank for none).
 FLEET_COLUMNS: tuple[str, ...] = (
     "id",
     "type",
@@ -213,6 +214,15 @@ class _RowParser:
             return 0
         return int(value)
 
+    def role(self, col: str) -> str:
+        """A vehicle role (:data:`VEHICLE_ROLES`); case, spaces and hyphens free."""
+        raw = self.row.get(col, "")
+        value = raw.strip().lower().replace("-", "_").replace(" ", "_")
+        if value not in VEHICLE_ROLES:
+            self._bad(col, f"blank or one of {list(VEHICLE_ROLES[1:])}", repr(raw))
+            return ""
+        return value
+
     def boolean(self, col: str) -> bool:
         raw = self.row.get(col, "").lower()
         if raw in _TRUE:
@@ -273,6 +283,7 @@ def read_fleet(
             if row.get("fuel_l_per_km", "")
             else None,
         }
+        kwargs["role"] = p.role("role")
         if not p.ok:
             continue
         if (

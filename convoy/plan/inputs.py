@@ -206,6 +206,39 @@ def scenario_exposure_model(
             scenario.prices,
         ),
         ied_reference_km=ied_reference_km(scenario),
+        clearance_teams=clearance_teams(scenario, moving),
+    )
+
+
+def clearance_teams(scenario: Scenario, moving: Sequence[Vehicle]) -> int:
+    """
+    Route clearance teams of a column (``[movement] clearance_team_vehicles`` each).
+
+    Its self-propelled vehicles of role ``route_clearance`` (fleet.csv) count; a
+    towed one does not clear.
+    """
+    n = sum(1 for v in moving if v.role == "route_clearance" and v.roadworthy)
+    return scenario.movement.clearance_teams(n)
+
+
+def clearance_note(scenario: Scenario, vehicle_ids: Sequence[str]) -> str:
+    """How the column clears its route: its teams, their speed, or why none."""
+    by_id = {v.id: v for v in scenario.vehicles}
+    moving = [by_id[i] for i in vehicle_ids if i in by_id]
+    n = sum(1 for v in moving if v.role == "route_clearance" and v.roadworthy)
+    m = scenario.movement
+    teams = clearance_teams(scenario, moving)
+    if teams == 0:
+        return (
+            f"no route clearance: the column has {n} route_clearance vehicles "
+            f"(fleet.csv role), fewer than a team of {m.clearance_team_vehicles} "
+            "([movement] clearance_team_vehicles); every leg is driven normally"
+        )
+    return (
+        f"route clearance: {n} route_clearance vehicles make {teams} team(s) of "
+        f"{m.clearance_team_vehicles}, clearing at "
+        f"{m.clearance_speed_for(teams):g} km/h with the IED channel x "
+        f"{m.clearance_ied_factor:g}"
     )
 
 

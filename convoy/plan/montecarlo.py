@@ -45,6 +45,10 @@ def trip_exposure(scenario: Scenario, trip: Trip) -> TripExposure:
         leg_km=tuple(leg_km(scenario, leg.edge) for leg in legs),
         planned_arrive=_whole_seconds(scenario, legs[-1].arrive_min),
         deadline=_whole_seconds(scenario, scenario.horizon_min),
+        leg_hours=tuple((leg.depart_min / 60.0, leg.arrive_min / 60.0) for leg in legs),
+        halt_hours=tuple(
+            (h.start_min / 60.0, h.end_min / 60.0) for h in trip.trip.trajectory.halts
+        ),
     )
 
 
@@ -64,6 +68,8 @@ def simulate_plan(
     seed: int | None = None,
     params: SimulationParams | None = None,
     progress: Callable[[int, int], None] | None = None,
+    rate_shape: tuple[float | None, float | None] | None = None,
+    ambush_follows_ied: bool = False,
 ) -> SimulationResult:
     """
     Monte Carlo of one planned trip, with the scenario's fleet and assumptions.
@@ -89,6 +95,12 @@ def simulate_plan(
     progress
         Called as ``progress(done, num_runs)`` as the chunks of runs are done
         (:func:`convoy.simulate.simulate_column`); the result does not depend on it.
+    rate_shape
+        Gamma shapes (IED, ambush) of the calibration's posterior on its scales
+        (None each: fixed); see :func:`convoy.simulate.simulate_column`.
+    ambush_follows_ied
+        Each run draws one multiplier for both channels (the ambush level was
+        assumed from the IED level).
 
     Returns
     -------
@@ -133,4 +145,43 @@ def simulate_plan(
         seed=scenario.seed if seed is None else int(seed),
         params=params or scenario.simulation,
         progress=progress,
+        rate_shape=rate_shape,
+        ambush_follows_ied=ambush_follows_ied,
+    )
+
+
+def recovery_note(
+    scenario: Scenario,
+    trip: TripExposure,
+    vehicles: Sequence[PlannedVehicle],
+    result: SimulationResult,
+) -> str:
+    """
+    What the tows from the camp cost on the road, or "" when there are none.
+
+    Recovery vehicles that tow unroadworthy vehicles from the origin are busy to
+    the destination; the note compares the Monte Carlo's vehicles lost to
+    breakdowns with those of the same runs (same seed) with every recovery
+    vehicle free.
+    """
+    towing = sum(1 for v in vehicles if v.status == "moving" and v.tows is not None)
+    if not towing:
+        return ""
+    free = [PlannedVehicle(v.vehicle_id, v.status, None) for v in vehicles]
+    alt = simulate_plan(
+        scenario,
+        trip,
+        [v for v in free if v.status == "moving"],
+        num_runs=result.num_runs,
+        seed=result.seed,
+        params=result.params,
+        rate_shape=result.rate_shape,
+        ambush_follows_ied=result.ambush_follows_ied,
+    )
+    return (
+        f"recovery: {towing} of {result.num_recovery + towing} recovery vehicles "
+        f"tow unroadworthy vehicles from {scenario.origin} to the destination; the "
+        f"Monte Carlo loses {result.lost_breakdown.mean():.1f} vehicles a run to "
+        f"breakdowns, {alt.lost_breakdown.mean():.1f} if they were free to recover "
+        "breakdowns on the road"
     )

@@ -53,6 +53,7 @@ from convoy.plan.inputs import (
     _quiet,
     _reference,
     _solve_loads,
+    clearance_note,
     halt_sites_too_small,
     leg_km,
     minute_of_day,
@@ -64,7 +65,12 @@ from convoy.plan.inputs import (
     scenario_risk_field,
     scenario_risk_table,
 )
-from convoy.plan.montecarlo import planned_vehicles, simulate_plan, trip_exposure
+from convoy.plan.montecarlo import (
+    planned_vehicles,
+    recovery_note,
+    simulate_plan,
+    trip_exposure,
+)
 from convoy.risk.edges import EdgeRisk
 from convoy.risk.field import RiskField
 from convoy.scenario import Scenario
@@ -236,14 +242,21 @@ def _plan_withdrawal(
     )
     if runs:
         progress(f"Monte Carlo, {runs:,} runs")
+        trip = trip_exposure(scenario, plan.optimised)
+        shape = plan.calibration.posterior_shape  # draws of the calibrated scales
+        loads = planned_vehicles(loadout)
         sim = simulate_plan(
             scenario,
-            trip_exposure(scenario, plan.optimised),
-            planned_vehicles(loadout),
+            trip,
+            loads,
             num_runs=runs,
             progress=_counted(steps, MONTE_CARLO_STEPS),
+            rate_shape=(shape.get("ied"), shape.get("ambush")),
+            ambush_follows_ied=plan.calibration.ambush_assumed,
         )
-        plan = dataclasses.replace(plan, simulation=sim)
+        rec = recovery_note(scenario, trip, loads, sim)
+        notes = [*plan.notes, rec] if rec else plan.notes
+        plan = dataclasses.replace(plan, simulation=sim, notes=notes)
     return plan
 
 
@@ -339,6 +352,7 @@ def _trips(
     again = revisit_note(model, schedule, node_names(scenario))
     if again:
         notes.append(again)
+    notes.append(clearance_note(scenario, moving))
     small = halt_sites_too_small(scenario, len(moving))
     if small:
         cap = scenario.movement.halt_capacity_vehicles

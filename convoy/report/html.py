@@ -278,7 +278,7 @@ SIMULATION_ROWS: tuple[tuple[str, str, str], ...] = (
     ("incidents", "incidents (IED + ambush)", "expected_incidents"),
     ("ied", "IED incidents", "expected_ied_incidents"),
     ("ambush", "ambushes", "expected_ambush_incidents"),
-    ("breakdowns", "breakdowns", ""),
+    ("breakdowns", "breakdowns", "expected_breakdowns"),
     ("vehicles_lost", "vehicles lost", ""),
 )
 
@@ -297,7 +297,9 @@ def simulation_table(sim: SimulationSummary) -> str:
         rows.append(
             [
                 escape(label),
-                _num(getattr(planned, planned_key), "{:.2f}") if planned_key else "",
+                _num(getattr(planned, planned_key), "{:.2f}")
+                if planned_key and getattr(planned, planned_key) is not None
+                else "",
                 _num(s.mean, "{:.2f}"),
                 *(_num(getattr(s, q), "{:.0f}") for q in ("p50", "p90", "p99")),
                 *(_num(getattr(s, p), "{:.3f}") for p in ("p0", "p_ge1", "p_ge3")),
@@ -333,6 +335,45 @@ def simulation_table(sim: SimulationSummary) -> str:
     )
 
 
+def _shape_words(k: float | None) -> str:
+    return "fixed" if k is None else f"Gamma shape {k:.3g}"
+
+
+def uncertainty_note(sim: SimulationSummary) -> str:
+    """What the Monte Carlo drew beyond the planner's rates, in a sentence or two."""
+    u = sim.uncertainty
+    if u is None:
+        return "the counts are Poisson."
+    k_ied, k_amb = u.get("rate_shape_ied"), u.get("rate_shape_ambush")
+    if k_ied is None and k_amb is None:
+        rates = "the rates are fixed (no uncertainty of the calibrated scales is drawn)"
+    else:
+        rates = (
+            "each run draws the rate of each channel from the calibration's "
+            f"uncertainty (IED {escape(_shape_words(k_ied))}, ambush "
+            f"{escape(_shape_words(k_amb))}; mean 1), so counts spread wider than "
+            "Poisson"
+        )
+    boost = u.get("near_repeat_boost") or 1.0
+    if boost > 1.0:
+        near = (
+            f"an incident multiplies its channel's rate by {boost:g} on the next "
+            f"{_num(u.get('near_repeat_km'), '{:g}')} km within "
+            f"{_num(u.get('near_repeat_h'), '{:g}')} h (near repeats: incidents "
+            "come in pairs; Townsley et al. 2008), the mean kept"
+        )
+    else:
+        near = "incidents do not cluster (near repeats off)"
+    var = u.get("incidents_variance")
+    spread = (
+        f" The incidents' variance is {_num(var, '{:.2f}')} against a mean of "
+        f"{_num(sim.incidents.mean, '{:.2f}')} (equal for Poisson counts)."
+        if var is not None
+        else ""
+    )
+    return f"{rates}; {near}.{spread}"
+
+
 def simulation_section(doc: PlanDocument, img: str) -> str:
     """The "How sure" section: chart, table and the chance of missing the deadline."""
     sim = doc.simulation
@@ -365,16 +406,20 @@ def simulation_section(doc: PlanDocument, img: str) -> str:
 chance of missing the deadline ({_hhmm(planned.deadline)} UTC, slack
 {_num(planned.slack_h, "{:.1f}")} h after the planned arrival) is
 <b>{_num(p_miss, "{:.3f}")}</b>.</p>
-<p class="note">{column}Incidents are Poisson counts with the planner's own
+<p class="note">{column}Incidents are drawn with the planner's own
 intensities on
 every leg and halt, so their mean is the plan's expected incidents up to Monte Carlo
-error; each IED delays the column {_num(params.get("ied_delay_h"), "{:g}")} h and each
+error; {uncertainty_note(sim)} Each IED delays the column
+{_num(params.get("ied_delay_h"), "{:g}")} h and each
 ambush {_num(params.get("ambush_delay_h"), "{:g}")} h on average and destroys a vehicle
 with probability {_num(params.get("ied_destroy_p"), "{:g}")} /
 {_num(params.get("ambush_destroy_p"), "{:g}")}; breakdowns come from each vehicle's
-reliability, repaired on the spot with probability
-{_num(params.get("repair_p"), "{:g}")}, otherwise towed by a free recovery vehicle or
-lost. Delays do not re-apply the movement windows (planning assumptions; see
+reliability (a constant hazard per km), repaired on the spot with probability
+{_num(params.get("repair_p"), "{:g}")}, otherwise towed by a recovery vehicle free
+within {_num(params.get("tow_wait_h"), "{:g}")} h (or lost) to the next halt of at
+least {_num(params.get("laager_repair_h"), "{:g}")} h, where it is repaired with
+probability {_num(params.get("laager_repair_p"), "{:g}")} and its recovery vehicle is
+free again. Delays do not re-apply the movement windows (planning assumptions; see
 <code>convoy.simulate</code>).</p>
 <div class="scroll">{simulation_table(sim)}</div>
 {img}"""

@@ -23,8 +23,9 @@ class ColumnCosts:
     Parameters
     ----------
     breakdowns_per_km
-        Sum over the vehicles of ``-ln(reliability) / 100``: the Monte Carlo's
-        breakdown law (``1 - reliability ** (D / 100)`` over D km) has this hazard.
+        Sum over the vehicles of ``-ln(reliability) / 100``: the constant hazard
+        per km the Monte Carlo draws breakdowns at (none in 100 km with
+        probability ``reliability``).
     fuel_l_per_km
         Litres per km of the whole column.
     crew

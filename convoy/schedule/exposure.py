@@ -175,9 +175,14 @@ class ExposureModel:
     diurnal_ied, diurnal_ambush
         24 hourly multipliers (UTC); normalised here to mean 1.
     clearance_speed_kph
-        Speed of route clearance, in km/h (MovementParams).
+        Speed of route clearance, in km/h: the column's teams' (MovementParams
+        ``clearance_speed_for``).
     clearance_ied_factor
         Fraction of the IED channel left under route clearance.
+    clearance_available
+        Whether the column has a route clearance team; without one the search
+        drives no leg in ``"clearance"`` (a given trajectory with clearance legs,
+        e.g. a historical one, is still priced).
     night_speed_factor
         Night speed as a fraction of day speed.
     halt_exposure_factor
@@ -226,6 +231,7 @@ class ExposureModel:
     diurnal_ambush: FloatArray = field(default_factory=lambda: np.ones(24))
     clearance_speed_kph: float = 8.0
     clearance_ied_factor: float = 0.3
+    clearance_available: bool = True
     night_speed_factor: float = 0.8
     halt_exposure_factor: float = 0.5
     roadside_halt_factor: float = 0.0
@@ -524,6 +530,7 @@ def build_exposure_model(
     risk_params: RiskParams,
     costs: ColumnCosts | None = None,
     ied_reference_km: float = 0.0,
+    clearance_teams: int = 1,
 ) -> ExposureModel:
     """
     The exposure model of one column on a road network with its risk.
@@ -552,6 +559,10 @@ def build_exposure_model(
     ied_reference_km
         Day length of the column the IED channel was calibrated on, in km (see
         :attr:`ExposureModel.ied_column_factor`); 0 for this column's own.
+    clearance_teams
+        Route clearance teams of the column (``MovementParams.clearance_teams``):
+        0 makes clearance unavailable; more teams clear faster
+        (``MovementParams.clearance_speed_for``). Default 1.
 
     Returns
     -------
@@ -600,8 +611,9 @@ def build_exposure_model(
         day_end_min=parse_hhmm(movement.day_end),
         diurnal_ied=np.asarray(risk_params.diurnal_ied, dtype=np.float64),
         diurnal_ambush=np.asarray(risk_params.diurnal_ambush, dtype=np.float64),
-        clearance_speed_kph=movement.clearance_speed_kph,
+        clearance_speed_kph=movement.clearance_speed_for(max(clearance_teams, 1)),
         clearance_ied_factor=movement.clearance_ied_factor,
+        clearance_available=clearance_teams >= 1,
         night_speed_factor=movement.night_speed_factor,
         halt_exposure_factor=movement.halt_exposure_factor,
         roadside_halt_factor=movement.roadside_halt_factor,

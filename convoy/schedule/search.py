@@ -12,7 +12,9 @@ A column moves along road edges in one of two modes (``MODES``):
 - ``normal``: speed v = the slowest moving vehicle's speed on the edge's surface,
   capped by the edge's maxspeed and ``max_speed_kph`` [km/h];
 - ``clearance`` (route clearance): v = min(``clearance_speed_kph``, normal) and
-  the IED channel is multiplied by ``clearance_ied_factor``.
+  the IED channel is multiplied by ``clearance_ied_factor``. Only a column with a
+  clearance team may (``ExposureModel.clearance_available``, set from the fleet's
+  ``route_clearance`` vehicles); without one every traversal is ``normal``.
 
 A traversal departing at t first takes its day duration d = ceil(length / v /
 step); if those d steps are not all in daylight it is a night traversal: the speed

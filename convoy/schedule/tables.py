@@ -18,6 +18,10 @@ from convoy.schedule.exposure import ExposureModel, periodic_integral, window_pr
 
 _EPS = 1e-9
 
+#: Steps of a traversal in a mode the column cannot drive (route clearance without a
+#: clearance team): longer than any horizon, so the search never takes it.
+NEVER_STEPS = 1 << 40
+
 
 @dataclass(frozen=True, slots=True)
 class StepTables:
@@ -147,6 +151,9 @@ def search_graph(
     hours = (model.edge_length_m / 1000.0)[:, None, None] / v
     v_model = v
     dur = np.maximum(np.ceil(hours * 60.0 / step_min - _EPS), 1).astype(np.int64)
+    if not model.clearance_available:
+        # no clearance team: a clearance traversal never fits in any horizon
+        dur[:, 1, :] = NEVER_STEPS
     # the column occupies the edge for whole steps: it drives at the pace that fills
     # them, so a short edge cannot hide the column for less time than it spends there
     v = (model.edge_length_m / 1000.0)[:, None, None] / (dur * step_min / 60.0)
@@ -155,6 +162,8 @@ def search_graph(
         / np.maximum(v_model, 1e-9)
     )
     tail = np.ceil(pass_min / step_min - _EPS).astype(np.int64)
+    if not model.clearance_available:
+        tail[:, 1, :] = 0  # never driven; keeps the look-ahead of the tables short
     col = np.array([model.column_day_km, model.column_night_km])
     amb = model.edge_ambush[:, None, None] * col[None, None, :] / v
     ied = (model.edge_ied * model.ied_column_factor)[:, None] * np.array(

@@ -7,8 +7,6 @@ inputs and the same seed gives the same result, compiled or not.
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 from numba import njit
 
@@ -26,18 +24,25 @@ def _simulate_runs(
     ambush_delay_h,
     ied_destroy_p,
     ambush_destroy_p,
-    breakdown_u,
-    repair_u,
+    bd_offsets,
+    bd_vehicle,
+    bd_km,
+    bd_time_h,
+    bd_repair_u,
+    bd_laager_u,
     repair_p,
-    log_reliability,
+    laager_repair_p,
+    tow_wait_h,
+    halt_km,
+    halt_release_h,
     is_recovery,
     is_towing,
-    distance_km,
     breakdown_delay_h,
     delay_h,
     destroyed,
     breakdowns,
     lost_breakdown,
+    tows,
 ):
     """
     Delays and losses of ``n`` simulated runs of one plan.
@@ -57,48 +62,57 @@ def _simulate_runs(
         Mean delay of one incident of each kind, hours.
     ied_destroy_p, ambush_destroy_p
         Probability that one incident of each kind destroys a vehicle.
-    breakdown_u
-        float64 (n, V): a uniform draw in [0, 1) per run and self-propelled vehicle.
-    repair_u
-        float64 (n, V): another uniform draw per run and vehicle: the breakdown is
-        repaired on the spot when it is below ``repair_p``.
-    repair_p
-        Probability that a breakdown is repaired on the spot, in [0, 1].
-    log_reliability
-        float64 (V,): ``ln(reliability)`` per 100 km of each vehicle (<= 0).
+    bd_offsets
+        int64 (n + 1,): run r's candidate breakdowns are ``bd_offsets[r]:[r + 1]``
+        in the five arrays below (a Poisson process per vehicle over the whole
+        route; a candidate falling while its vehicle is towed or lost is ignored).
+    bd_vehicle
+        int64 (B,): the vehicle of each candidate breakdown.
+    bd_km, bd_time_h
+        float64 (B,): its place on the route (km) and the head's time there
+        (hours, non-decreasing in km).
+    bd_repair_u, bd_laager_u
+        float64 (B,): uniform draws: repaired on the spot when
+        ``bd_repair_u < repair_p``; a tow repaired at the next laager when
+        ``bd_laager_u < laager_repair_p``.
+    repair_p, laager_repair_p
+        Probabilities of a roadside repair and of a repair at a laager.
+    tow_wait_h
+        Hours a broken vehicle may wait for a recovery vehicle to become free.
+    halt_km, halt_release_h
+        float64 (H,): the halts long enough for a repair, in route order: their
+        place (km) and the time a tow brought there is repaired and its recovery
+        vehicle free again (hours).
     is_recovery
         int64 (V,): 1 for a recovery vehicle (can tow one vehicle).
     is_towing
-        int64 (V,): 1 for a recovery vehicle already towing at departure.
-    distance_km
-        Route length, km.
+        int64 (V,): 1 for a recovery vehicle already towing at departure (an
+        unroadworthy vehicle, towed to the destination).
     breakdown_delay_h
         Column delay per breakdown, hours.
-    delay_h, destroyed, breakdowns, lost_breakdown
+    delay_h, destroyed, breakdowns, lost_breakdown, tows
         Outputs, (n,): total delay in hours (float64); vehicles destroyed by
-        incidents, breakdowns, and vehicles lost to breakdowns (int64).
+        incidents, breakdowns, vehicles lost to breakdowns and tows (int64).
 
     Notes
     -----
-    Vehicle v breaks down before km x with probability ``1 - r_v ** (x / 100)``;
-    with ``u = breakdown_u[r, v]`` it breaks down on the route when that is below
-    ``1 - r_v ** (D / 100)``, at ``x = 100 ln(1 - u) / ln(r_v)`` (inverse CDF).
-    A breakdown repaired on the spot costs only the delay. The others are handled
-    in route order: the lowest-numbered free recovery
-    vehicle takes the broken one in tow; with none free it is lost. A recovery
-    vehicle that breaks down is no longer free, and drops (loses) its tow if it had
-    one.
+    Candidates are taken in route order. A vehicle that is towed (until its
+    repair) or lost does not break down. A breakdown costs the column
+    ``breakdown_delay_h``; it is repaired on the spot, or needs a tow. A recovery
+    vehicle that needs a tow drops the vehicle it tows, which is lost. The tow
+    goes to the recovery vehicle that is free soonest (the lowest-numbered among
+    equals), if it is free within ``tow_wait_h``; otherwise the vehicle is lost.
+    It tows it to the first repair halt it can reach: there the vehicle is
+    repaired (``laager_repair_p``) and both drive on from the halt's release
+    time; otherwise the tow lasts to the destination.
     """
     n = num_ied.shape[0]
-    nv = log_reliability.shape[0]
-    pos_km = np.empty(nv, dtype=np.float64)
-    who = np.empty(nv, dtype=np.int64)
-    towing = np.empty(nv, dtype=np.int64)
-    broken = np.empty(nv, dtype=np.int64)
-    # the same for every run: computed once, not n times
-    p_break = np.empty(nv, dtype=np.float64)
-    for v in range(nv):
-        p_break[v] = -math.expm1(log_reliability[v] * distance_km / 100.0)
+    nv = is_recovery.shape[0]
+    nh = halt_km.shape[0]
+    status = np.empty(nv, dtype=np.int64)  # 0 driving, 1 towed, 2 lost
+    free_h = np.empty(nv, dtype=np.float64)  # when it (and its tow) is free again
+    towing = np.empty(nv, dtype=np.int64)  # the vehicle it tows; -1 none; -2 external
+    inf = np.inf
     for r in range(n):
         d = 0.0
         k = 0
@@ -113,35 +127,61 @@ def _simulate_runs(
                 d += ambush_delay_h * incident_exp[t]
                 if incident_u[t] < ambush_destroy_p:
                     k += 1
-        m = 0
         for v in range(nv):
-            towing[v] = is_towing[v]
-            broken[v] = 0
-            u = breakdown_u[r, v]
-            if u < p_break[v]:
-                pos_km[m] = 100.0 * math.log1p(-u) / log_reliability[v]
-                who[m] = v
-                m += 1
-        order = np.argsort(pos_km[:m], kind="mergesort")
+            status[v] = 0
+            free_h[v] = -inf
+            towing[v] = -1
+            if is_recovery[v] == 1 and is_towing[v] == 1:
+                free_h[v] = inf
+                towing[v] = -2
+        a, b = bd_offsets[r], bd_offsets[r + 1]
+        order = np.argsort(bd_km[a:b], kind="mergesort")
+        m = 0
         lost = 0
-        for i in range(m):
-            v = who[order[i]]
-            if repair_u[r, v] < repair_p:
+        towed = 0
+        for i in range(b - a):
+            e = a + order[i]
+            v = bd_vehicle[e]
+            t = bd_time_h[e]
+            if status[v] == 2 or (status[v] == 1 and free_h[v] > t):
                 continue
-            broken[v] = 1
-            if towing[v] == 1:
-                towing[v] = 0
+            status[v] = 0
+            m += 1
+            if bd_repair_u[e] < repair_p:
+                continue
+            # it needs a tow; a recovery vehicle drops the one it tows
+            if is_recovery[v] == 1 and free_h[v] > t and towing[v] != -1:
+                if towing[v] >= 0:
+                    status[towing[v]] = 2
                 lost += 1
+            towing[v] = -1
+            free_h[v] = inf
             rescuer = -1
+            best = inf
             for w in range(nv):
-                if is_recovery[w] == 1 and broken[w] == 0 and towing[w] == 0:
+                ok = is_recovery[w] == 1 and w != v and status[w] != 2
+                if ok and free_h[w] <= t + tow_wait_h and free_h[w] < best:
+                    best = free_h[w]
                     rescuer = w
-                    break
-            if rescuer >= 0:
-                towing[rescuer] = 1
-            else:
+            if rescuer < 0:
+                status[v] = 2
                 lost += 1
+                continue
+            towed += 1
+            status[rescuer] = 0
+            pick = max(t, free_h[rescuer])
+            release = inf
+            for h in range(nh):
+                if halt_km[h] >= bd_km[e] and halt_release_h[h] >= pick:
+                    if bd_laager_u[e] < laager_repair_p:
+                        release = halt_release_h[h]
+                    break
+            status[v] = 1
+            free_h[v] = release
+            towing[rescuer] = v
+            free_h[rescuer] = release
         delay_h[r] = d + m * breakdown_delay_h
         destroyed[r] = k
         breakdowns[r] = m
         lost_breakdown[r] = lost
+        tows[r] = towed

@@ -11,10 +11,27 @@ Model (one run; all runs independent)
 -------------------------------------
 Incidents
     A Poisson process along the plan's trajectory with the intensities the planner
-    priced: on each leg i, ``N_ied,i ~ Poisson(expected_ied_i)`` and
-    ``N_amb,i ~ Poisson(expected_ambush_i)``; at each halt h,
-    ``N_amb,h ~ Poisson(expected_ambush_h)``. The mean number of incidents is
-    therefore exactly the plan's expected incidents, which the tests check.
+    priced: on each leg i, ``N_ied,i ~ Poisson(G_ied * expected_ied_i)`` and
+    ``N_amb,i ~ Poisson(G_amb * expected_ambush_i)``; at each halt h,
+    ``N_amb,h ~ Poisson(G_amb * expected_ambush_h)``.
+Uncertain scales
+    ``G`` is 1 with fixed rates, else drawn per run and channel from Gamma(k, 1/k)
+    (mean 1, variance 1/k): the calibration's uncertainty about its scale, k its
+    posterior shape (or ``[simulation] rate_shape_*``). The counts are then
+    negative binomial, variance ``mean + mean^2 / k``, not Poisson.
+Near repeats
+    An incident at route km x and time t multiplies its channel's rate by
+    ``near_repeat_boost`` on the stretch the column drives after it, up to km
+    ``x + near_repeat_km`` and time ``t + near_repeat_h`` (a Hawkes-like
+    self-excitation; Townsley et al. 2008 found IED risk raised within about
+    1 km and 2 days). Drawn as a cluster process of one generation: a background
+    incident at x is kept with probability ``1 / (1 + (b - 1) G W(x))`` and brings
+    ``Poisson((b - 1) G W(x))`` more, W(x) the planner's expected incidents of the
+    window, so the mean stays exactly the planner's; boosted incidents do not
+    boost again (second order when ``(b - 1) W`` is small). Legs spread their
+    incidents evenly over their length and time, halts over their time. With both
+    off (fixed rates, boost 1) the mean number of incidents is the plan's expected
+    incidents and the counts are Poisson, which the tests check.
 Delay per incident
     Exponential, mean :attr:`SimulationParams.ied_delay_h` (2 h: casualty
     evacuation, clearance of the site, recovery of the hit vehicle) or
@@ -26,14 +43,26 @@ Vehicles destroyed by incidents
     :attr:`SimulationParams.ambush_destroy_p` (0.1). Planning assumptions.
 Breakdowns
     Each self-propelled moving vehicle (``status == "moving"`` in the plan's loads)
-    breaks down on the route with probability ``1 - reliability ** (D / 100)``, D
-    the plan's route length in km and ``reliability`` the fleet's probability of
-    covering 100 km without a breakdown; the place is drawn from the same law.
-    In route order, a broken vehicle is taken in tow by a free recovery vehicle
-    (``can_tow``, moving, not towing yet) or, with none free, lost (stripped and
-    destroyed). A recovery vehicle that breaks down drops its tow, which is lost.
-    Each breakdown delays the column :attr:`SimulationParams.breakdown_delay_h`
-    (0.5 h), whether the vehicle is recovered or not.
+    breaks down at a constant hazard per km, ``-ln(reliability) / 100``, where
+    ``reliability`` is the fleet's probability of covering 100 km without a
+    breakdown: the exponential (constant failure rate) law of reliability
+    engineering (MIL-HDBK-338B, ch. 5), mean km between failures
+    ``-100 / ln(reliability)``. It is the planner's law: the expected breakdowns
+    of the route are the planner's ``breakdowns_per_km`` times its length, less
+    the km a vehicle spends in tow. A vehicle repaired on the road can break down
+    again. Each breakdown delays the column
+    :attr:`SimulationParams.breakdown_delay_h` (0.5 h) and is repaired on the spot
+    with probability :attr:`SimulationParams.repair_p`, else needs a tow.
+Recovery
+    A tow is taken by the recovery vehicle (``can_tow``) free soonest, if it is
+    free within :attr:`SimulationParams.tow_wait_h`; else the broken vehicle is
+    lost (stripped and destroyed). The recovery vehicle tows it to the first halt
+    of the plan at least :attr:`SimulationParams.laager_repair_h` long; there it
+    is repaired with probability :attr:`SimulationParams.laager_repair_p` and
+    both are back in the column from ``laager_repair_h`` after the halt begins;
+    otherwise the tow lasts to the destination. A recovery vehicle that needs a
+    tow drops its own tow, which is lost; one towing an unroadworthy vehicle from
+    departure is busy to the destination.
 Arrival
     ``planned arrival + total delay``. Simplification: a delay does not shift the
     risk windows (the later part of the route is priced at the planned times), and
@@ -41,9 +70,9 @@ Arrival
     column.
 
 Other simplifications: vehicles destroyed by incidents are counted, not named, so
-they do not deplete the recovery vehicles; a baseline plan (``plan="historical"``
-and so on) is simulated with the optimised plan's loads, the only ones plan.json
-records.
+they do not deplete the recovery vehicles; every vehicle breaks down where and when
+the head of the column passes; a baseline plan (``plan="historical"`` and so on) is
+simulated with the optimised plan's loads, the only ones plan.json records.
 
 Random numbers come only from one :class:`numpy.random.Generator` seeded with the
 given seed (the scenario's, unless the caller chooses another), drawn in a fixed
@@ -55,7 +84,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -67,15 +96,20 @@ from convoy.params import SimulationParams
 from convoy.simulate._kernels import _simulate_runs
 from convoy.simulate.records import ColumnVehicle, TripExposure
 
-#: Largest ``num_runs`` accepted: the per-run results take 48 bytes a run.
+#: Largest ``num_runs`` accepted: the per-run results take 56 bytes a run.
 MAX_RUNS = 2_000_000
 
 #: Runs simulated per batch of random draws (the breakdown draws of a batch take
-#: 8 bytes x RUN_CHUNK x moving vehicles: about 70 MB for the Kidal-Gao column).
-RUN_CHUNK = 65_536
+#: 8 bytes x RUN_CHUNK x moving vehicles, and 40 bytes per candidate breakdown:
+#: about 50 MB for the Kidal-Gao column).
+RUN_CHUNK = 16_384
 
 #: Quantiles reported for every distribution.
 QUANTILES: tuple[float, ...] = (0.5, 0.9, 0.99)
+
+#: Nominal pace of a trip given without times (``TripExposure.leg_hours`` empty),
+#: km/h: the legs are laid end to end at it, only to order events in time.
+UNTIMED_KPH = 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,8 +134,8 @@ class SimulationResult:
     breakdowns
         Breakdowns per run, int64 (n,).
     lost_breakdown
-        Vehicles lost to breakdowns (no recovery vehicle free, or tow dropped) per
-        run, int64 (n,).
+        Vehicles lost to breakdowns (no recovery vehicle free in time, or tow
+        dropped) per run, int64 (n,).
     expected_ied, expected_ambush
         The plan's expected incidents of each kind (sum over legs and halts).
     planned_arrive, deadline
@@ -110,6 +144,12 @@ class SimulationResult:
         Route length, km.
     num_moving, num_recovery
         Self-propelled moving vehicles, and among them free recovery vehicles.
+    tows
+        Tows per run, int64 (n,) (empty when not simulated).
+    expected_breakdowns
+        The planner's expected breakdowns of the column on the route.
+    rate_shape
+        Gamma shapes of the IED and ambush rate multipliers used (None: fixed).
     """
 
     plan: str
@@ -128,6 +168,10 @@ class SimulationResult:
     distance_km: float
     num_moving: int
     num_recovery: int
+    tows: NDArray[np.int64] = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    expected_breakdowns: float = 0.0
+    rate_shape: tuple[float | None, float | None] = (None, None)
+    ambush_follows_ied: bool = False
 
     @property
     def num_runs(self) -> int:
@@ -165,19 +209,35 @@ class SimulationResult:
             hours=float(np.quantile(self.delay_h, q))
         )
 
+    def uncertainty(self) -> dict[str, float | None]:
+        """What was drawn beyond the planner's rates: rate shapes, near repeats."""
+        p = self.params
+        return {
+            "rate_shape_ied": self.rate_shape[0],
+            "rate_shape_ambush": self.rate_shape[1],
+            "near_repeat_boost": p.near_repeat_boost,
+            "near_repeat_km": p.near_repeat_km,
+            "near_repeat_h": p.near_repeat_h,
+            "incidents_variance": float(self.incidents.var(ddof=1))
+            if self.num_runs > 1
+            else 0.0,
+        }
+
     def to_document(self) -> dict[str, Any]:
         """The result as the simulation.json document (plain JSON types)."""
         total = self.expected_ied + self.expected_ambush
-        return {
+        out = {
             "format": "convoy-simulation/1",
             "plan": self.plan,
             "num_runs": self.num_runs,
             "seed": self.seed,
-            "params": asdict(self.params),
+            "params": self.params.numbers(),
+            "uncertainty": self.uncertainty(),
             "planned": {
                 "expected_incidents": total,
                 "expected_ied_incidents": self.expected_ied,
                 "expected_ambush_incidents": self.expected_ambush,
+                "expected_breakdowns": self.expected_breakdowns,
                 "arrive": _iso(self.planned_arrive),
                 "deadline": _iso(self.deadline),
                 "slack_h": self.slack_h,
@@ -196,6 +256,9 @@ class SimulationResult:
             "arrival": {f"p{round(100 * q)}": _iso(self.arrival(q)) for q in QUANTILES},
             "p_miss_deadline": self.p_miss_deadline,
         }
+        if self.tows.size:
+            out["tows"] = count_stats(self.tows)
+        return out
 
 
 def _iso(t: datetime) -> str:
@@ -236,58 +299,250 @@ def value_stats(x: NDArray[np.float64]) -> dict[str, float]:
     return out
 
 
-def _column_arrays(
-    column: Sequence[ColumnVehicle],
-) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
-    """ln(reliability), recovery flag and towing flag of each vehicle of the column."""
-    return (
-        np.array([math.log(v.reliability) for v in column], dtype=np.float64),
+@dataclass(frozen=True, slots=True)
+class _Column:
+    """The moving column as arrays: hazard per km, recovery and towing flags."""
+
+    hazard_per_km: NDArray[np.float64]
+    is_recovery: NDArray[np.int64]
+    is_towing: NDArray[np.int64]
+
+
+def _column_arrays(column: Sequence[ColumnVehicle]) -> _Column:
+    """Breakdown hazard per km (``-ln(reliability) / 100``) and the recovery flags."""
+    return _Column(
+        np.array([-math.log(v.reliability) / 100.0 for v in column], dtype=np.float64),
         np.array([int(v.can_tow) for v in column], dtype=np.int64),
         np.array([int(v.can_tow and v.towing) for v in column], dtype=np.int64),
     )
 
 
+@dataclass(frozen=True, slots=True)
+class _Timeline:
+    """
+    The trip as pieces (legs, then halts) and the route's knots.
+
+    ``km0``/``km1``, ``t0``/``t1`` (hours), ``ied``/``amb`` (expected incidents) and
+    ``placed`` (a leg, or a halt of a timed trip: it alone triggers and takes the
+    near-repeat boost) per piece; ``knot_km``/``knot_t`` the head's place at the
+    legs' ends (km non-decreasing in time); ``halt_km``/``halt_t0``/``halt_t1``
+    the halts of a timed trip, on the route.
+    """
+
+    km0: NDArray[np.float64]
+    km1: NDArray[np.float64]
+    t0: NDArray[np.float64]
+    t1: NDArray[np.float64]
+    ied: NDArray[np.float64]
+    amb: NDArray[np.float64]
+    placed: NDArray[np.bool_]
+    knot_km: NDArray[np.float64]
+    knot_t: NDArray[np.float64]
+    halt_km: NDArray[np.float64]
+    halt_t0: NDArray[np.float64]
+    halt_t1: NDArray[np.float64]
+
+    def time_at_km(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The head's time (hours) at route km ``x`` (the first time it is there)."""
+        i = np.clip(np.searchsorted(self.knot_km, x, side="left"), 1, None)
+        i = np.minimum(i, self.knot_km.size - 1)
+        a_km, b_km = self.knot_km[i - 1], self.knot_km[i]
+        a_t, b_t = self.knot_t[i - 1], self.knot_t[i]
+        gap = b_km - a_km
+        f = np.divide(x - a_km, gap, out=np.ones_like(x), where=gap > 0)
+        return np.asarray(a_t + np.clip(f, 0.0, 1.0) * (b_t - a_t), dtype=np.float64)
+
+    def last_time_within(self, x: NDArray[np.float64]) -> NDArray[np.float64]:
+        """The last time (hours) the head is at or before km ``x`` (inf: always)."""
+        i = np.searchsorted(self.knot_km, x, side="right")
+        out = np.full(np.shape(x), np.inf)
+        inside = (i >= 1) & (i < self.knot_km.size)
+        j = i[inside]
+        a_km, b_km = self.knot_km[j - 1], self.knot_km[j]
+        a_t, b_t = self.knot_t[j - 1], self.knot_t[j]
+        out[inside] = a_t + (x[inside] - a_km) / (b_km - a_km) * (b_t - a_t)
+        return out
+
+
+def _timeline(trip: TripExposure) -> _Timeline:
+    """
+    The trip's legs and halts as pieces, with the route's knots.
+
+    A timed halt is placed where the head is when it begins (after the legs that
+    arrived by then). An untimed trip's legs are laid end to end at
+    :data:`UNTIMED_KPH` and its halts are not placed (time -1, before the trip).
+    """
+    km = np.asarray(trip.leg_km, dtype=np.float64)
+    km1 = np.cumsum(km)
+    km0 = km1 - km
+    num_halts = len(trip.halt_ambush)
+    if trip.leg_hours:
+        lt = np.asarray(trip.leg_hours, dtype=np.float64).reshape(-1, 2)
+        ht = np.asarray(trip.halt_hours, dtype=np.float64).reshape(-1, 2)
+        after = np.searchsorted(lt[:, 1], ht[:, 0], side="right")
+        halt_km = np.concatenate(([0.0], km1))[after]
+        placed = np.ones(km.size + num_halts, dtype=bool)
+    else:
+        lt = np.column_stack((km0, km1)) / UNTIMED_KPH
+        ht = np.full((num_halts, 2), -1.0)
+        halt_km = np.zeros(num_halts)
+        placed = np.r_[np.ones(km.size, dtype=bool), np.zeros(num_halts, dtype=bool)]
+    knots = km.size > 0
+    return _Timeline(
+        km0=np.concatenate((km0, halt_km)),
+        km1=np.concatenate((km1, halt_km)),
+        t0=np.concatenate((lt[:, 0], ht[:, 0])),
+        t1=np.concatenate((lt[:, 1], ht[:, 1])),
+        ied=np.concatenate(
+            (np.asarray(trip.leg_ied, dtype=np.float64), np.zeros(num_halts))
+        ),
+        amb=np.concatenate(
+            (
+                np.asarray(trip.leg_ambush, dtype=np.float64),
+                np.asarray(trip.halt_ambush, dtype=np.float64),
+            )
+        ),
+        placed=placed,
+        knot_km=np.column_stack((km0, km1)).ravel() if knots else np.zeros(2),
+        knot_t=lt.ravel() if knots else np.zeros(2),
+        halt_km=halt_km if trip.leg_hours else np.zeros(0),
+        halt_t0=ht[:, 0] if trip.leg_hours else np.zeros(0),
+        halt_t1=ht[:, 1] if trip.leg_hours else np.zeros(0),
+    )
+
+
+def _window_mass(
+    line: _Timeline,
+    rates: NDArray[np.float64],
+    t: NDArray[np.float64],
+    x: NDArray[np.float64],
+    params: SimulationParams,
+) -> NDArray[np.float64]:
+    """
+    Expected incidents of a channel in the near-repeat window after (x, t).
+
+    The window runs from t to the earlier of ``t + near_repeat_h`` and the last
+    time the head is within ``near_repeat_km`` after x; each piece spreads its
+    rate evenly over its time, an instantaneous one counts if inside.
+    """
+    end = np.minimum(
+        t + params.near_repeat_h, line.last_time_within(x + params.near_repeat_km)
+    )
+    out = np.zeros(t.shape)
+    for p in np.flatnonzero((rates > 0) & line.placed):
+        span = line.t1[p] - line.t0[p]
+        if span > 0:
+            a = np.maximum(t, line.t0[p])
+            b = np.minimum(end, line.t1[p])
+            out += rates[p] * np.clip(b - a, 0.0, None) / span
+        else:
+            out += rates[p] * ((line.t0[p] > t) & (line.t0[p] <= end))
+    return out
+
+
+def _draw_counts(
+    rng: np.random.Generator,
+    m: int,
+    rates: NDArray[np.float64],
+    gain: NDArray[np.float64] | None,
+    line: _Timeline,
+    params: SimulationParams,
+) -> NDArray[np.int64]:
+    """
+    Incidents of one channel in each of ``m`` runs: Poisson, with near repeats.
+
+    ``rates`` are the pieces' expected incidents and ``gain`` the runs' rate
+    multipliers (None: 1). With the boost off the draws are the plain Poisson
+    counts of each piece.
+    """
+    if gain is None:
+        cand = rng.poisson(rates, size=(m, rates.size))
+    else:
+        cand = rng.poisson(gain[:, None] * rates[None, :])
+    if params.near_repeat_boost <= 1.0:
+        return np.asarray(cand.sum(axis=1), dtype=np.int64)
+    run, piece = np.nonzero(cand)
+    reps = cand[run, piece]
+    run, piece = np.repeat(run, reps), np.repeat(piece, reps)
+    u = rng.random(run.size)
+    keep_u = rng.random(run.size)
+    t = line.t0[piece] + u * (line.t1[piece] - line.t0[piece])
+    x = line.km0[piece] + u * (line.km1[piece] - line.km0[piece])
+    g = np.ones(run.size) if gain is None else gain[run]
+    w = (params.near_repeat_boost - 1.0) * g * _window_mass(line, rates, t, x, params)
+    w = np.where(line.placed[piece], w, 0.0)
+    keep = keep_u * (1.0 + w) < 1.0
+    extra = rng.poisson(np.where(keep, w, 0.0))
+    return np.bincount(run, weights=keep + extra, minlength=m).astype(np.int64)
+
+
+def _repair_halts(
+    line: _Timeline, params: SimulationParams
+) -> tuple[NDArray[np.float64], NDArray[np.float64]]:
+    """Halts long enough for a repair, by km: place and time a tow is released."""
+    ok = (line.halt_t1 - line.halt_t0) >= params.laager_repair_h
+    km = line.halt_km[ok]
+    release = line.halt_t0[ok] + params.laager_repair_h
+    by_km = np.lexsort((release, km))
+    return np.ascontiguousarray(km[by_km]), np.ascontiguousarray(release[by_km])
+
+
 def _run_chunks(
     rng: np.random.Generator,
     n: int,
-    ied: NDArray[np.float64],
-    amb: NDArray[np.float64],
-    column: tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]],
-    distance_km: float,
+    trip: TripExposure,
+    column: _Column,
     params: SimulationParams,
+    shapes: tuple[float | None, float | None],
     progress: Callable[[int, int], None] | None = None,
+    ambush_follows_ied: bool = False,
 ) -> tuple[NDArray[Any], ...]:
     """
-    Draw and simulate ``n`` runs: IED, ambush, delay, destroyed, breakdowns, lost.
+    Draw and simulate ``n`` runs: IED, ambush, delay, destroyed, bd, lost, tows.
 
     ``progress(done, n)`` is called before the first chunk (``done`` 0) and after
     each chunk of :data:`RUN_CHUNK` runs; it draws no random numbers, so the
     runs are the same with or without it.
     """
-    log_rel, is_rec, is_tow = column
-    num_ied = np.empty(n, dtype=np.int64)
-    num_amb = np.empty(n, dtype=np.int64)
+    line = _timeline(trip)
+    distance_km = float(sum(np.asarray(trip.leg_km, dtype=np.float64)))
+    halt_km, halt_release = _repair_halts(line, params)
+    nv = column.hazard_per_km.size
+    ints = [np.empty(n, dtype=np.int64) for _ in range(6)]
+    num_ied, num_amb, destroyed, breakdowns, lost, tows = ints
     delay_h = np.empty(n, dtype=np.float64)
-    destroyed = np.empty(n, dtype=np.int64)
-    breakdowns = np.empty(n, dtype=np.int64)
-    lost = np.empty(n, dtype=np.int64)
     # Runs go in chunks of RUN_CHUNK so the draws stay a few tens of MB; within
-    # each chunk the draw order is fixed: IED counts, ambush counts, per-incident
-    # delays and destruction draws, then breakdown draws.
+    # each chunk the draw order is fixed: rate multipliers, IED counts (and near
+    # repeats), ambush counts (and near repeats), per-incident delays and
+    # destruction draws, then the candidate breakdowns.
     if progress is not None:
         progress(0, n)
     for lo in range(0, n, RUN_CHUNK):
         hi = min(n, lo + RUN_CHUNK)
         m = hi - lo
-        num_ied[lo:hi] = rng.poisson(ied, size=(m, ied.size)).sum(axis=1)
-        num_amb[lo:hi] = rng.poisson(amb, size=(m, amb.size)).sum(axis=1)
+        k_ied, k_amb = shapes
+        g_ied = None if k_ied is None else rng.gamma(k_ied, 1.0 / k_ied, size=m)
+        if ambush_follows_ied and g_ied is not None:
+            g_amb = g_ied  # the ambush level is the IED level times a constant
+        else:
+            g_amb = None if k_amb is None else rng.gamma(k_amb, 1.0 / k_amb, size=m)
+        num_ied[lo:hi] = _draw_counts(rng, m, line.ied, g_ied, line, params)
+        num_amb[lo:hi] = _draw_counts(rng, m, line.amb, g_amb, line, params)
         offsets = np.zeros(m + 1, dtype=np.int64)
         np.cumsum(num_ied[lo:hi] + num_amb[lo:hi], out=offsets[1:])
         total = int(offsets[-1])
         inc_exp = rng.standard_exponential(total)
         inc_u = rng.random(total)
-        bd_u = rng.random((m, log_rel.size))
-        rep_u = rng.random((m, log_rel.size))
+        bd_count = rng.poisson(column.hazard_per_km * distance_km, size=(m, nv))
+        bd_off = np.zeros(m + 1, dtype=np.int64)
+        np.cumsum(bd_count.sum(axis=1), out=bd_off[1:])
+        bd_vehicle = np.repeat(
+            np.tile(np.arange(nv, dtype=np.int64), m), bd_count.ravel()
+        )
+        nb = int(bd_off[-1])
+        bd_km = rng.random(nb) * distance_km
+        bd_rep = rng.random(nb)
+        bd_lag = rng.random(nb)
         _simulate_runs(
             num_ied[lo:hi],
             num_amb[lo:hi],
@@ -298,22 +553,29 @@ def _run_chunks(
             params.ambush_delay_h,
             params.ied_destroy_p,
             params.ambush_destroy_p,
-            bd_u,
-            rep_u,
+            bd_off,
+            bd_vehicle,
+            bd_km,
+            line.time_at_km(bd_km),
+            bd_rep,
+            bd_lag,
             params.repair_p,
-            log_rel,
-            is_rec,
-            is_tow,
-            distance_km,
+            params.laager_repair_p,
+            params.tow_wait_h,
+            halt_km,
+            halt_release,
+            column.is_recovery,
+            column.is_towing,
             params.breakdown_delay_h,
             delay_h[lo:hi],
             destroyed[lo:hi],
             breakdowns[lo:hi],
             lost[lo:hi],
+            tows[lo:hi],
         )
         if progress is not None:
             progress(hi, n)
-    return num_ied, num_amb, delay_h, destroyed, breakdowns, lost
+    return num_ied, num_amb, delay_h, destroyed, breakdowns, lost, tows
 
 
 def simulate_column(
@@ -324,6 +586,8 @@ def simulate_column(
     seed: int,
     params: SimulationParams,
     progress: Callable[[int, int], None] | None = None,
+    rate_shape: tuple[float | None, float | None] | None = None,
+    ambush_follows_ied: bool = False,
 ) -> SimulationResult:
     """
     Simulate a trip ``num_runs`` times: incidents, breakdowns, losses and arrival.
@@ -331,7 +595,7 @@ def simulate_column(
     Parameters
     ----------
     trip
-        The trip's intensities, leg lengths, planned arrival and deadline.
+        The trip's intensities, leg lengths (and times), planned arrival, deadline.
     column
         The self-propelled moving vehicles, in the plan's order.
     num_runs
@@ -339,11 +603,19 @@ def simulate_column(
     seed
         Seed of the generator.
     params
-        Assumptions (delays, destruction and repair probabilities).
+        Assumptions (delays, destruction and repair probabilities, uncertainty).
+    rate_shape
+        Gamma shapes (IED, ambush) of the calibration's posterior on its scales,
+        each None for a fixed rate; ``params.rate_shape_*`` override them and
+        ``params.fixed_rates`` turns both off. Default None: fixed rates unless
+        ``params`` sets shapes.
     progress
         Called as ``progress(done, num_runs)`` before the first and after each
         chunk of :data:`RUN_CHUNK` runs, for a count and an ETA; the result does
         not depend on it.
+    ambush_follows_ied
+        The ambush scale is tied to the IED scale (calibration assumed it from
+        ``ambush_per_ied``): each run's ambush multiplier is its IED multiplier.
 
     Returns
     -------
@@ -352,7 +624,7 @@ def simulate_column(
     Raises
     ------
     ScenarioError
-        Bad ``num_runs``.
+        Bad ``num_runs`` or a shape that is not a number > 0.
 
     Examples
     --------
@@ -368,6 +640,11 @@ def simulate_column(
     ):
         msg = f"num_runs: expected an integer in [1, {MAX_RUNS}], found {num_runs!r}"
         raise ScenarioError(msg)
+    shapes = params.rate_shapes(rate_shape)
+    for name, k in zip(("rate_shape_ied", "rate_shape_ambush"), shapes, strict=True):
+        if k is not None and not (math.isfinite(k) and k > 0):
+            msg = f"{name}: expected a number > 0 or none, found {k!r}"
+            raise ScenarioError(msg)
     ied = np.asarray(trip.leg_ied, dtype=np.float64)
     amb = np.concatenate(
         [
@@ -377,23 +654,20 @@ def simulate_column(
     )
     # summed one by one in route order, as plan.json's legs are
     distance_km = float(sum(np.asarray(trip.leg_km, dtype=np.float64)))
-    arrive, deadline, plan = trip.planned_arrive, trip.deadline, trip.plan
-    log_rel, is_rec, is_tow = _column_arrays(column)
-
+    cols = _column_arrays(column)
     n = int(num_runs)
-    runs = _run_chunks(
+    num_ied, num_amb, delay_h, destroyed, breakdowns, lost, tows = _run_chunks(
         np.random.default_rng(int(seed)),
         n,
-        ied,
-        amb,
-        (log_rel, is_rec, is_tow),
-        distance_km,
+        trip,
+        cols,
         params,
+        shapes,
         progress,
+        ambush_follows_ied,
     )
-    num_ied, num_amb, delay_h, destroyed, breakdowns, lost = runs
     return SimulationResult(
-        plan=plan,
+        plan=trip.plan,
         seed=int(seed),
         params=params,
         num_ied=num_ied,
@@ -404,9 +678,13 @@ def simulate_column(
         lost_breakdown=lost,
         expected_ied=float(ied.sum()),
         expected_ambush=float(amb.sum()),
-        planned_arrive=arrive,
-        deadline=deadline,
+        planned_arrive=trip.planned_arrive,
+        deadline=trip.deadline,
         distance_km=distance_km,
-        num_moving=int(log_rel.size),
-        num_recovery=int(((is_rec == 1) & (is_tow == 0)).sum()),
+        num_moving=int(cols.hazard_per_km.size),
+        num_recovery=int(((cols.is_recovery == 1) & (cols.is_towing == 0)).sum()),
+        tows=tows,
+        expected_breakdowns=float(cols.hazard_per_km.sum() * distance_km),
+        rate_shape=shapes,
+        ambush_follows_ied=ambush_follows_ied,
     )

@@ -32,6 +32,24 @@ def _check_rates(values: tuple[float, ...], what: str) -> None:
             )
 
 
+def _check_times(spans: tuple[tuple[float, float], ...], count: int, what: str) -> None:
+    """Empty, or ``count`` finite (start, end) pairs with start <= end."""
+    if not spans:
+        return
+    if len(spans) != count:
+        raise ScenarioError(
+            Problem("trip", what, "", f"{count} (start, end) pairs", str(len(spans)))
+        )
+    for i, span in enumerate(spans):
+        ok = len(span) == 2 and all(math.isfinite(x) for x in span)
+        if not ok or span[0] > span[1]:
+            raise ScenarioError(
+                Problem(
+                    "trip", f"{what}[{i}]", "", "finite hours, start <= end", repr(span)
+                )
+            )
+
+
 @dataclass(frozen=True, slots=True)
 class TripExposure:
     """
@@ -49,6 +67,13 @@ class TripExposure:
         Length of each leg, km; the route length is their sum in order.
     planned_arrive, deadline
         Planned arrival and deadline, timezone-aware UTC.
+    leg_hours, halt_hours
+        Optional timeline: (depart, arrive) of each leg and (start, end) of each
+        halt, hours after any fixed instant (the scenario start), legs in order.
+        They place the halts on the route (where a tow is repaired) and the
+        near-repeat window in time. Without them (empty) the legs are laid end
+        to end at 1 km an hour with no halt on the route: tows last to the
+        destination, and the halts neither trigger nor take a near-repeat boost.
 
     Raises
     ------
@@ -64,8 +89,23 @@ class TripExposure:
     leg_km: tuple[float, ...]
     planned_arrive: datetime
     deadline: datetime
+    leg_hours: tuple[tuple[float, float], ...] = ()
+    halt_hours: tuple[tuple[float, float], ...] = ()
 
     def __post_init__(self) -> None:
+        _check_times(self.leg_hours, len(self.leg_km), "leg_hours")
+        _check_times(self.halt_hours, len(self.halt_ambush), "halt_hours")
+        if bool(self.halt_hours) != bool(self.leg_hours and self.halt_ambush):
+            raise ScenarioError(
+                Problem(
+                    "trip",
+                    "halt_hours",
+                    "",
+                    "times of every halt exactly when leg_hours are given",
+                    f"{len(self.halt_hours)} halt times, {len(self.leg_hours)} leg "
+                    "times",
+                )
+            )
         if not (len(self.leg_ied) == len(self.leg_ambush) == len(self.leg_km)):
             msg = (
                 f"trip {self.plan}: expected one IED rate, ambush rate and length per "

@@ -961,7 +961,24 @@ FLEET_COLUMNS = [
     "can_tow",
     "camp",
     "value_usd",
+    "role",
 ]
+# role of each type by call-sign prefix (convoy.scenario.VEHICLE_ROLES; blank: a
+# general vehicle). The six route clearance vehicles are the column's own engineers:
+# two clearance teams of three ([movement] clearance_team_vehicles), representative
+# of the engineers the 2023 column moved behind, not their real establishment.
+ROLES = {
+    "APC": "escort",
+    "LAV": "escort",
+    "CGO": "cargo",
+    "LBD": "cargo",
+    "FUL": "cargo",
+    "WTR": "cargo",
+    "REC": "recovery",
+    "AMB": "ambulance",
+    "RCV": "route_clearance",
+    "CMD": "command",
+}
 # vehicles that cannot move under their own power (call signs)
 NOT_ROADWORTHY = {"APC-17", "LAV-09", "CGO-04", "CGO-22", "LBD-11", "FUL-06"}
 
@@ -1002,6 +1019,7 @@ def make_fleet(rng: np.random.Generator) -> list[dict]:
                     "can_tow": "true" if tow else "false",
                     "camp": "Kidal",
                     "value_usd": value,
+                    "role": ROLES.get(prefix, ""),
                 }
             )
     return rows

@@ -94,6 +94,8 @@ class NaiveSchedule:
 
     def _traversal(self, e: int, md: int, t: int):
         m = self.m
+        if md == 1 and not m.clearance_available:
+            return None
         for night in (False, True):
             v = m.edge_speed_kph[e] * (m.night_speed_factor if night else 1.0)
             if md == 1:

@@ -86,6 +86,7 @@ def random_case(
         diurnal_ambush=rng.uniform(0.2, 2.0, 24),
         clearance_speed_kph=float(rng.uniform(5, 15)),
         clearance_ied_factor=float(rng.uniform(0, 1)),
+        clearance_available=bool(rng.random() < 0.8),
         night_speed_factor=float(rng.uniform(0.5, 1)),
         halt_exposure_factor=float(rng.uniform(0, 1)),
     )

@@ -277,6 +277,30 @@ def test_clearance_and_waiting_for_the_window():
     assert sched.ied == pytest.approx(5.0 * 0.1 * _mean_ied(model, 120, 120 + 230))
 
 
+def test_no_clearance_team_no_clearance_leg():
+    """Without a clearance team the heavy IED edge is driven in normal mode."""
+    model = line_model(
+        edge_ied=[5.0, 0.0],
+        edge_ambush=[0.0, 0.0],
+        node_ambush=[0.0, 0.0, 0.0],
+        clearance_ied_factor=0.1,
+        clearance_available=False,
+    )
+    mv = MovementParams(windows=(("08:00", "18:00"),))
+    sched = plan_schedule(model, 0, 2, horizon_min=1440.0, movement=mv)
+    assert sched.modes == ("normal", "normal")
+    assert sched.ied == pytest.approx(5.0 * _mean_ied(model, 120, 120 + 60))
+
+
+def test_clearance_teams_set_speed_and_availability():
+    """Teams from route-clearance vehicles: none, one, and leapfrogging to the cap."""
+    mv = MovementParams(clearance_speed_kph=5.0, clearance_max_speed_kph=12.0)
+    assert [mv.clearance_teams(n) for n in (0, 2, 3, 6, 7)] == [0, 0, 1, 2, 2]
+    assert [mv.clearance_speed_for(k) for k in (0, 1, 2, 3)] == [0.0, 5.0, 10.0, 12.0]
+    slow = MovementParams(clearance_speed_kph=15.0, clearance_max_speed_kph=12.0)
+    assert slow.clearance_speed_for(3) == 15.0  # never slower than one team
+
+
 def _mean_ied(model: ExposureModel, a: float, b: float) -> float:
     return (model.ied_integral(b) - model.ied_integral(a)) / (b - a)
 
