@@ -182,6 +182,15 @@ def _lost_panel(ax: Axes, sim: SimulationSummary, hist: Histograms) -> None:
     ax.legend(fontsize=7, loc="upper right", framealpha=0.9)
 
 
+def _arrival_locator() -> mdates.AutoDateLocator:
+    """3 to 6 ticks on any span: matplotlib's default steps leave gaps (it warns)."""
+    loc = mdates.AutoDateLocator(tz=UTC, minticks=3, maxticks=6)
+    loc.intervald[mdates.MINUTELY] = [1, 5, 10, 15, 20, 30, 60]
+    loc.intervald[mdates.HOURLY] = [1, 2, 3, 4, 6, 12, 24]
+    loc.intervald[mdates.DAILY] = [1, 2, 3, 4, 7, 14, 21, 28]
+    return loc
+
+
 def _arrival_panel(ax: Axes, sim: SimulationSummary, hist: Histograms) -> None:
     h = hist.delay_h
     counts, bin_h = list(h.counts), float(h.bin_h)
@@ -262,7 +271,7 @@ def _arrival_panel(ax: Axes, sim: SimulationSummary, hist: Histograms) -> None:
             color=LATE_COLOUR,
         )
     utc_time_axis(ax)
-    ax.xaxis.set_major_locator(mdates.AutoDateLocator(tz=UTC, minticks=3, maxticks=6))
+    ax.xaxis.set_major_locator(_arrival_locator())
     ax.set_xlabel("arrival at the destination (UTC)")
     ax.set_ylabel(f"share of runs (%) per {bin_h:g} h")
     p_miss = float(sim.p_miss_deadline)

@@ -279,3 +279,27 @@ def test_vehicle_counts_explained(maps_dir, export_doc):
     if towed and export_doc.simulation is not None:
         assert export_doc.simulation.planned.vehicles_moving == own
         assert f"{own} under their own power and {towed} towed" in text
+
+
+def test_arrival_axis_ticks_any_span_without_a_warning():
+    """The arrival panel's date ticks: 3-6 on any span from minutes to months."""
+    import warnings
+    from datetime import UTC, datetime, timedelta
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+
+    from convoy.report._common import day_numbers
+    from convoy.report.plot_simulation import _arrival_locator
+
+    t0 = datetime(2023, 11, 1, tzinfo=UTC)
+    for hours in np.geomspace(0.2, 24 * 90, 200):
+        fig, ax = plt.subplots()
+        x = day_numbers([t0, t0 + timedelta(hours=float(hours))])
+        ax.set_xlim(x[0], x[1])
+        loc = _arrival_locator()
+        ax.xaxis.set_major_locator(loc)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert len(loc()) >= 2, hours
+        plt.close(fig)
