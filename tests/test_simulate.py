@@ -635,3 +635,26 @@ def test_bad_trip_times_are_refused(times):
             deadline=base.deadline,
             **times,
         )
+
+
+def test_an_assumed_ambush_level_shares_the_ied_draw():
+    """ambush_follows_ied: one multiplier a run for both channels (correlated counts)."""
+    params = SimulationParams(near_repeat_boost=1.0)
+    n = 20_000
+    apart = _column_sim(timed_trip(), params, n, rate_shape=(2.0, 2.0))
+    tied = _column_sim(
+        timed_trip(), params, n, rate_shape=(2.0, 2.0), ambush_follows_ied=True
+    )
+    assert tied.ambush_follows_ied and not apart.ambush_follows_ied
+
+    def corr(r):
+        return float(np.corrcoef(r.num_ied, r.num_ambush)[0, 1])
+
+    # independent multipliers: no correlation; a shared one: clearly positive
+    assert abs(corr(apart)) < 0.05
+    assert corr(tied) > 0.1
+    # the means stay the planner's
+    for r in (apart, tied):
+        assert abs(r.num_ambush.mean() - r.expected_ambush) < 5 * (
+            r.num_ambush.std() / np.sqrt(n)
+        )

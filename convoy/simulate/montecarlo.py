@@ -521,11 +521,14 @@ def _run_chunks(
         hi = min(n, lo + RUN_CHUNK)
         m = hi - lo
         k_ied, k_amb = shapes
-        g_ied = None if k_ied is None else rng.gamma(k_ied, 1.0 / k_ied, size=m)
+        g_ied: NDArray[np.float64] | None = None
+        g_amb: NDArray[np.float64] | None = None
+        if k_ied is not None:
+            g_ied = rng.gamma(k_ied, 1.0 / k_ied, size=m)
         if ambush_follows_ied and g_ied is not None:
             g_amb = g_ied  # the ambush level is the IED level times a constant
-        else:
-            g_amb = None if k_amb is None else rng.gamma(k_amb, 1.0 / k_amb, size=m)
+        elif k_amb is not None:
+            g_amb = rng.gamma(k_amb, 1.0 / k_amb, size=m)
         num_ied[lo:hi] = _draw_counts(rng, m, line.ied, g_ied, line, params)
         num_amb[lo:hi] = _draw_counts(rng, m, line.amb, g_amb, line, params)
         offsets = np.zeros(m + 1, dtype=np.int64)
