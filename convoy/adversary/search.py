@@ -40,7 +40,12 @@ from convoy.schedule.attack import AttackCost, window_of_minute
 from convoy.schedule.trajectory import Trajectory
 
 #: Largest number of plans column generation generates (the static plan included).
-MAX_COLUMNS = 40
+MAX_COLUMNS = 150
+
+#: Largest number of plans in the mix handed to the planner (an assumption: a
+#: handful of march tables a staff can prepare and brief); the game's value over
+#: every plan generated is reported next to the handful's.
+MIX_PLANS = 6
 
 #: Duality gap, relative to the game's value, under which column generation stops.
 GAP_TOL = 1e-6
@@ -129,8 +134,9 @@ class SearchRequest:
         Minutes from t0 to the deadline.
     movement
         Movement windows, daily limit and step.
-    earliest_depart_min
-        Earliest departure (after destruction), minutes after t0.
+    earliest_depart_min, latest_depart_min
+        Departure window (earliest after destruction), minutes after t0; None
+        for the deadline.
     """
 
     model: ExposureModel
@@ -139,6 +145,7 @@ class SearchRequest:
     horizon_min: float
     movement: MovementParams
     earliest_depart_min: float = 0.0
+    latest_depart_min: float | None = None
 
     def search(self, attack: AttackCost | None = None) -> Schedule:
         """The optimal schedule, with ``attack`` as extra cost."""
@@ -149,6 +156,7 @@ class SearchRequest:
             horizon_min=self.horizon_min,
             movement=self.movement,
             earliest_depart_min=self.earliest_depart_min,
+            latest_depart_min=self.latest_depart_min,
             attack=attack,
         )
 
@@ -323,6 +331,28 @@ class MixedStrategy:
             ((c, p / total) for c, p in pairs),
             key=lambda cp: (-cp[1], cp[0].schedule.depart_step),
         )
+
+
+def handful(
+    mixed: MixedStrategy, attacker: Attacker, num_plans: int = MIX_PLANS
+) -> tuple[list[tuple[Column, float]], float]:
+    """
+    The best mix over at most ``num_plans`` plans of the generated ones.
+
+    The ``num_plans`` most probable plans of the full mix, re-weighted by the
+    master LP over them alone. Returns the plans with their probabilities (most
+    likely first) and that mix's value against the attacker's best response (at
+    least the full game's value).
+    """
+    top = [c for c, _p in mixed.support()[:num_plans]]
+    sol = solve_master(
+        [c.base for c in top], [c.hits for c in top], attacker.budget, attacker.cap
+    )
+    pairs = [(c, float(p)) for c, p in zip(top, sol.mix, strict=True) if p > 1e-6]
+    total = sum(p for _c, p in pairs)
+    pairs = [(c, p / total) for c, p in pairs]
+    pairs.sort(key=lambda cp: (-cp[1], cp[0].schedule.depart_step))
+    return pairs, sol.value
 
 
 def mixed_strategy(

@@ -43,6 +43,14 @@ from convoy.march import (
     order_of_march,
     trip_march,
 )
+from convoy.plan.adversary import (
+    ADVERSARY_MODES,
+    CVAR_NOTE,
+    OBJECTIVES,
+    AdversaryResult,
+    adversary_result,
+    main_schedule,
+)
 from convoy.plan.inputs import (
     Progress,
     _capacity_hint,
@@ -107,12 +115,16 @@ class Plan:
     baseline_march: dict[str, list[MarchRow]] = field(default_factory=dict)
     simulation: SimulationResult | None = None
     contraction: Contraction | None = None
+    adversary: AdversaryResult | None = None
 
     @property
     def optimised(self) -> Trip:
         """The optimised trip."""
         return self.trips["optimised"]
 
+
+#: Monte Carlo runs behind each CVaR of the adversary's figures (at most ``runs``).
+ADVERSARY_RUNS = 2000
 
 #: A callback told how far a long counted step is: ``steps(what, done, total)``.
 Steps = Callable[[str, int, int], None]
@@ -138,6 +150,9 @@ def plan_withdrawal(
     runs: int = 10_000,
     progress: Progress = _quiet,
     steps: Steps | None = None,
+    adversary: str = "static",
+    attacker_budget: float | None = None,
+    objective: str = "expected",
 ) -> Plan:
     """
     Plan the withdrawal of a loaded scenario.
@@ -160,6 +175,16 @@ def plan_withdrawal(
         ``what`` is :data:`PARETO_STEPS` (prices of the sweep solved) or
         :data:`MONTE_CARLO_STEPS` (runs simulated); for a count and an ETA, it
         does not change the plan.
+    adversary
+        ``"static"`` (the threat map as it is), ``"robust"`` (the plan is the best
+        single plan against an adversary who learns it) or ``"mixed"`` (the plan
+        carries a mix of plans to draw from, :mod:`convoy.plan.adversary`).
+    attacker_budget
+        The adversary's devices or ambush positions; None for the default from
+        the threat field (:func:`convoy.adversary.default_budget`).
+    objective
+        ``"expected"`` incidents, or ``"cvar90"``: the plan chosen among the
+        generated candidates by the CVaR at 90 % of its simulated incidents.
 
     Returns
     -------
@@ -177,8 +202,15 @@ def plan_withdrawal(
     >>> round(plan.trips["historical"].trip.exposure.ied, 1)  # doctest: +SKIP
     6.0
     """
+    if adversary not in ADVERSARY_MODES or objective not in OBJECTIVES:
+        msg = (
+            f"plan: expected adversary in {list(ADVERSARY_MODES)} and objective in "
+            f"{list(OBJECTIVES)}, found {adversary!r} and {objective!r}"
+        )
+        raise ValueError(msg)
+    game = (adversary, attacker_budget, objective)
     try:
-        return _plan_withdrawal(scenario, pareto, runs, progress, steps)
+        return _plan_withdrawal(scenario, pareto, runs, progress, steps, game)
     except InfeasibleError as exc:
         hint = _capacity_hint(scenario)
         if not hint:
@@ -193,6 +225,7 @@ def _plan_withdrawal(
     runs: int,
     progress: Progress,
     steps: Steps | None = None,
+    game: tuple[str, float | None, str] = ("static", None, "expected"),
 ) -> Plan:
     """The body of :func:`plan_withdrawal`."""
     progress("risk field along the roads")
@@ -208,6 +241,21 @@ def _plan_withdrawal(
     loadout = _solve_loads(scenario, table, scenario.prices.incident_usd)
     progress("schedule of the chosen column")
     _model, contraction, schedule = _column_schedule(scenario, er, loadout)
+    mode, budget, objective = game
+    choice = None
+    if mode != "static" or objective != "expected":
+        choice = main_schedule(
+            scenario,
+            er,
+            loadout,
+            contraction,
+            schedule,
+            mode=mode,
+            objective=objective,
+            budget=budget,
+            progress=progress,
+        )
+        schedule = choice.schedule
     trips, notes = _trips(scenario, er, table, loadout, contraction, schedule, progress)
 
     progress("march tables")
@@ -234,6 +282,25 @@ def _plan_withdrawal(
         {name: r for name, (_u, r) in marches.items() if name != "optimised"},
         contraction=contraction,
     )
+    if choice is not None and choice.robust is None:
+        plan = dataclasses.replace(plan, notes=[*notes, CVAR_NOTE])
+    if choice is not None and choice.robust is not None:
+        adv = adversary_result(
+            scenario,
+            mode=mode,
+            objective=objective,
+            attacker=choice.attacker,
+            budget_source=choice.budget_source,
+            req=choice.request,
+            contraction=contraction,
+            loadout=loadout,
+            trips=trips,
+            robust=choice.robust,
+            march=lambda t: _marches(scenario, loadout, {"mix": t})["mix"][1],
+            runs=min(runs, ADVERSARY_RUNS) if runs else 0,
+            progress=progress,
+        )
+        plan = dataclasses.replace(plan, adversary=adv, notes=[*notes, *adv.notes])
     if runs:
         progress(f"Monte Carlo, {runs:,} runs")
         sim = simulate_plan(

@@ -1,0 +1,446 @@
+"""The adversary who reads the plan, on a scenario: robust and mixed plans.
+
+The plan layer unpacks the scenario into the plain inputs of
+:mod:`convoy.adversary` (the contracted exposure model of the chosen column, its
+end nodes, horizon, movement rules and earliest departure), runs the game, and
+turns its plans into full trips with march tables, priced on the road network's
+own edges as every other trip of the plan. For every trip (the optimised plan,
+each baseline, the robust plan and each plan of the mix) it records:
+
+- ``expected``: expected incidents under the static threat field;
+- ``leaked``: how much they rise if the adversary learns the plan and places its
+  whole budget on the plan's most exposed segments and windows (the worst case,
+  :func:`convoy.adversary.worst_case`);
+- ``worst``: their sum;
+- ``cvar90``: the mean of the worst tenth of the Monte Carlo's runs (incidents
+  under the static field; the attacker's effort is not simulated).
+
+For the mix, ``expected`` and ``cvar90`` are the mix's averages, ``worst`` is the
+mix against the attacker's best response to it (who knows the mix, not the draw)
+and ``leaked`` is the average rise if the drawn plan leaks.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+
+from convoy.adversary import (
+    Attacker,
+    MixedStrategy,
+    RobustPlan,
+    SearchRequest,
+    best_response,
+    cvar,
+    default_budget,
+    handful,
+    mixed_strategy,
+    robust_plan,
+    trajectory_hits,
+    worst_case,
+)
+from convoy.adversary.game import Cell
+from convoy.adversary.risk import CVAR_LEVEL
+from convoy.baselines import Trip, priced_trip
+from convoy.loadout import LoadPlan
+from convoy.march import MarchRow
+from convoy.plan.inputs import Progress, _end_nodes
+from convoy.plan.montecarlo import planned_vehicles, simulate_plan, trip_exposure
+from convoy.risk.edges import EdgeRisk
+from convoy.scenario import Scenario
+from convoy.schedule import Schedule
+from convoy.schedule.contract import Contraction, expand_trajectory
+
+#: The ``--adversary`` modes: ``static`` (a fixed threat map, the plan of old),
+#: ``robust`` (the best single plan if it leaks), ``mixed`` (a draw from a mix).
+ADVERSARY_MODES: tuple[str, ...] = ("static", "robust", "mixed")
+
+#: The ``--objective`` choices: expected incidents, or CVaR at 90 % of incidents.
+OBJECTIVES: tuple[str, ...] = ("expected", "cvar90")
+
+
+@dataclass(frozen=True, slots=True)
+class Figures:
+    """Expected, worst-case and tail incidents of one plan (see the module)."""
+
+    expected: float
+    worst: float
+    leaked: float
+    cvar90: float | None
+
+
+@dataclass(frozen=True)
+class MixPlan:
+    """One plan of the mix: its probability, trip, march table and figures."""
+
+    name: str
+    probability: float
+    trip: Trip
+    march_rows: list[MarchRow]
+    figures: Figures
+
+
+@dataclass(frozen=True)
+class AdversaryResult:
+    """
+    What the game decided, for plan.json and the report.
+
+    Parameters
+    ----------
+    mode, objective
+        As asked (:data:`ADVERSARY_MODES`, :data:`OBJECTIVES`).
+    attacker
+        Budget, cap and windows.
+    budget_source
+        Where the budget comes from, in words.
+    figures
+        By plan: every trip of the plan, ``"robust"`` and ``"mixed"``.
+    mix
+        The plans of the mix, most likely first.
+    game
+        Value (objective, expected incidents plus price), its lower bound, the
+        gap, plans generated and pricing searches.
+    robust_trip
+        The robust plan's trip, and its march table.
+    notes
+        What a reader should know (the CVaR choice, the window).
+    """
+
+    mode: str
+    objective: str
+    attacker: Attacker
+    budget_source: str
+    figures: dict[str, Figures]
+    mix: list[MixPlan]
+    game: dict[str, float]
+    robust_trip: Trip
+    notes: list[str] = field(default_factory=list)
+
+
+def search_request(
+    scenario: Scenario, loadout: LoadPlan, contraction: Contraction
+) -> SearchRequest:
+    """The schedule search of the chosen column, as :mod:`convoy.adversary` takes it."""
+    origin, dest = _end_nodes(scenario)
+    return SearchRequest(
+        contraction.model,
+        origin,
+        dest,
+        scenario.horizon_min,
+        scenario.movement,
+        loadout.departure_delay_min,
+    )
+
+
+def scenario_attacker(
+    er: EdgeRisk, budget: float | None, cap: float = 1.0, window_h: float = 24.0
+) -> tuple[Attacker, str]:
+    """The attacker, with ``budget`` or the default from the threat field."""
+    if budget is not None:
+        return Attacker(budget, cap, window_h), "given (--attacker-budget)"
+    b = default_budget(er.edge_ied)
+    total = float(er.edge_ied.sum())
+    return Attacker(b, cap, window_h), (
+        f"a tenth of the {total:.1f} devices the calibrated IED field holds on "
+        "the scenario's roads, rounded"
+    )
+
+
+def robust_schedule(
+    req: SearchRequest, attacker: Attacker, static: Schedule
+) -> RobustPlan:
+    """The robust plan (:func:`convoy.adversary.robust_plan`)."""
+    return robust_plan(req, attacker, static)
+
+
+def _segments(contraction: Contraction) -> dict[int, int]:
+    """Road edge -> contracted edge (segment)."""
+    return {
+        piece: seg
+        for seg, pieces in enumerate(contraction.pieces)
+        for piece, _node in pieces
+    }
+
+
+class _Pricer:
+    """Hits, worst cases and Monte Carlo tails of trips, on one scenario."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        contraction: Contraction,
+        attacker: Attacker,
+        loadout: LoadPlan,
+        runs: int,
+    ) -> None:
+        self.scenario = scenario
+        self.segments = _segments(contraction)
+        self.attacker = attacker
+        self.model = contraction.original
+        self.loadout = loadout
+        self.runs = runs
+
+    def hits(self, trip: Trip) -> dict[Cell, float]:
+        return trajectory_hits(
+            trip.trip.trajectory,
+            self.segments,
+            self.model.start_minute_of_day,
+            self.attacker.window_min,
+            float(self.model.clearance_ied_factor),
+        )
+
+    def cvar90(self, trip: Trip) -> float | None:
+        if not self.runs:
+            return None
+        sim = simulate_plan(
+            self.scenario,
+            trip_exposure(self.scenario, trip),
+            planned_vehicles(self.loadout),
+            num_runs=self.runs,
+        )
+        return cvar(sim.num_ied + sim.num_ambush, CVAR_LEVEL)
+
+    def figures(self, trip: Trip) -> Figures:
+        exp = float(trip.trip.exposure.total)
+        leak = worst_case(self.hits(trip), self.attacker.budget, self.attacker.cap)
+        return Figures(exp, exp + leak, leak, self.cvar90(trip))
+
+
+def adversary_result(
+    scenario: Scenario,
+    *,
+    mode: str,
+    objective: str,
+    attacker: Attacker,
+    budget_source: str,
+    req: SearchRequest,
+    contraction: Contraction,
+    loadout: LoadPlan,
+    trips: dict[str, Trip],
+    robust: RobustPlan,
+    march: Callable[[Trip], list[MarchRow]],
+    runs: int,
+    progress: Progress,
+    steps: Callable[[int, int], None] | None = None,
+) -> AdversaryResult:
+    """
+    The mix, the robust plan and the figures of every plan (see the module).
+
+    ``trips`` are the plan's trips (the optimised one is the robust plan in robust
+    mode); ``march`` makes a trip's march table.
+    """
+    pricer = _Pricer(scenario, contraction, attacker, loadout, runs)
+    progress("adversary: mixed strategy (column generation)")
+    mixed = mixed_strategy(req, attacker, trips_schedule(robust), progress=steps)
+    few, few_value = handful(mixed, attacker)
+    moving = loadout.moving_ids
+    values = (loadout.value_saved_usd, loadout.value_left_usd)
+
+    def trip_of(name: str, schedule: Schedule) -> Trip:
+        traj = expand_trajectory(contraction, schedule.trajectory(), exact=True)
+        return priced_trip(name, contraction.original, traj, moving, values)
+
+    progress("adversary: figures of every plan")
+    figures = {name: pricer.figures(t) for name, t in trips.items()}
+    rob_trip = (
+        trips["optimised"] if mode == "robust" else trip_of("robust", robust.column.schedule)
+    )
+    figures["robust"] = figures["optimised"] if mode == "robust" else pricer.figures(rob_trip)
+    mix = [
+        MixPlan(
+            f"mix-{i + 1}",
+            p,
+            trip := trip_of(f"mix-{i + 1}", col.schedule),
+            march(trip),
+            pricer.figures(trip),
+        )
+        for i, (col, p) in enumerate(few)
+    ]
+    figures["mixed"] = _mix_figures(pricer, mix)
+    game = {**_game_info(mixed), "mix_value": few_value}
+    notes = [
+        f"attacker: {attacker.budget:g} devices or ambush positions "
+        f"({budget_source}), at most {attacker.cap:g} per segment and "
+        f"{attacker.window_h:g} h window",
+    ]
+    if objective == "cvar90":
+        notes.append(CVAR_NOTE)
+    return AdversaryResult(
+        mode,
+        objective,
+        attacker,
+        budget_source,
+        figures,
+        mix,
+        game,
+        rob_trip,
+        notes,
+    )
+
+
+def trips_schedule(robust: RobustPlan) -> Schedule:
+    """The static plan's schedule (the first candidate of the robust search)."""
+    return robust.candidates[0][0].schedule
+
+
+def _mix_figures(pricer: _Pricer, mix: list[MixPlan]) -> Figures:
+    """Figures of the mix: averages, and the best response to the mix."""
+    gain: dict[Cell, float] = {}
+    for m in mix:
+        for c, a in pricer.hits(m.trip).items():
+            gain[c] = gain.get(c, 0.0) + m.probability * a
+    expected = sum(m.probability * m.figures.expected for m in mix)
+    answer = best_response(gain, pricer.attacker.budget, pricer.attacker.cap)[0]
+    tails = [m.figures.cvar90 for m in mix]
+    tail = (
+        None
+        if any(t is None for t in tails)
+        else sum(m.probability * (m.figures.cvar90 or 0.0) for m in mix)
+    )
+    return Figures(
+        expected,
+        expected + answer,
+        sum(m.probability * m.figures.leaked for m in mix),
+        tail,
+    )
+
+
+def _game_info(mixed: MixedStrategy) -> dict[str, float]:
+    return {
+        "value": mixed.value,
+        "lower_bound": mixed.lower_bound,
+        "gap": mixed.gap,
+        "columns": float(len(mixed.columns)),
+        "iterations": float(mixed.iterations),
+        "plans_in_mix": float(len(mixed.support())),
+    }
+
+
+#: What ``--objective cvar90`` does, for the notes of the plan.
+CVAR_NOTE = (
+    "objective cvar90: the plan is chosen among generated candidates (static mode: "
+    "the best plan of each of the best departure days; robust mode: the robust "
+    "search's candidates, scored by CVaR plus the rise if leaked; mixed mode: the "
+    "mix itself minimises expected incidents) by the CVaR at 90 % of its simulated "
+    "incidents; the exact search minimises expected incidents, not CVaR"
+)
+
+#: Monte Carlo runs behind each candidate's CVaR when ``--objective cvar90`` chooses.
+CHOICE_RUNS = 2000
+
+#: Largest number of departure days ``--objective cvar90`` compares in static mode.
+CHOICE_DAYS = 4
+
+
+@dataclass(frozen=True)
+class MainChoice:
+    """The schedule the plan keeps, and what the game found on the way."""
+
+    schedule: Schedule
+    request: SearchRequest
+    attacker: Attacker
+    budget_source: str
+    robust: RobustPlan | None
+
+
+def main_schedule(
+    scenario: Scenario,
+    er: EdgeRisk,
+    loadout: LoadPlan,
+    contraction: Contraction,
+    static: Schedule,
+    *,
+    mode: str,
+    objective: str,
+    budget: float | None,
+    progress: Progress,
+) -> MainChoice:
+    """
+    The plan's own schedule for an adversary mode and objective.
+
+    ``static``: the static plan, or with ``cvar90`` the best plan of each of the
+    :data:`CHOICE_DAYS` best departure days chosen by its simulated CVaR.
+    ``robust``: the robust plan, or with ``cvar90`` the robust search's candidate
+    with the least CVaR plus worst-case rise. ``mixed``: the static plan (the mix
+    is drawn from on the day, :func:`adversary_result`).
+    """
+    req = search_request(scenario, loadout, contraction)
+    attacker, source = scenario_attacker(er, budget)
+    robust = None
+    chosen = static
+    if mode != "static":
+        progress("adversary: robust plan (Bertsimas-Sim)")
+        robust = robust_plan(req, attacker, static)
+        if mode == "robust":
+            chosen = robust.column.schedule
+    if objective == "cvar90":
+        progress("objective cvar90: simulated tails of the candidate plans")
+        pricer = _Pricer(scenario, contraction, attacker, loadout, CHOICE_RUNS)
+        moving = loadout.moving_ids
+        values = (loadout.value_saved_usd, loadout.value_left_usd)
+
+        def trip_of(schedule: Schedule) -> Trip:
+            traj = expand_trajectory(contraction, schedule.trajectory(), exact=True)
+            return priced_trip("candidate", contraction.original, traj, moving, values)
+
+        if mode == "robust" and robust is not None:
+            cands = [(c.schedule, w - c.base) for c, w in robust.candidates]
+        else:
+            cands = [(s, 0.0) for s in departure_candidates(req, static)]
+        if mode != "mixed":
+            chosen = choose_by_cvar(cands, trip_of, pricer.cvar90)
+    return MainChoice(chosen, req, attacker, source, robust)
+
+
+def departure_candidates(
+    req: SearchRequest, static: Schedule, days: int = CHOICE_DAYS
+) -> list[Schedule]:
+    """
+    The static plan and the best plan leaving on each of the next best days.
+
+    A day is a UTC calendar day of departure; each day's best departure step is
+    taken from the static search's ``cost_by_departure`` and searched again with
+    the departure fixed to it.
+    """
+    step = static.step_min
+    m0 = req.model.start_minute_of_day
+    cost = static.cost_by_departure
+    best: dict[int, int] = {}
+    for t in np.flatnonzero(np.isfinite(cost)).tolist():
+        day = int((m0 + t * step) // 1440)
+        if day not in best or cost[t] < cost[best[day]]:
+            best[day] = t
+    own = int((m0 + static.depart_step * step) // 1440)
+    others = sorted((d for d in best if d != own), key=lambda d: (cost[best[d]], d))
+    out = [static]
+    for d in others[: max(days - 1, 0)]:
+        t = best[d]
+        out.append(
+            replace(
+                req, earliest_depart_min=t * step, latest_depart_min=t * step
+            ).search()
+        )
+    return out
+
+
+def choose_by_cvar(
+    candidates: list[tuple[Schedule, float]],
+    trip_of: Callable[[Schedule], Trip],
+    pricer_cvar: Callable[[Trip], float | None],
+) -> Schedule:
+    """
+    The candidate with the least CVaR at 90 % plus its worst-case rise.
+
+    ``candidates`` are (schedule, leaked rise); ties keep the earlier candidate.
+    """
+    best: tuple[float, int] | None = None
+    pick = candidates[0][0]
+    for i, (sched, leak) in enumerate(candidates):
+        tail = pricer_cvar(trip_of(sched))
+        score = (tail if tail is not None else 0.0) + leak
+        if best is None or (score, i) < best:
+            best = (score, i)
+            pick = sched
+    return pick
