@@ -96,7 +96,7 @@ class AdversaryResult:
     budget_source
         Where the budget comes from, in words.
     figures
-        By plan: every trip of the plan, ``"robust"`` and ``"mixed"``.
+        By plan: ``"static"``, ``"robust"``, ``"mixed"``, then every baseline.
     mix
         The plans of the mix, most likely first.
     game
@@ -243,11 +243,22 @@ def adversary_result(
         return priced_trip(name, contraction.original, traj, moving, values)
 
     progress("adversary: figures of every plan")
-    figures = {name: pricer.figures(t) for name, t in trips.items()}
-    rob_trip = (
-        trips["optimised"] if mode == "robust" else trip_of("robust", robust.column.schedule)
+    static_trip = (
+        trip_of("static", trips_schedule(robust))
+        if mode == "robust"
+        else trips["optimised"]
     )
-    figures["robust"] = figures["optimised"] if mode == "robust" else pricer.figures(rob_trip)
+    rob_trip = (
+        trips["optimised"]
+        if mode == "robust"
+        else trip_of("robust", robust.column.schedule)
+    )
+    figures = {"static": pricer.figures(static_trip)}
+    figures["robust"] = (
+        figures["static"]
+        if robust.column is robust.candidates[0][0]
+        else pricer.figures(rob_trip)
+    )
     mix = [
         MixPlan(
             f"mix-{i + 1}",
@@ -259,6 +270,9 @@ def adversary_result(
         for i, (col, p) in enumerate(few)
     ]
     figures["mixed"] = _mix_figures(pricer, mix)
+    figures.update(
+        (name, pricer.figures(t)) for name, t in trips.items() if name != "optimised"
+    )
     game = {**_game_info(mixed), "mix_value": few_value}
     notes = [
         f"attacker: {attacker.budget:g} devices or ambush positions "
