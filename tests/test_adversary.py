@@ -71,7 +71,9 @@ def test_master_lp_equals_the_matrix_game(seed, budget):
     hits = [{(c, 0): a[j, c] for c in range(nc) if a[j, c] > 0} for j in range(nj)]
     sol = solve_master(base, hits, budget, 1.0)
     subsets = list(itertools.combinations(range(nc), min(budget, nc)))
-    loss = np.array([[base[j] + a[j, list(s)].sum() for s in subsets] for j in range(nj)])
+    loss = np.array(
+        [[base[j] + a[j, list(s)].sum() for s in subsets] for j in range(nj)]
+    )
     v, _q = matrix_game(loss)
     assert sol.value == pytest.approx(v, abs=1e-7)
     # the placement is the attacker's best response to the mix
@@ -134,7 +136,11 @@ def _enumerate(req: SearchRequest, window_min: float):
                         break
                     span = d * step
                     cost += g.ied_coef[e * 2 + md] * (tab.ci[t + d] - tab.ci[t]) / span
-                    cost += g.amb_coef[(e * 2 + md) * 2] * (tab.ca[t + d] - tab.ca[t]) / span
+                    cost += (
+                        g.amb_coef[(e * 2 + md) * 2]
+                        * (tab.ca[t + d] - tab.ca[t])
+                        / span
+                    )
                     cost += g.fixed[e] + g.step_price * d
                     legs.append((e, t * step, ("normal", "clearance")[md]))
                     t += d

@@ -396,7 +396,10 @@ def mixed_strategy(
     iterations = 0
     while True:
         sol = solve_master(
-            [c.base for c in cols], [c.hits for c in cols], attacker.budget, attacker.cap
+            [c.base for c in cols],
+            [c.hits for c in cols],
+            attacker.budget,
+            attacker.cap,
         )
         if attacker.budget <= 0:
             lower = sol.value

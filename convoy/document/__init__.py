@@ -67,12 +67,12 @@ OPTIMISED = "optimised"
 PLAN_ORDER: tuple[str, ...] = (OPTIMISED, *BASELINE_NAMES)
 
 __all__ = [
-    "AdversaryInfo",
     "DISPOSITIONS",
     "OPTIMISED",
     "PLAN_FILE",
     "PLAN_FORMAT",
     "PLAN_ORDER",
+    "AdversaryInfo",
     "CalibrationInfo",
     "ChannelInfo",
     "CountHistogram",

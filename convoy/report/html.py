@@ -608,7 +608,9 @@ def adversary_section(doc: PlanDocument) -> str:
             _num(r.expected_incidents, "{:.2f}"),
             _num(r.worst_case_incidents, "{:.2f}"),
             _num(r.leaked_rise, "{:.2f}"),
-            _num(r.cvar90_incidents, "{:.1f}") if r.cvar90_incidents is not None else "",
+            _num(r.cvar90_incidents, "{:.1f}")
+            if r.cvar90_incidents is not None
+            else "",
         ]
         for r in adv.figures
     ]

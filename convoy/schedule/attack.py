@@ -89,9 +89,7 @@ def kernel_arrays(
             1,
         )
     if attack.cost.shape[0] != num_edges:
-        msg = (
-            f"attack cost: expected {num_edges} edges, found {attack.cost.shape[0]}"
-        )
+        msg = f"attack cost: expected {num_edges} edges, found {attack.cost.shape[0]}"
         raise ScenarioError(msg)
     nw = attack.num_windows
     pts = np.arange(num_steps + 1, dtype=np.float64) * step_min
