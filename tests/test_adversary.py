@@ -178,6 +178,20 @@ def test_mixed_strategy_value_equals_the_enumerated_game(seed, budget):
     assert mix.value <= rob.worst + 1e-9
 
 
+@settings(max_examples=15, deadline=None)
+@given(
+    seed=st.integers(0, 1000),
+    budget=st.integers(0, 3),
+    window_h=st.sampled_from([6.0, 12.0, 24.0]),
+)
+def test_mixed_strategy_against_enumeration_property(seed, budget, window_h):
+    req = _diamond(seed)
+    attacker = Attacker(budget=budget, cap=1.0, window_h=window_h)
+    mix = mixed_strategy(req, attacker, max_columns=300)
+    plans = _enumerate(req, attacker.window_min)
+    assert mix.value == pytest.approx(_game_by_enumeration(plans, budget), abs=1e-6)
+
+
 @pytest.mark.parametrize("seed", range(12))
 def test_robust_plan_is_never_worse_than_static_in_its_worst_case(seed):
     case = random_case(seed)

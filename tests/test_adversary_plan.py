@@ -78,6 +78,14 @@ def test_mixed_plan_document(scenario):
     assert again.to_json() == doc.to_json()
 
 
+def test_mixed_plan_is_deterministic(scenario):
+    def once() -> str:
+        plan = plan_withdrawal(scenario, runs=100, adversary="mixed", attacker_budget=3)
+        return PlanDocument.from_plan(plan).to_json()
+
+    assert once() == once()
+
+
 def test_a_corrupt_mix_is_a_clear_error(scenario):
     plan = plan_withdrawal(scenario, runs=0, adversary="mixed", attacker_budget=2)
     raw = json.loads(PlanDocument.from_plan(plan).to_json())
