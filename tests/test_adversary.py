@@ -230,6 +230,23 @@ def test_search_prices_the_attack_it_is_given():
     assert mix.history[-1][0] >= mix.history[-1][1] - 1e-9
 
 
+@settings(max_examples=50, deadline=None)
+@given(
+    x=st.lists(st.integers(0, 30), min_size=1, max_size=40),
+    level=st.sampled_from([0.5, 0.75, 0.9]),
+)
+def test_cvar_is_the_rockafellar_uryasev_minimum(x, level):
+    """CVaR = min_a a + E[(X - a)+] / (1 - level), the minimum at a sample."""
+    xs = np.asarray(x, dtype=float)
+    best = min(a + np.mean(np.maximum(xs - a, 0)) / (1 - level) for a in xs)
+    assert cvar(xs, level) == pytest.approx(best, rel=1e-9, abs=1e-9)
+    # equal weights change nothing; a pooled pair of plans is their mixture
+    assert cvar(xs, level, np.ones(len(xs))) == pytest.approx(cvar(xs, level))
+    assert cvar(np.concatenate((xs, xs)), level, np.ones(2 * len(xs))) == (
+        pytest.approx(cvar(xs, level))
+    )
+
+
 def test_cvar():
     assert cvar(np.arange(10)) == pytest.approx(9.0)
     assert cvar(np.arange(100)) == pytest.approx(np.arange(90, 100).mean())

@@ -15,9 +15,10 @@ each baseline, the robust plan and each plan of the mix) it records:
 - ``cvar90``: the mean of the worst tenth of the Monte Carlo's runs (incidents
   under the static field; the attacker's effort is not simulated).
 
-For the mix, ``expected`` and ``cvar90`` are the mix's averages, ``worst`` is the
-mix against the attacker's best response to it (who knows the mix, not the draw)
-and ``leaked`` is the average rise if the drawn plan leaks.
+For the mix, ``expected`` is the mix's average, ``cvar90`` the CVaR of the runs of
+its plans pooled (each weighted by its plan's probability), ``worst`` the mix
+against the attacker's best response to it (who knows the mix, not the draw) and
+``leaked`` the average rise if the drawn plan leaks.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
+from numpy.typing import NDArray
 
 from convoy.adversary import (
     Attacker,
@@ -148,13 +150,6 @@ def scenario_attacker(
     )
 
 
-def robust_schedule(
-    req: SearchRequest, attacker: Attacker, static: Schedule
-) -> RobustPlan:
-    """The robust plan (:func:`convoy.adversary.robust_plan`)."""
-    return robust_plan(req, attacker, static)
-
-
 def _segments(contraction: Contraction) -> dict[int, int]:
     """Road edge -> contracted edge (segment)."""
     return {
@@ -191,7 +186,8 @@ class _Pricer:
             float(self.model.clearance_ied_factor),
         )
 
-    def cvar90(self, trip: Trip) -> float | None:
+    def incidents(self, trip: Trip) -> NDArray[np.int64] | None:
+        """Incidents of each simulated run of ``trip`` (None without runs)."""
         if not self.runs:
             return None
         sim = simulate_plan(
@@ -200,7 +196,11 @@ class _Pricer:
             planned_vehicles(self.loadout),
             num_runs=self.runs,
         )
-        return cvar(sim.num_ied + sim.num_ambush, CVAR_LEVEL)
+        return np.asarray(sim.num_ied + sim.num_ambush)
+
+    def cvar90(self, trip: Trip) -> float | None:
+        runs = self.incidents(trip)
+        return None if runs is None else cvar(runs, CVAR_LEVEL)
 
     def figures(self, trip: Trip) -> Figures:
         exp = float(trip.trip.exposure.total)
@@ -233,7 +233,7 @@ def adversary_result(
     """
     pricer = _Pricer(scenario, contraction, attacker, loadout, runs)
     progress("adversary: mixed strategy (column generation)")
-    mixed = mixed_strategy(req, attacker, trips_schedule(robust), progress=steps)
+    mixed = mixed_strategy(req, attacker, static_schedule(robust), progress=steps)
     few, few_value = handful(mixed, attacker)
     moving = loadout.moving_ids
     values = (loadout.value_saved_usd, loadout.value_left_usd)
@@ -244,7 +244,7 @@ def adversary_result(
 
     progress("adversary: figures of every plan")
     static_trip = (
-        trip_of("static", trips_schedule(robust))
+        trip_of("static", static_schedule(robust))
         if mode == "robust"
         else trips["optimised"]
     )
@@ -294,7 +294,7 @@ def adversary_result(
     )
 
 
-def trips_schedule(robust: RobustPlan) -> Schedule:
+def static_schedule(robust: RobustPlan) -> Schedule:
     """The static plan's schedule (the first candidate of the robust search)."""
     return robust.candidates[0][0].schedule
 
@@ -307,12 +307,18 @@ def _mix_figures(pricer: _Pricer, mix: list[MixPlan]) -> Figures:
             gain[c] = gain.get(c, 0.0) + m.probability * a
     expected = sum(m.probability * m.figures.expected for m in mix)
     answer = best_response(gain, pricer.attacker.budget, pricer.attacker.cap)[0]
-    tails = [m.figures.cvar90 for m in mix]
-    tail = (
-        None
-        if any(t is None for t in tails)
-        else sum(m.probability * (m.figures.cvar90 or 0.0) for m in mix)
-    )
+    runs = [pricer.incidents(m.trip) for m in mix]
+    tail = None
+    if all(r is not None for r in runs):
+        pooled = np.concatenate([r for r in runs if r is not None])
+        weights = np.concatenate(
+            [
+                np.full(len(r), m.probability / len(r))
+                for m, r in zip(mix, runs, strict=True)
+                if r is not None
+            ]
+        )
+        tail = cvar(pooled, CVAR_LEVEL, weights)
     return Figures(
         expected,
         expected + answer,
