@@ -21,7 +21,7 @@ from convoy.adversary import (
     solve_master,
     worst_case,
 )
-from convoy.adversary.search import leg_hits
+from convoy.adversary.search import leg_hits, placement_cost, schedule_hits
 from convoy.params import MovementParams
 from convoy.schedule.exposure import ExposureModel
 from convoy.schedule.tables import search_graph, step_tables
@@ -219,6 +219,26 @@ def test_zero_budget_gives_the_static_plan(seed):
     assert col.schedule is static
     assert mix.value == pytest.approx(static.objective)
     assert robust_plan(req, attacker, static).column.schedule is static
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 1000), window_h=st.sampled_from([6.0, 12.0, 24.0]))
+def test_search_with_an_attack_is_exact(seed, window_h):
+    """The search's best cost under a random placement is the enumerated minimum."""
+    req = _diamond(seed)
+    wmin = window_h * 60.0
+    nw = req.num_windows(wmin)
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(0, 1, (req.model.num_edges, nw)) * (rng.random((5, nw)) < 0.5)
+    placement = {(e, w): float(x[e, w]) for e in range(5) for w in range(nw)}
+    attack = placement_cost(placement, 5, nw, wmin, req.clearance_factor)
+    sched = req.search(attack)
+    plans = _enumerate(req, wmin)
+    best = min(b + sum(a * placement[c] for c, a in h.items()) for b, h in plans)
+    assert float(np.min(sched.cost_by_departure)) == pytest.approx(best, abs=1e-9)
+    hits = schedule_hits(sched, req.model, wmin)
+    priced = sched.objective + sum(a * placement[c] for c, a in hits.items())
+    assert priced == pytest.approx(best, abs=1e-9)
 
 
 def test_search_prices_the_attack_it_is_given():

@@ -170,3 +170,30 @@ def test_draw_needs_a_mix(tmp_path):
     assert bad.exit_code == 2
     assert "adversary.mix" in bad.stderr
     assert not (out / "drawn_march_table.csv").exists()
+
+
+def test_pick_follows_the_probabilities():
+    from types import SimpleNamespace
+
+    from convoy.outputs.draw import pick
+
+    probs = [0.5, 0.3, 0.15, 0.05]
+    mix = tuple(
+        SimpleNamespace(name=str(i), probability=p) for i, p in enumerate(probs)
+    )
+    grid = (np.arange(10_000) + 0.5) / 10_000
+    got = [pick(mix, float(u)).name for u in grid]
+    for i, p in enumerate(probs):
+        assert got.count(str(i)) / len(grid) == pytest.approx(p, abs=1e-4)
+
+
+def test_bad_attacker_is_a_clear_error(tmp_path):
+    from convoy.adversary import Attacker
+    from convoy.errors import ScenarioError
+
+    with pytest.raises(ScenarioError, match="budget"):
+        Attacker(budget=float("nan"))
+    with pytest.raises(ScenarioError, match="window_h"):
+        Attacker(budget=1.0, window_h=0.0)
+    res = _run("plan", str(TINY), "-o", str(tmp_path / "p"), "--attacker-budget", "-1")
+    assert res.exit_code == 2
