@@ -27,6 +27,7 @@ class PlanFigures:
     worst_case_incidents: float
     leaked_rise: float
     cvar90_incidents: float | None
+    cvar90_if_leaked_incidents: float | None = None
 
     @classmethod
     def read(cls, f: Fields) -> PlanFigures:
@@ -37,6 +38,7 @@ class PlanFigures:
             f.num("worst_case_incidents", lo=0),
             f.num("leaked_rise", lo=0),
             f.num_or_none("cvar90_incidents"),
+            f.num_or_none("cvar90_if_leaked_incidents"),
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -47,6 +49,7 @@ class PlanFigures:
             "worst_case_incidents": self.worst_case_incidents,
             "leaked_rise": self.leaked_rise,
             "cvar90_incidents": self.cvar90_incidents,
+            "cvar90_if_leaked_incidents": self.cvar90_if_leaked_incidents,
         }
 
 
@@ -146,7 +149,7 @@ def adversary_info(plan: Plan) -> AdversaryInfo | None:
         budget_source=adv.budget_source,
         game=dict(adv.game),
         figures=tuple(
-            PlanFigures(name, f.expected, f.worst, f.leaked, f.cvar90)
+            PlanFigures(name, f.expected, f.worst, f.leaked, f.cvar90, f.cvar90_leaked)
             for name, f in adv.figures.items()
         ),
         mix=tuple(

@@ -13,7 +13,10 @@ each baseline, the robust plan and each plan of the mix) it records:
   :func:`convoy.adversary.worst_case`);
 - ``worst``: their sum;
 - ``cvar90``: the mean of the worst tenth of the Monte Carlo's runs (incidents
-  under the static field; the attacker's effort is not simulated).
+  under the static field);
+- ``cvar90_leaked``: the same with the adversary's worst-case devices on the
+  plan's segments (each device's expected hit added to the IED intensity of the
+  leg that enters its segment in its window).
 
 For the mix, ``expected`` is the mix's average, ``cvar90`` the CVaR of the runs of
 its plans pooled (each weighted by its plan's probability), ``worst`` the mix
@@ -23,7 +26,7 @@ against the attacker's best response to it (who knows the mix, not the draw) and
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -40,8 +43,6 @@ from convoy.adversary import (
     handful,
     mixed_strategy,
     robust_plan,
-    trajectory_hits,
-    worst_case,
 )
 from convoy.adversary.game import Cell
 from convoy.adversary.risk import CVAR_LEVEL
@@ -53,6 +54,7 @@ from convoy.plan.montecarlo import planned_vehicles, simulate_plan, trip_exposur
 from convoy.risk.edges import EdgeRisk
 from convoy.scenario import Scenario
 from convoy.schedule import Schedule
+from convoy.schedule.attack import window_of_minute
 from convoy.schedule.contract import Contraction, expand_trajectory
 
 #: The ``--adversary`` modes: ``static`` (a fixed threat map, the plan of old),
@@ -71,6 +73,7 @@ class Figures:
     worst: float
     leaked: float
     cvar90: float | None
+    cvar90_leaked: float | None = None
 
 
 @dataclass(frozen=True)
@@ -178,34 +181,70 @@ class _Pricer:
         self.runs = runs
 
     def hits(self, trip: Trip) -> dict[Cell, float]:
-        return trajectory_hits(
-            trip.trip.trajectory,
-            self.segments,
-            self.model.start_minute_of_day,
-            self.attacker.window_min,
-            float(self.model.clearance_ied_factor),
-        )
+        """``a_c`` of a trip by cell (:func:`convoy.adversary.trajectory_hits`)."""
+        out: dict[Cell, float] = {}
+        for _i, c, a in self.leg_cells(trip):
+            out[c] = out.get(c, 0.0) + a
+        return out
 
-    def incidents(self, trip: Trip) -> NDArray[np.int64] | None:
-        """Incidents of each simulated run of ``trip`` (None without runs)."""
+    def leg_cells(self, trip: Trip) -> list[tuple[int, Cell, float]]:
+        """
+        (leg index, cell, hit coefficient) of each traversal of a segment.
+
+        Consecutive legs on the pieces of one segment are one traversal, entered
+        at the first piece's departure (as :func:`convoy.adversary.trajectory_hits`
+        counts them); a road edge in no segment is a segment of its own.
+        """
+        out: list[tuple[int, Cell, float]] = []
+        f = float(self.model.clearance_ied_factor)
+        prev = None
+        for i, leg in enumerate(trip.trip.trajectory.legs):
+            seg = self.segments.get(leg.edge, -1 - leg.edge)
+            if seg != prev:
+                w = int(
+                    window_of_minute(
+                        float(leg.depart_min),
+                        self.model.start_minute_of_day,
+                        self.attacker.window_min,
+                    )
+                )
+                out.append((i, (seg, w), f if leg.mode == "clearance" else 1.0))
+            prev = seg
+        return out
+
+    def incidents(
+        self, trip: Trip, placement: Mapping[Cell, float] | None = None
+    ) -> NDArray[np.int64] | None:
+        """
+        Incidents of each simulated run of ``trip`` (None without runs).
+
+        ``placement``: the adversary's devices by cell, added to the IED intensity
+        of the leg entering each cell.
+        """
         if not self.runs:
             return None
+        exp = trip_exposure(self.scenario, trip)
+        if placement:
+            ied = list(exp.leg_ied)
+            for i, c, a in self.leg_cells(trip):
+                ied[i] += a * placement.get(c, 0.0)
+            exp = replace(exp, leg_ied=tuple(ied))
         sim = simulate_plan(
-            self.scenario,
-            trip_exposure(self.scenario, trip),
-            planned_vehicles(self.loadout),
-            num_runs=self.runs,
+            self.scenario, exp, planned_vehicles(self.loadout), num_runs=self.runs
         )
         return np.asarray(sim.num_ied + sim.num_ambush)
 
-    def cvar90(self, trip: Trip) -> float | None:
-        runs = self.incidents(trip)
+    def cvar90(
+        self, trip: Trip, placement: Mapping[Cell, float] | None = None
+    ) -> float | None:
+        runs = self.incidents(trip, placement)
         return None if runs is None else cvar(runs, CVAR_LEVEL)
 
     def figures(self, trip: Trip) -> Figures:
         exp = float(trip.trip.exposure.total)
-        leak = worst_case(self.hits(trip), self.attacker.budget, self.attacker.cap)
-        return Figures(exp, exp + leak, leak, self.cvar90(trip))
+        hits = self.hits(trip)
+        leak, x = best_response(hits, self.attacker.budget, self.attacker.cap)
+        return Figures(exp, exp + leak, leak, self.cvar90(trip), self.cvar90(trip, x))
 
 
 def adversary_result(
@@ -300,31 +339,41 @@ def static_schedule(robust: RobustPlan) -> Schedule:
 
 
 def _mix_figures(pricer: _Pricer, mix: list[MixPlan]) -> Figures:
-    """Figures of the mix: averages, and the best response to the mix."""
+    """
+    Figures of the mix: averages, and the best response to the mix.
+
+    ``cvar90_leaked`` is the pooled tail with the adversary's best answer to the
+    mix (it knows the mix, not the draw) on every plan of the mix.
+    """
     gain: dict[Cell, float] = {}
     for m in mix:
         for c, a in pricer.hits(m.trip).items():
             gain[c] = gain.get(c, 0.0) + m.probability * a
     expected = sum(m.probability * m.figures.expected for m in mix)
-    answer = best_response(gain, pricer.attacker.budget, pricer.attacker.cap)[0]
-    runs = [pricer.incidents(m.trip) for m in mix]
-    tail = None
-    if all(r is not None for r in runs):
-        pooled = np.concatenate([r for r in runs if r is not None])
-        weights = np.concatenate(
-            [
-                np.full(len(r), m.probability / len(r))
-                for m, r in zip(mix, runs, strict=True)
-                if r is not None
-            ]
-        )
-        tail = cvar(pooled, CVAR_LEVEL, weights)
+    answer, x = best_response(gain, pricer.attacker.budget, pricer.attacker.cap)
+    tail = _pooled_cvar(mix, [pricer.incidents(m.trip) for m in mix])
+    tail_leaked = _pooled_cvar(mix, [pricer.incidents(m.trip, x) for m in mix])
     return Figures(
         expected,
         expected + answer,
         sum(m.probability * m.figures.leaked for m in mix),
         tail,
+        tail_leaked,
     )
+
+
+def _pooled_cvar(
+    mix: list[MixPlan], runs: list[NDArray[np.int64] | None]
+) -> float | None:
+    """CVaR at 90 % of the plans' runs pooled, each run weighted by its plan."""
+    if any(r is None for r in runs):
+        return None
+    pooled = [r for r in runs if r is not None]
+    weights = [
+        np.full(len(r), m.probability / len(r))
+        for m, r in zip(mix, pooled, strict=True)
+    ]
+    return cvar(np.concatenate(pooled), CVAR_LEVEL, np.concatenate(weights))
 
 
 def _game_info(mixed: MixedStrategy) -> dict[str, float]:

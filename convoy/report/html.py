@@ -611,13 +611,23 @@ def adversary_section(doc: PlanDocument) -> str:
             _num(r.cvar90_incidents, "{:.1f}")
             if r.cvar90_incidents is not None
             else "",
+            _num(r.cvar90_if_leaked_incidents, "{:.1f}")
+            if r.cvar90_if_leaked_incidents is not None
+            else "",
         ]
         for r in adv.figures
     ]
     figures = _table(
-        ["plan", "static threat", "if leaked", "rise if leaked", "CVaR 90 %"],
+        [
+            "plan",
+            "static threat",
+            "if leaked",
+            "rise if leaked",
+            "CVaR 90 %",
+            "CVaR 90 % if leaked",
+        ],
         rows,
-        numeric=[False, True, True, True, True],
+        numeric=[False, True, True, True, True, True],
         row_class=["best" if r.plan == adv.mode else "" for r in adv.figures],
     )
     mix_rows = [
@@ -651,8 +661,9 @@ road segment in a {_num(adv.window_h, "{:g}")} h window; each costs a column tha
 drives there then one expected incident, less under route clearance.
 <i>If leaked</i> is a plan's expected incidents when the adversary knows it
 (for the mix: knows the mix, not the draw); <i>rise</i> is what a leak adds.
-CVaR 90 % is the mean incidents of the worst tenth of simulated runs (static
-threat).</p>
+CVaR 90 % is the mean incidents of the worst tenth of simulated runs, under the
+static threat and with the adversary's devices where a leak would put them (for
+the mix: its best answer to the mix).</p>
 <div class="scroll">{figures}</div>
 <p class="note">The mix ({len(adv.mix)} plans) against the adversary's best answer:
 {_num(g.get("mix_value"), "{:.2f}")} in the search's objective (expected incidents
