@@ -197,3 +197,17 @@ def test_bad_attacker_is_a_clear_error(tmp_path):
         Attacker(budget=1.0, window_h=0.0)
     res = _run("plan", str(TINY), "-o", str(tmp_path / "p"), "--attacker-budget", "-1")
     assert res.exit_code == 2
+
+
+def test_robust_cvar_objective_picks_a_robust_candidate(scenario):
+    from convoy.adversary import Attacker, robust_plan
+
+    plan = plan_withdrawal(
+        scenario, runs=0, adversary="robust", objective="cvar90", attacker_budget=2
+    )
+    req = search_request(scenario, plan.loadout, plan.contraction)
+    _m, _c, static = _column_schedule(scenario, plan.edge_risk, plan.loadout)
+    rob = robust_plan(req, Attacker(2.0), static)
+    legs = {c.schedule.legs for c, _w in rob.candidates}
+    assert plan.schedule.legs in legs
+    assert plan.adversary is not None and plan.adversary.objective == "cvar90"

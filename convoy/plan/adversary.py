@@ -240,6 +240,11 @@ class _Pricer:
         runs = self.incidents(trip, placement)
         return None if runs is None else cvar(runs, CVAR_LEVEL)
 
+    def cvar90_if_leaked(self, trip: Trip) -> float | None:
+        """CVaR 90 % with the adversary's worst-case devices on the trip."""
+        x = best_response(self.hits(trip), self.attacker.budget, self.attacker.cap)[1]
+        return self.cvar90(trip, x)
+
     def figures(self, trip: Trip) -> Figures:
         exp = float(trip.trip.exposure.total)
         hits = self.hits(trip)
@@ -391,7 +396,7 @@ def _game_info(mixed: MixedStrategy) -> dict[str, float]:
 CVAR_NOTE = (
     "objective cvar90: the plan is chosen among generated candidates (static mode: "
     "the best plan of each of the best departure days; robust mode: the robust "
-    "search's candidates, scored by CVaR plus the rise if leaked; mixed mode: the "
+    "search's candidates, by their CVaR if leaked; mixed mode: the "
     "mix itself minimises expected incidents) by the CVaR at 90 % of its simulated "
     "incidents; the exact search minimises expected incidents, not CVaR"
 )
@@ -432,8 +437,9 @@ def main_schedule(
     ``static``: the static plan, or with ``cvar90`` the best plan of each of the
     :data:`CHOICE_DAYS` best departure days chosen by its simulated CVaR.
     ``robust``: the robust plan, or with ``cvar90`` the robust search's candidate
-    with the least CVaR plus worst-case rise. ``mixed``: the static plan (the mix
-    is drawn from on the day, :func:`adversary_result`).
+    with the least CVaR if leaked (the adversary's worst-case devices simulated).
+    ``mixed``: the static plan (the mix is drawn from on the day,
+    :func:`adversary_result`).
     """
     req = search_request(scenario, loadout, contraction)
     attacker, source = scenario_attacker(er, budget)
@@ -455,10 +461,10 @@ def main_schedule(
             return priced_trip("candidate", contraction.original, traj, moving, values)
 
         if mode == "robust" and robust is not None:
-            cands = [(c.schedule, w - c.base) for c, w in robust.candidates]
-        else:
-            cands = [(s, 0.0) for s in departure_candidates(req, static)]
-        if mode != "mixed":
+            cands = [c.schedule for c, _w in robust.candidates]
+            chosen = choose_by_cvar(cands, trip_of, pricer.cvar90_if_leaked)
+        elif mode == "static":
+            cands = departure_candidates(req, static)
             chosen = choose_by_cvar(cands, trip_of, pricer.cvar90)
     return MainChoice(chosen, req, attacker, source, robust)
 
@@ -495,21 +501,17 @@ def departure_candidates(
 
 
 def choose_by_cvar(
-    candidates: list[tuple[Schedule, float]],
+    candidates: list[Schedule],
     trip_of: Callable[[Schedule], Trip],
-    pricer_cvar: Callable[[Trip], float | None],
+    score: Callable[[Trip], float | None],
 ) -> Schedule:
-    """
-    The candidate with the least CVaR at 90 % plus its worst-case rise.
-
-    ``candidates`` are (schedule, leaked rise); ties keep the earlier candidate.
-    """
+    """The candidate with the least ``score`` (a CVaR); ties keep the earlier one."""
     best: tuple[float, int] | None = None
-    pick = candidates[0][0]
-    for i, (sched, leak) in enumerate(candidates):
-        tail = pricer_cvar(trip_of(sched))
-        score = (tail if tail is not None else 0.0) + leak
-        if best is None or (score, i) < best:
-            best = (score, i)
+    pick = candidates[0]
+    for i, sched in enumerate(candidates):
+        tail = score(trip_of(sched))
+        key = (tail if tail is not None else 0.0, i)
+        if best is None or key < best:
+            best = key
             pick = sched
     return pick
