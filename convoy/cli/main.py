@@ -14,6 +14,7 @@ from typing import Any, TextIO
 import click
 
 from convoy._version import __version__
+from convoy.cli.draw import draw
 from convoy.cli.export import export
 from convoy.cli.options import (
     QUIET_KEY,
@@ -75,6 +76,7 @@ Examples:
   convoy plan kidal-gao -o plan         plan it into the folder plan/
   convoy plan kidal-gao --pareto        also sweep the price of an incident
   convoy simulate plan -n 100000        Monte Carlo of the written plan
+  convoy plan --adversary mixed         a mix of plans; `convoy draw plan` picks one
   convoy report plan --pdf              the commander's report, HTML and PDF
   convoy export plan --crs EPSG:32631   rebuild the maps in another CRS
   convoy risk kidal-gao -o risk.tif     the risk field as a GeoTIFF
@@ -127,5 +129,6 @@ for _command in (
     export,
     simulate,
     report,
+    draw,
 ):
     cli.add_command(add_verbose_option(_command))

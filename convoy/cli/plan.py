@@ -143,6 +143,30 @@ def summary_table(doc: PlanDocument) -> Table:
     return t
 
 
+def adversary_table(doc: PlanDocument) -> Table:
+    """Static, robust and mixed figures against an adversary, one row a plan."""
+    adv = doc.adversary
+    assert adv is not None
+    t = Table(
+        title=f"Adversary ({adv.budget:g} devices): expected incidents",
+        caption="if leaked: the adversary knows the plan (mixed: knows the mix, "
+        "not the draw); rise: how much a leak adds; CVaR 90 %: mean of the "
+        "worst tenth of simulated runs",
+        box=box.SIMPLE_HEAD,
+    )
+    for col in ("plan", "static", "if leaked", "rise", "CVaR 90 %"):
+        t.add_column(col, justify="left" if col == "plan" else "right")
+    for r in adv.figures:
+        t.add_row(
+            r.plan.replace("_", " "),
+            f"{r.expected_incidents:.2f}",
+            f"{r.worst_case_incidents:.2f}",
+            f"{r.leaked_rise:.2f}",
+            "-" if r.cvar90_incidents is None else f"{r.cvar90_incidents:.1f}",
+        )
+    return t
+
+
 def render_summary(doc: PlanDocument, console: Console) -> None:
     """Print the plan against its baselines, the loads and the march."""
     console.print(summary_table(doc))
@@ -181,6 +205,8 @@ def render_summary(doc: PlanDocument, console: Console) -> None:
     )
     if doc.simulation is not None:
         console.print(simulation_line(doc.simulation), soft_wrap=True)
+    if doc.adversary is not None:
+        console.print(adversary_table(doc))
     for note in doc.notes:
         console.print(f"[yellow]note:[/] {escape(note)}")
 
@@ -261,6 +287,29 @@ def plan_json(
             for p in doc.pareto
         ],
         "notes": list(doc.notes),
+        **({} if doc.adversary is None else {"adversary": adversary_json(doc)}),
+    }
+
+
+def adversary_json(doc: PlanDocument) -> dict[str, Any]:
+    """The ``adversary`` member of ``convoy plan --json`` (adversary modes only)."""
+    adv = doc.adversary
+    assert adv is not None
+    return {
+        "mode": adv.mode,
+        "objective": adv.objective,
+        "budget": adv.budget,
+        "game": dict(adv.game),
+        "figures": [r.to_dict() for r in adv.figures],
+        "mix": [
+            {
+                "name": m.name,
+                "probability": m.probability,
+                "depart": m.plan.summary.depart,
+                "expected_incidents": m.plan.summary.expected_incidents,
+            }
+            for m in adv.mix
+        ],
     }
 
 
@@ -271,7 +320,9 @@ def plan_json(
 Examples:
   convoy plan kidal-gao -o plan --overwrite
   convoy plan my-scenario/ -o plan --pareto --runs 100000
-  convoy plan -q --json --no-maps > summary.json""",
+  convoy plan -q --json --no-maps > summary.json
+  convoy plan kidal-gao --adversary mixed --attacker-budget 4 -o plan
+  convoy plan kidal-gao --adversary robust --objective cvar90""",
 )
 @scenario_argument
 @out_option(default="plan", help_text="Output folder.")
@@ -307,6 +358,31 @@ Examples:
     help="Exit 0 even when the loads are not proven within [solver] gap_target "
     "(default: exit 3, outputs written).",
 )
+@click.option(
+    "--adversary",
+    type=click.Choice(["static", "robust", "mixed"]),
+    default="static",
+    show_default=True,
+    help="static: the threat map as it is. robust: the best single plan if the "
+    "adversary learns it. mixed: also a mix of plans to draw from on the day "
+    "(`convoy draw`).",
+)
+@click.option(
+    "--attacker-budget",
+    type=click.FloatRange(0),
+    default=None,
+    help="Devices or ambush positions the adversary can place on the convoy's "
+    "segments and days (default: a tenth of the devices the threat field holds "
+    "on the scenario's roads).",
+)
+@click.option(
+    "--objective",
+    type=click.Choice(["expected", "cvar90"]),
+    default="expected",
+    show_default=True,
+    help="expected incidents, or cvar90: the mean of the worst tenth of the "
+    "simulated runs (chosen among generated candidate plans).",
+)
 @json_option
 @guarded
 def plan(
@@ -318,6 +394,9 @@ def plan(
     crs: str,
     num_runs: int,
     accept_gap: bool,
+    adversary: str,
+    attacker_budget: float | None,
+    objective: str,
 ) -> None:
     """Plan the withdrawal: route, timing, loads, march table, baselines, maps.
 
@@ -344,6 +423,9 @@ def plan(
             overwrite=overwrite,
             progress=shown.message,
             steps=shown.steps,
+            adversary=adversary,
+            attacker_budget=attacker_budget,
+            objective=objective,
         )
     warning = doc.loadout.warning()
     code = EXIT_GAP if warning and not accept_gap else 0

@@ -21,6 +21,7 @@ from convoy.baselines import BASELINE_NAMES
 from convoy.document import build
 from convoy.document._fields import PLAN_FILE, Fields, iso, parse_iso
 from convoy.document._json import canonical_json
+from convoy.document.adversary import AdversaryInfo, adversary_info
 from convoy.document.loads import (
     DISPOSITIONS,
     LeftBehindRow,
@@ -72,6 +73,7 @@ __all__ = [
     "PLAN_FILE",
     "PLAN_FORMAT",
     "PLAN_ORDER",
+    "AdversaryInfo",
     "CalibrationInfo",
     "ChannelInfo",
     "CountHistogram",
@@ -151,6 +153,7 @@ class PlanDocument:
     start_minute_of_day: int | None = None
     simulation: SimulationSummary | None = None
     risk_model: RiskModelInfo | None = None
+    adversary: AdversaryInfo | None = None
 
     # ------------------------------------------------------------------ views
 
@@ -254,6 +257,7 @@ class PlanDocument:
             start_minute_of_day=start_minute,
             simulation=None if sim is None else SimulationSummary.from_result(sim),
             risk_model=risk_model_info(plan),
+            adversary=adversary_info(plan),
         )
 
     def with_simulation(self, simulation: SimulationSummary | None) -> PlanDocument:
@@ -293,6 +297,8 @@ class PlanDocument:
             out["simulation"] = self.simulation.to_dict()
         if self.risk_model is not None:
             out["risk_model"] = self.risk_model.to_dict()
+        if self.adversary is not None:
+            out["adversary"] = self.adversary.to_dict()
         return out
 
     def to_json(self) -> str:
@@ -329,6 +335,7 @@ class PlanDocument:
         risk = f.obj_or_none("risk_table")
         sim = f.obj_or_none("simulation")
         risk_model = f.obj_or_none("risk_model")
+        adversary = f.obj_or_none("adversary")
         versions = f.mapping("versions")
         return cls(
             format=PLAN_FORMAT,
@@ -352,6 +359,7 @@ class PlanDocument:
             else f.int_("start_minute_of_day"),
             simulation=None if sim is None else SimulationSummary.read(sim),
             risk_model=None if risk_model is None else RiskModelInfo.read(risk_model),
+            adversary=None if adversary is None else AdversaryInfo.read(adversary),
         )
 
     @classmethod

@@ -146,6 +146,9 @@ def plan_into(
     overwrite: bool = False,
     progress: Callable[[str], None] = _quiet,
     steps: Callable[[str, int, int], None] | None = None,
+    adversary: str = "static",
+    attacker_budget: float | None = None,
+    objective: str = "expected",
 ) -> PlanDocument:
     """
     Plan a scenario into a folder, as ``convoy plan`` does.
@@ -153,7 +156,8 @@ def plan_into(
     The folder is checked first (existing outputs, inputs), so a run that could not
     write stops before planning; then :func:`convoy.plan.plan_withdrawal` and the
     files of :func:`write_outputs`, moved in together at the end. ``progress`` and
-    ``steps`` are handed to :func:`convoy.plan.plan_withdrawal`.
+    ``steps``, ``adversary``, ``attacker_budget`` and ``objective`` are handed to
+    :func:`convoy.plan.plan_withdrawal`.
 
     Raises
     ------
@@ -168,6 +172,13 @@ def plan_into(
     names = output_names(maps=maps, simulation=runs > 0)
     with _staged(scenario, Path(out_dir), names, overwrite) as tmp:
         plan = plan_withdrawal(
-            scenario, pareto=pareto, runs=runs, progress=progress, steps=steps
+            scenario,
+            pareto=pareto,
+            runs=runs,
+            progress=progress,
+            steps=steps,
+            adversary=adversary,
+            attacker_budget=attacker_budget,
+            objective=objective,
         )
         return write_plan_files(plan, tmp, maps=maps, crs=crs, progress=progress)

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from convoy.document import PlanDocument
+from convoy.document.records import MarchTableRow
 from convoy.times import dtg
 
 MARCH_COLUMNS: tuple[str, ...] = (
@@ -85,8 +86,13 @@ def march_rows(doc: PlanDocument) -> list[dict[str, Any]]:
     (``..._dtg``, see :func:`dtg`) beside it; ``halt_until`` and its DTG are
     ``None`` away from a halt.
     """
+    return march_dicts(doc.march_table)
+
+
+def march_dicts(rows: Sequence[MarchTableRow]) -> list[dict[str, Any]]:
+    """Rows of any march table as :func:`march_rows` gives the optimised plan's."""
     out = []
-    for r in doc.march_table:
+    for r in rows:
         row = r.to_dict()
         row["km"] = round(r.km, 1)
         row["pass_time_min"] = round(r.pass_time_min)
@@ -125,6 +131,12 @@ def _write(
         w.writerow(columns)
         for row in rows:
             w.writerow([_cell(row.get(c)) for c in columns])
+
+
+def write_march_table(rows: Sequence[MarchTableRow], path: Path) -> Path:
+    """Write one march table as march_table.csv is written, to ``path``."""
+    _write(path, MARCH_COLUMNS, march_dicts(rows))
+    return path
 
 
 def write_tables(doc: PlanDocument, out_dir: Path) -> list[Path]:

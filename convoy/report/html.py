@@ -593,6 +593,7 @@ def report_context(doc: PlanDocument, charts: dict[str, Markup]) -> dict[str, An
         "simulation_section": Markup(
             simulation_section(doc, charts.get("simulation.png", ""))
         ),
+        "adversary_section": Markup(adversary_section(doc)),
         "loads_note": loads_note,
         "loads_table": Markup(loads_table(doc)),
         "left_behind_table": Markup(left_behind_table(doc)),
@@ -635,3 +636,83 @@ def render_report(
         where = template or TEMPLATE
         msg = f"{where}: expected a valid Jinja2 report template, found {exc}"
         raise ScenarioError(msg) from None
+
+
+def adversary_section(doc: PlanDocument) -> str:
+    """
+    The "Against an adversary" section: static, robust and mixed side by side.
+
+    Empty for a static plan (no ``adversary`` in plan.json).
+    """
+    adv = doc.adversary
+    if adv is None:
+        return ""
+    rows = [
+        [
+            escape(r.plan.replace("_", " ")),
+            _num(r.expected_incidents, "{:.2f}"),
+            _num(r.worst_case_incidents, "{:.2f}"),
+            _num(r.leaked_rise, "{:.2f}"),
+            _num(r.cvar90_incidents, "{:.1f}")
+            if r.cvar90_incidents is not None
+            else "",
+            _num(r.cvar90_if_leaked_incidents, "{:.1f}")
+            if r.cvar90_if_leaked_incidents is not None
+            else "",
+        ]
+        for r in adv.figures
+    ]
+    figures = _table(
+        [
+            "plan",
+            "static threat",
+            "if leaked",
+            "rise if leaked",
+            "CVaR 90 %",
+            "CVaR 90 % if leaked",
+        ],
+        rows,
+        numeric=[False, True, True, True, True, True],
+        row_class=["best" if r.plan == adv.mode else "" for r in adv.figures],
+    )
+    mix_rows = [
+        [
+            escape(m.name),
+            _num(m.probability, "{:.2f}"),
+            escape(dtg(m.plan.summary.depart)),
+            escape(dtg(m.plan.summary.arrive)),
+            _num(m.plan.summary.expected_incidents, "{:.2f}"),
+            _num(sum(g.mode == "clearance" for g in m.plan.legs), "{:.0f}"),
+        ]
+        for m in adv.mix
+    ]
+    mix = _table(
+        ["plan", "probability", "depart", "arrive", "incidents", "clearance legs"],
+        mix_rows,
+        numeric=[False, True, False, False, True, True],
+    )
+    g = adv.game
+    chosen = (
+        "The plan above is the <b>robust</b> plan: the best single plan against "
+        "an adversary who learns it."
+        if adv.mode == "robust"
+        else "The plan above is the static plan; on the day, draw one plan of the "
+        "mix with <code>convoy draw PLANDIR</code> and brief its march table."
+    )
+    return f"""<h2>Against an adversary who reads the plan</h2>
+<p>{chosen} The adversary places <b>{_num(adv.budget, "{:g}")}</b> devices or
+ambush positions ({escape(adv.budget_source)}), at most {_num(adv.cap, "{:g}")} on a
+road segment in a {_num(adv.window_h, "{:g}")} h window; each costs a column that
+drives there then one expected incident, less under route clearance.
+<i>If leaked</i> is a plan's expected incidents when the adversary knows it
+(for the mix: knows the mix, not the draw); <i>rise</i> is what a leak adds.
+CVaR 90 % is the mean incidents of the worst tenth of simulated runs, under the
+static threat and with the adversary's devices where a leak would put them (for
+the mix: its best answer to the mix).</p>
+<div class="scroll">{figures}</div>
+<p class="note">The mix ({len(adv.mix)} plans) against the adversary's best answer:
+{_num(g.get("mix_value"), "{:.2f}")} in the search's objective (expected incidents
+plus the priced km and hours); with every plan generated
+({_num(g.get("columns"), "{:.0f}")}) the game's value is
+{_num(g.get("value"), "{:.2f}")}, duality gap {_num(g.get("gap"), "{:.2g}")}.</p>
+<div class="scroll">{mix}</div>"""

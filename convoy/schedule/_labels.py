@@ -28,6 +28,10 @@ Arrays in, arrays out; no objects, no exceptions, no NaN. The wrapper in
   day), so it is stored there. State (n, t, h) lives at
   ``base[t] * N + n * hcnt[t] + (max(h, hlo[t]) - hlo[t])``.
 
+``att[(e * att_nw + att_win[t]) * 2 + md]`` is an extra cost of a traversal of e
+in mode md entered at t (an adversary's effort by segment and time window,
+:mod:`convoy.schedule.attack`); all zeros without one.
+
 Action codes: -2 arrived (n is the destination), -1 none (infeasible), 0 halt one
 step, ``1 + 2 * k + md`` drive adjacency slot k in mode md.
 """
@@ -154,6 +158,9 @@ def _fill(
     arr,
     drv,
     act,
+    att,
+    att_win,
+    att_nw,
 ):
     # One function of 31 arguments (about 135 lines with them): the pass is
     # the search's hot loop, and splitting it would pass the same arrays again
@@ -212,6 +219,7 @@ def _fill(
                         t, d, e, md, light, step_min, ied_coef, amb_coef, ci, ca
                     )
                     c0 = ci_ + ca_ + fixed[e] + step_price * d
+                    c0 += att[(e * att_nw + att_win[t]) * 2 + md]
                     t2 = t + d
                     same_day = t2 < nextmid[t]
                     lo2 = hlo[t2]
@@ -289,6 +297,9 @@ def _departures(
     dep_arr,
     dep_drv,
     dep_act,
+    att,
+    att_win,
+    att_nw,
 ):
     """
     Best first move from the origin at each departure step, nothing driven yet.
@@ -323,6 +334,7 @@ def _departures(
                     t, d, e, md, light, step_min, ied_coef, amb_coef, ci, ca
                 )
                 c = ci_ + ca_ + fixed[e] + step_price * d + cost[j]
+                c += att[(e * att_nw + att_win[t]) * 2 + md]
                 if dep_act[t] == -1 or _better(
                     c, arr[j], drv[j] + d, m, dep_cost[t], dep_arr[t], dep_drv[t], bnx
                 ):

@@ -88,6 +88,7 @@ from numpy.typing import NDArray
 from convoy.errors import InfeasibleError, NoRouteError, ScenarioError
 from convoy.params import MovementParams
 from convoy.schedule import _labels
+from convoy.schedule.attack import AttackCost, kernel_arrays
 from convoy.schedule.exposure import MODES, ExposureModel
 from convoy.schedule.infeasible import fmt_time, infeasible_message
 from convoy.schedule.tables import (
@@ -249,6 +250,7 @@ def plan_schedule(
     latest_depart_min: float | None = None,
     start: datetime | None = None,
     node_names: Mapping[int, str] | None = None,
+    attack: AttackCost | None = None,
 ) -> Schedule:
     """
     The schedule with the fewest expected incidents that meets every hard constraint.
@@ -271,6 +273,11 @@ def plan_schedule(
         t0 as a UTC datetime, for messages only.
     node_names
         Names of nodes (sites), for messages only.
+    attack
+        An adversary's effort: extra expected incidents by (edge, time window,
+        mode) that the search adds to each traversal's cost
+        (:mod:`convoy.schedule.attack`); the schedule's ``cost_by_departure``
+        includes it, its legs' ``ied`` and ``ambush`` do not.
 
     Returns
     -------
@@ -319,8 +326,11 @@ def plan_schedule(
         raise InfeasibleError(msg)
 
     tab = step_tables(model, movement, num_steps, int(g.tail.max(initial=0)))
-    labels = _fill_labels(model, g, tab, destination, step)
-    dep = _departure_labels(model, g, tab, labels, origin, earliest, latest, step)
+    att = kernel_arrays(
+        attack, model.num_edges, num_steps, step, model.start_minute_of_day
+    )
+    labels = _fill_labels(model, g, tab, destination, step, att)
+    dep = _departure_labels(model, g, tab, labels, origin, earliest, latest, step, att)
     dep_cost, dep_arr, dep_drv, dep_act = dep
     ok = np.flatnonzero(dep_act >= 0)
     if len(ok) == 0:
@@ -387,8 +397,16 @@ _Labels = tuple[
 ]
 
 
+_Att = tuple[NDArray[np.float64], NDArray[np.int64], int]
+
+
 def _fill_labels(
-    model: ExposureModel, g: SearchGraph, tab: StepTables, destination: int, step: int
+    model: ExposureModel,
+    g: SearchGraph,
+    tab: StepTables,
+    destination: int,
+    step: int,
+    att: _Att,
 ) -> _Labels:
     """The backward pass: (cost, arrival, steps driven, action) of every state."""
     num_states = model.num_nodes * tab.num_levels
@@ -435,6 +453,7 @@ def _fill_labels(
         arr,
         drv,
         act,
+        *att,
     )
     return cost, arr, drv, act
 
@@ -448,6 +467,7 @@ def _departure_labels(
     earliest: int,
     latest: int,
     step: int,
+    att: _Att,
 ) -> tuple[
     NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]
 ]:
@@ -493,6 +513,7 @@ def _departure_labels(
             dep_arr,
             dep_drv,
             dep_act,
+            *att,
         )
     return dep_cost, dep_arr, dep_drv, dep_act
 
