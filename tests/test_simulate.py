@@ -638,7 +638,7 @@ def test_bad_trip_times_are_refused(times):
 
 
 def test_an_assumed_ambush_level_shares_the_ied_draw():
-    """ambush_follows_ied: one multiplier a run for both channels (correlated counts)."""
+    """ambush_follows_ied: one multiplier a run for both channels (correlated)."""
     params = SimulationParams(near_repeat_boost=1.0)
     n = 20_000
     apart = _column_sim(timed_trip(), params, n, rate_shape=(2.0, 2.0))
