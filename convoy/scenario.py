@@ -327,6 +327,10 @@ class ReferenceTrip:
         Whether the trip's observed counts set the channel scales.
     holdout
         Never used for calibration, only predicted.
+    air_cover
+        Whether the observed convoy flew with air cover (default false: the 2023
+        columns had none). Calibration prices it so, whatever the scenario's
+        ``air_cover``: a plan with air cover then gains the air-cover factor.
     where
         Where the trip is in scenario.toml (``reference_trips[2]``), for messages.
     """
@@ -345,6 +349,7 @@ class ReferenceTrip:
     calibrate: bool = True
     holdout: bool = False
     where: str = "[calibration]"
+    air_cover: bool = False
 
     def __post_init__(self) -> None:
         err = self._error()

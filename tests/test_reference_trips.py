@@ -424,3 +424,29 @@ def test_historical_notes_say_when_the_daily_limit_is_broken():
     assert "up to 13.0 h a day on 1 of the 2 days it moved" in notes[0]
     assert "clearance mode" in notes[1] and "3.0 km/h" in notes[1]
     assert "reported: 2 km/h" in notes[1]
+
+
+def test_air_cover_is_not_calibrated_away(tmp_path):
+    """The reference trip flew without air cover: a plan with it gains the factor."""
+    docs = {}
+    for cover in (False, True):
+        d = tmp_path / f"cover-{cover}"
+        shutil.copytree(TINY, d)
+        toml = d / "scenario.toml"
+        toml.write_text(
+            toml.read_text().replace(
+                "air_cover = false", f"air_cover = {str(cover).lower()}"
+            )
+        )
+        docs[cover] = PlanDocument.from_plan(plan_withdrawal(read_scenario(d), runs=0))
+    off, on = docs[False], docs[True]
+    factor = read_scenario(TINY).risk.air_cover_ambush_factor
+    # the same reference trip, priced as it flew, gives the same IED scale and an
+    # ambush scale that keeps the field's air-cover factor out
+    assert on.calibration.scale_ied == pytest.approx(off.calibration.scale_ied)
+    assert on.calibration.scale_ambush == pytest.approx(off.calibration.scale_ambush)
+    # the historical profile with air cover meets fewer ambushes, by the factor
+    hist_off = off.baselines["historical"].expected_ambush_incidents
+    hist_on = on.baselines["historical"].expected_ambush_incidents
+    assert hist_on == pytest.approx(factor * hist_off, rel=1e-4)
+    assert on.summary.expected_ambush_incidents < off.summary.expected_ambush_incidents

@@ -172,6 +172,7 @@ TRIP_KEYS: tuple[str, ...] = (
     "observed",
     "calibrate",
     "holdout",
+    "air_cover",
 )
 
 #: Channels a trip's ``observed`` table may count.
@@ -348,7 +349,7 @@ def _read_one_trip(
     ):
         note("pace_kph", "a speed in km/h > 0", pace)
     flags = {}
-    for key, default in (("calibrate", True), ("holdout", False)):
+    for key, default in (("calibrate", True), ("holdout", False), ("air_cover", False)):
         flags[key] = raw.get(key, default)
         if not isinstance(flags[key], bool):
             note(key, "true or false", flags[key])
@@ -377,6 +378,7 @@ def _read_one_trip(
             calibrate=bool(flags["calibrate"]) and flags["holdout"] is not True,
             holdout=bool(flags["holdout"]),
             where=where,
+            air_cover=bool(flags["air_cover"]),
         )
     except ScenarioError:
         return None  # every field was checked above

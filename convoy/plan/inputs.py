@@ -428,15 +428,26 @@ def price_reference_trip(
 
 
 def reference_fits(scenario: Scenario, er: EdgeRisk) -> list[TripFit]:
-    """Every reference trip's expected incidents at scale 1 and its observed counts."""
+    """
+    Every reference trip's expected incidents at scale 1 and its observed counts.
+
+    Each trip is priced under its own air cover (``ReferenceTrip.air_cover``):
+    the field carries the scenario's, a constant factor on the ambush channel
+    (``[risk] air_cover_ambush_factor``), which is taken out or put in here, so
+    calibration does not cancel the air cover a plan is given.
+    """
+    factor = scenario.risk.air_cover_ambush_factor
+    field_m = factor if scenario.air_cover else 1.0
     out: list[TripFit] = []
     for trip in scenario.reference_trips:
         _m, _t, exp = price_reference_trip(scenario, er, trip)
+        own_m = factor if trip.air_cover else 1.0
+        amb = exp.ambush * own_m / field_m if field_m > 0 else 0.0
         out.append(
             TripFit(
                 trip.name,
                 exp.ied / er.scale_ied if er.scale_ied else 0.0,
-                exp.ambush / er.scale_ambush if er.scale_ambush else 0.0,
+                amb / er.scale_ambush if er.scale_ambush else 0.0,
                 trip.ied_incidents,
                 trip.ambush_incidents,
                 trip.used_for_calibration,
