@@ -75,6 +75,10 @@ def _median(rows: list[dict[str, Any]], col: str) -> float | None:
     return vals[mid] if len(vals) % 2 else 0.5 * (vals[mid - 1] + vals[mid])
 
 
+def _text(value: Any) -> str:
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
 def summary_table(result: SweepResult, spec: SweepSpec) -> Table:
     """Medians at each grid point (within 80 columns; the CSV has the rest)."""
     t = Table(
@@ -95,7 +99,10 @@ def summary_table(result: SweepResult, spec: SweepSpec) -> Table:
         arrive = _median(rows, "arrival_h")
         left = _median(rows, "value_left_usd")
         t.add_row(
-            ", ".join(f"{a}={v}" for a, v in zip(spec.axes, point, strict=True))
+            "\n".join(
+                f"{a.rpartition('.')[2]}={_text(v)}"
+                for a, v in zip(spec.axes, point, strict=True)
+            )
             or "(no grid)",
             str(len(rows)),
             str(sum(1 for r in rows if r["status"] != "ok")),

@@ -74,7 +74,11 @@ def plot_axis(
         ax.set_xlim(-0.6, len(values) - 0.4)
         ax.set_ylabel(label)
         ax.set_xlabel(key)
-        ax.autoscale_view(scalex=False)
+        ax.ticklabel_format(axis="y", useOffset=False, style="plain")
+        every = np.concatenate([d for d in data if len(d)] or [np.zeros(1)])
+        lo, hi = float(every.min()), float(every.max())
+        pad = max(0.05 * (hi - lo), 0.02 * max(abs(lo), abs(hi)), 1e-6)
+        ax.set_ylim(lo - pad, hi + pad)
         ax.grid(axis="y", alpha=0.3)
     return save(fig, path)
 
