@@ -9,7 +9,9 @@ the summary by grid point and the failed plans with their errors.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -40,7 +42,11 @@ def chart_name(index: int) -> str:
 
 
 def _label(value: Any) -> str:
+    """A value as a short tick label: times as day, month and UTC hour."""
     text = str(value).lower() if isinstance(value, bool) else str(value)
+    if isinstance(value, str) and len(value) >= 16 and value[10:11] == "T":
+        with contextlib.suppress(ValueError):
+            return datetime.fromisoformat(value).strftime("%d %b %H:%M")
     return text if len(text) <= 22 else text[:10] + "…" + text[-10:]
 
 
