@@ -30,7 +30,12 @@ from convoy.io.scenario import read_scenario  # noqa: E402
 from convoy.sweep import SweepSpec, parse_grid, prepare, read_sweep_file  # noqa: E402
 from convoy.sweep.spec import split_values  # noqa: E402
 from convoy.sweep.store import PARTS_DIR, write_part  # noqa: E402
-from convoy.sweep.task import bootstrap_events  # noqa: E402
+from convoy.sweep.task import (  # noqa: E402
+    bootstrap_events,
+    build_scenario,
+    fix_scales,
+    fleet_subset,
+)
 
 TINY = Path(__file__).parent / "data" / "tiny"
 REPO = Path(__file__).resolve().parents[1]
@@ -159,12 +164,42 @@ def test_bootstrap_is_seeded():
     a = bootstrap_events(sc.events, np.random.default_rng([1, 2, 0]))
     b = bootstrap_events(sc.events, np.random.default_rng([1, 2, 0]))
     c = bootstrap_events(sc.events, np.random.default_rng([1, 3, 0]))
-    assert a.num_events == sc.num_events if hasattr(sc, "num_events") else True
     assert np.array_equal(a.xy, b.xy) and a.num_events == sc.events.num_events
     assert not np.array_equal(a.xy, c.xy) or sc.events.num_events < 2
     # every resampled event is one of the file's
     rows = {tuple(p) for p in sc.events.xy}
     assert all(tuple(p) in rows for p in a.xy)
+
+
+def test_scale_draws_are_seeded_gamma_multipliers():
+    sc = read_scenario(TINY)
+    fitted, s_ied, s_amb = fix_scales(sc, 0, 7)
+    assert fitted.calibration.enabled is False
+    assert (fitted.risk.scale_ied, fitted.risk.scale_ambush) == (s_ied, s_amb)
+    draws = [fix_scales(sc, d, 7)[1:] for d in (1, 2, 3)]
+    assert draws[0] == fix_scales(sc, 1, 7)[1:]  # the same draw, the same scales
+    assert len({d[0] for d in draws}) == 3  # draws differ
+    assert fix_scales(sc, 1, 8)[1:] != draws[0]  # another seed, another draw
+    assert all(d[0] > 0 and d[1] > 0 for d in draws)
+
+
+def test_a_fleet_subset_keeps_the_whole_fleets_scales(tiny):
+    sc = read_scenario(tiny)
+    whole = fix_scales(sc, 0, 7)[1:]
+    task = {
+        "scenario": str(tiny),
+        "overrides": {},
+        "fleet": {"count": 4},
+        "resample": 0,
+        "draw": 0,
+        "seed": 7,
+    }
+    sub, s_ied, s_amb = build_scenario(task)
+    assert (s_ied, s_amb) == whole
+    assert [v.id for v in sub.vehicles] == [v.id for v in sc.vehicles[:4]]
+    ids = [sc.vehicles[4].id, sc.vehicles[0].id]
+    kept = fleet_subset(sc, {"ids": ids}).vehicles
+    assert [v.id for v in kept] == [sc.vehicles[0].id, sc.vehicles[4].id]
 
 
 # ------------------------------------------------------------------ failures
