@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from convoy._problems import Problems
-from convoy.errors import ConvoyError, ScenarioError
+from convoy.errors import ConvoyError, Problem, ScenarioError
 from convoy.io.files import label_of
 from convoy.io.scenario import read_scenario, resolve_scenario
 from convoy.outputs.write import staged_outputs
@@ -130,9 +130,13 @@ def prepare(spec: SweepSpec) -> tuple[Path, list[Combination]]:
             if task["fleet"]:
                 fleet_subset(sc, task["fleet"])
         except ScenarioError as exc:
-            where = ", ".join(f"{k}={v!r}" for k, v in c.values)
+            point = ", ".join(f"{k}={v!r}" for k, v in c.values)
             for p in exc.problems:
-                problems.add(label_of(toml), f"sweep ({where})", "", str(p))
+                if isinstance(p, Problem):
+                    where = f"{p.where} (sweep at {point})".strip()
+                    problems.add(p.file, where, p.field, p.expected, p.found)
+                else:
+                    problems.append(f"{p} (sweep at {point})")
     if problems:
         raise problems.error()
     return toml, combos
