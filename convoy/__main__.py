@@ -2,4 +2,6 @@
 
 from convoy.cli.main import cli
 
-cli(prog_name="convoy")
+# guarded: the worker processes of a local Dask cluster import this module again
+if __name__ == "__main__":
+    cli(prog_name="convoy")

@@ -47,6 +47,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("document", ("convoy.document",)),
     ("report", ("convoy.report",)),
     ("outputs", ("convoy.outputs",)),
+    ("sweep", ("convoy.sweep",)),
     ("cli", ("convoy.cli", "convoy.__main__")),
     ("api", ("convoy",)),
 )

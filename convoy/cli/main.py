@@ -27,6 +27,7 @@ from convoy.cli.plan import plan
 from convoy.cli.report import report
 from convoy.cli.risk import risk
 from convoy.cli.simulate import simulate
+from convoy.cli.sweep import sweep
 from convoy.cli.validate import scenarios, validate
 from convoy.cli.validate_model import validate_model
 
@@ -81,6 +82,8 @@ Examples:
   convoy export plan --crs EPSG:32631   rebuild the maps in another CRS
   convoy risk kidal-gao -o risk.tif     the risk field as a GeoTIFF
   convoy plan --json > summary.json     a summary for scripts (stdout only)
+  convoy sweep --grid scenario.air_cover=true,false --resamples 20
+                                        many plans on Dask, resumable
 
 \b
 Output: the summary goes to stdout; progress, warnings and errors to stderr.
@@ -130,5 +133,6 @@ for _command in (
     simulate,
     report,
     draw,
+    sweep,
 ):
     cli.add_command(add_verbose_option(_command))

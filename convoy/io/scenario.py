@@ -25,6 +25,7 @@ from convoy.io.events import guess_events_format, read_events
 from convoy.io.file_keys import INSIDE_FOLDER, read_files
 from convoy.io.files import label_of
 from convoy.io.fleet import read_fleet, read_manifest
+from convoy.io.overrides import apply_overrides
 from convoy.io.reference import (
     historical_trip,
     read_reference_trip,
@@ -357,7 +358,9 @@ def _read_events(
     return None
 
 
-def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
+def read_scenario(
+    path: str | Path = DEFAULT_SCENARIO, overrides: Mapping[str, Any] | None = None
+) -> Scenario:
     """
     Load and check a whole scenario: parameters, sites, roads, fleet, manifest, events.
 
@@ -366,6 +369,9 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     path
         A scenario folder, its ``scenario.toml``, or the name of an embedded
         scenario (default ``"kidal-gao"``).
+    overrides
+        ``{"table.key": value}`` set in the parsed ``scenario.toml`` before it is
+        read (:mod:`convoy.io.overrides`), checked as the file's own keys are.
 
     Returns
     -------
@@ -404,6 +410,8 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
     )
     if doc is None:
         raise problems.error()
+    if overrides:
+        doc = apply_overrides(doc, overrides, label, problems)
     header = _read_header(doc, label, problems)
     files = read_files(doc, toml.parent, toml, label, problems)
     if any(
