@@ -6,6 +6,10 @@ documented on the field. ``from_toml()`` rejects unknown keys and wrong types wi
 :class:`~convoy.errors.ScenarioError` naming the table, the key, what was expected and
 what was found.
 
+The module is long on purpose: it is the one place a reviewer reads to check every
+number's unit, default and source, and its tables are flat dataclasses with no logic
+beyond range checks. Splitting it by table would scatter that check across files.
+
 Sources named below:
 
 - **FM 55-30**: US Army Field Manual 55-30, *Army Motor Transport Units and
