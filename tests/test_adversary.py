@@ -22,6 +22,7 @@ from convoy.adversary import (
     worst_case,
 )
 from convoy.adversary.search import leg_hits, placement_cost, schedule_hits
+from convoy.errors import InfeasibleError
 from convoy.params import MovementParams
 from convoy.schedule.exposure import ExposureModel
 from convoy.schedule.tables import search_graph, step_tables
@@ -192,20 +193,26 @@ def test_mixed_strategy_against_enumeration_property(seed, budget, window_h):
     assert mix.value == pytest.approx(_game_by_enumeration(plans, budget), abs=1e-6)
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_robust_plan_is_never_worse_than_static_in_its_worst_case(seed):
-    case = random_case(seed)
-    req = SearchRequest(
-        case.model, case.origin, case.destination, case.horizon_min, case.movement
-    )
-    try:
-        static = req.search()
-    except Exception:  # an infeasible random case tells nothing here
-        pytest.skip("infeasible case")
-    attacker = Attacker(budget=float(seed % 3 + 1), window_h=6.0)
-    rob = robust_plan(req, attacker, static)
-    static_worst = rob.candidates[0][1]
-    assert rob.worst <= static_worst + 1e-12
+def test_robust_plan_is_never_worse_than_static_in_its_worst_case():
+    """On the first 12 feasible random cases (an infeasible one tells nothing)."""
+    checked = 0
+    for seed in range(60):
+        case = random_case(seed)
+        req = SearchRequest(
+            case.model, case.origin, case.destination, case.horizon_min, case.movement
+        )
+        try:
+            static = req.search()
+        except InfeasibleError:
+            continue
+        attacker = Attacker(budget=float(seed % 3 + 1), window_h=6.0)
+        rob = robust_plan(req, attacker, static)
+        static_worst = rob.candidates[0][1]
+        assert rob.worst <= static_worst + 1e-12, seed
+        checked += 1
+        if checked == 12:
+            break
+    assert checked == 12
 
 
 @pytest.mark.parametrize("seed", [1, 3])
