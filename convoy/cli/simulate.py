@@ -23,7 +23,7 @@ from convoy.cli.options import (
 )
 from convoy.cli.progress import ProgressDisplay
 from convoy.document import PLAN_FILE, PlanDocument, canonical_json
-from convoy.errors import ConvoyError, DataQualityWarning, Problem, ScenarioError
+from convoy.errors import DataQualityWarning, Problem, ScenarioError
 from convoy.io.files import file_sha256
 from convoy.io.scenario import embedded_scenarios, read_scenario
 from convoy.outputs.write import staged_outputs
@@ -106,11 +106,7 @@ def run_simulate(
         simulation.json exists and ``overwrite`` is false.
     """
     plan_dir = Path(plan_dir)
-    path = plan_dir / PLAN_FILE
-    if not path.is_file():
-        msg = f"{path}: no plan.json here; write one with `convoy plan -o {plan_dir}`"
-        raise ConvoyError(msg)
-    doc = PlanDocument.read(path)
+    doc = PlanDocument.read_folder(plan_dir)
     if not (1 <= num_runs <= MAX_RUNS):
         msg = f"-n/--runs: expected an integer in [1, {MAX_RUNS}], found {num_runs}"
         raise ScenarioError(msg)

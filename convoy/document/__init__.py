@@ -54,7 +54,7 @@ from convoy.document.simulation import (
     SimulationSummary,
     ValueStats,
 )
-from convoy.errors import Problem, ScenarioError
+from convoy.errors import ConvoyError, Problem, ScenarioError
 from convoy.plan import Plan
 from convoy.simulate import PlannedVehicle, SimulationResult, TripExposure
 
@@ -401,6 +401,26 @@ class PlanDocument:
             msg = f"{path}: expected a JSON document, found unreadable text ({exc})"
             raise ScenarioError(msg) from None
         return cls.from_json(text, source=str(path))
+
+    @classmethod
+    def read_folder(cls, plan_dir: str | Path) -> PlanDocument:
+        """
+        Read the plan.json of a plan folder (``convoy plan -o PLANDIR``).
+
+        Raises
+        ------
+        ConvoyError
+            The folder has no plan.json (the message says how to write one).
+        ScenarioError
+            plan.json is unreadable or not a valid plan document.
+        """
+        path = Path(plan_dir) / PLAN_FILE
+        if not path.is_file():
+            msg = (
+                f"{path}: no plan.json here; write one with `convoy plan -o {plan_dir}`"
+            )
+            raise ConvoyError(msg)
+        return cls.read(path)
 
 
 def _hours(t: datetime, t0: datetime) -> float:

@@ -18,7 +18,7 @@ import numpy as np
 
 from convoy.document import PLAN_FILE, PlanDocument, canonical_json, iso
 from convoy.document.adversary import MixEntry
-from convoy.errors import ConvoyError, Problem, ScenarioError
+from convoy.errors import Problem, ScenarioError
 from convoy.outputs.tables import write_march_table
 from convoy.outputs.write import staged_outputs
 
@@ -82,10 +82,7 @@ def draw_plan(
     """
     plan_dir = Path(plan_dir)
     path = plan_dir / PLAN_FILE
-    if not path.is_file():
-        msg = f"{path}: no plan.json here; write one with `convoy plan -o {plan_dir}`"
-        raise ConvoyError(msg)
-    doc = PlanDocument.read(path)
+    doc = PlanDocument.read_folder(plan_dir)
     adv = doc.adversary
     if adv is None or not adv.mix:
         raise ScenarioError(
