@@ -75,6 +75,12 @@ def _prepare(tmp_path: Path, old: Path, user_folder: bool) -> Path:
     return out
 
 
+def _interactive_signals() -> None:
+    # As a terminal starts a command: a test runner started in the background by a
+    # non-interactive shell ignores SIGINT, and the child would inherit that.
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def _start(
     out: Path, pause: str | None = None, maps: bool = False
 ) -> subprocess.Popen[str]:
@@ -86,6 +92,7 @@ def _start(
         stderr=subprocess.PIPE,
         text=True,
         env=_env(**extra),
+        preexec_fn=_interactive_signals,
     )
 
 
@@ -211,6 +218,7 @@ def test_sigint_on_the_embedded_scenario(tmp_path, sets, delay_s):
         stderr=subprocess.PIPE,
         text=True,
         env=_env(CONVOY_TEST_PAUSE_AT="stage"),
+        preexec_fn=_interactive_signals,
     )
     time.sleep(delay_s)
     t0 = time.perf_counter()
