@@ -17,6 +17,7 @@ from pathlib import Path
 from convoy.errors import Problem, ScenarioError
 from convoy.events import ThreatEvents
 from convoy.params import (
+    SectorParams,
     SURFACES,
     CalibrationParams,
     LoadParams,
@@ -226,6 +227,30 @@ class Lot:
         _finite_positive(self.id, "deck_m2", self.deck_m2)
         _finite_positive(self.id, "value_usd", self.value_usd, zero_ok=True)
         _finite_positive(self.id, "destroy_hours", self.destroy_hours, zero_ok=True)
+
+
+@dataclass(frozen=True, slots=True)
+class Camp:
+    """
+    A camp of a sector (``[[camps]]``): emptied into the scenario's destination.
+
+    Parameters
+    ----------
+    name
+        Site name (kind ``camp``); its lots and vehicles are the manifest and fleet
+        rows whose ``camp`` is this name.
+    personnel
+        People to move from it (>= 0).
+    closes
+        UTC time by which the camp must be empty: its last vehicle leaves by then.
+    opens
+        UTC time of the earliest departure from it (>= the scenario's start).
+    """
+
+    name: str
+    personnel: int
+    closes: datetime
+    opens: datetime
 
 
 @dataclass(frozen=True, slots=True)
@@ -450,6 +475,11 @@ class Scenario:
     reference_trips
         Every observed trip (``[[reference_trips]]``, or the one of
         ``[calibration]``), in file order.
+    camps
+        The camps of a sector (``[[camps]]``), in file order; empty for a
+        scenario of one origin.
+    sector
+        Parameters of a sector (``[sector]``).
     """
 
     name: str
@@ -478,6 +508,8 @@ class Scenario:
     report: ReportParams = field(default_factory=ReportParams)
     reference_trip: ReferenceTrip | None = None
     reference_trips: tuple[ReferenceTrip, ...] = ()
+    camps: tuple[Camp, ...] = ()
+    sector: SectorParams = field(default_factory=SectorParams)
 
     def site(self, name: str) -> Site:
         """The site called ``name``; ScenarioError if there is none."""

@@ -39,6 +39,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "convoy.loadout",
             "convoy.march",
             "convoy.baselines",
+            "convoy.sector",
         ),
     ),
     ("simulate", ("convoy.simulate",)),
