@@ -1024,8 +1024,9 @@ class SectorParams(FromToml):
         vehicle on the road; it keeps idle carriers at home when the lots do
         not pay for them).
     personnel_group
-        Persons in one personnel group of the routing (a pickup of that many
-        seats). Default 10 (an assumption: about one vehicle's seats).
+        Persons in one personnel group of the routing beyond the seats of the
+        camp's own vehicles (within them, a group is one vehicle's seats).
+        Default 10 (an assumption: about one vehicle's seats).
     """
 
     TABLE: ClassVar[str] = "sector"

@@ -2,7 +2,8 @@
 
 The trips of the routing (:class:`~convoy.sector.routing.VehicleTrip`) that leave
 the same camp on the same day (UTC days after the start, by their loading time)
-form a column; a column larger than ``max_vehicles`` is cut into convoys of at
+form a column (a vehicle of a camp that carries nothing leaves with the camp's
+last column); a column larger than ``max_vehicles`` is cut into convoys of at
 most that size, and a column may be split into ``groups`` convoys leaving
 ``gap_min`` apart (as the 2023 Kidal column moved in three groups). When at most
 ``per_road_day`` convoys may leave on one road a day, later convoys wait for the
@@ -59,9 +60,17 @@ def form_convoys(
     order, N counting the camp's convoys from 1.
     """
     columns: dict[tuple[str, int], list[VehicleTrip]] = {}
-    for t in sorted(trips, key=lambda t: (t.camp, t.load_min, t.vehicle_id, t.trip)):
+    last: dict[str, int] = {}
+    loaded = [t for t in trips if t.cargo]
+    for t in sorted(loaded, key=lambda t: (t.camp, t.load_min, t.vehicle_id, t.trip)):
         day = max(0, t.load_min) // DAY_MIN
         columns.setdefault((t.camp, day), []).append(t)
+        last[t.camp] = max(last.get(t.camp, day), day)
+    # a vehicle that carries nothing leaves with its camp's last column
+    for t in sorted(trips, key=lambda t: (t.camp, t.vehicle_id)):
+        if not t.cargo:
+            day = last.get(t.camp, max(0, t.load_min) // DAY_MIN)
+            columns.setdefault((t.camp, day), []).append(t)
     pieces: list[tuple[str, int, int, list[VehicleTrip]]] = []
     for (camp, _day), col in sorted(columns.items()):
         depart = max(opens_min[camp], min(t.load_min for t in col))

@@ -5,8 +5,9 @@ nodes. The lots of a camp are grouped by class (category, sensitive, mandatory) 
 packed first fit decreasing (by deck area, then weight) into groups that fit the
 *reference carrier* of the camp: the median payload and deck area of its vehicles
 that carry cargo (of the whole fleet when the camp has none). A lot larger than the
-reference carrier is a group of its own. Personnel make groups of
-``personnel_group`` seats. The routing then decides which groups go on which
+reference carrier is a group of its own. Personnel make groups the size of the
+seats of the camp's vehicles (largest first), and groups of ``personnel_group``
+beyond its own seats. The routing then decides which groups go on which
 vehicle's trip; the loads on each vehicle of a convoy are decided again lot by lot
 by CP-SAT (:mod:`convoy.loadout`), so grouping only coarsens the routing.
 """
@@ -121,8 +122,11 @@ def group_cargo(
                     )
                 )
         left = personnel
-        while left > 0:
-            n = min(personnel_group, left)
+        sizes = sorted((v.seats for v in here if v.seats > 0), reverse=True)
+        for n in [*sizes, *([personnel_group] * personnel)]:
+            if left <= 0:
+                break
+            n = min(n, left)
             out.append(Cargo(name, (), 0.0, 0.0, n, 0.0, True, False, 0.0))
             left -= n
     return out

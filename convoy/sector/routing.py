@@ -230,16 +230,11 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
     routing = pywrapcp.RoutingModel(manager)
     node = manager.IndexToNode
 
-    def t_cb(i: int, j: int) -> int:
-        return travel[loc[node(i)]][loc[node(j)]]
-
-    def c_cb(i: int, j: int) -> int:
-        return usd[loc[node(i)]][loc[node(j)]]
-
-    cost = routing.RegisterTransitCallback(c_cb)
+    # node-by-node matrices, handed to the solver whole (no Python callbacks)
+    cost = routing.RegisterTransitMatrix([[usd[a][b] for b in loc] for a in loc])
     routing.SetArcCostEvaluatorOfAllVehicles(cost)
     routing.SetFixedCostOfAllVehicles(int(problem.fixed_usd))
-    tt = routing.RegisterTransitCallback(t_cb)
+    tt = routing.RegisterTransitMatrix([[travel[a][b] for b in loc] for a in loc])
     routing.AddDimension(tt, horizon, horizon, False, "time")
     time = routing.GetDimensionOrDie("time")
     demand = {
