@@ -13,8 +13,9 @@
 4. the convoys (:func:`convoy.sector.form_convoys`), each planned as a column of
    its own (loads by CP-SAT, exact schedule, march table) from its camp;
 5. the "every contingent for itself" baseline: each camp's own vehicles and lots,
-   leaving at its closing time at once on the fastest road, priced by the same
-   model.
+   leaving on its closing day at the opening of the first movement window
+   (after its destruction work), on the fastest road (the ``depart_at_once`` baseline of that column),
+   priced by the same model.
 """
 
 from __future__ import annotations
@@ -360,10 +361,12 @@ def plan_sector(
     if alone:
         for c in scenario.camps:
             progress(f"every contingent for itself: {c.name}")
+            day = c.closes.replace(hour=0, minute=0, second=0, microsecond=0)
+            day += timedelta(minutes=min(a for a, _b in scenario.movement.window_minutes()))
             sub = _sub_scenario(
                 scenario,
                 c.name,
-                c.closes,
+                max(day, scenario.start),
                 [v for v in scenario.vehicles if v.camp == c.name],
                 [lot for lot in scenario.lots if lot.camp == c.name],
                 c.personnel,

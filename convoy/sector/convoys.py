@@ -75,9 +75,11 @@ def form_convoys(
     for (camp, _day), col in sorted(columns.items()):
         depart = max(opens_min[camp], min(t.load_min for t in col))
         n_conv = max(groups, math.ceil(len(col) / max_vehicles))
-        size = math.ceil(len(col) / n_conv)
+        base, extra = divmod(len(col), n_conv)
+        at = 0
         for g in range(n_conv):
-            part = col[g * size : (g + 1) * size]
+            size = base + (1 if g < extra else 0)  # sizes differ by one at most
+            part, at = col[at : at + size], at + size
             if not part:
                 continue
             start = depart + (g * gap_min if groups > 1 else 0)

@@ -253,6 +253,9 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
         routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, name)
     solver = routing.solver()
     by_name = {c.name: c for c in camps}
+    for i in range(1, len(camps) + 1):
+        if i not in starts:  # a camp with no vehicle: its depot is never visited
+            routing.AddDisjunction([manager.NodeToIndex(i)], 0)
     for k, g in enumerate(problem.cargo):
         p = manager.NodeToIndex(pick0 + k)
         d = manager.NodeToIndex(drop0 + k)
@@ -298,7 +301,7 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
                 served.add(g)
                 load_at, camp_name = solution.Value(time.CumulVar(i)), problem.cargo[g].camp
             nxt = solution.Value(routing.NextVar(i))
-            ends_trip = routing.IsEnd(nxt) or pick0 <= node(nxt) < drop0
+            ends_trip = routing.IsEnd(nxt) or node(nxt) < drop0
             if current and n >= drop0 and ends_trip:
                 k += 1
                 trips.append(
