@@ -335,3 +335,24 @@ def test_one_camp_plan_unchanged(tmp_path: Path) -> None:
     strip = [ln for ln in a.splitlines() if "sha256" not in ln and "\"path\"" not in ln]
     strip_b = [ln for ln in b.splitlines() if "sha256" not in ln and "\"path\"" not in ln]
     assert strip == strip_b
+
+
+def test_north_sector_generator_reproduces(tmp_path: Path) -> None:
+    """The committed northern sector is what its generator writes."""
+    import importlib.util
+
+    root = Path(__file__).resolve().parents[1] / "geodata"
+    spec = importlib.util.spec_from_file_location(
+        "make_north_sector", root / "_build" / "make_north_sector.py"
+    )
+    assert spec is not None and spec.loader is not None
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    mod.ROOT = tmp_path
+    shutil.copytree(root / "kidal-gao", tmp_path / "kidal-gao")
+    shutil.copytree(root / "_build", tmp_path / "_build")
+    mod.KIDAL = tmp_path / "kidal-gao"
+    mod.main()
+    for name in ("north-sector", "north-sector-gao-north"):
+        for f in (root / name).iterdir():
+            assert (tmp_path / name / f.name).read_bytes() == f.read_bytes(), f
