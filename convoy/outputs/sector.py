@@ -5,7 +5,9 @@ table, loads, left behind, and unless ``maps`` is false its maps and report: the
 convoy's route). ``OUT/sector.json`` records the routing (solver status and
 objective, costs), the camps, the convoys, what is left at each camp and why, and
 the "every contingent for itself" baseline; ``camps.csv``, ``left_at_camps.csv``
-and ``timeline.csv`` are its tables (docs/plan-json.md, "Sector").
+and ``timeline.csv`` are its tables (docs/plan-json.md, "Sector"); with maps,
+``sector_map.png`` (every convoy's route), ``sector_timeline.png`` and
+``sector_report.html`` (a table per camp, the timeline, the baseline).
 """
 
 from __future__ import annotations
@@ -21,6 +23,11 @@ from convoy.outputs.folder import write_plan_files
 from convoy.outputs.write import OutputExistsError
 from convoy.plan import Plan
 from convoy.plan.sector import SectorPlan
+from convoy.report.sector import (
+    plot_sector_map,
+    plot_sector_timeline,
+    render_sector_html,
+)
 
 #: Files of a sector's folder besides ``convoys/``.
 SECTOR_FILES = ("sector.json", "camps.csv", "left_at_camps.csv", "timeline.csv")
@@ -190,4 +197,8 @@ def write_sector(
             key=lambda r: (r["depart"], r["convoy"]),
         ),
     )
+    if maps:
+        plot_sector_map(doc, docs, sp.scenario.sites, out / "sector_map.png")
+        plot_sector_timeline(doc, out / "sector_timeline.png")
+        render_sector_html(doc, out / "sector_report.html")
     return doc
