@@ -996,8 +996,7 @@ class ReportParams(FromToml):
 @dataclass(frozen=True, slots=True)
 class SectorParams(FromToml):
     """
-    Several camps emptied into one destination (``[sector]``; read only with
-    ``[[camps]]``).
+    Several camps emptied into one destination (``[sector]``, with ``[[camps]]``).
 
     Parameters
     ----------

@@ -17,7 +17,6 @@ from pathlib import Path
 from convoy.errors import Problem, ScenarioError
 from convoy.events import ThreatEvents
 from convoy.params import (
-    SectorParams,
     SURFACES,
     CalibrationParams,
     LoadParams,
@@ -26,6 +25,7 @@ from convoy.params import (
     ReportParams,
     RiskParams,
     RoadParams,
+    SectorParams,
     SimulationParams,
     SolverParams,
 )

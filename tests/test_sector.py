@@ -98,9 +98,7 @@ def _brute_force(p: RoutingProblem) -> float:
         trips: list[VehicleTrip] = []
         ok = True
         for v, car in enumerate(p.carriers):
-            per = [
-                [g for g, o in enumerate(pick) if o == (v, k)] for k in range(2)
-            ]
+            per = [[g for g, o in enumerate(pick) if o == (v, k)] for k in range(2)]
             if not per[0] and per[1]:
                 ok = False  # canonical: trips in order
                 break
@@ -190,9 +188,7 @@ def test_convoys_split_and_per_road_limit() -> None:
     assert sorted(v for c in convoys for v in c.vehicle_ids) == sorted(
         t.vehicle_id for t in trips
     )
-    limited = form_convoys(
-        trips, {"A": 5000}, {"A": 0}, max_vehicles=3, per_road_day=1
-    )
+    limited = form_convoys(trips, {"A": 5000}, {"A": 0}, max_vehicles=3, per_road_day=1)
     assert [c.depart_min // 1440 for c in limited] == [0, 1, 2]
     groups = form_convoys(
         trips, {"A": 5000}, {"A": 0}, max_vehicles=150, groups=3, gap_min=1440
@@ -250,7 +246,8 @@ def test_plan_sector_loads_recomputed(tmp_path: Path) -> None:
 
     out = tmp_path / "out"
     res = CliRunner().invoke(
-        cli, ["plan", str(_sector(tmp_path)), "-o", str(out), "--no-maps", "--runs", "0"]
+        cli,
+        ["plan", str(_sector(tmp_path)), "-o", str(out), "--no-maps", "--runs", "0"],
     )
     assert res.exit_code == 0, res.output
     fleet = {r["id"]: r for r in _csv_rows(TINY / "fleet.csv")}
@@ -332,8 +329,8 @@ def test_one_camp_plan_unchanged(tmp_path: Path) -> None:
         outs.append(out / "plan.json")
     a, b = (p.read_text(encoding="utf-8") for p in outs)
     # the input hashes and folder differ (scenario.toml), nothing else
-    strip = [ln for ln in a.splitlines() if "sha256" not in ln and "\"path\"" not in ln]
-    strip_b = [ln for ln in b.splitlines() if "sha256" not in ln and "\"path\"" not in ln]
+    strip = [ln for ln in a.splitlines() if "sha256" not in ln and '"path"' not in ln]
+    strip_b = [ln for ln in b.splitlines() if "sha256" not in ln and '"path"' not in ln]
     assert strip == strip_b
 
 

@@ -414,5 +414,7 @@ def _plan_sector(
     for note in doc["notes"]:
         con.print(f"[yellow]note:[/] {escape(note)}")
     con.print(
-        f"wrote {out}/ in {time.perf_counter() - t0:.1f} s", markup=False, highlight=False
+        f"wrote {out}/ in {time.perf_counter() - t0:.1f} s",
+        markup=False,
+        highlight=False,
     )

@@ -64,7 +64,11 @@ def read_camps(
             continue
         seen.add(name)
         personnel = entry.get("personnel", 0)
-        if isinstance(personnel, bool) or not isinstance(personnel, int) or personnel < 0:
+        if (
+            isinstance(personnel, bool)
+            or not isinstance(personnel, int)
+            or personnel < 0
+        ):
             problems.add(label, where, "personnel", "an integer >= 0", repr(personnel))
             continue
         times = {}
@@ -84,7 +88,10 @@ def read_camps(
         closes = times["closes"]
         if opens < start:
             problems.add(
-                label, where, "opens", f"a time at or after the start {start:%Y-%m-%dT%H:%MZ}",
+                label,
+                where,
+                "opens",
+                f"a time at or after the start {start:%Y-%m-%dT%H:%MZ}",
                 f"{opens:%Y-%m-%dT%H:%MZ}",
             )
         elif not opens <= closes <= deadline:
@@ -128,14 +135,17 @@ def camp_problems(
                     f"[[camps]] #{i}",
                     "name",
                     "the name of a camp site "
-                    f"({', '.join(sorted(n for n, k in kinds.items() if k == 'camp'))})",
+                    f"({', '.join(sorted(n for n, k in kinds.items() if k == 'camp'))})",  # noqa: E501
                     repr(camp.name),
                 )
             )
         elif roads is not None and camp.name not in roads.site_node:
             out.append(
                 Problem(
-                    file, f"[[camps]] #{i}", "name", "a camp joined to the roads",
+                    file,
+                    f"[[camps]] #{i}",
+                    "name",
+                    "a camp joined to the roads",
                     f"{camp.name!r}, not snapped to any road",
                 )
             )

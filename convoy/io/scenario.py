@@ -468,7 +468,10 @@ def read_scenario(path: str | Path = DEFAULT_SCENARIO) -> Scenario:
             sites=[s for _, s in sites],
             roads=roads,
             destination=header["destination"],
-            records=((label_of(files.fleet), vehicles), (label_of(files.manifest), lots)),
+            records=(
+                (label_of(files.fleet), vehicles),
+                (label_of(files.manifest), lots),
+            ),
             file=label,
         )
     )

@@ -178,7 +178,10 @@ def write_sector(
         docs[conv.name] = write_plan_files(plan, folder, maps=maps, crs=crs)
     doc = sector_document(sp, docs)
     (out / "sector.json").write_text(canonical_json(doc), encoding="utf-8")
-    _csv(out / "camps.csv", [{**c, "convoys": " ".join(c["convoys"])} for c in doc["camps"]])
+    _csv(
+        out / "camps.csv",
+        [{**c, "convoys": " ".join(c["convoys"])} for c in doc["camps"]],
+    )
     _csv(out / "left_at_camps.csv", doc["left"])
     _csv(
         out / "timeline.csv",

@@ -14,8 +14,8 @@
    its own (loads by CP-SAT, exact schedule, march table) from its camp;
 5. the "every contingent for itself" baseline: each camp's own vehicles and lots,
    leaving on its closing day at the opening of the first movement window
-   (after its destruction work), on the fastest road (the ``depart_at_once`` baseline of that column),
-   priced by the same model.
+   (after its destruction work), on the fastest road (the ``depart_at_once``
+   baseline of that column), priced by the same model.
 """
 
 from __future__ import annotations
@@ -145,8 +145,8 @@ def _legs(
         closes,
         int(out.arrive_min - out.depart_min),
         back_min,
-        int(round(price * out.expected_incidents / len(ids))),
-        int(round(price * back_usd)),
+        round(price * out.expected_incidents / len(ids)),
+        round(price * back_usd),
     )
 
 
@@ -224,7 +224,7 @@ def sector_routing_problem(
         carriers,
         tuple(cargo),
         int(scenario.horizon_min),
-        int(round(sec.vehicle_fixed_usd)),
+        round(sec.vehicle_fixed_usd),
         northbound=sec.northbound,
         first_solution=solver.routing_first_solution,
         metaheuristic=solver.routing_metaheuristic,
@@ -310,7 +310,7 @@ def plan_sector(
         {c.name: c.opens_min for c in camps},
         max_vehicles=sec.convoy_max_vehicles,
         groups=sec.groups,
-        gap_min=int(round(sec.group_gap_days * 1440)),
+        gap_min=round(sec.group_gap_days * 1440),
         per_road_day=sec.max_convoys_per_road_day,
     )
     by_id = {v.id: v for v in scenario.vehicles}
@@ -362,7 +362,9 @@ def plan_sector(
         for c in scenario.camps:
             progress(f"every contingent for itself: {c.name}")
             day = c.closes.replace(hour=0, minute=0, second=0, microsecond=0)
-            day += timedelta(minutes=min(a for a, _b in scenario.movement.window_minutes()))
+            day += timedelta(
+                minutes=min(a for a, _b in scenario.movement.window_minutes())
+            )
             sub = _sub_scenario(
                 scenario,
                 c.name,

@@ -197,9 +197,11 @@ def _plan_withdrawal(
     latest_depart_min: float | None = None,
 ) -> Plan:
     """
-    The body of :func:`plan_withdrawal`; ``calibrated`` (the calibrated field,
-    edge risk and calibration) skips computing them again (a sector's convoys);
-    ``latest_depart_min`` bounds the column's departure (a camp's closing).
+    The body of :func:`plan_withdrawal`.
+
+    ``calibrated`` (the calibrated field, edge risk and calibration) skips
+    computing them again (a sector's convoys); ``latest_depart_min`` bounds the
+    column's departure (a camp's closing).
     """
     if calibrated is not None:
         risk_field, er, cal = calibrated

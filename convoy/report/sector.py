@@ -19,7 +19,7 @@ import numpy as np
 from matplotlib import colormaps
 
 from convoy.document import PlanDocument
-from convoy.report._common import new_figure, save, utc_time_axis
+from convoy.report._common import day_numbers, new_figure, save, utc_time_axis
 from convoy.scenario import Site
 
 
@@ -55,7 +55,9 @@ def plot_sector_map(
     for s in sites:
         if s.kind in ("camp", "destination"):
             ax.plot(s.lon, s.lat, "ks" if s.kind == "camp" else "g*", ms=9, zorder=6)
-            ax.annotate(s.name, (s.lon, s.lat), xytext=(5, 5), textcoords="offset points")
+            ax.annotate(
+                s.name, (s.lon, s.lat), xytext=(5, 5), textcoords="offset points"
+            )
     ax.set_xlabel("longitude (degrees east, WGS 84)")
     ax.set_ylabel("latitude (degrees north, WGS 84)")
     ax.set_title(f"Convoys of the sector\n{sector['scenario']['title']}", fontsize=10)
@@ -72,13 +74,15 @@ def plot_sector_timeline(sector: Mapping[str, Any], path: Path) -> Path:
     ax = fig.subplots()
     closes = {c["name"]: _t(c["closes"]) for c in sector["camps"]}
     for i, c in enumerate(convoys):
-        a, b = _t(c["depart"]), _t(c["arrive"])
+        a, b, shut = day_numbers([_t(c["depart"]), _t(c["arrive"]), closes[c["camp"]]])
         ax.barh(i, b - a, left=a, height=0.6, color="#1b9e77")
-        ax.plot([closes[c["camp"]]] * 2, [i - 0.4, i + 0.4], color="#d95f02", lw=2)
+        ax.plot([shut, shut], [i - 0.4, i + 0.4], color="#d95f02", lw=2)
     ax.set_yticks(range(len(convoys)), [c["name"] for c in convoys])
     ax.invert_yaxis()
     utc_time_axis(ax)
-    ax.set_title("Sector timeline: convoys (bars) and camp closing (orange)", fontsize=10)
+    ax.set_title(
+        "Sector timeline: convoys (bars) and camp closing (orange)", fontsize=10
+    )
     return save(fig, path)
 
 
@@ -186,8 +190,13 @@ def render_sector_html(sector: Mapping[str, Any], path: Path) -> Path:
             "<h2>Left at the camps by the routing</h2>"
             + _table(
                 [
-                    (x["camp"], x["lot"], x["category"], f"{x['value_usd']:,.0f}",
-                     x["reason"])
+                    (
+                        x["camp"],
+                        x["lot"],
+                        x["category"],
+                        f"{x['value_usd']:,.0f}",
+                        x["reason"],
+                    )
                     for x in sector["left"]
                 ],
                 ("camp", "lot", "category", "value USD", "why"),

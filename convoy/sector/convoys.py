@@ -25,9 +25,11 @@ DAY_MIN = 1440
 @dataclass(frozen=True, slots=True)
 class ConvoyTrip:
     """
-    One convoy: ``name``, the camp it leaves, its earliest departure
-    (``depart_min``, minutes after the start), its latest (``latest_min``: the
-    camp's closing) and its trips (vehicle and cargo).
+    One convoy leaving a camp.
+
+    ``name``, the camp it leaves, its earliest departure (``depart_min``, minutes
+    after the start), its latest (``latest_min``: the camp's closing) and its
+    trips (vehicle and cargo).
     """
 
     name: str

@@ -36,8 +36,7 @@ DESTINATION = ""
 @dataclass(frozen=True, slots=True)
 class SectorCamp:
     """
-    A camp as the routing sees it: its window and its legs to and from the
-    destination.
+    A camp as the routing sees it: its window, its legs to and from the destination.
 
     ``opens_min``/``closes_min``: minutes after the start; ``leg_min``: driving
     time of a column from the camp to the destination, ``return_min`` back (both
@@ -83,9 +82,11 @@ class RoutingProblem:
 @dataclass(frozen=True, slots=True)
 class VehicleTrip:
     """
-    One trip of one vehicle: loaded at ``camp`` at ``load_min``, at the
-    destination at ``arrive_min`` (minutes after the start, the routing's estimate),
-    with the cargo groups ``cargo`` (indices into the problem's cargo).
+    One trip of one vehicle.
+
+    Loaded at ``camp`` at ``load_min``, at the destination at ``arrive_min``
+    (minutes after the start, the routing's estimate), with the cargo groups
+    ``cargo`` (indices into the problem's cargo).
     """
 
     vehicle_id: str
@@ -147,9 +148,9 @@ def route_cost(
     ``(arc_usd, fixed_usd, penalty_usd)`` of a set of trips, from the problem.
 
     Every vehicle that carries anything pays ``fixed_usd``; every vehicle of a
-    camp drives its leg to the destination, loaded or not. Each trip pays its leg to the destination, and
-    the empty return north before it unless it is the first trip of a vehicle
-    starting at that camp.
+    camp drives its leg to the destination, loaded or not. Each trip pays its leg
+    to the destination, and the empty return north before it unless it is the
+    first trip of a vehicle starting at that camp.
     """
     camp = {c.name: c for c in problem.camps}
     by_vehicle: dict[str, list[VehicleTrip]] = {}
@@ -168,7 +169,7 @@ def route_cost(
             arc += c.leg_usd
             if k > 0 or car.camp == DESTINATION:
                 arc += c.return_usd
-    penalty = sum(int(round(problem.cargo[i].value_usd)) for i in dropped)
+    penalty = sum(round(problem.cargo[i].value_usd) for i in dropped)
     return arc, fixed, penalty
 
 
@@ -238,8 +239,8 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
     routing.AddDimension(tt, horizon, horizon, False, "time")
     time = routing.GetDimensionOrDie("time")
     demand = {
-        "payload": ([int(round(g.weight_kg)) for g in problem.cargo], "payload_kg"),
-        "deck": ([int(round(100 * g.deck_m2)) for g in problem.cargo], "deck_m2"),
+        "payload": ([round(g.weight_kg) for g in problem.cargo], "payload_kg"),
+        "deck": ([round(100 * g.deck_m2) for g in problem.cargo], "deck_m2"),
         "seats": ([g.seats for g in problem.cargo], "seats"),
     }
     for name, (amounts, attr) in demand.items():
@@ -249,7 +250,7 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
             node_demand[drop0 + k] = -a
         cb = routing.RegisterUnaryTransitVector(node_demand)
         scale = 100 if name == "deck" else 1
-        caps = [int(round(scale * float(getattr(c, attr)))) for c in carriers]
+        caps = [round(scale * float(getattr(c, attr))) for c in carriers]
         routing.AddDimensionWithVehicleCapacity(cb, 0, caps, True, name)
     solver = routing.solver()
     by_name = {c.name: c for c in camps}
@@ -265,7 +266,7 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
         c = by_name[g.camp]
         time.CumulVar(p).SetRange(c.opens_min, c.closes_min)
         if not g.mandatory:
-            routing.AddDisjunction([p], int(round(g.value_usd)))
+            routing.AddDisjunction([p], round(g.value_usd))
             routing.AddDisjunction([d], 0)
             solver.Add(routing.ActiveVar(p) == routing.ActiveVar(d))
     for v, car in enumerate(carriers):
@@ -299,7 +300,10 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
                 g = n - pick0
                 current.append(g)
                 served.add(g)
-                load_at, camp_name = solution.Value(time.CumulVar(i)), problem.cargo[g].camp
+                load_at, camp_name = (
+                    solution.Value(time.CumulVar(i)),
+                    problem.cargo[g].camp,
+                )
             nxt = solution.Value(routing.NextVar(i))
             ends_trip = routing.IsEnd(nxt) or node(nxt) < drop0
             if current and n >= drop0 and ends_trip:
@@ -321,7 +325,9 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
         if k == 0 and car.camp != DESTINATION:
             c = by_name[car.camp]
             trips.append(
-                VehicleTrip(car.id, 0, car.camp, c.closes_min, c.closes_min + c.leg_min, ())
+                VehicleTrip(
+                    car.id, 0, car.camp, c.closes_min, c.closes_min + c.leg_min, ()
+                )
             )
     dropped = tuple(g for g in range(n_cargo) if g not in served)
     arc, fixed, penalty = route_cost(problem, trips, dropped)
