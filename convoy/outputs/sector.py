@@ -131,7 +131,12 @@ def sector_document(sp: SectorPlan, docs: dict[str, PlanDocument]) -> dict[str, 
             "every_contingent_for_itself_incidents": sum(
                 x["expected_incidents"] for x in alone.values()
             ),
-            "value_left_usd": sum(x.value_usd for x in sp.left)
+            # a lot left at a camp with a convoy is in that convoy's value left
+            "value_left_usd": sum(
+                x.value_usd
+                for x in sp.left
+                if x.camp not in {c.camp for c, _ in sp.convoys}
+            )
             + sum(x["value_left_usd"] for x in convoys),
             "every_contingent_for_itself_value_left_usd": sum(
                 x["value_left_usd"] for x in alone.values()

@@ -317,15 +317,22 @@ def plan_sector(
     lots = {lot.id: lot for lot in scenario.lots}
     planned: list[tuple[ConvoyTrip, Plan]] = []
     notes: list[str] = []
+    # the lots the routing left are offered again to their camp's last convoy:
+    # its loads (CP-SAT, lot by lot) may fit some in room the groups left
+    unrouted: dict[str, list[str]] = {}
+    for g in routing.dropped:
+        unrouted.setdefault(cargo[g].camp, []).extend(cargo[g].lot_ids)
+    last = {conv.camp: conv.name for conv in convoys}
     for k, conv in enumerate(convoys, start=1):
         progress(f"convoy {conv.name} ({k}/{len(convoys)}): loads, schedule, march")
         groups = [cargo[g] for t in conv.trips for g in t.cargo]
+        extra = unrouted.get(conv.camp, []) if last[conv.camp] == conv.name else []
         sub = _sub_scenario(
             scenario,
             conv.camp,
             scenario.start + timedelta(minutes=conv.depart_min),
             [by_id[i] for i in conv.vehicle_ids],
-            [lots[i] for g in groups for i in g.lot_ids],
+            [lots[i] for g in groups for i in g.lot_ids] + [lots[i] for i in extra],
             sum(g.seats for g in groups),
         )
         latest = float(conv.latest_min - conv.depart_min)
@@ -343,6 +350,12 @@ def plan_sector(
                 f"{conv.camp} closes "
                 f"({scenario.start + timedelta(minutes=conv.latest_min):%d %b %H:%M})"
             )
+    carried = {
+        d.lot_id
+        for _c, plan in planned
+        for d in plan.loadout.lots
+        if d.disposition == "carried"
+    }
     left = tuple(
         LeftLot(
             cargo[g].camp,
@@ -351,11 +364,13 @@ def plan_sector(
             lots[i].value_usd,
             lots[i].sensitive,
             lots[i].destroy_hours if lots[i].sensitive else 0.0,
-            "not routed: its value does not pay for a vehicle's trip"
-            + (" (destroyed at the camp)" if lots[i].sensitive else " (abandoned)"),
+            "not routed (its value does not pay for a vehicle's trip) and no room "
+            "in the camp's last convoy"
+            + (": destroyed at the camp" if lots[i].sensitive else ": abandoned"),
         )
         for g in routing.dropped
         for i in cargo[g].lot_ids
+        if i not in carried
     )
     baseline: list[tuple[str, Plan]] = []
     if alone:
