@@ -885,6 +885,11 @@ class SolverParams(FromToml):
         optimum, so the same inputs give the same routes; ``GUIDED_LOCAL_SEARCH``
         searches further but stops on the clock, so its result depends on the
         machine's load) and 30 s (a guard: an assumption).
+    routing_solution_limit
+        Stop the routing search after this many solutions (0: no limit). A count
+        of solutions, unlike the clock, gives the same routes on any machine:
+        set it low enough that the search stops by it before the time limit.
+        Default 0.
     """
 
     TABLE: ClassVar[str] = "solver"
@@ -896,6 +901,7 @@ class SolverParams(FromToml):
     routing_first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     routing_metaheuristic: str = "GREEDY_DESCENT"
     routing_time_limit_s: float = 30.0
+    routing_solution_limit: int = 0
 
     def __post_init__(self) -> None:
         _require(
@@ -916,6 +922,12 @@ class SolverParams(FromToml):
             "routing_time_limit_s",
             "finite seconds > 0",
             self.routing_time_limit_s,
+        )
+        _require(
+            self.routing_solution_limit >= 0,
+            "routing_solution_limit",
+            "an integer >= 0",
+            self.routing_solution_limit,
         )
 
 

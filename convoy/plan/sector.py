@@ -229,6 +229,7 @@ def sector_routing_problem(
         first_solution=solver.routing_first_solution,
         metaheuristic=solver.routing_metaheuristic,
         time_limit_s=solver.routing_time_limit_s,
+        solution_limit=solver.routing_solution_limit,
     )
     return camps, cargo, problem
 
@@ -326,12 +327,17 @@ def plan_sector(
     for k, conv in enumerate(convoys, start=1):
         progress(f"convoy {conv.name} ({k}/{len(convoys)}): loads, schedule, march")
         groups = [cargo[g] for t in conv.trips for g in t.cargo]
-        extra = unrouted.get(conv.camp, []) if last[conv.camp] == conv.name else []
+        is_last = last[conv.camp] == conv.name
+        extra = unrouted.get(conv.camp, []) if is_last else []
+        # vehicles that cannot drive go with the last convoy: towed, or left
+        broken = [
+            v for v in scenario.vehicles if v.camp == conv.camp and not v.roadworthy
+        ]
         sub = _sub_scenario(
             scenario,
             conv.camp,
             scenario.start + timedelta(minutes=conv.depart_min),
-            [by_id[i] for i in conv.vehicle_ids],
+            [by_id[i] for i in conv.vehicle_ids] + (broken if is_last else []),
             [lots[i] for g in groups for i in g.lot_ids] + [lots[i] for i in extra],
             sum(g.seats for g in groups),
         )

@@ -77,6 +77,7 @@ class RoutingProblem:
     first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
     metaheuristic: str = "GREEDY_DESCENT"
     time_limit_s: float = 30.0
+    solution_limit: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -282,6 +283,8 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
     params.first_solution_strategy = fs
     params.local_search_metaheuristic = mh
     params.time_limit.FromMilliseconds(int(1000 * problem.time_limit_s))
+    if problem.solution_limit:
+        params.solution_limit = problem.solution_limit
     solution = routing.SolveWithParameters(params)
     status = _STATUS.get(routing.status(), str(routing.status()))
     if solution is None:
