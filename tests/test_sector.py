@@ -267,6 +267,19 @@ def test_plan_sector_loads_recomputed(tmp_path: Path) -> None:
             seated += int(row["seats_used"])
     assert seated >= 22
     assert (out / "sector.json").is_file()
+    # the same inputs give the same sector, byte for byte
+    again = tmp_path / "again"
+    res = CliRunner().invoke(
+        cli,
+        ["plan", str(_sector(tmp_path / "b")), "-o", str(again), "--no-maps"]
+        + ["--runs", "0"],
+    )
+    assert res.exit_code == 0, res.output
+    a = (out / "sector.json").read_text(encoding="utf-8")
+    b = (again / "sector.json").read_text(encoding="utf-8")
+    assert a.replace(str(tmp_path / "sector"), "") == b.replace(
+        str(tmp_path / "b" / "sector"), ""
+    )
     assert (out / "timeline.csv").is_file()
 
 
