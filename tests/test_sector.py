@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import re
 import shutil
 from pathlib import Path
 
@@ -271,8 +272,7 @@ def test_plan_sector_loads_recomputed(tmp_path: Path) -> None:
     again = tmp_path / "again"
     res = CliRunner().invoke(
         cli,
-        ["plan", str(_sector(tmp_path / "b")), "-o", str(again), "--no-maps"]
-        + ["--runs", "0"],
+        ["plan", str(_sector(tmp_path / "b")), "-o", str(again), "--no-maps", "-q"],
     )
     assert res.exit_code == 0, res.output
     a = (out / "sector.json").read_text(encoding="utf-8")
@@ -366,3 +366,31 @@ def test_north_sector_generator_reproduces(tmp_path: Path) -> None:
     for name in ("north-sector", "north-sector-gao-north"):
         for f in (root / name).iterdir():
             assert (tmp_path / name / f.name).read_bytes() == f.read_bytes(), f
+
+
+def test_camp_closing_names_earliest_date(tmp_path: Path) -> None:
+    """Help from the destination that cannot arrive in time: the earliest date."""
+    from convoy.cli.main import cli
+
+    folder = _sector(tmp_path)
+    toml = folder / "scenario.toml"
+    text = toml.read_text(encoding="utf-8")
+    text = text.replace("personnel = 2\n", "personnel = 9\n")
+    text = text.replace(
+        'personnel = 9\ncloses = "2023-11-01T18:00:00Z"',
+        'personnel = 9\ncloses = "2023-10-31T06:30:00Z"',
+    )
+    toml.write_text(text, encoding="utf-8")
+    fleet = folder / "fleet.csv"
+    fleet.write_text(
+        fleet.read_text(encoding="utf-8")
+        + "BUS-2,personnel carrier,12.0,0,0,30,70,50,35,20,0.95,1,0,South,80000\n",
+        encoding="utf-8",
+    )
+    res = CliRunner().invoke(
+        cli, ["plan", str(folder), "-o", str(tmp_path / "o"), "--no-maps"]
+    )
+    assert res.exit_code == 2, res.output
+    assert "'West'" in res.output
+    assert "earliest possible closing" in res.output
+    assert re.search(r"at the earliest on 2023-1\d-\d\dT\d\d:\d\dZ", res.output)
