@@ -936,6 +936,19 @@ class SolverParams(FromToml):
         embedded scenario reaches within the default limit.
     pareto_points
         Prices of an incident swept by ``--pareto``. Default 9.
+    routing_first_solution, routing_metaheuristic, routing_time_limit_s
+        Search of the fleet routing of several camps (OR-Tools RoutingModel):
+        the first solution strategy and the local search metaheuristic, by their
+        OR-Tools names, and a wall-clock limit in seconds. Defaults
+        ``PARALLEL_CHEAPEST_INSERTION``, ``GREEDY_DESCENT`` (stops at a local
+        optimum, so the same inputs give the same routes; ``GUIDED_LOCAL_SEARCH``
+        searches further but stops on the clock, so its result depends on the
+        machine's load) and 30 s (a guard: an assumption).
+    routing_solution_limit
+        Stop the routing search after this many solutions (0: no limit). A count
+        of solutions, unlike the clock, gives the same routes on any machine:
+        set it low enough that the search stops by it before the time limit.
+        Default 0.
     """
 
     TABLE: ClassVar[str] = "solver"
@@ -944,6 +957,10 @@ class SolverParams(FromToml):
     relative_gap: float = 0.005
     gap_target: float = 0.01
     pareto_points: int = 9
+    routing_first_solution: str = "PARALLEL_CHEAPEST_INSERTION"
+    routing_metaheuristic: str = "GREEDY_DESCENT"
+    routing_time_limit_s: float = 30.0
+    routing_solution_limit: int = 0
 
     def __post_init__(self) -> None:
         _require(
@@ -959,6 +976,18 @@ class SolverParams(FromToml):
             self.gap_target,
         )
         _require(self.workers >= 1, "workers", "an integer >= 1", self.workers)
+        _require(
+            math.isfinite(self.routing_time_limit_s) and self.routing_time_limit_s > 0,
+            "routing_time_limit_s",
+            "finite seconds > 0",
+            self.routing_time_limit_s,
+        )
+        _require(
+            self.routing_solution_limit >= 0,
+            "routing_solution_limit",
+            "an integer >= 0",
+            self.routing_solution_limit,
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -1119,3 +1148,81 @@ class ReportParams(FromToml):
 
     TABLE: ClassVar[str] = "report"
     template: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class SectorParams(FromToml):
+    """
+    Several camps emptied into one destination (``[sector]``, with ``[[camps]]``).
+
+    Parameters
+    ----------
+    northbound
+        Whether vehicles whose ``camp`` is the destination may be sent north
+        empty to load at a camp. Default true; false reproduces a force whose
+        trucks at the destination were not authorised to go north.
+    convoy_max_vehicles
+        Most vehicles in one convoy, vehicles. Default 150, the default
+        ``[movement] halt_capacity_vehicles`` (a convoy must fit its halts).
+    groups
+        A convoy larger than ``convoy_max_vehicles / groups`` is split into
+        this many groups leaving ``group_gap_days`` apart (the 2023 Kidal column
+        moved in three groups). Default 1: no split.
+    group_gap_days
+        Days between the departures of the groups of a split column. Default 1.0
+        (an assumption).
+    max_convoys_per_road_day
+        Most convoys leaving on the same road on one day; later convoys wait a
+        day. Default 0: no limit.
+    vehicle_fixed_usd
+        Fixed cost of using a vehicle as a carrier in the routing, US dollars.
+        Default 20,000 (an assumption: crew, fuel and upkeep of one more
+        vehicle on the road; it keeps idle carriers at home when the lots do
+        not pay for them).
+    personnel_group
+        Persons in one personnel group of the routing beyond the seats of the
+        camp's own vehicles (within them, a group is one vehicle's seats).
+        Default 10 (an assumption: about one vehicle's seats).
+    """
+
+    TABLE: ClassVar[str] = "sector"
+    northbound: bool = True
+    convoy_max_vehicles: int = 150
+    groups: int = 1
+    group_gap_days: float = 1.0
+    max_convoys_per_road_day: int = 0
+    vehicle_fixed_usd: float = 20_000.0
+    personnel_group: int = 10
+
+    def __post_init__(self) -> None:
+        _require(
+            self.convoy_max_vehicles >= 1,
+            "convoy_max_vehicles",
+            "an integer >= 1",
+            self.convoy_max_vehicles,
+        )
+        _require(self.groups >= 1, "groups", "an integer >= 1", self.groups)
+        _require(
+            math.isfinite(self.group_gap_days) and self.group_gap_days >= 0,
+            "group_gap_days",
+            "finite days >= 0",
+            self.group_gap_days,
+        )
+        _require(
+            self.max_convoys_per_road_day >= 0,
+            "max_convoys_per_road_day",
+            "an integer >= 0",
+            self.max_convoys_per_road_day,
+        )
+        _require(
+            math.isfinite(self.vehicle_fixed_usd) and self.vehicle_fixed_usd >= 0,
+            "vehicle_fixed_usd",
+            "finite US dollars >= 0",
+            self.vehicle_fixed_usd,
+        )
+        _require(
+            self.personnel_group >= 1,
+            "personnel_group",
+            "an integer >= 1",
+            self.personnel_group,
+        )

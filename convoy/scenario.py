@@ -25,6 +25,7 @@ from convoy.params import (
     ReportParams,
     RiskParams,
     RoadParams,
+    SectorParams,
     SimulationParams,
     SolverParams,
 )
@@ -266,6 +267,30 @@ class Lot:
 
 
 @dataclass(frozen=True, slots=True)
+class Camp:
+    """
+    A camp of a sector (``[[camps]]``): emptied into the scenario's destination.
+
+    Parameters
+    ----------
+    name
+        Site name (kind ``camp``); its lots and vehicles are the manifest and fleet
+        rows whose ``camp`` is this name.
+    personnel
+        People to move from it (>= 0).
+    closes
+        UTC time by which the camp must be empty: its last vehicle leaves by then.
+    opens
+        UTC time of the earliest departure from it (>= the scenario's start).
+    """
+
+    name: str
+    personnel: int
+    closes: datetime
+    opens: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class Waypoint:
     """
     A site a reference trip passed, and when.
@@ -492,6 +517,11 @@ class Scenario:
     reference_trips
         Every observed trip (``[[reference_trips]]``, or the one of
         ``[calibration]``), in file order.
+    camps
+        The camps of a sector (``[[camps]]``), in file order; empty for a
+        scenario of one origin.
+    sector
+        Parameters of a sector (``[sector]``).
     """
 
     name: str
@@ -520,6 +550,8 @@ class Scenario:
     report: ReportParams = field(default_factory=ReportParams)
     reference_trip: ReferenceTrip | None = None
     reference_trips: tuple[ReferenceTrip, ...] = ()
+    camps: tuple[Camp, ...] = ()
+    sector: SectorParams = field(default_factory=SectorParams)
 
     def site(self, name: str) -> Site:
         """The site called ``name``; ScenarioError if there is none."""

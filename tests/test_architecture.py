@@ -40,6 +40,7 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
             "convoy.march",
             "convoy.baselines",
             "convoy.adversary",
+            "convoy.sector",
         ),
     ),
     ("simulate", ("convoy.simulate",)),

@@ -410,6 +410,9 @@ def plan(
     """
     t0 = time.perf_counter()
     sc = read_scenario(scenario)
+    if len(sc.camps) > 1:
+        _plan_sector(sc, out, overwrite, not no_maps, crs, num_runs, t0)
+        return
     names = output_names(maps=not no_maps, simulation=num_runs > 0)
     with ProgressDisplay(enabled=show_progress()) as shown:
         shown.message("planning")
@@ -444,3 +447,56 @@ def plan(
             err=True,
         )
         sys.exit(code)
+
+
+def _plan_sector(
+    sc: Any, out: Path, overwrite: bool, maps: bool, crs: str, runs: int, t0: float
+) -> None:
+    """``convoy plan`` of a scenario with several ``[[camps]]``: a sector."""
+    from convoy.outputs.sector import write_sector
+    from convoy.plan.sector import plan_sector
+
+    with ProgressDisplay(enabled=show_progress()) as shown:
+        sp = plan_sector(sc, runs=runs, progress=shown.message)
+        shown.message("writing every convoy's plan")
+        doc = write_sector(sp, out, maps=maps, crs=crs, overwrite=overwrite)
+    if json_output():
+        echo_json({"command": "plan", "exit_code": 0, "out": str(out), **doc})
+        return
+    if not human_output():
+        return
+    con = summary_console()
+    r = doc["routing"]
+    con.print(
+        f"{doc['scenario']['title']}: routing {r['status']}, objective "
+        f"{_usd(r['objective'])}, {r['cargo_groups']} cargo groups, "
+        f"{r['groups_left']} left",
+        soft_wrap=True,
+    )
+    t = Table(title="convoys", box=box.SIMPLE_HEAD)
+    for col in ("convoy", "depart", "arrive", "vehicles", "incidents"):
+        t.add_column(col, justify="right")
+    for c in doc["convoys"]:
+        t.add_row(
+            c["name"],
+            c["depart"][5:16],
+            c["arrive"][5:16],
+            str(c["vehicles"]),
+            f"{c['expected_incidents']:.2f}",
+        )
+    con.print(t)
+    tot = doc["totals"]
+    con.print(
+        f"sector: {tot['expected_incidents']:.2f} expected incidents, "
+        f"{_usd(tot['value_left_usd'])} left; every contingent for itself: "
+        f"{tot['every_contingent_for_itself_incidents']:.2f}, "
+        f"{_usd(tot['every_contingent_for_itself_value_left_usd'])} left",
+        soft_wrap=True,
+    )
+    for note in doc["notes"]:
+        con.print(f"[yellow]note:[/] {escape(note)}")
+    con.print(
+        f"wrote {out}/ in {time.perf_counter() - t0:.1f} s",
+        markup=False,
+        highlight=False,
+    )

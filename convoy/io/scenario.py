@@ -21,6 +21,7 @@ from typing import Any
 from convoy._problems import Problems
 from convoy.errors import DataQualityWarning, Problem, ScenarioError
 from convoy.events import ThreatEvents
+from convoy.io.camps import camp_problems, read_camps
 from convoy.io.events import guess_events_format, read_events
 from convoy.io.file_keys import INSIDE_FOLDER, read_files
 from convoy.io.files import label_of
@@ -45,11 +46,20 @@ from convoy.params import (
     ReportParams,
     RiskParams,
     RoadParams,
+    SectorParams,
     SimulationParams,
     SolverParams,
 )
 from convoy.roads import RoadNetwork
-from convoy.scenario import Lot, ReferenceTrip, Scenario, ScenarioFiles, Site, Vehicle
+from convoy.scenario import (
+    Camp,
+    Lot,
+    ReferenceTrip,
+    Scenario,
+    ScenarioFiles,
+    Site,
+    Vehicle,
+)
 from convoy.times import parse_utc
 
 logger = logging.getLogger(__name__)
@@ -263,7 +273,7 @@ def _read_params(
 ) -> dict[str, Any]:
     """Every parameter table; a bad one is reported and replaced by its defaults."""
     out: dict[str, Any] = {}
-    known = ["scenario", "files", *_PARAM_TABLES, "reference_trips"]
+    known = ["scenario", "files", *_PARAM_TABLES, "reference_trips", "camps", "sector"]
     for key, value in doc.items():
         if key not in known:
             problems.add(
@@ -421,6 +431,7 @@ def read_scenario(
         raise problems.error()  # a file outside the folder is never read
     params = _read_params(doc, label, problems)
     reference, trips = _read_trips(doc, header, params, label, problems)
+    camps, sector = read_camps(doc, header, label, problems)
 
     unreadable_sites: set[str] = set()
     sites = read_sites(
@@ -459,6 +470,19 @@ def read_scenario(
             file=label,
         )
     )
+    problems.extend(
+        camp_problems(
+            camps,
+            sites=[s for _, s in sites],
+            roads=roads,
+            destination=header["destination"],
+            records=(
+                (label_of(files.fleet), vehicles),
+                (label_of(files.manifest), lots),
+            ),
+            file=label,
+        )
+    )
     problems.raise_if_any(geodata_files=[label_of(files.roads), label_of(files.sites)])
     if roads is None or events is None:  # unreachable: a failed read is a problem
         msg = f"{label}: the roads or the events could not be read"
@@ -482,6 +506,7 @@ def read_scenario(
         roads=roads,
         events=events,
         reference=(reference, trips),
+        sector=(camps, sector),
     )
 
 
@@ -548,6 +573,7 @@ def _scenario(
     roads: RoadNetwork,
     events: ThreatEvents,
     reference: tuple[ReferenceTrip | None, tuple[ReferenceTrip, ...]],
+    sector: tuple[tuple[Camp, ...], SectorParams] = ((), SectorParams()),
 ) -> Scenario:
     """The Scenario record from what was read and checked."""
     sites, vehicles, lots = records
@@ -578,4 +604,6 @@ def _scenario(
         report=params["report"],
         reference_trip=reference[0],
         reference_trips=reference[1],
+        camps=sector[0],
+        sector=sector[1],
     )

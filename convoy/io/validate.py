@@ -226,8 +226,10 @@ def _reference_problems(
                 problems.append(p)
     for file, recs in records:
         for where, rec in recs:
+            # a vehicle may wait at the destination, to be sent north (a sector)
+            kinds = ("camp", "destination") if isinstance(rec, Vehicle) else ("camp",)
             p = _site_ref(
-                rec.camp, by_name, ("camp",), file, where, "camp", unreadable_sites
+                rec.camp, by_name, kinds, file, where, "camp", unreadable_sites
             )
             if p:
                 problems.append(p)

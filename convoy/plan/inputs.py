@@ -638,7 +638,12 @@ def contracted_model(scenario: Scenario, model: ExposureModel) -> Contraction:
 
 
 def _column_schedule(
-    scenario: Scenario, er: EdgeRisk, loadout: LoadPlan, *, named: bool = True
+    scenario: Scenario,
+    er: EdgeRisk,
+    loadout: LoadPlan,
+    *,
+    named: bool = True,
+    latest_depart_min: float | None = None,
 ) -> tuple[ExposureModel, Contraction, Schedule]:
     """
     The optimal schedule of the column ``loadout`` moves, after destruction.
@@ -658,6 +663,7 @@ def _column_schedule(
         horizon_min=scenario.horizon_min,
         movement=scenario.movement,
         earliest_depart_min=loadout.departure_delay_min,
+        latest_depart_min=latest_depart_min,
         start=scenario.start,
         node_names=node_names(scenario) if named else None,
     )

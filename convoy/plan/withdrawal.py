@@ -237,21 +237,34 @@ def _plan_withdrawal(
     progress: Progress,
     steps: Steps | None = None,
     game: tuple[str, float | None, str] = ("static", None, "expected"),
+    calibrated: tuple[RiskField, EdgeRisk, Calibration] | None = None,
+    latest_depart_min: float | None = None,
 ) -> Plan:
-    """The body of :func:`plan_withdrawal`."""
-    progress("risk field along the roads")
-    field0 = scenario_risk_field(scenario)
-    er0 = scenario_edge_risk(scenario, field0)
-    progress("calibration to the historical trip")
-    cal = scenario_calibration(scenario, er0)
-    risk_field = field0.with_scales(cal.scale_ied, cal.scale_ambush)
-    er = er0.with_scales(cal.scale_ied, cal.scale_ambush)
+    """
+    The body of :func:`plan_withdrawal`.
+
+    ``calibrated`` (the calibrated field, edge risk and calibration) skips
+    computing them again (a sector's convoys); ``latest_depart_min`` bounds the
+    column's departure (a camp's closing).
+    """
+    if calibrated is not None:
+        risk_field, er, cal = calibrated
+    else:
+        progress("risk field along the roads")
+        field0 = scenario_risk_field(scenario)
+        er0 = scenario_edge_risk(scenario, field0)
+        progress("calibration to the historical trip")
+        cal = scenario_calibration(scenario, er0)
+        risk_field = field0.with_scales(cal.scale_ied, cal.scale_ambush)
+        er = er0.with_scales(cal.scale_ied, cal.scale_ambush)
 
     table = scenario_risk_table(scenario, er, progress=progress)
     progress("loads and abandonment (CP-SAT)")
     loadout = _solve_loads(scenario, table, scenario.prices.incident_usd)
     progress("schedule of the chosen column")
-    _model, contraction, schedule = _column_schedule(scenario, er, loadout)
+    _model, contraction, schedule = _column_schedule(
+        scenario, er, loadout, latest_depart_min=latest_depart_min
+    )
     mode, budget, objective = game
     choice = None
     if mode != "static" or objective != "expected":
@@ -389,6 +402,10 @@ def _trips(
         )
         for name, t in fast.items()
     )
+    if scenario.reference_trip is None and scenario.camps:
+        # a convoy of a sector: no observed trip of its own to compare with
+        notes += baseline_notes(trips["optimised"], trips, scenario.prices.incident_usd)
+        return trips, notes
     hist_model, hist_traj = _historical_trip(scenario, er)
     hist_plan = (
         _solve_loads(scenario, table, 0.0)

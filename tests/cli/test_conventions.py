@@ -100,7 +100,11 @@ def test_quiet_runs_print_nothing(work, plan_dir):
             assert res.stdout == "" and res.stderr == "", (argv, res.output)
             if args[0] == "report":  # it has no --overwrite
                 (plan_dir / "report.html").unlink()
-    assert _run("scenarios", "-q").stdout.split() == ["kidal-gao"]
+    assert _run("scenarios", "-q").stdout.split() == [
+        "kidal-gao",
+        "north-sector",
+        "north-sector-gao-north",
+    ]
 
 
 def test_quiet_keeps_errors_and_exit_codes(work):

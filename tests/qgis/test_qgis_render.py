@@ -110,3 +110,48 @@ def test_planned_kidal_gao_opens_in_qgis(tmp_path):
     _check_planned(
         tmp_path, Path(__file__).resolve().parents[2] / "geodata" / "kidal-gao"
     )
+
+
+@pytest.mark.qgis
+def test_planned_sector_convoys_open_in_qgis(tmp_path):
+    """Every convoy folder of a sector plan passes the QGIS check (its route)."""
+    from click.testing import CliRunner
+
+    from convoy.cli.main import cli
+
+    if not CHECKER.is_file():
+        pytest.skip(f"reference checker not found at {CHECKER}")
+    if not have_qgis():
+        pytest.skip(f"{QGIS_PYTHON} cannot import qgis.core (python3-qgis missing)")
+    folder = tmp_path / "sector"
+    shutil.copytree(Path(__file__).resolve().parents[1] / "data" / "tiny", folder)
+    toml = folder / "scenario.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8")
+        + '\n[[camps]]\nname = "North"\npersonnel = 20\n'
+        'closes = "2023-11-01T18:00:00Z"\n'
+        '\n[[camps]]\nname = "West"\ncloses = "2023-11-01T18:00:00Z"\n',
+        encoding="utf-8",
+    )
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(
+        cli, ["plan", str(folder), "-o", str(out), "--runs", "0"]
+    )
+    assert result.exit_code == 0, result.output
+    assert (out / "sector_map.png").is_file()
+    assert (out / "sector_report.html").is_file()
+    convoys = sorted((out / "convoys").iterdir())
+    assert len(convoys) >= 2
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    for conv in convoys:
+        r = subprocess.run(
+            [QGIS_PYTHON, str(CHECKER), str(conv), "--png", str(tmp_path / "r.png")],
+            capture_output=True,
+            text=True,
+            timeout=600,
+            env=env,
+            check=False,
+        )
+        assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+        summary = json.loads(r.stdout)
+        assert summary["ok"] and summary["projects"][0]["read_ok"]
