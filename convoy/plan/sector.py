@@ -343,10 +343,20 @@ def plan_sector(
         )
         latest = float(conv.latest_min - conv.depart_min)
         try:
-            plan = _plan_withdrawal(sub, False, runs, _quiet, None, calibrated, latest)
+            plan = _plan_withdrawal(
+                sub,
+                False,
+                runs,
+                _quiet,
+                None,
+                calibrated=calibrated,
+                latest_depart_min=latest,
+            )
         except InfeasibleError:
             # destruction work or the windows push it past the closing: say so
-            plan = _plan_withdrawal(sub, False, runs, _quiet, None, calibrated)
+            plan = _plan_withdrawal(
+                sub, False, runs, _quiet, None, calibrated=calibrated
+            )
         planned.append((conv, plan))
         leave = plan.schedule.depart_min + conv.depart_min
         if leave > conv.latest_min:
@@ -396,7 +406,12 @@ def plan_sector(
             )
             try:
                 baseline.append(
-                    (c.name, _plan_withdrawal(sub, False, 0, _quiet, None, calibrated))
+                    (
+                        c.name,
+                        _plan_withdrawal(
+                            sub, False, 0, _quiet, None, calibrated=calibrated
+                        ),
+                    )
                 )
             except InfeasibleError as exc:
                 notes.append(f"every contingent for itself: {c.name}: {exc}")
