@@ -333,8 +333,6 @@ def test_loadout_scale(benchmark, size):
         if size not in ("143x524", "1001x4998"):
             pytest.skip("smoke mode: the smallest and the largest camp only")
         vscale, lscale = 0.08 * min(vscale, 1.5), 0.08 * min(lscale, 1.5)
-    vehicles, lots, personnel = synthetic_camp(
-        lscale, seed=1, vehicle_scale=vscale
-    )
+    vehicles, lots, personnel = synthetic_camp(lscale, seed=1, vehicle_scale=vscale)
     solver = SolverParams(time_limit_s=2.0 if SMOKE else 10.0, workers=2)
     _run(benchmark, vehicles, lots, personnel, "Kidal", solver, target)
