@@ -680,3 +680,19 @@ def test_zero_gap_target_is_not_proven_unless_optimal():
     )
     assert_honest(plan)
     assert plan.status == "NOT_PROVEN" and plan.gap_target == 0.0
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_re_solves_stop_at_the_gap_target_and_are_all_packed(seed):
+    """No re-solve once the gap target is proven; at most one, and it is packed."""
+    vehicles, lots = random_camp(15, 60, seed=seed)
+    risk = table(n_max=15, per_vehicle=0.03, per_hour=0.01)
+    loose = SolverParams(time_limit_s=0.3, workers=2, relative_gap=0.0, gap_target=0.5)
+    plan = solve(vehicles, lots, risk, personnel=30, solver=loose)
+    assert plan.gap is not None and plan.gap <= 0.5
+    assert [s.role for s in plan.solves] == ["aggregate"]
+    strict = SolverParams(time_limit_s=0.3, workers=2, relative_gap=0.0, gap_target=0.0)
+    plan = solve(vehicles, lots, risk, personnel=30, solver=strict)
+    roles = [s.role for s in plan.solves]
+    assert roles[0] == "aggregate" and roles[1:] in ([], ["tightened"])
+    assert_valid(plan, vehicles, lots, 30, risk, price=1_000_000.0)
