@@ -26,7 +26,9 @@ Arrays in, arrays out; no objects, no exceptions, no NaN. The wrapper in
   ``hlo[t] .. hlo[t] + hcnt[t] - 1``; a label with fewer steps driven than ``hlo[t]``
   has the same future as one at ``hlo[t]`` (the daily limit cannot bind again that
   day), so it is stored there. State (n, t, h) lives at
-  ``base[t] * N + n * hcnt[t] + (max(h, hlo[t]) - hlo[t])``.
+  ``off[n] + base[t] + (max(h, hlo[t]) - hlo[t])`` for ``nlo[n] <= t <= nhi[n]``
+  (the corridor, :func:`convoy.schedule.tables.corridor`); outside it the state is
+  not held: never read, or infeasible (read as inf).
 
 ``att[(e * att_nw + att_win[t]) * 2 + md]`` is an extra cost of a traversal of e
 in mode md entered at t (an adversary's effort by segment and time window,
@@ -102,13 +104,16 @@ def _traversal_cost(t, d, e, md, light, step_min, ied_coef, amb_coef, ci, ca):
 
 
 @njit(cache=True)
-def _state(n, t, h, num_nodes, base, hlo, hcnt):
+def _state(n, t, h, off, nlo, nhi, base, hlo, hcnt):
+    """Index of state (n, t, h), or -1 outside n's corridor (then it is infeasible)."""
+    if t < nlo[n] or t > nhi[n]:
+        return -1
     i = h - hlo[t]
     if i < 0:
         i = 0
     if i > hcnt[t] - 1:
         i = hcnt[t] - 1
-    return base[t] * num_nodes + n * hcnt[t] + i
+    return off[n] + base[t] + i
 
 
 @njit(cache=True)
@@ -154,6 +159,9 @@ def _fill(
     hlo,
     hcnt,
     base,
+    off,
+    nlo,
+    nhi,
     cost,
     arr,
     drv,
@@ -177,7 +185,9 @@ def _fill(
         cnt = hcnt[t]
         lo = hlo[t]
         for n in range(num_nodes):
-            first = base[t] * num_nodes + n * cnt
+            if t < nlo[n] or t > nhi[n]:
+                continue  # outside the corridor: never read, or infeasible
+            first = off[n] + base[t]
             if n == dest:
                 for i in range(cnt):
                     cost[first + i] = 0.0
@@ -198,8 +208,8 @@ def _fill(
                 same_day = dayidx[t + 1] == dayidx[t]
                 for i in range(cnt):
                     h2 = lo + i if same_day else 0
-                    j = _state(n, t + 1, h2, num_nodes, base, hlo, hcnt)
-                    if cost[j] < inf:
+                    j = _state(n, t + 1, h2, off, nlo, nhi, base, hlo, hcnt)
+                    if j >= 0 and cost[j] < inf:
                         cost[first + i] = c0 + cost[j]
                         arr[first + i] = arr[j]
                         drv[first + i] = drv[j]
@@ -221,10 +231,12 @@ def _fill(
                     c0 = ci_ + ca_ + fixed[e] + step_price * d
                     c0 += att[(e * att_nw + att_win[t]) * 2 + md]
                     t2 = t + d
+                    if t2 > nhi[m]:
+                        continue  # cannot reach the destination by the deadline
                     same_day = t2 < nextmid[t]
                     lo2 = hlo[t2]
                     top2 = hcnt[t2] - 1
-                    first2 = base[t2] * num_nodes + m * hcnt[t2]
+                    first2 = off[m] + base[t2]
                     code = 1 + 2 * k + md
                     for i in range(cnt):
                         if same_day:  # the common case, without the day loop
@@ -290,6 +302,9 @@ def _departures(
     hlo,
     hcnt,
     base,
+    off,
+    nlo,
+    nhi,
     cost,
     arr,
     drv,
@@ -327,8 +342,8 @@ def _departures(
                 h2 = _drive_levels(t, d, 0, nextmid, hmax)
                 if h2 < 0:
                     continue
-                j = _state(m, t + d, h2, num_nodes, base, hlo, hcnt)
-                if cost[j] == np.inf:
+                j = _state(m, t + d, h2, off, nlo, nhi, base, hlo, hcnt)
+                if j < 0 or cost[j] == np.inf:
                     continue
                 ci_, ca_ = _traversal_cost(
                     t, d, e, md, light, step_min, ied_coef, amb_coef, ci, ca
@@ -365,6 +380,9 @@ def _walk(
     hlo,
     hcnt,
     base,
+    off,
+    nlo,
+    nhi,
     act,
     out,
 ):
@@ -410,7 +428,7 @@ def _walk(
             h = _drive_levels(t, d, h, nextmid, hmax)
             n = indices[k]
             t += d
-        a = act[_state(n, t, h, num_nodes, base, hlo, hcnt)]
+        a = act[_state(n, t, h, off, nlo, nhi, base, hlo, hcnt)]
         if a < 0:
             return rows
 
