@@ -22,13 +22,17 @@ Arrays in, arrays out; no objects, no exceptions, no NaN. The wrapper in
   all its steps are daylight steps at the day duration.
 - ``run_end[s]``: first step >= s outside the movement windows (T when none).
 - ``nextmid[t]``: first point after t in a later calendar day (UTC).
-- ``hlo[t]``, ``hcnt[t]``, ``base[t]``: the driven-today levels stored at t are
+- ``hlo[t]``, ``hcnt[t]``: the driven-today levels stored at t are
   ``hlo[t] .. hlo[t] + hcnt[t] - 1``; a label with fewer steps driven than ``hlo[t]``
   has the same future as one at ``hlo[t]`` (the daily limit cannot bind again that
-  day), so it is stored there. State (n, t, h) lives at
-  ``off[n] + base[t] + (max(h, hlo[t]) - hlo[t])`` for ``nlo[n] <= t <= nhi[n]``
-  (the corridor, :func:`convoy.schedule.tables.corridor`); outside it the state is
-  not held: never read, or infeasible (read as inf).
+  day), so it is stored there.
+- The corridor (:func:`convoy.schedule.tables.corridor`): node n is held at the
+  points ``nlo[n] .. nhi[n]``. Nodes are ranked by ``nlo`` rounded down to a
+  bucket (``rank``, its inverse ``order``); at point t the first ``held[t]`` ranks
+  are stored, and state
+  (n, t, h) lives at ``base[t] + rank[n] * hcnt[t] + (max(h, hlo[t]) - hlo[t])``.
+  A state outside ``nlo .. nhi`` is never read (before ``nlo``) or infeasible
+  (after ``nhi``: read as inf, its slot, if any, is never written).
 
 ``att[(e * att_nw + att_win[t]) * 2 + md]`` is an extra cost of a traversal of e
 in mode md entered at t (an adversary's effort by segment and time window,
@@ -104,7 +108,7 @@ def _traversal_cost(t, d, e, md, light, step_min, ied_coef, amb_coef, ci, ca):
 
 
 @njit(cache=True)
-def _state(n, t, h, off, nlo, nhi, base, hlo, hcnt):
+def _state(n, t, h, rank, nlo, nhi, base, hlo, hcnt):
     """Index of state (n, t, h), or -1 outside n's corridor (then it is infeasible)."""
     if t < nlo[n] or t > nhi[n]:
         return -1
@@ -113,7 +117,7 @@ def _state(n, t, h, off, nlo, nhi, base, hlo, hcnt):
         i = 0
     if i > hcnt[t] - 1:
         i = hcnt[t] - 1
-    return off[n] + base[t] + i
+    return base[t] + rank[n] * hcnt[t] + i
 
 
 @njit(cache=True)
@@ -159,9 +163,11 @@ def _fill(
     hlo,
     hcnt,
     base,
-    off,
+    rank,
     nlo,
     nhi,
+    order,
+    held,
     cost,
     arr,
     drv,
@@ -184,10 +190,11 @@ def _fill(
     for t in range(num_steps, -1, -1):
         cnt = hcnt[t]
         lo = hlo[t]
-        for n in range(num_nodes):
-            if t < nlo[n] or t > nhi[n]:
-                continue  # outside the corridor: never read, or infeasible
-            first = off[n] + base[t]
+        for r in range(held[t]):
+            n = order[r]
+            if t > nhi[n] or t < nlo[n]:
+                continue  # cannot reach the destination in time, or never read
+            first = base[t] + r * cnt
             if n == dest:
                 for i in range(cnt):
                     cost[first + i] = 0.0
@@ -208,7 +215,7 @@ def _fill(
                 same_day = dayidx[t + 1] == dayidx[t]
                 for i in range(cnt):
                     h2 = lo + i if same_day else 0
-                    j = _state(n, t + 1, h2, off, nlo, nhi, base, hlo, hcnt)
+                    j = _state(n, t + 1, h2, rank, nlo, nhi, base, hlo, hcnt)
                     if j >= 0 and cost[j] < inf:
                         cost[first + i] = c0 + cost[j]
                         arr[first + i] = arr[j]
@@ -236,7 +243,7 @@ def _fill(
                     same_day = t2 < nextmid[t]
                     lo2 = hlo[t2]
                     top2 = hcnt[t2] - 1
-                    first2 = off[m] + base[t2]
+                    first2 = base[t2] + rank[m] * hcnt[t2]
                     code = 1 + 2 * k + md
                     for i in range(cnt):
                         if same_day:  # the common case, without the day loop
@@ -302,7 +309,7 @@ def _departures(
     hlo,
     hcnt,
     base,
-    off,
+    rank,
     nlo,
     nhi,
     cost,
@@ -342,7 +349,7 @@ def _departures(
                 h2 = _drive_levels(t, d, 0, nextmid, hmax)
                 if h2 < 0:
                     continue
-                j = _state(m, t + d, h2, off, nlo, nhi, base, hlo, hcnt)
+                j = _state(m, t + d, h2, rank, nlo, nhi, base, hlo, hcnt)
                 if j < 0 or cost[j] == np.inf:
                     continue
                 ci_, ca_ = _traversal_cost(
@@ -380,7 +387,7 @@ def _walk(
     hlo,
     hcnt,
     base,
-    off,
+    rank,
     nlo,
     nhi,
     act,
@@ -428,7 +435,7 @@ def _walk(
             h = _drive_levels(t, d, h, nextmid, hmax)
             n = indices[k]
             t += d
-        a = act[_state(n, t, h, off, nlo, nhi, base, hlo, hcnt)]
+        a = act[_state(n, t, h, rank, nlo, nhi, base, hlo, hcnt)]
         if a < 0:
             return rows
 

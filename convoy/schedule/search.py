@@ -337,7 +337,9 @@ def plan_schedule(
         raise InfeasibleError(msg)
 
     tab = step_tables(model, movement, num_steps, int(g.tail.max(initial=0)))
-    lay = corridor(g, tab, origin, destination, earliest, prune=PRUNE)
+    lay = corridor(
+        g, tab, origin, destination, earliest, prune=PRUNE, bucket=1440 // step
+    )
     _check_size(model, tab, lay, step)
     att = kernel_arrays(
         attack, model.num_edges, num_steps, step, model.start_minute_of_day
@@ -478,10 +480,12 @@ def _fill_labels(
         tab.hmax,
         tab.hlo,
         tab.hcnt,
-        tab.base,
-        lay.off,
+        lay.base,
+        lay.rank,
         lay.nlo,
         lay.nhi,
+        lay.order,
+        lay.held,
         cost,
         arr,
         drv,
@@ -539,8 +543,8 @@ def _departure_labels(
             tab.hmax,
             tab.hlo,
             tab.hcnt,
-            tab.base,
-            lay.off,
+            lay.base,
+            lay.rank,
             lay.nlo,
             lay.nhi,
             cost,
@@ -586,8 +590,8 @@ def _walk(
         tab.hmax,
         tab.hlo,
         tab.hcnt,
-        tab.base,
-        lay.off,
+        lay.base,
+        lay.rank,
         lay.nlo,
         lay.nhi,
         labels[3],
