@@ -215,8 +215,8 @@ class Corridor:
     Nodes are ranked by ``nlo`` rounded down to a bucket (then id): ``rank[n]``, and
     ``order[r]`` the node of rank r. At point t the ``held[t]`` first ranks (those
     whose rounded ``nlo`` is at most t) are stored, point after point, each with
-    ``hcnt[t]`` levels: state (n, t, level i) lives at ``base[t] + rank[n] * hcnt[t] + i``. A node with ``nlo[n] > nhi[n]``
-    holds none; the slots of a held rank past its ``nhi`` are never used.
+    ``hcnt[t]`` levels: state (n, t, level i) lives at
+    ``base[t] + rank[n] * hcnt[t] + i``. A node with ``nlo[n] > nhi[n]`` holds none; the slots of a held rank past its ``nhi`` are never used.
     """
 
     nlo: NDArray[np.int64]
