@@ -216,7 +216,8 @@ class Corridor:
     ``order[r]`` the node of rank r. At point t the ``held[t]`` first ranks (those
     whose rounded ``nlo`` is at most t) are stored, point after point, each with
     ``hcnt[t]`` levels: state (n, t, level i) lives at
-    ``base[t] + rank[n] * hcnt[t] + i``. A node with ``nlo[n] > nhi[n]`` holds none; the slots of a held rank past its ``nhi`` are never used.
+    ``base[t] + rank[n] * hcnt[t] + i``. A node with ``nlo[n] > nhi[n]`` holds none;
+    the slots of a held rank before its ``nlo`` or past its ``nhi`` are never used.
     """
 
     nlo: NDArray[np.int64]
