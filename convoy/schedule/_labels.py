@@ -134,7 +134,7 @@ def _better(c, a, r, nx, bc, ba, br, bnx):
     return nx < bnx
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fill(
     num_nodes,
     indptr,
@@ -282,7 +282,7 @@ def _fill(
                         act[q] = code
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _departures(
     origin,
     earliest,
@@ -367,7 +367,7 @@ def _departures(
                     bnx = m
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _walk(
     origin,
     t0,
