@@ -408,8 +408,17 @@ def test_departure_window_and_size_limits(monkeypatch):
     from convoy.schedule import search
 
     monkeypatch.setattr(search, "MAX_STATES", 10)
-    with pytest.raises(ScenarioError, match="step_min"):
+
+    def no_labels(*args, **kwargs):
+        raise AssertionError("labels allocated before the size check")
+
+    monkeypatch.setattr(search, "_fill_labels", no_labels)
+    with pytest.raises(ScenarioError, match="step_min") as err:
         plan_schedule(model, 0, 2, horizon_min=1440.0)
+    msg = str(err.value)
+    for part in ("states", "nodes can lie on a trip", "time points", "GiB"):
+        assert part in msg
+    assert "deadline" in msg and "smaller road extract" in msg
 
 
 @st.composite
