@@ -410,7 +410,8 @@ def test_departure_window_and_size_limits(monkeypatch):
     monkeypatch.setattr(search, "MAX_STATES", 10)
 
     def no_labels(*args, **kwargs):
-        raise AssertionError("labels allocated before the size check")
+        msg = "labels allocated before the size check"
+        raise AssertionError(msg)
 
     monkeypatch.setattr(search, "_fill_labels", no_labels)
     with pytest.raises(ScenarioError, match="step_min") as err:
