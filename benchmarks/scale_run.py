@@ -5,7 +5,8 @@ Run as ``python -m benchmarks.scale_run FOLDER``: reads the scenario, runs the w
 default plan without Monte Carlo (``plan_withdrawal(..., runs=0)``, what
 ``convoy plan --no-maps --runs 0`` computes) and prints ``read_s``, ``plan_s``,
 the seconds of each planning phase (``phases``, from the planner's progress
-messages), the schedule searches' own seconds (``search_s``), the road network's
+messages), the schedule searches' own seconds (``search_s``, summed over the
+threads that run them side by side, so it may exceed ``plan_s``), the road network's
 size and the peak resident memory (``maxrss_mb``, this process). A refused plan
 (a :class:`~convoy.errors.ConvoyError`) prints its message as ``error`` instead.
 :mod:`benchmarks.test_scale` runs it in a fresh process per workload, so the peak
