@@ -47,7 +47,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_BIG = np.int64(1) << 30  # fits the int32 label arrays
+# "no label yet"; it fits int32, and wraps in the uint16 arrival and driven arrays,
+# where it is never read (only labels of finite cost are)
+_BIG = np.int64(1) << 30
 
 
 @njit(cache=True)

@@ -106,9 +106,24 @@ from convoy.schedule.trajectory import Halt, Leg, Trajectory
 #: (``STATE_BYTES`` each): beyond it, use a longer step or a shorter horizon.
 MAX_STATES = 50_000_000
 
-#: Bytes of one state's label: cost (float64), arrival, steps driven and action
-#: (int32 each).
-STATE_BYTES = 20
+#: Bytes of one state's label: cost (float64), arrival and steps driven (uint16
+#: each while the horizon has fewer than ``SHORT_STEPS`` steps, else int32) and
+#: action (int32).
+STATE_BYTES = 16
+
+#: Horizons of fewer steps than this store arrivals and steps driven as uint16
+#: (45 days at 1-minute steps); longer ones as int32, 4 bytes more a state.
+SHORT_STEPS = 65_535
+
+
+def _step_dtype(num_steps: int) -> type[np.unsignedinteger] | type[np.signedinteger]:
+    """The dtype of the arrival and steps-driven labels over ``num_steps`` steps."""
+    return np.uint16 if num_steps < SHORT_STEPS else np.int32
+
+
+def _state_bytes(num_steps: int) -> int:
+    return STATE_BYTES if num_steps < SHORT_STEPS else STATE_BYTES + 4
+
 
 #: Whether the search holds only the states of the corridor (see
 #: :func:`convoy.schedule.tables.corridor`); False keeps every (node, point), for
@@ -410,7 +425,7 @@ def _check_request(
 
 
 _Labels = tuple[
-    NDArray[np.float64], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]
+    NDArray[np.float64], NDArray[np.integer], NDArray[np.integer], NDArray[np.int32]
 ]
 
 
@@ -423,14 +438,15 @@ def _check_size(
     """Refuse, before any label is allocated, a search larger than ``MAX_STATES``."""
     if lay.num_states <= MAX_STATES:
         return
-    gib = lay.num_states * STATE_BYTES / 2**30
+    per_state = _state_bytes(tab.num_steps)
+    gib = lay.num_states * per_state / 2**30
     msg = (
         f"schedule: the search would hold {lay.num_states:,} states "
         f"({lay.num_nodes:,} of {model.num_nodes:,} nodes can lie on a trip in time, "
         f"{tab.num_steps + 1:,} time points of {step} min, "
         f"{tab.num_levels:,} (time point, driving level) pairs), about {gib:.1f} GiB "
         f"of labels, over the limit of {MAX_STATES:,} states "
-        f"({MAX_STATES * STATE_BYTES / 2**30:.1f} GiB); expected a longer "
+        f"({MAX_STATES * per_state / 2**30:.1f} GiB); expected a longer "
         f"[movement] step_min than {step}, an earlier deadline (shorter horizon) "
         "or a smaller road extract"
     )
@@ -450,8 +466,10 @@ def _fill_labels(
     num_states = lay.num_states
     cost = np.empty(num_states, dtype=np.float64)
     # int32 halves the memory traffic of the pass; steps and actions fit easily
-    arr = np.empty(num_states, dtype=np.int32)
-    drv = np.empty(num_states, dtype=np.int32)
+    # arrivals and steps driven are at most num_steps: uint16 when it fits. An
+    # infeasible state's (cost inf) are never read, so their sentinel may wrap.
+    arr = np.empty(num_states, dtype=_step_dtype(tab.num_steps))
+    drv = np.empty(num_states, dtype=_step_dtype(tab.num_steps))
     act = np.empty(num_states, dtype=np.int32)
     _labels._fill(
         model.num_nodes,

@@ -473,3 +473,23 @@ def test_corridor_drops_nodes_out_of_reach():
     assert lay.num_states <= full.num_states
     late = corridor(g, tab, case.origin, case.destination, 47)
     assert late.num_states < lay.num_states or lay.num_states == 0
+
+
+def test_long_horizon_labels_same_as_short():
+    """Arrivals stored as int32 (long horizons) give the uint16 schedule."""
+    from convoy.schedule import search
+
+    compared = 0
+    for seed in range(8):
+        case = random_case(seed, num_nodes=8, step_min=30, days=2.0)
+        try:
+            short = solve(case)
+        except InfeasibleError:
+            continue
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(search, "SHORT_STEPS", 0)
+            long = solve(case)
+        assert long.legs == short.legs and long.halts == short.halts
+        np.testing.assert_array_equal(long.cost_by_departure, short.cost_by_departure)
+        compared += 1
+    assert compared > 0
