@@ -10,8 +10,13 @@ that leaves it and rejoins it.
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 
@@ -106,3 +111,85 @@ def make_route_points(num_points: int) -> np.ndarray:
     a, _ = _along(ROUTE_XY, np.linspace(0.0, main, n_main))
     b, _ = _along(ALT_XY, np.linspace(0.0, alt, num_points - n_main))
     return np.ascontiguousarray(np.vstack([a, b]))
+
+
+#: The embedded scenario the theatre-scale road grids are laid over.
+KIDAL_GAO = Path(__file__).resolve().parents[1] / "geodata" / "kidal-gao"
+#: Surfaces of the grid's roads and their shares (assumption: mostly tracks and
+#: sand off the main axis, as in the embedded extract).
+GRID_SURFACES = (("track", 0.4), ("sand", 0.3), ("laterite", 0.2), ("paved", 0.1))
+
+
+def grid_scenario(
+    folder: Path, num_edges: int, horizon_days: float | None = None, seed: int = 0
+) -> Path:
+    """
+    The embedded scenario on a road grid of about ``num_edges`` edges.
+
+    The grid covers the bounding box of the embedded roads (about 205 km x
+    455 km, Kidal-Gao and the northern camps) with square-ish cells; each site
+    gets a spur to its nearest grid node, so sites snap exactly. Surfaces are
+    drawn from ``GRID_SURFACES``. ``horizon_days`` moves the deadline to that many
+    days after the start (None keeps the scenario's). Returns the scenario folder.
+    """
+    rng = np.random.default_rng(seed)
+    folder.mkdir(parents=True, exist_ok=True)
+    for name in ("events.csv", "fleet.csv", "manifest.csv", "sites.geojson"):
+        shutil.copyfile(KIDAL_GAO / name, folder / name)
+    toml = (KIDAL_GAO / "scenario.toml").read_text(encoding="utf-8")
+    if horizon_days is not None:
+        start = re.search(r'^start = "([^"]+)"', toml, re.M)
+        assert start is not None
+        t0 = datetime.fromisoformat(start.group(1).replace("Z", "+00:00"))
+        end = (t0 + timedelta(days=horizon_days)).strftime("%Y-%m-%dT%H:%M:%SZ")
+        toml = re.sub(r'^deadline = "[^"]+"', f'deadline = "{end}"', toml, flags=re.M)
+    (folder / "scenario.toml").write_text(toml, encoding="utf-8")
+    sites = json.loads((KIDAL_GAO / "sites.geojson").read_text(encoding="utf-8"))
+    site_xy = np.array([f["geometry"]["coordinates"] for f in sites["features"]])
+    lon0, lat0 = site_xy.min(axis=0) - 0.1
+    lon1, lat1 = site_xy.max(axis=0) + 0.1
+    # cells about square on the ground: a degree of longitude is cos(lat) shorter
+    aspect = (lat1 - lat0) / ((lon1 - lon0) * np.cos(np.radians(18.0)))
+    nx = max(2, round(np.sqrt(num_edges / (2.0 * aspect))))
+    ny = max(2, round(num_edges / (2.0 * nx)))
+    lon = np.linspace(lon0, lon1, nx)
+    lat = np.linspace(lat0, lat1, ny)
+    names, shares = zip(*GRID_SURFACES, strict=True)
+    feats = []
+
+    def road(coords: list[list[float]], surface: str) -> None:
+        feats.append(
+            {
+                "type": "Feature",
+                "properties": {"surface": surface, "name": "", "ref": ""},
+                "geometry": {"type": "LineString", "coordinates": coords},
+            }
+        )
+
+    surf = rng.choice(len(names), size=2 * nx * ny, p=np.asarray(shares))
+    k = 0
+    for j in range(ny):
+        for i in range(nx):
+            p = [round(float(lon[i]), 6), round(float(lat[j]), 6)]
+            if i + 1 < nx:
+                road([p, [round(float(lon[i + 1]), 6), p[1]]], names[surf[k]])
+            if j + 1 < ny:
+                road([p, [p[0], round(float(lat[j + 1]), 6)]], names[surf[k + 1]])
+            k += 2
+    for x, y in site_xy:
+        i = int(np.argmin(np.abs(lon - x)))
+        j = int(np.argmin(np.abs(lat - y)))
+        road(
+            [[float(x), float(y)], [round(float(lon[i]), 6), round(float(lat[j]), 6)]],
+            "laterite",
+        )
+    roads = {
+        "type": "FeatureCollection",
+        "crs": {
+            "type": "name",
+            "properties": {"name": "urn:ogc:def:crs:OGC:1.3:CRS84"},
+        },
+        "features": feats,
+    }
+    (folder / "roads.geojson").write_text(json.dumps(roads), encoding="utf-8")
+    return folder

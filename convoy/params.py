@@ -6,7 +6,7 @@ documented on the field. ``from_toml()`` rejects unknown keys and wrong types wi
 :class:`~convoy.errors.ScenarioError` naming the table, the key, what was expected and
 what was found.
 
-The module is long on purpose: it is the one place a reviewer reads to check every
+The module is long on purpose: it is the one place where a reader checks every
 number's unit, default and source, and its tables are flat dataclasses with no logic
 beyond range checks. Splitting it by table would scatter that check across files.
 

@@ -418,3 +418,24 @@ def test_osm_tag_table() -> None:
     assert osm_surface("secondary", "unknown_value", "") == "laterite"
     assert other_tags('"a"=>"x","b"=>"y \\"q\\""') == {"a": "x", "b": 'y "q"'}
     assert other_tags(None) == {}
+
+
+def test_risk_table_same_whatever_the_thread_count(tiny_scenario):
+    """The column sizes' searches run side by side: the table does not depend on it."""
+    import numba
+
+    from convoy.plan.inputs import scenario_edge_risk, scenario_risk_field
+    from convoy.plan.inputs import scenario_risk_table as table
+
+    er = scenario_edge_risk(tiny_scenario, scenario_risk_field(tiny_scenario))
+    before = numba.get_num_threads()
+    try:
+        numba.set_num_threads(1)
+        one = table(tiny_scenario, er)
+        numba.set_num_threads(min(2, numba.config.NUMBA_NUM_THREADS))
+        two = table(tiny_scenario, er)
+    finally:
+        numba.set_num_threads(before)
+    np.testing.assert_array_equal(one.num_vehicles, two.num_vehicles)
+    np.testing.assert_array_equal(one.delay_min, two.delay_min)
+    np.testing.assert_array_equal(one.incidents, two.incidents)

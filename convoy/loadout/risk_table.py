@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime
 
+import numba
 import numpy as np
 
 from convoy.errors import Problem, ScenarioError
@@ -239,7 +241,7 @@ def tabulate_risk(
     node_names
         Site names of nodes (for messages).
     progress
-        Called with a short message before each search.
+        Called with a short message before the searches.
     prepare
         Applied to each column size's model before its search (the planner merges
         chains of two-way nodes there, :mod:`convoy.schedule.contract`); None for
@@ -263,9 +265,8 @@ def tabulate_risk(
         [v.speed_kph for v in vehicles if v.roadworthy]
         or [v.speed_kph for v in vehicles]
     )
-    costs = []
-    for n in sizes:
-        progress(f"risk table: column of {n} vehicles")
+
+    def cost_by_departure(n: int) -> np.ndarray:
         day_km = (n * mean_len + (n - 1) * movement.interval_day_m) / 1000.0
         night_km = (n * mean_len + (n - 1) * movement.interval_night_m) / 1000.0
         model = dataclasses.replace(
@@ -286,7 +287,22 @@ def tabulate_risk(
             start=start,
             node_names=node_names,
         )
-        costs.append(np.asarray(sched.cost_by_departure, dtype=np.float64))
+        return np.asarray(sched.cost_by_departure, dtype=np.float64)
+
+    # The sizes' searches are independent (pass times and ambush costs differ, so
+    # no pass can serve two sizes): they run side by side on numba's threads (its
+    # kernels release the GIL), each on its own arrays; the table is the same
+    # whatever the number of threads, and a failure is the smallest size's.
+    workers = max(1, min(numba.get_num_threads(), len(sizes)))
+    progress(
+        f"{_RISK_TABLE}: columns of {', '.join(str(int(n)) for n in sizes)} vehicles"
+    )
+    pool = ThreadPoolExecutor(max_workers=workers)
+    try:
+        futures = [pool.submit(cost_by_departure, int(n)) for n in sizes]
+        costs = [f.result() for f in futures]
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
     return _delay_grid(np.vstack(costs), sizes, movement.step_min)
 
 

@@ -22,11 +22,17 @@ Arrays in, arrays out; no objects, no exceptions, no NaN. The wrapper in
   all its steps are daylight steps at the day duration.
 - ``run_end[s]``: first step >= s outside the movement windows (T when none).
 - ``nextmid[t]``: first point after t in a later calendar day (UTC).
-- ``hlo[t]``, ``hcnt[t]``, ``base[t]``: the driven-today levels stored at t are
+- ``hlo[t]``, ``hcnt[t]``: the driven-today levels stored at t are
   ``hlo[t] .. hlo[t] + hcnt[t] - 1``; a label with fewer steps driven than ``hlo[t]``
   has the same future as one at ``hlo[t]`` (the daily limit cannot bind again that
-  day), so it is stored there. State (n, t, h) lives at
-  ``base[t] * N + n * hcnt[t] + (max(h, hlo[t]) - hlo[t])``.
+  day), so it is stored there.
+- The corridor (:func:`convoy.schedule.tables.corridor`): node n is held at the
+  points ``nlo[n] .. nhi[n]``. Nodes are ranked by ``nlo`` rounded down to a
+  bucket (``rank``, its inverse ``order``); at point t the first ``held[t]`` ranks
+  are stored, and state
+  (n, t, h) lives at ``base[t] + rank[n] * hcnt[t] + (max(h, hlo[t]) - hlo[t])``.
+  A state outside ``nlo .. nhi`` is never read (before ``nlo``) or infeasible
+  (after ``nhi``: read as inf, its slot, if any, is never written).
 
 ``att[(e * att_nw + att_win[t]) * 2 + md]`` is an extra cost of a traversal of e
 in mode md entered at t (an adversary's effort by segment and time window,
@@ -41,7 +47,9 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-_BIG = np.int64(1) << 30  # fits the int32 label arrays
+# "no label yet"; it fits int32, and wraps in the uint16 arrival and driven arrays,
+# where it is never read (only labels of finite cost are)
+_BIG = np.int64(1) << 30
 
 
 @njit(cache=True)
@@ -102,13 +110,16 @@ def _traversal_cost(t, d, e, md, light, step_min, ied_coef, amb_coef, ci, ca):
 
 
 @njit(cache=True)
-def _state(n, t, h, num_nodes, base, hlo, hcnt):
+def _state(n, t, h, rank, nlo, nhi, base, hlo, hcnt):
+    """Index of state (n, t, h), or -1 outside n's corridor (then it is infeasible)."""
+    if t < nlo[n] or t > nhi[n]:
+        return -1
     i = h - hlo[t]
     if i < 0:
         i = 0
     if i > hcnt[t] - 1:
         i = hcnt[t] - 1
-    return base[t] * num_nodes + n * hcnt[t] + i
+    return base[t] + rank[n] * hcnt[t] + i
 
 
 @njit(cache=True)
@@ -125,7 +136,7 @@ def _better(c, a, r, nx, bc, ba, br, bnx):
     return nx < bnx
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fill(
     num_nodes,
     indptr,
@@ -154,6 +165,11 @@ def _fill(
     hlo,
     hcnt,
     base,
+    rank,
+    nlo,
+    nhi,
+    order,
+    held,
     cost,
     arr,
     drv,
@@ -176,8 +192,11 @@ def _fill(
     for t in range(num_steps, -1, -1):
         cnt = hcnt[t]
         lo = hlo[t]
-        for n in range(num_nodes):
-            first = base[t] * num_nodes + n * cnt
+        for r in range(held[t]):
+            n = order[r]
+            if t > nhi[n] or t < nlo[n]:
+                continue  # cannot reach the destination in time, or never read
+            first = base[t] + r * cnt
             if n == dest:
                 for i in range(cnt):
                     cost[first + i] = 0.0
@@ -198,8 +217,8 @@ def _fill(
                 same_day = dayidx[t + 1] == dayidx[t]
                 for i in range(cnt):
                     h2 = lo + i if same_day else 0
-                    j = _state(n, t + 1, h2, num_nodes, base, hlo, hcnt)
-                    if cost[j] < inf:
+                    j = _state(n, t + 1, h2, rank, nlo, nhi, base, hlo, hcnt)
+                    if j >= 0 and cost[j] < inf:
                         cost[first + i] = c0 + cost[j]
                         arr[first + i] = arr[j]
                         drv[first + i] = drv[j]
@@ -221,10 +240,12 @@ def _fill(
                     c0 = ci_ + ca_ + fixed[e] + step_price * d
                     c0 += att[(e * att_nw + att_win[t]) * 2 + md]
                     t2 = t + d
+                    if t2 > nhi[m]:
+                        continue  # cannot reach the destination by the deadline
                     same_day = t2 < nextmid[t]
                     lo2 = hlo[t2]
                     top2 = hcnt[t2] - 1
-                    first2 = base[t2] * num_nodes + m * hcnt[t2]
+                    first2 = base[t2] + rank[m] * hcnt[t2]
                     code = 1 + 2 * k + md
                     for i in range(cnt):
                         if same_day:  # the common case, without the day loop
@@ -263,7 +284,7 @@ def _fill(
                         act[q] = code
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _departures(
     origin,
     earliest,
@@ -290,6 +311,9 @@ def _departures(
     hlo,
     hcnt,
     base,
+    rank,
+    nlo,
+    nhi,
     cost,
     arr,
     drv,
@@ -327,8 +351,8 @@ def _departures(
                 h2 = _drive_levels(t, d, 0, nextmid, hmax)
                 if h2 < 0:
                     continue
-                j = _state(m, t + d, h2, num_nodes, base, hlo, hcnt)
-                if cost[j] == np.inf:
+                j = _state(m, t + d, h2, rank, nlo, nhi, base, hlo, hcnt)
+                if j < 0 or cost[j] == np.inf:
                     continue
                 ci_, ca_ = _traversal_cost(
                     t, d, e, md, light, step_min, ied_coef, amb_coef, ci, ca
@@ -345,7 +369,7 @@ def _departures(
                     bnx = m
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _walk(
     origin,
     t0,
@@ -365,6 +389,9 @@ def _walk(
     hlo,
     hcnt,
     base,
+    rank,
+    nlo,
+    nhi,
     act,
     out,
 ):
@@ -410,7 +437,7 @@ def _walk(
             h = _drive_levels(t, d, h, nextmid, hmax)
             n = indices[k]
             t += d
-        a = act[_state(n, t, h, num_nodes, base, hlo, hcnt)]
+        a = act[_state(n, t, h, rank, nlo, nhi, base, hlo, hcnt)]
         if a < 0:
             return rows
 

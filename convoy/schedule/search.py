@@ -92,17 +92,43 @@ from convoy.schedule.attack import AttackCost, kernel_arrays
 from convoy.schedule.exposure import MODES, ExposureModel
 from convoy.schedule.infeasible import fmt_time, infeasible_message
 from convoy.schedule.tables import (
+    Corridor,
     SearchGraph,
     StepTables,
     connected,
+    corridor,
     search_graph,
     step_tables,
 )
 from convoy.schedule.trajectory import Halt, Leg, Trajectory
 
-#: Largest number of (node, point, level) states one search may hold (20 bytes
-#: each): beyond it, use a longer step or a shorter horizon.
+#: Largest number of (node, point, level) states one search may hold
+#: (``STATE_BYTES`` each): beyond it, use a longer step or a shorter horizon.
 MAX_STATES = 50_000_000
+
+#: Bytes of one state's label: cost (float64), arrival and steps driven (uint16
+#: each while the horizon has fewer than ``SHORT_STEPS`` steps, else int32) and
+#: action (int32).
+STATE_BYTES = 16
+
+#: Horizons of fewer steps than this store arrivals and steps driven as uint16
+#: (45 days at 1-minute steps); longer ones as int32, 4 bytes more a state.
+SHORT_STEPS = 65_535
+
+
+def _step_dtype(num_steps: int) -> type[np.unsignedinteger] | type[np.signedinteger]:
+    """The dtype of the arrival and steps-driven labels over ``num_steps`` steps."""
+    return np.uint16 if num_steps < SHORT_STEPS else np.int32
+
+
+def _state_bytes(num_steps: int) -> int:
+    return STATE_BYTES if num_steps < SHORT_STEPS else STATE_BYTES + 4
+
+
+#: Whether the search holds only the states of the corridor (see
+#: :func:`convoy.schedule.tables.corridor`); False keeps every (node, point), for
+#: tests that compare both.
+PRUNE = True
 
 _EPS = 1e-9
 
@@ -326,11 +352,17 @@ def plan_schedule(
         raise InfeasibleError(msg)
 
     tab = step_tables(model, movement, num_steps, int(g.tail.max(initial=0)))
+    lay = corridor(
+        g, tab, origin, destination, earliest, prune=PRUNE, bucket=1440 // step
+    )
+    _check_size(model, tab, lay, step)
     att = kernel_arrays(
         attack, model.num_edges, num_steps, step, model.start_minute_of_day
     )
-    labels = _fill_labels(model, g, tab, destination, step, att)
-    dep = _departure_labels(model, g, tab, labels, origin, earliest, latest, step, att)
+    labels = _fill_labels(model, g, tab, lay, destination, step, att)
+    dep = _departure_labels(
+        model, g, tab, lay, labels, origin, earliest, latest, step, att
+    )
     dep_cost, dep_arr, dep_drv, dep_act = dep
     ok = np.flatnonzero(dep_act >= 0)
     if len(ok) == 0:
@@ -356,7 +388,7 @@ def plan_schedule(
     best = float(dep_cost[ok].min())
     tied = ok[dep_cost[ok] <= best + COST_TIE_REL * abs(best) + 1e-15]
     t_dep = int(min(tied, key=lambda t: (dep_arr[t], dep_drv[t], t)))
-    rows = _walk(model, g, tab, labels, origin, t_dep, dep_arr, dep_act)
+    rows = _walk(model, g, tab, lay, labels, origin, t_dep, dep_arr, dep_act)
     return _assemble(model, g, rows, step, t_dep, dep_cost)
 
 
@@ -393,33 +425,51 @@ def _check_request(
 
 
 _Labels = tuple[
-    NDArray[np.float64], NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]
+    NDArray[np.float64], NDArray[np.integer], NDArray[np.integer], NDArray[np.int32]
 ]
 
 
 _Att = tuple[NDArray[np.float64], NDArray[np.int64], int]
 
 
+def _check_size(
+    model: ExposureModel, tab: StepTables, lay: Corridor, step: int
+) -> None:
+    """Refuse, before any label is allocated, a search larger than ``MAX_STATES``."""
+    if lay.num_states <= MAX_STATES:
+        return
+    per_state = _state_bytes(tab.num_steps)
+    gib = lay.num_states * per_state / 2**30
+    msg = (
+        f"schedule: the search would hold {lay.num_states:,} states "
+        f"({lay.num_nodes:,} of {model.num_nodes:,} nodes can lie on a trip in time, "
+        f"{tab.num_steps + 1:,} time points of {step} min, "
+        f"{tab.num_levels:,} (time point, driving level) pairs), about {gib:.1f} GiB "
+        f"of labels, over the limit of {MAX_STATES:,} states "
+        f"({MAX_STATES * per_state / 2**30:.1f} GiB); expected a longer "
+        f"[movement] step_min than {step}, an earlier deadline (shorter horizon) "
+        "or a smaller road extract"
+    )
+    raise ScenarioError(msg)
+
+
 def _fill_labels(
     model: ExposureModel,
     g: SearchGraph,
     tab: StepTables,
+    lay: Corridor,
     destination: int,
     step: int,
     att: _Att,
 ) -> _Labels:
     """The backward pass: (cost, arrival, steps driven, action) of every state."""
-    num_states = model.num_nodes * tab.num_levels
-    if num_states > MAX_STATES:
-        msg = (
-            f"schedule: {num_states} states exceed the limit of {MAX_STATES}; "
-            f"expected a longer [movement] step_min than {step} or a shorter horizon"
-        )
-        raise ScenarioError(msg)
+    num_states = lay.num_states
     cost = np.empty(num_states, dtype=np.float64)
     # int32 halves the memory traffic of the pass; steps and actions fit easily
-    arr = np.empty(num_states, dtype=np.int32)
-    drv = np.empty(num_states, dtype=np.int32)
+    # arrivals and steps driven are at most num_steps: uint16 when it fits. An
+    # infeasible state's (cost inf) are never read, so their sentinel may wrap.
+    arr = np.empty(num_states, dtype=_step_dtype(tab.num_steps))
+    drv = np.empty(num_states, dtype=_step_dtype(tab.num_steps))
     act = np.empty(num_states, dtype=np.int32)
     _labels._fill(
         model.num_nodes,
@@ -448,7 +498,12 @@ def _fill_labels(
         tab.hmax,
         tab.hlo,
         tab.hcnt,
-        tab.base,
+        lay.base,
+        lay.rank,
+        lay.nlo,
+        lay.nhi,
+        lay.order,
+        lay.held,
         cost,
         arr,
         drv,
@@ -462,6 +517,7 @@ def _departure_labels(
     model: ExposureModel,
     g: SearchGraph,
     tab: StepTables,
+    lay: Corridor,
     labels: _Labels,
     origin: int,
     earliest: int,
@@ -505,7 +561,10 @@ def _departure_labels(
             tab.hmax,
             tab.hlo,
             tab.hcnt,
-            tab.base,
+            lay.base,
+            lay.rank,
+            lay.nlo,
+            lay.nhi,
             cost,
             arr,
             drv,
@@ -522,6 +581,7 @@ def _walk(
     model: ExposureModel,
     g: SearchGraph,
     tab: StepTables,
+    lay: Corridor,
     labels: _Labels,
     origin: int,
     t_dep: int,
@@ -548,7 +608,10 @@ def _walk(
         tab.hmax,
         tab.hlo,
         tab.hcnt,
-        tab.base,
+        lay.base,
+        lay.rank,
+        lay.nlo,
+        lay.nhi,
         labels[3],
         rows,
     )

@@ -205,3 +205,114 @@ def connected(g: SearchGraph, a: int, b: int) -> bool:
                 seen.add(int(m))
                 todo.append(int(m))
     return False
+
+
+@dataclass(frozen=True, slots=True)
+class Corridor:
+    """
+    The states a search holds: node n at the points ``nlo[n] .. nhi[n]``.
+
+    Nodes are ranked by ``nlo`` rounded down to a bucket (then id): ``rank[n]``, and
+    ``order[r]`` the node of rank r. At point t the ``held[t]`` first ranks (those
+    whose rounded ``nlo`` is at most t) are stored, point after point, each with
+    ``hcnt[t]`` levels: state (n, t, level i) lives at
+    ``base[t] + rank[n] * hcnt[t] + i``. A node with ``nlo[n] > nhi[n]`` holds none;
+    the slots of a held rank before its ``nlo`` or past its ``nhi`` are never used.
+    """
+
+    nlo: NDArray[np.int64]
+    nhi: NDArray[np.int64]
+    rank: NDArray[np.int64]
+    order: NDArray[np.int64]
+    held: NDArray[np.int64]
+    base: NDArray[np.int64]
+    num_states: int
+
+    @property
+    def num_nodes(self) -> int:
+        """Nodes that hold at least one state."""
+        return int(np.count_nonzero(self.nlo <= self.nhi))
+
+
+def fastest_steps(g: SearchGraph, source: int) -> NDArray[np.float64]:
+    """
+    Fewest steps from ``source`` to every node (inf where not connected).
+
+    Each edge weighs its shortest traversal in any mode by day or night, with no
+    window, halt, daily limit or pass time: a lower bound on the steps of every
+    feasible trip between two nodes (edges are driven both ways at the same speed).
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    n = len(g.indptr) - 1
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(g.indptr))
+    w = g.dur.reshape(-1, 4).min(axis=1)[g.adj_edge].astype(np.float64)
+    # parallel edges: keep the fastest (a CSR matrix would add them up)
+    order = np.lexsort((w, g.indices, src))
+    src, dst, w = src[order], g.indices[order], w[order]
+    first = np.ones(len(src), dtype=bool)
+    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+    mat = csr_matrix((w[first], (src[first], dst[first])), shape=(n, n))
+    out: NDArray[np.float64] = dijkstra(mat, directed=True, indices=source)
+    return out
+
+
+def corridor(
+    g: SearchGraph,
+    tab: StepTables,
+    origin: int,
+    destination: int,
+    earliest: int,
+    *,
+    prune: bool = True,
+    bucket: int = 1,
+) -> Corridor:
+    """
+    The (node, point) pairs that can lie on a trip leaving at ``earliest`` or later.
+
+    With ``a[n]`` the fewest steps from the origin to n and ``b[n]`` from n to the
+    destination (:func:`fastest_steps`), node n is held at the points
+    ``earliest + a[n] .. T - b[n]`` only; ``prune=False`` holds every point.
+    Nodes are ranked by ``nlo // bucket``, then id: a coarser bucket stores a few
+    slots before ``nlo`` (never computed) but keeps neighbours in id order close
+    in memory, which the pass's speed depends on.
+
+    Why this is exact. (1) A state (n, t) with ``t > T - b[n]`` cannot reach the
+    destination by the deadline T: every trip from n lasts at least ``b[n]``
+    steps, since a traversal of an edge lasts at least that edge's weight and
+    halts only add steps. Its label is infeasible (cost inf), which is what the
+    search reads for a state it does not hold. (2) A state (n, t) with
+    ``t < earliest + a[n]`` is never read: the search reads states from the
+    origin's departures at t >= earliest, and from a held state (n, t) only
+    (n, t + 1) (a halt) and (m, t + d) with d >= w(n, m) >= a[m] - a[n] (a drive,
+    triangle inequality of shortest paths), both at or after ``earliest + a``.
+    Hence every label read is the one of the full search, and so are the
+    optimum, its tie-breaks and ``cost_by_departure``.
+
+    Memory: the points before ``nlo`` are not stored (nodes are ranked by it);
+    those after ``nhi`` are skipped, not computed, but their slots are kept when
+    the node's rank is stored at that point; a node with ``nlo > nhi`` (out of
+    reach before the deadline) holds nothing.
+    """
+    n = len(g.indptr) - 1
+    T = tab.num_steps
+    if prune:
+        a = fastest_steps(g, origin)
+        b = fastest_steps(g, destination)
+        ok = np.isfinite(a) & np.isfinite(b)
+        nlo = np.where(ok, earliest + np.where(ok, a, 0), T + 1).astype(np.int64)
+        nhi = np.where(ok, T - np.where(ok, b, 0), -1).astype(np.int64)
+    else:
+        nlo = np.zeros(n, dtype=np.int64)
+        nhi = np.full(n, T, dtype=np.int64)
+    empty = nlo > nhi
+    nlo[empty], nhi[empty] = T + 1, -1
+    key = nlo // max(1, bucket) * max(1, bucket)
+    order = np.lexsort((np.arange(n), key)).astype(np.int64)
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n, dtype=np.int64)
+    held = np.searchsorted(key[order], np.arange(T + 1), side="right").astype(np.int64)
+    size = held * tab.hcnt
+    base = np.concatenate(([0], np.cumsum(size)[:-1])).astype(np.int64)
+    return Corridor(nlo, nhi, rank, order, held, base, int(size.sum()))

@@ -408,5 +408,88 @@ def test_departure_window_and_size_limits(monkeypatch):
     from convoy.schedule import search
 
     monkeypatch.setattr(search, "MAX_STATES", 10)
-    with pytest.raises(ScenarioError, match="step_min"):
+
+    def no_labels(*args, **kwargs):
+        msg = "labels allocated before the size check"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(search, "_fill_labels", no_labels)
+    with pytest.raises(ScenarioError, match="step_min") as err:
         plan_schedule(model, 0, 2, horizon_min=1440.0)
+    msg = str(err.value)
+    for part in ("states", "nodes can lie on a trip", "time points", "GiB"):
+        assert part in msg
+    assert "deadline" in msg and "smaller road extract" in msg
+
+
+@st.composite
+def corridor_cases(draw):
+    seed = draw(st.integers(0, 2**32 - 1))
+    num_nodes = draw(st.integers(4, 14))
+    return random_case(seed, num_nodes=num_nodes, step_min=30, days=2.5)
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(corridor_cases())
+def test_corridor_prunes_only_infeasible_states(case):
+    """The corridor search returns the full search's schedule, bit for bit."""
+    from convoy.schedule import search
+
+    def run():
+        try:
+            return solve(case)
+        except InfeasibleError as err:
+            return str(err)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search, "PRUNE", False)
+        full = run()
+    pruned = run()
+    if isinstance(full, str):
+        assert pruned == full
+        return
+    assert isinstance(pruned, Schedule)
+    assert pruned.legs == full.legs
+    assert pruned.halts == full.halts
+    assert pruned.objective == full.objective
+    np.testing.assert_array_equal(pruned.cost_by_departure, full.cost_by_departure)
+
+
+def test_corridor_drops_nodes_out_of_reach():
+    """A node too far to visit before the deadline holds no state."""
+    from convoy.schedule.tables import corridor, search_graph, step_tables
+
+    case = random_case(3, num_nodes=10, step_min=30, days=1.0)
+    g = search_graph(case.model, 30, case.movement.daily_driving_limit_h)
+    tab = step_tables(case.model, case.movement, 48, int(g.tail.max()))
+    full = corridor(g, tab, case.origin, case.destination, 0, prune=False)
+    lay = corridor(g, tab, case.origin, case.destination, 0)
+    assert full.num_states == case.model.num_nodes * tab.num_levels
+    assert lay.num_states <= full.num_states
+    late = corridor(g, tab, case.origin, case.destination, 47)
+    assert late.num_states < lay.num_states or lay.num_states == 0
+
+
+def test_long_horizon_labels_same_as_short():
+    """Arrivals stored as int32 (long horizons) give the uint16 schedule."""
+    from convoy.schedule import search
+
+    compared = 0
+    for seed in range(8):
+        case = random_case(seed, num_nodes=8, step_min=30, days=2.0)
+        try:
+            short = solve(case)
+        except InfeasibleError:
+            continue
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr(search, "SHORT_STEPS", 0)
+            long = solve(case)
+        assert long.legs == short.legs and long.halts == short.halts
+        np.testing.assert_array_equal(long.cost_by_departure, short.cost_by_departure)
+        compared += 1
+    assert compared > 0
