@@ -435,9 +435,7 @@ def test_same_runs_whatever_the_threads(tiny_scenario, monkeypatch, threads):
     one = _sim(tiny_scenario, num_runs=1000)
     monkeypatch.setattr(sim, "get_num_threads", lambda: threads)
     seen = []
-    many = _sim(
-        tiny_scenario, num_runs=1000, progress=lambda d, n: seen.append(d)
-    )
+    many = _sim(tiny_scenario, num_runs=1000, progress=lambda d, n: seen.append(d))
     assert seen == [0, *range(64, 1000, 64), 1000]  # in order, once a chunk
     for name in ("num_ied", "num_ambush", "delay_h", "breakdowns", "tows"):
         assert np.array_equal(getattr(one, name), getattr(many, name)), name

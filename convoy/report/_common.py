@@ -27,8 +27,8 @@ MINUTE_DAYS = 1.0 / 1440.0
 #: Resolution of the PNG charts, in dots per inch.
 DPI = 110
 
-#: zlib level of the PNG charts (Pillow's default is 6): level 1 encodes several
-#: times faster for files about a fifth larger; the pixels are the same.
+#: zlib level of the PNG charts (Pillow's default is 6): level 1 encodes faster for
+#: files about a tenth larger; the pixels are the same.
 PNG_COMPRESS_LEVEL = 1
 
 #: Plan colours, in :data:`convoy.document.PLAN_ORDER` (ColorBrewer Dark2/Set1, as

@@ -17,8 +17,11 @@ from convoy.errors import ConvoyError
 
 @cache
 def _engine() -> tuple[Any, str | None]:
-    """WeasyPrint and None, or None and why it cannot be imported (imported once,
-    when a PDF is asked for: it takes a second or two)."""
+    """
+    WeasyPrint and None, or None and why it cannot be imported.
+
+    Imported once, when a PDF is asked for (it takes about a second).
+    """
     try:  # optional: the PDF engine and its system libraries
         with warnings.catch_warnings():
             # Older WeasyPrint releases warn at import when HarfBuzz-Subset is missing.

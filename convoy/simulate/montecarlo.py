@@ -608,8 +608,8 @@ def _run_chunks(
     def work(i: int) -> int:
         lo, hi = bounds[i]
         rng = np.random.Generator(np.random.PCG64(children[i]))
-        args = (line, distance_km, halts, column, params, shapes, ambush_follows_ied, out)
-        _chunk(rng, lo, hi, *args)
+        drawn = (line, distance_km, halts, column, params, shapes)
+        _chunk(rng, lo, hi, *drawn, ambush_follows_ied, out)
         return hi
 
     workers = min(len(bounds), max(1, get_num_threads()))
