@@ -425,6 +425,24 @@ def test_runs_in_chunks(tiny_scenario, monkeypatch):
     assert _within_mc_error(long.incidents.mean(), 3.4, 3000)
 
 
+@pytest.mark.parametrize("threads", [1, 2, 3, 7])
+def test_same_runs_whatever_the_threads(tiny_scenario, monkeypatch, threads):
+    """Chunks in parallel threads: every run is the same as with one thread."""
+    import convoy.simulate.montecarlo as sim
+
+    monkeypatch.setattr(sim, "RUN_CHUNK", 64)
+    monkeypatch.setattr(sim, "get_num_threads", lambda: 1)
+    one = _sim(tiny_scenario, num_runs=1000)
+    monkeypatch.setattr(sim, "get_num_threads", lambda: threads)
+    seen = []
+    many = _sim(tiny_scenario, num_runs=1000, progress=lambda d, n: seen.append(d))
+    assert seen == [0, *range(64, 1000, 64), 1000]  # in order, once a chunk
+    for name in ("num_ied", "num_ambush", "delay_h", "breakdowns", "tows"):
+        assert np.array_equal(getattr(one, name), getattr(many, name)), name
+    assert np.array_equal(one.lost_breakdown, many.lost_breakdown)
+    assert np.array_equal(one.destroyed, many.destroyed)
+
+
 def test_simulation_table_in_scenario_toml(tmp_path):
     """[simulation] in scenario.toml sets the assumptions; bad values are named."""
     import shutil

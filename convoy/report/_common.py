@@ -27,6 +27,10 @@ MINUTE_DAYS = 1.0 / 1440.0
 #: Resolution of the PNG charts, in dots per inch.
 DPI = 110
 
+#: zlib level of the PNG charts (Pillow's default is 6): level 1 encodes faster for
+#: files about a tenth larger; the pixels are the same.
+PNG_COMPRESS_LEVEL = 1
+
 #: Plan colours, in :data:`convoy.document.PLAN_ORDER` (ColorBrewer Dark2/Set1, as
 #: the map).
 PLAN_COLOURS: dict[str, str] = {
@@ -57,7 +61,13 @@ def new_figure(width_in: float, height_in: float) -> Figure:
 
 def save(fig: Figure, path: Path) -> Path:
     """Write ``fig`` as PNG (no timestamp metadata, so reruns give the same bytes)."""
-    fig.savefig(path, format="png", dpi=DPI, metadata={"Software": None})
+    fig.savefig(
+        path,
+        format="png",
+        dpi=DPI,
+        metadata={"Software": None},
+        pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
+    )
     return path
 
 

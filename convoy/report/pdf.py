@@ -8,29 +8,38 @@ command line can stop with a clear message instead of a traceback.
 from __future__ import annotations
 
 import warnings
+from functools import cache
 from pathlib import Path
+from typing import Any
 
 from convoy.errors import ConvoyError
 
-try:  # optional: the PDF engine and its system libraries
-    with warnings.catch_warnings():
-        # Older WeasyPrint releases warn at import when HarfBuzz-Subset is missing.
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import weasyprint
 
-    _IMPORT_ERROR: str | None = None
-except (ImportError, OSError) as exc:  # OSError: Pango missing
-    weasyprint = None
-    _IMPORT_ERROR = str(exc)
+@cache
+def _engine() -> tuple[Any, str | None]:
+    """
+    WeasyPrint and None, or None and why it cannot be imported.
+
+    Imported once, when a PDF is asked for (it takes about a second).
+    """
+    try:  # optional: the PDF engine and its system libraries
+        with warnings.catch_warnings():
+            # Older WeasyPrint releases warn at import when HarfBuzz-Subset is missing.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            import weasyprint
+    except (ImportError, OSError) as exc:  # OSError: Pango missing
+        return None, str(exc)
+    return weasyprint, None
 
 
 def pdf_engine_problem() -> str | None:
     """Why no PDF can be made here, or None when WeasyPrint is usable."""
-    if weasyprint is None:
+    engine, error = _engine()
+    if engine is None:
         return (
             "writing a PDF needs WeasyPrint and Pango "
             "(pip install weasyprint; apt-get install libpango-1.0-0 "
-            f"libpangoft2-1.0-0): {_IMPORT_ERROR}"
+            f"libpangoft2-1.0-0): {error}"
         )
     return None
 
@@ -57,6 +66,6 @@ def write_pdf(html_path: str | Path, pdf_path: str | Path | None = None) -> Path
     src = Path(html_path)
     out = Path(pdf_path) if pdf_path is not None else src.with_name("report.pdf")
     tmp = out.with_name(out.name + ".part")
-    weasyprint.HTML(filename=str(src)).write_pdf(str(tmp))
+    _engine()[0].HTML(filename=str(src)).write_pdf(str(tmp))
     tmp.replace(out)
     return out

@@ -201,6 +201,8 @@ def plot_route_map(
     ax.set_ylabel("latitude (degrees north, WGS 84)")
     title = doc.scenario.title or "Routes"
     ax.set_title(f"Routes over the risk field\n{title}", fontsize=11)
-    ax.legend(loc="best", fontsize=8, framealpha=0.9)
+    # below the map: never over a route, and no search for a free place (which
+    # would turn each of the raster's cells into a path to test)
+    fig.legend(loc="outside lower center", ncols=3, fontsize=8, framealpha=0.9)
     ax.grid(True, lw=0.3, alpha=0.5)
     return save(fig, path)

@@ -119,9 +119,8 @@ def plot_time_distance(
         t1 = traj[-1].time + timedelta(minutes=pass_min + 120.0)
         times, km_edges, grid = risk_time_grid(rows, t0, t1, diurnal_ied)
         tx = day_numbers(list(times))
-        mesh = ax.pcolormesh(
-            tx, km_edges, grid, cmap="YlOrRd", shading="flat", rasterized=True, zorder=1
-        )
+        # a rectilinear grid: drawn as one image, not a mesh of quadrilaterals
+        mesh = ax.pcolorfast(tx, km_edges, grid, cmap="YlOrRd", zorder=1)
         ax.set_xlim(tx[0], tx[-1])
         fig.colorbar(
             mesh,

@@ -46,15 +46,23 @@ def plot_march_timeline(doc: PlanDocument, path: Path) -> Path:
             units[name],
             key=lambda r: (float(r.km), r.head_arrival),
         )
+        # one collection of bars per unit and state: few artists to draw and for
+        # the legend to avoid
+        moving = []
         for a, b in itertools.pairwise(seq):
             start, end = day_numbers([a.halt_until or a.head_arrival, b.head_arrival])
             if end > start:
-                ax.broken_barh([(start, end - start)], (y - 0.3, 0.6), color="#41ab5d")
+                moving.append((start, end - start))
+        halted = []
         for r in seq:
             if r.halt_until:
                 s, e = day_numbers([r.head_arrival, r.halt_until])
-                ax.broken_barh([(s, e - s)], (y - 0.3, 0.6), color="#2171b5")
+                halted.append((s, e - s))
                 ax.annotate(r.checkpoint, (s, y + 0.32), fontsize=7)
+        if moving:
+            ax.broken_barh(moving, (y - 0.3, 0.6), color="#41ab5d")
+        if halted:
+            ax.broken_barh(halted, (y - 0.3, 0.6), color="#2171b5")
     ax.set_yticks(
         range(len(names)),
         labels=[f"{n} ({units[n][0].serial})" for n in names],
@@ -69,7 +77,9 @@ def plot_march_timeline(doc: PlanDocument, path: Path) -> Path:
             Patch(color="#41ab5d", label="moving"),
             Patch(color="#2171b5", label="halted"),
         ],
-        loc="best",
+        # outside, right of the axes: never over a bar, and no search for a place
+        loc="upper left",
+        bbox_to_anchor=(1.0, 1.0),
         fontsize=8,
     )
     ax.grid(True, axis="x", lw=0.3, alpha=0.5)

@@ -13,7 +13,7 @@ from numba import njit
 
 # One function on purpose: numba compiles it as one loop over runs, with the
 # per-run recovery state in locals; split, the state would cross calls per run.
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _simulate_runs(
     num_ied,
     num_ambush,

@@ -74,21 +74,26 @@ they do not deplete the recovery vehicles; every vehicle breaks down where and w
 the head of the column passes; a baseline plan (``plan="historical"`` and so on) is
 simulated with the optimised plan's loads, the only ones plan.json records.
 
-Random numbers come only from one :class:`numpy.random.Generator` seeded with the
-given seed (the scenario's, unless the caller chooses another), drawn in a fixed
-order before the kernel runs, so the same plan, parameters, ``num_runs`` and seed
-give an identical result.
+Random numbers come only from generators seeded with the given seed (the
+scenario's, unless the caller chooses another): the runs go in chunks of
+:data:`RUN_CHUNK`, chunk i draws from the i-th child of
+``numpy.random.SeedSequence(seed)`` in a fixed order before the kernel runs, and
+the chunks run in parallel threads. The same plan, parameters, ``num_runs`` and
+seed give an identical result whatever the number of threads
+(``NUMBA_NUM_THREADS``).
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
 import numpy as np
+from numba import get_num_threads
 from numpy.typing import NDArray
 
 from convoy.errors import ScenarioError
@@ -487,8 +492,86 @@ def _repair_halts(
     return np.ascontiguousarray(km[by_km]), np.ascontiguousarray(release[by_km])
 
 
-def _run_chunks(
+def _chunk(
     rng: np.random.Generator,
+    lo: int,
+    hi: int,
+    line: _Timeline,
+    distance_km: float,
+    halts: tuple[NDArray[np.float64], NDArray[np.float64]],
+    column: _Column,
+    params: SimulationParams,
+    shapes: tuple[float | None, float | None],
+    ambush_follows_ied: bool,
+    out: tuple[NDArray[Any], ...],
+) -> None:
+    """
+    Draw and simulate runs ``lo:hi`` with the chunk's own generator, into ``out``.
+
+    The draw order is fixed: rate multipliers, IED counts (and near repeats),
+    ambush counts (and near repeats), per-incident delays and destruction draws,
+    then the candidate breakdowns.
+    """
+    num_ied, num_amb, delay_h, destroyed, breakdowns, lost, tows = out
+    nv = column.hazard_per_km.size
+    m = hi - lo
+    k_ied, k_amb = shapes
+    g_ied: NDArray[np.float64] | None = None
+    g_amb: NDArray[np.float64] | None = None
+    if k_ied is not None:
+        g_ied = rng.gamma(k_ied, 1.0 / k_ied, size=m)
+    if ambush_follows_ied and g_ied is not None:
+        g_amb = g_ied  # the ambush level is the IED level times a constant
+    elif k_amb is not None:
+        g_amb = rng.gamma(k_amb, 1.0 / k_amb, size=m)
+    num_ied[lo:hi] = _draw_counts(rng, m, line.ied, g_ied, line, params)
+    num_amb[lo:hi] = _draw_counts(rng, m, line.amb, g_amb, line, params)
+    offsets = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(num_ied[lo:hi] + num_amb[lo:hi], out=offsets[1:])
+    total = int(offsets[-1])
+    inc_exp = rng.standard_exponential(total)
+    inc_u = rng.random(total)
+    bd_count = rng.poisson(column.hazard_per_km * distance_km, size=(m, nv))
+    bd_off = np.zeros(m + 1, dtype=np.int64)
+    np.cumsum(bd_count.sum(axis=1), out=bd_off[1:])
+    bd_vehicle = np.repeat(np.tile(np.arange(nv, dtype=np.int64), m), bd_count.ravel())
+    nb = int(bd_off[-1])
+    bd_km = rng.random(nb) * distance_km
+    bd_rep = rng.random(nb)
+    bd_lag = rng.random(nb)
+    _simulate_runs(
+        num_ied[lo:hi],
+        num_amb[lo:hi],
+        offsets,
+        inc_exp,
+        inc_u,
+        params.ied_delay_h,
+        params.ambush_delay_h,
+        params.ied_destroy_p,
+        params.ambush_destroy_p,
+        bd_off,
+        bd_vehicle,
+        bd_km,
+        line.time_at_km(bd_km),
+        bd_rep,
+        bd_lag,
+        params.repair_p,
+        params.laager_repair_p,
+        params.tow_wait_h,
+        *halts,
+        column.is_recovery,
+        column.is_towing,
+        params.breakdown_delay_h,
+        delay_h[lo:hi],
+        destroyed[lo:hi],
+        breakdowns[lo:hi],
+        lost[lo:hi],
+        tows[lo:hi],
+    )
+
+
+def _run_chunks(
+    seed: int,
     n: int,
     trip: TripExposure,
     column: _Column,
@@ -500,85 +583,47 @@ def _run_chunks(
     """
     Draw and simulate ``n`` runs: IED, ambush, delay, destroyed, bd, lost, tows.
 
-    ``progress(done, n)`` is called before the first chunk (``done`` 0) and after
-    each chunk of :data:`RUN_CHUNK` runs; it draws no random numbers, so the
-    runs are the same with or without it.
+    Runs go in chunks of :data:`RUN_CHUNK` so the draws stay a few tens of MB.
+    Chunk i draws from its own generator, the i-th child of
+    ``np.random.SeedSequence(seed)`` (:meth:`~numpy.random.SeedSequence.spawn`),
+    and writes its own slice of the results, so the chunks run in parallel
+    threads (:func:`numba.get_num_threads` of them; NumPy's draws and the
+    kernel release the GIL) and the result is the same whatever their number.
+    ``progress(done, n)`` is called before the first chunk (``done`` 0) and as
+    the chunks finish, in order; it draws no random numbers, so the runs are the
+    same with or without it.
     """
     line = _timeline(trip)
     distance_km = float(sum(np.asarray(trip.leg_km, dtype=np.float64)))
-    halt_km, halt_release = _repair_halts(line, params)
-    nv = column.hazard_per_km.size
+    halts = _repair_halts(line, params)
     ints = [np.empty(n, dtype=np.int64) for _ in range(6)]
     num_ied, num_amb, destroyed, breakdowns, lost, tows = ints
     delay_h = np.empty(n, dtype=np.float64)
-    # Runs go in chunks of RUN_CHUNK so the draws stay a few tens of MB; within
-    # each chunk the draw order is fixed: rate multipliers, IED counts (and near
-    # repeats), ambush counts (and near repeats), per-incident delays and
-    # destruction draws, then the candidate breakdowns.
+    out = (num_ied, num_amb, delay_h, destroyed, breakdowns, lost, tows)
+    bounds = [(lo, min(n, lo + RUN_CHUNK)) for lo in range(0, n, RUN_CHUNK)]
+    children = np.random.SeedSequence(seed).spawn(len(bounds))
     if progress is not None:
         progress(0, n)
-    for lo in range(0, n, RUN_CHUNK):
-        hi = min(n, lo + RUN_CHUNK)
-        m = hi - lo
-        k_ied, k_amb = shapes
-        g_ied: NDArray[np.float64] | None = None
-        g_amb: NDArray[np.float64] | None = None
-        if k_ied is not None:
-            g_ied = rng.gamma(k_ied, 1.0 / k_ied, size=m)
-        if ambush_follows_ied and g_ied is not None:
-            g_amb = g_ied  # the ambush level is the IED level times a constant
-        elif k_amb is not None:
-            g_amb = rng.gamma(k_amb, 1.0 / k_amb, size=m)
-        num_ied[lo:hi] = _draw_counts(rng, m, line.ied, g_ied, line, params)
-        num_amb[lo:hi] = _draw_counts(rng, m, line.amb, g_amb, line, params)
-        offsets = np.zeros(m + 1, dtype=np.int64)
-        np.cumsum(num_ied[lo:hi] + num_amb[lo:hi], out=offsets[1:])
-        total = int(offsets[-1])
-        inc_exp = rng.standard_exponential(total)
-        inc_u = rng.random(total)
-        bd_count = rng.poisson(column.hazard_per_km * distance_km, size=(m, nv))
-        bd_off = np.zeros(m + 1, dtype=np.int64)
-        np.cumsum(bd_count.sum(axis=1), out=bd_off[1:])
-        bd_vehicle = np.repeat(
-            np.tile(np.arange(nv, dtype=np.int64), m), bd_count.ravel()
-        )
-        nb = int(bd_off[-1])
-        bd_km = rng.random(nb) * distance_km
-        bd_rep = rng.random(nb)
-        bd_lag = rng.random(nb)
-        _simulate_runs(
-            num_ied[lo:hi],
-            num_amb[lo:hi],
-            offsets,
-            inc_exp,
-            inc_u,
-            params.ied_delay_h,
-            params.ambush_delay_h,
-            params.ied_destroy_p,
-            params.ambush_destroy_p,
-            bd_off,
-            bd_vehicle,
-            bd_km,
-            line.time_at_km(bd_km),
-            bd_rep,
-            bd_lag,
-            params.repair_p,
-            params.laager_repair_p,
-            params.tow_wait_h,
-            halt_km,
-            halt_release,
-            column.is_recovery,
-            column.is_towing,
-            params.breakdown_delay_h,
-            delay_h[lo:hi],
-            destroyed[lo:hi],
-            breakdowns[lo:hi],
-            lost[lo:hi],
-            tows[lo:hi],
-        )
-        if progress is not None:
-            progress(hi, n)
-    return num_ied, num_amb, delay_h, destroyed, breakdowns, lost, tows
+
+    def work(i: int) -> int:
+        lo, hi = bounds[i]
+        rng = np.random.Generator(np.random.PCG64(children[i]))
+        drawn = (line, distance_km, halts, column, params, shapes)
+        _chunk(rng, lo, hi, *drawn, ambush_follows_ied, out)
+        return hi
+
+    workers = min(len(bounds), max(1, get_num_threads()))
+    if workers == 1:
+        done: Iterable[int] = map(work, range(len(bounds)))
+        for hi in done:
+            if progress is not None:
+                progress(hi, n)
+    else:
+        with ThreadPoolExecutor(workers) as pool:
+            for hi in pool.map(work, range(len(bounds))):
+                if progress is not None:
+                    progress(hi, n)
+    return out
 
 
 def simulate_column(
@@ -660,7 +705,7 @@ def simulate_column(
     cols = _column_arrays(column)
     n = int(num_runs)
     num_ied, num_amb, delay_h, destroyed, breakdowns, lost, tows = _run_chunks(
-        np.random.default_rng(int(seed)),
+        int(seed),
         n,
         trip,
         cols,
