@@ -305,6 +305,16 @@ def plan_sector(
     )
     routing = route_fleet(problem)
     sec = scenario.sector
+    clock_notes = []
+    if routing.status == "ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED" and not (
+        problem.solution_limit
+    ):
+        clock_notes.append(
+            "fleet routing: stopped by its time limit "
+            f"([solver] routing_time_limit_s = {problem.time_limit_s:g}) before a "
+            "local optimum, so the routes depend on the machine's speed; set "
+            "[solver] routing_solution_limit for routes that are the same on every run"
+        )
     convoys = form_convoys(
         routing.trips,
         {c.name: c.closes_min for c in camps},
@@ -317,7 +327,7 @@ def plan_sector(
     by_id = {v.id: v for v in scenario.vehicles}
     lots = {lot.id: lot for lot in scenario.lots}
     planned: list[tuple[ConvoyTrip, Plan]] = []
-    notes: list[str] = []
+    notes: list[str] = list(clock_notes)
     # the lots the routing left are offered again to their camp's last convoy:
     # its loads (CP-SAT, lot by lot) may fit some in room the groups left
     unrouted: dict[str, list[str]] = {}
