@@ -14,7 +14,7 @@ from convoy.cli.options import (
     json_output,
 )
 from convoy.cli.simulate import plan_scenario
-from convoy.document import PLAN_FILE, PlanDocument
+from convoy.document import PlanDocument
 from convoy.errors import ConvoyError
 from convoy.report import write_report
 from convoy.report.pdf import pdf_engine_problem, write_pdf
@@ -37,7 +37,7 @@ def run_report(
         asked where WeasyPrint cannot run (checked before anything is written).
     """
     folder = Path(plan_dir)
-    doc = PlanDocument.read(folder / PLAN_FILE)
+    doc = PlanDocument.read_folder(folder)
     if pdf and (problem := pdf_engine_problem()) is not None:
         raise ConvoyError(problem)
     scenario = plan_scenario(doc, folder)

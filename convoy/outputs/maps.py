@@ -20,7 +20,7 @@ import pyogrio
 import pyproj
 import rasterio
 
-from convoy.document import PLAN_FILE, PlanDocument, iso
+from convoy.document import PlanDocument, iso
 from convoy.errors import DataQualityWarning
 from convoy.events import ThreatEvents
 from convoy.io.files import file_sha256
@@ -467,7 +467,7 @@ def export_plan_dir(
     >>> export_plan_dir("runs/kidal-gao", overwrite=True)  # doctest: +SKIP
     """
     plan_dir = Path(plan_dir).resolve()
-    doc = PlanDocument.read(plan_dir / PLAN_FILE)
+    doc = PlanDocument.read_folder(plan_dir)
     if not overwrite:
         existing = sorted(
             p.name

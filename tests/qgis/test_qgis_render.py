@@ -25,6 +25,23 @@ CHECKER = Path(__file__).resolve().parent / "qgis_check.py"
 BBOX = "0.4,17.7,2.0,18.8"
 
 
+def _check(folder, png):
+    """Run the real-QGIS checker on a plan folder; its JSON summary, checked ok."""
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
+    r = subprocess.run(
+        [QGIS_PYTHON, str(CHECKER), str(folder), "--png", str(png)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env,
+        check=False,
+    )
+    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
+    summary = json.loads(r.stdout)
+    assert summary["ok"] and summary["projects"][0]["read_ok"]
+    return summary
+
+
 @pytest.mark.qgis
 def test_outputs_open_in_qgis(tmp_path, maps_dir, export_plan):
     """qgis_check.py passes: every layer valid, styled, drawn; plan.qgz loads."""
@@ -83,18 +100,7 @@ def _check_planned(tmp_path, scenario):
     out = tmp_path / "plan"
     result = CliRunner().invoke(cli, ["plan", str(scenario), "-o", str(out)])
     assert result.exit_code == 0, result.output
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
-    r = subprocess.run(
-        [QGIS_PYTHON, str(CHECKER), str(out), "--png", str(tmp_path / "render.png")],
-        capture_output=True,
-        text=True,
-        timeout=600,
-        env=env,
-        check=False,
-    )
-    assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
-    summary = json.loads(r.stdout)
-    assert summary["ok"] and summary["projects"][0]["read_ok"]
+    _check(out, tmp_path / "render.png")
 
 
 @pytest.mark.qgis
@@ -142,16 +148,5 @@ def test_planned_sector_convoys_open_in_qgis(tmp_path):
     assert (out / "sector_report.html").is_file()
     convoys = sorted((out / "convoys").iterdir())
     assert len(convoys) >= 2
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen")
     for conv in convoys:
-        r = subprocess.run(
-            [QGIS_PYTHON, str(CHECKER), str(conv), "--png", str(tmp_path / "r.png")],
-            capture_output=True,
-            text=True,
-            timeout=600,
-            env=env,
-            check=False,
-        )
-        assert r.returncode == 0, r.stdout[-4000:] + r.stderr[-2000:]
-        summary = json.loads(r.stdout)
-        assert summary["ok"] and summary["projects"][0]["read_ok"]
+        _check(conv, tmp_path / "r.png")
