@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 import re
 import shutil
 from pathlib import Path
@@ -394,3 +395,84 @@ def test_camp_closing_names_earliest_date(tmp_path: Path) -> None:
     assert "'West'" in res.output
     assert "earliest possible closing" in res.output
     assert re.search(r"at the earliest on 2023-1\d-\d\dT\d\d:\d\dZ", res.output)
+
+
+def test_late_group_joins_the_earlier_convoy(tmp_path: Path) -> None:
+    """A group that would leave after its camp closes joins the camp's first."""
+    from convoy.cli.main import cli
+
+    folder = _sector(tmp_path)
+    toml = folder / "scenario.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            "convoy_max_vehicles = 150\n",
+            "convoy_max_vehicles = 150\ngroups = 2\ngroup_gap_days = 3\n",
+        ),
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        cli, ["plan", str(folder), "-o", str(out), "--no-maps", "--runs", "0"]
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "sector.json").read_text(encoding="utf-8"))
+    closes = {c["name"]: c["closes"] for c in doc["camps"]}
+    # the rule holds for every convoy the plan keeps
+    for c in doc["convoys"]:
+        assert c["depart"] <= closes[c["camp"]], c
+    assert all(c["empty_by_closing"] for c in doc["camps"])
+    # the second group (three days later) could not leave in time: it joined
+    assert any("join North-1" in n for n in doc["notes"]), doc["notes"]
+    assert [c["name"] for c in doc["convoys"] if c["camp"] == "North"] == ["North-1"]
+    # every vehicle of the camp still leaves with it
+    moving = {
+        r["vehicle"]
+        for r in _csv_rows(out / "convoys" / "North-1" / "loads.csv")
+        if r["vehicle"]
+    }
+    assert {"APC-1", "TRK-1", "BUS-1"} <= moving
+
+
+def test_vehicles_from_the_destination_never_make_it_worse(tmp_path: Path) -> None:
+    """Allowed north, the plan is the cheaper of the routings with and without."""
+    from convoy.cli.main import cli
+
+    folder = _sector(tmp_path)
+    toml = folder / "scenario.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            "convoy_max_vehicles = 150\n",
+            "convoy_max_vehicles = 150\nnorthbound = true\n",
+        ),
+        encoding="utf-8",
+    )
+    fleet = folder / "fleet.csv"
+    fleet.write_text(
+        fleet.read_text(encoding="utf-8")
+        + "TRK-9,cargo truck,9.5,8000,14.0,3,70,50,35,20,0.95,1,0,South,150000\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        cli, ["plan", str(folder), "-o", str(out), "--no-maps", "--runs", "0"]
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "sector.json").read_text(encoding="utf-8"))
+    options = doc["options"]
+    assert [o["label"] for o in options] == ["as given", "no vehicle from South"]
+    chosen = [o for o in options if o["chosen"]]
+    assert len(chosen) == 1
+    assert chosen[0]["cost_usd"] == min(o["cost_usd"] for o in options)
+    tot = doc["totals"]
+    assert tot["expected_incidents"] == pytest.approx(chosen[0]["expected_incidents"])
+    assert tot["value_left_usd"] == pytest.approx(chosen[0]["value_left_usd"])
+    for o in options:  # sector.json keeps 6 significant digits
+        assert o["cost_usd"] == pytest.approx(
+            5_000_000.0 * o["expected_incidents"] + o["value_left_usd"], rel=1e-5
+        )
+    # a column that drives north is priced and listed with its convoy
+    for n in doc["north_convoys"]:
+        assert n["expected_incidents"] > 0
+        assert n["for_convoy"] in {c["name"] for c in doc["convoys"]}
+        convoy = next(c for c in doc["convoys"] if c["name"] == n["for_convoy"])
+        assert n["arrive"] <= convoy["depart"]

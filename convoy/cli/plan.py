@@ -476,7 +476,7 @@ def _plan_sector(
     t = Table(title="convoys", box=box.SIMPLE_HEAD)
     for col in ("convoy", "depart", "arrive", "vehicles", "incidents"):
         t.add_column(col, justify="right")
-    for c in doc["convoys"]:
+    for c in doc["convoys"] + doc["north_convoys"]:
         t.add_row(
             c["name"],
             c["depart"][5:16],
@@ -485,6 +485,15 @@ def _plan_sector(
             f"{c['expected_incidents']:.2f}",
         )
     con.print(t)
+    if len(doc["options"]) > 1:
+        for o in doc["options"]:
+            con.print(
+                f"routing {o['label']}{' (chosen)' if o['chosen'] else ''}: "
+                f"{o['convoys']} convoys, {o['north_convoys']} north, "
+                f"{o['expected_incidents']:.2f} expected incidents, "
+                f"{_usd(o['value_left_usd'])} left",
+                soft_wrap=True,
+            )
     tot = doc["totals"]
     con.print(
         f"sector: {tot['expected_incidents']:.2f} expected incidents, "

@@ -56,6 +56,7 @@ def sector_document(sp: SectorPlan, docs: dict[str, PlanDocument]) -> dict[str, 
     sc = sp.scenario
     r = sp.routing
     t0 = sc.start
+    by_id = {v.id: v for v in sc.vehicles}
     convoys = []
     for conv, plan in sp.convoys:
         row = _trip_row(plan)
@@ -70,6 +71,19 @@ def sector_document(sp: SectorPlan, docs: dict[str, PlanDocument]) -> dict[str, 
             latest_depart=_iso(t0 + timedelta(minutes=conv.latest_min)),
         )
         convoys.append(row)
+    north: list[dict[str, Any]] = [
+        {
+            "name": n.name,
+            "camp": n.camp,
+            "for_convoy": n.for_convoy,
+            "vehicles": len(n.vehicle_ids),
+            "vehicle_ids": list(n.vehicle_ids),
+            "depart": _iso(t0 + timedelta(minutes=n.schedule.depart_min)),
+            "arrive": _iso(t0 + timedelta(minutes=n.schedule.arrive_min)),
+            "expected_incidents": n.schedule.expected_incidents,
+        }
+        for n in sp.north
+    ]
     camps = []
     for c, legs in zip(sc.camps, sp.camps, strict=True):
         mine = [x for x in convoys if x["camp"] == c.name]
@@ -85,7 +99,9 @@ def sector_document(sp: SectorPlan, docs: dict[str, PlanDocument]) -> dict[str, 
                 "last_departure": max((x["depart"] for x in mine), default=None),
                 "empty_by_closing": all(x["depart"] <= _iso(c.closes) for x in mine),
                 "lots_left_by_routing": sum(1 for x in sp.left if x.camp == c.name),
-                "expected_incidents": sum(x["expected_incidents"] for x in mine),
+                "expected_incidents": sum(x["expected_incidents"] for x in mine)
+                + sum(x["expected_incidents"] for x in north if x["camp"] == c.name),
+                "last_pickup": _iso(t0 + timedelta(minutes=legs.pickup_end_min)),
                 "leg_min": legs.leg_min,
                 "leg_usd_per_vehicle": legs.leg_usd,
             }
@@ -114,6 +130,20 @@ def sector_document(sp: SectorPlan, docs: dict[str, PlanDocument]) -> dict[str, 
         },
         "camps": camps,
         "convoys": convoys,
+        "north_convoys": north,
+        "options": [
+            {
+                "label": o.label,
+                "convoys": o.convoys,
+                "north_convoys": o.north_convoys,
+                "expected_incidents": o.expected_incidents,
+                "value_left_usd": o.value_left_usd,
+                "cost_usd": o.cost_usd,
+                "chosen": o.chosen,
+            }
+            for o in sp.options
+        ],
+        "vehicles_left": list(sp.vehicles_left),
         "left": [
             {
                 "camp": x.camp,
@@ -128,7 +158,8 @@ def sector_document(sp: SectorPlan, docs: dict[str, PlanDocument]) -> dict[str, 
         ],
         "every_contingent_for_itself": alone,
         "totals": {
-            "expected_incidents": sum(x["expected_incidents"] for x in convoys),
+            "expected_incidents": sum(x["expected_incidents"] for x in convoys)
+            + sum(x["expected_incidents"] for x in north),
             "every_contingent_for_itself_incidents": sum(
                 x["expected_incidents"] for x in alone.values()
             ),
@@ -138,7 +169,8 @@ def sector_document(sp: SectorPlan, docs: dict[str, PlanDocument]) -> dict[str, 
                 for x in sp.left
                 if x.camp not in {c.camp for c, _ in sp.convoys}
             )
-            + sum(x["value_left_usd"] for x in convoys),
+            + sum(x["value_left_usd"] for x in convoys)
+            + sum(by_id[i].value_usd for i in sp.vehicles_left),
             "every_contingent_for_itself_value_left_usd": sum(
                 x["value_left_usd"] for x in alone.values()
             ),
@@ -196,12 +228,14 @@ def write_sector(
                 {
                     "convoy": c["name"],
                     "camp": c["camp"],
+                    "direction": direction,
                     "depart": c["depart"],
                     "arrive": c["arrive"],
                     "vehicles": c["vehicles"],
                     "expected_incidents": c["expected_incidents"],
                 }
-                for c in doc["convoys"]
+                for key, direction in (("convoys", "south"), ("north_convoys", "north"))
+                for c in doc[key]
             ),
             key=lambda r: (r["depart"], r["convoy"]),
         ),

@@ -24,6 +24,8 @@ import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+import numpy as np
+
 from convoy.calibrate import Calibration
 from convoy.errors import InfeasibleError
 from convoy.plan.inputs import (
@@ -38,7 +40,7 @@ from convoy.plan.withdrawal import Plan, _plan_withdrawal
 from convoy.risk.edges import EdgeRisk
 from convoy.risk.field import RiskField
 from convoy.scenario import Camp, Lot, Scenario, Vehicle
-from convoy.schedule import plan_schedule
+from convoy.schedule import Schedule, plan_schedule
 from convoy.sector import (
     Cargo,
     Carrier,
@@ -46,6 +48,7 @@ from convoy.sector import (
     RoutingProblem,
     RoutingResult,
     SectorCamp,
+    VehicleTrip,
     form_convoys,
     group_cargo,
     route_fleet,
@@ -73,8 +76,11 @@ class SectorPlan:
 
     ``convoys`` pairs each convoy with its plan (a column from its camp);
     ``alone`` is the "every contingent for itself" baseline, a plan per camp;
-    ``left`` the lots the routing left at their camps (the convoys' own plans
-    list what their loads left).
+    ``left`` the lots the routing left at their camps, or whose trip could not be
+    made in time (the convoys' own plans list what their loads left); ``north``
+    the empty columns driving north to load; ``options`` every routing that was
+    realised and priced (the chosen one marked); ``vehicles_left`` vehicles that
+    stay at their camp.
     """
 
     scenario: Scenario
@@ -85,6 +91,9 @@ class SectorPlan:
     left: tuple[LeftLot, ...]
     alone: tuple[tuple[str, Plan], ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    north: tuple[NorthConvoy, ...] = ()
+    options: tuple[SectorOption, ...] = ()
+    vehicles_left: tuple[str, ...] = ()
 
 
 def _minutes(scenario: Scenario, t: datetime) -> int:
@@ -139,6 +148,9 @@ def _legs(
     except InfeasibleError:
         back_min, back_usd = int(scenario.horizon_min) + 1, 0.0
     price = scenario.prices.incident_usd
+    # the last step a column can leave by the closing (the windows allow it)
+    ok = np.flatnonzero(np.isfinite(out.cost_by_departure))
+    ok = ok[ok * out.step_min <= closes]
     return SectorCamp(
         camp.name,
         opens,
@@ -147,6 +159,7 @@ def _legs(
         back_min,
         round(price * out.expected_incidents / len(ids)),
         round(price * back_usd),
+        int(ok[-1] * out.step_min) if ok.size else closes,
     )
 
 
@@ -260,6 +273,356 @@ def _sub_scenario(
     )
 
 
+@dataclass(frozen=True, slots=True)
+class NorthConvoy:
+    """
+    Vehicles driving north empty to a camp to load there: a column of their own.
+
+    ``for_convoy`` is the convoy they load into; ``schedule`` the time-expanded
+    search's plan of the column from the destination to the camp, arriving by that
+    convoy's departure (its legs, halts and expected incidents).
+    """
+
+    name: str
+    camp: str
+    for_convoy: str
+    vehicle_ids: tuple[str, ...]
+    schedule: Schedule
+
+
+@dataclass(frozen=True, slots=True)
+class SectorOption:
+    """
+    One routing of the sector, realised and priced by the whole model.
+
+    ``label`` says which (``"as given"``, or without the vehicles at the
+    destination); ``expected_incidents`` sums every convoy's, north ones included;
+    ``value_left_usd`` the lots and vehicles left at the camps; ``cost_usd`` is
+    ``incident_usd * expected_incidents + value_left_usd``.
+    """
+
+    label: str
+    convoys: int
+    north_convoys: int
+    expected_incidents: float
+    value_left_usd: float
+    cost_usd: float
+    chosen: bool
+
+
+@dataclass(frozen=True)
+class _Realised:
+    routing: RoutingResult
+    convoys: tuple[tuple[ConvoyTrip, Plan], ...]
+    north: tuple[NorthConvoy, ...]
+    left: tuple[LeftLot, ...]
+    notes: tuple[str, ...]
+    vehicles_left: tuple[str, ...] = ()
+
+    def totals(self, vehicle_usd: dict[str, float]) -> tuple[float, float]:
+        """(expected incidents, value left in US dollars) of every convoy."""
+        incidents = sum(
+            p.trips["optimised"].trip.exposure.total for _c, p in self.convoys
+        )
+        incidents += sum(n.schedule.expected_incidents for n in self.north)
+        with_convoy = {c.camp for c, _p in self.convoys}
+        value = sum(p.loadout.value_left_usd for _c, p in self.convoys)
+        value += sum(x.value_usd for x in self.left if x.camp not in with_convoy)
+        value += sum(vehicle_usd[i] for i in self.vehicles_left)
+        return incidents, value
+
+
+def _north_column(
+    scenario: Scenario,
+    er: EdgeRisk,
+    conv: ConvoyTrip,
+    ids: list[str],
+    ready_min: int,
+) -> Schedule:
+    """The empty column from the destination to ``conv``'s camp, in time for it."""
+    nodes = scenario.roads.site_node
+    model = scenario_exposure_model(scenario, er, vehicle_ids=ids)
+    return plan_schedule(
+        model,
+        nodes[scenario.destination],
+        nodes[conv.camp],
+        horizon_min=conv.depart_min,
+        movement=scenario.movement,
+        earliest_depart_min=ready_min,
+        start=scenario.start,
+    )
+
+
+def _merge_into(earlier: ConvoyTrip, trips: list[VehicleTrip]) -> ConvoyTrip:
+    return dataclasses.replace(earlier, trips=earlier.trips + tuple(trips))
+
+
+def _realise(
+    scenario: Scenario,
+    calibrated: tuple[RiskField, EdgeRisk, Calibration],
+    camps: tuple[SectorCamp, ...],
+    cargo: list[Cargo],
+    routing: RoutingResult,
+    runs: int,
+    progress: Progress,
+) -> _Realised:
+    """
+    The convoys of a routing, each planned by the whole model, every rule kept.
+
+    Convoys are planned in order of departure. A convoy must leave by its camp's
+    closing: when its own plan cannot (the windows, its destruction work), its
+    vehicles that started at the camp join the camp's previous convoy (planned
+    again) and the trips of vehicles that came north are given up, their cargo
+    left at the camp with the reason. When the camp's first convoy cannot leave in
+    time the camp cannot be emptied: :class:`InfeasibleError` names it and the
+    earliest departure its column could make. Vehicles that come north to load
+    (from the destination, or back for another trip) drive there as a column of
+    their own (:class:`NorthConvoy`), planned to arrive by the convoy's departure
+    after their previous trip's arrival; when none can, their trips are given up
+    the same way.
+    """
+    sec = scenario.sector
+    er = calibrated[1]
+    convoys = form_convoys(
+        routing.trips,
+        {c.name: c.closes_min for c in camps},
+        {c.name: c.opens_min for c in camps},
+        max_vehicles=sec.convoy_max_vehicles,
+        groups=sec.groups,
+        gap_min=round(sec.group_gap_days * 1440),
+        per_road_day=sec.max_convoys_per_road_day,
+    )
+    by_id = {v.id: v for v in scenario.vehicles}
+    lots = {lot.id: lot for lot in scenario.lots}
+    notes: list[str] = []
+    # the lots the routing left are offered again to their camp's last convoy:
+    # its loads (CP-SAT, lot by lot) may fit some in room the groups left
+    unrouted: dict[str, list[str]] = {}
+    for g in routing.dropped:
+        unrouted.setdefault(cargo[g].camp, []).extend(cargo[g].lot_ids)
+    given_up: list[tuple[int, str]] = []  # (cargo group, reason)
+    planned: dict[str, tuple[ConvoyTrip, Plan]] = {}
+    north: dict[str, NorthConvoy] = {}
+    arrived: dict[str, int] = {}  # vehicle id: arrival of its last planned trip
+    stay: list[str] = []  # vehicles left at their camp
+
+    def dtg(minutes: float) -> str:
+        return f"{scenario.start + timedelta(minutes=minutes):%d %b %H:%M}"
+
+    def came_north(t: VehicleTrip) -> bool:
+        return t.from_north
+
+    def plan_convoy(conv: ConvoyTrip, is_last: bool) -> Plan:
+        groups = [cargo[g] for t in conv.trips for g in t.cargo]
+        extra = unrouted.get(conv.camp, []) if is_last else []
+        # vehicles that cannot drive go with the last convoy: towed, or left
+        broken = [
+            v for v in scenario.vehicles if v.camp == conv.camp and not v.roadworthy
+        ]
+        sub = _sub_scenario(
+            scenario,
+            conv.camp,
+            scenario.start + timedelta(minutes=conv.depart_min),
+            [by_id[i] for i in conv.vehicle_ids] + (broken if is_last else []),
+            [lots[i] for g in groups for i in g.lot_ids] + [lots[i] for i in extra],
+            sum(g.seats for g in groups),
+        )
+        return _plan_withdrawal(
+            sub,
+            False,
+            runs,
+            _quiet,
+            None,
+            calibrated=calibrated,
+            latest_depart_min=float(conv.latest_min - conv.depart_min),
+        )
+
+    def give_up(trips: list[VehicleTrip], why: str) -> None:
+        for t in trips:
+            for g in t.cargo:
+                given_up.append((g, why))
+                # offered again to the camp's last convoy, like unrouted lots
+                unrouted.setdefault(cargo[g].camp, []).extend(cargo[g].lot_ids)
+
+    queue = list(convoys)
+    last = {conv.camp: conv.name for conv in convoys}
+    k = 0
+    while queue:
+        conv = queue.pop(0)
+        k += 1
+        progress(f"convoy {conv.name} ({k}/{k + len(queue)}): loads, schedule, march")
+        # the vehicles that must first come north, as a column of their own
+        northern = [t for t in conv.trips if came_north(t)]
+        if northern:
+            ids = [t.vehicle_id for t in northern]
+            ready = max(arrived.get(i, 0) for i in ids)
+            try:
+                col = _north_column(scenario, er, conv, ids, ready)
+            except InfeasibleError:
+                give_up(
+                    northern,
+                    "the vehicles to load it could not come north from "
+                    f"{scenario.destination} in time for {conv.name} "
+                    f"({dtg(conv.depart_min)})",
+                )
+                conv = dataclasses.replace(
+                    conv, trips=tuple(t for t in conv.trips if not came_north(t))
+                )
+                if not conv.trips:
+                    continue
+            else:
+                north[conv.name] = NorthConvoy(
+                    f"{conv.name}-north", conv.camp, conv.name, tuple(ids), col
+                )
+        try:
+            plan = plan_convoy(conv, last[conv.camp] == conv.name)
+        except InfeasibleError as exc:
+            why = str(exc)
+            earlier = [c for c, _p in planned.values() if c.camp == conv.camp]
+            if not earlier:
+                closes = scenario.start + timedelta(minutes=conv.latest_min)
+                head = (
+                    f"camp {conv.camp!r} cannot be emptied by its closing time "
+                    f"{closes:%Y-%m-%dT%H:%MZ}"
+                )
+                try:
+                    free = plan_convoy(
+                        dataclasses.replace(conv, latest_min=int(scenario.horizon_min)),
+                        last[conv.camp] == conv.name,
+                    )
+                except InfeasibleError as exc:
+                    msg = f"{head}: {exc}"
+                    raise InfeasibleError(msg) from None
+                leave = scenario.start + timedelta(
+                    minutes=conv.depart_min + free.schedule.depart_min
+                )
+                msg = (
+                    f"{head}: its first convoy can leave at the earliest on "
+                    f"{leave:%Y-%m-%dT%H:%MZ} (the earliest possible closing)"
+                )
+                raise InfeasibleError(msg) from None
+            own = [t for t in conv.trips if not came_north(t)]
+            late = [t for t in conv.trips if came_north(t)]
+            give_up(
+                late,
+                f"{conv.name} could not leave before {conv.camp} closes "
+                f"({dtg(conv.latest_min)})",
+            )
+            north.pop(conv.name, None)
+            prev = earlier[-1]
+            notes.append(
+                f"convoy {conv.name} cannot leave before {conv.camp} closes "
+                f"({dtg(conv.latest_min)}: {why}); its {len(own)} vehicles of the "
+                f"camp join {prev.name}"
+                + (f", the {len(late)} that came north do not come" if late else "")
+            )
+            if own and len(prev.trips) + len(own) > sec.convoy_max_vehicles:
+                stay.extend(t.vehicle_id for t in own)
+                give_up(own, f"{conv.name} could not leave before {conv.camp} closes")
+                notes.append(
+                    f"{len(own)} vehicles of {conv.camp} stay there: {prev.name} "
+                    f"would pass {sec.convoy_max_vehicles} vehicles"
+                )
+                own = []
+            if own:
+                del planned[prev.name]
+                merged = _merge_into(prev, own)
+                if last[conv.camp] == conv.name:
+                    last[conv.camp] = prev.name
+                queue.insert(0, merged)
+                k -= 1
+            elif last[conv.camp] == conv.name:
+                last[conv.camp] = prev.name
+                del planned[prev.name]
+                queue.insert(0, prev)
+                k -= 1
+            continue
+        planned[conv.name] = (conv, plan)
+        arrive = conv.depart_min + round(
+            plan.trips["optimised"].trip.trajectory.legs[-1].arrive_min
+        )
+        for i in conv.vehicle_ids:
+            arrived[i] = arrive
+    carried = {
+        d.lot_id
+        for _c, plan in planned.values()
+        for d in plan.loadout.lots
+        if d.disposition == "carried"
+    }
+
+    def left_lot(g: int, i: str, why: str) -> LeftLot:
+        lot = lots[i]
+        return LeftLot(
+            cargo[g].camp,
+            i,
+            lot.category,
+            lot.value_usd,
+            lot.sensitive,
+            lot.destroy_hours if lot.sensitive else 0.0,
+            why + (": destroyed at the camp" if lot.sensitive else ": abandoned"),
+        )
+
+    not_routed = (
+        "not routed (its value does not pay for a vehicle's trip) and no room "
+        "in the camp's last convoy"
+    )
+    left = [
+        left_lot(g, i, not_routed)
+        for g in routing.dropped
+        for i in cargo[g].lot_ids
+        if i not in carried
+    ]
+    left += [
+        left_lot(g, i, why)
+        for g, why in given_up
+        for i in cargo[g].lot_ids
+        if i not in carried
+    ]
+    ordered = sorted(planned.values(), key=lambda cp: (cp[0].depart_min, cp[0].camp))
+    return _Realised(
+        routing,
+        tuple(ordered),
+        tuple(sorted(north.values(), key=lambda n: n.schedule.depart_min)),
+        tuple(left),
+        tuple(notes),
+        tuple(stay),
+    )
+
+
+def _alone(
+    scenario: Scenario,
+    calibrated: tuple[RiskField, EdgeRisk, Calibration],
+    progress: Progress,
+) -> tuple[list[tuple[str, Plan]], list[str]]:
+    """The "every contingent for itself" baseline: a plan per camp, and notes."""
+    baseline: list[tuple[str, Plan]] = []
+    notes: list[str] = []
+    for c in scenario.camps:
+        progress(f"every contingent for itself: {c.name}")
+        day = c.closes.replace(hour=0, minute=0, second=0, microsecond=0)
+        day += timedelta(minutes=min(a for a, _b in scenario.movement.window_minutes()))
+        sub = _sub_scenario(
+            scenario,
+            c.name,
+            max(day, scenario.start),
+            [v for v in scenario.vehicles if v.camp == c.name],
+            [lot for lot in scenario.lots if lot.camp == c.name],
+            c.personnel,
+        )
+        try:
+            baseline.append(
+                (
+                    c.name,
+                    _plan_withdrawal(
+                        sub, False, 0, _quiet, None, calibrated=calibrated
+                    ),
+                )
+            )
+        except InfeasibleError as exc:
+            notes.append(f"every contingent for itself: {c.name}: {exc}")
+    return baseline, notes
+
+
 def plan_sector(
     scenario: Scenario,
     *,
@@ -269,6 +632,15 @@ def plan_sector(
 ) -> SectorPlan:
     """
     Plan the withdrawal of every camp of a sector scenario (``[[camps]]``).
+
+    When vehicles at the destination may go north (``[sector] northbound``), the
+    sector is routed twice, with them and without, and both routings are realised
+    (convoys planned, north columns included) and priced by the whole model
+    (:class:`SectorOption`); the cheaper is the plan. The routing prices a
+    vehicle's share of a column's risk, while a column's expected incidents hardly
+    shrink with its size: a second, smaller convoy costs almost as much as the
+    first, which only the realised plans show. So allowing more vehicles never
+    gives a worse plan.
 
     Parameters
     ----------
@@ -299,139 +671,87 @@ def plan_sector(
     )
     er = calibrated[1]
     camps, cargo, problem = sector_routing_problem(scenario, er, progress)
-    progress(
-        f"fleet routing (OR-Tools): {len(problem.carriers)} vehicles, "
-        f"{len(cargo)} cargo groups"
+    problems = [("as given", problem)]
+    if problem.northbound and any(c.camp == DESTINATION for c in problem.carriers):
+        held = dataclasses.replace(problem, northbound=False)
+        try:
+            _check_camps(
+                dataclasses.replace(
+                    scenario,
+                    sector=dataclasses.replace(scenario.sector, northbound=False),
+                ),
+                camps,
+                cargo,
+            )
+        except InfeasibleError:
+            pass  # the camps need the vehicles from the destination
+        else:
+            problems.append((f"no vehicle from {scenario.destination}", held))
+    vehicle_usd = {v.id: v.value_usd for v in scenario.vehicles}
+    price = scenario.prices.incident_usd
+    realised: list[tuple[str, _Realised, float, float]] = []
+    for label, prob in problems:
+        n_cars = sum(
+            1 for c in prob.carriers if prob.northbound or c.camp != DESTINATION
+        )
+        progress(
+            f"fleet routing (OR-Tools, {label}): {n_cars} vehicles, "
+            f"{len(cargo)} cargo groups"
+        )
+        routing = route_fleet(prob)
+        real = _realise(scenario, calibrated, camps, cargo, routing, runs, progress)
+        incidents, value = real.totals(vehicle_usd)
+        realised.append((label, real, incidents, value))
+    best = min(
+        range(len(realised)), key=lambda i: price * realised[i][2] + realised[i][3]
     )
-    routing = route_fleet(problem)
-    sec = scenario.sector
-    clock_notes = []
-    if routing.status == "ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED" and not (
-        problem.solution_limit
+    options = tuple(
+        SectorOption(
+            label,
+            len(real.convoys),
+            len(real.north),
+            incidents,
+            value,
+            price * incidents + value,
+            i == best,
+        )
+        for i, (label, real, incidents, value) in enumerate(realised)
+    )
+    chosen = realised[best][1]
+    notes: list[str] = []
+    if (
+        chosen.routing.status == "ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED"
+        and not problem.solution_limit
     ):
-        clock_notes.append(
+        notes.append(
             "fleet routing: stopped by its time limit "
             f"([solver] routing_time_limit_s = {problem.time_limit_s:g}) before a "
             "local optimum, so the routes depend on the machine's speed; set "
             "[solver] routing_solution_limit for routes that are the same on every run"
         )
-    convoys = form_convoys(
-        routing.trips,
-        {c.name: c.closes_min for c in camps},
-        {c.name: c.opens_min for c in camps},
-        max_vehicles=sec.convoy_max_vehicles,
-        groups=sec.groups,
-        gap_min=round(sec.group_gap_days * 1440),
-        per_road_day=sec.max_convoys_per_road_day,
-    )
-    by_id = {v.id: v for v in scenario.vehicles}
-    lots = {lot.id: lot for lot in scenario.lots}
-    planned: list[tuple[ConvoyTrip, Plan]] = []
-    notes: list[str] = list(clock_notes)
-    # the lots the routing left are offered again to their camp's last convoy:
-    # its loads (CP-SAT, lot by lot) may fit some in room the groups left
-    unrouted: dict[str, list[str]] = {}
-    for g in routing.dropped:
-        unrouted.setdefault(cargo[g].camp, []).extend(cargo[g].lot_ids)
-    last = {conv.camp: conv.name for conv in convoys}
-    for k, conv in enumerate(convoys, start=1):
-        progress(f"convoy {conv.name} ({k}/{len(convoys)}): loads, schedule, march")
-        groups = [cargo[g] for t in conv.trips for g in t.cargo]
-        is_last = last[conv.camp] == conv.name
-        extra = unrouted.get(conv.camp, []) if is_last else []
-        # vehicles that cannot drive go with the last convoy: towed, or left
-        broken = [
-            v for v in scenario.vehicles if v.camp == conv.camp and not v.roadworthy
-        ]
-        sub = _sub_scenario(
-            scenario,
-            conv.camp,
-            scenario.start + timedelta(minutes=conv.depart_min),
-            [by_id[i] for i in conv.vehicle_ids] + (broken if is_last else []),
-            [lots[i] for g in groups for i in g.lot_ids] + [lots[i] for i in extra],
-            sum(g.seats for g in groups),
+    if len(options) > 1 and best != 0:
+        a, b = options[0], options[best]
+        notes.append(
+            f"the vehicles at {scenario.destination} stay there: sending them north "
+            f"costs {a.expected_incidents - b.expected_incidents:+.2f} expected "
+            f"incidents ({a.north_convoys} empty column(s) north, {a.convoys} "
+            f"convoys south against {b.convoys}) for "
+            f"${b.value_left_usd - a.value_left_usd:,.0f} more carried"
         )
-        latest = float(conv.latest_min - conv.depart_min)
-        try:
-            plan = _plan_withdrawal(
-                sub,
-                False,
-                runs,
-                _quiet,
-                None,
-                calibrated=calibrated,
-                latest_depart_min=latest,
-            )
-        except InfeasibleError:
-            # destruction work or the windows push it past the closing: say so
-            plan = _plan_withdrawal(
-                sub, False, runs, _quiet, None, calibrated=calibrated
-            )
-        planned.append((conv, plan))
-        leave = plan.schedule.depart_min + conv.depart_min
-        if leave > conv.latest_min:
-            notes.append(
-                f"convoy {conv.name} leaves "
-                f"{scenario.start + timedelta(minutes=leave):%d %b %H:%M}, after "
-                f"{conv.camp} closes "
-                f"({scenario.start + timedelta(minutes=conv.latest_min):%d %b %H:%M})"
-            )
-    carried = {
-        d.lot_id
-        for _c, plan in planned
-        for d in plan.loadout.lots
-        if d.disposition == "carried"
-    }
-    left = tuple(
-        LeftLot(
-            cargo[g].camp,
-            i,
-            lots[i].category,
-            lots[i].value_usd,
-            lots[i].sensitive,
-            lots[i].destroy_hours if lots[i].sensitive else 0.0,
-            "not routed (its value does not pay for a vehicle's trip) and no room "
-            "in the camp's last convoy"
-            + (": destroyed at the camp" if lots[i].sensitive else ": abandoned"),
-        )
-        for g in routing.dropped
-        for i in cargo[g].lot_ids
-        if i not in carried
+    notes.extend(chosen.notes)
+    baseline, alone_notes = (
+        _alone(scenario, calibrated, progress) if alone else ([], [])
     )
-    baseline: list[tuple[str, Plan]] = []
-    if alone:
-        for c in scenario.camps:
-            progress(f"every contingent for itself: {c.name}")
-            day = c.closes.replace(hour=0, minute=0, second=0, microsecond=0)
-            day += timedelta(
-                minutes=min(a for a, _b in scenario.movement.window_minutes())
-            )
-            sub = _sub_scenario(
-                scenario,
-                c.name,
-                max(day, scenario.start),
-                [v for v in scenario.vehicles if v.camp == c.name],
-                [lot for lot in scenario.lots if lot.camp == c.name],
-                c.personnel,
-            )
-            try:
-                baseline.append(
-                    (
-                        c.name,
-                        _plan_withdrawal(
-                            sub, False, 0, _quiet, None, calibrated=calibrated
-                        ),
-                    )
-                )
-            except InfeasibleError as exc:
-                notes.append(f"every contingent for itself: {c.name}: {exc}")
     return SectorPlan(
         scenario,
         camps,
         tuple(cargo),
-        routing,
-        tuple(planned),
-        left,
+        chosen.routing,
+        chosen.convoys,
+        chosen.left,
         tuple(baseline),
-        tuple(notes),
+        tuple(notes + alone_notes),
+        chosen.north,
+        options,
+        chosen.vehicles_left,
     )

@@ -137,6 +137,20 @@ def render_sector_html(sector: Mapping[str, Any], path: Path) -> Path:
             )
             for c in mine
         ]
+        rows += [
+            (
+                f"{n['name']} (empty, from the destination)",
+                n["depart"][:16],
+                n["arrive"][:16],
+                n["vehicles"],
+                "",
+                "",
+                f"{n['expected_incidents']:.2f}",
+                "",
+            )
+            for n in sector.get("north_convoys", [])
+            if n["camp"] == camp["name"]
+        ]
         if camp["name"] in alone:
             a = alone[camp["name"]]
             rows.append(
@@ -185,9 +199,35 @@ def render_sector_html(sector: Mapping[str, Any], path: Path) -> Path:
             ("plan", "expected incidents", "value left"),
         )
     )
+    options = sector.get("options", [])
+    if len(options) > 1:
+        parts.append(
+            "<h2>Routings compared</h2>"
+            + _table(
+                [
+                    (
+                        o["label"] + (" (chosen)" if o["chosen"] else ""),
+                        o["convoys"],
+                        o["north_convoys"],
+                        f"{o['expected_incidents']:.2f}",
+                        f"${o['value_left_usd'] / 1e6:,.1f}M",
+                        f"${o['cost_usd'] / 1e6:,.1f}M",
+                    )
+                    for o in options
+                ],
+                (
+                    "routing",
+                    "convoys",
+                    "columns north",
+                    "expected incidents",
+                    "value left",
+                    "cost",
+                ),
+            )
+        )
     if sector["left"]:
         parts.append(
-            "<h2>Left at the camps by the routing</h2>"
+            "<h2>Left at the camps</h2>"
             + _table(
                 [
                     (

@@ -7,8 +7,9 @@ last column); a column larger than ``max_vehicles`` is cut into convoys of at
 most that size, and a column may be split into ``groups`` convoys leaving
 ``gap_min`` apart (as the 2023 Kidal column moved in three groups). When at most
 ``per_road_day`` convoys may leave on one road a day, later convoys wait for the
-next day. A convoy's departure is its earliest allowed time; the convoy is then
-scheduled exactly by the time-expanded search, which may delay it.
+next day. A convoy's departure is its earliest allowed time (the first loading of
+the camp's own vehicles, once every vehicle that comes north for it is there); the
+convoy is then scheduled exactly by the time-expanded search, which may delay it.
 """
 
 from __future__ import annotations
@@ -75,7 +76,11 @@ def form_convoys(
             columns.setdefault((t.camp, day), []).append(t)
     pieces: list[tuple[str, int, int, list[VehicleTrip]]] = []
     for (camp, _day), col in sorted(columns.items()):
-        depart = max(opens_min[camp], min(t.load_min for t in col))
+        # it leaves when the camp's own vehicles could first load, once those
+        # that come north for it are there
+        own = [t.load_min for t in col if not t.from_north]
+        came = [t.load_min for t in col if t.from_north]
+        depart = max(opens_min[camp], min(own, default=0), max(came, default=0))
         n_conv = max(groups, math.ceil(len(col) / max_vehicles))
         base, extra = divmod(len(col), n_conv)
         at = 0

@@ -7,7 +7,8 @@ is a pickup node at its camp and a delivery node at the destination, tied by
 destination; between the two it may shuttle: deliver, drive north empty, load again
 (its trips). Dimensions: payload (kg), deck area (dm², integer), seats (persons),
 and time (minutes after the start) with windows: a pickup at a camp between its
-opening and its closing, every node before the horizon. Optional cargo is a
+opening and the last time a column can leave it before it closes
+(``SectorCamp.pickup_end_min``), every node before the horizon. Optional cargo is a
 disjunction whose penalty is its value; mandatory cargo and personnel have none.
 Each vehicle that carries anything costs ``fixed_usd``; every vehicle of a camp
 drives its leg to the destination, loaded or not; every arc costs the risk of
@@ -41,7 +42,9 @@ class SectorCamp:
     ``opens_min``/``closes_min``: minutes after the start; ``leg_min``: driving
     time of a column from the camp to the destination, ``return_min`` back (both
     minutes, from the time-expanded search); ``leg_usd``/``return_usd``: one
-    vehicle's share of the expected incidents of those legs, in US dollars.
+    vehicle's share of the expected incidents of those legs, in US dollars;
+    ``last_depart_min``: the last time a column can leave the camp by its closing
+    (the movement windows allow it; -1: the closing), the end of its pickups.
     """
 
     name: str
@@ -51,6 +54,14 @@ class SectorCamp:
     return_min: int
     leg_usd: int
     return_usd: int
+    last_depart_min: int = -1
+
+    @property
+    def pickup_end_min(self) -> int:
+        """The last time its cargo may be loaded, minutes after the start."""
+        if self.last_depart_min < 0:
+            return self.closes_min
+        return max(self.opens_min, min(self.closes_min, self.last_depart_min))
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,7 +98,9 @@ class VehicleTrip:
 
     Loaded at ``camp`` at ``load_min``, at the destination at ``arrive_min``
     (minutes after the start, the routing's estimate), with the cargo groups
-    ``cargo`` (indices into the problem's cargo).
+    ``cargo`` (indices into the problem's cargo). ``from_north``: the vehicle
+    drove north to the camp for this trip (it started at the destination, or it
+    comes back for another trip).
     """
 
     vehicle_id: str
@@ -96,6 +109,7 @@ class VehicleTrip:
     load_min: int
     arrive_min: int
     cargo: tuple[int, ...]
+    from_north: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -265,7 +279,7 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
         solver.Add(routing.VehicleVar(p) == routing.VehicleVar(d))
         solver.Add(time.CumulVar(p) <= time.CumulVar(d))
         c = by_name[g.camp]
-        time.CumulVar(p).SetRange(c.opens_min, c.closes_min)
+        time.CumulVar(p).SetRange(c.opens_min, c.pickup_end_min)
         if not g.mandatory:
             routing.AddDisjunction([p], round(g.value_usd))
             routing.AddDisjunction([d], 0)
@@ -274,7 +288,7 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
         s = routing.Start(v)
         if car.camp != DESTINATION:
             c = by_name[car.camp]
-            time.CumulVar(s).SetRange(c.opens_min, c.closes_min)
+            time.CumulVar(s).SetRange(c.opens_min, c.pickup_end_min)
             # it leaves its camp whatever it carries: its leg counts
             routing.SetVehicleUsedWhenEmpty(True, v)
         else:
@@ -319,6 +333,7 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
                         load_at,
                         solution.Value(time.CumulVar(i)),
                         tuple(sorted(current)),
+                        k > 1 or car.camp == DESTINATION,
                     )
                 )
                 current = []
@@ -329,7 +344,12 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
             c = by_name[car.camp]
             trips.append(
                 VehicleTrip(
-                    car.id, 0, car.camp, c.closes_min, c.closes_min + c.leg_min, ()
+                    car.id,
+                    0,
+                    car.camp,
+                    c.pickup_end_min,
+                    c.pickup_end_min + c.leg_min,
+                    (),
                 )
             )
     dropped = tuple(g for g in range(n_cargo) if g not in served)
