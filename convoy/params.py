@@ -1183,6 +1183,13 @@ class SectorParams(FromToml):
         Persons in one personnel group of the routing beyond the seats of the
         camp's own vehicles (within them, a group is one vehicle's seats).
         Default 10 (an assumption: about one vehicle's seats).
+    join_on_the_way
+        Whether a camp's convoy may drive to another camp and leave with that
+        camp's convoy as one, where the whole model finds it pays (a column's
+        expected incidents hardly shrink with its size, so one column on a shared
+        road carries about half the risk of two). Default true; false keeps every
+        camp's convoys apart (e.g. contingents that may not merge). The 2023
+        columns from Tessalit and Aguelhok reached Gao together (MINUSMA 2023).
     """
 
     TABLE: ClassVar[str] = "sector"
@@ -1193,6 +1200,7 @@ class SectorParams(FromToml):
     max_convoys_per_road_day: int = 0
     vehicle_fixed_usd: float = 20_000.0
     personnel_group: int = 10
+    join_on_the_way: bool = True
 
     def __post_init__(self) -> None:
         _require(

@@ -476,3 +476,86 @@ def test_vehicles_from_the_destination_never_make_it_worse(tmp_path: Path) -> No
         assert n["for_convoy"] in {c["name"] for c in doc["convoys"]}
         convoy = next(c for c in doc["convoys"] if c["name"] == n["for_convoy"])
         assert n["arrive"] <= convoy["depart"]
+
+
+def _joinable(tmp_path: Path, join: bool = True) -> Path:
+    """The tiny sector with a track from North to West; West closes last."""
+    folder = _sector(tmp_path, north="2023-11-01T06:00:00Z")
+    roads = folder / "roads.geojson"
+    doc = json.loads(roads.read_text(encoding="utf-8"))
+    doc["features"].append(
+        {
+            "type": "Feature",
+            "properties": {"name": "Track North-West", "surface": "track"},
+            "geometry": {
+                "type": "LineString",
+                "coordinates": [[1.0, 18.0], [1.0, 17.8505]],
+            },
+        }
+    )
+    roads.write_text(json.dumps(doc), encoding="utf-8")
+    toml = folder / "scenario.toml"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(
+            "convoy_max_vehicles = 150\n",
+            f"convoy_max_vehicles = 150\njoin_on_the_way = {str(join).lower()}\n",
+        ),
+        encoding="utf-8",
+    )
+    return folder
+
+
+def test_convoys_join_on_the_way_where_it_pays(tmp_path: Path) -> None:
+    """One camp's convoy drives to the other and both leave as one, cheaper."""
+    from convoy.cli.main import cli
+
+    docs = {}
+    for join in (True, False):
+        out = tmp_path / f"out-{join}"
+        res = CliRunner().invoke(
+            cli,
+            [
+                "plan",
+                str(_joinable(tmp_path / str(join), join)),
+                "-o",
+                str(out),
+                "--no-maps",
+                "--runs",
+                "0",
+            ],
+        )
+        assert res.exit_code == 0, res.output
+        docs[join] = json.loads((out / "sector.json").read_text(encoding="utf-8"))
+    doc, apart = docs[True], docs[False]
+    assert not any(c["joins"] for c in apart["convoys"])
+    feeders = [c for c in doc["convoys"] if c["joins"]]
+    assert len(feeders) == 1, doc["convoys"]
+    feeder = feeders[0]
+    joint = next(c for c in doc["convoys"] if c["name"] == feeder["joins"])
+    assert feeder["to"] == joint["camp"] != feeder["camp"]
+    # the rules hold for both legs: each leaves its camp by its closing, the
+    # feeder is there before the joint convoy leaves
+    closes = {c["name"]: c["closes"] for c in doc["camps"]}
+    assert feeder["depart"] <= closes[feeder["camp"]]
+    assert joint["depart"] <= closes[joint["camp"]]
+    assert feeder["arrive"] <= joint["depart"]
+    # the joint convoy's loads decide again for every vehicle the feeder brought
+    # (its own loads may leave one there, as they may leave any vehicle)
+    listed, fed = (
+        {
+            r["vehicle"]: r["status"]
+            for r in _csv_rows(tmp_path / "out-True" / c["folder"] / "loads.csv")
+        }
+        for c in (joint, feeder)
+    )
+    came = {v for v, status in fed.items() if status in ("moving", "towed")}
+    assert came and came <= set(listed)
+    # and it pays, by the plan's own measure
+    price = 5_000_000.0
+
+    def cost(d: dict) -> float:
+        t = d["totals"]
+        return price * t["expected_incidents"] + t["value_left_usd"]
+
+    assert cost(doc) < cost(apart)
+    assert any("joins" in n for n in doc["notes"])

@@ -69,6 +69,8 @@ def sector_document(sp: SectorPlan, docs: dict[str, PlanDocument]) -> dict[str, 
             personnel=plan.scenario.personnel,
             lots_left=sum(1 for x in docs[conv.name].left_behind if x.kind == "lot"),
             latest_depart=_iso(t0 + timedelta(minutes=conv.latest_min)),
+            to=plan.scenario.destination,
+            joins=conv.joins,
         )
         convoys.append(row)
     north: list[dict[str, Any]] = [

@@ -11,8 +11,14 @@
 3. the fleet routing (:func:`convoy.sector.route_fleet`) over the cargo groups of
    every camp (:func:`convoy.sector.group_cargo`);
 4. the convoys (:func:`convoy.sector.form_convoys`), each planned as a column of
-   its own (loads by CP-SAT, exact schedule, march table) from its camp;
-5. the "every contingent for itself" baseline: each camp's own vehicles and lots,
+   its own (loads by CP-SAT, exact schedule, march table) from its camp, leaving
+   by its camp's closing by construction (:func:`_realise`), with the empty
+   columns that drive north to load (:class:`NorthConvoy`);
+5. convoys that join another camp's convoy on their way where the whole model
+   finds it pays (:func:`_join_on_the_way`);
+6. with vehicles at the destination allowed north, steps 3-5 again without them,
+   and the cheaper of the two (:class:`SectorOption`);
+7. the "every contingent for itself" baseline: each camp's own vehicles and lots,
    leaving on its closing day at the opening of the first movement window
    (after its destruction work), on the fastest road (the ``depart_at_once``
    baseline of that column), priced by the same model.
@@ -578,7 +584,11 @@ def _realise(
         for i in cargo[g].lot_ids
         if i not in carried
     ]
-    ordered = sorted(planned.values(), key=lambda cp: (cp[0].depart_min, cp[0].camp))
+    joined, join_notes = _join_on_the_way(
+        scenario, calibrated, list(planned.values()), runs, progress
+    )
+    notes.extend(join_notes)
+    ordered = sorted(joined, key=lambda cp: (cp[0].depart_min, cp[0].camp))
     return _Realised(
         routing,
         tuple(ordered),
@@ -755,3 +765,179 @@ def plan_sector(
         options,
         chosen.vehicles_left,
     )
+
+
+def _incidents(plan: Plan) -> float:
+    return plan.trips["optimised"].trip.exposure.total
+
+
+def _arrival_min(conv: ConvoyTrip, plan: Plan) -> int:
+    """Arrival of a convoy's planned trip, minutes after the sector's start."""
+    return conv.depart_min + round(
+        plan.trips["optimised"].trip.trajectory.legs[-1].arrive_min
+    )
+
+
+def _join_on_the_way(
+    scenario: Scenario,
+    calibrated: tuple[RiskField, EdgeRisk, Calibration],
+    planned: list[tuple[ConvoyTrip, Plan]],
+    runs: int,
+    progress: Progress,
+) -> tuple[list[tuple[ConvoyTrip, Plan]], list[str]]:
+    """
+    Convoys that join another camp's convoy on their way, where that pays.
+
+    A column's expected incidents hardly shrink with its size, so two camps' columns
+    that drive one road twice carry nearly twice the risk of one. For each pair of
+    convoys A (camp a) and B (camp b) whose vehicles together stay within the
+    convoy limit, A may drive to b (arriving by the last time a column can leave
+    b before it closes) and leave with B as one convoy (from A's arrival, by b's
+    closing), as the Chadian contingent's columns from Tessalit and Aguelhok did
+    in 2023. The time-expanded search prices each pair quickly (A's column to b,
+    then both from b); the most promising pair is planned by the whole model (A
+    to b with its loads; then B's vehicles and lots with A's that reached b, loads
+    decided again at b) and kept when it lowers ``incident_usd * expected
+    incidents + value left``; repeated until no pair pays. Lots of A that the
+    joint convoy leaves are left at b.
+    """
+    if len(planned) < 2 or not scenario.sector.join_on_the_way:
+        return planned, []
+    er = calibrated[1]
+    nodes = scenario.roads.site_node
+    dest = nodes[scenario.destination]
+    price = scenario.prices.incident_usd
+    limit = scenario.sector.convoy_max_vehicles
+    camp_by = {c.name: c for c in scenario.camps}
+    notes: list[str] = []
+    tried: set[tuple[str, str]] = set()
+
+    def moved(plan: Plan) -> list[str]:
+        return [v.vehicle_id for v in plan.loadout.vehicles if v.status != "left"]
+
+    def cost(plan: Plan) -> float:
+        return price * _incidents(plan) + plan.loadout.value_left_usd
+
+    def minutes(t: datetime) -> int:
+        return _minutes(scenario, t)
+
+    while True:
+        best: tuple[float, int, int, Schedule] | None = None
+        for i, (ca, pa) in enumerate(planned):
+            for j, (cb, pb) in enumerate(planned):
+                key = (ca.name, cb.name)
+                if i == j or ca.camp == cb.camp or ca.joins or key in tried:
+                    continue
+                if any(c.joins == cb.name for c, _p in planned) or any(
+                    c.joins == ca.name for c, _p in planned
+                ):
+                    continue  # one join a convoy
+                ids_a, ids_b = moved(pa), moved(pb)
+                if not ids_a or len(ids_a) + len(ids_b) > limit:
+                    continue
+                b_closes = minutes(camp_by[cb.camp].closes)
+                try:
+                    s1 = plan_schedule(
+                        scenario_exposure_model(scenario, er, vehicle_ids=ids_a),
+                        nodes[ca.camp],
+                        nodes[cb.camp],
+                        horizon_min=b_closes,
+                        movement=scenario.movement,
+                        earliest_depart_min=ca.depart_min,
+                        latest_depart_min=ca.latest_min,
+                        start=scenario.start,
+                    )
+                    s2 = plan_schedule(
+                        scenario_exposure_model(
+                            scenario, er, vehicle_ids=ids_a + ids_b
+                        ),
+                        nodes[cb.camp],
+                        dest,
+                        horizon_min=scenario.horizon_min,
+                        movement=scenario.movement,
+                        earliest_depart_min=max(cb.depart_min, s1.arrive_min),
+                        latest_depart_min=cb.latest_min,
+                        start=scenario.start,
+                    )
+                except InfeasibleError:
+                    tried.add(key)
+                    continue
+                gain = _incidents(pa) + _incidents(pb)
+                gain -= s1.expected_incidents + s2.expected_incidents
+                if gain > 0 and (best is None or gain > best[0]):
+                    best = (gain, i, j, s1)
+        if best is None:
+            return planned, notes
+        _gain, i, j, s1 = best
+        (ca, pa), (cb, pb) = planned[i], planned[j]
+        tried.add((ca.name, cb.name))
+        progress(f"convoy {ca.name} joining {cb.name} at {cb.camp}")
+        b_closes_t = camp_by[cb.camp].closes
+        sub1 = dataclasses.replace(
+            pa.scenario,
+            name=f"{pa.scenario.name} to {cb.camp}",
+            title=f"{pa.scenario.title} to {cb.camp}",
+            destination=cb.camp,
+            deadline=b_closes_t,
+        )
+        try:
+            p1 = _plan_withdrawal(
+                sub1,
+                False,
+                runs,
+                _quiet,
+                None,
+                calibrated=calibrated,
+                latest_depart_min=float(ca.latest_min - ca.depart_min),
+            )
+        except InfeasibleError:
+            continue
+        c1 = dataclasses.replace(ca, joins=cb.name)
+        arrive = _arrival_min(c1, p1)
+        carried = {d.lot_id for d in p1.loadout.lots if d.disposition == "carried"}
+        came = set(moved(p1))
+        start2 = max(cb.depart_min, arrive)
+        sub2 = dataclasses.replace(
+            pb.scenario,
+            start=scenario.start + timedelta(minutes=start2),
+            vehicles=pb.scenario.vehicles
+            + tuple(
+                dataclasses.replace(v, camp=cb.camp)
+                for v in sub1.vehicles
+                if v.id in came
+            ),
+            lots=pb.scenario.lots
+            + tuple(
+                dataclasses.replace(x, camp=cb.camp)
+                for x in sub1.lots
+                if x.id in carried
+            ),
+            personnel=pb.scenario.personnel + sub1.personnel,
+        )
+        if start2 > cb.latest_min:
+            continue
+        try:
+            p2 = _plan_withdrawal(
+                sub2,
+                False,
+                runs,
+                _quiet,
+                None,
+                calibrated=calibrated,
+                latest_depart_min=float(cb.latest_min - start2),
+            )
+        except InfeasibleError:
+            continue
+        if cost(p1) + cost(p2) >= cost(pa) + cost(pb):
+            continue
+        c2 = dataclasses.replace(
+            cb,
+            depart_min=start2,
+            trips=cb.trips + tuple(t for t in ca.trips if t.vehicle_id in came),
+        )
+        notes.append(
+            f"convoy {ca.name} joins {cb.name} at {cb.camp}: "
+            f"{_incidents(pa) + _incidents(pb):.2f} expected incidents as two "
+            f"convoys, {_incidents(p1) + _incidents(p2):.2f} joined"
+        )
+        planned[i], planned[j] = (c1, p1), (c2, p2)

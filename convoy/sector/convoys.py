@@ -30,7 +30,8 @@ class ConvoyTrip:
 
     ``name``, the camp it leaves, its earliest departure (``depart_min``, minutes
     after the start), its latest (``latest_min``: the camp's closing) and its
-    trips (vehicle and cargo).
+    trips (vehicle and cargo). ``joins``: the convoy it joins at that convoy's
+    camp, on its way (empty: it drives to the destination).
     """
 
     name: str
@@ -38,6 +39,7 @@ class ConvoyTrip:
     depart_min: int
     latest_min: int
     trips: tuple[VehicleTrip, ...]
+    joins: str = ""
 
     @property
     def vehicle_ids(self) -> tuple[str, ...]:

@@ -17,7 +17,10 @@ its best departure (computed by the caller with the time-expanded search), price
 at the incident price.
 
 Arcs between two different camps are not allowed (a trip loads at one camp): the
-leg is given a travel time beyond the horizon, so no solution uses it.
+leg is given a travel time beyond the horizon, so no solution uses it. Per-vehicle
+arc costs cannot see that two columns on one road cost about twice one, so camps
+are joined at the level of convoys instead, priced by the whole model
+(``convoy.plan.sector``).
 """
 
 from __future__ import annotations
