@@ -469,8 +469,13 @@ def _plan_sector(
     r = doc["routing"]
     con.print(
         f"{doc['scenario']['title']}: routing {r['status']}, objective "
-        f"{_usd(r['objective'])}, {r['cargo_groups']} cargo groups, "
-        f"{r['groups_left']} left",
+        f"{_usd(r['objective'])}"
+        + (
+            ""
+            if r["gap_to_bound"] is None
+            else f" (at most {100 * r['gap_to_bound']:.1f} % above its bound)"
+        )
+        + f", {r['cargo_groups']} cargo groups, {r['groups_left']} left",
         soft_wrap=True,
     )
     t = Table(title="convoys", box=box.SIMPLE_HEAD)

@@ -129,6 +129,11 @@ def sector_document(sp: SectorPlan, docs: dict[str, PlanDocument]) -> dict[str, 
             "cargo_groups": len(sp.cargo),
             "groups_left": len(r.dropped),
             "northbound": sc.sector.northbound,
+            "lower_bound_usd": sp.routing_bound_usd,
+            # (objective - bound) / objective: an upper bound on the true gap
+            "gap_to_bound": None
+            if sp.routing_bound_usd is None or r.objective <= 0
+            else (r.objective - sp.routing_bound_usd) / r.objective,
         },
         "camps": camps,
         "convoys": convoys,

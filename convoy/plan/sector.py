@@ -65,6 +65,7 @@ from convoy.sector import (
     group_cargo,
     route_fleet,
 )
+from convoy.sector.bound import lower_bound
 from convoy.sector.routing import DESTINATION
 
 
@@ -79,7 +80,8 @@ class SectorPlan:
     made in time (the convoys' own plans list what their loads left); ``north``
     the empty columns driving north to load; ``options`` every routing that was
     realised and priced (the chosen one marked); ``vehicles_left`` vehicles that
-    stay at their camp.
+    stay at their camp; ``routing_bound_usd`` a lower bound on the chosen
+    routing's objective (:func:`convoy.sector.bound.lower_bound`).
     """
 
     scenario: Scenario
@@ -93,6 +95,7 @@ class SectorPlan:
     north: tuple[NorthConvoy, ...] = ()
     options: tuple[SectorOption, ...] = ()
     vehicles_left: tuple[str, ...] = ()
+    routing_bound_usd: float | None = None
 
 
 def _column(scenario: Scenario, camp: str) -> list[Vehicle]:
@@ -427,4 +430,5 @@ def plan_sector(
         chosen.north,
         options,
         chosen.vehicles_left,
+        lower_bound(problems[best][1]),
     )

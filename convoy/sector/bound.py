@@ -4,7 +4,7 @@ Every vehicle of a camp drives its leg to the destination whatever it carries, s
 the sum of those legs is in every solution. Beyond it, a camp's cargo that its
 vehicles cannot carry is left and its value paid: relax the routing to one
 capacity at a time (payload, then deck area), pool every trip any vehicle could
-make to the camp before it closes (its own vehicles' trips, and the trips of
+make to the camp by its last pickup (its own vehicles' trips, and the trips of
 vehicles at the destination when they may go north; a vehicle counted at every
 camp it could reach, which only loosens the bound), take the mandatory cargo
 first, and fill the rest fractionally by value per unit (the linear relaxation
@@ -36,7 +36,7 @@ def lower_bound(problem: RoutingProblem) -> float:
         sum(camps[v.camp].leg_usd for v in problem.carriers if v.camp != DESTINATION)
     )
     for name, c in camps.items():
-        window = (c.opens_min, c.closes_min, c.leg_min, c.return_min)
+        window = (c.opens_min, c.pickup_end_min, c.leg_min, c.return_min)
         cap_kg = cap_m2 = 0.0
         for v in problem.carriers:
             if v.camp == name:
