@@ -559,3 +559,27 @@ def test_convoys_join_on_the_way_where_it_pays(tmp_path: Path) -> None:
 
     assert cost(doc) < cost(apart)
     assert any("joins" in n for n in doc["notes"])
+
+
+def test_sector_interval_is_the_columns_at_one_threat_level(tmp_path: Path) -> None:
+    """The sector's interval: every column at the same scale bound, summed."""
+    from convoy.cli.main import cli
+
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        cli,
+        ["plan", str(_sector(tmp_path)), "-o", str(out), "--no-maps", "--runs", "0"],
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "sector.json").read_text(encoding="utf-8"))
+    tot = doc["totals"]
+    lo, hi = tot["expected_incidents_interval"]
+    assert lo < tot["expected_incidents"] < hi
+    lows = highs = 0.0
+    for c in doc["convoys"]:
+        s = json.loads((out / c["folder"] / "plan.json").read_text("utf-8"))["summary"]
+        lows += s["expected_incidents_low"]
+        highs += s["expected_incidents_high"]
+    assert not doc["north_convoys"]
+    assert lo == pytest.approx(lows, rel=1e-4)
+    assert hi == pytest.approx(highs, rel=1e-4)

@@ -500,8 +500,11 @@ def _plan_sector(
                 soft_wrap=True,
             )
     tot = doc["totals"]
+    band = tot["expected_incidents_interval"]
     con.print(
-        f"sector: {tot['expected_incidents']:.2f} expected incidents, "
+        f"sector: {tot['expected_incidents']:.2f} expected incidents"
+        + ("" if band is None else f" (90 % {band[0]:.1f}-{band[1]:.1f})")
+        + ", "
         f"{_usd(tot['value_left_usd'])} left; every contingent for itself: "
         f"{tot['every_contingent_for_itself_incidents']:.2f}, "
         f"{_usd(tot['every_contingent_for_itself_value_left_usd'])} left",

@@ -167,6 +167,12 @@ def sector_document(sp: SectorPlan, docs: dict[str, PlanDocument]) -> dict[str, 
         "totals": {
             "expected_incidents": sum(x["expected_incidents"] for x in convoys)
             + sum(x["expected_incidents"] for x in north),
+            "expected_incidents_interval": None
+            if sp.incidents_interval is None
+            else list(sp.incidents_interval),
+            "every_contingent_for_itself_incidents_interval": None
+            if sp.alone_interval is None
+            else list(sp.alone_interval),
             "every_contingent_for_itself_incidents": sum(
                 x["expected_incidents"] for x in alone.values()
             ),

@@ -32,7 +32,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from convoy.calibrate import Calibration
+from convoy.calibrate import Calibration, incidents_interval
 from convoy.errors import InfeasibleError
 from convoy.plan.inputs import (
     Progress,
@@ -41,6 +41,7 @@ from convoy.plan.inputs import (
     scenario_edge_risk,
     scenario_exposure_model,
     scenario_risk_field,
+    unit_incidents,
 )
 from convoy.plan.sector_convoys import (
     LeftLot,
@@ -54,7 +55,7 @@ from convoy.plan.withdrawal import Plan, _plan_withdrawal
 from convoy.risk.edges import EdgeRisk
 from convoy.risk.field import RiskField
 from convoy.scenario import Camp, Scenario, Vehicle
-from convoy.schedule import plan_schedule
+from convoy.schedule import Schedule, plan_schedule
 from convoy.sector import (
     Cargo,
     Carrier,
@@ -81,7 +82,10 @@ class SectorPlan:
     the empty columns driving north to load; ``options`` every routing that was
     realised and priced (the chosen one marked); ``vehicles_left`` vehicles that
     stay at their camp; ``routing_bound_usd`` a lower bound on the chosen
-    routing's objective (:func:`convoy.sector.bound.lower_bound`).
+    routing's objective (:func:`convoy.sector.bound.lower_bound`);
+    ``incidents_interval`` and ``alone_interval`` the calibration's 90 % interval
+    of the sector's expected incidents (every column, north ones included) and of
+    the baseline's (None when the scales were given, not calibrated).
     """
 
     scenario: Scenario
@@ -96,6 +100,8 @@ class SectorPlan:
     options: tuple[SectorOption, ...] = ()
     vehicles_left: tuple[str, ...] = ()
     routing_bound_usd: float | None = None
+    incidents_interval: tuple[float, float] | None = None
+    alone_interval: tuple[float, float] | None = None
 
 
 def _column(scenario: Scenario, camp: str) -> list[Vehicle]:
@@ -431,4 +437,41 @@ def plan_sector(
         options,
         chosen.vehicles_left,
         lower_bound(problems[best][1]),
+        _interval(
+            calibrated[2],
+            [(p, "optimised") for _c, p in chosen.convoys],
+            [n.schedule for n in chosen.north],
+        ),
+        _interval(calibrated[2], [(p, "depart_at_once") for _n, p in baseline], []),
     )
+
+
+def _interval(
+    cal: Calibration, trips: list[tuple[Plan, str]], schedules: list[Schedule]
+) -> tuple[float, float] | None:
+    """
+    The calibration's interval of the summed expected incidents of several columns.
+
+    The channels' scales are one threat level over the sector, so every column is
+    at the same bound of the scales at once: the columns' incidents at scale 1 are
+    summed and the interval taken of the sum
+    (:func:`convoy.calibrate.incidents_interval`; it is linear, so this is the sum
+    of the columns' own intervals, north columns included).
+    """
+    if cal.channels is None:
+        return None
+    scales = (cal.scale_ied, cal.scale_ambush)
+    unit = [0.0, 0.0]
+    for plan, name in trips:
+        if name not in plan.trips:
+            return None
+        u = unit_incidents(plan.scenario, plan.risk_field, plan.trips[name], scales)
+        unit = [unit[0] + u[0], unit[1] + u[1]]
+    for sch in schedules:
+        parts = (sch.ied, sch.ambush_moving + sch.ambush_halted)
+        if any(v > 0 and s <= 0 for v, s in zip(parts, scales, strict=True)):
+            return None
+        unit = [
+            unit[k] + (parts[k] / scales[k] if scales[k] > 0 else 0.0) for k in (0, 1)
+        ]
+    return incidents_interval(cal.channels, unit[0], unit[1])

@@ -150,3 +150,32 @@ def test_planned_sector_convoys_open_in_qgis(tmp_path):
     assert len(convoys) >= 2
     for conv in convoys:
         _check(conv, tmp_path / "r.png")
+
+
+@pytest.mark.qgis
+@pytest.mark.slow
+def test_planned_north_sector_opens_in_qgis(tmp_path):
+    """`convoy plan north-sector`: every camp empty by its closing, every convoy's
+    maps pass the QGIS check, and the sector's map and report are written."""
+    from click.testing import CliRunner
+
+    from convoy.cli.main import cli
+
+    if not CHECKER.is_file():
+        pytest.skip(f"reference checker not found at {CHECKER}")
+    if not have_qgis():
+        pytest.skip(f"{QGIS_PYTHON} cannot import qgis.core (python3-qgis missing)")
+    scenario = Path(__file__).resolve().parents[2] / "geodata" / "north-sector"
+    out = tmp_path / "plan"
+    result = CliRunner().invoke(
+        cli, ["plan", str(scenario), "-o", str(out), "--runs", "0"]
+    )
+    assert result.exit_code == 0, result.output
+    doc = json.loads((out / "sector.json").read_text(encoding="utf-8"))
+    assert {c["name"] for c in doc["camps"]} == {"Tessalit", "Aguelhok", "Kidal"}
+    assert all(c["empty_by_closing"] for c in doc["camps"])
+    for c in doc["convoys"]:
+        assert (out / c["folder"]).is_dir()
+        _check(out / c["folder"], tmp_path / f"{c['name']}.png")
+    assert (out / "sector_map.png").is_file()
+    assert (out / "sector_report.html").is_file()
