@@ -583,3 +583,48 @@ def test_sector_interval_is_the_columns_at_one_threat_level(tmp_path: Path) -> N
     assert not doc["north_convoys"]
     assert lo == pytest.approx(lows, rel=1e-4)
     assert hi == pytest.approx(highs, rel=1e-4)
+
+
+def test_sector_report_from_a_planned_sector(tmp_path: Path) -> None:
+    """With maps: the page embeds both charts and links every convoy's report."""
+    from convoy.cli.main import cli
+    from convoy.times import dtg, parse_utc
+
+    out = tmp_path / "out"
+    res = CliRunner().invoke(
+        cli, ["plan", str(_sector(tmp_path)), "-o", str(out), "--runs", "0", "-q"]
+    )
+    assert res.exit_code == 0, res.output
+    doc = json.loads((out / "sector.json").read_text(encoding="utf-8"))
+    html = (out / "sector_report.html").read_text(encoding="utf-8")
+    assert html.count('src="data:image/png;base64,') == 2  # the map, the timeline
+    for name in ("sector_map.png", "sector_timeline.png"):
+        assert (out / name).is_file(), name
+    links = re.findall(r'href="([^"]+)"', html)
+    assert sorted(links) == sorted(f"{c['folder']}/report.html" for c in doc["convoys"])
+    for link in links:
+        assert (out / link).is_file(), link
+    bottom = html[html.index('class="bottom-line"') : html.index("</section>")]
+    tot = doc["totals"]
+    assert f"{tot['expected_incidents']:.2f}</b> against" in bottom
+    assert f"{tot['every_contingent_for_itself_incidents']:.2f} with every" in bottom
+    for camp in doc["camps"]:
+        assert dtg(parse_utc(camp["closes"])) in bottom
+    assert html.count('<table class="camp-table">') == len(doc["camps"])
+    for c in doc["convoys"]:
+        assert dtg(parse_utc(c["depart"])) in html
+    # convoy report of the sector's folder writes the same page again, or the
+    # user's sector template
+    res = CliRunner().invoke(cli, ["report", str(out)])
+    assert res.exit_code == 0, res.output
+    assert (out / "sector_report.html").read_text(encoding="utf-8") == html
+    tpl = tmp_path / "mine.j2"
+    tpl.write_text("{{ bl.convoys }} convoys, {{ notes|length }} notes", "utf-8")
+    res = CliRunner().invoke(cli, ["report", str(out), "--template", str(tpl)])
+    assert res.exit_code == 0, res.output
+    assert (out / "sector_report.html").read_text(encoding="utf-8") == (
+        f"{len(doc['convoys'])} convoys, {len(doc['notes'])} notes"
+    )
+    (out / "sector.json").write_text('{"camps": []}', encoding="utf-8")
+    res = CliRunner().invoke(cli, ["report", str(out)])
+    assert res.exit_code == 2 and "sector.json" in res.output, res.output

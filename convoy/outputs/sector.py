@@ -7,7 +7,8 @@ objective, costs), the camps, the convoys, what is left at each camp and why, an
 the "every contingent for itself" baseline; ``camps.csv``, ``left_at_camps.csv``
 and ``timeline.csv`` are its tables (docs/plan-json.md, "Sector"); with maps,
 ``sector_map.png`` (every convoy's route), ``sector_timeline.png`` and
-``sector_report.html`` (a table per camp, the timeline, the baseline).
+``sector_report.html`` (bottom line, charts embedded, a table per camp linking
+each convoy's report.html, the baseline, the routings compared).
 """
 
 from __future__ import annotations
@@ -208,14 +209,20 @@ def write_sector(
     maps: bool = True,
     crs: str = "EPSG:4326",
     overwrite: bool = False,
+    template: str | Path | None = None,
 ) -> dict[str, Any]:
     """
     Write a sector's folder (module docstring); returns sector.json's content.
+
+    ``template`` is a Jinja2 file rendered instead of the packaged sector report
+    template (:func:`convoy.report.sector.render_sector_html`).
 
     Raises
     ------
     OutputExistsError
         ``sector.json`` exists in ``out_dir`` and ``overwrite`` is false.
+    ScenarioError
+        ``template`` is missing or not a valid Jinja2 template.
     """
     out = Path(out_dir)
     if (out / "sector.json").exists() and not overwrite:
@@ -256,5 +263,5 @@ def write_sector(
     if maps:
         plot_sector_map(doc, docs, sp.scenario.sites, out / "sector_map.png")
         plot_sector_timeline(doc, out / "sector_timeline.png")
-        render_sector_html(doc, out / "sector_report.html")
+        render_sector_html(doc, out / "sector_report.html", template=template)
     return doc

@@ -61,7 +61,8 @@ CHARTS: tuple[str, ...] = (
 #: The packaged report template (package data of ``convoy.report``).
 TEMPLATE = "report.html.j2"
 
-_CSS = """
+#: The report's style sheet (screen, 480 px phones and A4 landscape print).
+REPORT_CSS = """
 body { font-family: "DejaVu Sans", Arial, sans-serif; margin: 2em auto; max-width: 70em;
        padding: 0 1em; color: #222; overflow-wrap: anywhere; }
 h1 { font-size: 1.6em; } h2 { font-size: 1.2em; border-bottom: 1px solid #ccc; }
@@ -425,7 +426,8 @@ free again. Delays do not re-apply the movement windows (planning assumptions; s
 {img}"""
 
 
-def _img(path: Path, alt: str) -> str:
+def embedded_img(path: Path, alt: str) -> str:
+    """An ``<img>`` of the PNG at ``path`` as a ``data:`` URI (one file to mail)."""
     data = base64.b64encode(path.read_bytes()).decode("ascii")
     return f'<p><img alt="{escape(alt)}" src="data:image/png;base64,{data}"/></p>'
 
@@ -509,7 +511,9 @@ def write_report(
                 lambda p: plot_simulation(doc, p),
             )
         )
-    imgs = {name: Markup(_img(draw(out / name), alt)) for name, alt, draw in charts}
+    imgs = {
+        name: Markup(embedded_img(draw(out / name), alt)) for name, alt, draw in charts
+    }
     page = render_report(doc, imgs, template=template)
     path = out / "report.html"
     path.write_text(page, encoding="utf-8")
@@ -575,7 +579,7 @@ def report_context(doc: PlanDocument, charts: dict[str, Markup]) -> dict[str, An
     sc = doc.scenario
     return {
         "title": sc.title or sc.name or "Withdrawal plan",
-        "css": Markup(_CSS),
+        "css": Markup(REPORT_CSS),
         "scenario": sc,
         "summary": s,
         "version": doc.convoy_version,
@@ -614,12 +618,30 @@ def render_report(
     ScenarioError
         The template file is missing or not a valid Jinja2 template.
     """
+    return render_template(template, TEMPLATE, report_context(doc, charts))
+
+
+def render_template(
+    template: str | Path | None, packaged: str, context: dict[str, Any]
+) -> str:
+    """
+    Render a page: the user's Jinja2 file ``template``, else the packaged one.
+
+    Both are autoescaped (HTML); markup built in Python comes as
+    :class:`markupsafe.Markup`.
+
+    Raises
+    ------
+    ScenarioError
+        The template file is missing or not a valid Jinja2 template (the message
+        names it).
+    """
     if template is None:
         env = Environment(
             loader=PackageLoader("convoy.report", "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
         )
-        name = TEMPLATE
+        name = packaged
     else:
         path = Path(template)
         if not path.is_file():
@@ -631,9 +653,9 @@ def render_report(
         )
         name = path.name
     try:
-        return env.get_template(name).render(**report_context(doc, charts))
+        return env.get_template(name).render(**context)
     except TemplateError as exc:
-        where = template or TEMPLATE
+        where = template or packaged
         msg = f"{where}: expected a valid Jinja2 report template, found {exc}"
         raise ScenarioError(msg) from None
 

@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 from click.testing import CliRunner
+from layout_checks import narrow_overflow
 
 from convoy.cli.main import cli
 from convoy.document import PlanDocument
@@ -234,39 +235,14 @@ def test_scenario_template_key(tmp_path, export_doc, export_scenario):
     assert (plan / "report.html").read_text("utf-8") == f"route: {want}"
 
 
-def _overflowing(box, width: float, in_scroll: bool = False) -> list[str]:
-    """Boxes whose right edge passes ``width``, but inside a ``.scroll`` box."""
-    el = getattr(box, "element", None)
-    cls = (el.get("class") or "") if el is not None else ""
-    scroll = in_scroll or "scroll" in cls.split()
-    out = []
-    placed = not in_scroll and getattr(box, "position_x", None) is not None
-    if placed and box.position_x + box.margin_width() > width + 0.5:
-        out.append(f"{box.element_tag}.{cls}")
-    for child in getattr(box, "children", []):
-        out += _overflowing(child, width, scroll)
-    return out
-
-
 @pytest.mark.skipif(pdf_engine_problem() is not None, reason="WeasyPrint not usable")
 def test_narrow_screen_does_not_overflow(maps_dir):
     """At 480 px (screen media) nothing passes the right edge but inside .scroll."""
-    import weasyprint  # the optional engine, checked by the skip above
-
     html = (maps_dir / "report.html").read_text(encoding="utf-8")
-    assert "size: A4 landscape; margin: 12mm" in html
-    html = html.replace("size: A4 landscape; margin: 12mm", "size: 480px 40000px")
-    doc = weasyprint.HTML(string=html, media_type="screen").render()
-    assert len(doc.pages) == 1
-    page = doc.pages[0]._page_box  # the layout tree (no public API for it)
-    assert page.margin_width() == pytest.approx(480, abs=1)
-    bad = [b for c in page.children for b in _overflowing(c, 480)]
+    bad = narrow_overflow(html)
     assert not bad, bad[:5]
     # Without the .scroll boxes the wide tables would overflow: the check can fail.
-    unboxed = html.replace('class="scroll"', 'class="plain"')
-    doc = weasyprint.HTML(string=unboxed, media_type="screen").render()
-    page = doc.pages[0]._page_box
-    assert [b for c in page.children for b in _overflowing(c, 480)]
+    assert narrow_overflow(html.replace('class="scroll"', 'class="plain"'))
 
 
 def test_vehicle_counts_explained(maps_dir, export_doc):
