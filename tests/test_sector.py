@@ -606,7 +606,9 @@ def test_sector_report_from_a_planned_sector(tmp_path: Path) -> None:
         assert (out / link).is_file(), link
     bottom = html[html.index('class="bottom-line"') : html.index("</section>")]
     tot = doc["totals"]
-    assert f"{tot['expected_incidents']:.2f}</b> against" in bottom
+    assert f"<b>{tot['expected_incidents']:.2f}</b>" in bottom
+    lo, hi = tot["expected_incidents_interval"]
+    assert f"90 % interval {lo:.1f}-{hi:.1f}" in bottom
     assert f"{tot['every_contingent_for_itself_incidents']:.2f} with every" in bottom
     for camp in doc["camps"]:
         assert dtg(parse_utc(camp["closes"])) in bottom

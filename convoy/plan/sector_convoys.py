@@ -400,8 +400,8 @@ def join_on_the_way(
     A column's expected incidents hardly shrink with its size, so two camps' columns
     that drive one road twice carry nearly twice the risk of one. For each pair of
     convoys A (camp a) and B (camp b) whose vehicles together stay within the
-    convoy limit, A may drive to b (arriving by the last time a column can leave
-    b before it closes) and leave with B as one convoy (from A's arrival, by b's
+    convoy limit, A may drive to b without passing the destination (arriving by
+    b's closing) and leave with B as one convoy (from A's arrival, by b's
     closing), as the Chadian contingent's columns from Tessalit and Aguelhok did
     in 2023. The time-expanded search prices each pair quickly (A's column to b,
     then both from b); the most promising pair is planned by the whole model (A
@@ -470,6 +470,9 @@ def join_on_the_way(
                     )
                 except InfeasibleError:
                     tried.add(key)
+                    continue
+                if any(leg.to_node == dest for leg in s1.legs):
+                    tried.add(key)  # not on its way: it would pass the destination
                     continue
                 gain = _incidents(pa) + _incidents(pb)
                 gain -= s1.expected_incidents + s2.expected_incidents

@@ -252,7 +252,9 @@ def _camp_rows(
         {
             "kind": "convoy",
             "name": c["name"],
-            "what": "south to the destination",
+            "what": f"to {c.get('to')}, joins {c['joins']} there"
+            if c.get("joins")
+            else "south to the destination",
             "report": f"{c.get('folder', 'convoys/' + c['name'])}/report.html",
             "depart": c["depart"],
             "arrive": c["arrive"],
@@ -333,16 +335,20 @@ def sector_context(
     ]
     options = list(sector.get("options", []))
     served = {c["camp"] for c in convoys}
+    # a convoy that joins another on its way: its vehicles, lots and persons are
+    # counted in the convoy it joins
+    final = [c for c in convoys if not c.get("joins")]
     bl = {
         "convoys": len(convoys),
+        "joined": len(convoys) - len(final),
         "camps_served": len(served),
         "camps": len(sector["camps"]),
-        "vehicles": sum(c["vehicles"] for c in convoys),
-        "vehicles_moving": sum(
-            c.get("vehicles_moving", c["vehicles"]) for c in convoys
-        ),
-        "lots": sum(c["lots"] for c in convoys),
-        "personnel": sum(c.get("personnel", 0) for c in convoys),
+        "vehicles": sum(c["vehicles"] for c in final),
+        "vehicles_moving": sum(c.get("vehicles_moving", c["vehicles"]) for c in final),
+        "lots": sum(c["lots"] for c in final),
+        "personnel": sum(c.get("personnel", 0) for c in final),
+        "interval": tot.get("expected_incidents_interval"),
+        "alone_interval": tot.get("every_contingent_for_itself_incidents_interval"),
         "north": len(north),
         "north_vehicles": sum(n["vehicles"] for n in north),
         "incidents": ours,
