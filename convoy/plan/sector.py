@@ -401,15 +401,18 @@ def plan_sector(
     )
     chosen = realised[best][1]
     notes: list[str] = []
-    if (
-        chosen.routing.status == "ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED"
-        and not problem.solution_limit
-    ):
+    if any(real.routing.timed_out for _l, real, _i, _v in realised):
         notes.append(
             "fleet routing: stopped by its time limit "
-            f"([solver] routing_time_limit_s = {problem.time_limit_s:g}) before a "
-            "local optimum, so the routes depend on the machine's speed; set "
-            "[solver] routing_solution_limit for routes that are the same on every run"
+            f"([solver] routing_time_limit_s = {problem.time_limit_s:g}) before "
+            + (
+                f"its {problem.solution_limit} solutions"
+                if problem.solution_limit
+                else "a local optimum"
+            )
+            + ", so the routes depend on the machine's speed and load; a longer "
+            "limit, or a smaller [solver] routing_solution_limit, gives routes that "
+            "are the same on every run"
         )
     if len(options) > 1 and best != 0:
         a, b = options[0], options[best]

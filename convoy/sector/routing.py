@@ -27,6 +27,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from time import monotonic
 
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -121,7 +122,9 @@ class RoutingResult:
     The routes: every trip, the cargo left, the solver's status and costs.
 
     ``objective`` is the solver's; ``arc_usd``, ``fixed_usd`` and ``penalty_usd``
-    are recomputed from the routes (:func:`route_cost`), ``cost_usd`` their sum.
+    are recomputed from the routes (:func:`route_cost`), ``cost_usd`` their sum;
+    ``timed_out``: the time limit stopped the search (the routes then depend on
+    the machine's speed and load).
     """
 
     status: str
@@ -131,6 +134,7 @@ class RoutingResult:
     arc_usd: int
     fixed_usd: int
     penalty_usd: int
+    timed_out: bool = False
 
     @property
     def cost_usd(self) -> int:
@@ -302,7 +306,11 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
     params.time_limit.FromMilliseconds(int(1000 * problem.time_limit_s))
     if problem.solution_limit:
         params.solution_limit = problem.solution_limit
+    t0 = monotonic()
     solution = routing.SolveWithParameters(params)
+    # the time limit stopped the search when the clock reached it (the status
+    # alone does not tell it from the solution limit)
+    timed_out = monotonic() - t0 >= 0.98 * problem.time_limit_s
     status = _STATUS.get(routing.status(), str(routing.status()))
     if solution is None:
         msg = f"the fleet routing found no solution (status {status})"
@@ -358,5 +366,12 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
     dropped = tuple(g for g in range(n_cargo) if g not in served)
     arc, fixed, penalty = route_cost(problem, trips, dropped)
     return RoutingResult(
-        status, solution.ObjectiveValue(), tuple(trips), dropped, arc, fixed, penalty
+        status,
+        solution.ObjectiveValue(),
+        tuple(trips),
+        dropped,
+        arc,
+        fixed,
+        penalty,
+        timed_out,
     )
