@@ -18,9 +18,22 @@ from numba import njit
 
 
 @njit(cache=True, nogil=True, inline="always")
+def _bisect(a, x, right):
+    """``np.searchsorted(a, x, side)``, right or left (a sorted; cheap to compile)."""
+    lo, hi = 0, a.shape[0]
+    while lo < hi:
+        mid = (lo + hi) >> 1
+        if a[mid] < x or (right and a[mid] == x):
+            lo = mid + 1
+        else:
+            hi = mid
+    return lo
+
+
+@njit(cache=True, nogil=True, inline="always")
 def _last_time_within(x, knot_km, knot_t):
     """The last time (hours) the head is at or before km ``x`` (inf: always)."""
-    i = np.searchsorted(knot_km, x, side="right")
+    i = _bisect(knot_km, x, True)
     if i < 1 or i >= knot_km.shape[0]:
         return np.inf
     a_km, b_km = knot_km[i - 1], knot_km[i]
@@ -30,7 +43,7 @@ def _last_time_within(x, knot_km, knot_t):
 @njit(cache=True, nogil=True, inline="always")
 def _mass_until(s, bp, mv, slope):
     """A channel's expected incidents up to time ``s`` (the table of _window)."""
-    j = np.searchsorted(bp, s, side="right") - 1
+    j = _bisect(bp, s, True) - 1
     if j < 0:
         return 0.0
     return mv[j] + slope[j] * (s - bp[j])
@@ -120,7 +133,7 @@ def _ignored(v, t, status, free_h):
 @njit(cache=True, nogil=True, inline="always")
 def _km_at_time(r, knot_km, knot_t, distance_km):
     """The first km where the head's time is ``r`` or later (the route's end: never)."""
-    i = np.searchsorted(knot_t, r, side="left")
+    i = _bisect(knot_t, r, False)
     if i >= knot_t.shape[0]:
         return distance_km
     if i == 0:
@@ -207,9 +220,10 @@ def _breakdown(
 @njit(cache=True, nogil=True, inline="always")
 def _reset(status, free_h, towing, busy):
     """The column at departure: all driving; the ``busy`` recovery vehicles tow."""
-    status[:] = 0
-    free_h[:] = -np.inf
-    towing[:] = -1
+    for v in range(status.shape[0]):
+        status[v] = 0
+        free_h[v] = -np.inf
+        towing[v] = -1
     for i in range(busy.shape[0]):
         free_h[busy[i]] = np.inf
         towing[busy[i]] = -2
@@ -270,7 +284,8 @@ def _simulate_runs(
     halt_km,
     halt_release_h,
     is_recovery,
-    is_towing,
+    recovery,
+    busy,
     breakdown_delay_h,
     num_ied,
     num_amb,
@@ -319,8 +334,11 @@ def _simulate_runs(
         See :func:`_breakdown`; ``halt_km`` and ``halt_release_h`` are the halts
         long enough for a repair, in route order, and the time a tow brought
         there is repaired.
-    is_recovery, is_towing
-        int64 (V,): 1 for a recovery vehicle; 1 for one towing from departure.
+    is_recovery
+        int64 (V,): 1 for a recovery vehicle.
+    recovery, busy
+        int64: the recovery vehicles' indices, ascending, and those of the ones
+        towing from departure (busy to the destination).
     breakdown_delay_h
         Column delay per breakdown, hours.
     num_ied, num_amb, delay_h, destroyed, breakdowns, lost_breakdown, tows
@@ -342,8 +360,6 @@ def _simulate_runs(
     """
     n = num_ied.shape[0]
     nv = is_recovery.shape[0]
-    recovery = np.flatnonzero(is_recovery == 1)
-    busy = np.flatnonzero((is_recovery == 1) & (is_towing == 1))
     status = np.empty(nv, dtype=np.int64)
     free_h = np.empty(nv, dtype=np.float64)
     towing = np.empty(nv, dtype=np.int64)

@@ -572,7 +572,10 @@ def _kernel_inputs(
         params.tow_wait_h,
         *_repair_halts(line, params),
         column.is_recovery,
-        column.is_towing,
+        np.flatnonzero(column.is_recovery == 1).astype(np.int64),
+        np.flatnonzero((column.is_recovery == 1) & (column.is_towing == 1)).astype(
+            np.int64
+        ),
         params.breakdown_delay_h,
     )
 
