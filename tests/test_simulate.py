@@ -23,7 +23,7 @@ from convoy.simulate import (
     count_stats,
     simulate_column,
 )
-from convoy.simulate._kernels import _simulate_runs
+from convoy.simulate._kernels import _breakdown, _ignored, _reset
 
 NUM_RUNS = 4000
 
@@ -268,7 +268,7 @@ def test_count_stats():
 
 def reference_runs(num_ied, num_amb, offsets, inc_exp, inc_u, p, bd, halts, column):
     """
-    Plain NumPy/Python twin of _simulate_runs.
+    Plain NumPy/Python twin of the kernel, on pre-drawn numbers.
 
     ``bd`` is (offsets, vehicle, km, time, repair_u, laager_u), ``halts`` (km,
     release), ``column`` (is_recovery, is_towing).
@@ -363,53 +363,194 @@ def _kernel_inputs(seed, n=300, nv=9):
     return num_ied, num_amb, offsets, inc, bd, halts, column
 
 
+REF_P = {
+    "ied_delay_h": 2.0,
+    "ambush_delay_h": 1.0,
+    "ied_destroy_p": 0.3,
+    "ambush_destroy_p": 0.1,
+    "breakdown_delay_h": 0.5,
+    "repair_p": 0.4,
+    "laager_repair_p": 0.7,
+    "tow_wait_h": 3.0,
+}
+
+
+def replay_breakdowns(bd, halts, column, p):
+    """
+    The kernel's recovery steps (_reset, _ignored, _breakdown) on pre-drawn events.
+
+    Every candidate, roadside repairs included, in route order; a repaired one
+    leaves the state as it is (the kernel draws those apart, as a count).
+    """
+    bd_off, vehicle, km, time_h, rep_u, lag_u = bd
+    is_rec, is_tow = column
+    recovery = np.flatnonzero(is_rec == 1)
+    busy = np.flatnonzero((is_rec == 1) & (is_tow == 1))
+    nv = is_rec.size
+    status = np.empty(nv, np.int64)
+    free_h = np.empty(nv)
+    towing = np.empty(nv, np.int64)
+    n = bd_off.size - 1
+    out = [np.zeros(n, np.int64) for _ in range(3)]
+    for r in range(n):
+        _reset(status, free_h, towing, busy)
+        a = bd_off[r]
+        for e in a + np.argsort(km[a : bd_off[r + 1]], kind="stable"):
+            v, t = int(vehicle[e]), float(time_h[e])
+            if _ignored(v, t, status, free_h):
+                continue
+            out[0][r] += 1
+            if rep_u[e] < p["repair_p"]:
+                continue
+            lost, rescuer, _, _ = _breakdown(
+                v,
+                t,
+                float(km[e]),
+                float(lag_u[e]),
+                status,
+                free_h,
+                towing,
+                is_rec,
+                recovery,
+                p["tow_wait_h"],
+                *halts,
+                p["laager_repair_p"],
+            )
+            out[1][r] += lost
+            out[2][r] += rescuer >= 0
+    return out
+
+
 @pytest.mark.parametrize("seed", [3, 4])
 def test_kernel_matches_reference(seed):
-    """Same pre-drawn numbers: the kernel and its NumPy twin agree run by run."""
+    """Same pre-drawn events: the kernel's recovery steps and the twin agree."""
     num_ied, num_amb, offsets, inc, bd, halts, column = _kernel_inputs(seed)
-    p = {
-        "ied_delay_h": 2.0,
-        "ambush_delay_h": 1.0,
-        "ied_destroy_p": 0.3,
-        "ambush_destroy_p": 0.1,
-        "breakdown_delay_h": 0.5,
-        "repair_p": 0.4,
-        "laager_repair_p": 0.7,
-        "tow_wait_h": 3.0,
-    }
-    n = num_ied.size
-    out = (
-        np.empty(n),
-        np.empty(n, np.int64),
-        np.empty(n, np.int64),
-        np.empty(n, np.int64),
-        np.empty(n, np.int64),
+    got = replay_breakdowns(bd, halts, column, REF_P)
+    ref = reference_runs(num_ied, num_amb, offsets, *inc, REF_P, bd, halts, column)
+    for g, want in zip(got, ref[2:], strict=True):
+        assert np.array_equal(g, want)
+    assert got[0].max() >= 4  # the recovery pool runs out in some runs
+    assert (got[1] > 0).any() and (got[1] < got[0]).any()
+    assert (got[2] >= 2).any()  # a recovery vehicle freed at a halt tows again
+
+
+def _old_breakdown_draws(rng, n, line, hazard, distance_km):
+    """Candidate breakdowns drawn as the vectorised code did: per vehicle, then km."""
+    nv = hazard.size
+    counts = rng.poisson(hazard * distance_km, size=(n, nv))
+    bd_off = np.r_[0, np.cumsum(counts.sum(axis=1))].astype(np.int64)
+    vehicle = np.repeat(np.tile(np.arange(nv, dtype=np.int64), n), counts.ravel())
+    nb = int(bd_off[-1])
+    km = rng.random(nb) * distance_km
+    return bd_off, vehicle, km, line.time_at_km(km), rng.random(nb), rng.random(nb)
+
+
+def _agree(a, b, k=5.0):
+    """Two samples' means within k standard errors of their difference."""
+    se = math.sqrt(a.var(ddof=1) / a.size + b.var(ddof=1) / b.size)
+    return abs(a.mean() - b.mean()) <= k * max(se, 1e-12)
+
+
+def test_breakdowns_and_recovery_agree_with_the_event_by_event_draws():
+    """
+    The kernel (tows in route order, roadside repairs as one count) against every
+    candidate drawn per vehicle and replayed one by one: same means and spread.
+    """
+    from convoy.simulate.montecarlo import _column_arrays, _repair_halts, _timeline
+
+    trip = timed_trip(ied=(0.0, 0.0, 0.0), ambush=(0.0, 0.0, 0.0), halt=(0.0,))
+    column = [ColumnVehicle(f"V{i}", 0.3 + 0.05 * i) for i in range(7)]
+    column += [ColumnVehicle("R1", 0.8, can_tow=True), ColumnVehicle("R2", 0.9, True)]
+    params = SimulationParams(
+        repair_p=0.4, laager_repair_p=0.7, tow_wait_h=1.0, fixed_rates=True
     )
-    _simulate_runs(
-        num_ied,
-        num_amb,
-        offsets,
-        *inc,
-        p["ied_delay_h"],
-        p["ambush_delay_h"],
-        p["ied_destroy_p"],
-        p["ambush_destroy_p"],
-        *bd,
-        p["repair_p"],
-        p["laager_repair_p"],
-        p["tow_wait_h"],
-        *halts,
-        *column,
-        p["breakdown_delay_h"],
-        *out,
+    n = 6000
+    res = _column_sim(trip, params, n, seed=21, column=column)
+    line = _timeline(trip)
+    cols = _column_arrays(column)
+    bd = _old_breakdown_draws(
+        np.random.default_rng(22), n, line, cols.hazard_per_km, 120.0
     )
-    ref = reference_runs(num_ied, num_amb, offsets, *inc, p, bd, halts, column)
-    np.testing.assert_allclose(out[0], ref[0], rtol=1e-12, atol=1e-12)
-    for got, want in zip(out[1:], ref[1:], strict=True):
-        assert np.array_equal(got, want)
-    assert out[2].max() >= 4  # the recovery pool runs out in some runs
-    assert (out[3] > 0).any() and (out[3] < out[2]).any()
-    assert (out[4] >= 2).any()  # a recovery vehicle freed at a halt tows again
+    p = dict(REF_P, repair_p=0.4, laager_repair_p=0.7, tow_wait_h=1.0)
+    old = replay_breakdowns(
+        bd, _repair_halts(line, params), (cols.is_recovery, cols.is_towing), p
+    )
+    new = (res.breakdowns, res.lost_breakdown, res.tows)
+    for name, a, b in zip(("breakdowns", "lost", "tows"), new, old, strict=True):
+        assert _agree(a.astype(float), b.astype(float)), name
+        assert a.var() == pytest.approx(b.var(), rel=0.12), name
+    assert old[2].max() >= 2 and res.tows.max() >= 2  # freed at the laager
+    # no tow ever needed: the breakdowns are Poisson, the planner's expectation
+    every = _column_sim(trip, replace(params, repair_p=1.0), n, seed=23, column=column)
+    mu = every.expected_breakdowns
+    assert _within_mc_error(every.breakdowns.mean(), mu, n)
+    assert every.breakdowns.var() == pytest.approx(mu, rel=0.08)
+    assert not every.tows.any() and not every.lost_breakdown.any()
+
+
+def _old_counts(rng, m, rates, gain, line, params):
+    """Incidents of a channel as the vectorised code drew them (per piece)."""
+    from convoy.simulate.montecarlo import _window_mass
+
+    if gain is None:
+        cand = rng.poisson(rates, size=(m, rates.size))
+    else:
+        cand = rng.poisson(gain[:, None] * rates[None, :])
+    if params.near_repeat_boost <= 1.0:
+        return cand.sum(axis=1)
+    run, piece = np.nonzero(cand)
+    reps = cand[run, piece]
+    run, piece = np.repeat(run, reps), np.repeat(piece, reps)
+    u = rng.random(run.size)
+    keep_u = rng.random(run.size)
+    t = line.t0[piece] + u * (line.t1[piece] - line.t0[piece])
+    x = line.km0[piece] + u * (line.km1[piece] - line.km0[piece])
+    g = np.ones(run.size) if gain is None else gain[run]
+    w = (params.near_repeat_boost - 1.0) * g * _window_mass(line, rates, t, x, params)
+    w = np.where(line.placed[piece], w, 0.0)
+    keep = keep_u * (1.0 + w) < 1.0
+    extra = rng.poisson(np.where(keep, w, 0.0))
+    return np.bincount(run, weights=keep + extra, minlength=m).astype(np.int64)
+
+
+def test_incidents_agree_with_the_per_piece_draws():
+    """
+    Near repeats and Gamma scales: the kernel (exponential spacings along the
+    trip) against Poisson counts per piece as the vectorised code drew them.
+    """
+    from convoy.simulate.montecarlo import _timeline
+
+    trip = timed_trip(ied=(0.6, 0.2, 0.4), ambush=(0.3, 0.1, 0.2), halt=(0.5,))
+    params = SimulationParams(near_repeat_boost=4.0, near_repeat_km=10.0)
+    n = 20_000
+    res = _column_sim(trip, params, n, seed=31, rate_shape=(3.0, 5.0))
+    line = _timeline(trip)
+    rng = np.random.default_rng(32)
+    g_ied, g_amb = rng.gamma(3.0, 1 / 3.0, n), rng.gamma(5.0, 1 / 5.0, n)
+    old_ied = _old_counts(rng, n, line.ied, g_ied, line, params)
+    old_amb = _old_counts(rng, n, line.amb, g_amb, line, params)
+    for a, b in ((res.num_ied, old_ied), (res.num_ambush, old_amb)):
+        assert _agree(a.astype(float), b.astype(float))
+        assert a.var() == pytest.approx(b.var(), rel=0.08)
+        pa, pb = np.mean(a >= 2), np.mean(b >= 2)
+        assert abs(pa - pb) < 5 * math.sqrt(2 * pb * (1 - pb) / n)
+
+
+def test_delay_and_losses_to_incidents_match_their_expectation():
+    """Fixed rates, no breakdowns: delay and vehicles destroyed, mean and variance."""
+    params = SimulationParams(fixed_rates=True, near_repeat_boost=1.0)
+    n = 20_000
+    res = _column_sim(timed_trip(), params, n, seed=41)
+    # compound Poisson: IEDs 3.0 (2 h, p 0.3), ambushes 0.9 (1 h, p 0.1); an
+    # exponential delay of mean h has second moment 2 h^2
+    mean = 3.0 * 2.0 + 0.9 * 1.0
+    var = 3.0 * 2 * 2.0**2 + 0.9 * 2 * 1.0**2
+    assert abs(res.delay_h.mean() - mean) < 4 * math.sqrt(var / n)
+    assert res.delay_h.var() == pytest.approx(var, rel=0.1)
+    lam = 3.0 * 0.3 + 0.9 * 0.1
+    assert _within_mc_error(res.destroyed.mean(), lam, n)
+    assert res.destroyed.var() == pytest.approx(lam, rel=0.06)
+    assert not res.breakdowns.any()
 
 
 def test_runs_in_chunks(tiny_scenario, monkeypatch):

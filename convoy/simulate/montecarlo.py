@@ -77,10 +77,19 @@ simulated with the optimised plan's loads, the only ones plan.json records.
 Random numbers come only from generators seeded with the given seed (the
 scenario's, unless the caller chooses another): the runs go in chunks of
 :data:`RUN_CHUNK`, chunk i draws from the i-th child of
-``numpy.random.SeedSequence(seed)`` in a fixed order before the kernel runs, and
-the chunks run in parallel threads. The same plan, parameters, ``num_runs`` and
-seed give an identical result whatever the number of threads
-(``NUMBA_NUM_THREADS``).
+``numpy.random.SeedSequence(seed)``, inside the compiled kernel
+(:mod:`convoy.simulate._kernels`), run after run in a fixed order, and the chunks
+run in parallel threads. The same plan, parameters, ``num_runs`` and seed give an
+identical result whatever the number of threads (``NUMBA_NUM_THREADS``).
+
+How the kernel draws (the same laws as above, fewer numbers): the incidents of a
+channel are a Poisson process on its cumulative expected incidents along the
+trip, drawn by exponential spacings (each piece's count is then Poisson, its
+incidents spread evenly over it); the breakdowns that need a tow are one Poisson
+process of the whole column, each of a vehicle drawn in proportion to its hazard
+(superposition), taken in route order; the roadside repairs, an independent
+thinning of the same processes that changes nothing but the count, are one
+Poisson count a run over the km each vehicle drives.
 """
 
 from __future__ import annotations
@@ -98,15 +107,14 @@ from numpy.typing import NDArray
 
 from convoy.errors import ScenarioError
 from convoy.params import SimulationParams
-from convoy.simulate._kernels import _simulate_runs
+from convoy.simulate._kernels import _simulate_runs, _window
 from convoy.simulate.records import ColumnVehicle, TripExposure
 
 #: Largest ``num_runs`` accepted: the per-run results take 56 bytes a run.
 MAX_RUNS = 2_000_000
 
-#: Runs simulated per batch of random draws (the breakdown draws of a batch take
-#: 8 bytes x RUN_CHUNK x moving vehicles, and 40 bytes per candidate breakdown:
-#: about 50 MB for the Kidal-Gao column).
+#: Runs per chunk: each chunk draws from its own generator and is one kernel call
+#: (the unit of work of the thread pool).
 RUN_CHUNK = 16_384
 
 #: Quantiles reported for every distribution.
@@ -416,6 +424,36 @@ def _timeline(trip: TripExposure) -> _Timeline:
     )
 
 
+def _mass_table(line: _Timeline, rates: NDArray[np.float64]) -> NDArray[np.float64]:
+    """
+    A channel's expected incidents up to a time, as a table: float64 (3, B).
+
+    Rows: the break points (the placed pieces' start and end times, sorted), the
+    expected incidents up to each (an instantaneous piece at it included) and the
+    slope after it. Each piece spreads its rate evenly over its time; an
+    instantaneous one counts from its time on.
+    """
+    use = (rates > 0) & line.placed
+    t0, t1, r = line.t0[use], line.t1[use], rates[use]
+    bp = np.unique(np.concatenate((t0, t1)))
+    span = t1 - t0
+    lin = span > 0
+    f = np.divide(
+        bp[:, None] - t0[None, :],
+        span[None, :],
+        out=np.zeros((bp.size, t0.size)),
+        where=lin[None, :],
+    )
+    ramp = (np.clip(f, 0.0, 1.0) * np.where(lin, r, 0.0)).sum(axis=1)
+    step = np.where(lin, 0.0, r)
+    at = ramp + ((t0[None, :] <= bp[:, None]) * step).sum(axis=1)
+    before = ramp + ((t0[None, :] < bp[:, None]) * step).sum(axis=1)
+    slope = np.zeros(bp.size)
+    if bp.size > 1:
+        slope[:-1] = (before[1:] - at[:-1]) / np.diff(bp)
+    return np.ascontiguousarray(np.stack((bp, at, slope)))
+
+
 def _window_mass(
     line: _Timeline,
     rates: NDArray[np.float64],
@@ -424,61 +462,59 @@ def _window_mass(
     params: SimulationParams,
 ) -> NDArray[np.float64]:
     """
-    Expected incidents of a channel in the near-repeat window after (x, t).
+    Expected incidents of a channel in the near-repeat window after each (x, t).
 
     The window runs from t to the earlier of ``t + near_repeat_h`` and the last
     time the head is within ``near_repeat_km`` after x; each piece spreads its
-    rate evenly over its time, an instantaneous one counts if inside.
+    rate evenly over its time, an instantaneous one counts if inside. The
+    kernel's own computation (:func:`convoy.simulate._kernels._window`).
     """
-    end = np.minimum(
-        t + params.near_repeat_h, line.last_time_within(x + params.near_repeat_km)
+    table = _mass_table(line, rates)
+    return np.array(
+        [
+            _window(
+                float(ti),
+                float(xi),
+                table[0],
+                table[1],
+                table[2],
+                line.knot_km,
+                line.knot_t,
+                params.near_repeat_km,
+                params.near_repeat_h,
+            )
+            for ti, xi in zip(t, x, strict=True)
+        ],
+        dtype=np.float64,
     )
-    out = np.zeros(t.shape)
-    for p in np.flatnonzero((rates > 0) & line.placed):
-        span = line.t1[p] - line.t0[p]
-        if span > 0:
-            a = np.maximum(t, line.t0[p])
-            b = np.minimum(end, line.t1[p])
-            out += rates[p] * np.clip(b - a, 0.0, None) / span
-        else:
-            out += rates[p] * ((line.t0[p] > t) & (line.t0[p] <= end))
-    return out
 
 
-def _draw_counts(
-    rng: np.random.Generator,
-    m: int,
-    rates: NDArray[np.float64],
-    gain: NDArray[np.float64] | None,
-    line: _Timeline,
-    params: SimulationParams,
-) -> NDArray[np.int64]:
+def _alias_table(
+    weights: NDArray[np.float64],
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """
-    Incidents of one channel in each of ``m`` runs: Poisson, with near repeats.
+    Walker's alias table of a discrete law (Vose's construction).
 
-    ``rates`` are the pieces' expected incidents and ``gain`` the runs' rate
-    multipliers (None: 1). With the boost off the draws are the plain Poisson
-    counts of each piece.
+    Outcome i is drawn as ``j = floor(u * k)``, then j if ``u * k - j < prob[j]``,
+    else ``alias[j]``, for u uniform in [0, 1): probability ``weights[i] /
+    weights.sum()`` up to rounding.
     """
-    if gain is None:
-        cand = rng.poisson(rates, size=(m, rates.size))
-    else:
-        cand = rng.poisson(gain[:, None] * rates[None, :])
-    if params.near_repeat_boost <= 1.0:
-        return np.asarray(cand.sum(axis=1), dtype=np.int64)
-    run, piece = np.nonzero(cand)
-    reps = cand[run, piece]
-    run, piece = np.repeat(run, reps), np.repeat(piece, reps)
-    u = rng.random(run.size)
-    keep_u = rng.random(run.size)
-    t = line.t0[piece] + u * (line.t1[piece] - line.t0[piece])
-    x = line.km0[piece] + u * (line.km1[piece] - line.km0[piece])
-    g = np.ones(run.size) if gain is None else gain[run]
-    w = (params.near_repeat_boost - 1.0) * g * _window_mass(line, rates, t, x, params)
-    w = np.where(line.placed[piece], w, 0.0)
-    keep = keep_u * (1.0 + w) < 1.0
-    extra = rng.poisson(np.where(keep, w, 0.0))
-    return np.bincount(run, weights=keep + extra, minlength=m).astype(np.int64)
+    k = weights.size
+    prob = np.ones(k, dtype=np.float64)
+    alias = np.arange(k, dtype=np.int64)
+    total = float(weights.sum())
+    if not total > 0:
+        return prob, alias
+    scaled = [float(w) * k / total for w in weights]
+    small = [i for i in range(k) if scaled[i] < 1.0]
+    large = [i for i in range(k) if scaled[i] >= 1.0]
+    while small and large:
+        s, g = small.pop(), large.pop()
+        prob[s] = scaled[s]
+        alias[s] = g
+        scaled[g] += scaled[s] - 1.0
+        (small if scaled[g] < 1.0 else large).append(g)
+    return prob, alias
 
 
 def _repair_halts(
@@ -492,81 +528,55 @@ def _repair_halts(
     return np.ascontiguousarray(km[by_km]), np.ascontiguousarray(release[by_km])
 
 
-def _chunk(
-    rng: np.random.Generator,
-    lo: int,
-    hi: int,
-    line: _Timeline,
-    distance_km: float,
-    halts: tuple[NDArray[np.float64], NDArray[np.float64]],
+def _kernel_inputs(
+    trip: TripExposure,
     column: _Column,
     params: SimulationParams,
     shapes: tuple[float | None, float | None],
     ambush_follows_ied: bool,
-    out: tuple[NDArray[Any], ...],
-) -> None:
-    """
-    Draw and simulate runs ``lo:hi`` with the chunk's own generator, into ``out``.
-
-    The draw order is fixed: rate multipliers, IED counts (and near repeats),
-    ambush counts (and near repeats), per-incident delays and destruction draws,
-    then the candidate breakdowns.
-    """
-    num_ied, num_amb, delay_h, destroyed, breakdowns, lost, tows = out
-    nv = column.hazard_per_km.size
-    m = hi - lo
+) -> tuple[Any, ...]:
+    """The kernel's arguments after the generator and before the outputs."""
+    line = _timeline(trip)
+    distance_km = float(sum(np.asarray(trip.leg_km, dtype=np.float64)))
+    hazard = column.hazard_per_km
+    alias_p, alias_i = _alias_table(hazard)
     k_ied, k_amb = shapes
-    g_ied: NDArray[np.float64] | None = None
-    g_amb: NDArray[np.float64] | None = None
-    if k_ied is not None:
-        g_ied = rng.gamma(k_ied, 1.0 / k_ied, size=m)
-    if ambush_follows_ied and g_ied is not None:
-        g_amb = g_ied  # the ambush level is the IED level times a constant
-    elif k_amb is not None:
-        g_amb = rng.gamma(k_amb, 1.0 / k_amb, size=m)
-    num_ied[lo:hi] = _draw_counts(rng, m, line.ied, g_ied, line, params)
-    num_amb[lo:hi] = _draw_counts(rng, m, line.amb, g_amb, line, params)
-    offsets = np.zeros(m + 1, dtype=np.int64)
-    np.cumsum(num_ied[lo:hi] + num_amb[lo:hi], out=offsets[1:])
-    total = int(offsets[-1])
-    inc_exp = rng.standard_exponential(total)
-    inc_u = rng.random(total)
-    bd_count = rng.poisson(column.hazard_per_km * distance_km, size=(m, nv))
-    bd_off = np.zeros(m + 1, dtype=np.int64)
-    np.cumsum(bd_count.sum(axis=1), out=bd_off[1:])
-    bd_vehicle = np.repeat(np.tile(np.arange(nv, dtype=np.int64), m), bd_count.ravel())
-    nb = int(bd_off[-1])
-    bd_km = rng.random(nb) * distance_km
-    bd_rep = rng.random(nb)
-    bd_lag = rng.random(nb)
-    _simulate_runs(
-        num_ied[lo:hi],
-        num_amb[lo:hi],
-        offsets,
-        inc_exp,
-        inc_u,
-        params.ied_delay_h,
-        params.ambush_delay_h,
-        params.ied_destroy_p,
-        params.ambush_destroy_p,
-        bd_off,
-        bd_vehicle,
-        bd_km,
-        line.time_at_km(bd_km),
-        bd_rep,
-        bd_lag,
+    return (
+        0.0 if k_ied is None else float(k_ied),
+        0.0 if k_amb is None else float(k_amb),
+        bool(ambush_follows_ied),
+        np.ascontiguousarray(np.stack((line.t0, line.t1, line.km0, line.km1))),
+        np.ascontiguousarray(line.placed),
+        np.concatenate(([0.0], np.cumsum(line.ied))),
+        np.concatenate(([0.0], np.cumsum(line.amb))),
+        _mass_table(line, line.ied),
+        _mass_table(line, line.amb),
+        np.ascontiguousarray(np.stack((line.knot_km, line.knot_t))),
+        np.array(
+            [params.near_repeat_boost, params.near_repeat_km, params.near_repeat_h]
+        ),
+        np.array(
+            [
+                params.ied_delay_h,
+                params.ambush_delay_h,
+                params.ied_destroy_p,
+                params.ambush_destroy_p,
+            ]
+        ),
+        hazard,
+        distance_km,
+        alias_p,
+        alias_i,
         params.repair_p,
         params.laager_repair_p,
         params.tow_wait_h,
-        *halts,
+        *_repair_halts(line, params),
         column.is_recovery,
-        column.is_towing,
+        np.flatnonzero(column.is_recovery == 1).astype(np.int64),
+        np.flatnonzero((column.is_recovery == 1) & (column.is_towing == 1)).astype(
+            np.int64
+        ),
         params.breakdown_delay_h,
-        delay_h[lo:hi],
-        destroyed[lo:hi],
-        breakdowns[lo:hi],
-        lost[lo:hi],
-        tows[lo:hi],
     )
 
 
@@ -583,19 +593,18 @@ def _run_chunks(
     """
     Draw and simulate ``n`` runs: IED, ambush, delay, destroyed, bd, lost, tows.
 
-    Runs go in chunks of :data:`RUN_CHUNK` so the draws stay a few tens of MB.
-    Chunk i draws from its own generator, the i-th child of
-    ``np.random.SeedSequence(seed)`` (:meth:`~numpy.random.SeedSequence.spawn`),
-    and writes its own slice of the results, so the chunks run in parallel
-    threads (:func:`numba.get_num_threads` of them; NumPy's draws and the
-    kernel release the GIL) and the result is the same whatever their number.
+    Runs go in chunks of :data:`RUN_CHUNK`. Chunk i draws from its own
+    generator, the i-th child of ``np.random.SeedSequence(seed)``
+    (:meth:`~numpy.random.SeedSequence.spawn`), and writes its own slice of the
+    results, so the chunks run in parallel threads
+    (:func:`numba.get_num_threads` of them; the kernel, which draws its own
+    random numbers, releases the GIL) and the result is the same whatever their
+    number.
     ``progress(done, n)`` is called before the first chunk (``done`` 0) and as
     the chunks finish, in order; it draws no random numbers, so the runs are the
     same with or without it.
     """
-    line = _timeline(trip)
-    distance_km = float(sum(np.asarray(trip.leg_km, dtype=np.float64)))
-    halts = _repair_halts(line, params)
+    inputs = _kernel_inputs(trip, column, params, shapes, ambush_follows_ied)
     ints = [np.empty(n, dtype=np.int64) for _ in range(6)]
     num_ied, num_amb, destroyed, breakdowns, lost, tows = ints
     delay_h = np.empty(n, dtype=np.float64)
@@ -608,8 +617,7 @@ def _run_chunks(
     def work(i: int) -> int:
         lo, hi = bounds[i]
         rng = np.random.Generator(np.random.PCG64(children[i]))
-        drawn = (line, distance_km, halts, column, params, shapes)
-        _chunk(rng, lo, hi, *drawn, ambush_follows_ied, out)
+        _simulate_runs(rng, *inputs, *(o[lo:hi] for o in out))
         return hi
 
     workers = min(len(bounds), max(1, get_num_threads()))
