@@ -58,6 +58,10 @@ def compile_risk_kernels() -> None:
 @click.command(
     "warmup",
     short_help="Compile the numeric kernels into numba's cache (once, after install).",
+    epilog="""\b
+Examples:
+  convoy warmup                         once, right after pip install
+  convoy warmup -q                      the same without the progress lines""",
 )
 @guarded
 def warmup() -> None:
