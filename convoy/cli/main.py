@@ -30,6 +30,7 @@ from convoy.cli.simulate import simulate
 from convoy.cli.sweep import sweep
 from convoy.cli.validate import scenarios, validate
 from convoy.cli.validate_model import validate_model
+from convoy.cli.warmup import warmup
 
 #: Log format on stderr; -v shows INFO, -vv DEBUG.
 LOG_FORMAT = "%(levelname)s %(name)s: %(message)s"
@@ -134,5 +135,6 @@ for _command in (
     report,
     draw,
     sweep,
+    warmup,
 ):
     cli.add_command(add_verbose_option(_command))

@@ -11,8 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-import rasterio
-import rasterio.shutil
 
 #: GeoTIFF tile size, pixels (GDAL's usual choice; a multiple of 16 as TIFF needs).
 TILE = 256
@@ -63,6 +61,11 @@ def write_cog(src_path: Path, dst_path: Path) -> None:
     predictor, has internal overviews (:data:`OVERVIEW_RESAMPLING`) down to one
     tile, and keeps every tag, band description and the stored statistics.
     """
+    # imported here: rasterio takes a noticeable share of the command line's start-up,
+    # and a plan without maps never writes a raster
+    import rasterio
+    import rasterio.shutil
+
     with rasterio.open(src_path, "r+") as src:
         store_statistics(src)
         side = max(src.width, src.height)

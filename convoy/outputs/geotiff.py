@@ -25,10 +25,8 @@ from xml.sax.saxutils import quoteattr
 
 import numpy as np
 import pyproj
-import rasterio
 from affine import Affine
 from numpy.typing import NDArray
-from rasterio.windows import Window
 
 from convoy.errors import Problem, ScenarioError
 from convoy.outputs.cog import TILE, write_cog
@@ -307,6 +305,8 @@ def _write_bands(
     maximum as (value, row, col) and a regular subsample of the first band, on
     which the colour ramp is fitted.
     """
+    from rasterio.windows import Window  # as rasterio below: only with maps
+
     rows, cols = shape
     best = [(-math.inf, 0, 0) for _ in channels]
     sample: list[NDArray[np.float32]] = []
@@ -477,6 +477,10 @@ def write_risk_geotiff(
         # whatever the raster's size; the colour ramp is fitted on a regular
         # subsample of the first band.
         plain = tmp / f"plain-{path.name}"
+        # imported here: rasterio takes a noticeable share of the command line's
+        # start-up, and a plan without maps never writes a raster
+        import rasterio
+
         with rasterio.open(plain, "w", **profile) as dst:
             best, sample = _write_bands(
                 dst, field, channels, origin_xy, cell_m, (rows, cols), hour, progress

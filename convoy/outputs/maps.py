@@ -18,7 +18,6 @@ from typing import Any
 import numpy as np
 import pyogrio
 import pyproj
-import rasterio
 
 from convoy.document import PlanDocument, iso
 from convoy.errors import DataQualityWarning
@@ -260,6 +259,10 @@ def project_layers(
 
 def raster_layers(raster: Path) -> list[ProjectLayer]:
     """One project layer per band of :data:`RASTER_LAYERS` that the raster has."""
+    # imported here: rasterio takes a noticeable share of the command line's start-up,
+    # and a plan without maps reads no raster
+    import rasterio
+
     with rasterio.open(raster) as src:
         b = src.bounds
         crs = src.crs.to_string()

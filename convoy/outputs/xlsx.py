@@ -14,10 +14,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-from openpyxl.utils import get_column_letter
-
 from convoy.document import OPTIMISED, PlanDocument
 from convoy.outputs.tables import LOAD_COLUMNS, MARCH_COLUMNS, march_rows, safe_text
 
@@ -63,6 +59,12 @@ def write_sheet(
     rows: Sequence[Mapping[str, Any]],
 ) -> Path:
     """Write one formatted sheet: title row, bold frozen header, rows."""
+    # imported here: openpyxl takes a noticeable share of the command line's
+    # start-up, and a plan without maps writes no workbook
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None  # a new Workbook always has its one sheet

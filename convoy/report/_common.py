@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 import numpy as np
@@ -30,6 +31,12 @@ DPI = 110
 #: zlib level of the PNG charts (Pillow's default is 6): level 1 encodes faster for
 #: files about a tenth larger; the pixels are the same.
 PNG_COMPRESS_LEVEL = 1
+
+#: Settings while a chart is laid out and drawn. Text is most of a chart's cost;
+#: unhinted glyphs (FreeType's outlines as they are, not snapped to the pixel
+#: grid) lay out and render about a quarter faster and read the same at this
+#: resolution.
+DRAW_RC: dict[Any, Any] = {"text.hinting": "none"}
 
 #: Plan colours, in :data:`convoy.document.PLAN_ORDER` (ColorBrewer Dark2/Set1, as
 #: the map).
@@ -60,14 +67,26 @@ def new_figure(width_in: float, height_in: float) -> Figure:
 
 
 def save(fig: Figure, path: Path) -> Path:
-    """Write ``fig`` as PNG (no timestamp metadata, so reruns give the same bytes)."""
-    fig.savefig(
-        path,
-        format="png",
-        dpi=DPI,
-        metadata={"Software": None},
-        pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
-    )
+    """
+    Write ``fig`` as PNG (no timestamp metadata, so reruns give the same bytes).
+
+    The constrained layout is computed first and then switched off: with a layout
+    engine set, ``savefig`` draws the whole figure twice (once, not rendered, for
+    the layout; once for the pixels); this way it draws it once. The layout and
+    the pixels are the same.
+    """
+    with matplotlib.rc_context(DRAW_RC):
+        engine = fig.get_layout_engine()
+        if engine is not None:
+            engine.execute(fig)
+            fig.set_layout_engine(None)
+        fig.savefig(
+            path,
+            format="png",
+            dpi=DPI,
+            metadata={"Software": None},
+            pil_kwargs={"compress_level": PNG_COMPRESS_LEVEL},
+        )
     return path
 
 

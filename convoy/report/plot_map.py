@@ -8,7 +8,6 @@ from pathlib import Path
 
 import numpy as np
 import pyproj
-import rasterio
 from matplotlib.axes import Axes
 from matplotlib.colors import Normalize
 
@@ -56,6 +55,8 @@ def read_risk_lonlat(path: Path) -> tuple[np.ndarray, np.ndarray, np.ndarray, st
         The (rows, cols) grid, the (rows + 1, cols + 1) corner longitudes and
         latitudes in degrees, and the band's description for a colour bar.
     """
+    import rasterio  # here: a plan without maps never reads a raster (start-up)
+
     with rasterio.open(path) as src:
         data = src.read(1, masked=True).astype(np.float64).filled(np.nan)
         desc = src.descriptions[0] or ""

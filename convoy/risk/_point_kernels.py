@@ -13,9 +13,9 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
-from convoy.risk._kernels import FASTMATH, PARALLEL, _exp_neg
+from convoy.risk._kernels import FASTMATH, _exp_neg
 
 
 @njit(cache=True)
@@ -65,7 +65,7 @@ def _sum_variable(px, py, lo, hi, bx, by, bw, bq, nb, out):
         out[i] = acc
 
 
-@njit(cache=True, parallel=PARALLEL, fastmath=FASTMATH)
+@njit(cache=True, nogil=True, fastmath=FASTMATH)
 def _kernel_at(
     px,
     py,
@@ -110,7 +110,8 @@ def _kernel_at(
     bounds
         ``bounds[b]:bounds[b + 1]`` are the points of block ``b``.
     order
-        The blocks to compute, costliest first.
+        The blocks to compute; the others' points are left untouched, so that
+        threads may share ``out`` (:func:`convoy.risk.kernels.kernel_at`).
     block_x0, block_y0
         South-west corner of each block's square, metres.
     bsize
@@ -135,7 +136,7 @@ def _kernel_at(
     out
         Output, shape (M,), overwritten.
     """
-    for ib in prange(order.shape[0]):
+    for ib in range(order.shape[0]):
         b = order[ib]
         lo = bounds[b]
         hi = bounds[b + 1]
@@ -161,7 +162,9 @@ def _kernel_at(
         by = np.empty(cap)
         bw = np.empty(cap)
         bq = np.empty(cap)
-        nb = 0
+        # int64, not a literal 0: typed as Literal[int](0), the callees below would
+        # compile twice, once for each type
+        nb = np.int64(0)
         for cy in range(cy0, cy1 + 1):
             for j in range(start[cy * nx + cx0], start[cy * nx + cx1 + 1]):
                 # distance from the event to the block's square
@@ -247,4 +250,7 @@ def _eval_moments(px, py, lo, hi, cx, cy, half, mom, out):
                 inner[i] = inner[i] * uy[i] + c
         for i in range(n):
             acc[i] = acc[i] * ux[i] + inner[i]
-    out[lo:hi] = acc
+    # element by element: an array-to-array slice assignment makes numba compile
+    # its shape-mismatch message (string formatting, about 2 s on an empty cache)
+    for i in range(n):
+        out[lo + i] = acc[i]

@@ -46,6 +46,7 @@ are in float64, so accuracies below about 1e-9 are not met.
 from __future__ import annotations
 
 import math
+from concurrent.futures import ThreadPoolExecutor
 
 import numba
 import numpy as np
@@ -85,6 +86,12 @@ MAX_TERMS = 24
 #: cheaper. On the benchmark workloads (100k and 1M points, 50k events) any value
 #: in 0.1-1 gave the same times within 5 %; 2 was up to 1.8x slower.
 TERM_COST = 0.5
+#: :func:`kernel_at` splits its blocks over numba's threads (a thread pool round a
+#: ``nogil`` kernel) when they hold more than this many point-event pairs. A plan
+#: of the embedded scenario sums about 12,000 points in about 20 ms, as fast on
+#: one thread as on two; a ``prange`` kernel would cost seconds more to compile
+#: on a first run (docs/benchmarks.md).
+PARALLEL_MIN_COST = 5e7
 #: Share of ``accuracy`` given to the series of :func:`kernel_raster`'s one-bandwidth
 #: path; its truncation then gets ``TRUNCATION_SHARE - SERIES_SHARE`` (the cutoff
 #: grows from 5.74 h to 5.76 h for 1e-6).
@@ -311,32 +318,48 @@ def kernel_at(
     todo = np.argsort(-cost, kind="stable")
     fixed_q = float(q[0]) if np.all(h == h[0]) else 0.0
     res = np.empty(len(px))
-    with numba.parallel_chunksize(1):
-        _point_kernels._kernel_at(
-            px,
-            py,
-            bounds,
-            todo,
-            np.ascontiguousarray(block_xy[:, 0]),
-            np.ascontiguousarray(block_xy[:, 1]),
-            bsize,
-            ex,
-            ey,
-            wn,
-            q,
-            rad_s,
-            start,
-            x0,
-            y0,
-            cell,
-            nx,
-            ny,
-            float(rad.max()),
-            fixed_q,
-            num_terms,
-            TERM_COST,
-            res,
-        )
+    args = (
+        px,
+        py,
+        bounds,
+        np.ascontiguousarray(block_xy[:, 0]),
+        np.ascontiguousarray(block_xy[:, 1]),
+        bsize,
+        ex,
+        ey,
+        wn,
+        q,
+        rad_s,
+        start,
+        x0,
+        y0,
+        cell,
+        nx,
+        ny,
+        float(rad.max()),
+        fixed_q,
+        num_terms,
+        TERM_COST,
+    )
+    threads = min(numba.get_num_threads(), len(todo))
+    if threads < 2 or float(cost.sum()) < PARALLEL_MIN_COST:
+        _point_kernels._kernel_at(*args[:3], todo, *args[3:], res)
+    else:
+        # every block writes only its own points, so the result does not depend
+        # on the threads; dealt round the threads costliest first, for balance
+        with ThreadPoolExecutor(threads) as pool:
+            jobs = [
+                pool.submit(
+                    _point_kernels._kernel_at,
+                    *args[:3],
+                    np.ascontiguousarray(todo[i::threads]),
+                    *args[3:],
+                    res,
+                )
+                for i in range(threads)
+            ]
+            for job in jobs:
+                job.result()
     out[order] = res
     return out
 

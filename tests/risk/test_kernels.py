@@ -514,3 +514,21 @@ def test_bad_points_are_refused():
         kernel_at(**GOOD, points_xy=[[0.0, np.inf]])
     with pytest.raises(ScenarioError, match="points_xy"):
         kernel_at(**GOOD, points_xy=[0.0, 1.0, 2.0])
+
+
+def test_kernel_at_threads_give_the_serial_sums(monkeypatch):
+    """Blocks split over a thread pool give bit-identical sums to one thread."""
+    rng = np.random.default_rng(11)
+    xy = rng.uniform(0.0, 60e3, size=(400, 2))
+    w = rng.uniform(0.0, 1.0, size=400)
+    h = rng.uniform(500.0, 5e3, size=400)
+    # scattered points (direct sums) and a dense patch (expansions)
+    pts = np.vstack(
+        [rng.uniform(0.0, 60e3, (3000, 2)), rng.uniform(20e3, 21e3, (2000, 2))]
+    )
+    monkeypatch.setattr(kernels, "PARALLEL_MIN_COST", math.inf)
+    serial = kernel_at(xy, w, h, pts)
+    monkeypatch.setattr(kernels, "PARALLEL_MIN_COST", 0.0)
+    assert np.array_equal(serial, kernel_at(xy, w, h, pts))
+    exact = kernel_sum(xy, w, h, pts)
+    assert_within(serial, exact, field_scale(xy, w, h, exact))
