@@ -106,7 +106,7 @@ from convoy.loadout.instance import (
     _solve,
     _solver,
 )
-from convoy.loadout.packing import _Aggregate, _realise
+from convoy.loadout.packing import _Aggregate, _realise, _refilled
 from convoy.loadout.result import LoadPlan, SolveRecord, _to_plan
 from convoy.loadout.risk_table import RiskTable
 from convoy.params import LoadParams, PriceParams, SolverParams
@@ -594,6 +594,10 @@ def choose_loadout(
     _precheck(inst)
     greedy = _greedy(inst)
     candidates: list[_Candidate] = [] if greedy is None else [greedy]
+    if greedy is not None:
+        # the greedy plan reloaded vehicle by vehicle: a candidate, not the hint
+        # (the hint steers CP-SAT's search; the plain greedy one serves it well)
+        candidates.append(_refilled(inst, greedy))
     status, agg, bound, first = _solve_aggregate(inst, solver, seed, greedy, {})
     if status == cp_model.INFEASIBLE:
         raise InfeasibleError(_infeasible_message(inst))
