@@ -4,7 +4,9 @@ Each group's lots are packed onto its moving vehicles: best fit in decreasing si
 (a numba kernel) or a fill that keeps payload and deck even, whichever packs more;
 if lots are left over, a short CP-SAT packing by counts per lot class and vehicle.
 Lots that still do not fit, then every lot not chosen, go by value density to
-wherever a moving vehicle has room (:func:`_realise`).
+wherever a moving vehicle has room (:func:`_realise`), and each moving vehicle is
+then reloaded from its own lots and the lots not carried where that raises the
+objective (:func:`_refill`).
 """
 
 from __future__ import annotations
