@@ -696,3 +696,58 @@ def test_re_solves_stop_at_the_gap_target_and_are_all_packed(seed):
     roles = [s.role for s in plan.solves]
     assert roles[0] == "aggregate" and roles[1:] in ([], ["tightened"])
     assert_valid(plan, vehicles, lots, 30, risk, price=1_000_000.0)
+
+
+def test_refill_swaps_a_cheap_lot_for_two_left_behind():
+    """Reloading a vehicle replaces a cheap lot by two lots left over worth more."""
+    from convoy.loadout import packing
+    from convoy.loadout.instance import _Candidate, _check, _evaluate, _make_instance
+
+    vehicles = [veh("T1", kg=9000.0, m2=10.0, seats=3, value=0.0)]
+    lots = [
+        lot("D", 1000.0, 6.0, 1_000.0),
+        lot("E", 1000.0, 5.0, 5_000.0),
+        lot("F", 1000.0, 4.0, 4_000.0),
+        lot("M", 500.0, 1.0, 100.0, mand=True),
+    ]
+    inst = _make_instance(
+        vehicles,
+        lots,
+        3,
+        CAMP,
+        table(),
+        PriceParams(incident_usd=1_000.0),
+        LoadParams(),
+    )
+    cand = _Candidate(
+        np.zeros(1, dtype=np.int64),
+        np.full(1, -1, dtype=np.int64),
+        np.array([0, -1, -1, 0], dtype=np.int64),
+        "test",
+    )
+    before = _evaluate(inst, cand)[0]
+    better = packing._refilled(inst, cand)
+    assert cand.lot_vehicle.tolist() == [0, -1, -1, 0]  # the copy changed, not cand
+    assert better.lot_vehicle.tolist() == [-1, 0, 0, 0]  # the mandatory lot stays
+    assert _check(inst, better) == ""
+    assert _evaluate(inst, better)[0] == pytest.approx(before + 8_000.0)
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3, 4])
+def test_refill_never_lowers_the_objective(seed):
+    """On random camps the reloaded greedy plan is valid and worth at least as much."""
+    from convoy.loadout import packing
+    from convoy.loadout.greedy import _greedy
+    from convoy.loadout.instance import _check, _evaluate, _make_instance
+
+    vehicles, lots = random_camp(20, 90, seed=seed)
+    risk = table(n_max=20, per_vehicle=0.03, per_hour=0.01)
+    inst = _make_instance(
+        vehicles, lots, 40, CAMP, risk, PriceParams(incident_usd=3e6), LoadParams()
+    )
+    greedy = _greedy(inst)
+    assert greedy is not None
+    better = packing._refilled(inst, greedy)
+    assert _check(inst, better) == ""
+    assert _evaluate(inst, better)[0] >= _evaluate(inst, greedy)[0] - 1e-6
+    assert np.array_equal(better.v_status, greedy.v_status)

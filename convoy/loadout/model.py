@@ -51,14 +51,20 @@ stayed 4-12 % from its bound after 30 s on 140 vehicles x 500 lots). Instead:
    Lots that still do not fit, then every lot not chosen, go by value density
    to wherever a moving vehicle has room (sensitive lots left over are
    destroyed, which the evaluation prices); a mandatory lot left over displaces
-   the cheapest lots of the vehicle where that costs least. While the best plan
+   the cheapest lots of the vehicle where that costs least. Then each moving
+   vehicle is reloaded from its own lots and the lots not carried, where that
+   raises the objective (``_refill``: it wins back part of what the packing of
+   the aggregate counts lost). While the best plan
    is not proven within ``gap_target`` of the bound and a group's packing left
    lots over, that group's aggregate capacities shrink by the share left over (at
    least 1 %) and the model is solved again, with a quarter of the time limit
    and the best plan so far as its hint, and packed, at most ``_MAX_RESOLVES``
    times. (A plan proven within the target stops here: on a 143 x 524 synthetic
    camp the re-solves took two thirds of the time and never improved the plan.)
-3. The best of the packed plans and the greedy plan is returned.
+3. The best of the packed plans, the greedy plan and the greedy plan reloaded
+   the same way is returned (the plain greedy plan stays the hint: which of
+   several aggregate optima CP-SAT returns decides how well it packs, and a
+   different hint moves that either way).
 
 The reported ``bound_usd`` is CP-SAT's proven upper bound of the *first* aggregate
 model. Every real plan is a solution of that model (per-vehicle packing implies
@@ -106,7 +112,7 @@ from convoy.loadout.instance import (
     _solve,
     _solver,
 )
-from convoy.loadout.packing import _Aggregate, _realise
+from convoy.loadout.packing import _Aggregate, _realise, _refilled
 from convoy.loadout.result import LoadPlan, SolveRecord, _to_plan
 from convoy.loadout.risk_table import RiskTable
 from convoy.params import LoadParams, PriceParams, SolverParams
@@ -594,6 +600,10 @@ def choose_loadout(
     _precheck(inst)
     greedy = _greedy(inst)
     candidates: list[_Candidate] = [] if greedy is None else [greedy]
+    if greedy is not None:
+        # the greedy plan reloaded vehicle by vehicle: a candidate, not the hint
+        # (the hint steers CP-SAT's search; the plain greedy one serves it well)
+        candidates.append(_refilled(inst, greedy))
     status, agg, bound, first = _solve_aggregate(inst, solver, seed, greedy, {})
     if status == cp_model.INFEASIBLE:
         raise InfeasibleError(_infeasible_message(inst))

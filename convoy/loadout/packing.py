@@ -4,7 +4,9 @@ Each group's lots are packed onto its moving vehicles: best fit in decreasing si
 (a numba kernel) or a fill that keeps payload and deck even, whichever packs more;
 if lots are left over, a short CP-SAT packing by counts per lot class and vehicle.
 Lots that still do not fit, then every lot not chosen, go by value density to
-wherever a moving vehicle has room (:func:`_realise`).
+wherever a moving vehicle has room (:func:`_realise`), and each moving vehicle is
+then reloaded from its own lots and the lots not carried where that raises the
+objective (:func:`_refill`).
 """
 
 from __future__ import annotations
@@ -36,6 +38,9 @@ from convoy.params import SolverParams
 
 #: Deterministic seconds for the packing of one group by CP-SAT.
 _EXACT_PACK_S = 1.0
+#: Passes of `_refill` over the moving vehicles (it stops early when one gains
+#: nothing).
+_REFILL_PASSES = 3
 
 
 @dataclass
@@ -299,4 +304,89 @@ def _realise(
     cand = _Candidate(v_status, tow_of, lot_vehicle, "cp-sat")
     if not math.isfinite(_evaluate(inst, cand)[0]):
         return None, lost or all_road
+    _refill(inst, cand)
     return cand, lost
+
+
+def _refilled(inst: _Instance, cand: _Candidate) -> _Candidate:
+    """A copy of ``cand`` improved by `_refill`."""
+    out = _Candidate(
+        cand.v_status.copy(), cand.tow_of.copy(), cand.lot_vehicle.copy(), cand.method
+    )
+    _refill(inst, out)
+    return out
+
+
+def _refill(inst: _Instance, cand: _Candidate) -> None:
+    """
+    Reload each moving vehicle in turn from its own lots and the lots left behind.
+
+    The vehicle keeps its mandatory lots; its other lots and every lot not carried
+    that fits it form a pool, filled onto it by first fit in decreasing value per
+    share of the vehicle (the larger of the payload and deck shares), then in
+    decreasing value; the better reload is kept where it raises the plan's
+    objective. This recovers value the packing of the aggregate counts lost: a
+    lot left over that is worth more than the lots it displaces. Updates ``cand``
+    in place; the objective never falls.
+    """
+    lv = cand.lot_vehicle
+    nv = len(inst.vehicles)
+    on = lv >= 0
+    used_kg = np.bincount(lv[on], weights=inst.l_kg[on], minlength=nv)
+    used_m2 = np.bincount(lv[on], weights=inst.l_m2[on], minlength=nv)
+    best = _evaluate(inst, cand)[0]
+    for _ in range(_REFILL_PASSES):
+        start = best
+        for v in np.flatnonzero(cand.v_status == _MOVING).tolist():
+            best = _refill_one(inst, cand, v, used_kg, used_m2, best)
+        if best <= start + 1e-6:
+            return
+
+
+def _refill_one(
+    inst: _Instance,
+    cand: _Candidate,
+    v: int,
+    used_kg: np.ndarray,
+    used_m2: np.ndarray,
+    best: float,
+) -> float:
+    """Reload vehicle ``v`` (see `_refill`); the plan's objective afterwards."""
+    lv = cand.lot_vehicle
+    cap_kg, cap_m2 = inst.v_kg[v], inst.v_m2[v]
+    pool = np.flatnonzero(
+        ((lv < 0) | ((lv == v) & ~inst.l_mand))
+        & (inst.l_kg <= cap_kg * (1 + 1e-9))
+        & (inst.l_m2 <= cap_m2 * (1 + 1e-9))
+    )
+    if pool.size == 0:
+        return best
+    keep = np.flatnonzero((lv == v) & inst.l_mand)
+    share = np.maximum(
+        inst.l_kg[pool] / max(cap_kg, 1e-12), inst.l_m2[pool] / max(cap_m2, 1e-12)
+    )
+    val = inst.l_value[pool]
+    mine = pool[lv[pool] == v]
+    for order in (
+        np.lexsort((pool, -val / np.maximum(share, 1e-12))),
+        np.lexsort((pool, -val)),
+    ):
+        trial_kg, trial_m2 = used_kg.copy(), used_m2.copy()
+        trial_kg[v] = float(inst.l_kg[keep].sum())
+        trial_m2[v] = float(inst.l_m2[keep].sum())
+        put = _first_fit_onto(inst, pool[order], np.array([v]), trial_kg, trial_m2)
+        placed = pool[order][put >= 0]
+        if np.array_equal(np.sort(placed), mine):
+            continue
+        old = lv[pool].copy()
+        lv[mine] = -1
+        lv[placed] = v
+        obj = _evaluate(inst, cand)[0]
+        if obj > best + 1e-6:
+            best = obj
+            used_kg[v], used_m2[v] = trial_kg[v], trial_m2[v]
+            mine = placed
+            mine.sort()
+        else:
+            lv[pool] = old
+    return best
