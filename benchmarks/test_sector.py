@@ -5,7 +5,9 @@ aggregated into cargo groups as the planner does) and the embedded northern
 sector. Records the time, the routing status, its cost and the gap to the lower
 bound of :func:`convoy.sector.bound.lower_bound` (the legs every camp vehicle
 drives, plus per camp the value a linear relaxation of its capacity cannot
-carry): ``gap = (cost - bound) / cost``, an upper bound on the true gap. With
+carry): ``gap = (cost - bound) / cost``, an upper bound on the true gap. The
+synthetic sectors have more cargo groups than ``[solver] routing_decompose_groups``
+(600), so they are routed camp by camp. With
 ``CONVOY_BENCH_SMOKE=1`` the sectors are small (3 camps, 40 vehicles, 200 lots).
 
 Run: ``pytest benchmarks/test_sector.py --benchmark-only -s``
@@ -20,6 +22,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from convoy.params import SolverParams
 from convoy.scenario import Lot, Vehicle
 from convoy.sector import (
     Carrier,
@@ -114,7 +117,13 @@ def synthetic_sector(n_camps: int, n_vehicles: int, n_lots: int) -> RoutingProbl
         for v in vehicles
     )
     return RoutingProblem(
-        tuple(camps), carriers, tuple(cargo), 40 * 1440, 20_000, time_limit_s=LIMIT_S
+        tuple(camps),
+        carriers,
+        tuple(cargo),
+        40 * 1440,
+        20_000,
+        time_limit_s=LIMIT_S,
+        decompose_groups=SolverParams().routing_decompose_groups,
     )
 
 

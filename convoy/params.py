@@ -949,6 +949,17 @@ class SolverParams(FromToml):
         of solutions, unlike the clock, gives the same routes on any machine:
         set it low enough that the search stops by it before the time limit.
         Default 0.
+    routing_decompose_groups
+        A sector with more cargo groups than this is routed camp by camp: each
+        camp's own vehicles and cargo (trips load at one camp, so this is exact
+        when no vehicle may go north, ``[sector] northbound = false``), plus the
+        destination's vehicles shared out by the camps' shortfall of capacity (a
+        heuristic: the undivided model may share them better, and may send a
+        camp's vehicle to another camp for a second trip). Insertion heuristics
+        grow faster than linearly with the nodes, so at a few thousand groups the
+        undivided model finds no first solution in minutes. Default 600 (an
+        assumption: about 1.5 times the embedded northern sector's 404 groups,
+        which stays undivided); 0 never divides.
     """
 
     TABLE: ClassVar[str] = "solver"
@@ -961,6 +972,7 @@ class SolverParams(FromToml):
     routing_metaheuristic: str = "GREEDY_DESCENT"
     routing_time_limit_s: float = 30.0
     routing_solution_limit: int = 0
+    routing_decompose_groups: int = 600
 
     def __post_init__(self) -> None:
         _require(
@@ -987,6 +999,12 @@ class SolverParams(FromToml):
             "routing_solution_limit",
             "an integer >= 0",
             self.routing_solution_limit,
+        )
+        _require(
+            self.routing_decompose_groups >= 0,
+            "routing_decompose_groups",
+            "an integer >= 0",
+            self.routing_decompose_groups,
         )
 
 

@@ -630,3 +630,47 @@ def test_sector_report_from_a_planned_sector(tmp_path: Path) -> None:
     (out / "sector.json").write_text('{"camps": []}', encoding="utf-8")
     res = CliRunner().invoke(cli, ["report", str(out)])
     assert res.exit_code == 2 and "sector.json" in res.output, res.output
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_routing_by_camp_is_exact_without_going_north(seed: int) -> None:
+    """No vehicle goes north: trips load at one camp, camp by camp is the same."""
+    import dataclasses
+
+    p = dataclasses.replace(_instance(seed, 3), northbound=False)
+    try:
+        whole = route_fleet(p)
+    except Exception as exc:  # no solution at all: camp by camp neither
+        with pytest.raises(type(exc)):
+            route_fleet(dataclasses.replace(p, decompose_groups=1))
+        return
+    r = route_fleet(dataclasses.replace(p, decompose_groups=1))
+    assert r.cost_usd == whole.cost_usd
+    assert sorted(r.dropped) == sorted(whole.dropped)
+    carried = [g for t in r.trips for g in t.cargo]
+    assert sorted(carried + list(r.dropped)) == list(range(len(p.cargo)))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_routing_by_camp_shares_the_north_validly(seed: int) -> None:
+    """With vehicles from the destination shared out: a valid plan, priced alike."""
+    import dataclasses
+
+    p = dataclasses.replace(_instance(seed, 3), decompose_groups=1)
+    best = _brute_force(p)
+    if best == float("inf"):
+        return
+    r = route_fleet(p)
+    assert r.cost_usd >= best - 1e-6
+    cars = {c.id: c for c in p.carriers}
+    camps = {c.name: c for c in p.camps}
+    for t in r.trips:
+        car = cars[t.vehicle_id]
+        assert sum(p.cargo[g].weight_kg for g in t.cargo) <= car.payload_kg
+        assert sum(p.cargo[g].seats for g in t.cargo) <= car.seats
+        assert all(p.cargo[g].camp == t.camp for g in t.cargo)
+        if t.cargo:
+            assert camps[t.camp].opens_min <= t.load_min <= camps[t.camp].closes_min
+    carried = [g for t in r.trips for g in t.cargo]
+    assert sorted(carried + list(r.dropped)) == list(range(len(p.cargo)))
+    assert not any(p.cargo[g].mandatory for g in r.dropped)

@@ -247,6 +247,7 @@ def sector_routing_problem(
         metaheuristic=solver.routing_metaheuristic,
         time_limit_s=solver.routing_time_limit_s,
         solution_limit=solver.routing_solution_limit,
+        decompose_groups=solver.routing_decompose_groups,
     )
     return camps, cargo, problem
 

@@ -25,6 +25,8 @@ are joined at the level of convoys instead, priced by the whole model
 
 from __future__ import annotations
 
+import dataclasses
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from time import monotonic
@@ -93,6 +95,7 @@ class RoutingProblem:
     metaheuristic: str = "GREEDY_DESCENT"
     time_limit_s: float = 30.0
     solution_limit: int = 0
+    decompose_groups: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +202,9 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
     """
     Route the fleet of a sector; see the module docstring for the model.
 
+    With more cargo groups than ``problem.decompose_groups`` (when not 0) and two
+    or more camps, the sector is routed camp by camp (:func:`_route_by_camp`).
+
     Raises
     ------
     InfeasibleError
@@ -207,6 +213,136 @@ def route_fleet(problem: RoutingProblem) -> RoutingResult:
     ScenarioError
         An unknown strategy or metaheuristic name in ``[solver]``.
     """
+    if (
+        problem.decompose_groups
+        and len(problem.cargo) > problem.decompose_groups
+        and len(problem.camps) > 1
+    ):
+        return _route_by_camp(problem)
+    return _route_one(problem)
+
+
+def _share_north(problem: RoutingProblem) -> dict[str, list[Carrier]]:
+    """
+    The destination's vehicles shared out among the camps, by their shortfall.
+
+    A camp's shortfall is the vehicles it lacks to carry its cargo in one trip of
+    its own fleet, in payload, deck and seats, counted in the destination fleet's
+    mean vehicle (the largest of the three). Camps take their shortfall in order
+    of closing (the first to close first), from the destination's vehicles in the
+    order given; vehicles left over stay at the destination.
+    """
+    north = [c for c in problem.carriers if c.camp == DESTINATION]
+    out: dict[str, list[Carrier]] = {c.name: [] for c in problem.camps}
+    if not problem.northbound or not north:
+        return out
+    mean = [sum(getattr(c, a) for c in north) / len(north) for a in _CAPACITY]
+    at = 0
+    for camp in sorted(problem.camps, key=lambda c: (c.closes_min, c.name)):
+        own = [c for c in problem.carriers if c.camp == camp.name]
+        mine = [g for g in problem.cargo if g.camp == camp.name]
+        need = 0
+        for (attr, cargo_attr), m in zip(
+            zip(_CAPACITY, ("weight_kg", "deck_m2", "seats"), strict=True),
+            mean,
+            strict=True,
+        ):
+            short = sum(getattr(g, cargo_attr) for g in mine)
+            short -= sum(getattr(c, attr) for c in own)
+            if short > 0:
+                need = max(need, math.ceil(short / m) if m > 0 else len(north))
+        take = north[at : at + need]
+        out[camp.name] = take
+        at += len(take)
+    return out
+
+
+_CAPACITY = ("payload_kg", "deck_m2", "seats")
+
+_STATUS_RANK = {
+    "ROUTING_OPTIMAL": 0,
+    "ROUTING_SUCCESS": 1,
+    "ROUTING_PARTIAL_SUCCESS_LOCAL_OPTIMUM_NOT_REACHED": 2,
+}
+
+
+def _route_by_camp(problem: RoutingProblem) -> RoutingResult:
+    """
+    Route each camp on its own: its vehicles, its cargo, its share from the north.
+
+    Trips load at one camp, so when no vehicle may go north (``northbound``
+    false: no second trips, no vehicles from the destination) the sector's routing
+    is the sum of its camps' (exact). Otherwise each camp's vehicles serve only
+    their camp, and the destination's vehicles are shared out first
+    (:func:`_share_north`): a heuristic. Cargo indices, costs and the status
+    (the least good of the camps') are the sector's.
+    """
+    share = _share_north(problem)
+    trips: list[VehicleTrip] = []
+    dropped: list[int] = []
+    objective = 0
+    statuses = []
+    timed_out = False
+    for camp in problem.camps:
+        index = [k for k, g in enumerate(problem.cargo) if g.camp == camp.name]
+        own = [c for c in problem.carriers if c.camp == camp.name]
+        cars = own + share[camp.name]
+        if not index:
+            # nothing to carry: its vehicles drive their leg empty
+            trips += [
+                VehicleTrip(
+                    c.id,
+                    0,
+                    c.camp,
+                    camp.pickup_end_min,
+                    camp.pickup_end_min + camp.leg_min,
+                    (),
+                )
+                for c in own
+            ]
+            continue
+        if not cars:
+            if any(problem.cargo[k].mandatory for k in index):
+                msg = (
+                    f"the fleet routing found no solution: no vehicle can load "
+                    f"camp {camp.name!r}'s mandatory cargo"
+                )
+                raise InfeasibleError(msg)
+            dropped += index
+            continue
+        sub = RoutingProblem(
+            (camp,),
+            tuple(cars),
+            tuple(problem.cargo[k] for k in index),
+            problem.horizon_min,
+            problem.fixed_usd,
+            northbound=problem.northbound,
+            first_solution=problem.first_solution,
+            metaheuristic=problem.metaheuristic,
+            time_limit_s=problem.time_limit_s,
+            solution_limit=problem.solution_limit,
+        )
+        r = _route_one(sub)
+        objective += r.objective
+        statuses.append(r.status)
+        timed_out = timed_out or r.timed_out
+        trips += [
+            dataclasses.replace(t, cargo=tuple(index[g] for g in t.cargo))
+            for t in r.trips
+        ]
+        dropped += [index[g] for g in r.dropped]
+    status = max(
+        statuses, key=lambda s: _STATUS_RANK.get(s, 3), default="ROUTING_SUCCESS"
+    )
+    out = tuple(sorted(dropped))
+    arc, fixed, penalty = route_cost(problem, trips, out)
+    return RoutingResult(
+        status, objective, tuple(trips), out, arc, fixed, penalty, timed_out
+    )
+
+
+def _route_one(problem: RoutingProblem) -> RoutingResult:
+    """The routing of :func:`route_fleet` as one model."""
     fs = _enum(
         routing_enums_pb2.FirstSolutionStrategy,
         problem.first_solution,
