@@ -169,6 +169,7 @@ def fastest_trip(
         movement=movement,
         earliest_depart_min=depart,
         latest_depart_min=depart,
+        costs_read="best",
     )
     traj = fast.trajectory()
     return PricedTrip(traj, trajectory_exposure(model, traj.legs, traj.halts))

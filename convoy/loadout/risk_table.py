@@ -286,7 +286,10 @@ def tabulate_risk(
             movement=movement,
             start=start,
             node_names=node_names,
+            costs_read="suffix_min",
         )
+        # only its suffix minima are read (``_delay_grid``): the search may skip
+        # the states that no best departure at or after a step can pass
         return np.asarray(sched.cost_by_departure, dtype=np.float64)
 
     # The sizes' searches are independent (pass times and ambush costs differ, so

@@ -18,6 +18,7 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import numpy as np
 
@@ -644,6 +645,7 @@ def _column_schedule(
     *,
     named: bool = True,
     latest_depart_min: float | None = None,
+    costs_read: Literal["each", "best"] = "each",
 ) -> tuple[ExposureModel, Contraction, Schedule]:
     """
     The optimal schedule of the column ``loadout`` moves, after destruction.
@@ -651,7 +653,8 @@ def _column_schedule(
     The search runs on the contracted model (one step of rounding per chain, not
     per piece of road); the schedule's edges are the contraction's, and
     :func:`convoy.schedule.contract.expand_trajectory` gives its trajectory on the
-    road network's edges.
+    road network's edges. ``costs_read="best"`` when nothing reads the schedule's
+    ``cost_by_departure`` (see :func:`convoy.schedule.search.plan_schedule`).
     """
     origin, dest = _end_nodes(scenario)
     model = scenario_exposure_model(scenario, er, vehicle_ids=loadout.moving_ids)
@@ -666,6 +669,7 @@ def _column_schedule(
         latest_depart_min=latest_depart_min,
         start=scenario.start,
         node_names=node_names(scenario) if named else None,
+        costs_read=costs_read,
     )
     return model, contraction, schedule
 

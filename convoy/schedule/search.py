@@ -81,6 +81,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -92,11 +93,17 @@ from convoy.schedule.attack import AttackCost, kernel_arrays
 from convoy.schedule.exposure import MODES, ExposureModel
 from convoy.schedule.infeasible import fmt_time, infeasible_message
 from convoy.schedule.tables import (
+    COST_ABS_MARGIN,
+    COST_MARGIN,
     Corridor,
     SearchGraph,
     StepTables,
+    bound_nodes,
+    cheapest_through,
     connected,
     corridor,
+    cost_cut,
+    edge_cost_floor,
     search_graph,
     step_tables,
 )
@@ -277,6 +284,7 @@ def plan_schedule(
     start: datetime | None = None,
     node_names: Mapping[int, str] | None = None,
     attack: AttackCost | None = None,
+    costs_read: Literal["each", "suffix_min", "best"] = "each",
 ) -> Schedule:
     """
     The schedule with the fewest expected incidents that meets every hard constraint.
@@ -304,6 +312,16 @@ def plan_schedule(
         mode) that the search adds to each traversal's cost
         (:mod:`convoy.schedule.attack`); the schedule's ``cost_by_departure``
         includes it, its legs' ``ied`` and ``ambush`` do not.
+    costs_read
+        What the caller reads of ``cost_by_departure``: ``"each"`` every entry;
+        ``"suffix_min"`` only its minima over the steps at or after each step
+        (the best cost of leaving no earlier than a delay, what the risk table
+        reads). With ``"suffix_min"`` the search drops the states that no such
+        minimum's trip can pass (the cost cut, see Notes); those minima, the
+        schedule and its every figure are the same as with ``"each"``; single
+        entries of ``cost_by_departure`` may be larger (inf included).
+        ``"best"``: only the schedule (its least entry and the departures tied
+        with it); the cut is then tighter, the other entries may be larger.
 
     Returns
     -------
@@ -319,6 +337,50 @@ def plan_schedule(
     InfeasibleError
         If no schedule arrives by the deadline; the message names the constraints
         and the earliest feasible arrival.
+
+    Notes
+    -----
+    The cost cut (``costs_read="suffix_min"``). Every traversal of edge e costs
+    at least ``w[e] >= 0`` (:func:`~convoy.schedule.tables.edge_cost_floor`: its
+    kilometres' price, its steps' crew hours, and the least mean of the diurnal
+    profiles and attack cost; None, and no cut, when some cost term could be
+    negative) and every halt at least 0. Let ``lo[n]`` and ``ld[n]`` be the
+    cheapest paths by ``w`` from the origin to n and from n to the destination,
+    C(t) the optimal cost of leaving at t, S(t) the least C over the steps >= t
+    (non-decreasing) and U(t) >= S(t) for every t, non-decreasing: here the
+    suffix minima of a first search restricted to an eighth of the nodes
+    (:func:`~convoy.schedule.tables.bound_nodes`), whose trips are trips of the
+    network, so that its costs are at least C. The search then holds node n
+    only from the first point t with ``lo[n] + ld[n] <= U(t)``
+    (:func:`~convoy.schedule.tables.cost_cut`) and reads the states before it
+    as infeasible. With ``costs_read="best"`` U is constant, the least cost of
+    the first search (at least the optimum C*): a node is held from its first
+    point in the corridor if ``lo[n] + ld[n] <= U``, and not at all otherwise.
+
+    Call a state s = (n, t, h) *good* when ``lo[n] + cost(s) <= U(t)``, cost(s)
+    being its cost in the full search; a good state is held, as ``ld[n] <=
+    cost(s)``. (1) Every cost of the cut search is at least the full search's:
+    it is the best over fewer trips (by induction backwards in time, adding a
+    traversal's cost being monotone in floating point). (2) A good state's label
+    is the full search's, bit for bit. Backwards in time: the full search's best
+    move from s, of cost c0 >= w[e] (>= 0 for a halt), leads to s' with cost(s)
+    = c0 + cost(s'); as ``lo[m] <= lo[n] + w[e]`` and U is non-decreasing, s' is
+    good, so by induction its label and this candidate are the same. Any other
+    candidate, through s'' by a move of cost c'', whose cost ties with or beats
+    cost(s) has ``cost(s'') <= cost(s) - c''`` by (1), so s'' is good by the
+    same sum and the candidate is the full search's; candidates through states
+    that are not good cost more than cost(s) in both searches. So the candidates
+    at the least cost are the same, met in the same order, and the tie-breaks
+    pick the same. (3) A departure t* reaching S(d) (t* >= d, C(t*) = S(d) =
+    S(t*)) leads to a good state, as C(t*) = S(t*) <= U(t*): the cut search's
+    C(t*) is exact and, with (1), so is every suffix minimum. The optimum and
+    the departures within ``COST_TIE_REL`` of it are exact in the same way
+    (their costs are within the margin of S at their step, and of C* <= U with
+    ``"best"``), so the schedule is the same. With real numbers every
+    inequality holds as written; floating-point sums along a trip differ from
+    them by far less than ``COST_MARGIN``, which enlarges U and shrinks ``w``
+    and ``lo + ld``. Tested
+    bit for bit against the full search on random cases.
 
     Examples
     --------
@@ -352,13 +414,31 @@ def plan_schedule(
         raise InfeasibleError(msg)
 
     tab = step_tables(model, movement, num_steps, int(g.tail.max(initial=0)))
-    lay = corridor(
-        g, tab, origin, destination, earliest, prune=PRUNE, bucket=1440 // step
-    )
-    _check_size(model, tab, lay, step)
     att = kernel_arrays(
         attack, model.num_edges, num_steps, step, model.start_minute_of_day
     )
+    cut = None
+    if PRUNE and costs_read != "each":
+        cut = _cost_cut(
+            model,
+            g,
+            tab,
+            (origin, destination, earliest, latest),
+            step,
+            att,
+            best_only=costs_read == "best",
+        )
+    lay = corridor(
+        g,
+        tab,
+        origin,
+        destination,
+        earliest,
+        prune=PRUNE,
+        bucket=1440 // step,
+        cut=cut,
+    )
+    _check_size(model, tab, lay, step)
     labels = _fill_labels(model, g, tab, lay, destination, step, att)
     dep = _departure_labels(
         model, g, tab, lay, labels, origin, earliest, latest, step, att
@@ -430,6 +510,56 @@ _Labels = tuple[
 
 
 _Att = tuple[NDArray[np.float64], NDArray[np.int64], int]
+
+
+def _cost_cut(
+    model: ExposureModel,
+    g: SearchGraph,
+    tab: StepTables,
+    ends: tuple[int, int, int, int],
+    step: int,
+    att: _Att,
+    *,
+    best_only: bool,
+) -> NDArray[np.int64] | None:
+    """
+    The cost cut of ``plan_schedule`` (Notes), or None where it does not hold.
+
+    ``ends`` is (origin, destination, earliest, latest). A first search on the
+    nodes of :func:`~convoy.schedule.tables.bound_nodes` (an eighth of the
+    network, or its two paths alone when that would exceed a quarter of
+    ``MAX_STATES``) gives costs of real trips; their suffix minima (with
+    ``best_only`` their least), enlarged by ``COST_MARGIN`` and
+    ``COST_ABS_MARGIN``, are the bound U. Where that search finds no trip U is
+    inf and nothing is cut; if even the two paths exceed ``MAX_STATES``, no
+    cut.
+    """
+    origin, destination, earliest, latest = ends
+    floor = edge_cost_floor(g, tab, float(step), att)
+    if floor is None:
+        return None
+    need, pred = cheapest_through(g, floor, origin, destination)
+    keep = bound_nodes(g, need, pred, origin, destination)
+    few = corridor(
+        g, tab, origin, destination, earliest, bucket=1440 // step, keep=keep
+    )
+    if few.num_states > MAX_STATES // 4:
+        # a network too large for an eighth of it: the two paths alone
+        keep = bound_nodes(g, need, pred, origin, destination, share=0.0)
+        few = corridor(
+            g, tab, origin, destination, earliest, bucket=1440 // step, keep=keep
+        )
+        if few.num_states > MAX_STATES:
+            return None
+    labels = _fill_labels(model, g, tab, few, destination, step, att)
+    dep_cost = _departure_labels(
+        model, g, tab, few, labels, origin, earliest, latest, step, att
+    )[0]
+    bound = np.minimum.accumulate(dep_cost[::-1])[::-1]
+    if best_only:
+        bound[:] = bound[0]
+    bound = bound * (1.0 + COST_MARGIN) + COST_ABS_MARGIN
+    return cost_cut(need, bound)
 
 
 def _check_size(

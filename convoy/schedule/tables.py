@@ -234,6 +234,34 @@ class Corridor:
         return int(np.count_nonzero(self.nlo <= self.nhi))
 
 
+def _shortest(
+    g: SearchGraph, weight: NDArray[np.float64], source: int
+) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
+    """
+    Dijkstra from ``source`` with edge e weighing ``weight[e]`` (>= 0) both ways.
+
+    Returns the distances (inf where not connected) and each node's predecessor
+    on a shortest path (negative for the source and unreached nodes).
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    n = len(g.indptr) - 1
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(g.indptr))
+    w = np.asarray(weight, dtype=np.float64)[g.adj_edge]
+    # parallel edges: keep the lightest (a CSR matrix would add them up)
+    order = np.lexsort((w, g.indices, src))
+    src, dst, w = src[order], g.indices[order], w[order]
+    first = np.ones(len(src), dtype=bool)
+    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+    # an explicit zero weight would vanish from a sparse matrix: nudge it up to
+    # the smallest positive float (a lower bound stays one within rounding)
+    w = np.maximum(w[first], np.finfo(np.float64).tiny)
+    mat = csr_matrix((w, (src[first], dst[first])), shape=(n, n))
+    dist, pred = dijkstra(mat, directed=True, indices=source, return_predecessors=True)
+    return dist, pred
+
+
 def fastest_steps(g: SearchGraph, source: int) -> NDArray[np.float64]:
     """
     Fewest steps from ``source`` to every node (inf where not connected).
@@ -242,20 +270,139 @@ def fastest_steps(g: SearchGraph, source: int) -> NDArray[np.float64]:
     window, halt, daily limit or pass time: a lower bound on the steps of every
     feasible trip between two nodes (edges are driven both ways at the same speed).
     """
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
+    return _shortest(g, g.dur.reshape(-1, 4).min(axis=1).astype(np.float64), source)[0]
 
-    n = len(g.indptr) - 1
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(g.indptr))
-    w = g.dur.reshape(-1, 4).min(axis=1)[g.adj_edge].astype(np.float64)
-    # parallel edges: keep the fastest (a CSR matrix would add them up)
-    order = np.lexsort((w, g.indices, src))
-    src, dst, w = src[order], g.indices[order], w[order]
-    first = np.ones(len(src), dtype=bool)
-    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-    mat = csr_matrix((w[first], (src[first], dst[first])), shape=(n, n))
-    out: NDArray[np.float64] = dijkstra(mat, directed=True, indices=source)
+
+def path_nodes(pred: NDArray[np.int32], target: int) -> list[int]:
+    """Nodes of the path to ``target`` in a predecessor tree (empty if unreached)."""
+    if pred[target] < 0:
+        return []
+    out = [target]
+    while pred[out[-1]] >= 0:
+        out.append(int(pred[out[-1]]))
     return out
+
+
+#: Relative margin of the cost bounds (:func:`edge_cost_floor`,
+#: :func:`cost_cut`): far above the rounding of any trip's sum of costs.
+COST_MARGIN = 1e-6
+#: Absolute margin added to the bound U of :func:`cost_cut` (expected
+#: incidents): covers ties with the optimum (``COST_TIE_REL``) near a cost of 0.
+COST_ABS_MARGIN = 1e-12
+
+
+def edge_cost_floor(
+    g: SearchGraph,
+    tab: StepTables,
+    step_min: float,
+    att: tuple[NDArray[np.float64], NDArray[np.int64], int],
+) -> NDArray[np.float64] | None:
+    """
+    A lower bound of the cost of every traversal of each edge, or None.
+
+    A traversal of e in mode md by light l departing at t costs (see
+    :mod:`convoy.schedule._labels`) ``ied_coef * mean(d_ied) + amb_coef *
+    mean(d_ambush) + fixed[e] + step_price * d + att``, where the means are over
+    its steps, each at least the least step mean of the horizon, ``d`` is
+    ``dur[e, md, l]`` and ``att`` at least e's least attack cost in md over the
+    windows. The floor is the least of these over md and l, times ``1 -
+    COST_MARGIN``, in either direction at any time.
+
+    None when a term can be negative (a coefficient, a profile, the price, an
+    attack cost or a halt's cost): then a lower bound on a trip's cost from its
+    edges alone does not hold, and the cost bounds are not used.
+    """
+    num_edges = len(g.fixed)
+    if num_edges == 0 or tab.num_steps == 0:
+        return None
+    att_cost, _win, nw = att
+    att_min = att_cost[: num_edges * nw * 2].reshape(num_edges, nw, 2).min(axis=1)
+    pi = float(np.diff(tab.ci).min()) / step_min
+    pa = float(np.diff(tab.ca).min()) / step_min
+    nonneg = (
+        pi >= 0.0
+        and pa >= 0.0
+        and g.step_price >= 0.0
+        and float(np.diff(tab.ch).min()) >= 0.0
+        and all(
+            bool(np.all(a >= 0.0))
+            for a in (g.ied_coef, g.amb_coef, g.fixed, g.halt_coef, att_min)
+        )
+    )
+    if not nonneg:
+        return None
+    ied = g.ied_coef.reshape(num_edges, 2, 1)
+    amb = g.amb_coef.reshape(num_edges, 2, 2)
+    dur = g.dur.reshape(num_edges, 2, 2).astype(np.float64)
+    each = ied * pi + amb * pa + g.step_price * dur + att_min[:, :, None]
+    floor = (each.min(axis=(1, 2)) + g.fixed) * (1.0 - COST_MARGIN)
+    if not np.all(np.isfinite(floor)):
+        return None
+    return np.ascontiguousarray(floor)
+
+
+def cheapest_through(
+    g: SearchGraph, floor: NDArray[np.float64], origin: int, destination: int
+) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
+    """
+    The least cost of a trip through each node, and the cheapest paths' tree.
+
+    ``need[n]`` is ``lo[n] + ld[n]``, the cheapest paths by ``floor`` from the
+    origin to n and from n to the destination, times ``1 - COST_MARGIN`` (inf
+    where not connected): every trip through n costs at least that. ``pred`` is
+    the tree of the cheapest paths from the origin.
+    """
+    lo, pred = _shortest(g, floor, origin)
+    ld = _shortest(g, floor, destination)[0]
+    return (lo + ld) * (1.0 - COST_MARGIN), pred
+
+
+#: Share of the nodes, the cheapest by :func:`cheapest_through`, that the first
+#: search of the cost cut holds (:func:`bound_nodes`).
+BOUND_SHARE = 0.125
+
+
+def bound_nodes(
+    g: SearchGraph,
+    need: NDArray[np.float64],
+    pred: NDArray[np.int32],
+    origin: int,
+    destination: int,
+    share: float = BOUND_SHARE,
+) -> NDArray[np.bool_]:
+    """
+    The nodes of the first search of the cost cut.
+
+    The cheapest path (``pred``), the fastest path and the ``share`` of the
+    nodes with the least ``need``: the search on them alone (:func:`corridor`
+    with ``keep``) finds real trips, near the best ones when the best ones run
+    near the cheapest paths, at an eighth of the work.
+    """
+    n = len(g.indptr) - 1
+    keep = np.zeros(n, dtype=bool)
+    keep[path_nodes(pred, destination)] = True
+    steps = g.dur.reshape(-1, 4).min(axis=1).astype(np.float64)
+    keep[path_nodes(_shortest(g, steps, origin)[1], destination)] = True
+    order = np.argsort(need, kind="stable")[: int(n * share)]
+    keep[order[np.isfinite(need[order])]] = True
+    return keep
+
+
+def cost_cut(
+    need: NDArray[np.float64], bound: NDArray[np.float64]
+) -> NDArray[np.int64]:
+    """
+    First point at which each node may lie on a trip the caller reads.
+
+    ``bound[t]`` (non-decreasing in t) bounds from above the cost of the trips
+    that matter among those leaving at t or earlier; node n, whose trips cost at
+    least ``need[n]`` (:func:`cheapest_through`), is needed from the first
+    point at which ``bound`` reaches that on (``len(bound)``: never). See
+    :func:`convoy.schedule.search.plan_schedule` (``costs_read``) for the proof.
+    """
+    cut = np.searchsorted(bound, need, side="left").astype(np.int64)
+    cut[~np.isfinite(need)] = len(bound)
+    return cut
 
 
 def corridor(
@@ -267,6 +414,8 @@ def corridor(
     *,
     prune: bool = True,
     bucket: int = 1,
+    keep: NDArray[np.bool_] | None = None,
+    cut: NDArray[np.int64] | None = None,
 ) -> Corridor:
     """
     The (node, point) pairs that can lie on a trip leaving at ``earliest`` or later.
@@ -278,11 +427,18 @@ def corridor(
     slots before ``nlo`` (never computed) but keeps neighbours in id order close
     in memory, which the pass's speed depends on.
 
-    Why this is exact. (1) A state (n, t) with ``t > T - b[n]`` cannot reach the
-    destination by the deadline T: every trip from n lasts at least ``b[n]``
-    steps, since a traversal of an edge lasts at least that edge's weight and
-    halts only add steps. Its label is infeasible (cost inf), which is what the
-    search reads for a state it does not hold. (2) A state (n, t) with
+    ``keep`` (with ``prune``) holds only those nodes: a search on them finds the
+    best trips through them alone, each a trip of the whole network. ``cut``
+    (with ``prune``) holds node n from the point ``cut[n]`` on, if later than
+    ``earliest + a[n]`` (:func:`cost_cut`): the states before it are then read as
+    infeasible, which :func:`convoy.schedule.search.plan_schedule` shows changes
+    no label the caller reads.
+
+    Why the corridor alone is exact. (1) A state (n, t) with ``t > T - b[n]``
+    cannot reach the destination by the deadline T: every trip from n lasts at
+    least ``b[n]`` steps, since a traversal of an edge lasts at least that
+    edge's weight and halts only add steps. Its label is infeasible (cost inf),
+    which is what the search reads for a state it does not hold. (2) A state (n, t) with
     ``t < earliest + a[n]`` is never read: the search reads states from the
     origin's departures at t >= earliest, and from a held state (n, t) only
     (n, t + 1) (a halt) and (m, t + d) with d >= w(n, m) >= a[m] - a[n] (a drive,
@@ -303,6 +459,10 @@ def corridor(
         ok = np.isfinite(a) & np.isfinite(b)
         nlo = np.where(ok, earliest + np.where(ok, a, 0), T + 1).astype(np.int64)
         nhi = np.where(ok, T - np.where(ok, b, 0), -1).astype(np.int64)
+        if keep is not None:
+            nhi[~keep] = -1
+        if cut is not None:
+            nlo = np.maximum(nlo, cut)
     else:
         nlo = np.zeros(n, dtype=np.int64)
         nhi = np.full(n, T, dtype=np.int64)
