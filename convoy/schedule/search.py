@@ -105,6 +105,7 @@ from convoy.schedule.tables import (
     cost_cut,
     edge_cost_floor,
     search_graph,
+    step_cost_floor,
     step_tables,
 )
 from convoy.schedule.trajectory import Halt, Leg, Trajectory
@@ -376,7 +377,19 @@ def plan_schedule(
     C(t*) is exact and, with (1), so is every suffix minimum. The optimum and
     the departures within ``COST_TIE_REL`` of it are exact in the same way
     (their costs are within the margin of S at their step, and of C* <= U with
-    ``"best"``), so the schedule is the same. With real numbers every
+    ``"best"``), so the schedule is the same.
+
+    With ``"best"``, if every step after departure costs at least k > 0 (a
+    traversal's floor over its steps, a halt step's least cost:
+    :func:`~convoy.schedule.tables.step_cost_floor`), a trip leaving at or
+    before ``latest`` and at state s at t costs at least ``k * (t - latest) +
+    cost(s)``, and cost(s) >= k * b[n] (``b`` the fewest steps to the
+    destination). So good is also asked of ``k * (t - latest) + cost(s) <= U``,
+    which the best move keeps (a move of D steps costs at least k * D) and
+    which holds at the optimum's first state; a good state lies at or before
+    ``latest + U / k - b[n]``, and the states after it are read as infeasible
+    (:func:`~convoy.schedule.tables.corridor`, ``end``); the argument above
+    holds word for word. With real numbers every
     inequality holds as written; floating-point sums along a trip differ from
     them by far less than ``COST_MARGIN``, which enlarges U and shrinks ``w``
     and ``lo + ld``. Tested
@@ -417,7 +430,7 @@ def plan_schedule(
     att = kernel_arrays(
         attack, model.num_edges, num_steps, step, model.start_minute_of_day
     )
-    cut = None
+    cut: tuple[NDArray[np.int64], int | None] | None = None
     if PRUNE and costs_read != "each":
         cut = _cost_cut(
             model,
@@ -436,7 +449,8 @@ def plan_schedule(
         earliest,
         prune=PRUNE,
         bucket=1440 // step,
-        cut=cut,
+        cut=None if cut is None else cut[0],
+        end=None if cut is None else cut[1],
     )
     _check_size(model, tab, lay, step)
     labels = _fill_labels(model, g, tab, lay, destination, step, att)
@@ -521,7 +535,7 @@ def _cost_cut(
     att: _Att,
     *,
     best_only: bool,
-) -> NDArray[np.int64] | None:
+) -> tuple[NDArray[np.int64], int | None] | None:
     """
     The cost cut of ``plan_schedule`` (Notes), or None where it does not hold.
 
@@ -532,7 +546,9 @@ def _cost_cut(
     ``best_only`` their least), enlarged by ``COST_MARGIN`` and
     ``COST_ABS_MARGIN``, are the bound U. Where that search finds no trip U is
     inf and nothing is cut; if even the two paths exceed ``MAX_STATES``, no
-    cut.
+    cut. With ``best_only`` and a positive floor k on the cost of every step
+    after departure (:func:`~convoy.schedule.tables.step_cost_floor`), also the
+    last arrival a read trip can afford, ``latest + U / k``.
     """
     origin, destination, earliest, latest = ends
     floor = edge_cost_floor(g, tab, float(step), att)
@@ -559,7 +575,12 @@ def _cost_cut(
     if best_only:
         bound[:] = bound[0]
     bound = bound * (1.0 + COST_MARGIN) + COST_ABS_MARGIN
-    return cost_cut(need, bound)
+    end = None
+    kappa = step_cost_floor(g, tab, floor)
+    last = min(latest, tab.num_steps)
+    if best_only and kappa > 0.0 and bound[0] / kappa < tab.num_steps - last:
+        end = last + math.floor(bound[0] / kappa)
+    return cost_cut(need, bound), end
 
 
 def _check_size(

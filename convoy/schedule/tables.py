@@ -341,6 +341,32 @@ def edge_cost_floor(
     return np.ascontiguousarray(floor)
 
 
+def step_cost_floor(
+    g: SearchGraph, tab: StepTables, floor: NDArray[np.float64]
+) -> float:
+    """
+    A lower bound of the cost of every step after departure, driving or halted.
+
+    The least, over the moves a column can make, of a traversal's ``floor``
+    over its steps (modes it cannot drive left out) and of a halt's cost over
+    one step (``halt_coef`` times the least step of the halt profile, plus
+    ``step_price``), times ``1 - COST_MARGIN``; 0 when nothing bounds it.
+    """
+    dur = g.dur.reshape(-1, 4)
+    drivable = dur < NEVER_STEPS
+    per_step = np.where(drivable, floor[:, None] / np.maximum(dur, 1), np.inf)
+    drive = float(per_step.min(initial=np.inf))
+    halt_nodes = g.can_halt > 0
+    dch = float(np.diff(tab.ch).min()) if tab.num_steps > 0 else 0.0
+    halt = (
+        float(g.halt_coef[halt_nodes].min()) * dch + g.step_price
+        if halt_nodes.any()
+        else np.inf
+    )
+    kappa = min(drive, halt) * (1.0 - COST_MARGIN)
+    return kappa if math.isfinite(kappa) and kappa > 0.0 else 0.0
+
+
 def cheapest_through(
     g: SearchGraph, floor: NDArray[np.float64], origin: int, destination: int
 ) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
@@ -416,6 +442,7 @@ def corridor(
     bucket: int = 1,
     keep: NDArray[np.bool_] | None = None,
     cut: NDArray[np.int64] | None = None,
+    end: int | None = None,
 ) -> Corridor:
     """
     The (node, point) pairs that can lie on a trip leaving at ``earliest`` or later.
@@ -432,7 +459,9 @@ def corridor(
     (with ``prune``) holds node n from the point ``cut[n]`` on, if later than
     ``earliest + a[n]`` (:func:`cost_cut`): the states before it are then read as
     infeasible, which :func:`convoy.schedule.search.plan_schedule` shows changes
-    no label the caller reads.
+    no label the caller reads. ``end`` (with ``prune``) is a last arrival
+    (:func:`step_cost_floor`): node n is held up to ``end - b[n]`` at most, the
+    states after it read as infeasible (same proof).
 
     Why the corridor alone is exact. (1) A state (n, t) with ``t > T - b[n]``
     cannot reach the destination by the deadline T: every trip from n lasts at
@@ -463,6 +492,8 @@ def corridor(
             nhi[~keep] = -1
         if cut is not None:
             nlo = np.maximum(nlo, cut)
+        if end is not None:
+            nhi = np.minimum(nhi, end - np.where(ok, b, 0).astype(np.int64))
     else:
         nlo = np.zeros(n, dtype=np.int64)
         nhi = np.full(n, T, dtype=np.int64)

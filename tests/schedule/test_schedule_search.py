@@ -580,6 +580,47 @@ def test_cost_cut_keeps_what_is_read(case_attack):
     _CUT_STATES.append((sizes[0], min(sizes[1:])))
 
 
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(cut_cases())
+def test_cost_and_time_cut_with_a_fixed_departure(case_attack):
+    """
+    ``best`` with one departure step (the last arrival cut too): the schedule
+    is the full search's, bit for bit, on the case and on its time model (what
+    the fast baselines search, where the last arrival binds).
+    """
+    from convoy.baselines import time_model
+    from convoy.schedule import search
+
+    case, attack = case_attack
+    case = replace(case, latest_min=case.earliest_min)
+    if attack is None:
+        case = replace(case, model=time_model(case.model))
+
+    def run(read):
+        try:
+            return solve(case, attack=attack, costs_read=read)
+        except InfeasibleError as err:
+            return str(err)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search, "PRUNE", False)
+        full = run("each")
+    best = run("best")
+    if isinstance(full, str):
+        assert best == full
+        return
+    assert isinstance(best, Schedule)
+    assert best.legs == full.legs
+    assert best.halts == full.halts
+    assert best.objective == full.objective
+    assert best.cost_by_departure.min() == full.cost_by_departure.min()
+
+
 def test_cost_cut_drops_states():
     """On random cases the cut holds fewer states than the corridor alone."""
     if not _CUT_STATES:
@@ -592,7 +633,12 @@ def test_cost_cut_drops_states():
 def test_cost_floor_bounds_every_traversal():
     """The edge floor is below the cost of every allowed traversal, any time."""
     from convoy.schedule.attack import kernel_arrays
-    from convoy.schedule.tables import edge_cost_floor, search_graph, step_tables
+    from convoy.schedule.tables import (
+        edge_cost_floor,
+        search_graph,
+        step_cost_floor,
+        step_tables,
+    )
 
     for seed in range(6):
         case = random_case(seed, num_nodes=6, step_min=30, days=1.5)
@@ -604,6 +650,7 @@ def test_cost_floor_bounds_every_traversal():
         )
         floor = edge_cost_floor(g, tab, 30.0, att)
         assert floor is not None
+        kappa = step_cost_floor(g, tab, floor)
         for e in range(m.num_edges):
             for md in range(2):
                 for t in range(72):
@@ -636,6 +683,11 @@ def test_cost_floor_bounds_every_traversal():
                     c = ied + amb + g.fixed[e] + g.step_price * d
                     c += att[0][(e * att[2] + att[1][t]) * 2 + md]
                     assert floor[e] <= c
+                    assert kappa * d <= c
+        for n in np.flatnonzero(g.can_halt):
+            for t in range(72):
+                halt = g.halt_coef[n] * (tab.ch[t + 1] - tab.ch[t]) + g.step_price
+                assert kappa <= halt
 
 
 def test_cost_cut_off_when_a_cost_can_be_negative():
