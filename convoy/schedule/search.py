@@ -93,6 +93,7 @@ from convoy.schedule.attack import AttackCost, kernel_arrays
 from convoy.schedule.exposure import MODES, ExposureModel
 from convoy.schedule.infeasible import fmt_time, infeasible_message
 from convoy.schedule.tables import (
+    BOUND_SHARE,
     COST_ABS_MARGIN,
     COST_MARGIN,
     Corridor,
@@ -430,6 +431,9 @@ def plan_schedule(
     att = kernel_arrays(
         attack, model.num_edges, num_steps, step, model.start_minute_of_day
     )
+    lay = corridor(
+        g, tab, origin, destination, earliest, prune=PRUNE, bucket=1440 // step
+    )
     cut: tuple[NDArray[np.int64], int | None] | None = None
     if PRUNE and costs_read != "each":
         cut = _cost_cut(
@@ -440,6 +444,9 @@ def plan_schedule(
             step,
             att,
             best_only=costs_read == "best",
+            # over the limit without the cut: a first search on the two paths
+            # alone, so that a refusal still comes within seconds
+            share=BOUND_SHARE if lay.num_states <= MAX_STATES else 0.0,
         )
     lay = corridor(
         g,
@@ -535,12 +542,13 @@ def _cost_cut(
     att: _Att,
     *,
     best_only: bool,
+    share: float,
 ) -> tuple[NDArray[np.int64], int | None] | None:
     """
     The cost cut of ``plan_schedule`` (Notes), or None where it does not hold.
 
     ``ends`` is (origin, destination, earliest, latest). A first search on the
-    nodes of :func:`~convoy.schedule.tables.bound_nodes` (an eighth of the
+    nodes of :func:`~convoy.schedule.tables.bound_nodes` (the ``share`` of the
     network, or its two paths alone when that would exceed a quarter of
     ``MAX_STATES``) gives costs of real trips; their suffix minima (with
     ``best_only`` their least), enlarged by ``COST_MARGIN`` and
@@ -555,7 +563,7 @@ def _cost_cut(
     if floor is None:
         return None
     need, pred = cheapest_through(g, floor, origin, destination)
-    keep = bound_nodes(g, need, pred, origin, destination)
+    keep = bound_nodes(g, need, pred, origin, destination, share)
     few = corridor(
         g, tab, origin, destination, earliest, bucket=1440 // step, keep=keep
     )
