@@ -431,38 +431,12 @@ def plan_schedule(
     att = kernel_arrays(
         attack, model.num_edges, num_steps, step, model.start_minute_of_day
     )
-    lay = corridor(
-        g, tab, origin, destination, earliest, prune=PRUNE, bucket=1440 // step
-    )
-    cut: tuple[NDArray[np.int64], int | None] | None = None
-    if PRUNE and costs_read != "each":
-        cut = _cost_cut(
-            model,
-            g,
-            tab,
-            (origin, destination, earliest, latest),
-            step,
-            att,
-            best_only=costs_read == "best",
-            # over the limit without the cut: a first search on the two paths
-            # alone, so that a refusal still comes within seconds
-            share=BOUND_SHARE if lay.num_states <= MAX_STATES else 0.0,
-        )
-    lay = corridor(
-        g,
-        tab,
-        origin,
-        destination,
-        earliest,
-        prune=PRUNE,
-        bucket=1440 // step,
-        cut=None if cut is None else cut[0],
-        end=None if cut is None else cut[1],
+    lay = _layout(
+        model, g, tab, (origin, destination, earliest, latest), step, att, costs_read
     )
     _check_size(model, tab, lay, step)
-    labels = _fill_labels(model, g, tab, lay, destination, step, att)
-    dep = _departure_labels(
-        model, g, tab, lay, labels, origin, earliest, latest, step, att
+    labels, dep = _full_search(
+        model, g, tab, lay, (origin, destination, earliest, latest), step, att
     )
     dep_cost, dep_arr, dep_drv, dep_act = dep
     ok = np.flatnonzero(dep_act >= 0)
@@ -491,6 +465,121 @@ def plan_schedule(
     t_dep = int(min(tied, key=lambda t: (dep_arr[t], dep_drv[t], t)))
     rows = _walk(model, g, tab, lay, labels, origin, t_dep, dep_arr, dep_act)
     return _assemble(model, g, rows, step, t_dep, dep_cost)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSize:
+    """
+    The size of one schedule search, counted as its state-limit check counts it.
+
+    Parameters
+    ----------
+    states
+        (node, point, level) states the search would hold.
+    nodes, num_nodes
+        Nodes that can lie on a trip in time, of the model's nodes.
+    points, levels
+        Time points of the horizon and (point, driving level) pairs.
+    step_min
+        Length of a step, in minutes.
+    bytes_per_state
+        Bytes of one state's label.
+    """
+
+    states: int
+    nodes: int
+    num_nodes: int
+    points: int
+    levels: int
+    step_min: int
+    bytes_per_state: int
+
+    @property
+    def gib(self) -> float:
+        """Labels the search would allocate, in GiB."""
+        return self.states * self.bytes_per_state / 2**30
+
+
+def search_size(
+    model: ExposureModel,
+    origin: int,
+    destination: int,
+    *,
+    horizon_min: float,
+    movement: MovementParams | None = None,
+    earliest_depart_min: float = 0.0,
+    latest_depart_min: float | None = None,
+    attack: AttackCost | None = None,
+    costs_read: Literal["each", "suffix_min", "best"] = "each",
+) -> SearchSize:
+    """
+    The states :func:`plan_schedule` with the same arguments would hold.
+
+    The same count as its state-limit check: the corridor, and with
+    ``costs_read`` other than ``"each"`` the cost cut, whose first search runs
+    on the two bound paths alone when the search without the cut is over
+    ``MAX_STATES`` (a few seconds at theatre scale), so that a caller can refuse
+    a plan before running any of its full searches (:func:`check_sizes`).
+    0 states where :func:`plan_schedule` fails before its search (no route,
+    an empty departure window).
+
+    Raises
+    ------
+    ScenarioError
+        If a node id or the horizon is out of range.
+    """
+    movement = movement or MovementParams()
+    step = movement.step_min
+    num_steps, earliest, latest = _check_request(
+        model,
+        origin,
+        destination,
+        horizon_min,
+        step,
+        earliest_depart_min,
+        latest_depart_min,
+    )
+    g = search_graph(model, step, movement.daily_driving_limit_h)
+    tab = step_tables(model, movement, num_steps, int(g.tail.max(initial=0)))
+    states, nodes = 0, 0
+    if latest >= earliest and connected(g, origin, destination):
+        att = kernel_arrays(
+            attack, model.num_edges, num_steps, step, model.start_minute_of_day
+        )
+        lay = _layout(
+            model,
+            g,
+            tab,
+            (origin, destination, earliest, latest),
+            step,
+            att,
+            costs_read,
+        )
+        states, nodes = lay.num_states, lay.num_nodes
+    return SearchSize(
+        states,
+        nodes,
+        model.num_nodes,
+        num_steps + 1,
+        tab.num_levels,
+        step,
+        _state_bytes(num_steps),
+    )
+
+
+def check_size(size: SearchSize, what: str) -> None:
+    """
+    Refuse a search over ``MAX_STATES`` from its :func:`search_size`, before it runs.
+
+    ``what`` names the search in the message (``"for ..."``).
+
+    Raises
+    ------
+    ScenarioError
+        If the search would hold more than ``MAX_STATES`` states.
+    """
+    if size.states > MAX_STATES:
+        raise ScenarioError(_size_message(size, f" {what}") + "; no search was run")
 
 
 def _check_request(
@@ -597,19 +686,94 @@ def _check_size(
     """Refuse, before any label is allocated, a search larger than ``MAX_STATES``."""
     if lay.num_states <= MAX_STATES:
         return
-    per_state = _state_bytes(tab.num_steps)
-    gib = lay.num_states * per_state / 2**30
-    msg = (
-        f"schedule: the search would hold {lay.num_states:,} states "
-        f"({lay.num_nodes:,} of {model.num_nodes:,} nodes can lie on a trip in time, "
-        f"{tab.num_steps + 1:,} time points of {step} min, "
-        f"{tab.num_levels:,} (time point, driving level) pairs), about {gib:.1f} GiB "
-        f"of labels, over the limit of {MAX_STATES:,} states "
-        f"({MAX_STATES * per_state / 2**30:.1f} GiB); expected a longer "
-        f"[movement] step_min than {step}, an earlier deadline (shorter horizon) "
-        "or a smaller road extract"
+    size = SearchSize(
+        lay.num_states,
+        lay.num_nodes,
+        model.num_nodes,
+        tab.num_steps + 1,
+        tab.num_levels,
+        step,
+        _state_bytes(tab.num_steps),
     )
-    raise ScenarioError(msg)
+    raise ScenarioError(_size_message(size, ""))
+
+
+def _size_message(size: SearchSize, what: str) -> str:
+    """The refusal of a search over ``MAX_STATES``: its numbers, what to change."""
+    return (
+        f"schedule: the search{what} would hold {size.states:,} states "
+        f"({size.nodes:,} of {size.num_nodes:,} nodes can lie on a trip in time, "
+        f"{size.points:,} time points of {size.step_min} min, "
+        f"{size.levels:,} (time point, driving level) pairs), about "
+        f"{size.gib:.1f} GiB of labels, over the limit of {MAX_STATES:,} states "
+        f"({MAX_STATES * size.bytes_per_state / 2**30:.1f} GiB); expected a longer "
+        f"[movement] step_min than {size.step_min}, an earlier deadline (shorter "
+        "horizon) or a smaller road extract"
+    )
+
+
+def _layout(
+    model: ExposureModel,
+    g: SearchGraph,
+    tab: StepTables,
+    ends: tuple[int, int, int, int],
+    step: int,
+    att: _Att,
+    costs_read: str,
+) -> Corridor:
+    """The states of the search: the corridor, cut by cost unless each is read."""
+    origin, destination, earliest, _latest = ends
+    lay = corridor(
+        g, tab, origin, destination, earliest, prune=PRUNE, bucket=1440 // step
+    )
+    if not PRUNE or costs_read == "each":
+        return lay
+    cut = _cost_cut(
+        model,
+        g,
+        tab,
+        ends,
+        step,
+        att,
+        best_only=costs_read == "best",
+        # over the limit without the cut: a first search on the two paths
+        # alone, a few seconds, so that the count is cheap where it may refuse
+        share=BOUND_SHARE if lay.num_states <= MAX_STATES else 0.0,
+    )
+    if cut is None:
+        return lay
+    return corridor(
+        g,
+        tab,
+        origin,
+        destination,
+        earliest,
+        prune=PRUNE,
+        bucket=1440 // step,
+        cut=cut[0],
+        end=cut[1],
+    )
+
+
+def _full_search(
+    model: ExposureModel,
+    g: SearchGraph,
+    tab: StepTables,
+    lay: Corridor,
+    ends: tuple[int, int, int, int],
+    step: int,
+    att: _Att,
+) -> tuple[
+    _Labels,
+    tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
+]:
+    """The search itself: every state's label, then every departure's."""
+    origin, destination, earliest, latest = ends
+    labels = _fill_labels(model, g, tab, lay, destination, step, att)
+    dep = _departure_labels(
+        model, g, tab, lay, labels, origin, earliest, latest, step, att
+    )
+    return labels, dep
 
 
 def _fill_labels(

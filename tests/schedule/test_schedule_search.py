@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import re
@@ -706,3 +707,65 @@ def test_cost_cut_off_when_a_cost_can_be_negative():
     att0 = kernel_arrays(None, m.num_edges, 72, 30, 0.0)
     assert edge_cost_floor(g, tab, 30.0, att0) is not None
     assert edge_cost_floor(replace(g, step_price=-1e-3), tab, 30.0, att0) is None
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(cut_cases(), st.booleans())
+def test_search_size_is_the_count_checked(case_attack, tight):
+    """
+    ``search_size`` counts what ``plan_schedule``'s state-limit check sees, with
+    and without the cost cut, and under a limit below the uncut search (the cut's
+    first search then on the two paths alone); ``check_size`` refuses exactly
+    the searches over the limit.
+    """
+    from convoy.schedule import search
+
+    case, attack = case_attack
+    request = {
+        "horizon_min": case.horizon_min,
+        "movement": case.movement,
+        "earliest_depart_min": case.earliest_min,
+        "latest_depart_min": case.latest_min,
+        "attack": attack,
+    }
+    checked: list[int] = []
+    check = search._check_size
+
+    def counted(model, tab, lay, step):
+        checked.append(lay.num_states)
+        check(model, tab, lay, step)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search, "_check_size", counted)
+        if tight:
+            uncut = search.search_size(
+                case.model, case.origin, case.destination, **request
+            )
+            mp.setattr(search, "MAX_STATES", max(1, uncut.states - 1))
+        for read in ("each", "suffix_min", "best"):
+            size = search.search_size(
+                case.model, case.origin, case.destination, costs_read=read, **request
+            )
+            checked.clear()
+            with contextlib.suppress(InfeasibleError, ScenarioError):
+                plan_schedule(
+                    case.model,
+                    case.origin,
+                    case.destination,
+                    costs_read=read,
+                    **request,
+                )
+            # no check: refused before the search (no route, no departure)
+            assert checked in ([size.states], []), read
+            if not checked:
+                assert size.states == 0, read
+            if size.states > search.MAX_STATES:
+                with pytest.raises(ScenarioError, match="no search was run"):
+                    search.check_size(size, "for x")
+            else:
+                search.check_size(size, "for x")
