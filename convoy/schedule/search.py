@@ -105,6 +105,7 @@ from convoy.schedule.tables import (
     corridor,
     cost_cut,
     edge_cost_floor,
+    idle_price,
     search_graph,
     step_cost_floor,
     step_tables,
@@ -352,29 +353,38 @@ def plan_schedule(
     (non-decreasing) and U(t) >= S(t) for every t, non-decreasing: here the
     suffix minima of a first search restricted to an eighth of the nodes
     (:func:`~convoy.schedule.tables.bound_nodes`), whose trips are trips of the
-    network, so that its costs are at least C. The search then holds node n
-    only from the first point t with ``lo[n] + ld[n] <= U(t)``
+    network, so that its costs are at least C. Every trip through n costs at
+    least ``need[n] = lo[n] + ld[n]``; with a daily driving limit also at least
+    ``lo2[n] + ld2[n] - c0``, the cheapest paths by ``w`` plus ``a`` per step
+    driven, less c0 (:func:`~convoy.schedule.tables.idle_price`: the halts
+    that a trip's driving forces cost at least a times its steps driven less
+    c0), and ``need`` is the larger. The search then holds node n
+    only from the first point t with ``need[n] <= U(t)``
     (:func:`~convoy.schedule.tables.cost_cut`) and reads the states before it
     as infeasible. With ``costs_read="best"`` U is constant, the least cost of
     the first search (at least the optimum C*): a node is held from its first
-    point in the corridor if ``lo[n] + ld[n] <= U``, and not at all otherwise.
+    point in the corridor if ``need[n] <= U``, and not at all otherwise.
 
-    Call a state s = (n, t, h) *good* when ``lo[n] + cost(s) <= U(t)``, cost(s)
-    being its cost in the full search; a good state is held, as ``ld[n] <=
-    cost(s)``. (1) Every cost of the cut search is at least the full search's:
+    Call a state s = (n, t, h) *good* when ``P(s) + cost(s) <= U(t)``, cost(s)
+    being its cost in the full search and P(s) the least cost of the part
+    before s of a trip through s (leaving the origin in the window); a good
+    state is held, as ``P(s) + cost(s)`` is the cost of a trip through n, at
+    least ``need[n]``. (1) Every cost of the cut search is at least the full search's:
     it is the best over fewer trips (by induction backwards in time, adding a
     traversal's cost being monotone in floating point). (2) A good state's label
     is the full search's, bit for bit. Backwards in time: the full search's best
-    move from s, of cost c0 >= w[e] (>= 0 for a halt), leads to s' with cost(s)
-    = c0 + cost(s'); as ``lo[m] <= lo[n] + w[e]`` and U is non-decreasing, s' is
-    good, so by induction its label and this candidate are the same. Any other
-    candidate, through s'' by a move of cost c'', whose cost ties with or beats
-    cost(s) has ``cost(s'') <= cost(s) - c''`` by (1), so s'' is good by the
-    same sum and the candidate is the full search's; candidates through states
+    move from s, of cost c0, leads to s' with cost(s) = c0 + cost(s'); as
+    ``P(s') <= P(s) + c0`` (the part before s' may be the one before s and the
+    move) and U is non-decreasing, s' is good, so by induction its label and
+    this candidate are the same. Any other candidate, through s'' by a move of
+    cost c'', whose cost ties with or beats cost(s) has ``cost(s'') <= cost(s)
+    - c''`` by (1), and ``P(s'') <= P(s) + c''``, so s'' is good by the same sum
+    and the candidate is the full search's; candidates through states
     that are not good cost more than cost(s) in both searches. So the candidates
     at the least cost are the same, met in the same order, and the tie-breaks
     pick the same. (3) A departure t* reaching S(d) (t* >= d, C(t*) = S(d) =
-    S(t*)) leads to a good state, as C(t*) = S(t*) <= U(t*): the cut search's
+    S(t*)) leads to a good state (P is at most the cost of its first move),
+    as C(t*) = S(t*) <= U(t*): the cut search's
     C(t*) is exact and, with (1), so is every suffix minimum. The optimum and
     the departures within ``COST_TIE_REL`` of it are exact in the same way
     (their costs are within the margin of S at their step, and of C* <= U with
@@ -392,8 +402,8 @@ def plan_schedule(
     (:func:`~convoy.schedule.tables.corridor`, ``end``); the argument above
     holds word for word. With real numbers every
     inequality holds as written; floating-point sums along a trip differ from
-    them by far less than ``COST_MARGIN``, which enlarges U and shrinks ``w``
-    and ``lo + ld``. Tested
+    them by far less than ``COST_MARGIN``, which enlarges U and c0 and shrinks
+    ``w``, ``a`` and the path sums. Tested
     bit for bit against the full search on random cases.
 
     Examples
@@ -567,11 +577,12 @@ def search_size(
     )
 
 
-def check_size(size: SearchSize, what: str) -> None:
+def check_size(size: SearchSize, what: str, ran: str = "no search was run") -> None:
     """
     Refuse a search over ``MAX_STATES`` from its :func:`search_size`, before it runs.
 
-    ``what`` names the search in the message (``"for ..."``).
+    ``what`` names the search in the message (``"for ..."``), ``ran`` says what
+    the plan has run so far.
 
     Raises
     ------
@@ -579,7 +590,7 @@ def check_size(size: SearchSize, what: str) -> None:
         If the search would hold more than ``MAX_STATES`` states.
     """
     if size.states > MAX_STATES:
-        raise ScenarioError(_size_message(size, f" {what}") + "; no search was run")
+        raise ScenarioError(_size_message(size, f" {what}") + f"; {ran}")
 
 
 def _check_request(
@@ -652,6 +663,13 @@ def _cost_cut(
     if floor is None:
         return None
     need, pred = cheapest_through(g, floor, origin, destination)
+    idle = idle_price(g, tab)
+    if idle is not None:
+        # the halts the driving forces: a second floor, the larger bound holds
+        floor2 = edge_cost_floor(g, tab, float(step), att, per_step=idle[0])
+        if floor2 is not None:
+            need2 = cheapest_through(g, floor2, origin, destination)[0] - idle[1]
+            need = np.maximum(need, need2)
     keep = bound_nodes(g, need, pred, origin, destination, share)
     few = corridor(
         g, tab, origin, destination, earliest, bucket=1440 // step, keep=keep

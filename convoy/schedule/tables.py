@@ -7,6 +7,7 @@ and the movement rules, and handed to the numba kernels of
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -296,9 +297,13 @@ def edge_cost_floor(
     tab: StepTables,
     step_min: float,
     att: tuple[NDArray[np.float64], NDArray[np.int64], int],
+    per_step: float = 0.0,
 ) -> NDArray[np.float64] | None:
     """
     A lower bound of the cost of every traversal of each edge, or None.
+
+    ``per_step`` >= 0 is added for each of the traversal's steps (the forced
+    halts it entails, :func:`idle_price`).
 
     A traversal of e in mode md by light l departing at t costs (see
     :mod:`convoy.schedule._labels`) ``ied_coef * mean(d_ied) + amb_coef *
@@ -334,7 +339,7 @@ def edge_cost_floor(
     ied = g.ied_coef.reshape(num_edges, 2, 1)
     amb = g.amb_coef.reshape(num_edges, 2, 2)
     dur = g.dur.reshape(num_edges, 2, 2).astype(np.float64)
-    each = ied * pi + amb * pa + g.step_price * dur + att_min[:, :, None]
+    each = ied * pi + amb * pa + (g.step_price + per_step) * dur + att_min[:, :, None]
     floor = (each.min(axis=(1, 2)) + g.fixed) * (1.0 - COST_MARGIN)
     if not np.all(np.isfinite(floor)):
         return None
@@ -365,6 +370,69 @@ def step_cost_floor(
     )
     kappa = min(drive, halt) * (1.0 - COST_MARGIN)
     return kappa if math.isfinite(kappa) and kappa > 0.0 else 0.0
+
+
+def idle_price(g: SearchGraph, tab: StepTables) -> tuple[float, float] | None:
+    """
+    The least cost of the halts that a trip's driving forces: (a, c0).
+
+    A trip that drives D steps costs at least ``a * D - c0`` in halts after its
+    departure, a, c0 >= 0; None where no such bound is found (no daily limit, no
+    halt site, a limit that fills whole days).
+
+    Why. With the daily limit H = ``hmax`` steps (``midnight_guard``: each
+    traversal in one calendar day, its steps counted in that day), a trip
+    leaving at point t0 and arriving at t1 drives in each calendar day at most
+    min(H, the steps of that day in [t0, t1) inside the windows). Split [t0,
+    t1) into its first day's part, the whole days between and its last day's
+    part: with rho the largest share min(H, window steps) / steps of a whole
+    day of the horizon, each whole day drives at most rho times its steps, so
+    D <= rho * (t1 - t0) + c, c the largest excess of the first part's bound
+    over rho times its steps plus the last part's (or of one day's part, for a
+    trip within a day), computed over every point of the horizon. The trip
+    then spends at least (D - c) / rho - D steps after departure not driving,
+    each a halt costing at least ``halt_coef * step of ch + step_price`` (its
+    least over the halt sites and steps, ``kappa``): a = kappa (1 / rho - 1),
+    c0 = kappa c / rho, with ``COST_MARGIN`` on both.
+    """
+    T = tab.num_steps
+    halt_nodes = g.can_halt > 0
+    if not g.midnight_guard or T == 0 or not halt_nodes.any():
+        return None
+    kappa = float(g.halt_coef[halt_nodes].min()) * float(np.diff(tab.ch).min())
+    kappa = max(kappa, 0.0) + g.step_price
+    H = tab.hmax
+    points = np.arange(T + 1)
+    movable = tab.run_end[:-1] > points[:-1]
+    mc = np.concatenate(([0], np.cumsum(movable))).astype(np.int64)
+    day = tab.dayidx
+    starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
+    # step s lies in the day of point s: day k holds the steps starts[k] ..
+    # starts[k + 1] - 1; whole days are those after the first and before the
+    # day of the last point
+    whole = list(itertools.pairwise(starts[1:].tolist()))
+    if whole:
+        rho = max(min(H, int(mc[b] - mc[a])) / (b - a) for a, b in whole)
+    else:
+        rho = H / float(np.diff(starts).max(initial=1))
+    if not 0.0 < rho < 1.0 or kappa <= 0.0:
+        return None
+    nxt = np.minimum(tab.nextmid, T)
+    head = np.minimum(H, mc[nxt] - mc) - rho * (nxt - points)
+    first = starts[np.searchsorted(starts, points, side="right") - 1]
+    tail = np.minimum(H, mc - mc[first]) - rho * (points - first)
+    c = float(head.max()) + float(tail.max())
+    bounds = [*starts.tolist(), T + 1]
+    for a, b in itertools.pairwise(bounds):
+        seg = mc[a : min(b, T + 1)]
+        pos = np.arange(len(seg))
+        one = np.minimum(H, seg[None, :] - seg[:, None]) - rho * (
+            pos[None, :] - pos[:, None]
+        )
+        c = max(c, float(np.triu(one).max()))
+    c = max(c, 0.0)
+    a_cost = kappa * (1.0 / rho - 1.0) * (1.0 - COST_MARGIN)
+    return a_cost, kappa * c / rho * (1.0 + COST_MARGIN)
 
 
 def cheapest_through(

@@ -769,3 +769,35 @@ def test_search_size_is_the_count_checked(case_attack, tight):
                     search.check_size(size, "for x")
             else:
                 search.check_size(size, "for x")
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(cut_cases())
+def test_forced_halts_cost_at_least_the_idle_price(case_attack):
+    """
+    The optimal trip's halts after departure cost at least ``a * D - c0`` for
+    its D steps driven (``tables.idle_price``, the second floor of the cost cut).
+    """
+    from convoy.schedule.tables import idle_price, search_graph, step_tables
+
+    case, _attack = case_attack
+    step = case.movement.step_min
+    g = search_graph(case.model, step, case.movement.daily_driving_limit_h)
+    num_steps = math.floor(case.horizon_min / step + 1e-9)
+    tab = step_tables(case.model, case.movement, num_steps, int(g.tail.max()))
+    idle = idle_price(g, tab)
+    if idle is None:
+        return
+    try:
+        sched = solve(case)
+    except InfeasibleError:
+        return
+    driven = sched.steps_driven
+    halted = sched.arrive_step - sched.depart_step - driven
+    cost = sched.ambush_halted + g.step_price * halted
+    assert cost >= idle[0] * driven - idle[1] - 1e-12
