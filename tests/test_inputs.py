@@ -488,3 +488,48 @@ def test_risk_table_refused_before_any_search(tiny_scenario, monkeypatch):
     monkeypatch.setattr(search, "MAX_STATES", 10)
     with pytest.raises(ScenarioError, match="no search was run"):
         table(tiny_scenario, er)
+
+
+def test_fast_baseline_sizes_are_the_counts_checked(tiny_scenario, monkeypatch):
+    """``fast_baseline_sizes`` counts what the fast baselines' checks see."""
+    from convoy.baselines import fast_baseline_sizes, fast_baselines
+    from convoy.plan.inputs import (
+        _end_nodes,
+        contracted_model,
+        origin_vehicles,
+        scenario_edge_risk,
+        scenario_exposure_model,
+        scenario_risk_field,
+    )
+    from convoy.schedule import search
+
+    scn = tiny_scenario
+    er = scenario_edge_risk(scn, scenario_risk_field(scn))
+    ids = [v.id for v in origin_vehicles(scn)]
+    model = contracted_model(
+        scn, scenario_exposure_model(scn, er, vehicle_ids=ids)
+    ).model
+    origin, dest = _end_nodes(scn)
+    request = {
+        "horizon_min": scn.horizon_min,
+        "movement": scn.movement,
+        "depart_min": 95.0,
+    }
+    sizes = fast_baseline_sizes(model, origin, dest, **request)
+    seen: list[int] = []
+    check = search._check_size
+
+    def counted(model, tab, lay, step):
+        seen.append(lay.num_states)
+        check(model, tab, lay, step)
+
+    monkeypatch.setattr(search, "_check_size", counted)
+    fast_baselines(
+        model, origin, dest, vehicle_ids=tuple(ids), values=(1.0, 0.0), **request
+    )
+    assert [what for what, _ in sizes] == [
+        "for the depart_at_once baseline",
+        "for the daylight_only baseline",
+    ]
+    assert [size.states for _, size in sizes] == seen
+    assert all(size.states > 0 for _, size in sizes)

@@ -272,6 +272,7 @@ def _plan_withdrawal(
         loadout,
         latest_depart_min=latest_depart_min,
         costs_read="each" if game_played else "best",
+        baselines=True,
     )
     choice = None
     if game_played:
