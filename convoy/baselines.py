@@ -38,6 +38,7 @@ from convoy.schedule import (
     plan_schedule,
     trajectory_exposure,
 )
+from convoy.schedule.search import SearchSize, search_size
 from convoy.times import parse_hhmm
 
 #: Baselines in the order reports show them.
@@ -169,9 +170,51 @@ def fastest_trip(
         movement=movement,
         earliest_depart_min=depart,
         latest_depart_min=depart,
+        costs_read="best",
     )
     traj = fast.trajectory()
     return PricedTrip(traj, trajectory_exposure(model, traj.legs, traj.halts))
+
+
+def fast_baseline_sizes(
+    model: ExposureModel,
+    origin: int,
+    destination: int,
+    *,
+    horizon_min: float,
+    movement: MovementParams,
+    depart_min: float,
+) -> list[tuple[str, SearchSize]]:
+    """
+    The sizes of the searches of :func:`fast_baselines` (same arguments), by name.
+
+    Counted as their state-limit checks count them
+    (:func:`convoy.schedule.search.search_size`), so that a plan can be refused
+    before any of its searches runs; a baseline with no daylight window is left
+    out (:func:`fast_baselines` notes it).
+    """
+    step = movement.step_min
+    depart = math.ceil(depart_min / step - 1e-9) * step
+    out: list[tuple[str, SearchSize]] = []
+    for name in ("depart_at_once", "daylight_only"):
+        try:
+            rules = (
+                movement if name == "depart_at_once" else daylight_movement(movement)
+            )
+        except InfeasibleError:
+            continue
+        size = search_size(
+            time_model(model),
+            origin,
+            destination,
+            horizon_min=horizon_min,
+            movement=rules,
+            earliest_depart_min=depart,
+            latest_depart_min=depart,
+            costs_read="best",
+        )
+        out.append((f"for the {name} baseline", size))
+    return out
 
 
 def daylight_movement(movement: MovementParams) -> MovementParams:

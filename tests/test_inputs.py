@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from xml.sax.saxutils import quoteattr
 
@@ -439,3 +440,96 @@ def test_risk_table_same_whatever_the_thread_count(tiny_scenario):
     np.testing.assert_array_equal(one.num_vehicles, two.num_vehicles)
     np.testing.assert_array_equal(one.delay_min, two.delay_min)
     np.testing.assert_array_equal(one.incidents, two.incidents)
+
+
+def test_risk_table_refused_before_any_search(tiny_scenario, monkeypatch):
+    """
+    A risk table one of whose column sizes is over the state limit is refused
+    before any size's search runs, the smaller sizes' included; the message
+    names the size and the numbers.
+    """
+    from convoy.loadout import risk_table
+    from convoy.plan.inputs import scenario_edge_risk, scenario_risk_field
+    from convoy.plan.inputs import scenario_risk_table as table
+    from convoy.schedule import search
+
+    er = scenario_edge_risk(tiny_scenario, scenario_risk_field(tiny_scenario))
+    counted = risk_table.search_size
+    lengths: list[float] = []
+
+    def recorded(model, *args, **kwargs):
+        lengths.append(model.column_day_km)
+        return counted(model, *args, **kwargs)
+
+    monkeypatch.setattr(risk_table, "search_size", recorded)
+    sizes = table(tiny_scenario, er).num_vehicles
+    assert len(lengths) == len(sizes) > 1
+
+    def largest_over(model, *args, **kwargs):
+        size = counted(model, *args, **kwargs)
+        if model.column_day_km == max(lengths):
+            return replace(size, states=search.MAX_STATES + 1)
+        return size
+
+    def no_search(*args, **kwargs):
+        msg = "a search ran before the size check"
+        raise AssertionError(msg)
+
+    monkeypatch.setattr(risk_table, "search_size", largest_over)
+    monkeypatch.setattr(search, "_full_search", no_search)
+    with pytest.raises(ScenarioError, match="step_min") as err:
+        table(tiny_scenario, er)
+    msg = str(err.value)
+    assert f"column of {int(sizes.max())} vehicles" in msg
+    assert f"{search.MAX_STATES + 1:,} states" in msg
+    assert "no search was run" in msg
+    # with the real counts: every size over a tiny limit, none searched
+    monkeypatch.setattr(risk_table, "search_size", counted)
+    monkeypatch.setattr(search, "MAX_STATES", 10)
+    with pytest.raises(ScenarioError, match="no search was run"):
+        table(tiny_scenario, er)
+
+
+def test_fast_baseline_sizes_are_the_counts_checked(tiny_scenario, monkeypatch):
+    """``fast_baseline_sizes`` counts what the fast baselines' checks see."""
+    from convoy.baselines import fast_baseline_sizes, fast_baselines
+    from convoy.plan.inputs import (
+        _end_nodes,
+        contracted_model,
+        origin_vehicles,
+        scenario_edge_risk,
+        scenario_exposure_model,
+        scenario_risk_field,
+    )
+    from convoy.schedule import search
+
+    scn = tiny_scenario
+    er = scenario_edge_risk(scn, scenario_risk_field(scn))
+    ids = [v.id for v in origin_vehicles(scn)]
+    model = contracted_model(
+        scn, scenario_exposure_model(scn, er, vehicle_ids=ids)
+    ).model
+    origin, dest = _end_nodes(scn)
+    request = {
+        "horizon_min": scn.horizon_min,
+        "movement": scn.movement,
+        "depart_min": 95.0,
+    }
+    sizes = fast_baseline_sizes(model, origin, dest, **request)
+    seen: list[int] = []
+    check = search._check_size
+
+    def counted(model, tab, lay, step):
+        seen.append(lay.num_states)
+        check(model, tab, lay, step)
+
+    monkeypatch.setattr(search, "_check_size", counted)
+    fast_baselines(
+        model, origin, dest, vehicle_ids=tuple(ids), values=(1.0, 0.0), **request
+    )
+    assert [what for what, _ in sizes] == [
+        "for the depart_at_once baseline",
+        "for the daylight_only baseline",
+    ]
+    assert [size.states for _, size in sizes] == seen
+    assert all(size.states > 0 for _, size in sizes)

@@ -498,3 +498,26 @@ def test_one_point_line_names_its_feature(tmp_path):
         read_roads(p, label="roads.geojson")
     (problem,) = info.value.problems
     assert str(problem).startswith("roads.geojson: feature 2: field 'geometry'")
+
+
+def test_cluster_points_takes_each_clusters_most_repeated_point():
+    """Each node sits on its cluster's most repeated point, else its first one."""
+    from convoy.roads.repair import _cluster_points
+
+    rng = np.random.default_rng(0)
+    for _ in range(200):
+        n = int(rng.integers(1, 40))
+        pts = rng.integers(0, 4, (n, 2)).astype(float) * 0.5
+        cluster = rng.integers(0, max(1, n // 3), n)
+        node_xy, node_of_pt = _cluster_points(pts, cluster)
+        # nodes numbered by first appearance, one per cluster
+        firsts = list(dict.fromkeys(cluster.tolist()))
+        assert node_of_pt.tolist() == [firsts.index(c) for c in cluster.tolist()]
+        for k, c in enumerate(firsts):
+            members = [tuple(p) for p in pts[cluster == c].tolist()]
+            counts = {p: members.count(p) for p in members}
+            top = max(counts.values())
+            want = (
+                members[0] if top == 1 else min(p for p in counts if counts[p] == top)
+            )
+            assert tuple(node_xy[k].tolist()) == want

@@ -17,6 +17,7 @@ from convoy.params import MovementParams
 from convoy.roads.network import RoadNetwork
 from convoy.scenario import Vehicle
 from convoy.schedule import ExposureModel, column_surface_speeds, plan_schedule
+from convoy.schedule.search import SearchSize, check_size, search_size
 
 #: Column sizes tabulated for the loads optimiser (between them it interpolates).
 RISK_TABLE_SIZES = 7
@@ -256,6 +257,10 @@ def tabulate_risk(
     InfeasibleError
         If no schedule meets the deadline even for the smallest column; the message
         names the binding constraint and the earliest feasible arrival.
+    ScenarioError
+        If a column size's search is over the state limit
+        (:func:`convoy.schedule.search.search_size`, counted for every size,
+        the largest first, before any search runs).
     """
     n_max = len(vehicles)
     n_min = min(min_column(vehicles, personnel), n_max)
@@ -266,7 +271,7 @@ def tabulate_risk(
         or [v.speed_kph for v in vehicles]
     )
 
-    def cost_by_departure(n: int) -> np.ndarray:
+    def size_model(n: int) -> ExposureModel:
         day_km = (n * mean_len + (n - 1) * movement.interval_day_m) / 1000.0
         night_km = (n * mean_len + (n - 1) * movement.interval_night_m) / 1000.0
         model = dataclasses.replace(
@@ -278,28 +283,52 @@ def tabulate_risk(
                 movement.max_speed_kph,
             ),
         )
+        return model if prepare is None else prepare(model)
+
+    def size_of(model: ExposureModel) -> SearchSize:
+        return search_size(
+            model,
+            origin,
+            destination,
+            horizon_min=horizon_min,
+            movement=movement,
+            costs_read="suffix_min",
+        )
+
+    def cost_by_departure(model: ExposureModel) -> np.ndarray:
         sched = plan_schedule(
-            model if prepare is None else prepare(model),
+            model,
             origin,
             destination,
             horizon_min=horizon_min,
             movement=movement,
             start=start,
             node_names=node_names,
+            costs_read="suffix_min",
         )
+        # only its suffix minima are read (``_delay_grid``): the search may skip
+        # the states that no best departure at or after a step can pass
         return np.asarray(sched.cost_by_departure, dtype=np.float64)
 
+    # Every size's search is counted first, the largest column first (the
+    # largest search: its cost bound cuts least), so that a table over the state
+    # limit is refused before any search runs, within the seconds of one count.
+    progress(
+        f"{_RISK_TABLE}: columns of {', '.join(str(int(n)) for n in sizes)} vehicles"
+    )
+    by_size: dict[int, ExposureModel] = {}
+    for n in sorted((int(n) for n in sizes), reverse=True):
+        by_size[n] = size_model(n)
+        check_size(size_of(by_size[n]), f"for the risk table's column of {n} vehicles")
+    models = [by_size[int(n)] for n in sizes]
     # The sizes' searches are independent (pass times and ambush costs differ, so
     # no pass can serve two sizes): they run side by side on numba's threads (its
     # kernels release the GIL), each on its own arrays; the table is the same
     # whatever the number of threads, and a failure is the smallest size's.
     workers = max(1, min(numba.get_num_threads(), len(sizes)))
-    progress(
-        f"{_RISK_TABLE}: columns of {', '.join(str(int(n)) for n in sizes)} vehicles"
-    )
     pool = ThreadPoolExecutor(max_workers=workers)
     try:
-        futures = [pool.submit(cost_by_departure, int(n)) for n in sizes]
+        futures = [pool.submit(cost_by_departure, m) for m in models]
         costs = [f.result() for f in futures]
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

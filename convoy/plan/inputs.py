@@ -18,10 +18,11 @@ import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Literal
 
 import numpy as np
 
-from convoy.baselines import Trip
+from convoy.baselines import Trip, fast_baseline_sizes
 from convoy.calibrate import (
     Calibration,
     LooRow,
@@ -52,6 +53,7 @@ from convoy.schedule import (
     trajectory_exposure,
 )
 from convoy.schedule.contract import Contraction, contract_model
+from convoy.schedule.search import check_size, search_size
 
 #: A callback told what the planner is doing, for a progress display.
 Progress = Callable[[str], None]
@@ -644,6 +646,8 @@ def _column_schedule(
     *,
     named: bool = True,
     latest_depart_min: float | None = None,
+    costs_read: Literal["each", "best"] = "each",
+    baselines: bool = False,
 ) -> tuple[ExposureModel, Contraction, Schedule]:
     """
     The optimal schedule of the column ``loadout`` moves, after destruction.
@@ -651,11 +655,42 @@ def _column_schedule(
     The search runs on the contracted model (one step of rounding per chain, not
     per piece of road); the schedule's edges are the contraction's, and
     :func:`convoy.schedule.contract.expand_trajectory` gives its trajectory on the
-    road network's edges.
+    road network's edges. ``costs_read="best"`` when nothing reads the schedule's
+    ``cost_by_departure`` (see :func:`convoy.schedule.search.plan_schedule`).
+    With ``baselines`` the fast baselines' searches on the same column
+    (:func:`convoy.baselines.fast_baselines`) are counted with its own, and a
+    plan any of them would put over the state limit is refused before the
+    column's search runs.
     """
     origin, dest = _end_nodes(scenario)
     model = scenario_exposure_model(scenario, er, vehicle_ids=loadout.moving_ids)
     contraction = contracted_model(scenario, model)
+    if baselines:
+        own = search_size(
+            contraction.model,
+            origin,
+            dest,
+            horizon_min=scenario.horizon_min,
+            movement=scenario.movement,
+            earliest_depart_min=loadout.departure_delay_min,
+            latest_depart_min=latest_depart_min,
+            costs_read=costs_read,
+        )
+        fast = fast_baseline_sizes(
+            contraction.model,
+            origin,
+            dest,
+            horizon_min=scenario.horizon_min,
+            movement=scenario.movement,
+            depart_min=loadout.departure_delay_min,
+        )
+        for what, size in [("for the chosen column", own), *fast]:
+            check_size(
+                size,
+                what,
+                "the risk table's searches ran, neither this column's nor its "
+                "baselines' did",
+            )
     schedule = plan_schedule(
         contraction.model,
         origin,
@@ -666,6 +701,7 @@ def _column_schedule(
         latest_depart_min=latest_depart_min,
         start=scenario.start,
         node_names=node_names(scenario) if named else None,
+        costs_read=costs_read,
     )
     return model, contraction, schedule
 

@@ -262,12 +262,20 @@ def _plan_withdrawal(
     progress("loads and abandonment (CP-SAT)")
     loadout = _solve_loads(scenario, table, scenario.prices.incident_usd)
     progress("schedule of the chosen column")
-    _model, contraction, schedule = _column_schedule(
-        scenario, er, loadout, latest_depart_min=latest_depart_min
-    )
     mode, budget, objective = game
+    # the adversary's modes and the CVaR objective read the costs of other
+    # departures; the static expected plan reads only the schedule
+    game_played = mode != "static" or objective != "expected"
+    _model, contraction, schedule = _column_schedule(
+        scenario,
+        er,
+        loadout,
+        latest_depart_min=latest_depart_min,
+        costs_read="each" if game_played else "best",
+        baselines=True,
+    )
     choice = None
-    if mode != "static" or objective != "expected":
+    if game_played:
         choice = main_schedule(
             scenario,
             er,
@@ -498,6 +506,8 @@ def _pareto_front(
         return _solve_loads(scenario, table, price, PARETO_TIME_SHARE)
 
     def incidents(lp: LoadPlan) -> float:
-        return _column_schedule(scenario, er, lp, named=False)[2].expected_incidents
+        return _column_schedule(scenario, er, lp, named=False, costs_read="best")[
+            2
+        ].expected_incidents
 
     return pareto_front(prices, solve, incidents, progress, steps)

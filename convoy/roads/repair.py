@@ -108,13 +108,24 @@ def _cluster_points(pts: FloatArray, cluster: IntArray) -> tuple[FloatArray, Int
     rank[order] = np.arange(order.shape[0])
     node_of_pt = rank[inverse].astype(np.int64)
     node_xy = pts[first_idx[order]].copy()
-    sizes = np.bincount(node_of_pt)
-    for k in np.flatnonzero(sizes > 1):
-        members = pts[node_of_pt == k]
-        uniq, counts = np.unique(members, axis=0, return_counts=True)
-        if uniq.shape[0] > 1:
-            best = uniq[np.argmax(counts)] if counts.max() > 1 else members[0]
-            node_xy[k] = best
+    # runs of equal points inside each node, in (node, x, y) order: a node with
+    # several distinct points and one repeated moves to its longest run, the
+    # first in (x, y) order among equals (one sort, not one scan per node)
+    srt = np.lexsort((pts[:, 1], pts[:, 0], node_of_pt))
+    k_s, p_s = node_of_pt[srt], pts[srt]
+    new_run = np.ones(srt.shape[0], dtype=bool)
+    new_run[1:] = (k_s[1:] != k_s[:-1]) | np.any(p_s[1:] != p_s[:-1], axis=1)
+    run_start = np.flatnonzero(new_run)
+    run_len = np.diff(np.append(run_start, srt.shape[0]))
+    run_node = k_s[run_start]
+    num_runs = np.bincount(run_node, minlength=node_xy.shape[0])
+    longest = np.zeros(node_xy.shape[0], dtype=np.int64)
+    np.maximum.at(longest, run_node, run_len)
+    top = np.flatnonzero(run_len == longest[run_node])
+    top = top[np.unique(run_node[top], return_index=True)[1]]
+    nodes = run_node[top]
+    moved = (num_runs[nodes] > 1) & (longest[nodes] > 1)
+    node_xy[nodes[moved]] = p_s[run_start[top[moved]]]
     return node_xy, node_of_pt
 
 

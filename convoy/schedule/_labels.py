@@ -31,8 +31,10 @@ Arrays in, arrays out; no objects, no exceptions, no NaN. The wrapper in
   bucket (``rank``, its inverse ``order``); at point t the first ``held[t]`` ranks
   are stored, and state
   (n, t, h) lives at ``base[t] + rank[n] * hcnt[t] + (max(h, hlo[t]) - hlo[t])``.
-  A state outside ``nlo .. nhi`` is never read (before ``nlo``) or infeasible
-  (after ``nhi``: read as inf, its slot, if any, is never written).
+  A state outside ``nlo .. nhi`` is read as infeasible (inf); its slot, if any,
+  is never written. (Before the corridor's own ``nlo`` no state is ever read;
+  a cost cut may move ``nlo`` later, and the states it drops are then read as
+  infeasible.)
 
 ``att[(e * att_nw + att_win[t]) * 2 + md]`` is an extra cost of a traversal of e
 in mode md entered at t (an adversary's effort by segment and time window,
@@ -240,8 +242,8 @@ def _fill(
                     c0 = ci_ + ca_ + fixed[e] + step_price * d
                     c0 += att[(e * att_nw + att_win[t]) * 2 + md]
                     t2 = t + d
-                    if t2 > nhi[m]:
-                        continue  # cannot reach the destination by the deadline
+                    if t2 > nhi[m] or t2 < nlo[m]:
+                        continue  # too late for the deadline, or cut off by cost
                     same_day = t2 < nextmid[t]
                     lo2 = hlo[t2]
                     top2 = hcnt[t2] - 1

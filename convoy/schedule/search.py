@@ -81,6 +81,7 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Literal
 
 import numpy as np
 from numpy.typing import NDArray
@@ -92,12 +93,21 @@ from convoy.schedule.attack import AttackCost, kernel_arrays
 from convoy.schedule.exposure import MODES, ExposureModel
 from convoy.schedule.infeasible import fmt_time, infeasible_message
 from convoy.schedule.tables import (
+    BOUND_SHARE,
+    COST_ABS_MARGIN,
+    COST_MARGIN,
     Corridor,
     SearchGraph,
     StepTables,
+    bound_nodes,
+    cheapest_through,
     connected,
     corridor,
+    cost_cut,
+    edge_cost_floor,
+    idle_price,
     search_graph,
+    step_cost_floor,
     step_tables,
 )
 from convoy.schedule.trajectory import Halt, Leg, Trajectory
@@ -277,6 +287,7 @@ def plan_schedule(
     start: datetime | None = None,
     node_names: Mapping[int, str] | None = None,
     attack: AttackCost | None = None,
+    costs_read: Literal["each", "suffix_min", "best"] = "each",
 ) -> Schedule:
     """
     The schedule with the fewest expected incidents that meets every hard constraint.
@@ -304,6 +315,16 @@ def plan_schedule(
         mode) that the search adds to each traversal's cost
         (:mod:`convoy.schedule.attack`); the schedule's ``cost_by_departure``
         includes it, its legs' ``ied`` and ``ambush`` do not.
+    costs_read
+        What the caller reads of ``cost_by_departure``: ``"each"`` every entry;
+        ``"suffix_min"`` only its minima over the steps at or after each step
+        (the best cost of leaving no earlier than a delay, what the risk table
+        reads). With ``"suffix_min"`` the search drops the states that no such
+        minimum's trip can pass (the cost cut, see Notes); those minima, the
+        schedule and its every figure are the same as with ``"each"``; single
+        entries of ``cost_by_departure`` may be larger (inf included).
+        ``"best"``: only the schedule (its least entry and the departures tied
+        with it); the cut is then tighter, the other entries may be larger.
 
     Returns
     -------
@@ -319,6 +340,71 @@ def plan_schedule(
     InfeasibleError
         If no schedule arrives by the deadline; the message names the constraints
         and the earliest feasible arrival.
+
+    Notes
+    -----
+    The cost cut (``costs_read="suffix_min"``). Every traversal of edge e costs
+    at least ``w[e] >= 0`` (:func:`~convoy.schedule.tables.edge_cost_floor`: its
+    kilometres' price, its steps' crew hours, and the least mean of the diurnal
+    profiles and attack cost; None, and no cut, when some cost term could be
+    negative) and every halt at least 0. Let ``lo[n]`` and ``ld[n]`` be the
+    cheapest paths by ``w`` from the origin to n and from n to the destination,
+    C(t) the optimal cost of leaving at t, S(t) the least C over the steps >= t
+    (non-decreasing) and U(t) >= S(t) for every t, non-decreasing: here the
+    suffix minima of a first search restricted to an eighth of the nodes
+    (:func:`~convoy.schedule.tables.bound_nodes`), whose trips are trips of the
+    network, so that its costs are at least C. Every trip through n costs at
+    least ``need[n] = lo[n] + ld[n]``; with a daily driving limit also at least
+    ``lo2[n] + ld2[n] - c0``, the cheapest paths by ``w`` plus ``a`` per step
+    driven, less c0 (:func:`~convoy.schedule.tables.idle_price`: the halts
+    that a trip's driving forces cost at least a times its steps driven less
+    c0), and ``need`` is the larger. The search then holds node n
+    only from the first point t with ``need[n] <= U(t)``
+    (:func:`~convoy.schedule.tables.cost_cut`) and reads the states before it
+    as infeasible. With ``costs_read="best"`` U is constant, the least cost of
+    the first search (at least the optimum C*): a node is held from its first
+    point in the corridor if ``need[n] <= U``, and not at all otherwise.
+
+    Call a state s = (n, t, h) *good* when ``P(s) + cost(s) <= U(t)``, cost(s)
+    being its cost in the full search and P(s) the least cost of the part
+    before s of a trip through s (leaving the origin in the window); a good
+    state is held, as ``P(s) + cost(s)`` is the cost of a trip through n, at
+    least ``need[n]``. (1) Every cost of the cut search is at least the full search's:
+    it is the best over fewer trips (by induction backwards in time, adding a
+    traversal's cost being monotone in floating point). (2) A good state's label
+    is the full search's, bit for bit. Backwards in time: the full search's best
+    move from s, of cost c0, leads to s' with cost(s) = c0 + cost(s'); as
+    ``P(s') <= P(s) + c0`` (the part before s' may be the one before s and the
+    move) and U is non-decreasing, s' is good, so by induction its label and
+    this candidate are the same. Any other candidate, through s'' by a move of
+    cost c'', whose cost ties with or beats cost(s) has ``cost(s'') <= cost(s)
+    - c''`` by (1), and ``P(s'') <= P(s) + c''``, so s'' is good by the same sum
+    and the candidate is the full search's; candidates through states
+    that are not good cost more than cost(s) in both searches. So the candidates
+    at the least cost are the same, met in the same order, and the tie-breaks
+    pick the same. (3) A departure t* reaching S(d) (t* >= d, C(t*) = S(d) =
+    S(t*)) leads to a good state (P is at most the cost of its first move),
+    as C(t*) = S(t*) <= U(t*): the cut search's
+    C(t*) is exact and, with (1), so is every suffix minimum. The optimum and
+    the departures within ``COST_TIE_REL`` of it are exact in the same way
+    (their costs are within the margin of S at their step, and of C* <= U with
+    ``"best"``), so the schedule is the same.
+
+    With ``"best"``, if every step after departure costs at least k > 0 (a
+    traversal's floor over its steps, a halt step's least cost:
+    :func:`~convoy.schedule.tables.step_cost_floor`), a trip leaving at or
+    before ``latest`` and at state s at t costs at least ``k * (t - latest) +
+    cost(s)``, and cost(s) >= k * b[n] (``b`` the fewest steps to the
+    destination). So good is also asked of ``k * (t - latest) + cost(s) <= U``,
+    which the best move keeps (a move of D steps costs at least k * D) and
+    which holds at the optimum's first state; a good state lies at or before
+    ``latest + U / k - b[n]``, and the states after it are read as infeasible
+    (:func:`~convoy.schedule.tables.corridor`, ``end``); the argument above
+    holds word for word. With real numbers every
+    inequality holds as written; floating-point sums along a trip differ from
+    them by far less than ``COST_MARGIN``, which enlarges U and c0 and shrinks
+    ``w``, ``a`` and the path sums. Tested
+    bit for bit against the full search on random cases.
 
     Examples
     --------
@@ -352,16 +438,15 @@ def plan_schedule(
         raise InfeasibleError(msg)
 
     tab = step_tables(model, movement, num_steps, int(g.tail.max(initial=0)))
-    lay = corridor(
-        g, tab, origin, destination, earliest, prune=PRUNE, bucket=1440 // step
-    )
-    _check_size(model, tab, lay, step)
     att = kernel_arrays(
         attack, model.num_edges, num_steps, step, model.start_minute_of_day
     )
-    labels = _fill_labels(model, g, tab, lay, destination, step, att)
-    dep = _departure_labels(
-        model, g, tab, lay, labels, origin, earliest, latest, step, att
+    lay = _layout(
+        model, g, tab, (origin, destination, earliest, latest), step, att, costs_read
+    )
+    _check_size(model, tab, lay, step)
+    labels, dep = _full_search(
+        model, g, tab, lay, (origin, destination, earliest, latest), step, att
     )
     dep_cost, dep_arr, dep_drv, dep_act = dep
     ok = np.flatnonzero(dep_act >= 0)
@@ -390,6 +475,122 @@ def plan_schedule(
     t_dep = int(min(tied, key=lambda t: (dep_arr[t], dep_drv[t], t)))
     rows = _walk(model, g, tab, lay, labels, origin, t_dep, dep_arr, dep_act)
     return _assemble(model, g, rows, step, t_dep, dep_cost)
+
+
+@dataclass(frozen=True, slots=True)
+class SearchSize:
+    """
+    The size of one schedule search, counted as its state-limit check counts it.
+
+    Parameters
+    ----------
+    states
+        (node, point, level) states the search would hold.
+    nodes, num_nodes
+        Nodes that can lie on a trip in time, of the model's nodes.
+    points, levels
+        Time points of the horizon and (point, driving level) pairs.
+    step_min
+        Length of a step, in minutes.
+    bytes_per_state
+        Bytes of one state's label.
+    """
+
+    states: int
+    nodes: int
+    num_nodes: int
+    points: int
+    levels: int
+    step_min: int
+    bytes_per_state: int
+
+    @property
+    def gib(self) -> float:
+        """Labels the search would allocate, in GiB."""
+        return self.states * self.bytes_per_state / 2**30
+
+
+def search_size(
+    model: ExposureModel,
+    origin: int,
+    destination: int,
+    *,
+    horizon_min: float,
+    movement: MovementParams | None = None,
+    earliest_depart_min: float = 0.0,
+    latest_depart_min: float | None = None,
+    attack: AttackCost | None = None,
+    costs_read: Literal["each", "suffix_min", "best"] = "each",
+) -> SearchSize:
+    """
+    The states :func:`plan_schedule` with the same arguments would hold.
+
+    The same count as its state-limit check: the corridor, and with
+    ``costs_read`` other than ``"each"`` the cost cut, whose first search runs
+    on the two bound paths alone when the search without the cut is over
+    ``MAX_STATES`` (a few seconds at theatre scale), so that a caller can refuse
+    a plan before running any of its full searches (:func:`check_sizes`).
+    0 states where :func:`plan_schedule` fails before its search (no route,
+    an empty departure window).
+
+    Raises
+    ------
+    ScenarioError
+        If a node id or the horizon is out of range.
+    """
+    movement = movement or MovementParams()
+    step = movement.step_min
+    num_steps, earliest, latest = _check_request(
+        model,
+        origin,
+        destination,
+        horizon_min,
+        step,
+        earliest_depart_min,
+        latest_depart_min,
+    )
+    g = search_graph(model, step, movement.daily_driving_limit_h)
+    tab = step_tables(model, movement, num_steps, int(g.tail.max(initial=0)))
+    states, nodes = 0, 0
+    if latest >= earliest and connected(g, origin, destination):
+        att = kernel_arrays(
+            attack, model.num_edges, num_steps, step, model.start_minute_of_day
+        )
+        lay = _layout(
+            model,
+            g,
+            tab,
+            (origin, destination, earliest, latest),
+            step,
+            att,
+            costs_read,
+        )
+        states, nodes = lay.num_states, lay.num_nodes
+    return SearchSize(
+        states,
+        nodes,
+        model.num_nodes,
+        num_steps + 1,
+        tab.num_levels,
+        step,
+        _state_bytes(num_steps),
+    )
+
+
+def check_size(size: SearchSize, what: str, ran: str = "no search was run") -> None:
+    """
+    Refuse a search over ``MAX_STATES`` from its :func:`search_size`, before it runs.
+
+    ``what`` names the search in the message (``"for ..."``), ``ran`` says what
+    the plan has run so far.
+
+    Raises
+    ------
+    ScenarioError
+        If the search would hold more than ``MAX_STATES`` states.
+    """
+    if size.states > MAX_STATES:
+        raise ScenarioError(_size_message(size, f" {what}") + f"; {ran}")
 
 
 def _check_request(
@@ -432,25 +633,165 @@ _Labels = tuple[
 _Att = tuple[NDArray[np.float64], NDArray[np.int64], int]
 
 
+def _cost_cut(
+    model: ExposureModel,
+    g: SearchGraph,
+    tab: StepTables,
+    ends: tuple[int, int, int, int],
+    step: int,
+    att: _Att,
+    *,
+    best_only: bool,
+    share: float,
+) -> tuple[NDArray[np.int64], int | None] | None:
+    """
+    The cost cut of ``plan_schedule`` (Notes), or None where it does not hold.
+
+    ``ends`` is (origin, destination, earliest, latest). A first search on the
+    nodes of :func:`~convoy.schedule.tables.bound_nodes` (the ``share`` of the
+    network, or its two paths alone when that would exceed a quarter of
+    ``MAX_STATES``) gives costs of real trips; their suffix minima (with
+    ``best_only`` their least), enlarged by ``COST_MARGIN`` and
+    ``COST_ABS_MARGIN``, are the bound U. Where that search finds no trip U is
+    inf and nothing is cut; if even the two paths exceed ``MAX_STATES``, no
+    cut. With ``best_only`` and a positive floor k on the cost of every step
+    after departure (:func:`~convoy.schedule.tables.step_cost_floor`), also the
+    last arrival a read trip can afford, ``latest + U / k``.
+    """
+    origin, destination, earliest, latest = ends
+    floor = edge_cost_floor(g, tab, float(step), att)
+    if floor is None:
+        return None
+    need, pred = cheapest_through(g, floor, origin, destination)
+    idle = idle_price(g, tab)
+    if idle is not None:
+        # the halts the driving forces: a second floor, the larger bound holds
+        floor2 = edge_cost_floor(g, tab, float(step), att, per_step=idle[0])
+        if floor2 is not None:
+            need2 = cheapest_through(g, floor2, origin, destination)[0] - idle[1]
+            need = np.maximum(need, need2)
+    keep = bound_nodes(g, need, pred, origin, destination, share)
+    few = corridor(
+        g, tab, origin, destination, earliest, bucket=1440 // step, keep=keep
+    )
+    if few.num_states > MAX_STATES // 4:
+        # a network too large for an eighth of it: the two paths alone
+        keep = bound_nodes(g, need, pred, origin, destination, share=0.0)
+        few = corridor(
+            g, tab, origin, destination, earliest, bucket=1440 // step, keep=keep
+        )
+        if few.num_states > MAX_STATES:
+            return None
+    labels = _fill_labels(model, g, tab, few, destination, step, att)
+    dep_cost = _departure_labels(
+        model, g, tab, few, labels, origin, earliest, latest, step, att
+    )[0]
+    bound = np.minimum.accumulate(dep_cost[::-1])[::-1]
+    if best_only:
+        bound[:] = bound[0]
+    bound = bound * (1.0 + COST_MARGIN) + COST_ABS_MARGIN
+    end = None
+    kappa = step_cost_floor(g, tab, floor)
+    last = min(latest, tab.num_steps)
+    if best_only and kappa > 0.0 and bound[0] / kappa < tab.num_steps - last:
+        end = last + math.floor(bound[0] / kappa)
+    return cost_cut(need, bound), end
+
+
 def _check_size(
     model: ExposureModel, tab: StepTables, lay: Corridor, step: int
 ) -> None:
     """Refuse, before any label is allocated, a search larger than ``MAX_STATES``."""
     if lay.num_states <= MAX_STATES:
         return
-    per_state = _state_bytes(tab.num_steps)
-    gib = lay.num_states * per_state / 2**30
-    msg = (
-        f"schedule: the search would hold {lay.num_states:,} states "
-        f"({lay.num_nodes:,} of {model.num_nodes:,} nodes can lie on a trip in time, "
-        f"{tab.num_steps + 1:,} time points of {step} min, "
-        f"{tab.num_levels:,} (time point, driving level) pairs), about {gib:.1f} GiB "
-        f"of labels, over the limit of {MAX_STATES:,} states "
-        f"({MAX_STATES * per_state / 2**30:.1f} GiB); expected a longer "
-        f"[movement] step_min than {step}, an earlier deadline (shorter horizon) "
-        "or a smaller road extract"
+    size = SearchSize(
+        lay.num_states,
+        lay.num_nodes,
+        model.num_nodes,
+        tab.num_steps + 1,
+        tab.num_levels,
+        step,
+        _state_bytes(tab.num_steps),
     )
-    raise ScenarioError(msg)
+    raise ScenarioError(_size_message(size, ""))
+
+
+def _size_message(size: SearchSize, what: str) -> str:
+    """The refusal of a search over ``MAX_STATES``: its numbers, what to change."""
+    return (
+        f"schedule: the search{what} would hold {size.states:,} states "
+        f"({size.nodes:,} of {size.num_nodes:,} nodes can lie on a trip in time, "
+        f"{size.points:,} time points of {size.step_min} min, "
+        f"{size.levels:,} (time point, driving level) pairs), about "
+        f"{size.gib:.1f} GiB of labels, over the limit of {MAX_STATES:,} states "
+        f"({MAX_STATES * size.bytes_per_state / 2**30:.1f} GiB); expected a longer "
+        f"[movement] step_min than {size.step_min}, an earlier deadline (shorter "
+        "horizon) or a smaller road extract"
+    )
+
+
+def _layout(
+    model: ExposureModel,
+    g: SearchGraph,
+    tab: StepTables,
+    ends: tuple[int, int, int, int],
+    step: int,
+    att: _Att,
+    costs_read: str,
+) -> Corridor:
+    """The states of the search: the corridor, cut by cost unless each is read."""
+    origin, destination, earliest, _latest = ends
+    lay = corridor(
+        g, tab, origin, destination, earliest, prune=PRUNE, bucket=1440 // step
+    )
+    if not PRUNE or costs_read == "each":
+        return lay
+    cut = _cost_cut(
+        model,
+        g,
+        tab,
+        ends,
+        step,
+        att,
+        best_only=costs_read == "best",
+        # over the limit without the cut: a first search on the two paths
+        # alone, a few seconds, so that the count is cheap where it may refuse
+        share=BOUND_SHARE if lay.num_states <= MAX_STATES else 0.0,
+    )
+    if cut is None:
+        return lay
+    return corridor(
+        g,
+        tab,
+        origin,
+        destination,
+        earliest,
+        prune=PRUNE,
+        bucket=1440 // step,
+        cut=cut[0],
+        end=cut[1],
+    )
+
+
+def _full_search(
+    model: ExposureModel,
+    g: SearchGraph,
+    tab: StepTables,
+    lay: Corridor,
+    ends: tuple[int, int, int, int],
+    step: int,
+    att: _Att,
+) -> tuple[
+    _Labels,
+    tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64], NDArray[np.int64]],
+]:
+    """The search itself: every state's label, then every departure's."""
+    origin, destination, earliest, latest = ends
+    labels = _fill_labels(model, g, tab, lay, destination, step, att)
+    dep = _departure_labels(
+        model, g, tab, lay, labels, origin, earliest, latest, step, att
+    )
+    return labels, dep
 
 
 def _fill_labels(

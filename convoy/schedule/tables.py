@@ -7,6 +7,7 @@ and the movement rules, and handed to the numba kernels of
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass
 
@@ -234,6 +235,34 @@ class Corridor:
         return int(np.count_nonzero(self.nlo <= self.nhi))
 
 
+def _shortest(
+    g: SearchGraph, weight: NDArray[np.float64], source: int
+) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
+    """
+    Dijkstra from ``source`` with edge e weighing ``weight[e]`` (>= 0) both ways.
+
+    Returns the distances (inf where not connected) and each node's predecessor
+    on a shortest path (negative for the source and unreached nodes).
+    """
+    from scipy.sparse import csr_matrix
+    from scipy.sparse.csgraph import dijkstra
+
+    n = len(g.indptr) - 1
+    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(g.indptr))
+    w = np.asarray(weight, dtype=np.float64)[g.adj_edge]
+    # parallel edges: keep the lightest (a CSR matrix would add them up)
+    order = np.lexsort((w, g.indices, src))
+    src, dst, w = src[order], g.indices[order], w[order]
+    first = np.ones(len(src), dtype=bool)
+    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
+    # an explicit zero weight would vanish from a sparse matrix: nudge it up to
+    # the smallest positive float (a lower bound stays one within rounding)
+    w = np.maximum(w[first], np.finfo(np.float64).tiny)
+    mat = csr_matrix((w, (src[first], dst[first])), shape=(n, n))
+    dist, pred = dijkstra(mat, directed=True, indices=source, return_predecessors=True)
+    return dist, pred
+
+
 def fastest_steps(g: SearchGraph, source: int) -> NDArray[np.float64]:
     """
     Fewest steps from ``source`` to every node (inf where not connected).
@@ -242,20 +271,232 @@ def fastest_steps(g: SearchGraph, source: int) -> NDArray[np.float64]:
     window, halt, daily limit or pass time: a lower bound on the steps of every
     feasible trip between two nodes (edges are driven both ways at the same speed).
     """
-    from scipy.sparse import csr_matrix
-    from scipy.sparse.csgraph import dijkstra
+    return _shortest(g, g.dur.reshape(-1, 4).min(axis=1).astype(np.float64), source)[0]
 
-    n = len(g.indptr) - 1
-    src = np.repeat(np.arange(n, dtype=np.int64), np.diff(g.indptr))
-    w = g.dur.reshape(-1, 4).min(axis=1)[g.adj_edge].astype(np.float64)
-    # parallel edges: keep the fastest (a CSR matrix would add them up)
-    order = np.lexsort((w, g.indices, src))
-    src, dst, w = src[order], g.indices[order], w[order]
-    first = np.ones(len(src), dtype=bool)
-    first[1:] = (src[1:] != src[:-1]) | (dst[1:] != dst[:-1])
-    mat = csr_matrix((w[first], (src[first], dst[first])), shape=(n, n))
-    out: NDArray[np.float64] = dijkstra(mat, directed=True, indices=source)
+
+def path_nodes(pred: NDArray[np.int32], target: int) -> list[int]:
+    """Nodes of the path to ``target`` in a predecessor tree (empty if unreached)."""
+    if pred[target] < 0:
+        return []
+    out = [target]
+    while pred[out[-1]] >= 0:
+        out.append(int(pred[out[-1]]))
     return out
+
+
+#: Relative margin of the cost bounds (:func:`edge_cost_floor`,
+#: :func:`cost_cut`): far above the rounding of any trip's sum of costs.
+COST_MARGIN = 1e-6
+#: Absolute margin added to the bound U of :func:`cost_cut` (expected
+#: incidents): covers ties with the optimum (``COST_TIE_REL``) near a cost of 0.
+COST_ABS_MARGIN = 1e-12
+
+
+def edge_cost_floor(
+    g: SearchGraph,
+    tab: StepTables,
+    step_min: float,
+    att: tuple[NDArray[np.float64], NDArray[np.int64], int],
+    per_step: float = 0.0,
+) -> NDArray[np.float64] | None:
+    """
+    A lower bound of the cost of every traversal of each edge, or None.
+
+    ``per_step`` >= 0 is added for each of the traversal's steps (the forced
+    halts it entails, :func:`idle_price`).
+
+    A traversal of e in mode md by light l departing at t costs (see
+    :mod:`convoy.schedule._labels`) ``ied_coef * mean(d_ied) + amb_coef *
+    mean(d_ambush) + fixed[e] + step_price * d + att``, where the means are over
+    its steps, each at least the least step mean of the horizon, ``d`` is
+    ``dur[e, md, l]`` and ``att`` at least e's least attack cost in md over the
+    windows. The floor is the least of these over md and l, times ``1 -
+    COST_MARGIN``, in either direction at any time.
+
+    None when a term can be negative (a coefficient, a profile, the price, an
+    attack cost or a halt's cost): then a lower bound on a trip's cost from its
+    edges alone does not hold, and the cost bounds are not used.
+    """
+    num_edges = len(g.fixed)
+    if num_edges == 0 or tab.num_steps == 0:
+        return None
+    att_cost, _win, nw = att
+    att_min = att_cost[: num_edges * nw * 2].reshape(num_edges, nw, 2).min(axis=1)
+    pi = float(np.diff(tab.ci).min()) / step_min
+    pa = float(np.diff(tab.ca).min()) / step_min
+    nonneg = (
+        pi >= 0.0
+        and pa >= 0.0
+        and g.step_price >= 0.0
+        and float(np.diff(tab.ch).min()) >= 0.0
+        and all(
+            bool(np.all(a >= 0.0))
+            for a in (g.ied_coef, g.amb_coef, g.fixed, g.halt_coef, att_min)
+        )
+    )
+    if not nonneg:
+        return None
+    ied = g.ied_coef.reshape(num_edges, 2, 1)
+    amb = g.amb_coef.reshape(num_edges, 2, 2)
+    dur = g.dur.reshape(num_edges, 2, 2).astype(np.float64)
+    each = ied * pi + amb * pa + (g.step_price + per_step) * dur + att_min[:, :, None]
+    floor = (each.min(axis=(1, 2)) + g.fixed) * (1.0 - COST_MARGIN)
+    if not np.all(np.isfinite(floor)):
+        return None
+    return np.ascontiguousarray(floor)
+
+
+def step_cost_floor(
+    g: SearchGraph, tab: StepTables, floor: NDArray[np.float64]
+) -> float:
+    """
+    A lower bound of the cost of every step after departure, driving or halted.
+
+    The least, over the moves a column can make, of a traversal's ``floor``
+    over its steps (modes it cannot drive left out) and of a halt's cost over
+    one step (``halt_coef`` times the least step of the halt profile, plus
+    ``step_price``), times ``1 - COST_MARGIN``; 0 when nothing bounds it.
+    """
+    dur = g.dur.reshape(-1, 4)
+    drivable = dur < NEVER_STEPS
+    per_step = np.where(drivable, floor[:, None] / np.maximum(dur, 1), np.inf)
+    drive = float(per_step.min(initial=np.inf))
+    halt_nodes = g.can_halt > 0
+    dch = float(np.diff(tab.ch).min()) if tab.num_steps > 0 else 0.0
+    halt = (
+        float(g.halt_coef[halt_nodes].min()) * dch + g.step_price
+        if halt_nodes.any()
+        else np.inf
+    )
+    kappa = min(drive, halt) * (1.0 - COST_MARGIN)
+    return kappa if math.isfinite(kappa) and kappa > 0.0 else 0.0
+
+
+def idle_price(g: SearchGraph, tab: StepTables) -> tuple[float, float] | None:
+    """
+    The least cost of the halts that a trip's driving forces: (a, c0).
+
+    A trip that drives D steps costs at least ``a * D - c0`` in halts after its
+    departure, a, c0 >= 0; None where no such bound is found (no daily limit, no
+    halt site, a limit that fills whole days).
+
+    Why. With the daily limit H = ``hmax`` steps (``midnight_guard``: each
+    traversal in one calendar day, its steps counted in that day), a trip
+    leaving at point t0 and arriving at t1 drives in each calendar day at most
+    min(H, the steps of that day in [t0, t1) inside the windows). Split [t0,
+    t1) into its first day's part, the whole days between and its last day's
+    part: with rho the largest share min(H, window steps) / steps of a whole
+    day of the horizon, each whole day drives at most rho times its steps, so
+    D <= rho * (t1 - t0) + c, c the largest excess of the first part's bound
+    over rho times its steps plus the last part's (or of one day's part, for a
+    trip within a day), computed over every point of the horizon. The trip
+    then spends at least (D - c) / rho - D steps after departure not driving,
+    each a halt costing at least ``halt_coef * step of ch + step_price`` (its
+    least over the halt sites and steps, ``kappa``): a = kappa (1 / rho - 1),
+    c0 = kappa c / rho, with ``COST_MARGIN`` on both.
+    """
+    T = tab.num_steps
+    halt_nodes = g.can_halt > 0
+    if not g.midnight_guard or T == 0 or not halt_nodes.any():
+        return None
+    kappa = float(g.halt_coef[halt_nodes].min()) * float(np.diff(tab.ch).min())
+    kappa = max(kappa, 0.0) + g.step_price
+    H = tab.hmax
+    points = np.arange(T + 1)
+    movable = tab.run_end[:-1] > points[:-1]
+    mc = np.concatenate(([0], np.cumsum(movable))).astype(np.int64)
+    day = tab.dayidx
+    starts = np.flatnonzero(np.r_[True, day[1:] != day[:-1]])
+    # step s lies in the day of point s: day k holds the steps starts[k] ..
+    # starts[k + 1] - 1; whole days are those after the first and before the
+    # day of the last point
+    whole = list(itertools.pairwise(starts[1:].tolist()))
+    if whole:
+        rho = max(min(H, int(mc[b] - mc[a])) / (b - a) for a, b in whole)
+    else:
+        rho = H / float(np.diff(starts).max(initial=1))
+    if not 0.0 < rho < 1.0 or kappa <= 0.0:
+        return None
+    nxt = np.minimum(tab.nextmid, T)
+    head = np.minimum(H, mc[nxt] - mc) - rho * (nxt - points)
+    first = starts[np.searchsorted(starts, points, side="right") - 1]
+    tail = np.minimum(H, mc - mc[first]) - rho * (points - first)
+    c = float(head.max()) + float(tail.max())
+    bounds = [*starts.tolist(), T + 1]
+    for a, b in itertools.pairwise(bounds):
+        seg = mc[a : min(b, T + 1)]
+        pos = np.arange(len(seg))
+        one = np.minimum(H, seg[None, :] - seg[:, None]) - rho * (
+            pos[None, :] - pos[:, None]
+        )
+        c = max(c, float(np.triu(one).max()))
+    c = max(c, 0.0)
+    a_cost = kappa * (1.0 / rho - 1.0) * (1.0 - COST_MARGIN)
+    return a_cost, kappa * c / rho * (1.0 + COST_MARGIN)
+
+
+def cheapest_through(
+    g: SearchGraph, floor: NDArray[np.float64], origin: int, destination: int
+) -> tuple[NDArray[np.float64], NDArray[np.int32]]:
+    """
+    The least cost of a trip through each node, and the cheapest paths' tree.
+
+    ``need[n]`` is ``lo[n] + ld[n]``, the cheapest paths by ``floor`` from the
+    origin to n and from n to the destination, times ``1 - COST_MARGIN`` (inf
+    where not connected): every trip through n costs at least that. ``pred`` is
+    the tree of the cheapest paths from the origin.
+    """
+    lo, pred = _shortest(g, floor, origin)
+    ld = _shortest(g, floor, destination)[0]
+    return (lo + ld) * (1.0 - COST_MARGIN), pred
+
+
+#: Share of the nodes, the cheapest by :func:`cheapest_through`, that the first
+#: search of the cost cut holds (:func:`bound_nodes`).
+BOUND_SHARE = 0.125
+
+
+def bound_nodes(
+    g: SearchGraph,
+    need: NDArray[np.float64],
+    pred: NDArray[np.int32],
+    origin: int,
+    destination: int,
+    share: float = BOUND_SHARE,
+) -> NDArray[np.bool_]:
+    """
+    The nodes of the first search of the cost cut.
+
+    The cheapest path (``pred``), the fastest path and the ``share`` of the
+    nodes with the least ``need``: the search on them alone (:func:`corridor`
+    with ``keep``) finds real trips, near the best ones when the best ones run
+    near the cheapest paths, at an eighth of the work.
+    """
+    n = len(g.indptr) - 1
+    keep = np.zeros(n, dtype=bool)
+    keep[path_nodes(pred, destination)] = True
+    steps = g.dur.reshape(-1, 4).min(axis=1).astype(np.float64)
+    keep[path_nodes(_shortest(g, steps, origin)[1], destination)] = True
+    order = np.argsort(need, kind="stable")[: int(n * share)]
+    keep[order[np.isfinite(need[order])]] = True
+    return keep
+
+
+def cost_cut(
+    need: NDArray[np.float64], bound: NDArray[np.float64]
+) -> NDArray[np.int64]:
+    """
+    First point at which each node may lie on a trip the caller reads.
+
+    ``bound[t]`` (non-decreasing in t) bounds from above the cost of the trips
+    that matter among those leaving at t or earlier; node n, whose trips cost at
+    least ``need[n]`` (:func:`cheapest_through`), is needed from the first
+    point at which ``bound`` reaches that on (``len(bound)``: never). See
+    :func:`convoy.schedule.search.plan_schedule` (``costs_read``) for the proof.
+    """
+    cut = np.searchsorted(bound, need, side="left").astype(np.int64)
+    cut[~np.isfinite(need)] = len(bound)
+    return cut
 
 
 def corridor(
@@ -267,6 +508,9 @@ def corridor(
     *,
     prune: bool = True,
     bucket: int = 1,
+    keep: NDArray[np.bool_] | None = None,
+    cut: NDArray[np.int64] | None = None,
+    end: int | None = None,
 ) -> Corridor:
     """
     The (node, point) pairs that can lie on a trip leaving at ``earliest`` or later.
@@ -278,11 +522,20 @@ def corridor(
     slots before ``nlo`` (never computed) but keeps neighbours in id order close
     in memory, which the pass's speed depends on.
 
-    Why this is exact. (1) A state (n, t) with ``t > T - b[n]`` cannot reach the
-    destination by the deadline T: every trip from n lasts at least ``b[n]``
-    steps, since a traversal of an edge lasts at least that edge's weight and
-    halts only add steps. Its label is infeasible (cost inf), which is what the
-    search reads for a state it does not hold. (2) A state (n, t) with
+    ``keep`` (with ``prune``) holds only those nodes: a search on them finds the
+    best trips through them alone, each a trip of the whole network. ``cut``
+    (with ``prune``) holds node n from the point ``cut[n]`` on, if later than
+    ``earliest + a[n]`` (:func:`cost_cut`): the states before it are then read as
+    infeasible, which :func:`convoy.schedule.search.plan_schedule` shows changes
+    no label the caller reads. ``end`` (with ``prune``) is a last arrival
+    (:func:`step_cost_floor`): node n is held up to ``end - b[n]`` at most, the
+    states after it read as infeasible (same proof).
+
+    Why the corridor alone is exact. (1) A state (n, t) with ``t > T - b[n]``
+    cannot reach the destination by the deadline T: every trip from n lasts at
+    least ``b[n]`` steps, since a traversal of an edge lasts at least that
+    edge's weight and halts only add steps. Its label is infeasible (cost inf),
+    which is what the search reads for a state it does not hold. (2) A state (n, t) with
     ``t < earliest + a[n]`` is never read: the search reads states from the
     origin's departures at t >= earliest, and from a held state (n, t) only
     (n, t + 1) (a halt) and (m, t + d) with d >= w(n, m) >= a[m] - a[n] (a drive,
@@ -303,6 +556,12 @@ def corridor(
         ok = np.isfinite(a) & np.isfinite(b)
         nlo = np.where(ok, earliest + np.where(ok, a, 0), T + 1).astype(np.int64)
         nhi = np.where(ok, T - np.where(ok, b, 0), -1).astype(np.int64)
+        if keep is not None:
+            nhi[~keep] = -1
+        if cut is not None:
+            nlo = np.maximum(nlo, cut)
+        if end is not None:
+            nhi = np.minimum(nhi, end - np.where(ok, b, 0).astype(np.int64))
     else:
         nlo = np.zeros(n, dtype=np.int64)
         nhi = np.full(n, T, dtype=np.int64)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import re
@@ -493,3 +494,310 @@ def test_long_horizon_labels_same_as_short():
         np.testing.assert_array_equal(long.cost_by_departure, short.cost_by_departure)
         compared += 1
     assert compared > 0
+
+
+def _suffix_min(costs):
+    return np.minimum.accumulate(np.asarray(costs)[::-1])[::-1]
+
+
+def _with_attack(case, seed):
+    """The case with a random non-negative attack cost by edge, day and mode."""
+    from convoy.schedule.attack import AttackCost
+
+    rng = np.random.default_rng(seed)
+    cost = rng.uniform(0.0, 0.3, (case.model.num_edges, 3, 2))
+    cost *= rng.random(cost.shape) < 0.5
+    return AttackCost(cost, 1440.0)
+
+
+@st.composite
+def cut_cases(draw):
+    seed = draw(st.integers(0, 2**32 - 1))
+    num_nodes = draw(st.integers(4, 16))
+    attack = draw(st.booleans())
+    case = random_case(seed, num_nodes=num_nodes, step_min=30, days=2.5)
+    return case, (_with_attack(case, seed) if attack else None)
+
+
+_CUT_STATES: list[tuple[int, int]] = []
+
+
+@settings(
+    max_examples=80,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(cut_cases())
+def test_cost_cut_keeps_what_is_read(case_attack):
+    """
+    The cost cut changes no figure the caller reads, bit for bit.
+
+    ``suffix_min``: the schedule and every suffix minimum of
+    ``cost_by_departure``; ``best``: the schedule and the least cost. Both
+    against the full search (no corridor, no cut).
+    """
+    from convoy.schedule import search
+
+    case, attack = case_attack
+
+    def run(read):
+        try:
+            return solve(case, attack=attack, costs_read=read)
+        except InfeasibleError as err:
+            return str(err)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search, "PRUNE", False)
+        full = run("each")
+    sizes: list[int] = []
+    check = search._check_size
+
+    def counted(model, tab, lay, step):
+        sizes.append(lay.num_states)
+        check(model, tab, lay, step)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search, "_check_size", counted)
+        each = run("each")
+        suffix = run("suffix_min")
+        best = run("best")
+    if isinstance(full, str):
+        assert suffix == best == full
+        return
+    for cut in (suffix, best):
+        assert isinstance(cut, Schedule)
+        assert cut.legs == full.legs
+        assert cut.halts == full.halts
+        assert cut.objective == full.objective
+        assert cut.depart_step == full.depart_step
+        assert (cut.cost_by_departure >= full.cost_by_departure).all()
+        assert cut.cost_by_departure.min() == full.cost_by_departure.min()
+    np.testing.assert_array_equal(
+        _suffix_min(suffix.cost_by_departure), _suffix_min(full.cost_by_departure)
+    )
+    assert isinstance(each, Schedule)
+    np.testing.assert_array_equal(each.cost_by_departure, full.cost_by_departure)
+    _CUT_STATES.append((sizes[0], min(sizes[1:])))
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(cut_cases())
+def test_cost_and_time_cut_with_a_fixed_departure(case_attack):
+    """
+    ``best`` with one departure step (the last arrival cut too): the schedule
+    is the full search's, bit for bit, on the case and on its time model (what
+    the fast baselines search, where the last arrival binds).
+    """
+    from convoy.baselines import time_model
+    from convoy.schedule import search
+
+    case, attack = case_attack
+    case = replace(case, latest_min=case.earliest_min)
+    if attack is None:
+        case = replace(case, model=time_model(case.model))
+
+    def run(read):
+        try:
+            return solve(case, attack=attack, costs_read=read)
+        except InfeasibleError as err:
+            return str(err)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search, "PRUNE", False)
+        full = run("each")
+    best = run("best")
+    if isinstance(full, str):
+        assert best == full
+        return
+    assert isinstance(best, Schedule)
+    assert best.legs == full.legs
+    assert best.halts == full.halts
+    assert best.objective == full.objective
+    assert best.cost_by_departure.min() == full.cost_by_departure.min()
+
+
+def test_cost_cut_drops_states():
+    """On random cases the cut holds fewer states than the corridor alone."""
+    if not _CUT_STATES:
+        pytest.skip("run with test_cost_cut_keeps_what_is_read")
+    fewer = sum(cut < each for each, cut in _CUT_STATES)
+    assert fewer >= len(_CUT_STATES) // 4
+    assert all(cut <= each for each, cut in _CUT_STATES)
+
+
+def test_cost_floor_bounds_every_traversal():
+    """The edge floor is below the cost of every allowed traversal, any time."""
+    from convoy.schedule.attack import kernel_arrays
+    from convoy.schedule.tables import (
+        edge_cost_floor,
+        search_graph,
+        step_cost_floor,
+        step_tables,
+    )
+
+    for seed in range(6):
+        case = random_case(seed, num_nodes=6, step_min=30, days=1.5)
+        m, mv = case.model, case.movement
+        g = search_graph(m, 30, mv.daily_driving_limit_h)
+        tab = step_tables(m, mv, 72, int(g.tail.max()))
+        att = kernel_arrays(
+            _with_attack(case, seed), m.num_edges, 72, 30, m.start_minute_of_day
+        )
+        floor = edge_cost_floor(g, tab, 30.0, att)
+        assert floor is not None
+        kappa = step_cost_floor(g, tab, floor)
+        for e in range(m.num_edges):
+            for md in range(2):
+                for t in range(72):
+                    d, light = _labels._traversal(
+                        t,
+                        e,
+                        md,
+                        72,
+                        g.dur,
+                        g.tail,
+                        tab.daycum,
+                        tab.run_end,
+                        tab.nextmid,
+                        g.midnight_guard,
+                    )
+                    if d < 0:
+                        continue
+                    ied, amb = _labels._traversal_cost(
+                        t,
+                        d,
+                        e,
+                        md,
+                        light,
+                        30.0,
+                        g.ied_coef,
+                        g.amb_coef,
+                        tab.ci,
+                        tab.ca,
+                    )
+                    c = ied + amb + g.fixed[e] + g.step_price * d
+                    c += att[0][(e * att[2] + att[1][t]) * 2 + md]
+                    assert floor[e] <= c
+                    assert kappa * d <= c
+        for n in np.flatnonzero(g.can_halt):
+            for t in range(72):
+                halt = g.halt_coef[n] * (tab.ch[t + 1] - tab.ch[t]) + g.step_price
+                assert kappa <= halt
+
+
+def test_cost_cut_off_when_a_cost_can_be_negative():
+    """A negative attack cost (or price) leaves no floor: the search is not cut."""
+    from convoy.schedule.attack import AttackCost, kernel_arrays
+    from convoy.schedule.tables import edge_cost_floor, search_graph, step_tables
+
+    case = random_case(1, num_nodes=6, step_min=30, days=1.5)
+    m, mv = case.model, case.movement
+    g = search_graph(m, 30, mv.daily_driving_limit_h)
+    tab = step_tables(m, mv, 72, int(g.tail.max()))
+    cost = np.zeros((m.num_edges, 1, 2))
+    cost[0, 0, 0] = -0.01
+    att = kernel_arrays(AttackCost(cost, 1440.0), m.num_edges, 72, 30, 0.0)
+    assert edge_cost_floor(g, tab, 30.0, att) is None
+    att0 = kernel_arrays(None, m.num_edges, 72, 30, 0.0)
+    assert edge_cost_floor(g, tab, 30.0, att0) is not None
+    assert edge_cost_floor(replace(g, step_price=-1e-3), tab, 30.0, att0) is None
+
+
+@settings(
+    max_examples=30,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(cut_cases(), st.booleans())
+def test_search_size_is_the_count_checked(case_attack, tight):
+    """
+    ``search_size`` counts what ``plan_schedule``'s state-limit check sees, with
+    and without the cost cut, and under a limit below the uncut search (the cut's
+    first search then on the two paths alone); ``check_size`` refuses exactly
+    the searches over the limit.
+    """
+    from convoy.schedule import search
+
+    case, attack = case_attack
+    request = {
+        "horizon_min": case.horizon_min,
+        "movement": case.movement,
+        "earliest_depart_min": case.earliest_min,
+        "latest_depart_min": case.latest_min,
+        "attack": attack,
+    }
+    checked: list[int] = []
+    check = search._check_size
+
+    def counted(model, tab, lay, step):
+        checked.append(lay.num_states)
+        check(model, tab, lay, step)
+
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(search, "_check_size", counted)
+        if tight:
+            uncut = search.search_size(
+                case.model, case.origin, case.destination, **request
+            )
+            mp.setattr(search, "MAX_STATES", max(1, uncut.states - 1))
+        for read in ("each", "suffix_min", "best"):
+            size = search.search_size(
+                case.model, case.origin, case.destination, costs_read=read, **request
+            )
+            checked.clear()
+            with contextlib.suppress(InfeasibleError, ScenarioError):
+                plan_schedule(
+                    case.model,
+                    case.origin,
+                    case.destination,
+                    costs_read=read,
+                    **request,
+                )
+            # no check: refused before the search (no route, no departure)
+            assert checked in ([size.states], []), read
+            if not checked:
+                assert size.states == 0, read
+            if size.states > search.MAX_STATES:
+                with pytest.raises(ScenarioError, match="no search was run"):
+                    search.check_size(size, "for x")
+            else:
+                search.check_size(size, "for x")
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(cut_cases())
+def test_forced_halts_cost_at_least_the_idle_price(case_attack):
+    """
+    The optimal trip's halts after departure cost at least ``a * D - c0`` for
+    its D steps driven (``tables.idle_price``, the second floor of the cost cut).
+    """
+    from convoy.schedule.tables import idle_price, search_graph, step_tables
+
+    case, _attack = case_attack
+    step = case.movement.step_min
+    g = search_graph(case.model, step, case.movement.daily_driving_limit_h)
+    num_steps = math.floor(case.horizon_min / step + 1e-9)
+    tab = step_tables(case.model, case.movement, num_steps, int(g.tail.max()))
+    idle = idle_price(g, tab)
+    if idle is None:
+        return
+    try:
+        sched = solve(case)
+    except InfeasibleError:
+        return
+    driven = sched.steps_driven
+    halted = sched.arrive_step - sched.depart_step - driven
+    cost = sched.ambush_halted + g.step_price * halted
+    assert cost >= idle[0] * driven - idle[1] - 1e-12
