@@ -52,7 +52,12 @@ def plot_sector_map(
                 color=cmap(k % 10),
                 lw=2.0,
                 label=f"{conv['name']} ({conv['vehicles']} veh., "
-                f"{conv['depart'][5:10]})"
+                f"{conv['depart'][5:10]}"
+                + (
+                    f", joins {conv['joins']} at {conv.get('to')})"
+                    if conv.get("joins")
+                    else ")"
+                )
                 if first
                 else None,
             )
@@ -67,7 +72,8 @@ def plot_sector_map(
     ax.set_ylabel("latitude (degrees north, WGS 84)")
     ax.set_title(f"Convoys of the sector\n{sector['scenario']['title']}", fontsize=10)
     ax.set_aspect(1.0 / np.cos(np.radians(18.0)))
-    ax.legend(loc="best", fontsize=8)
+    # below the map, where it never covers a route or a camp's name
+    fig.legend(loc="outside lower center", ncol=1, fontsize=8)
     ax.grid(True, lw=0.3, alpha=0.5)
     return save(fig, path)
 
@@ -105,7 +111,12 @@ def timeline_labels(sector: Mapping[str, Any]) -> list[str]:
     labels: list[str] = []
     for name, north, south in _timeline_rows(sector):
         labels += [f"{n['name']} (\u2191 north)" for n in north]
-        labels += [f"{c['name']} (\u2193 south)" for c in south]
+        labels += [
+            f"{c['name']} (\u2193 to {c.get('to')}, joins {c['joins']})"
+            if c.get("joins")
+            else f"{c['name']} (\u2193 south)"
+            for c in south
+        ]
         if not north and not south:
             labels.append(f"{name}: no convoy")
     return labels

@@ -357,3 +357,44 @@ def test_narrow_screen_does_not_overflow(tmp_path: Path):
     assert not bad, bad[:5]
     # Without the .scroll boxes the camp tables would overflow: the check can fail.
     assert narrow_overflow(html.replace('class="scroll"', 'class="plain"'))
+
+
+def test_timeline_names_a_convoy_that_joins_another() -> None:
+    sector = {
+        "camps": [
+            {
+                "name": "A",
+                "opens": "2023-10-17T06:00:00Z",
+                "closes": "2023-10-21T18:00:00Z",
+            },
+            {
+                "name": "B",
+                "opens": "2023-10-17T06:00:00Z",
+                "closes": "2023-10-23T18:00:00Z",
+            },
+        ],
+        "convoys": [
+            {
+                "name": "A-1",
+                "camp": "A",
+                "to": "B",
+                "joins": "B-1",
+                "depart": "2023-10-18T05:30:00Z",
+                "arrive": "2023-10-18T09:00:00Z",
+                "vehicles": 3,
+            },
+            {
+                "name": "B-1",
+                "camp": "B",
+                "to": "Gao",
+                "joins": "",
+                "depart": "2023-10-19T05:30:00Z",
+                "arrive": "2023-10-22T09:00:00Z",
+                "vehicles": 5,
+            },
+        ],
+        "north_convoys": [],
+    }
+    labels = timeline_labels(sector)
+    assert "A-1 (\u2193 to B, joins B-1)" in labels
+    assert "B-1 (\u2193 south)" in labels
