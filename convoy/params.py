@@ -124,6 +124,13 @@ class MovementParams(FromToml):
         rest); it is hard in the schedule.
     step_min
         Time step of the time-expanded schedule, in minutes. Default 10.
+    max_search_states
+        Most (node, time point, driving level) states one schedule search may
+        hold, 16 bytes each; a search over it is refused before it runs, with its
+        numbers. Default 0: 50,000,000 (``convoy.schedule.search.MAX_STATES``,
+        0.75 GiB; an assumption that leaves room for the risk table's searches
+        running two at a time on a machine of a few GB). Raise it with the memory
+        to spare: a plan peaks at about 0.5 GB plus two searches' labels.
     day_start, day_end
         Daylight, UTC ``"HH:MM"``, used for the vehicle interval and the diurnal
         risk profile. Defaults 06:00 and 18:00.
@@ -199,6 +206,7 @@ class MovementParams(FromToml):
     windows: tuple[tuple[str, str], ...] = (("05:30", "18:30"),)
     daily_driving_limit_h: float = 10.0
     step_min: int = 10
+    max_search_states: int = 0
     day_start: str = "06:00"
     day_end: str = "18:00"
     interval_day_m: float = 100.0
@@ -273,6 +281,12 @@ class MovementParams(FromToml):
         )
         _require(
             1 <= self.step_min <= 60, "step_min", "minutes in [1, 60]", self.step_min
+        )
+        _require(
+            self.max_search_states >= 0,
+            "max_search_states",
+            "an integer >= 0 (0: the default)",
+            self.max_search_states,
         )
         _require(
             self.interval_day_m > 0 and self.interval_night_m > 0,

@@ -519,9 +519,9 @@ def test_fast_baseline_sizes_are_the_counts_checked(tiny_scenario, monkeypatch):
     seen: list[int] = []
     check = search._check_size
 
-    def counted(model, tab, lay, step):
+    def counted(model, tab, lay, step, limit):
         seen.append(lay.num_states)
-        check(model, tab, lay, step)
+        check(model, tab, lay, step, limit)
 
     monkeypatch.setattr(search, "_check_size", counted)
     fast_baselines(

@@ -441,10 +441,18 @@ def plan_schedule(
     att = kernel_arrays(
         attack, model.num_edges, num_steps, step, model.start_minute_of_day
     )
+    limit = _limit(movement)
     lay = _layout(
-        model, g, tab, (origin, destination, earliest, latest), step, att, costs_read
+        model,
+        g,
+        tab,
+        (origin, destination, earliest, latest),
+        step,
+        att,
+        costs_read,
+        limit,
     )
-    _check_size(model, tab, lay, step)
+    _check_size(model, tab, lay, step, limit)
     labels, dep = _full_search(
         model, g, tab, lay, (origin, destination, earliest, latest), step, att
     )
@@ -494,6 +502,8 @@ class SearchSize:
         Length of a step, in minutes.
     bytes_per_state
         Bytes of one state's label.
+    limit
+        The state limit it is checked against (0: ``MAX_STATES``).
     """
 
     states: int
@@ -503,6 +513,7 @@ class SearchSize:
     levels: int
     step_min: int
     bytes_per_state: int
+    limit: int = 0
 
     @property
     def gib(self) -> float:
@@ -564,6 +575,7 @@ def search_size(
             step,
             att,
             costs_read,
+            _limit(movement),
         )
         states, nodes = lay.num_states, lay.num_nodes
     return SearchSize(
@@ -574,12 +586,18 @@ def search_size(
         tab.num_levels,
         step,
         _state_bytes(num_steps),
+        _limit(movement),
     )
+
+
+def _limit(movement: MovementParams) -> int:
+    """The state limit of a search: ``[movement] max_search_states`` or the default."""
+    return movement.max_search_states or MAX_STATES
 
 
 def check_size(size: SearchSize, what: str, ran: str = "no search was run") -> None:
     """
-    Refuse a search over ``MAX_STATES`` from its :func:`search_size`, before it runs.
+    Refuse a search over its state limit from its :func:`search_size`, before it runs.
 
     ``what`` names the search in the message (``"for ..."``), ``ran`` says what
     the plan has run so far.
@@ -587,9 +605,9 @@ def check_size(size: SearchSize, what: str, ran: str = "no search was run") -> N
     Raises
     ------
     ScenarioError
-        If the search would hold more than ``MAX_STATES`` states.
+        If the search would hold more than its state limit.
     """
-    if size.states > MAX_STATES:
+    if size.states > (size.limit or MAX_STATES):
         raise ScenarioError(_size_message(size, f" {what}") + f"; {ran}")
 
 
@@ -643,6 +661,7 @@ def _cost_cut(
     *,
     best_only: bool,
     share: float,
+    limit: int,
 ) -> tuple[NDArray[np.int64], int | None] | None:
     """
     The cost cut of ``plan_schedule`` (Notes), or None where it does not hold.
@@ -650,10 +669,10 @@ def _cost_cut(
     ``ends`` is (origin, destination, earliest, latest). A first search on the
     nodes of :func:`~convoy.schedule.tables.bound_nodes` (the ``share`` of the
     network, or its two paths alone when that would exceed a quarter of
-    ``MAX_STATES``) gives costs of real trips; their suffix minima (with
+    the state limit) gives costs of real trips; their suffix minima (with
     ``best_only`` their least), enlarged by ``COST_MARGIN`` and
     ``COST_ABS_MARGIN``, are the bound U. Where that search finds no trip U is
-    inf and nothing is cut; if even the two paths exceed ``MAX_STATES``, no
+    inf and nothing is cut; if even the two paths exceed the limit, no
     cut. With ``best_only`` and a positive floor k on the cost of every step
     after departure (:func:`~convoy.schedule.tables.step_cost_floor`), also the
     last arrival a read trip can afford, ``latest + U / k``.
@@ -674,13 +693,13 @@ def _cost_cut(
     few = corridor(
         g, tab, origin, destination, earliest, bucket=1440 // step, keep=keep
     )
-    if few.num_states > MAX_STATES // 4:
+    if few.num_states > limit // 4:
         # a network too large for an eighth of it: the two paths alone
         keep = bound_nodes(g, need, pred, origin, destination, share=0.0)
         few = corridor(
             g, tab, origin, destination, earliest, bucket=1440 // step, keep=keep
         )
-        if few.num_states > MAX_STATES:
+        if few.num_states > limit:
             return None
     labels = _fill_labels(model, g, tab, few, destination, step, att)
     dep_cost = _departure_labels(
@@ -699,10 +718,10 @@ def _cost_cut(
 
 
 def _check_size(
-    model: ExposureModel, tab: StepTables, lay: Corridor, step: int
+    model: ExposureModel, tab: StepTables, lay: Corridor, step: int, limit: int
 ) -> None:
-    """Refuse, before any label is allocated, a search larger than ``MAX_STATES``."""
-    if lay.num_states <= MAX_STATES:
+    """Refuse, before any label is allocated, a search larger than ``limit``."""
+    if lay.num_states <= limit:
         return
     size = SearchSize(
         lay.num_states,
@@ -712,21 +731,24 @@ def _check_size(
         tab.num_levels,
         step,
         _state_bytes(tab.num_steps),
+        limit,
     )
     raise ScenarioError(_size_message(size, ""))
 
 
 def _size_message(size: SearchSize, what: str) -> str:
-    """The refusal of a search over ``MAX_STATES``: its numbers, what to change."""
+    """The refusal of a search over its limit: its numbers, what to change."""
+    limit = size.limit or MAX_STATES
     return (
         f"schedule: the search{what} would hold {size.states:,} states "
         f"({size.nodes:,} of {size.num_nodes:,} nodes can lie on a trip in time, "
         f"{size.points:,} time points of {size.step_min} min, "
         f"{size.levels:,} (time point, driving level) pairs), about "
-        f"{size.gib:.1f} GiB of labels, over the limit of {MAX_STATES:,} states "
-        f"({MAX_STATES * size.bytes_per_state / 2**30:.1f} GiB); expected a longer "
+        f"{size.gib:.1f} GiB of labels, over the limit of {limit:,} states "
+        f"({limit * size.bytes_per_state / 2**30:.1f} GiB); expected a longer "
         f"[movement] step_min than {size.step_min}, an earlier deadline (shorter "
-        "horizon) or a smaller road extract"
+        "horizon), a smaller road extract or, with the memory to spare, a larger "
+        "[movement] max_search_states"
     )
 
 
@@ -738,6 +760,7 @@ def _layout(
     step: int,
     att: _Att,
     costs_read: str,
+    limit: int,
 ) -> Corridor:
     """The states of the search: the corridor, cut by cost unless each is read."""
     origin, destination, earliest, _latest = ends
@@ -756,7 +779,8 @@ def _layout(
         best_only=costs_read == "best",
         # over the limit without the cut: a first search on the two paths
         # alone, a few seconds, so that the count is cheap where it may refuse
-        share=BOUND_SHARE if lay.num_states <= MAX_STATES else 0.0,
+        share=BOUND_SHARE if lay.num_states <= limit else 0.0,
+        limit=limit,
     )
     if cut is None:
         return lay

@@ -553,9 +553,9 @@ def test_cost_cut_keeps_what_is_read(case_attack):
     sizes: list[int] = []
     check = search._check_size
 
-    def counted(model, tab, lay, step):
+    def counted(model, tab, lay, step, limit):
         sizes.append(lay.num_states)
-        check(model, tab, lay, step)
+        check(model, tab, lay, step, limit)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(search, "_check_size", counted)
@@ -736,9 +736,9 @@ def test_search_size_is_the_count_checked(case_attack, tight):
     checked: list[int] = []
     check = search._check_size
 
-    def counted(model, tab, lay, step):
+    def counted(model, tab, lay, step, limit):
         checked.append(lay.num_states)
-        check(model, tab, lay, step)
+        check(model, tab, lay, step, limit)
 
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(search, "_check_size", counted)
@@ -801,3 +801,37 @@ def test_forced_halts_cost_at_least_the_idle_price(case_attack):
     halted = sched.arrive_step - sched.depart_step - driven
     cost = sched.ambush_halted + g.step_price * halted
     assert cost >= idle[0] * driven - idle[1] - 1e-12
+
+
+def test_state_limit_is_a_movement_setting() -> None:
+    """``[movement] max_search_states`` moves the limit; 0 keeps the default."""
+    from convoy.schedule import search
+
+    case = random_case(3, num_nodes=6, days=2.0)
+    movement = case.movement
+    request = {"horizon_min": case.horizon_min, "movement": movement}
+    size = search.search_size(case.model, case.origin, case.destination, **request)
+    assert size.states > 1
+    assert size.limit == search.MAX_STATES
+    low = replace(movement, max_search_states=size.states - 1)
+    with pytest.raises(ScenarioError, match=f"limit of {size.states - 1:,} states"):
+        plan_schedule(
+            case.model,
+            case.origin,
+            case.destination,
+            horizon_min=case.horizon_min,
+            movement=low,
+        )
+    small = search.search_size(
+        case.model, case.origin, case.destination, **{**request, "movement": low}
+    )
+    with pytest.raises(ScenarioError, match="max_search_states"):
+        search.check_size(small, "for x")
+    enough = replace(movement, max_search_states=size.states)
+    plan_schedule(
+        case.model,
+        case.origin,
+        case.destination,
+        horizon_min=case.horizon_min,
+        movement=enough,
+    )
