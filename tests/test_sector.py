@@ -243,6 +243,27 @@ def _csv_rows(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(f))
 
 
+def _with_sector_keys(folder: Path, lines: str) -> Path:
+    """``folder``'s scenario with ``lines`` added to its ``[sector]`` table."""
+    toml = folder / "scenario.toml"
+    key = "convoy_max_vehicles = 150\n"
+    toml.write_text(
+        toml.read_text(encoding="utf-8").replace(key, key + lines), encoding="utf-8"
+    )
+    return folder
+
+
+def _planned_sector(folder: Path, out: Path) -> dict:
+    """``convoy plan FOLDER -o OUT --no-maps --runs 0``: its sector.json."""
+    from convoy.cli.main import cli
+
+    res = CliRunner().invoke(
+        cli, ["plan", str(folder), "-o", str(out), "--no-maps", "--runs", "0"]
+    )
+    assert res.exit_code == 0, res.output
+    return json.loads((out / "sector.json").read_text(encoding="utf-8"))
+
+
 def test_plan_sector_loads_recomputed(tmp_path: Path) -> None:
     from convoy.cli.main import cli
 
@@ -399,23 +420,9 @@ def test_camp_closing_names_earliest_date(tmp_path: Path) -> None:
 
 def test_late_group_joins_the_earlier_convoy(tmp_path: Path) -> None:
     """A group that would leave after its camp closes joins the camp's first."""
-    from convoy.cli.main import cli
-
-    folder = _sector(tmp_path)
-    toml = folder / "scenario.toml"
-    toml.write_text(
-        toml.read_text(encoding="utf-8").replace(
-            "convoy_max_vehicles = 150\n",
-            "convoy_max_vehicles = 150\ngroups = 2\ngroup_gap_days = 3\n",
-        ),
-        encoding="utf-8",
-    )
+    folder = _with_sector_keys(_sector(tmp_path), "groups = 2\ngroup_gap_days = 3\n")
     out = tmp_path / "out"
-    res = CliRunner().invoke(
-        cli, ["plan", str(folder), "-o", str(out), "--no-maps", "--runs", "0"]
-    )
-    assert res.exit_code == 0, res.output
-    doc = json.loads((out / "sector.json").read_text(encoding="utf-8"))
+    doc = _planned_sector(folder, out)
     closes = {c["name"]: c["closes"] for c in doc["camps"]}
     # the rule holds for every convoy the plan keeps
     for c in doc["convoys"]:
@@ -424,40 +431,22 @@ def test_late_group_joins_the_earlier_convoy(tmp_path: Path) -> None:
     # the second group (three days later) could not leave in time: it joined
     assert any("join North-1" in n for n in doc["notes"]), doc["notes"]
     assert [c["name"] for c in doc["convoys"] if c["camp"] == "North"] == ["North-1"]
-    # every vehicle of the camp still leaves with it
-    moving = {
-        r["vehicle"]
-        for r in _csv_rows(out / "convoys" / "North-1" / "loads.csv")
-        if r["vehicle"]
-    }
-    assert {"APC-1", "TRK-1", "BUS-1"} <= moving
+    # every vehicle of the camp is decided by that convoy's loads (moving, towed
+    # or left at the camp)
+    rows = _csv_rows(out / "convoys" / "North-1" / "loads.csv")
+    assert {"APC-1", "TRK-1", "BUS-1"} <= {r["vehicle"] for r in rows}
 
 
 def test_vehicles_from_the_destination_never_make_it_worse(tmp_path: Path) -> None:
     """Allowed north, the plan is the cheaper of the routings with and without."""
-    from convoy.cli.main import cli
-
-    folder = _sector(tmp_path)
-    toml = folder / "scenario.toml"
-    toml.write_text(
-        toml.read_text(encoding="utf-8").replace(
-            "convoy_max_vehicles = 150\n",
-            "convoy_max_vehicles = 150\nnorthbound = true\n",
-        ),
-        encoding="utf-8",
-    )
+    folder = _with_sector_keys(_sector(tmp_path), "northbound = true\n")
     fleet = folder / "fleet.csv"
     fleet.write_text(
         fleet.read_text(encoding="utf-8")
         + "TRK-9,cargo truck,9.5,8000,14.0,3,70,50,35,20,0.95,1,0,South,150000\n",
         encoding="utf-8",
     )
-    out = tmp_path / "out"
-    res = CliRunner().invoke(
-        cli, ["plan", str(folder), "-o", str(out), "--no-maps", "--runs", "0"]
-    )
-    assert res.exit_code == 0, res.output
-    doc = json.loads((out / "sector.json").read_text(encoding="utf-8"))
+    doc = _planned_sector(folder, tmp_path / "out")
     options = doc["options"]
     assert [o["label"] for o in options] == ["as given", "no vehicle from South"]
     chosen = [o for o in options if o["chosen"]]
@@ -494,38 +483,17 @@ def _joinable(tmp_path: Path, join: bool = True) -> Path:
         }
     )
     roads.write_text(json.dumps(doc), encoding="utf-8")
-    toml = folder / "scenario.toml"
-    toml.write_text(
-        toml.read_text(encoding="utf-8").replace(
-            "convoy_max_vehicles = 150\n",
-            f"convoy_max_vehicles = 150\njoin_on_the_way = {str(join).lower()}\n",
-        ),
-        encoding="utf-8",
-    )
-    return folder
+    return _with_sector_keys(folder, f"join_on_the_way = {str(join).lower()}\n")
 
 
 def test_convoys_join_on_the_way_where_it_pays(tmp_path: Path) -> None:
     """One camp's convoy drives to the other and both leave as one, cheaper."""
-    from convoy.cli.main import cli
-
-    docs = {}
-    for join in (True, False):
-        out = tmp_path / f"out-{join}"
-        res = CliRunner().invoke(
-            cli,
-            [
-                "plan",
-                str(_joinable(tmp_path / str(join), join)),
-                "-o",
-                str(out),
-                "--no-maps",
-                "--runs",
-                "0",
-            ],
+    docs = {
+        join: _planned_sector(
+            _joinable(tmp_path / str(join), join), tmp_path / f"out-{join}"
         )
-        assert res.exit_code == 0, res.output
-        docs[join] = json.loads((out / "sector.json").read_text(encoding="utf-8"))
+        for join in (True, False)
+    }
     doc, apart = docs[True], docs[False]
     assert not any(c["joins"] for c in apart["convoys"])
     feeders = [c for c in doc["convoys"] if c["joins"]]
@@ -563,15 +531,8 @@ def test_convoys_join_on_the_way_where_it_pays(tmp_path: Path) -> None:
 
 def test_sector_interval_is_the_columns_at_one_threat_level(tmp_path: Path) -> None:
     """The sector's interval: every column at the same scale bound, summed."""
-    from convoy.cli.main import cli
-
     out = tmp_path / "out"
-    res = CliRunner().invoke(
-        cli,
-        ["plan", str(_sector(tmp_path)), "-o", str(out), "--no-maps", "--runs", "0"],
-    )
-    assert res.exit_code == 0, res.output
-    doc = json.loads((out / "sector.json").read_text(encoding="utf-8"))
+    doc = _planned_sector(_sector(tmp_path), out)
     tot = doc["totals"]
     lo, hi = tot["expected_incidents_interval"]
     assert lo < tot["expected_incidents"] < hi
