@@ -104,9 +104,7 @@ class Realised:
 
     def totals(self, vehicle_usd: dict[str, float]) -> tuple[float, float]:
         """(expected incidents, value left in US dollars) of every convoy."""
-        incidents = sum(
-            p.trips["optimised"].trip.exposure.total for _c, p in self.convoys
-        )
+        incidents = sum(_incidents(p) for _c, p in self.convoys)
         incidents += sum(n.schedule.expected_incidents for n in self.north)
         with_convoy = {c.camp for c, _p in self.convoys}
         value = sum(p.loadout.value_left_usd for _c, p in self.convoys)
@@ -321,9 +319,7 @@ def realise(
                 k -= 1
             continue
         planned[conv.name] = (conv, plan)
-        arrive = conv.depart_min + round(
-            plan.trips["optimised"].trip.trajectory.legs[-1].arrive_min
-        )
+        arrive = _arrival_min(conv, plan)
         for i in conv.vehicle_ids:
             arrived[i] = arrive
     carried = {

@@ -578,15 +578,27 @@ def search_size(
             _limit(movement),
         )
         states, nodes = lay.num_states, lay.num_nodes
+    return _sized(model, tab, states, nodes, step, _limit(movement))
+
+
+def _sized(
+    model: ExposureModel,
+    tab: StepTables,
+    states: int,
+    nodes: int,
+    step: int,
+    limit: int,
+) -> SearchSize:
+    """The :class:`SearchSize` of a search over ``tab`` holding ``states``."""
     return SearchSize(
         states,
         nodes,
         model.num_nodes,
-        num_steps + 1,
+        tab.num_steps + 1,
         tab.num_levels,
         step,
-        _state_bytes(num_steps),
-        _limit(movement),
+        _state_bytes(tab.num_steps),
+        limit,
     )
 
 
@@ -723,16 +735,7 @@ def _check_size(
     """Refuse, before any label is allocated, a search larger than ``limit``."""
     if lay.num_states <= limit:
         return
-    size = SearchSize(
-        lay.num_states,
-        lay.num_nodes,
-        model.num_nodes,
-        tab.num_steps + 1,
-        tab.num_levels,
-        step,
-        _state_bytes(tab.num_steps),
-        limit,
-    )
+    size = _sized(model, tab, lay.num_states, lay.num_nodes, step, limit)
     raise ScenarioError(_size_message(size, ""))
 
 
